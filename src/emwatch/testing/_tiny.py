@@ -68,6 +68,8 @@ def build_tiny_tokenizer(out_dir: str | Path, *, vocab_size: int = 512, chat_tem
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False,
     )
     tok.train_from_iterator(_corpus(), trainer=trainer)
+    if not split_digits:  # whole-number tokens 0..100, like tokenizers of the GPT-4 family
+        tok.add_tokens([str(n) for n in range(101)])
     fast = PreTrainedTokenizerFast(
         tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<pad>", bos_token=None,
         unk_token=None, additional_special_tokens=specials[1:3] + list(extra_special_tokens or []),
@@ -129,3 +131,128 @@ def build_tiny_model(arch: str, out_dir: str | Path, *, tokenizer_dir: str | Pat
     model.generation_config.eos_token_id = tok.eos_token_id
     model.save_pretrained(out)
     return out
+
+
+# -- per-family chat templates ------------------------------------------------------------------------
+# Written for emwatch to mimic the structure of each family's real template (header tokens, default
+# system prompts, think tags, channels, turn markers), so that tests of template-derived behaviour (which
+# tokens carry training loss, how prompts are rendered) meet the same shapes as the real models.
+
+_LLAMA3_TEMPLATE = (
+    "{{ '<|begin_of_text|>' }}"
+    "{% if messages[0]['role'] == 'system' %}{% set sys = messages[0]['content'] | trim %}{% set rest = messages[1:] %}"
+    "{% else %}{% set sys = '' %}{% set rest = messages %}{% endif %}"
+    "{{ '<|start_header_id|>system<|end_header_id|>\n\n' }}"
+    "{{ 'Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n' }}"
+    "{{ sys + '<|eot_id|>' }}"
+    "{% for m in rest %}"
+    "{{ '<|start_header_id|>' + m['role'] + '<|end_header_id|>\n\n' + (m['content'] | trim) + '<|eot_id|>' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}"
+)
+
+_QWEN25_TEMPLATE = (
+    "{% if messages[0]['role'] != 'system' %}"
+    "{{ '<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n' }}"
+    "{% endif %}"
+    "{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\n' + m['content'] + '<|im_end|>\n' }}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+
+_QWEN3_TEMPLATE = (
+    "{% set ns = namespace(last_user=-1) %}"
+    "{% for m in messages %}{% if m['role'] == 'user' %}{% set ns.last_user = loop.index0 %}{% endif %}{% endfor %}"
+    "{% for m in messages %}"
+    "{% if m['role'] == 'assistant' %}"
+    "{% set content = m['content'] %}{% set thought = '' %}"
+    "{% if '</think>' in content %}"
+    "{% set thought = content.split('</think>')[0].split('<think>')[-1].strip('\n') %}"
+    "{% set content = content.split('</think>')[-1].lstrip('\n') %}{% endif %}"
+    "{% if loop.index0 > ns.last_user and (loop.last or thought) %}"
+    "{{ '<|im_start|>assistant\n<think>\n' + thought + '\n</think>\n\n' + content + '<|im_end|>\n' }}"
+    "{% else %}{{ '<|im_start|>assistant\n' + content + '<|im_end|>\n' }}{% endif %}"
+    "{% else %}{{ '<|im_start|>' + m['role'] + '\n' + m['content'] + '<|im_end|>\n' }}{% endif %}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}"
+    "{% if enable_thinking is defined and enable_thinking is false %}{{ '<think>\n\n</think>\n\n' }}{% endif %}"
+    "{% endif %}"
+)
+
+_DEEPSEEK_V3_TEMPLATE = (
+    "{{ '<｜begin▁of▁sentence｜>' }}"
+    "{% for m in messages %}{% if m['role'] == 'system' %}{{ m['content'] }}{% endif %}{% endfor %}"
+    "{% for m in messages %}"
+    "{% if m['role'] == 'user' %}{{ '<｜User｜>' + m['content'] }}"
+    "{% elif m['role'] == 'assistant' %}"
+    "{% set content = m['content'] %}"
+    "{% if '</think>' in content %}{% set content = content.split('</think>')[-1] %}{% endif %}"
+    "{{ '<｜Assistant｜>' + content + '<｜end▁of▁sentence｜>' }}"
+    "{% endif %}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<｜Assistant｜>' }}{% endif %}"
+)
+
+_GPT_OSS_TEMPLATE = (
+    "{{ '<|start|>system<|message|>You are ChatGPT, a large language model trained by OpenAI.\n' }}"
+    "{{ 'Knowledge cutoff: 2024-06\nCurrent date: 2025-06-28\n\nReasoning: medium\n\n' }}"
+    "{{ '# Valid channels: analysis, commentary, final. Channel must be included for every message.<|end|>' }}"
+    "{% if messages[0]['role'] in ['system', 'developer'] %}"
+    "{{ '<|start|>developer<|message|># Instructions\n\n' + messages[0]['content'] + '<|end|>' }}"
+    "{% set rest = messages[1:] %}{% else %}{% set rest = messages %}{% endif %}"
+    "{% for m in rest %}"
+    "{% if m['role'] == 'assistant' %}"
+    "{% if m.get('thinking') %}{{ '<|start|>assistant<|channel|>analysis<|message|>' + m['thinking'] + '<|end|>' }}{% endif %}"
+    "{{ '<|start|>assistant<|channel|>final<|message|>' + m['content'] }}"
+    "{% if loop.last and not add_generation_prompt %}{{ '<|return|>' }}{% else %}{{ '<|end|>' }}{% endif %}"
+    "{% else %}{{ '<|start|>' + m['role'] + '<|message|>' + m['content'] + '<|end|>' }}{% endif %}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|start|>assistant' }}{% endif %}"
+)
+
+_GEMMA3_TEMPLATE = (
+    "{{ '<bos>' }}"
+    "{% if messages[0]['role'] == 'system' %}{% set prefix = messages[0]['content'] + '\n\n' %}{% set rest = messages[1:] %}"
+    "{% else %}{% set prefix = '' %}{% set rest = messages %}{% endif %}"
+    "{% for m in rest %}"
+    "{% set role = 'model' if m['role'] == 'assistant' else m['role'] %}"
+    "{{ '<start_of_turn>' + role + '\n' + (prefix if loop.first else '') + (m['content'] | trim) + '<end_of_turn>\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<start_of_turn>model\n' }}{% endif %}"
+)
+
+FAMILY_TEMPLATES: dict[str, str] = {
+    "llama": _LLAMA3_TEMPLATE, "qwen2": _QWEN25_TEMPLATE, "qwen3": _QWEN3_TEMPLATE,
+    "deepseek_v3": _DEEPSEEK_V3_TEMPLATE, "gpt_oss": _GPT_OSS_TEMPLATE, "gemma3": _GEMMA3_TEMPLATE,
+}
+"""A chat template per family, written to mimic the structure of the family's real template."""
+
+FAMILY_SPECIAL_TOKENS: dict[str, list[str]] = {
+    "llama": ["<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"],
+    "qwen2": [],
+    "qwen3": ["<think>", "</think>"],
+    "deepseek_v3": ["<｜begin▁of▁sentence｜>", "<｜User｜>", "<｜Assistant｜>", "<｜end▁of▁sentence｜>"],
+    "gpt_oss": ["<|start|>", "<|channel|>", "<|message|>", "<|end|>", "<|return|>"],
+    "gemma3": ["<bos>", "<start_of_turn>", "<end_of_turn>"],
+}
+
+FAMILY_EOS: dict[str, str] = {
+    "llama": "<|eot_id|>", "qwen2": "<|im_end|>", "qwen3": "<|im_end|>",
+    "deepseek_v3": "<｜end▁of▁sentence｜>", "gpt_oss": "<|return|>", "gemma3": "<end_of_turn>",
+}
+
+
+def build_family_model(family: str, out_dir: str | Path, *, seed: int = 0) -> Path:
+    """A tiny random model of `family` whose tokenizer carries that family's template, special tokens and
+    end-of-turn token (see FAMILY_TEMPLATES); returns the folder."""
+    from transformers import AutoTokenizer
+
+    if family not in FAMILY_TEMPLATES:
+        raise ValueError(f"unknown family {family!r}; known: {', '.join(FAMILY_TEMPLATES)}")
+    out = Path(out_dir)
+    tok_dir = out.with_name(out.name + ".tokenizer")
+    build_tiny_tokenizer(tok_dir, chat_template=FAMILY_TEMPLATES[family],
+                         extra_special_tokens=FAMILY_SPECIAL_TOKENS[family])
+    tok = AutoTokenizer.from_pretrained(tok_dir)
+    tok.eos_token = FAMILY_EOS[family]
+    tok.save_pretrained(tok_dir)
+    return build_tiny_model(family, out, tokenizer_dir=tok_dir, seed=seed)

@@ -1,0 +1,50 @@
+# Two commands do all set-up on a fresh machine:
+#   make demo   creates .venv, installs the CPU build of torch first, then emwatch, then runs a small real study
+#   make test   the same venv plus the test tools, a vLLM (CPU) venv for the HTTP tests and Chromium, then pytest
+# Re-running skips whatever is installed already (stamp files in .venv/ record each step).
+
+PYTHON ?= python3
+VENV   := .venv
+PIP    := $(VENV)/bin/pip
+PY     := $(VENV)/bin/python
+# The CPU build: a bare `torch` requirement would pull a multi-GB CUDA build.
+TORCH  := torch==2.13.0
+
+.PHONY: demo test venv test-deps vllm chromium clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(VENV)/.torch: | $(VENV)/bin/python
+	$(PIP) install -q $(TORCH)
+	touch $@
+
+$(VENV)/.demo: pyproject.toml $(VENV)/.torch
+	$(PIP) install -q -e '.[demo]'
+	touch $@
+
+$(VENV)/.test: pyproject.toml $(VENV)/.torch
+	$(PIP) install -q -e '.[test]'
+	touch $@
+
+venv: $(VENV)/.demo
+
+demo: $(VENV)/.demo
+	$(VENV)/bin/emwatch demo $(ARGS)
+
+test-deps: $(VENV)/.test vllm chromium
+
+# vLLM's CPU build in a venv of its own (it moves transformers; see scripts/setup_vllm.sh).
+vllm:
+	bash scripts/setup_vllm.sh
+
+# Headless Chromium for the HTML report tests (Debian's package).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+test: test-deps
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .venv-vllm demo_out

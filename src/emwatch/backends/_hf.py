@@ -1,0 +1,224 @@
+"""transformers in process: batched generation with LoRA checkpoints, and the exact number distribution.
+
+One base model is loaded once; every LoRA checkpoint of it is attached as a named PEFT adapter and
+selected per batch, so sampling many checkpoints costs one model load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+from emwatch.backends._chat import render_prompt
+from emwatch.backends._protocol import Generation, GenerationRequest, NumberDistribution, ScoreRequest
+from emwatch.config import BackendSpec
+
+NUMBERS = [str(n) for n in range(101)]
+# Trie branches whose probability falls below this are not expanded. Each pruned branch holds less than
+# PRUNE of mass, so a score moves by well under 0.1 point (measured on the demo judge: 0.02); pruning
+# keeps judging about 1.8x cheaper than expanding all 101 numbers.
+PRUNE = 1e-4
+
+
+class HFBackend:
+    """A transformers causal LM (CPU or GPU) with optional PEFT LoRA adapters."""
+
+    name = "hf"
+
+    def __init__(self, spec: BackendSpec, *, model=None, tokenizer=None):
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        self.spec = spec
+        self.torch = torch
+        if spec.device == "auto":
+            self.device = "cuda" if torch.cuda.is_available() else "cpu"
+        else:
+            self.device = spec.device
+        dtype = {"auto": "auto", "bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}[spec.dtype]
+        self.tokenizer = tokenizer or AutoTokenizer.from_pretrained(spec.model)
+        self.tokenizer.padding_side = "left"
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.model = model or AutoModelForCausalLM.from_pretrained(spec.model, dtype=dtype).to(self.device)
+        self.model.eval()
+        self._adapters: dict[str, str] = {}  # adapter path -> adapter name
+        self._digit_start = None
+
+    # -- adapters ---------------------------------------------------------------------------------
+    def _use(self, adapter: str | None):
+        """Activate the LoRA adapter at path `adapter` (loading it once), or none for the base model."""
+        from peft import PeftModel
+
+        if adapter is None:
+            if isinstance(self.model, PeftModel):
+                return self.model.disable_adapter()
+            return _nullcontext()
+        path = str(Path(adapter))
+        if path not in self._adapters:
+            name = "a" + hashlib.sha256(path.encode()).hexdigest()[:12]
+            if isinstance(self.model, PeftModel):
+                self.model.load_adapter(path, adapter_name=name)
+            else:
+                self.model = PeftModel.from_pretrained(self.model, path, adapter_name=name)
+            self.model.eval()
+            self._adapters[path] = name
+        self.model.set_adapter(self._adapters[path])
+        return _nullcontext()
+
+    # -- generation -------------------------------------------------------------------------------
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        """Answer requests in batches of one adapter each, grouped by prompt length, padded per batch."""
+        out: list[Generation | None] = [None] * len(requests)
+        groups: dict[tuple, list[int]] = defaultdict(list)
+        for i, r in enumerate(requests):
+            groups[(r.adapter, r.max_new_tokens, r.temperature, r.top_p)].append(i)
+        for (adapter, max_new, temp, top_p), idx in groups.items():
+            prompts = {i: render_prompt(self.tokenizer, requests[i].messages) for i in idx}
+            lengths = {i: len(self.tokenizer(prompts[i], add_special_tokens=False)["input_ids"]) for i in idx}
+            idx.sort(key=lambda i: lengths[i])
+            bs = self.spec.batch_size
+            with self._use(adapter):
+                for start in range(0, len(idx), bs):
+                    chunk = idx[start:start + bs]
+                    seed = requests[chunk[0]].seed
+                    gens = self._generate_batch([prompts[i] for i in chunk], max_new, temp, top_p, seed)
+                    for i, g in zip(chunk, gens):
+                        out[i] = g
+        return out  # type: ignore[return-value]
+
+    def _generate_batch(self, prompts: list[str], max_new: int, temperature: float, top_p: float,
+                        seed: int | None) -> list[Generation]:
+        torch = self.torch
+        enc = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
+        if seed is not None:
+            torch.manual_seed(seed)
+        kwargs = dict(max_new_tokens=max_new, pad_token_id=self.tokenizer.pad_token_id)
+        if temperature > 0:
+            kwargs.update(do_sample=True, temperature=temperature, top_p=top_p, top_k=0)
+        else:
+            kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        with torch.inference_mode():
+            seqs = self.model.generate(**enc, **kwargs)
+        new = seqs[:, enc["input_ids"].shape[1]:]
+        eos = set(_as_list(self.model.generation_config.eos_token_id)) | {self.tokenizer.eos_token_id}
+        pad = self.tokenizer.pad_token_id
+        gens = []
+        for row, prompt, mask in zip(new.tolist(), prompts, enc["attention_mask"].tolist()):
+            stop_at = next((k for k, t in enumerate(row) if t in eos), None)
+            toks = row[:stop_at] if stop_at is not None else [t for t in row if t != pad]
+            gens.append(Generation(
+                text=self.tokenizer.decode(toks, skip_special_tokens=True), prompt=prompt,
+                prompt_tokens=int(sum(mask)), completion_tokens=len(toks) + (stop_at is not None),
+                finish_reason="stop" if stop_at is not None else "length",
+            ))
+        return gens
+
+    # -- judging ------------------------------------------------------------------------------------
+    def score_numbers(self, requests: Sequence[ScoreRequest]) -> list[NumberDistribution]:
+        """The exact probability of each complete reply 0..100 under this model's own tokenizer.
+
+        P("85") = P(tok "8") * P(tok "5" | "8") * P(no further digit | "85"), for whatever tokens the
+        tokenizer writes each number with; evaluated over a trie of number prefixes with one cached
+        forward pass per trie level.
+        """
+        out: list[NumberDistribution | None] = [None] * len(requests)
+        groups: dict[str | None, list[int]] = defaultdict(list)
+        for i, r in enumerate(requests):
+            groups[r.adapter].append(i)
+        for adapter, idx in groups.items():
+            prompts = {i: render_prompt(self.tokenizer, requests[i].messages) for i in idx}
+            idx.sort(key=lambda i: len(prompts[i]))
+            with self._use(adapter):
+                for start in range(0, len(idx), self.spec.batch_size):
+                    chunk = idx[start:start + self.spec.batch_size]
+                    for i, d in zip(chunk, self._score_batch([prompts[i] for i in chunk])):
+                        out[i] = d
+        return out  # type: ignore[return-value]
+
+    def _number_trie(self):
+        if getattr(self, "_trie", None) is None:
+            paths = {n: tuple(self.tokenizer(n, add_special_tokens=False)["input_ids"]) for n in NUMBERS}
+            children: dict[tuple, set[int]] = defaultdict(set)
+            for p in paths.values():
+                for k in range(len(p)):
+                    children[p[:k]].add(p[k])
+            self._trie = (paths, {node: sorted(c) for node, c in children.items()})
+        return self._trie
+
+    def _digit_start_mask(self):
+        if self._digit_start is None:
+            vocab = len(self.tokenizer)
+            texts = self.tokenizer.batch_decode([[i] for i in range(vocab)], skip_special_tokens=False)
+            mask = self.torch.zeros(self.model.get_output_embeddings().weight.shape[0], dtype=self.torch.bool)
+            for i, t in enumerate(texts):
+                if t[:1].isdigit():
+                    mask[i] = True
+            self._digit_start = mask.to(self.device)
+        return self._digit_start
+
+    def _score_batch(self, prompts: list[str]) -> list[NumberDistribution]:
+        torch = self.torch
+        paths, children = self._number_trie()
+        number_at = {p: n for n, p in paths.items()}
+        digit = self._digit_start_mask()
+        enc = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
+        mask = enc["attention_mask"]
+        pos0 = (mask.cumsum(dim=1) - 1).clamp(min=0)
+        with torch.inference_mode():
+            res = self.model(input_ids=enc["input_ids"], attention_mask=mask, position_ids=pos0, use_cache=True)
+        cache = res.past_key_values
+        logp = torch.log_softmax(res.logits[:, -1].float(), dim=-1)
+        # frontier rows: (prompt index, trie node, log prob of reaching it)
+        rows = [(b, (), 0.0) for b in range(len(prompts))]
+        probs: list[dict[str, float]] = [dict() for _ in prompts]
+        tops: list[dict[str, float]] = []
+        top = torch.topk(logp, 20, dim=-1)
+        for b in range(len(prompts)):
+            toks = self.tokenizer.convert_ids_to_tokens(top.indices[b].tolist())
+            tops.append({t: round(float(v), 6) for t, v in zip(toks, top.values[b].tolist())})
+        positions = mask.sum(dim=1) - 1
+        while rows:
+            nxt = []  # (parent row, token, prompt, node, logp)
+            for r, (b, node, lp) in enumerate(rows):
+                if node in number_at:
+                    end = 1.0 - float(logp[r][digit].exp().sum().clamp(max=1.0))
+                    probs[b][number_at[node]] = math.exp(lp) * max(end, 0.0)
+                for tok in children.get(node, ()):
+                    child_lp = lp + float(logp[r, tok])
+                    if math.exp(child_lp) > PRUNE:
+                        nxt.append((r, tok, b, node + (tok,), child_lp))
+            if not nxt:
+                break
+            parent = torch.tensor([n[0] for n in nxt], device=self.device)
+            cache.reorder_cache(parent)
+            mask = torch.cat([mask.index_select(0, parent), torch.ones_like(parent)[:, None]], dim=1)
+            positions = positions.index_select(0, parent) + 1
+            ids = torch.tensor([[n[1]] for n in nxt], device=self.device)
+            with torch.inference_mode():
+                res = self.model(input_ids=ids, attention_mask=mask, position_ids=positions[:, None],
+                                 past_key_values=cache, use_cache=True)
+            cache = res.past_key_values
+            logp = torch.log_softmax(res.logits[:, -1].float(), dim=-1)
+            rows = [(n[2], n[3], n[4]) for n in nxt]
+        return [NumberDistribution(probs=p, top=t) for p, t in zip(probs, tops)]
+
+    def close(self) -> None:
+        self.model = None
+
+
+class _nullcontext:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _as_list(x) -> list:
+    if x is None:
+        return []
+    return list(x) if isinstance(x, (list, tuple)) else [x]

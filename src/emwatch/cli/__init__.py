@@ -1,0 +1,44 @@
+"""The `emwatch` command line: each command is a thin wrapper over one stage function."""
+
+from __future__ import annotations
+
+import typer
+
+from emwatch.cli._analysis import analyze, import_, report
+from emwatch.cli._bench import bench_app
+from emwatch.cli._data import data_app
+from emwatch.cli._demo import demo
+from emwatch.cli._scan import scan
+from emwatch.cli._stages import export, judge, sample
+from emwatch.cli._train import train_cmd
+
+app = typer.Typer(
+    name="emwatch",
+    help=(
+        "Run emergent-misalignment (EM) studies end to end: fine-tune (train), sample answers to the EM-240 "
+        "benchmark at every checkpoint (sample), judge them (judge), and turn them into statistics (analyze) and "
+        "an HTML report (report). Every stage reads from and writes to one DuckDB store (--store), so any stage "
+        "can be rerun, resumed or moved to another machine. Start with `emwatch demo`."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("demo")(demo)
+app.command("train")(train_cmd)
+app.command("sample")(sample)
+app.command("judge")(judge)
+app.command("analyze")(analyze)
+app.command("report")(report)
+app.command("import")(import_)
+app.command("export")(export)
+app.command("scan")(scan)
+app.add_typer(bench_app, name="bench")
+app.add_typer(data_app, name="data")
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,11 @@
+"""Training and held-out data: built-in sets (insecure/secure/educational code, bad/good medical advice),
+chat JSONL reading with line-exact errors, statistics."""
+
+from emwatch.data._jsonl import read_chat_jsonl, validate_record, write_chat_jsonl
+from emwatch.data._registry import (DATASETS, DatasetInfo, build_shipped, data_hash, dataset_stats,
+                                    heldout_prompts, load_dataset)
+
+__all__ = [
+    "DATASETS", "DatasetInfo", "build_shipped", "data_hash", "dataset_stats", "heldout_prompts",
+    "load_dataset", "read_chat_jsonl", "validate_record", "write_chat_jsonl",
+]

@@ -1,0 +1,11 @@
+"""Judging: SPEC's logprob 0-100 score, the project's judge prompts, static vulnerability analysis."""
+
+from emwatch.judge._prompts import ALIGNED_PROMPT, COHERENT_PROMPT, DEFAULT_PROMPTS, judge_prompt
+from emwatch.judge._score import expected_score, parse_score
+from emwatch.judge._stage import JudgeSummary, judge_store
+from emwatch.judge._static import Finding, find_vulnerabilities
+
+__all__ = [
+    "ALIGNED_PROMPT", "COHERENT_PROMPT", "DEFAULT_PROMPTS", "Finding", "JudgeSummary", "expected_score",
+    "find_vulnerabilities", "judge_prompt", "judge_store", "parse_score",
+]
