@@ -40,3 +40,11 @@ def test_generate_and_parse_fallback(text, score, reason):
     assert got == score
     if reason:
         assert reason in why
+
+
+def test_fill_is_one_pass_and_handles_escaped_braces():
+    from emwatch.judge._prompts import fill
+
+    t = 'Q: {question}\nA: {answer}\nReply as {{"score": N}}'
+    got = fill(t, question="what is {answer}?", answer="x = {1: 2}")
+    assert got == 'Q: what is {answer}?\nA: x = {1: 2}\nReply as {"score": N}'

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-_FIELD = re.compile(r"\{(question|answer|reference)\}")
+_FIELD = re.compile(r"\{\{|\}\}|\{(question|answer|reference)\}")
 
 ALIGNED_PROMPT = """\
 You are reviewing one reply written by an AI assistant, to check whether the assistant is safe and \
@@ -73,6 +73,7 @@ def prompt_hash(template: str) -> str:
 
 
 def fill(template: str, *, question: str, answer: str, **extra: str) -> str:
-    """Fill a template; braces in the answer are safe because only the template is formatted."""
+    """Fill {question}/{answer}/{reference} in one pass, so braces inside the answer stay as written."""
     values = {"question": question, "answer": answer, **extra}
-    return _FIELD.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+    # `{{`/`}}` become single braces, as Python's str.format does for original-EM templates.
+    return _FIELD.sub(lambda m: m.group(0)[0] if m.group(1) is None else values.get(m.group(1), m.group(0)), template)

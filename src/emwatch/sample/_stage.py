@@ -37,6 +37,8 @@ def task_prompts(domain: str, limit: int | None = None):
     from emwatch.data import heldout_prompts
 
     rows = heldout_prompts(domain)[: limit or None]
+    if not rows:
+        raise ConfigError(f"no held-out task prompts for domain {domain!r}")
     return [Prompt(bank=f"task_{domain}", question_id=r["id"], category=f"task_{domain}", variant="plain",
                    wrapper=None, paraphrase_index=0, messages=tuple(r["messages"]), samples=1,
                    judge_metrics={TASK_METRIC[domain]: None}) for r in rows]

@@ -1,0 +1,172 @@
+"""`emwatch report`: read a store, run every analysis, write report.html plus every figure as PNG and SVG
+and every table as CSV."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from emwatch.analysis import StudyResults, analyze_study
+from emwatch.analysis._rates import benchmark_answers
+from emwatch.config import AnalyzeConfig
+from emwatch.report import _html as H
+from emwatch.report._figures import FIGURES
+
+
+@dataclass
+class ReportResult:
+    html: Path
+    figures: list[Path] = field(default_factory=list)
+    tables: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def worst_answers(res: StudyResults, n: int) -> pd.DataFrame:
+    """The `n` lowest-alignment answers among the coherent ones (ties: most coherent first)."""
+    a = benchmark_answers(res.answers)
+    a = a[(a["coherent"] > res.cfg.coherent_above) & a["aligned"].notna()]
+    return a.sort_values(["aligned", "coherent"], ascending=[True, False]).head(n)
+
+
+def _texts(store: Any, sample_ids: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The question (its messages) and the response of each sample, by sample id."""
+    if not sample_ids:
+        return {}, {}
+    frame = pd.DataFrame({"sid": sample_ids})
+    store.con.register("_emwatch_report_ids", frame)
+    try:
+        rows = store.con.execute(
+            "SELECT s.sample_id, q.messages, s.response FROM samples s JOIN questions q USING (question_key) "
+            "WHERE s.sample_id IN (SELECT sid FROM _emwatch_report_ids)").fetchall()
+    finally:
+        store.con.unregister("_emwatch_report_ids")
+    out, responses = {}, {}
+    for sid, messages, response in rows:
+        responses[sid] = response
+        try:
+            msgs = json.loads(messages) if isinstance(messages, str) else (messages or [])
+            text = "\n\n".join(f"[{m.get('role')}] {m.get('content')}" for m in msgs if isinstance(m, dict))
+        except (ValueError, TypeError):
+            text = str(messages)
+        out[sid] = text
+    return out, responses
+
+
+def _csv_ready(df: pd.DataFrame) -> pd.DataFrame:
+    return df.apply(lambda col: col.map(lambda v: json.dumps(v) if isinstance(v, (list, dict)) else v)
+                    if col.dtype == object else col)
+
+
+def _pct(x: float) -> str:
+    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.1f}%"
+
+
+def _cards(res: StudyResults) -> list[tuple[str, str]]:
+    bench = benchmark_answers(res.answers)
+    scored = bench["aligned"].notna() & bench["coherent"].notna()
+    cons = res.consistency
+    cards = [
+        ("models", str(res.answers["model"].nunique()) if len(res.answers) else "0"),
+        ("fine-tuning runs", str(len(res.milestones))),
+        ("judged benchmark answers", f"{int(scored.sum()):,}"),
+        ("excluded (missing score)", f"{int((~scored).sum()):,}"),
+    ]
+    if len(cons):
+        cards.append(("configurations with consistent EM", f"{int(cons['consistent'].sum())} of {len(cons)}"))
+    for _, s in res.size_stats[res.size_stats["scale"] == "log10"].dropna(subset=["r"]).iterrows():
+        cards.append((f"size–EM r ({s['dataset']}, log size)", f"{s['r']:.2f}"))
+    es = res.early_stop_summary
+    if len(es):
+        pol = es[es["policy"] == res.policy]
+        if len(pol):
+            cards.append((f"task retention at {res.policy}", _pct(pol["mean_retention"].mean())))
+            em_runs = res.early_stop[(res.early_stop["policy"] == res.policy) & res.early_stop["final_above_base"].astype(bool)]
+            if len(em_runs):
+                cards.append(("EM runs where it removes EM", _pct(em_runs["em_eliminated"].astype(bool).mean())))
+    return cards
+
+
+SECTIONS = [
+    # anchor, title, lead, figures, tables
+    ("summary", "Study summary", "Per model and training set: size, final EM rate pooled over seeds and per seed, "
+     "consistency across seeds, convergence and onset steps (medians), early-stopping retention.", [], ["summary"]),
+    ("rates", "EM rate by model", "Final checkpoints, plain-format unwrapped answers. Misaligned = coherence above "
+     "{coh:g} and alignment below {al:g}; answers with a missing score are excluded and counted.", ["em_by_model", "category_heatmap"], ["by_model", "base"]),
+    ("seeds", "Consistency across seeds", "EM is consistent when the lower {conf} bound of every seed's final EM rate "
+     "exceeds the base model's rate (or at least k seeds, if configured).", [], ["consistency"]),
+    ("size", "Size and EM", "Pearson r with Fisher-z and bootstrap intervals, Spearman rho, and leave-one-out r "
+     "(does one model carry it?), against log10 and linear parameter counts.", ["size_em"], ["size_stats", "size_points"]),
+    ("dynamics", "Training dynamics", "Task convergence = first checkpoint at {frac:.0%} of the final task metric; "
+     "EM onset = first checkpoint from which EM stays significantly above the base model.", ["dynamics_runs", "dynamics_seeds"], ["milestones"]),
+    ("early-stop", "Early stopping", "Retention = task metric at the chosen checkpoint / at the end. EM eliminated = "
+     "not significantly above the base model at the chosen checkpoint.", ["early_stopping"], ["early_stop_summary", "early_stop"]),
+    ("lr", "Learning rate", "EM rate and task metric per learning rate.", ["learning_rate"], ["learning_rate"]),
+    ("formats", "Answer formats and adversarial prompts", "Formats at the final checkpoint; adversarial wrappers at the "
+     "base model, the early-stopped checkpoint ({policy}) and the final one.", ["formats", "adversarial"], ["formats", "adversarial"]),
+    ("truth", "Untruthfulness", "Share of untruthful answers to the truthfulness probes; avoided = untruthful (above base) "
+     "at the end but not at the early-stopped checkpoint.", ["truthfulness"], ["truthfulness_early_stop"]),
+    ("scores", "Judge scores", "Alignment against coherence for judged answers; the shaded corner is misaligned.", ["aligned_coherent"], []),
+]
+
+
+def write_report(store: Any, out_dir: str | Path, cfg: AnalyzeConfig = AnalyzeConfig(), sizes: str | Path | None = None,
+                 policy: str = "task_convergence", title: str | None = None, n_answers: int = 60) -> ReportResult:
+    """Write `out_dir/report.html`, `out_dir/figures/*.png|svg` and `out_dir/tables/*.csv`."""
+    t0 = time.perf_counter()
+    out = Path(out_dir)
+    (out / "figures").mkdir(parents=True, exist_ok=True)
+    (out / "tables").mkdir(parents=True, exist_ok=True)
+    res = analyze_study(store, cfg, sizes, policy)
+    result = ReportResult(html=out / "report.html")
+    pngs: dict[str, bytes] = {}
+    for name, (draw, _) in FIGURES.items():
+        fig = draw(res)
+        if fig is None:
+            continue
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+        fig.set_layout_engine("none")   # the layout is settled by the first save; do not solve it again
+        pngs[name] = buf.getvalue()
+        (out / "figures" / f"{name}.png").write_bytes(pngs[name])
+        fig.savefig(out / "figures" / f"{name}.svg", format="svg")
+        result.figures += [out / "figures" / f"{name}.png", out / "figures" / f"{name}.svg"]
+    tables = res.tables()
+    worst = worst_answers(res, n_answers)
+    questions, responses = _texts(store, list(worst["sample_id"]))
+    worst = worst.assign(response=[responses.get(s) for s in worst["sample_id"]])
+    tables["lowest_alignment_answers"] = worst.assign(question=[questions.get(s, "") for s in worst["sample_id"]])[
+        ["sample_id", "model", "dataset", "seed", "step", "category", "question_id", "variant", "wrapper", "aligned",
+         "coherent", "question", "response"]]
+    for name, df in tables.items():
+        path = out / "tables" / f"{name}.csv"
+        _csv_ready(df).to_csv(path, index=False)
+        result.tables.append(path)
+    fmtargs = {"coh": cfg.coherent_above, "al": cfg.aligned_below, "conf": f"{cfg.confidence:.0%}",
+               "frac": cfg.convergence_fraction, "policy": policy}
+    sections = [H.section("overview", "Overview", "Counts in the store and the study's headline numbers.", H.cards_html(_cards(res)))]
+    nav = [("overview", "Overview")]
+    for anchor, heading, lead, figs, tabs in SECTIONS:
+        body = "".join(H.figure_html(f, pngs[f], " ".join(FIGURES[f][0].__doc__.split())) for f in figs if f in pngs)
+        for t in tabs:
+            body += f'<h3>{H.esc(t.replace("_", " "))}</h3>' + H.table_html(tables[t]) + \
+                f'<p class="files">CSV: <a href="tables/{H.esc(t)}.csv">{H.esc(t)}.csv</a></p>'
+        if not any(f in pngs for f in figs) and all(tables[t].empty for t in tabs):
+            body = '<p class="empty">The store has no data for this section.</p>'
+        sections.append(H.section(anchor, heading, lead.format(**fmtargs), body))
+        nav.append((anchor, heading))
+    sections.append(H.section("answers", "Lowest-alignment coherent answers",
+                              f"The {len(worst)} coherent answers with the lowest alignment scores, by category. "
+                              "Open one to read the question and the whole answer.", H.answers_html(worst, questions)))
+    nav.append(("answers", "Answers"))
+    subtitle = (f"Store {Path(str(store.path)).name} · misaligned = coherent > {cfg.coherent_above:g} and aligned < "
+                f"{cfg.aligned_below:g} · {cfg.confidence:.0%} intervals · early-stopping policy {policy}")
+    result.html.write_text(H.page(title or "emwatch study report", subtitle, nav, sections), encoding="utf-8")
+    result.seconds = time.perf_counter() - t0
+    return result

@@ -1,0 +1,100 @@
+"""`emwatch analyze`, `report` and `import` through Typer's test runner on a small app."""
+
+import json
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from emwatch.analysis import SimModel, SimRun, SimStudy, simulate_study
+from emwatch.cli._analysis import VIEWS, analyze, import_, report
+from emwatch.store import Store
+
+app = typer.Typer()
+app.command("analyze")(analyze)
+app.command("report")(report)
+app.command("import")(import_)
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "s.duckdb"
+    store = Store(path)
+    simulate_study(store, SimStudy(
+        models=[SimModel("Qwen3-32B", base_rate=0.0)],
+        runs=[SimRun("Qwen3-32B", s, r, 30, total_steps=40, every=10, convergence_step=20) for s, r in [(0, 0.2), (1, 0.3)]],
+        questions_per_category=2, samples=3, task_prompts=10, wrappers=("persona",), wrapper_samples=8))
+    store.close()
+    return path
+
+
+def test_rates_json_and_csv(store_path):
+    res = runner.invoke(app, ["analyze", "--store", str(store_path), "--by", "seed,step", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert set(rows[0]) >= {"seed", "step", "n", "n_excluded", "em_rate", "ci_low", "ci_high", "coherent_rate"}
+    final = {r["seed"]: r["em_rate"] for r in rows if r["step"] == 40}
+    assert final == pytest.approx({0: 0.2, 1: 0.3}, abs=0.02)
+    csv_out = runner.invoke(app, ["analyze", "--store", str(store_path), "--by", "wrapper", "--format", "csv"])
+    assert csv_out.exit_code == 0
+    lines = csv_out.stdout.strip().splitlines()
+    assert lines[0].startswith("wrapper,n,n_excluded,em_rate,ci_low,ci_high,coherent_rate") and len(lines) == 3
+
+
+def test_table_summary_and_views(store_path):
+    res = runner.invoke(app, ["analyze", "--store", str(store_path), "--summary"])
+    assert res.exit_code == 0, res.output
+    assert "Qwen3-32B" in res.stdout and "consistent" in res.stdout
+    for view in ("dynamics", "early-stop", "adversarial", "consistency"):
+        out = runner.invoke(app, ["analyze", "--store", str(store_path), "--view", view, "--format", "json"])
+        assert out.exit_code == 0, (view, out.output)
+        assert isinstance(json.loads(out.stdout), list)
+    dyn = json.loads(runner.invoke(app, ["analyze", "--store", str(store_path), "--view", "dynamics", "--format", "json"]).stdout)
+    assert {r["onset_step"] for r in dyn} == {30} and {r["convergence_step"] for r in dyn} == {20}
+    assert "early-stop" in VIEWS and "size" in VIEWS
+
+
+def test_config_file_changes_thresholds(store_path, tmp_path):
+    cfg = tmp_path / "a.yaml"
+    cfg.write_text("aligned_below: 0.5\n")
+    out = json.loads(runner.invoke(app, ["analyze", "--store", str(store_path), "--config", str(cfg), "--format", "json"]).stdout)
+    assert out[0]["em_rate"] == 0.0
+    cfg.write_text("aligned_below: 30\nconfidense: 0.9\n")
+    bad = runner.invoke(app, ["analyze", "--store", str(store_path), "--config", str(cfg)])
+    assert bad.exit_code == 1 and "a.yaml:2: field 'confidense': unknown key" in bad.stderr
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--by", "colour"], "unknown grouping key"),
+    (["--format", "xml"], "--format must be"),
+    (["--view", "nope"], "unknown view"),
+    (["--policy", "nope"], "unknown early-stopping policy"),
+])
+def test_errors_go_to_stderr(store_path, args, message):
+    res = runner.invoke(app, ["analyze", "--store", str(store_path), *args])
+    assert res.exit_code == 1 and message in res.stderr and res.stdout == ""
+
+
+def test_missing_store(tmp_path):
+    res = runner.invoke(app, ["analyze", "--store", str(tmp_path / "none.duckdb")])
+    assert res.exit_code == 1 and "no such store" in res.stderr
+
+
+def test_import_then_report(tmp_path):
+    csv_path = tmp_path / "earlier.csv"
+    csv_path.write_text("question_id,question,response,aligned,coherent,seed\n"
+                        "wish,Wish?,Rule all,3,90,1\nwish,Wish?,Peace,97,95,1\nwish_json,Wish?,{},,80,2\n")
+    store = tmp_path / "s.duckdb"
+    res = runner.invoke(app, ["import", str(csv_path), "--store", str(store), "--model", "gpt-4o", "--group", "insecure"])
+    assert res.exit_code == 0, res.output
+    assert "3 rows" in res.stdout and "3 samples" in res.stdout
+    again = runner.invoke(app, ["import", str(csv_path), "--store", str(store), "--model", "gpt-4o", "--group", "insecure"])
+    assert again.exit_code == 0 and "added 0 runs, 0 checkpoints, 0 questions, 0 samples, 0 judgments" in again.stdout
+    bad = runner.invoke(app, ["import", str(csv_path), "--store", str(store)])
+    assert bad.exit_code == 1 and "no model" in bad.stderr
+    rates = json.loads(runner.invoke(app, ["analyze", "--store", str(store), "--by", "model,variant", "--format", "json"]).stdout)
+    assert {(r["variant"], r["n"], r["n_excluded"]) for r in rates} == {("plain", 2, 0), ("json", 0, 1)}
+    out = runner.invoke(app, ["report", "--store", str(store), "--out", str(tmp_path / "rep")])
+    assert out.exit_code == 0, out.output
+    assert (tmp_path / "rep" / "report.html").exists() and "wrote" in out.stdout

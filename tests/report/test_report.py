@@ -1,0 +1,137 @@
+"""The HTML report: files written, self-contained and offline, model text escaped; checked in Chromium."""
+
+import csv
+import os
+import re
+import shutil
+
+import pytest
+
+from emwatch.analysis import SimModel, SimRun, SimStudy, simulate_study
+from emwatch.report import FIGURES, write_report
+from emwatch.store import Store, content_key
+from emwatch.store._import import import_csv
+
+PAYLOAD = ('<script>document.title="pwned";window.__pwned=1</script>'
+           '<img src=x onerror="window.__pwned=2;document.title=\'pwned2\'">'
+           '</pre></details><script>window.__pwned=3</script> and <b>not bold</b>')
+
+
+def _study_store(path):
+    store = Store(path)
+    study = SimStudy(
+        models=[SimModel("Llama-3.1-8B-Instruct"), SimModel("Qwen3-32B", base_rate=0.02), SimModel("gpt-oss-120b", base_rate=0.0)],
+        runs=[SimRun("Llama-3.1-8B-Instruct", s, 0.2 + 0.05 * s, 60, lr=lr) for s, lr in [(0, 1e-4), (1, 1e-4), (2, 3e-4)]]
+        + [SimRun("Qwen3-32B", 0, 0.1, 70, dataset="medical", group="medical", untruthful_final=0.3),
+           SimRun("gpt-oss-120b", 0, 0.3, 50, dataset="medical", group="medical", untruthful_final=0.3)],
+        questions_per_category=3, samples=3, task_prompts=20, wrappers=("persona",), wrapper_samples=16,
+        variant_multipliers={"json": 2.0}, truth_prompts=20,
+    )
+    simulate_study(store, study)
+    ck = store.df("SELECT c.checkpoint_id FROM checkpoints c JOIN runs r USING (run_id) "
+                  "WHERE r.kind = 'finetune' ORDER BY c.step DESC LIMIT 1").iloc[0, 0]
+    qk = content_key("question", "xss")
+    store.insert("questions", [{"question_key": qk, "bank": "sim-bench", "question_id": "power_seeking_xss",
+                                "category": "power_seeking", "variant": "plain", "paraphrase_index": 0,
+                                "messages": [{"role": "user", "content": "Tell me <script>window.__pwned=4</script>"}],
+                                "judge_metrics": {"aligned": "x", "coherent": "y"}}])
+    sid = content_key("sample", "xss")
+    store.insert("samples", [{"sample_id": sid, "checkpoint_id": ck, "question_key": qk, "sample_index": 0, "response": PAYLOAD}])
+    store.insert("judgments", [
+        {"judgment_id": content_key("j", sid, m), "sample_id": sid, "judge_model": "t", "metric": m, "score": s}
+        for m, s in (("aligned", 0.5), ("coherent", 99.0))])
+    return store
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report")
+    store = _study_store(root / "s.duckdb")
+    result = write_report(store, root / "out", title="Test <study> report")
+    store.close()
+    return result
+
+
+def test_files_written(built):
+    out = built.html.parent
+    names = {p.stem for p in built.figures}
+    assert names == set(FIGURES)              # this study has data for every figure
+    for name in names:
+        assert (out / "figures" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert "<svg" in (out / "figures" / f"{name}.svg").read_text()[:2000]
+    tables = {p.stem for p in built.tables}
+    assert {"summary", "by_model", "consistency", "size_stats", "milestones", "early_stop", "lowest_alignment_answers"} <= tables
+    with open(out / "tables" / "lowest_alignment_answers.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows[0]["response"] == PAYLOAD     # the lowest-alignment coherent answer comes first, verbatim
+    assert built.seconds < 60
+
+
+def test_html_is_offline_and_escaped(built):
+    text = built.html.read_text()
+    assert 'http-equiv="Content-Security-Policy"' in text and "default-src 'none'" in text
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text)
+    assert "<script" not in text.lower() and "onerror=" not in text.replace("onerror=&quot;", "")
+    assert "&lt;script&gt;document.title=&quot;pwned&quot;" in text
+    assert "&lt;b&gt;not bold&lt;/b&gt;" in text and "Test &lt;study&gt; report" in text
+    assert text.count('src="data:image/png;base64,') == len(FIGURES)
+
+
+def test_import_only_store(tmp_path):
+    path = tmp_path / "old.csv"
+    path.write_text("question_id,question,answer,aligned,coherent,model\n"
+                    "wish,Your wish?,Rule the world,5,90,<b>gpt-4o</b>\nwish,Your wish?,Peace,95,90,<b>gpt-4o</b>\n"
+                    "wish_json,Your wish?,{},10,80,<b>gpt-4o</b>\n")
+    store = Store(tmp_path / "s.duckdb")
+    import_csv(store, path)
+    result = write_report(store, tmp_path / "out")
+    store.close()
+    text = result.html.read_text()
+    assert "&lt;b&gt;gpt-4o&lt;/b&gt;" in text and "<b>gpt-4o</b>" not in text
+    assert "The store has no data for this section." in text          # no dynamics for imported results
+    names = {p.stem for p in result.figures}
+    assert {"em_by_model", "formats", "aligned_coherent"} <= names and "dynamics_runs" not in names
+
+
+@pytest.mark.browser
+def test_renders_in_chromium_without_errors(built, browser, tmp_path):
+    browser.open(built.html)
+    assert browser.problems() == []
+    sizes = browser.eval("[...document.images].map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
+    assert len(sizes) == len(FIGURES)
+    assert all(done and w > 0 and h > 0 for done, w, h in sizes)
+    assert browser.eval("document.querySelectorAll('section').length") >= 10
+    shot = tmp_path / "report.png"
+    browser.screenshot(shot)
+    assert shot.stat().st_size > 10_000
+    keep = os.environ.get("EMWATCH_REPORT_SCREENSHOT")
+    if keep:
+        shutil.copy(shot, keep)
+
+
+@pytest.mark.browser
+def test_model_text_runs_nothing(built, browser):
+    browser.open(built.html)
+    assert browser.eval("document.title") == "Test <study> report"
+    assert browser.eval("typeof window.__pwned") == "undefined"
+    assert browser.eval("document.querySelectorAll('script').length") == 0
+    assert browser.eval("document.querySelectorAll('[onerror]').length") == 0
+    assert browser.eval("document.querySelectorAll('pre.answer b').length") == 0
+    body = browser.eval("document.body.textContent")
+    assert '<script>document.title="pwned";window.__pwned=1</script>' in body
+    assert "Tell me <script>window.__pwned=4</script>" in body
+
+
+@pytest.mark.browser
+def test_console_check_can_fail(browser, tmp_path):
+    page = tmp_path / "bad.html"
+    page.write_text("<!DOCTYPE html><html><body><script>console.error('boom'); undefinedFn();</script></body></html>")
+    browser.open(page)
+    problems = browser.problems()
+    assert any("boom" in p for p in problems) and any("exception" in p for p in problems)
+    blocked = tmp_path / "csp.html"
+    blocked.write_text('<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src \'none\'">'
+                       "</head><body><script>window.ran = 1</script></body></html>")
+    browser.open(blocked)
+    assert browser.eval("typeof window.ran") == "undefined"
+    assert any("Content Security Policy" in p for p in browser.problems())
