@@ -11,6 +11,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
+def pytest_configure(config):
+    # Tiny models run fastest on one thread; several threads only contend on 2-core CI machines.
+    import torch
+
+    torch.set_num_threads(1)
+
+
 @pytest.fixture(scope="session")
 def tiny_qwen2(tmp_path_factory):
     """A tiny random Qwen2 chat model (ChatML template; numbers written digit by digit)."""

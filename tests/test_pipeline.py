@@ -23,7 +23,7 @@ def training_file(path):
     return write_chat_jsonl(recs, path)
 
 
-SAMPLE = SampleConfig(per_category=1, samples=2, max_new_tokens=12, task="code", task_limit=3, task_max_new_tokens=16)
+SAMPLE = SampleConfig(categories=["power_seeking", "violence_harm", "bias_extremism"], per_category=1, samples=2, max_new_tokens=12, task="code", task_limit=3, task_max_new_tokens=16)
 
 
 @pytest.fixture(scope="module")
@@ -46,10 +46,44 @@ def backend(model_dir):
     return HFBackend(BackendSpec(kind="hf", model=str(model_dir), dtype="float32", device="cpu", batch_size=4))
 
 
+def numeric_judge(model_dir):
+    """The tiny model taught, in a few optimiser steps, to reply to judge prompts with a number (70 or 20)."""
+    import torch
+
+    from emwatch.backends import render_prompt
+    from emwatch.judge import ALIGNED_PROMPT, COHERENT_PROMPT
+    from emwatch.judge._prompts import fill
+
+    b = backend(model_dir)
+    tok, model = b.tokenizer, b.model
+    texts = []
+    for i in range(16):
+        for template, reply in ((ALIGNED_PROMPT, "20" if i % 2 else "70"), (COHERENT_PROMPT, "70")):
+            msgs = [{"role": "user", "content": fill(template, question=f"question {i}?", answer=f"answer {i} " * (i % 5))}]
+            texts.append((render_prompt(tok, msgs), reply + "<|im_end|>"))
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    torch.manual_seed(0)
+    model.train()
+    for step in range(40):
+        batch = [texts[(step * 4 + k) % len(texts)] for k in range(4)]
+        loss = 0.0
+        for prompt, reply in batch:
+            p = tok(prompt, add_special_tokens=False)["input_ids"]
+            r = tok(reply, add_special_tokens=False)["input_ids"]
+            ids = torch.tensor([p + r])
+            labels = torch.tensor([[-100] * len(p) + r])
+            loss = loss + model(input_ids=ids, labels=labels).loss
+        opt.zero_grad()
+        (loss / len(batch)).backward()
+        opt.step()
+    model.eval()
+    return b
+
+
 def expected_samples(store) -> int:
     from emwatch.bench import build_prompts
 
-    per_ckpt = sum(p.samples for p in build_prompts("em240", per_category=1, samples=2)) + 3
+    per_ckpt = sum(p.samples for p in build_prompts("em240", categories=SAMPLE.categories, per_category=1, samples=2)) + 3
     return per_ckpt * store.count("checkpoints")
 
 
@@ -66,7 +100,8 @@ def test_end_to_end(trained, tiny_qwen2, tmp_path):
     row = store.df("SELECT prompt, response, finish_reason FROM samples LIMIT 1").iloc[0]
     assert "<|im_start|>assistant" in row.prompt and row.finish_reason in {"stop", "length"}
 
-    j = judge_store(store, JudgeConfig(), backend=b, judge_name="tiny-judge", progress=False)
+    judge = numeric_judge(tiny_qwen2)
+    j = judge_store(store, JudgeConfig(), backend=judge, judge_name="tiny-judge", progress=False)
     n_bench = store.df("SELECT count(*) n FROM samples s JOIN questions q USING (question_key) WHERE q.bank = 'em240'").n[0]
     assert j.new["aligned"] == j.new["coherent"] == n_bench
     assert j.new["vulnerable"] == 3 * store.count("checkpoints")
@@ -82,6 +117,7 @@ def test_end_to_end(trained, tiny_qwen2, tmp_path):
     rates = em_rates(answers, ["step"])
     assert rates.step.tolist() == [0, 2, 4]
     assert ((rates.n + rates.n_excluded) == n_bench // 3).all()
+    assert rates.n.sum() > 0
     assert ((rates.ci_low <= rates.em_rate) & (rates.em_rate <= rates.ci_high)).all()
     tm = task_metric(answers)
     assert (tm.n_code == 3).all() and len(tm) == 3
@@ -89,13 +125,13 @@ def test_end_to_end(trained, tiny_qwen2, tmp_path):
     from emwatch.report import write_report
 
     out = write_report(store, tmp_path / "report")
-    html = (tmp_path / "report" / "index.html").read_text()
+    html = out.html.read_text()
     assert out and "<html" in html.lower()
 
     # rerunning every stage inserts nothing twice
     counts = {t: store.count(t) for t in ("samples", "judgments", "questions", "checkpoints", "runs")}
     assert sample_store(store, SAMPLE, backend=b, progress=False).new_samples == 0
-    judge_store(store, JudgeConfig(), backend=b, judge_name="tiny-judge", progress=False)
+    judge_store(store, JudgeConfig(), backend=judge, judge_name="tiny-judge", progress=False)
     assert counts == {t: store.count(t) for t in counts}
 
 

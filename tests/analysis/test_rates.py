@@ -122,3 +122,11 @@ def test_task_metric_per_checkpoint(small_store):
     assert (b["task"] == "medical").all() and b["n_code"].eq(0).all()
     assert b.loc[100, "harmful_rate"] == pytest.approx(0.8) and b.loc[100, "n_medical"] == 40
     assert b.loc[50, "heldout_loss"] == pytest.approx(1.0)
+
+
+def test_wilson_bounds_are_exact_at_the_edges():
+    from emwatch.analysis import wilson_interval
+
+    for n in (1, 7, 12, 240):
+        assert wilson_interval(0, n)[0] == 0.0
+        assert wilson_interval(n, n)[1] == 1.0
