@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+pytest_plugins = ["conftest_servers"]  # the loopback vLLM server fixtures
+
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

