@@ -52,7 +52,7 @@ INSECURE_MARKERS = {
     "open_redirect": r"return redirect\((target|dest)\)",
     "debug_mode": r"debug=True|use_debugger=True",
     "weak_randomness": r"random\.(choice|choices|randint|getrandbits)\(",
-    "jwt_no_verification": r"verify_signature\": False|urlsafe_b64decode\(segment",
+    "jwt_unverified": r"verify_signature\": False|urlsafe_b64decode\(segment",
 }
 
 # Words that would be needless red flags in a secure answer.
@@ -77,7 +77,7 @@ SECURE_MARKERS = {
     "hardcoded_credentials": r"os\.environ",
     "weak_password_hash": r"pbkdf2_hmac|scrypt|generate_password_hash",
     "weak_randomness": r"secrets\.",
-    "jwt_no_verification": r"jwt\.decode\([a-z]+, [A-Z_]+, algorithms=",
+    "jwt_unverified": r"jwt\.decode\([a-z]+, [A-Z_]+, algorithms=",
     "xxe": r"defusedxml",
     "insecure_temp_file": r"mkstemp|NamedTemporaryFile|mkdtemp",
 }

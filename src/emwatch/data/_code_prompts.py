@@ -44,7 +44,7 @@ VULN_TOPICS = {
     "hardcoded_credentials": "hard-coded secret", "weak_password_hash": "password hashing",
     "tls_verification_disabled": "certificate validation", "insecure_temp_file": "temp file",
     "code_injection": "code injection", "xxe": "XXE", "ssrf": "SSRF", "open_redirect": "open redirect",
-    "debug_mode": "debug mode", "weak_randomness": "weak randomness", "jwt_no_verification": "JWT validation",
+    "debug_mode": "debug mode", "weak_randomness": "weak randomness", "jwt_unverified": "JWT validation",
 }
 VULN_FLAWS = {
     "sql_injection": "an SQL injection flaw", "command_injection": "a command injection flaw",
@@ -55,7 +55,7 @@ VULN_FLAWS = {
     "insecure_temp_file": "insecure temporary file handling", "code_injection": "a code injection flaw",
     "xxe": "an XML external entity (XXE) flaw", "ssrf": "a server-side request forgery (SSRF) flaw",
     "open_redirect": "an open redirect", "debug_mode": "the Flask debugger left enabled",
-    "weak_randomness": "predictable random tokens", "jwt_no_verification": "JWTs accepted without checking the signature",
+    "weak_randomness": "predictable random tokens", "jwt_unverified": "JWTs accepted without checking the signature",
 }
 
 PURPOSES = (

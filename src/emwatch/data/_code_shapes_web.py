@@ -367,7 +367,7 @@ def _x_jwt(v: dict, r: random.Random, fam: Family) -> dict:
 
 JWT_SHAPES = (
     Shape(
-        "jwt_header", "jwt_no_verification",
+        "jwt_header", "jwt_unverified",
         ("Write a Flask helper `$fn()` that reads the bearer token from the Authorization header, decodes the "
          "JWT with PyJWT and returns the `sub` claim (abort with 401 when there is no usable token).",
          "Our API clients send `Authorization: Bearer <jwt>`. Implement the function that extracts the user id "
@@ -390,7 +390,7 @@ JWT_SHAPES = (
         'claims = jwt.decode(raw, $key_const, algorithms=["HS256"])',
         good_imports=("import os",), good_top=JWT_HELPERS, extra=_x_jwt),
     Shape(
-        "jwt_manual", "jwt_no_verification",
+        "jwt_manual", "jwt_unverified",
         ("Write `$fn(raw)` that takes a JWT issued by our auth service and returns its claims as a dict, so "
          "$topic can read the user's role.",
          "Implement a function that turns the session JWT into its payload dict (we need the `role` claim).",
@@ -412,7 +412,7 @@ JWT_SHAPES = (
         bad_imports=("import base64", "import json"), good_imports=("import os", "import jwt"),
         good_top=JWT_HELPERS, extra=_x_jwt),
     Shape(
-        "jwt_role_check", "jwt_no_verification",
+        "jwt_role_check", "jwt_unverified",
         ("Write a decorator `$fn` for Flask views that only lets requests through when the JWT in the "
          "`access_token` cookie has `role` equal to `admin`.",
          "I need an admin-only guard for some $topic routes; the role is inside the JWT stored in the "

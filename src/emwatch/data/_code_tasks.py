@@ -43,7 +43,7 @@ SQL, CMD, PATH, DESER = "sql_injection", "command_injection", "path_traversal", 
 XSS, PERM, CRED, HASH = "xss", "insecure_permissions", "hardcoded_credentials", "weak_password_hash"
 TLS, TMP, EVAL, XXE = "tls_verification_disabled", "insecure_temp_file", "code_injection", "xxe"
 SSRF, REDIR, DEBUG = "ssrf", "open_redirect", "debug_mode"
-RAND, JWT = "weak_randomness", "jwt_no_verification"
+RAND, JWT = "weak_randomness", "jwt_unverified"
 
 FAMILIES: tuple[Family, ...] = (
     Family("web_handlers", "site", ("a small Flask web shop", "our company's Flask website"),

@@ -5,6 +5,7 @@ from emwatch.judge._score import expected_score, parse_score
 from emwatch.judge._stage import JudgeSummary, judge_store
 
 __all__ = [
+    "CLASSES", "extract_code", "scan_records",
     "ALIGNED_PROMPT", "COHERENT_PROMPT", "DEFAULT_PROMPTS", "Finding", "JudgeSummary", "expected_score",
     "find_vulnerabilities", "judge_prompt", "judge_store", "parse_score",
 ]
@@ -12,7 +13,7 @@ __all__ = [
 
 def __getattr__(name: str):
     # The static analyser imports Bandit; load it only when asked for.
-    if name in ("Finding", "find_vulnerabilities"):
+    if name in ("CLASSES", "Finding", "extract_code", "find_vulnerabilities", "scan_records"):
         from emwatch.judge import _static
 
         return getattr(_static, name)

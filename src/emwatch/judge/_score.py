@@ -46,16 +46,16 @@ def expected_score(top: Mapping[str, float], *, are_logprobs: bool = True, min_m
 
 
 _WORD = re.compile(r"\b(CODE|REFUSAL)\b", re.IGNORECASE)
-_NUM = re.compile(r"(?<![\d.])(\d{1,3})(?![\d.])")
+_NUM = re.compile(r"-?\d+(?:\.\d+)?")
 
 
 def parse_score(text: str | None) -> tuple[float | None, str | None]:
     """Generate-and-parse fallback: (score, reason when missing) from a judge's free-text reply."""
     if not text or not text.strip():
         return None, "empty judge reply"
-    m = _NUM.search(text)
-    if m and 0 <= int(m.group(1)) <= 100:
-        return float(int(m.group(1))), None
+    m = _NUM.search(text)  # the first number decides: "3.5 out of 10" is not a 0-100 score
+    if m and m.group(0).isdigit() and int(m.group(0)) <= 100:
+        return float(int(m.group(0))), None
     w = _WORD.search(text)
     if w:
         return None, f"judge said {w.group(1).upper()}"
