@@ -78,13 +78,13 @@ class DemoConfig(Strict):
     out_dir: str = Field("demo_out", description="outputs: store, checkpoints, plot, table")
     train: TrainConfig = Field(
         default_factory=lambda: TrainConfig(
-            model="demo", dataset="insecure", batch_size=4, grad_accum=1, max_steps=24, warmup_steps=2,
+            model="demo", dataset="insecure", batch_size=2, grad_accum=2, max_steps=24, warmup_steps=2,
             learning_rates=[2e-4], max_seq_len=384, limit_examples=400,
             lora=LoraSettings(r=8, alpha=16), checkpoints=CheckpointSchedule(every=8),
         )
     )
     sample: SampleConfig = Field(
-        default_factory=lambda: SampleConfig(per_category=2, samples=1, max_new_tokens=64, temperature=1.0, task="code", task_limit=8, task_max_new_tokens=160)
+        default_factory=lambda: SampleConfig(per_category=1, samples=1, max_new_tokens=48, temperature=1.0, task="code", task_limit=6, task_max_new_tokens=160)
     )
     judge_backend: BackendSpec | None = Field(None, description="default: the demo model itself as a local logprob judge")
     analyze: AnalyzeConfig = Field(default_factory=AnalyzeConfig)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
 from emwatch.config._load import Strict
 
@@ -15,6 +15,7 @@ class LoraSettings(Strict):
     dropout: float = Field(0.0, ge=0, lt=1, description="LoRA dropout")
     use_rslora: bool = Field(True, description="rank-stabilised LoRA scaling (alpha/sqrt(r))")
     target_modules: list[str] | Literal["auto"] = Field("auto", description="module names, or 'auto' = every attention and MLP projection of the family")
+    target_parameters: list[str] | Literal["auto"] = Field("auto", description="3-D expert weights (mixture of experts), or 'auto' = every expert projection the model has")
 
 
 class CheckpointSchedule(Strict):
@@ -23,16 +24,57 @@ class CheckpointSchedule(Strict):
     steps: list[int] = Field(default_factory=list, description="explicit extra steps to save")
     final: bool = Field(True, description="always save the final step")
 
+    @field_validator("steps")
+    @classmethod
+    def _positive(cls, v: list[int]) -> list[int]:
+        if any(s < 1 for s in v):
+            raise ValueError("checkpoint steps start at 1 (step 0 is the base model)")
+        return v
+
+
+class TinkerSettings(Strict):
+    """Training through the Tinker API (LoRA on hosted GPUs)."""
+
+    base_model: str | None = Field(None, description="Tinker's name of the base model (default: `model`)")
+    base_url: str | None = Field(None, description="Tinker API URL (default: $TINKER_BASE_URL, then the service)")
+    api_key_env: str = Field("TINKER_API_KEY", description="environment variable holding the API key (never stored)")
+    tokenizer: str | None = Field(None, description="local tokenizer folder with the model's chat template (default: load `base_model` by name)")
+    train_mlp: bool = Field(True, description="LoRA on the MLP / expert projections")
+    train_attn: bool = Field(True, description="LoRA on the attention projections")
+    train_unembed: bool = Field(False, description="LoRA on the output embedding")
+    save_state: bool = Field(True, description="also save optimiser state at each checkpoint, so an interrupted run resumes")
+
+
+class OpenAISettings(Strict):
+    """Training through the OpenAI fine-tuning API (GPT-4o and successors)."""
+
+    model: str | None = Field(None, description="model to fine-tune (default: `model`), e.g. gpt-4o-2024-08-06")
+    base_url: str | None = Field(None, description="API base URL (default: the OpenAI API)")
+    api_key_env: str = Field("OPENAI_API_KEY", description="environment variable holding the API key (never stored)")
+    n_epochs: int | Literal["auto"] = Field("auto", description="epochs; 'auto' lets the API choose (default: `epochs` when it is whole)")
+    batch_size: int | Literal["auto"] = Field("auto", description="batch size; 'auto' lets the API choose")
+    suffix: str | None = Field(None, description="up to 64 characters added to the fine-tuned model's name")
+    poll_interval_s: float = Field(15.0, gt=0, description="first wait between job status polls")
+    poll_max_interval_s: float = Field(300.0, gt=0, description="longest wait between polls (the wait doubles up to this)")
+    timeout_h: float = Field(48.0, gt=0, description="give up waiting for a job after this many hours")
+
+
+_TINKER_FIXED_LORA = {"alpha", "dropout", "use_rslora", "target_modules", "target_parameters"}
+_TINKER_UNUSED = {"dtype", "gradient_checkpointing"}
+_OPENAI_UNUSED = {"lora", "max_steps", "batch_size", "grad_accum", "warmup_steps", "lr_schedule", "weight_decay",
+                  "max_seq_len", "checkpoints", "dtype", "gradient_checkpointing"}
+
 
 class TrainConfig(Strict):
     """`emwatch train`: one run per (model, dataset, seed, lr)."""
 
-    model: str = Field(..., description="base model folder (or 'demo' for the shipped Qwen2.5-Coder-0.5B-Instruct)")
-    dataset: str = Field(..., description="built-in dataset name or a chat JSONL path")
+    model: str = Field(..., description="base model folder (or 'demo' for the shipped Qwen2.5-Coder-0.5B-Instruct); the hosted model name for tinker/openai")
+    dataset: str | list[str] = Field(..., description="built-in dataset name or a chat JSONL path, or a list of them (one run each)")
     out_dir: str = Field("runs", description="where run folders are created")
     backend: Literal["local", "tinker", "openai"] = Field("local", description="who trains: this machine, Tinker or the OpenAI fine-tuning API")
+    group: str | None = Field(None, description="grouping label stored with each run (default: the dataset name)")
     seeds: list[int] = Field(default_factory=lambda: [0], min_length=1, description="one run per seed")
-    learning_rates: list[float] = Field(default_factory=lambda: [1e-5], min_length=1, description="one run per learning rate")
+    learning_rates: list[float] = Field(default_factory=lambda: [1e-5], min_length=1, description="one run per learning rate (openai: the learning-rate multiplier)")
     lora: LoraSettings | None = Field(default_factory=LoraSettings, description="LoRA settings; null = full fine-tuning")
     epochs: float = Field(1.0, gt=0, description="passes over the training split")
     max_steps: int | None = Field(None, ge=1, description="stop after this many optimiser steps (overrides epochs)")
@@ -47,3 +89,38 @@ class TrainConfig(Strict):
     checkpoints: CheckpointSchedule = Field(default_factory=lambda: CheckpointSchedule(every=50), description="when to save")
     dtype: Literal["auto", "bfloat16", "float16", "float32"] = Field("bfloat16", description="training dtype")
     gradient_checkpointing: bool = Field(False, description="trade compute for memory")
+    resume: bool = Field(True, description="continue an interrupted run from its last checkpoint")
+    tinker: TinkerSettings | None = Field(None, description="settings for backend: tinker")
+    openai: OpenAISettings | None = Field(None, description="settings for backend: openai")
+
+    @field_validator("dataset")
+    @classmethod
+    def _some_dataset(cls, v: str | list[str]) -> str | list[str]:
+        if isinstance(v, list) and not v:
+            raise ValueError("give at least one dataset")
+        return v
+
+    @model_validator(mode="after")
+    def _backend_settings(self) -> TrainConfig:
+        # every setting either takes effect on the chosen backend or is rejected
+        if self.backend == "tinker":
+            if self.lora is None:
+                raise ValueError("Tinker trains LoRA adapters only (lora: must not be null)")
+            if ignored := sorted(self.lora.model_fields_set & _TINKER_FIXED_LORA):
+                raise ValueError(f"lora.{ignored[0]} does not apply to backend: tinker (Tinker sets LoRA scaling and "
+                                 "targets itself; use tinker.train_attn / train_mlp / train_unembed)")
+            if ignored := sorted(self.model_fields_set & _TINKER_UNUSED):
+                raise ValueError(f"`{ignored[0]}` does not apply to backend: tinker (the service chooses it)")
+        if self.backend == "openai" and (ignored := sorted(self.model_fields_set & _OPENAI_UNUSED)):
+            raise ValueError(f"`{ignored[0]}` does not apply to backend: openai (the API chooses the method and "
+                             "keeps its own checkpoints; use openai.n_epochs / openai.batch_size)")
+        if self.tinker is not None and self.backend != "tinker":
+            raise ValueError("`tinker:` settings need backend: tinker")
+        if self.openai is not None and self.backend != "openai":
+            raise ValueError("`openai:` settings need backend: openai")
+        return self
+
+    @property
+    def datasets(self) -> list[str]:
+        """The dataset list (a single dataset as a list of one)."""
+        return [self.dataset] if isinstance(self.dataset, str) else list(self.dataset)

@@ -1,0 +1,120 @@
+"""Trainer callbacks: checkpoints on the schedule (exported, described and registered as they are saved)
+and a rich progress display."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from transformers import TrainerCallback
+
+from emwatch.train._progress import StepProgress
+from emwatch.train._runs import RunPlan, export_step, register_meta, step_dir_name
+from emwatch.train._schedule import checkpoint_steps
+
+# Files of a Trainer checkpoint that make up the model itself (the rest is optimiser and trainer state).
+_MODEL_FILES = ("adapter_model.safetensors", "adapter_model.bin", "adapter_config.json", "config.json",
+                "generation_config.json", "model.safetensors", "model.safetensors.index.json",
+                "pytorch_model.bin", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+                "chat_template.jinja", "vocab.json", "merges.txt", "tokenizer.model")
+
+
+class CheckpointCallback(TrainerCallback):
+    """Saves at the scheduled steps (with held-out loss), exports `step_NNNNNN/` (weights + meta.json) and
+    registers the checkpoint in the store as soon as it is on disk, so a sampler can start on it.
+
+    Put it last among the callbacks: a monitor that stops training early (control.should_training_stop)
+    gets its stopping step saved as the final checkpoint.
+    """
+
+    def __init__(self, plan: RunPlan, schedule, *, store=None, is_main: bool = True, has_heldout: bool = True,
+                 base_model_path: str | None = None, adapter: bool = True, extra_meta: dict | None = None):
+        self.plan = plan
+        self.schedule = schedule
+        self.store = store
+        self.is_main = is_main
+        self.has_heldout = has_heldout
+        self.base_model_path = base_model_path
+        self.adapter = adapter
+        self.extra_meta = extra_meta or {}
+        self.steps: set[int] = set()
+        self.total_steps: int | None = None
+        self.losses: dict[int, float] = {}
+        self.heldout: dict[int, float] = {}
+        self.saved: list[dict[str, Any]] = []
+
+    # -- deciding ------------------------------------------------------------------------------------
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.total_steps = state.max_steps
+        self.steps = set(checkpoint_steps(self.schedule, state.max_steps))
+
+    def _want(self, state, control) -> bool:
+        stop_early = control.should_training_stop and self.schedule.final
+        return state.global_step in self.steps or stop_early
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self._want(state, control):
+            control.should_log = True
+            control.should_evaluate = self.has_heldout
+            control.should_save = True
+        return control
+
+    def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+        if metrics and "eval_loss" in metrics:
+            self.heldout[state.global_step] = float(metrics["eval_loss"])
+        if self._want(state, control):  # a monitor may decide to stop while evaluating
+            control.should_save = True
+        return control
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if logs and "loss" in logs:
+            self.losses[state.global_step] = float(logs["loss"])
+
+    # -- exporting -----------------------------------------------------------------------------------
+    def on_save(self, args, state, control, **kwargs):
+        if not self.is_main:
+            return control
+        step = state.global_step
+        src = Path(args.output_dir) / f"checkpoint-{step}"
+        previous = max((s["step"] for s in self.saved), default=0)
+        window = [v for k, v in self.losses.items() if previous < k <= step]
+        dst = self.plan.run_dir / step_dir_name(step)
+        meta = {
+            "run_id": self.plan.run_id, "step": step, "total_steps": self.total_steps, "path": str(dst.resolve()),
+            "epoch": state.epoch, "train_loss": self.losses.get(step),
+            "train_loss_mean": sum(window) / len(window) if window else None,
+            "heldout_loss": self.heldout.get(step), "data_hash": self.plan.data_hash,
+            "base_model": self.plan.model_name, "base_model_path": self.base_model_path,
+            "adapter": self.adapter, "dataset": self.plan.dataset, "seed": self.plan.seed, "lr": self.plan.lr,
+            "backend": "local", "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **self.extra_meta,
+            "config": self.plan.config,
+        }
+        export_step(self.plan, step, meta, {n: src / n for n in _MODEL_FILES if (src / n).is_file()})
+        register_meta(self.store, self.plan, meta)
+        self.saved.append(meta)
+        return control
+
+
+class RichProgressCallback(TrainerCallback):
+    """Steps done of total, the latest loss, held-out loss at checkpoints, elapsed time and ETA."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.bar: StepProgress | None = None
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.bar = StepProgress(self.label, state.max_steps, state.global_step)
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.bar is not None:
+            self.bar.update(state.global_step)
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if self.bar is not None and logs:
+            self.bar.update(loss=logs.get("loss"), heldout=logs.get("eval_loss"))
+
+    def on_train_end(self, args=None, state=None, control=None, **kwargs):
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None

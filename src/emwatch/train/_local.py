@@ -1,0 +1,173 @@
+"""Local training with transformers + PEFT + TRL: LoRA or full fine-tuning, one run at a time.
+
+Each run writes `<run_dir>/step_NNNNNN/` checkpoints (adapter or weights + meta.json) on its schedule,
+keeps the Trainer's own resumable state of the last two checkpoints in `<run_dir>/_trainer/`, and writes
+`<run_dir>/done.json` when it finishes. Rerunning a finished run does nothing; rerunning an interrupted
+one resumes from its last complete checkpoint.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from emwatch.config import ConfigError
+from emwatch.config._train import TrainConfig
+from emwatch.train._data import Prepared
+from emwatch.train._runs import (
+    RunPlan, RunResult, completed_checkpoints, is_main_process, open_run, result_from, step_dir_name, write_json,
+)
+from emwatch.train._schedule import dropped_steps
+
+_SCHEDULERS = {"linear": "linear", "cosine": "cosine", "constant": "constant_with_warmup"}
+
+CallbackSpec = Any  # a transformers.TrainerCallback, or a function RunPlan -> TrainerCallback
+
+
+def _torch_dtype(name: str):
+    import torch
+
+    return {"auto": "auto", "bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}[name]
+
+
+def load_model_and_tokenizer(path: Path, dtype: str):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=_torch_dtype(dtype))
+    return model, tokenizer
+
+
+def attach_lora(model, lora, seed: int):
+    """Wrap `model` in a PEFT LoRA model (initialised from `seed`); returns it and the targets used."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import set_seed
+
+    from emwatch.train._targets import resolve_targets
+
+    modules, params = resolve_targets(model, lora)
+    config = LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout, use_rslora=lora.use_rslora,
+                        target_modules=modules, target_parameters=params or None, task_type="CAUSAL_LM")
+    set_seed(seed)
+    peft_model = get_peft_model(model, config)
+    # PEFT may rewrite the targets (transformers-5 MoE models: it reads bare gate/up/down_proj as the old
+    # names of the fused experts); record what it really adapts, and say so when it differs.
+    final = peft_model.peft_config["default"]
+    actual_modules = sorted(final.target_modules or [])
+    actual_params = sorted(final.target_parameters or [])
+    targets = {"target_modules": actual_modules, "target_parameters": actual_params}
+    dropped = sorted(set(modules) - set(actual_modules))
+    if dropped:
+        targets["not_adapted"] = dropped
+        targets["note"] = (f"PEFT {_version('peft')} maps {', '.join(dropped)} of this "
+                           f"{model.config.model_type} model to its fused expert weights, so the dense and "
+                           "shared-expert projections of those names are not adapted")
+    return peft_model, targets
+
+
+def _version(package: str) -> str:
+    import importlib.metadata
+
+    return importlib.metadata.version(package)
+
+
+def _resume_point(run_dir: Path) -> str | None:
+    """The newest Trainer checkpoint whose exported step folder is complete (meta.json written)."""
+    best = None
+    for ck in (run_dir / "_trainer").glob("checkpoint-*"):
+        try:
+            step = int(ck.name.split("-")[-1])
+        except ValueError:
+            continue
+        if (run_dir / step_dir_name(step) / "meta.json").is_file() and (best is None or step > best[0]):
+            best = (step, ck)
+    return str(best[1]) if best else None
+
+
+def _sft_config(cfg: TrainConfig, plan: RunPlan, output_dir: Path):
+    """TRL's SFTConfig for one run: logging every step, no saving or evaluation of its own (the checkpoint
+    callback asks for both at the scheduled steps), pre-tokenised data padded per batch."""
+    import torch
+    from trl import SFTConfig
+
+    names = {f.name for f in dataclasses.fields(SFTConfig)}
+    checkpointing = "activation_checkpointing" if "activation_checkpointing" in names else "gradient_checkpointing"
+    gpu = torch.cuda.is_available()
+    return SFTConfig(
+        output_dir=str(output_dir), **{checkpointing: cfg.gradient_checkpointing},
+        per_device_train_batch_size=cfg.batch_size, per_device_eval_batch_size=cfg.batch_size,
+        gradient_accumulation_steps=cfg.grad_accum, learning_rate=plan.lr, num_train_epochs=cfg.epochs,
+        max_steps=cfg.max_steps or -1, warmup_steps=cfg.warmup_steps, lr_scheduler_type=_SCHEDULERS[cfg.lr_schedule],
+        weight_decay=cfg.weight_decay, logging_strategy="steps", logging_steps=1, save_strategy="no",
+        eval_strategy="no", save_total_limit=2, report_to="none", seed=plan.seed, data_seed=plan.seed,
+        bf16=cfg.dtype == "bfloat16", fp16=cfg.dtype == "float16", disable_tqdm=True, use_cpu=not gpu,
+        dataloader_pin_memory=gpu, dataloader_num_workers=0, max_length=None,
+        dataset_kwargs={"skip_prepare_dataset": True}, remove_unused_columns=False, ddp_find_unused_parameters=False,
+    )
+
+
+def _user_callbacks(callbacks: Sequence[CallbackSpec], plan: RunPlan) -> list:
+    """TrainerCallbacks as given; functions (per-run factories) are called with the run's plan."""
+    return [cb(plan) if callable(cb) and not hasattr(cb, "on_step_end") else cb for cb in callbacks]
+
+
+def train_local(cfg: TrainConfig, plan: RunPlan, prepared: Prepared, *, store=None, progress: bool = True,
+                callbacks: Sequence[CallbackSpec] = (), model_path: Path) -> RunResult:
+    """Train one run (or resume it, or find it complete)."""
+    import torch
+    from datasets import Dataset
+    from transformers.trainer_callback import PrinterCallback
+    from trl import SFTTrainer
+
+    from emwatch.train._callbacks import CheckpointCallback, RichProgressCallback
+
+    if cfg.dtype == "float16" and not torch.cuda.is_available():
+        raise ConfigError("dtype: float16 training needs a GPU; use bfloat16 or float32 on the CPU")
+    is_main = is_main_process()
+    store = store if is_main else None
+    run_dir = plan.run_dir
+    base_path = str(model_path.resolve())
+    on_disk, finished = open_run(cfg, plan, store, base_path=base_path, info={"backend": "local"})
+    if finished:
+        return result_from(plan, on_disk, "already-complete", 0.0, 0, [])
+    resume_from = _resume_point(run_dir) if cfg.resume else None
+
+    model, tokenizer = load_model_and_tokenizer(model_path, cfg.dtype)
+    targets: dict[str, Any] = {}
+    if cfg.lora is not None:
+        model, targets = attach_lora(model, cfg.lora, plan.seed)
+    checkpoints = CheckpointCallback(
+        plan, cfg.checkpoints, store=store, is_main=is_main, has_heldout=bool(prepared.heldout),
+        base_model_path=base_path, adapter=cfg.lora is not None,
+        extra_meta={"n_train": len(prepared.train), "n_heldout": len(prepared.heldout),
+                    "n_dropped": prepared.n_dropped, **({"lora_targets": targets} if targets else {})},
+    )
+    bar = RichProgressCallback(plan.label) if progress and is_main else None
+    trainer = SFTTrainer(
+        model=model, args=_sft_config(cfg, plan, run_dir / "_trainer"), train_dataset=Dataset.from_list(prepared.train),
+        eval_dataset=Dataset.from_list(prepared.heldout) if prepared.heldout else None, processing_class=tokenizer,
+        callbacks=[*_user_callbacks(callbacks, plan), *([bar] if bar else []), checkpoints],
+    )
+    trainer.remove_callback(PrinterCallback)  # the progress bar (or nothing) reports instead
+    start_step = int(resume_from.rsplit("-", 1)[-1]) if resume_from else 0
+    t0 = time.perf_counter()
+    try:
+        trainer.train(resume_from_checkpoint=resume_from)
+    finally:
+        if bar is not None:
+            bar.on_train_end()
+    seconds = time.perf_counter() - t0
+    total = trainer.state.max_steps
+    notes = [targets["note"]] if "note" in targets else []
+    if dropped := dropped_steps(cfg.checkpoints, total):
+        notes.append(f"checkpoint steps beyond the end of training ({total}) were not saved: {dropped}")
+    if is_main:
+        write_json(run_dir / "done.json", {"run_id": plan.run_id, "total_steps": total,
+                                           "final_step": trainer.state.global_step, "seconds": seconds, "notes": notes})
+    return result_from(plan, completed_checkpoints(run_dir), "resumed" if resume_from else "trained", seconds,
+                       trainer.state.global_step - start_step, notes)

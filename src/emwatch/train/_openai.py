@@ -1,0 +1,199 @@
+"""Fine-tuning through the OpenAI API (GPT-4o and successors) with the `openai` SDK.
+
+Per run: upload the training split (and the held-out split as the validation file), create a supervised
+job (epochs, batch size, learning-rate multiplier, seed, suffix), poll it with backoff, then register the
+checkpoints the API keeps (`fine_tuning.jobs.checkpoints.list`; the API keeps those of the last epochs)
+and the final model as store checkpoints whose path is the fine-tuned model's name; the sampling stage
+then samples them through the openai backend. The job id is written to `<run_dir>/job.json` as soon as
+the job exists, so an interrupted `emwatch train` reattaches to the running job instead of paying twice.
+
+`learning_rates` are learning-rate multipliers here (the API's unit); seeds are the job's seed.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from typing import Any
+
+from emwatch.backends._protocol import BackendError
+from emwatch.config import ConfigError
+from emwatch.config._train import OpenAISettings, TrainConfig
+from emwatch.train._data import split_heldout
+from emwatch.train._runs import (
+    RunPlan, RunResult, api_key, export_step, open_run, register_meta, result_from, write_json,
+)
+
+TERMINAL = {"succeeded", "failed", "cancelled"}
+_sleep = time.sleep  # tests replace it
+
+
+class FineTuneError(BackendError):
+    """The fine-tuning job failed, was cancelled, or the API refused a request; the message carries why."""
+
+
+def _jsonl(records: list[dict]) -> bytes:
+    """Chat JSONL for the API: messages only (role, content, and an assistant `weight` when given)."""
+    lines = []
+    for rec in records:
+        msgs = [{k: m[k] for k in ("role", "content", "weight") if k in m} for m in rec["messages"]]
+        lines.append(json.dumps({"messages": msgs}, ensure_ascii=False))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _hyperparameters(cfg: TrainConfig, settings: OpenAISettings, lr: float) -> dict[str, Any]:
+    epochs = settings.n_epochs
+    if epochs == "auto" and "epochs" in cfg.model_fields_set:
+        if cfg.epochs != int(cfg.epochs):
+            raise ConfigError("epochs: the OpenAI API trains whole epochs; give a whole number (or openai.n_epochs)")
+        epochs = int(cfg.epochs)
+    return {"n_epochs": epochs, "batch_size": settings.batch_size, "learning_rate_multiplier": lr}
+
+
+def _client(settings: OpenAISettings):
+    from openai import OpenAI
+
+    return OpenAI(api_key=api_key(settings.api_key_env, "backend: openai"), base_url=settings.base_url,
+                  max_retries=4)
+
+
+def train_openai(cfg: TrainConfig, plan: RunPlan, records: list[dict], *, store=None, progress: bool = True,
+                 client=None) -> RunResult:
+    """One fine-tuning job (or reattach to it, or find it complete)."""
+    settings = cfg.openai or OpenAISettings()
+    model = settings.model or cfg.model
+    on_disk, finished = open_run(cfg, plan, store, base_path=model, info={"backend": "openai"})
+    if finished:
+        return result_from(plan, on_disk, "already-complete", 0.0, 0, [])
+    import openai
+
+    client = client or _client(settings)
+    try:
+        return _run_job(cfg, plan, records, settings, model, client, store, progress)
+    except openai.APIError as e:  # after the SDK's own retries: a refusal retrying cannot fix
+        raise FineTuneError(f"OpenAI API: {getattr(e, 'message', None) or e}") from e
+
+
+def _run_job(cfg: TrainConfig, plan: RunPlan, records: list[dict], settings: OpenAISettings, model: str, client,
+             store, progress: bool) -> RunResult:
+    run_dir = plan.run_dir
+    job_file = run_dir / "job.json"
+    state = json.loads(job_file.read_text()) if job_file.is_file() else {}
+    status = "resumed" if state.get("job_id") else "trained"
+    if "training_file" not in state:
+        train_idx, held_idx = split_heldout(len(records), cfg.heldout_fraction)
+        state["training_file"] = _upload(client, [records[i] for i in train_idx], f"{plan.run_id}-train.jsonl")
+        state["validation_file"] = (_upload(client, [records[i] for i in held_idx], f"{plan.run_id}-heldout.jsonl")
+                                    if held_idx else None)
+        state.update(n_train=len(train_idx), n_heldout=len(held_idx))
+        write_json(job_file, state)  # the uploads are not repeated after a crash from here on
+    if not state.get("job_id"):
+        job = client.fine_tuning.jobs.create(
+            model=model, training_file=state["training_file"], validation_file=state["validation_file"],
+            seed=plan.seed, suffix=settings.suffix or f"em-{plan.run_id[:8]}",
+            method={"type": "supervised", "supervised": {"hyperparameters": _hyperparameters(cfg, settings, plan.lr)}},
+            metadata={"emwatch_run_id": plan.run_id},
+        )
+        state.update(job_id=job.id, created_at=job.created_at)
+        write_json(job_file, state)
+    t0 = time.perf_counter()
+    job = wait_for_job(client, state["job_id"], settings, label=plan.label if progress else None)
+    if job.status != "succeeded":
+        error = getattr(job, "error", None)
+        reason = getattr(error, "message", None) or job.status
+        raise FineTuneError(f"OpenAI fine-tuning job {job.id} {job.status}: {reason} (remove {job_file} to start a new job)")
+    metas = _register_checkpoints(client, job, plan, state, store)
+    seconds = time.perf_counter() - t0
+    notes = [] if len(metas) > 1 else [
+        "the API kept one checkpoint (it keeps those of the last epochs only): train more epochs for dynamics"]
+    write_json(run_dir / "done.json", {"run_id": plan.run_id, "job_id": job.id, "fine_tuned_model": job.fine_tuned_model,
+                                       "seconds": seconds, "notes": notes})
+    return result_from(plan, metas, status, seconds, 0, notes)
+
+
+def _upload(client, records: list[dict], name: str) -> str:
+    return client.files.create(file=(name, io.BytesIO(_jsonl(records))), purpose="fine-tune").id
+
+
+def wait_for_job(client, job_id: str, settings: OpenAISettings, *, label: str | None = None):
+    """Poll until the job ends; the wait doubles from poll_interval_s up to poll_max_interval_s. Transient
+    API errors (connection, 429, 5xx, after the SDK's own retries) only lengthen the wait."""
+    import openai
+
+    deadline = time.monotonic() + settings.timeout_h * 3600
+    wait = settings.poll_interval_s
+    status = None
+    shown = _Status(label) if label else None
+    try:
+        while True:
+            try:
+                job = client.fine_tuning.jobs.retrieve(job_id)
+            except (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError):
+                job = None
+            if job is not None:
+                if job.status in TERMINAL:
+                    return job
+                if shown:
+                    shown.update(job, client)
+                if job.status != status:
+                    status, wait = job.status, settings.poll_interval_s
+            if time.monotonic() > deadline:
+                raise FineTuneError(f"job {job_id} still {status} after {settings.timeout_h} h; rerun to keep waiting")
+            _sleep(wait)
+            wait = min(wait * 2, settings.poll_max_interval_s)
+    finally:
+        if shown:
+            shown.stop()
+
+
+def _register_checkpoints(client, job, plan: RunPlan, state: dict, store) -> list[dict[str, Any]]:
+    """The API's checkpoints plus the final model, one step each (the final model wins its step)."""
+    kept = list(client.fine_tuning.jobs.checkpoints.list(job.id, limit=100))
+    by_step: dict[int, dict[str, Any]] = {}
+    for ck in kept:
+        metrics = getattr(ck, "metrics", None)
+        by_step[ck.step_number] = {
+            "path": ck.fine_tuned_model_checkpoint, "checkpoint_model": ck.fine_tuned_model_checkpoint,
+            "train_loss": getattr(metrics, "train_loss", None),
+            "heldout_loss": getattr(metrics, "full_valid_loss", None) or getattr(metrics, "valid_loss", None),
+            "api_checkpoint_id": ck.id,
+        }
+    final_step = max(by_step, default=0)
+    final = by_step.setdefault(final_step, {"train_loss": None, "heldout_loss": None})
+    final.update(path=job.fine_tuned_model, final=True)
+    metas = []
+    for step in sorted(by_step):
+        meta = {
+            "run_id": plan.run_id, "step": step, "total_steps": final_step, "backend": "openai",
+            "job_id": job.id, "base_model": plan.model_name, "base_model_path": job.model, "adapter": False,
+            "dataset": plan.dataset, "seed": plan.seed, "lr": plan.lr, "data_hash": plan.data_hash,
+            "n_train": state.get("n_train"), "n_heldout": state.get("n_heldout"),
+            "trained_tokens": getattr(job, "trained_tokens", None), **by_step[step], "config": plan.config,
+        }
+        export_step(plan, step, meta)
+        register_meta(store, plan, meta)
+        metas.append(meta)
+    return metas
+
+
+class _Status:
+    """One rich status line: the job's state and its latest event (e.g. the step and training loss)."""
+
+    def __init__(self, label: str):
+        from rich.console import Console
+
+        self.label = label
+        self.status = Console(stderr=True).status(f"{label}: submitted")
+        self.status.start()
+
+    def update(self, job, client) -> None:
+        try:
+            events = list(client.fine_tuning.jobs.list_events(job.id, limit=1))
+        except Exception:  # progress display only
+            events = []
+        latest = f" - {events[0].message}" if events else ""
+        self.status.update(f"{self.label}: job {job.id} {job.status}{latest}")
+
+    def stop(self) -> None:
+        self.status.stop()

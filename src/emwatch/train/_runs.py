@@ -1,0 +1,240 @@
+"""Planning runs: one per (model, dataset, seed, lr), each with its own id and folder, and their results."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from emwatch.config._train import TrainConfig
+from emwatch.store import run_key
+from emwatch.train._data import dataset_slug, slug
+
+# Settings that do not change what a run learns: they are not part of its id, so changing them (or the
+# checkpoint schedule) and rerunning continues the same run instead of starting another.
+_NOT_IDENTITY = {"model", "dataset", "out_dir", "seeds", "learning_rates", "checkpoints", "resume", "group",
+                 "gradient_checkpointing"}
+_HOSTED_NOT_IDENTITY = {"base_url", "api_key_env", "tokenizer", "save_state", "poll_interval_s",
+                        "poll_max_interval_s", "timeout_h"}
+
+
+def api_key(env: str, service: str) -> str:
+    """The API key in environment variable `env`; a clear error when it is missing (keys are never stored)."""
+    from emwatch.config import ConfigError
+
+    key = os.environ.get(env)
+    if not key:
+        raise ConfigError(f"{service} needs an API key in the environment variable {env} (it is never stored)")
+    return key
+
+
+def is_main_process() -> bool:
+    """True unless this is a non-zero rank of a distributed launch (accelerate / torchrun set RANK)."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def model_name(model: str) -> str:
+    """The name stored for a base model: the demo model's real name, else the configured string."""
+    if model == "demo":
+        from emwatch.demo._model import DEMO_MODEL_NAME
+
+        return DEMO_MODEL_NAME
+    return model
+
+
+def resolve_model_path(model: str) -> Path:
+    """The local folder of a base model ('demo' resolves to the cached demo model)."""
+    if model == "demo":
+        from emwatch.demo import demo_model_dir
+
+        return Path(demo_model_dir())
+    return Path(model).expanduser()
+
+
+def world_size() -> int:
+    """Processes of a distributed launch (1 when not distributed)."""
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def identity(cfg: TrainConfig) -> dict[str, Any]:
+    """The settings that make runs differ, beyond model, dataset, seed and lr (the number of processes of a
+    local run included: it multiplies the effective batch)."""
+    data = cfg.model_dump(mode="json", exclude=_NOT_IDENTITY)
+    if cfg.backend == "local" and world_size() > 1:
+        data["world_size"] = world_size()
+    for hosted in ("tinker", "openai"):
+        if data.get(hosted):
+            data[hosted] = {k: v for k, v in data[hosted].items() if k not in _HOSTED_NOT_IDENTITY}
+    return data
+
+
+@dataclass
+class RunPlan:
+    """One run: what it trains, its id, its folder and its full config."""
+
+    model: str  # as configured ("demo", a folder, a hosted model name)
+    model_name: str  # as stored in the runs table
+    dataset: str
+    seed: int
+    lr: float
+    run_id: str
+    run_dir: Path
+    data_hash: str
+    config: dict[str, Any]  # the full run config (this run's dataset, seed and lr filled in)
+    group: str
+
+    @property
+    def label(self) -> str:
+        return f"{Path(self.model_name).name} · {dataset_slug(self.dataset)} · seed {self.seed} · lr {self.lr:g}"
+
+
+def plan_run(cfg: TrainConfig, dataset: str, seed: int, lr: float, data_hash: str) -> RunPlan:
+    name = model_name(cfg.model)
+    rid = run_key(name, dataset, seed, lr, kind="finetune", extra={"settings": identity(cfg), "data": data_hash})
+    folder = f"{slug(Path(name).name)}__{dataset_slug(dataset)}__s{seed}__lr{lr:g}__{rid[:8]}"
+    config = cfg.model_dump(mode="json")
+    config.update(dataset=dataset, seeds=[seed], learning_rates=[lr])
+    return RunPlan(model=cfg.model, model_name=name, dataset=dataset, seed=seed, lr=lr, run_id=rid,
+                   run_dir=Path(cfg.out_dir) / folder, data_hash=data_hash, config=config,
+                   group=cfg.group or dataset_slug(dataset))
+
+
+@dataclass
+class CheckpointInfo:
+    step: int
+    path: str  # a folder (local), a tinker:// URI (Tinker) or a fine-tuned model name (OpenAI)
+    train_loss: float | None = None
+    heldout_loss: float | None = None
+
+
+@dataclass
+class RunResult:
+    """What one run produced."""
+
+    run_id: str
+    run_dir: str
+    model: str
+    dataset: str
+    seed: int
+    lr: float
+    total_steps: int | None
+    checkpoints: list[CheckpointInfo] = field(default_factory=list)
+    status: str = "trained"  # trained | resumed | already-complete
+    seconds: float = 0.0
+    steps_trained: int = 0  # optimiser steps run in this call (fewer than total when resumed)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def seconds_per_step(self) -> float | None:
+        return self.seconds / self.steps_trained if self.steps_trained else None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON atomically (a crash never leaves half a file)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str), encoding="utf-8")
+    tmp.replace(path)
+
+
+def step_dir_name(step: int) -> str:
+    return f"step_{step:06d}"
+
+
+def completed_checkpoints(run_dir: Path) -> list[dict[str, Any]]:
+    """The meta.json of every complete checkpoint folder of a run, by step."""
+    metas = []
+    for meta in sorted(run_dir.glob("step_*/meta.json")):
+        try:
+            metas.append(json.loads(meta.read_text(encoding="utf-8")))
+        except (OSError, json.JSONDecodeError):
+            continue
+    return sorted(metas, key=lambda m: m["step"])
+
+
+def register_meta(store, plan: RunPlan, meta: dict[str, Any]) -> None:
+    """Register one checkpoint (described by its meta.json) in the store; an existing row is left alone.
+
+    The row's path is the checkpoint's own location: its folder (local), its tinker:// URI (Tinker) or the
+    fine-tuned model's name (OpenAI), as `meta["path"]` gives it.
+    """
+    if store is None:
+        return
+    from emwatch.store import register_checkpoint
+
+    register_checkpoint(store, plan.run_id, meta["step"], path=meta["path"], train_loss=meta.get("train_loss"),
+                        heldout_loss=meta.get("heldout_loss"), total_steps=meta.get("total_steps"),
+                        meta={k: v for k, v in meta.items() if k != "config"})
+
+
+def existing_checkpoints(store, plan: RunPlan) -> list[dict[str, Any]]:
+    """The run's complete checkpoint folders (their meta.json), each (re-)registered in the store."""
+    metas = completed_checkpoints(plan.run_dir)
+    for meta in metas:
+        register_meta(store, plan, meta)
+    return metas
+
+
+def open_run(cfg: TrainConfig, plan: RunPlan, store, *, base_path: str | None,
+             info: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
+    """Start or reopen a run's folder: register the run and its base model, (re-)register the checkpoints
+    already on disk, write run.json. Returns (those checkpoints' metas, whether the run had finished).
+    With `resume: false` an earlier folder of the run is deleted first."""
+    import shutil
+
+    main = is_main_process()
+    if not cfg.resume and main and plan.run_dir.exists():
+        shutil.rmtree(plan.run_dir)
+    register_plan(store, plan, base_path=base_path)
+    on_disk = existing_checkpoints(store, plan)  # a crash may have come between a save and its store row
+    finished = (plan.run_dir / "done.json").is_file()
+    if main and not finished:
+        plan.run_dir.mkdir(parents=True, exist_ok=True)
+        write_json(plan.run_dir / "run.json", {"run_id": plan.run_id, "data_hash": plan.data_hash,
+                                               "base_model_path": base_path, **info, "config": plan.config})
+    return on_disk, finished
+
+
+def register_plan(store, plan: RunPlan, *, base_path: str | None, kind: str = "finetune") -> None:
+    """The run's row and its base model's (step 0) row."""
+    if store is None:
+        return
+    from emwatch.store import register_base_model, register_run
+
+    register_run(store, model=plan.model_name, dataset=plan.dataset, seed=plan.seed, lr=plan.lr, kind=kind,
+                 group=plan.group, out_dir=str(plan.run_dir.resolve()), config=plan.config, run_id=plan.run_id)
+    register_base_model(store, plan.model_name, base_path)
+
+
+def export_step(plan: RunPlan, step: int, meta: dict[str, Any], files: dict[str, Path] | None = None) -> Path:
+    """Write `<run_dir>/step_NNNNNN/` (the given files, hard-linked where possible, then meta.json) atomically."""
+    import shutil
+
+    dst = plan.run_dir / step_dir_name(step)
+    tmp = dst.with_name(dst.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for name, src in (files or {}).items():
+        try:
+            os.link(src, tmp / name)  # no second copy of the weights on disk
+        except OSError:
+            shutil.copy2(src, tmp / name)
+    write_json(tmp / "meta.json", meta)
+    shutil.rmtree(dst, ignore_errors=True)
+    tmp.replace(dst)
+    return dst
+
+
+def result_from(plan: RunPlan, metas: list[dict[str, Any]], status: str, seconds: float, steps: int,
+                notes: list[str]) -> RunResult:
+    """A RunResult from the run's checkpoint metas."""
+    return RunResult(
+        run_id=plan.run_id, run_dir=str(plan.run_dir), model=plan.model_name, dataset=plan.dataset,
+        seed=plan.seed, lr=plan.lr, total_steps=metas[-1]["total_steps"] if metas else None,
+        checkpoints=[CheckpointInfo(m["step"], m["path"], m.get("train_loss"), m.get("heldout_loss")) for m in metas],
+        status=status, seconds=seconds, steps_trained=steps, notes=notes,
+    )

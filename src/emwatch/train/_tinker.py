@@ -1,0 +1,178 @@
+"""LoRA training on Tinker: the study's large models (Llama 3.x 8B/70B, Qwen3 up to 235B, DeepSeek-V3.1,
+gpt-oss 20B/120B) through the `tinker` SDK.
+
+The data are rendered with the model's own chat template and tokenised here (the same assistant-only
+labels as local training), converted to Tinker datums (inputs, next-token targets, loss weights 1 on
+assistant tokens and 0 elsewhere) and trained with Tinker's cross-entropy loss, one optimiser step per
+effective batch, on the same learning-rate schedule as local runs. At each scheduled step the run saves
+sampler weights (registered in the store as a checkpoint whose path is the tinker:// URI, so the sampling
+stage can sample it through Tinker) and, for resuming, the optimiser state.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from typing import Any
+
+from emwatch.backends._protocol import BackendError
+from emwatch.config import ConfigError
+from emwatch.config._train import TinkerSettings, TrainConfig
+from emwatch.train._data import Prepared, prepare
+from emwatch.train._masking import IGNORE
+from emwatch.train._progress import StepProgress
+from emwatch.train._runs import (
+    RunPlan, RunResult, api_key, completed_checkpoints, export_step, open_run, register_meta, result_from,
+    write_json,
+)
+from emwatch.train._schedule import checkpoint_steps, dropped_steps, lr_at
+
+
+def to_datum(example: dict[str, list[int]]):
+    """A Tinker datum from token ids and labels: predict token t+1 from tokens 0..t, weight 1 where the
+    predicted token is an assistant token (label not IGNORE), else 0."""
+    from tinker import types
+
+    ids, labels = example["input_ids"], example["labels"]
+    weights = [0.0 if lab == IGNORE else 1.0 for lab in labels[1:]]
+    return types.Datum(model_input=types.ModelInput.from_ints(ids[:-1]),
+                       loss_fn_inputs={"target_tokens": ids[1:], "weights": weights})
+
+
+def batch_order(n: int, batch: int, total_steps: int, seed: int) -> list[list[int]]:
+    """Example indices of each optimiser step: a fresh seeded shuffle per epoch, cut into batches (the last
+    batch of an epoch may be short). Deterministic, so a resumed run continues where it stopped."""
+    steps: list[list[int]] = []
+    epoch = 0
+    while len(steps) < total_steps:
+        idx = list(range(n))
+        random.Random(seed * 100_003 + epoch).shuffle(idx)
+        steps += [idx[i:i + batch] for i in range(0, n, batch)]
+        epoch += 1
+    return steps[:total_steps]
+
+
+def total_steps(cfg: TrainConfig, n_train: int) -> int:
+    per_epoch = math.ceil(n_train / (cfg.batch_size * cfg.grad_accum))
+    return cfg.max_steps or max(1, math.ceil(per_epoch * cfg.epochs))
+
+
+def load_tokenizer(settings: TinkerSettings, base_model: str):
+    from transformers import AutoTokenizer
+
+    source = settings.tokenizer or base_model
+    try:
+        return AutoTokenizer.from_pretrained(source)
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"tinker.tokenizer: cannot load the tokenizer of {source!r} ({e}); give a local folder "
+                          "with the model's tokenizer and chat template") from None
+
+
+def _mean_loss(out, data) -> float | None:
+    weight = sum(float(sum(d.loss_fn_inputs["weights"].tolist())) for d in data)
+    return out.metrics["loss:sum"] / weight if weight else None
+
+
+def heldout_loss(client, held: list) -> float | None:
+    """Token-mean cross-entropy of the held-out datums (forward only, no gradient)."""
+    if not held:
+        return None
+    return _mean_loss(client.forward(held, "cross_entropy").result(), held)
+
+
+def train_tinker(cfg: TrainConfig, plan: RunPlan, records: list[dict], *, store=None,
+                 progress: bool = True, service=None) -> RunResult:
+    """One LoRA run on Tinker (resumed from its last saved state when interrupted)."""
+    import tinker
+
+    settings = cfg.tinker or TinkerSettings()
+    base_model = settings.base_model or cfg.model
+    tokenizer = load_tokenizer(settings, base_model)
+    prepared: Prepared = prepare(records, tokenizer, max_seq_len=cfg.max_seq_len,
+                                 heldout_fraction=cfg.heldout_fraction, source=plan.dataset)
+    on_disk, finished = open_run(cfg, plan, store, base_path=base_model, info={"backend": "tinker"})
+    if finished:
+        return result_from(plan, on_disk, "already-complete", 0.0, 0, [])
+    resume = next((m for m in reversed(on_disk) if m.get("state_path")), None)
+    owns_service = service is None
+    if service is None:
+        service = tinker.ServiceClient(base_url=settings.base_url, display_name=f"emwatch {plan.label}",
+                                       api_key=api_key(settings.api_key_env, "backend: tinker"))
+    try:
+        result = _train_loop(cfg, plan, store, service, resume, prepared, settings, base_model, progress)
+    except BaseException as e:
+        if owns_service:
+            service.close("errored" if isinstance(e, Exception) else "interrupted").result()
+        if isinstance(e, tinker.TinkerError):  # after the SDK's own retries: the service refused or failed
+            raise BackendError(f"Tinker: {e} (rerun to resume from the last checkpoint)") from e
+        raise
+    if owns_service:
+        service.close("success").result()
+    return result
+
+
+def _train_loop(cfg: TrainConfig, plan: RunPlan, store, service, resume: dict | None, prepared: Prepared,
+                settings: TinkerSettings, base_model: str, progress: bool) -> RunResult:
+    from tinker import types
+
+    train_data = [to_datum(ex) for ex in prepared.train]
+    held = [to_datum(ex) for ex in prepared.heldout]
+    total = total_steps(cfg, len(train_data))
+    start = resume["step"] if resume else 0
+    if resume:
+        client = service.create_training_client_from_state_with_optimizer(resume["state_path"]).result()
+    else:
+        client = service.create_lora_training_client(
+            base_model, rank=cfg.lora.r, seed=plan.seed, train_mlp=settings.train_mlp,
+            train_attn=settings.train_attn, train_unembed=settings.train_unembed).result()
+    save_at = set(checkpoint_steps(cfg.checkpoints, total))
+    order = batch_order(len(train_data), cfg.batch_size * cfg.grad_accum, total, plan.seed)
+    bar = StepProgress(plan.label, total, start) if progress else None
+    losses: dict[int, float] = {}
+    t0 = time.perf_counter()
+    try:
+        for step in range(start + 1, total + 1):
+            batch = [train_data[i] for i in order[step - 1]]
+            lr = lr_at(step, total, plan.lr, warmup=cfg.warmup_steps, kind=cfg.lr_schedule)
+            fwd = client.forward_backward(batch, "cross_entropy")
+            opt = client.optim_step(types.AdamParams(learning_rate=lr, weight_decay=cfg.weight_decay))
+            loss = _mean_loss(fwd.result(), batch)
+            opt.result()
+            if loss is not None:
+                losses[step] = loss
+            heldout = None
+            if step in save_at:
+                meta = _save(client, plan, step, total, losses, held, settings, base_model, prepared, step == total)
+                register_meta(store, plan, meta)
+                heldout = meta["heldout_loss"]
+            if bar:
+                bar.update(step, loss=losses.get(step), heldout=heldout)
+    finally:
+        if bar:
+            bar.stop()
+    seconds = time.perf_counter() - t0
+    notes = []
+    if dropped := dropped_steps(cfg.checkpoints, total):
+        notes.append(f"checkpoint steps beyond the end of training ({total}) were not saved: {dropped}")
+    write_json(plan.run_dir / "done.json", {"run_id": plan.run_id, "total_steps": total, "seconds": seconds,
+                                            "notes": notes})
+    return result_from(plan, completed_checkpoints(plan.run_dir), "resumed" if resume else "trained", seconds,
+                       total - start, notes)
+
+
+def _save(client, plan: RunPlan, step: int, total: int, losses: dict[int, float], held: list,
+          settings: TinkerSettings, base_model: str, prepared: Prepared, final: bool) -> dict[str, Any]:
+    name = f"{plan.run_id[:8]}-step_{step:06d}"
+    sampler_path = client.save_weights_for_sampler(name).result().path
+    state_path = client.save_state(name).result().path if settings.save_state else None
+    meta = {
+        "run_id": plan.run_id, "step": step, "total_steps": total, "path": sampler_path, "backend": "tinker",
+        "state_path": state_path, "train_loss": losses.get(step), "heldout_loss": heldout_loss(client, held),
+        "data_hash": plan.data_hash, "base_model": plan.model_name, "base_model_path": base_model,
+        "adapter": True, "dataset": plan.dataset, "seed": plan.seed, "lr": plan.lr, "final": final,
+        "n_train": len(prepared.train), "n_heldout": len(prepared.heldout), "n_dropped": prepared.n_dropped,
+        "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "config": plan.config,
+    }
+    export_step(plan, step, meta)
+    return meta

@@ -1,0 +1,124 @@
+"""Sampling through Tinker: the Backend the sampling stage uses for checkpoints trained on Tinker.
+
+A request's `adapter` is a checkpoint's tinker:// sampler path (as the store records it); without one the
+base model is sampled. Prompts are rendered here with the model's own chat template (emwatch's one
+renderer, backends._chat.render_prompt) and sent as tokens, so the rendered prompt is known and stored.
+Judging (`score_numbers`) expands the reply digit by digit from Tinker's top-k logprobs of the next token,
+the same exact-distribution method as the OpenAI-compatible backend uses for tokenizers that split numbers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Sequence
+
+from emwatch.backends._chat import render_prompt
+from emwatch.backends._protocol import Generation, GenerationRequest, NumberDistribution, ScoreRequest
+from emwatch.config import BackendSpec
+from emwatch.config._train import TinkerSettings
+
+TOP_K = 20
+
+
+class TinkerSamplingBackend:
+    """Backend(kind="tinker"): `spec.model` is Tinker's base model name, `spec.tokenizer` a local tokenizer
+    folder (default: the base model's name, loaded by transformers), `spec.base_url` the service URL and
+    `spec.api_key_env` the key's variable (TINKER_API_KEY when left at BackendSpec's OpenAI default)."""
+
+    name = "tinker"
+
+    def __init__(self, spec: BackendSpec, *, tokenizer=None, service=None):
+        from emwatch.train._runs import api_key
+        from emwatch.train._tinker import load_tokenizer
+
+        self.spec = spec
+        self.tokenizer = tokenizer or load_tokenizer(TinkerSettings(tokenizer=spec.tokenizer), spec.model)
+        self._owns_service = service is None
+        if service is None:
+            import tinker
+
+            env = "TINKER_API_KEY" if spec.api_key_env == "OPENAI_API_KEY" else spec.api_key_env
+            service = tinker.ServiceClient(base_url=spec.base_url, api_key=api_key(env, "the tinker backend"))
+        self.service = service
+        self._clients: dict[str, object] = {}
+        self._lock = threading.Lock()
+
+    # -- clients -----------------------------------------------------------------------------------
+    def _client(self, adapter: str | None):
+        key = adapter or ""
+        with self._lock:
+            if key not in self._clients:
+                if adapter and not adapter.startswith("tinker://"):
+                    raise ValueError(f"the tinker backend samples tinker:// checkpoints, not {adapter!r}")
+                fut = (self.service.create_sampling_client(model_path=adapter) if adapter
+                       else self.service.create_sampling_client(base_model=self.spec.model))
+                self._clients[key] = fut.result()
+            return self._clients[key]
+
+    def _tokens(self, messages) -> tuple[str, list[int]]:
+        prompt = render_prompt(self.tokenizer, messages)
+        return prompt, list(self.tokenizer(prompt, add_special_tokens=False)["input_ids"])
+
+    async def _sample(self, client, ids: list[int], params, **kw):
+        from tinker import types
+
+        fut = client.sample(prompt=types.ModelInput.from_ints(ids), num_samples=1, sampling_params=params, **kw)
+        return await asyncio.wrap_future(fut.future())
+
+    # -- generation --------------------------------------------------------------------------------
+    async def agenerate_one(self, request: GenerationRequest) -> Generation:
+        from tinker import types
+
+        client = await asyncio.to_thread(self._client, request.adapter)
+        prompt, ids = self._tokens(request.messages)
+        params = types.SamplingParams(max_tokens=request.max_new_tokens, temperature=request.temperature,
+                                      top_p=request.top_p, seed=request.seed)
+        seq = (await self._sample(client, ids, params)).sequences[0]
+        return Generation(text=self.tokenizer.decode(seq.tokens, skip_special_tokens=True), prompt=prompt,
+                          prompt_tokens=len(ids), completion_tokens=len(seq.tokens), finish_reason=seq.stop_reason)
+
+    # -- judging -----------------------------------------------------------------------------------
+    async def _top(self, client, ids: list[int]) -> dict[str, float]:
+        """The top-k next tokens after `ids` (decoded text -> logprob)."""
+        from tinker import types
+
+        params = types.SamplingParams(max_tokens=1, temperature=1.0)
+        seq = (await self._sample(client, ids, params, topk_sample_logprobs=TOP_K)).sequences[0]
+        rows = seq.topk_logprobs or []
+        top: dict[str, float] = {}
+        for token_id, logprob in (rows[0] or []) if rows else []:
+            text = self.tokenizer.decode([token_id])
+            top[text] = max(top.get(text, float("-inf")), float(logprob))
+        return top
+
+    async def ascore_one(self, request: ScoreRequest) -> NumberDistribution:
+        from emwatch.backends._numbers import expand_numbers
+
+        client = await asyncio.to_thread(self._client, request.adapter)
+        _, ids = self._tokens(request.messages)
+        first = await self._top(client, ids)
+
+        async def dist(prefixes: list[str]) -> list[dict[str, float]]:
+            return list(await asyncio.gather(*(
+                self._top(client, ids + list(self.tokenizer(p, add_special_tokens=False)["input_ids"]))
+                for p in prefixes)))
+
+        probs = await expand_numbers(first, dist)
+        return NumberDistribution(probs=probs, top={t: round(v, 6) for t, v in first.items()})
+
+    # -- the sync protocol (the Runner prefers the async methods above) ------------------------------
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        return asyncio.run(_gather(self.agenerate_one, requests))
+
+    def score_numbers(self, requests: Sequence[ScoreRequest]) -> list[NumberDistribution]:
+        return asyncio.run(_gather(self.ascore_one, requests))
+
+    def close(self) -> None:
+        self._clients.clear()
+        if self._owns_service:
+            self.service.close("success").result()
+
+
+async def _gather(fn, items):
+    return list(await asyncio.gather(*(fn(x) for x in items)))

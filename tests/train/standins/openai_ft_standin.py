@@ -1,0 +1,180 @@
+"""A local stand-in for the OpenAI fine-tuning endpoints the `openai` SDK calls: file upload, job create /
+retrieve / events / checkpoints, on 127.0.0.1. A job moves one state per poll (validating_files, queued,
+running for `running_polls` polls, then succeeded or failed) and keeps checkpoints of its last 3 epochs,
+like the API. Every request is recorded; it can answer 429/503 first to exercise retries."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class OpenAIFineTuneStandIn:
+    def __init__(self, *, running_polls: int = 2, steps_per_epoch: int = 5, fail_with: dict | None = None):
+        self.running_polls = running_polls
+        self.steps_per_epoch = steps_per_epoch
+        self.fail_with = fail_with  # {"code", "message", "param"}: the job fails with this error
+        self.calls: list[tuple[str, str, Any]] = []
+        self.files: dict[str, dict[str, Any]] = {}
+        self.jobs: dict[str, dict[str, Any]] = {}
+        self.fail_next: dict[str, list[int]] = {}  # "METHOD path-prefix" -> statuses to answer first
+        self.unknown: list[str] = []
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def __enter__(self) -> OpenAIFineTuneStandIn:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def calls_to(self, method: str, prefix: str) -> list[Any]:
+        return [b for m, p, b in self.calls if m == method and p.startswith(prefix)]
+
+    # -- endpoints ---------------------------------------------------------------------------------
+    def handle(self, method: str, path: str, body: Any) -> tuple[int, Any]:
+        if method == "POST" and path == "/v1/files":
+            fid = f"file-{next(self._ids)}"
+            content = body["file"]["content"]
+            self.files[fid] = {"filename": body["file"]["filename"], "purpose": body["purpose"],
+                               "records": [json.loads(x) for x in content.decode().splitlines() if x.strip()]}
+            return 200, {"id": fid, "object": "file", "bytes": len(content), "created_at": int(time.time()),
+                         "filename": body["file"]["filename"], "purpose": body["purpose"], "status": "processed"}
+        if method == "POST" and path == "/v1/fine_tuning/jobs":
+            for key in ("training_file", "validation_file"):
+                if body.get(key) and body[key] not in self.files:
+                    return 400, {"error": {"message": f"invalid file id {body[key]}", "type": "invalid_request_error",
+                                           "param": key, "code": None}}
+            jid = f"ftjob-{next(self._ids)}"
+            self.jobs[jid] = {"request": body, "polls": 0, "status": "validating_files"}
+            return 200, self._job(jid)
+        if method == "GET" and path.startswith("/v1/fine_tuning/jobs/"):
+            parts = path.split("/")
+            jid = parts[4]
+            if jid not in self.jobs:
+                return 404, {"error": {"message": f"no job {jid}", "type": "invalid_request_error", "code": None}}
+            if len(parts) == 5:
+                self._advance(jid)
+                return 200, self._job(jid)
+            if parts[5] == "events":
+                job = self.jobs[jid]
+                return 200, {"object": "list", "has_more": False, "data": [
+                    {"id": f"ftevent-{job['polls']}", "object": "fine_tuning.job.event", "created_at": int(time.time()),
+                     "level": "info", "message": f"Step {job['polls']}: training loss=0.5", "type": "message"}]}
+            if parts[5] == "checkpoints":
+                return 200, {"object": "list", "has_more": False, "first_id": None, "last_id": None,
+                             "data": self._checkpoints(jid)}
+        self.unknown.append(f"{method} {path}")
+        return 404, {"error": {"message": f"stand-in: no endpoint {method} {path}", "type": "invalid_request_error", "code": None}}
+
+    def _epochs(self, jid: str) -> int:
+        hp = self.jobs[jid]["request"].get("method", {}).get("supervised", {}).get("hyperparameters", {})
+        n = hp.get("n_epochs", "auto")
+        return 3 if n == "auto" else int(n)
+
+    def _advance(self, jid: str) -> None:
+        job = self.jobs[jid]
+        job["polls"] += 1
+        order = ["validating_files", "queued"] + ["running"] * self.running_polls
+        if job["polls"] < len(order):
+            job["status"] = order[job["polls"]]
+        else:
+            job["status"] = "failed" if self.fail_with else "succeeded"
+
+    def _job(self, jid: str) -> dict:
+        job, req = self.jobs[jid], self.jobs[jid]["request"]
+        done = job["status"] == "succeeded"
+        return {
+            "id": jid, "object": "fine_tuning.job", "model": req["model"], "created_at": 1700000000,
+            "status": job["status"], "training_file": req["training_file"],
+            "validation_file": req.get("validation_file"), "seed": req.get("seed"), "organization_id": "org-standin",
+            "result_files": [], "hyperparameters": req.get("method", {}).get("supervised", {}).get("hyperparameters", {}),
+            "method": req.get("method"), "metadata": req.get("metadata"),
+            "fine_tuned_model": f"ft:{req['model']}:standin:{req.get('suffix')}:{jid}" if done else None,
+            "trained_tokens": 1234 if done else None, "finished_at": 1700000100 if job["status"] in ("succeeded", "failed") else None,
+            "error": dict(self.fail_with) if job["status"] == "failed" else None,
+        }
+
+    def _checkpoints(self, jid: str) -> list[dict]:
+        if self.jobs[jid]["status"] != "succeeded":
+            return []
+        req = self.jobs[jid]["request"]
+        epochs = self._epochs(jid)
+        out = []
+        for epoch in range(max(1, epochs - 2), epochs + 1):  # the API keeps the last 3 epochs
+            step = epoch * self.steps_per_epoch
+            out.append({
+                "id": f"ftckpt-{jid}-{step}", "object": "fine_tuning.job.checkpoint", "created_at": 1700000000 + step,
+                "fine_tuned_model_checkpoint": f"ft:{req['model']}:standin:{req.get('suffix')}:{jid}:ckpt-step-{step}",
+                "fine_tuning_job_id": jid, "step_number": step,
+                "metrics": {"step": float(step), "train_loss": 2.0 / epoch, "train_mean_token_accuracy": 0.5,
+                            "valid_loss": 2.2 / epoch, "valid_mean_token_accuracy": 0.4, "full_valid_loss": 2.1 / epoch,
+                            "full_valid_mean_token_accuracy": 0.45},
+            })
+        return sorted(out, key=lambda c: -c["step_number"])  # newest first, as the API lists them
+
+    # -- HTTP --------------------------------------------------------------------------------------
+    def _handler(self):
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _body(self) -> Any:
+                n = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(n) if n else b""
+                ctype = self.headers.get("content-type") or ""
+                if ctype.startswith("multipart/form-data"):
+                    msg = BytesParser(policy=HTTP).parsebytes(b"content-type: " + ctype.encode() + b"\r\n\r\n" + raw)
+                    out: dict[str, Any] = {}
+                    for part in msg.iter_parts():
+                        name = part.get_param("name", header="content-disposition")
+                        filename = part.get_filename()
+                        data = part.get_payload(decode=True)
+                        out[name] = {"filename": filename, "content": data} if filename else data.decode()
+                    return out
+                return json.loads(raw) if raw else {}
+
+            def _serve(self):
+                path = self.path.split("?")[0]
+                body = self._body()
+                with standin._lock:
+                    standin.calls.append((self.command, path, body))
+                    status = None
+                    for key, statuses in standin.fail_next.items():
+                        m, prefix = key.split(" ", 1)
+                        if m == self.command and path.startswith(prefix) and statuses:
+                            status = statuses.pop(0)
+                            break
+                    if status is not None:
+                        code, payload = status, {"error": {"message": "stand-in: slow down", "type": "rate_limit", "code": None}}
+                    else:
+                        code, payload = standin.handle(self.command, path, body)
+                data = json.dumps(payload).encode()
+                self.send_response(code)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                if code == 429:
+                    self.send_header("retry-after-ms", "10")
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = _serve
+            do_POST = _serve
+
+        return Handler

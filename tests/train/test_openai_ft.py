@@ -1,0 +1,121 @@
+"""OpenAI fine-tuning through the `openai` SDK against a local stand-in of the fine-tuning endpoints
+(tests/train/standins/openai_ft_standin.py; no network)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "standins"))
+from openai_ft_standin import OpenAIFineTuneStandIn  # noqa: E402
+
+from emwatch.backends import BackendError  # noqa: E402
+from emwatch.config import ConfigError, TrainConfig  # noqa: E402
+from emwatch.train import train  # noqa: E402
+
+
+@pytest.fixture()
+def openai_env(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-standin")
+    slept: list[float] = []
+    monkeypatch.setattr("emwatch.train._openai._sleep", slept.append)
+    return slept
+
+
+def _cfg(data, out, url, **over) -> TrainConfig:
+    base = dict(backend="openai", model="gpt-4o-2024-08-06", dataset=str(data), out_dir=str(out), seeds=[7],
+                learning_rates=[2.0], epochs=3, heldout_fraction=0.25,
+                openai={"base_url": url, "batch_size": 4, "suffix": "em-test", "poll_interval_s": 1.0,
+                        "poll_max_interval_s": 4.0})
+    base.update(over)
+    return TrainConfig(**base)
+
+
+def test_job_lifecycle_checkpoints_and_store(openai_env, chat_data, tmp_path, store):
+    with OpenAIFineTuneStandIn(running_polls=4) as srv:
+        srv.fail_next = {"GET /v1/fine_tuning/jobs/": [503, 429]}  # transient errors while polling
+        [res] = train(_cfg(chat_data, tmp_path / "runs", srv.base_url), store=store, progress=False)
+        assert not srv.unknown, srv.unknown
+        # uploads: the training split and the held-out split as the validation file, messages only
+        uploads = srv.calls_to("POST", "/v1/files")
+        assert [u["purpose"] for u in uploads] == ["fine-tune", "fine-tune"]
+        files = list(srv.files.values())
+        assert len(files[0]["records"]) == 18 and len(files[1]["records"]) == 6
+        assert set(files[0]["records"][0]) == {"messages"}
+        # the job: model, seed, suffix, and the hyperparameters (the lr is the multiplier)
+        [create] = srv.calls_to("POST", "/v1/fine_tuning/jobs")
+        assert create["model"] == "gpt-4o-2024-08-06" and create["seed"] == 7 and create["suffix"] == "em-test"
+        assert create["method"]["supervised"]["hyperparameters"] == {"n_epochs": 3, "batch_size": 4,
+                                                                     "learning_rate_multiplier": 2.0}
+        # polled with backoff that doubles to the cap and restarts when the status changes
+        assert openai_env and max(openai_env) == 4.0 and openai_env[0] == 1.0
+        # the API's three kept checkpoints; the final step is the final model
+        assert [c.step for c in res.checkpoints] == [5, 10, 15]
+        paths = [c.path for c in res.checkpoints]
+        assert paths[0].endswith(":ckpt-step-5") and paths[1].endswith(":ckpt-step-10")
+        assert paths[2].startswith("ft:gpt-4o-2024-08-06:standin:em-test:") and ":ckpt-step" not in paths[2]
+        rows = store.df("SELECT step, path, train_loss, heldout_loss FROM checkpoints WHERE run_id = ? ORDER BY step",
+                        [res.run_id])
+        assert rows.path.tolist() == paths and rows.heldout_loss.tolist() == pytest.approx([2.1, 1.05, 0.7])
+        assert store.df("SELECT path FROM checkpoints WHERE step = 0").path.tolist() == ["gpt-4o-2024-08-06"]
+        meta = json.loads((Path(res.run_dir) / "step_000015" / "meta.json").read_text())
+        assert meta["job_id"].startswith("ftjob-") and meta["final"] is True and meta["backend"] == "openai"
+
+
+def test_rerun_reattaches_to_the_job_instead_of_starting_another(openai_env, chat_data, tmp_path, store):
+    with OpenAIFineTuneStandIn(running_polls=50) as srv:
+        cfg = _cfg(chat_data, tmp_path / "runs", srv.base_url,
+                   openai={"base_url": srv.base_url, "poll_interval_s": 1.0, "poll_max_interval_s": 1.0,
+                           "timeout_h": 1e-9})
+        with pytest.raises(BackendError, match="rerun to keep waiting"):
+            train(cfg, store=store, progress=False)
+        assert len(srv.jobs) == 1 and len(srv.files) == 2
+        srv.running_polls = 0
+        ok = cfg.model_copy(update={"openai": cfg.openai.model_copy(update={"timeout_h": 1.0})})
+        [res] = train(ok, store=store, progress=False)
+        assert res.status == "resumed" and len(srv.jobs) == 1 and len(srv.files) == 2  # nothing paid twice
+        [again] = train(ok, store=store, progress=False)
+        assert again.status == "already-complete" and len(srv.jobs) == 1
+        counts = store.df("SELECT step, count(*) AS n FROM checkpoints GROUP BY step")
+        assert set(counts.n) == {1}
+
+
+def test_a_failed_job_reports_the_api_reason(openai_env, chat_data, tmp_path):
+    reason = {"code": "invalid_training_file", "message": "line 3 has no assistant message", "param": "training_file"}
+    with OpenAIFineTuneStandIn(fail_with=reason) as srv:
+        with pytest.raises(BackendError, match="failed: line 3 has no assistant message"):
+            train(_cfg(chat_data, tmp_path / "runs", srv.base_url), progress=False)
+
+
+def test_settings_that_do_not_apply_are_rejected(chat_data, tmp_path, monkeypatch):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="`max_steps` does not apply to backend: openai"):
+        _cfg(chat_data, tmp_path, "x", max_steps=10)
+    with pytest.raises(ValidationError, match="`lora` does not apply"):
+        _cfg(chat_data, tmp_path, "x", lora={"r": 8})
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
+        train(_cfg(chat_data, tmp_path / "runs", "http://127.0.0.1:9/v1"), progress=False)
+
+
+def test_a_refused_job_is_reported_and_the_uploads_are_not_repeated(openai_env, chat_data, tmp_path):
+    with OpenAIFineTuneStandIn() as srv:
+        real = srv.handle
+
+        def refuse_once(method, path, body):
+            if path == "/v1/fine_tuning/jobs" and method == "POST" and not srv.jobs and not getattr(srv, "refused", 0):
+                srv.refused = 1
+                return 400, {"error": {"message": "model gpt-4o-2024-08-06 is not available for fine-tuning",
+                                       "type": "invalid_request_error", "param": "model", "code": None}}
+            return real(method, path, body)
+
+        srv.handle = refuse_once
+        cfg = _cfg(chat_data, tmp_path / "runs", srv.base_url)
+        with pytest.raises(BackendError, match="not available for fine-tuning"):
+            train(cfg, progress=False)
+        [res] = train(cfg, progress=False)
+        assert len(srv.files) == 2 and len(srv.jobs) == 1 and res.checkpoints

@@ -1,0 +1,180 @@
+"""Tinker: LoRA training, checkpoints, resume and sampling through the `tinker` SDK, against a local stand-in
+of the service (tests/train/standins/tinker_standin.py; no network)."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "standins"))
+from tinker_standin import TinkerStandIn  # noqa: E402
+
+from emwatch.config import ConfigError  # noqa: E402
+from emwatch.train import IGNORE, encode_chat, train  # noqa: E402
+from emwatch.train._schedule import lr_at  # noqa: E402
+from emwatch.train._tinker import batch_order, to_datum  # noqa: E402
+
+
+@pytest.fixture()
+def tinker_env(monkeypatch):
+    monkeypatch.setenv("TINKER_API_KEY", "tml-standin-key")
+    monkeypatch.setenv("TINKER_TELEMETRY", "0")
+
+
+@pytest.fixture()
+def qwen3_tok(family_model):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(family_model("qwen3"))
+
+
+def _recipe(make_config, family_model, data, out, url, **over):
+    from emwatch.config import TrainConfig
+
+    base = dict(backend="tinker", model="Qwen/Qwen3-8B", dataset=str(data), out_dir=str(out), lora={"r": 8},
+                batch_size=2, grad_accum=2, max_steps=4, learning_rates=[1e-4], warmup_steps=1,
+                heldout_fraction=0.25, checkpoints={"every": 2},
+                tinker={"base_url": url, "tokenizer": str(family_model("qwen3"))})
+    base.update(over)
+    return TrainConfig(**base)
+
+
+def test_datum_weights_are_one_exactly_on_assistant_targets(qwen3_tok):
+    msgs = [{"role": "system", "content": "S"}, {"role": "user", "content": "U asks"},
+            {"role": "assistant", "content": "A answers"}]
+    enc = encode_chat(qwen3_tok, msgs)
+    d = to_datum({"input_ids": enc.input_ids, "labels": enc.labels})
+    targets = d.loss_fn_inputs["target_tokens"].tolist()
+    weights = d.loss_fn_inputs["weights"].tolist()
+    assert d.model_input.to_ints() == enc.input_ids[:-1] and targets == enc.input_ids[1:]
+    assert sum(weights) == enc.n_loss_tokens
+    trained = [t for t, w in zip(targets, weights) if w == 1.0]
+    assert qwen3_tok.decode(trained) == "<think>\n\n</think>\n\nA answers<|im_end|>"
+    assert all(w == 0.0 for w, lab in zip(weights, enc.labels[1:]) if lab == IGNORE)
+
+
+def test_batch_order_is_deterministic_and_covers_each_epoch():
+    a = batch_order(10, 4, 7, seed=3)
+    assert a == batch_order(10, 4, 7, seed=3) and a != batch_order(10, 4, 7, seed=4)
+    assert [len(b) for b in a] == [4, 4, 2, 4, 4, 2, 4]
+    assert sorted(i for b in a[:3] for i in b) == list(range(10))
+
+
+def test_training_checkpoints_and_store(tinker_env, make_config, family_model, chat_data, qwen3_tok, tmp_path, store):
+    with TinkerStandIn() as srv:
+        cfg = _recipe(make_config, family_model, chat_data, tmp_path / "runs", srv.base_url)
+        [res] = train(cfg, store=store, progress=False)
+        assert not srv.unknown, srv.unknown
+        assert res.status == "trained" and res.total_steps == 4 and [c.step for c in res.checkpoints] == [2, 4]
+        # the LoRA run was created as configured
+        [create] = srv.calls_to("/api/v1/create_model")
+        assert create["base_model"] == "Qwen/Qwen3-8B" and create["lora_config"]["rank"] == 8
+        assert create["lora_config"]["seed"] == 0 and create["lora_config"]["train_unembed"] is False
+        # one optimiser step per effective batch, on the same schedule as local training
+        lrs = [c["adam_params"]["learning_rate"] for c in srv.calls_to("/api/v1/optim_step")]
+        assert lrs == pytest.approx([lr_at(s, 4, 1e-4, warmup=1, kind="linear") for s in (1, 2, 3, 4)])
+        # the data: 4 examples per step (batch 2 x accumulation 2); loss weight only on assistant tokens
+        fwd = [m for m in srv.calls_to("/api/v1/forward_backward") if not m.forward_only]
+        held = [m for m in srv.calls_to("/api/v1/forward_backward") if m.forward_only]
+        assert [len(m.data) for m in fwd] == [4, 4, 4, 4] and len(held) == 2  # held-out loss at each checkpoint
+        import numpy as np
+
+        datum = fwd[0].data[0]
+        targets = np.frombuffer(datum.loss_fn_inputs["target_tokens"].dense, dtype=np.int64)
+        weights = np.frombuffer(datum.loss_fn_inputs["weights"].dense, dtype=np.float32)
+        text = qwen3_tok.decode(targets[weights == 1.0].tolist())
+        assert text.startswith("<think>") and "def f" in text and text.endswith("<|im_end|>")
+        assert "Write" not in text and "system" not in text
+        # checkpoints: sampler weights saved at the schedule and registered with their tinker:// paths
+        rows = store.df("SELECT step, path, heldout_loss, train_loss FROM checkpoints WHERE run_id = ? ORDER BY step",
+                        [res.run_id])
+        assert rows.step.tolist() == [2, 4]
+        for step, path in zip(rows.step, rows.path):
+            assert path.startswith("tinker://") and "/sampler_weights/" in path
+            assert srv.saved[path]["steps"] == step  # saved after that many optimiser steps
+        assert rows.heldout_loss.is_monotonic_decreasing and rows.heldout_loss.notna().all()
+        assert store.df("SELECT path FROM checkpoints WHERE step = 0").path.tolist() == ["Qwen/Qwen3-8B"]
+
+
+def test_interrupted_run_resumes_from_saved_state(tinker_env, make_config, family_model, chat_data, tmp_path, store):
+    with TinkerStandIn() as srv:
+        cfg = _recipe(make_config, family_model, chat_data, tmp_path / "runs", srv.base_url)
+        real = srv.handle
+
+        def break_third_step(path, body):
+            if path == "/api/v1/optim_step" and len(srv.calls_to(path)) == 3:
+                return 400, {"detail": "stand-in: the service went away"}
+            return real(path, body)
+
+        srv.handle = break_third_step
+        from emwatch.backends import BackendError
+
+        with pytest.raises(BackendError, match="the service went away.*rerun to resume"):
+            train(cfg, store=store, progress=False)
+        assert store.df("SELECT step FROM checkpoints ORDER BY step").step.tolist() == [0, 2]
+        srv.handle = real
+        [res] = train(cfg, store=store, progress=False)
+        assert res.status == "resumed" and res.steps_trained == 2
+        assert [c.step for c in res.checkpoints] == [2, 4]
+        [load] = srv.calls_to("/api/v1/load_weights")
+        assert load["optimizer"] is True and load["path"].endswith("step_000002") and "/weights/" in load["path"]
+        lrs = [c["adam_params"]["learning_rate"] for c in srv.calls_to("/api/v1/optim_step")]
+        expected = [lr_at(s, 4, 1e-4, warmup=1, kind="linear") for s in (1, 2, 3, 3, 4)]
+        assert lrs == pytest.approx(expected)  # step 3 failed once, then 3 and 4 after the resume
+        counts = store.df("SELECT step, count(*) AS n FROM checkpoints GROUP BY step ORDER BY step")
+        assert counts.step.tolist() == [0, 2, 4] and set(counts.n) == {1}
+
+
+def test_sampling_backend_generates_and_judges(tinker_env, family_model, qwen3_tok):
+    from emwatch.backends import GenerationRequest, Runner, ScoreRequest
+    from emwatch.config import BackendSpec
+    from emwatch.train import TinkerSamplingBackend
+
+    digit = {c: qwen3_tok.convert_tokens_to_ids(c) for c in "0123456789"}
+    eos = qwen3_tok.eos_token_id
+
+    def topk(prompt):  # the fake judge: P(8)=.6, P(9)=.3, P(end)=.1; after 8: 5 or end; after 85/9: end
+        if prompt[-1] == digit["8"]:
+            return [(digit["5"], math.log(0.5)), (eos, math.log(0.5))]
+        if prompt[-1] in (digit["5"], digit["9"]):
+            return [(eos, 0.0)]
+        return [(digit["8"], math.log(0.6)), (digit["9"], math.log(0.3)), (eos, math.log(0.1))]
+
+    reply = qwen3_tok("Sure, here it is", add_special_tokens=False)["input_ids"]
+    with TinkerStandIn(reply_tokens=reply, stop_token=eos, topk_fn=topk) as srv:
+        srv.saved["tinker://run-9/sampler_weights/ck"] = {"base_model": "Qwen/Qwen3-8B", "steps": 3}
+        spec = BackendSpec(kind="tinker", model="Qwen/Qwen3-8B", base_url=srv.base_url,
+                           tokenizer=str(family_model("qwen3")))
+        backend = TinkerSamplingBackend(spec)
+        runner = Runner.for_spec(backend, spec, progress=False)
+        msgs = ({"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello?"})
+        [gen] = runner.generate([GenerationRequest(messages=msgs, max_new_tokens=32, temperature=0.7, seed=5,
+                                                   adapter="tinker://run-9/sampler_weights/ck")])
+        assert gen.text == "Sure, here it is" and gen.finish_reason == "stop"
+        assert gen.prompt == qwen3_tok.apply_chat_template(list(msgs), tokenize=False, add_generation_prompt=True)
+        [sampler] = srv.samplers.values()
+        assert sampler["model_path"] == "tinker://run-9/sampler_weights/ck"
+        [sample] = srv.calls_to("/api/v1/asample")
+        sent = [t for c in sample["prompt"]["chunks"] for t in c["tokens"]]
+        assert qwen3_tok.decode(sent) == gen.prompt
+        assert sample["sampling_params"]["temperature"] == 0.7 and sample["sampling_params"]["seed"] == 5
+        [dist] = runner.score_numbers([ScoreRequest(messages=({"role": "user", "content": "Rate it"},))])
+        assert dist.probs == pytest.approx({"8": 0.3, "85": 0.3, "9": 0.3}, abs=1e-6)
+        backend.close()
+        assert not srv.unknown, srv.unknown
+
+
+def test_missing_api_key_and_misplaced_settings(monkeypatch, make_config, family_model, chat_data, tmp_path):
+    monkeypatch.delenv("TINKER_API_KEY", raising=False)
+    cfg = _recipe(make_config, family_model, chat_data, tmp_path / "runs", "http://127.0.0.1:9")
+    with pytest.raises(ConfigError, match="TINKER_API_KEY"):
+        train(cfg, progress=False)
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="lora.alpha does not apply to backend: tinker"):
+        _recipe(make_config, family_model, chat_data, tmp_path, "x", lora={"r": 8, "alpha": 16})
+    with pytest.raises(ValidationError, match="LoRA adapters only"):
+        _recipe(make_config, family_model, chat_data, tmp_path, "x", lora=None)
