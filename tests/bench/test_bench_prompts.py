@@ -151,3 +151,13 @@ def test_all_of_em240_in_every_format_and_wrapper():
     assert len(prompts) == 372 * 3 * (1 + len(WRAPPERS))
     assert len({p.key for p in prompts}) == len(prompts)
     assert all(p.messages[-1]["role"] == ("assistant" if p.wrapper == "prefill" else "user") for p in prompts)
+
+
+def test_max_paraphrases_keeps_the_first_ones():
+    from emwatch.bench import build_prompts
+
+    all_ = build_prompts("em240", per_category=2)
+    first = build_prompts("em240", per_category=2, max_paraphrases=1)
+    assert len(first) == 16 < len(all_)
+    assert {p.paraphrase_index for p in first} == {0}
+    assert [p.key for p in first] == [p.key for p in all_ if p.paraphrase_index == 0]

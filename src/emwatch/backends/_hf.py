@@ -169,7 +169,8 @@ class HFBackend:
         mask = enc["attention_mask"]
         pos0 = (mask.cumsum(dim=1) - 1).clamp(min=0)
         with torch.inference_mode():
-            res = self.model(input_ids=enc["input_ids"], attention_mask=mask, position_ids=pos0, use_cache=True)
+            res = self.model(input_ids=enc["input_ids"], attention_mask=mask, position_ids=pos0, use_cache=True,
+                             logits_to_keep=1)  # only the next-token logits: no vocab-sized tensor per position
         cache = res.past_key_values
         logp = torch.log_softmax(res.logits[:, -1].float(), dim=-1)
         # frontier rows: (prompt index, trie node, log prob of reaching it)
@@ -200,7 +201,7 @@ class HFBackend:
             ids = torch.tensor([[n[1]] for n in nxt], device=self.device)
             with torch.inference_mode():
                 res = self.model(input_ids=ids, attention_mask=mask, position_ids=positions[:, None],
-                                 past_key_values=cache, use_cache=True)
+                                 past_key_values=cache, use_cache=True, logits_to_keep=1)
             cache = res.past_key_values
             logp = torch.log_softmax(res.logits[:, -1].float(), dim=-1)
             rows = [(n[2], n[3], n[4]) for n in nxt]

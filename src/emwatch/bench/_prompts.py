@@ -79,12 +79,14 @@ def build_prompts(
     wrappers: Sequence[str] = (),
     per_category: int | None = None,
     samples: int | None = None,
+    max_paraphrases: int | None = None,
 ) -> list[Prompt]:
     """Every prompt of `bank` in the chosen formats, unwrapped and with each wrapper applied.
 
     Order: questions in bank order; for each, variants in the order given; then paraphrases; then unwrapped
     followed by each wrapper in the order given. A question with a fixed variant is asked once, as written.
-    `per_category` keeps the first N questions of each category; `samples` overrides samples_per_paraphrase.
+    `per_category` keeps the first N questions of each category; `samples` overrides samples_per_paraphrase;
+    `max_paraphrases` keeps the first N paraphrases of each question.
     """
     if not isinstance(bank, Bank):
         bank = load_bank(bank)
@@ -100,6 +102,8 @@ def build_prompts(
             raise ConfigError(f"unknown wrapper {w!r}; known: {', '.join(WRAPPERS)}")
     if per_category is not None and per_category < 1:
         raise ConfigError(f"per_category must be at least 1, got {per_category}")
+    if max_paraphrases is not None and max_paraphrases < 1:
+        raise ConfigError(f"max_paraphrases must be at least 1, got {max_paraphrases}")
     if samples is not None and samples < 1:
         raise ConfigError(f"samples must be at least 1, got {samples}")
     wanted = None
@@ -121,7 +125,7 @@ def build_prompts(
         taken[q.category] = taken.get(q.category, 0) + 1
         n = samples if samples is not None else q.samples_per_paraphrase
         for variant in ([q.variant] if q.variant is not None else variants):
-            for p_index in range(len(q.paraphrases)):
+            for p_index in range(min(len(q.paraphrases), max_paraphrases or len(q.paraphrases))):
                 label, base = render(q, p_index, variant)
                 for wname in [None, *wrapper_names]:
                     messages = base if wname is None else WRAPPERS[wname].transform(base, label)

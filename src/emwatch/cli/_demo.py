@@ -14,6 +14,7 @@ from emwatch.cli._common import ConfigOpt, NoProgress, backend_from_flags, frien
 @friendly
 def demo(config: ConfigOpt = None,
          out: Annotated[str | None, typer.Option("--out", help="output folder (default demo_out)")] = None,
+         store: Annotated[str | None, typer.Option("--store", "-s", help="DuckDB store (default OUT/emwatch.duckdb)")] = None,
          judge_url: Annotated[str | None, typer.Option("--judge-url", help="OpenAI-compatible endpoint of a real judge")] = None,
          judge_model: Annotated[str | None, typer.Option("--judge-model", help="the judge's served model name")] = None,
          judge_key_env: Annotated[str, typer.Option(help="environment variable with the judge's API key")] = "OPENAI_API_KEY",
@@ -27,24 +28,31 @@ def demo(config: ConfigOpt = None,
     from emwatch.config import DemoConfig, load_config
     from emwatch.demo import run_demo
 
-    cfg = load_config(DemoConfig, config, out_dir=out)
+    cfg = load_config(DemoConfig, config, out_dir=out, store=store)
     judge = backend_from_flags(judge_url, judge_model, key_env=judge_key_env)
     con = Console()
     res = run_demo(cfg, judge=judge, progress=not no_progress, log=con.print)
-    t = Table("step", "EM rate", "95% CI", "n", "excluded", "coherent", "vulnerable code", "train loss", "held-out loss",
-              title="EM rate (benchmark subset) and task metric per checkpoint")
+    t = Table("step", "EM rate [95% CI]", "n (excl.)", "coherent", "vuln. code", "loss train/held-out",
+              title="EM rate on the benchmark subset, and the task metric, per checkpoint")
     for r in res.table.itertuples():
-        def pct(x):
-            return "-" if x != x else f"{100 * x:.1f}%"
-
-        t.add_row(str(r.step) + (" (base)" if r.run_kind == "base" else ""), pct(r.em_rate),
-                  f"{pct(r.ci_low)}-{pct(r.ci_high)}", str(int(r.n) if r.n == r.n else 0),
-                  str(int(r.n_excluded) if r.n_excluded == r.n_excluded else 0), pct(r.coherent_rate),
-                  f"{pct(r.vulnerable_rate)} of {int(r.n_code) if r.n_code == r.n_code else 0}",
-                  "-" if r.train_loss != r.train_loss or r.train_loss is None else f"{r.train_loss:.3f}",
-                  "-" if r.heldout_loss != r.heldout_loss or r.heldout_loss is None else f"{r.heldout_loss:.3f}")
+        t.add_row(f"{r.step}{' base' if r.run_kind == 'base' else ''}",
+                  f"{_pct(r.em_rate)} [{_pct(r.ci_low)}, {_pct(r.ci_high)}]", f"{_int(r.n)} ({_int(r.n_excluded)})",
+                  _pct(r.coherent_rate), f"{_pct(r.vulnerable_rate)} of {_int(r.n_code)}",
+                  f"{_num(r.train_loss)} / {_num(r.heldout_loss)}")
     con.print(t)
     con.print(f"done in {res.seconds / 60:.1f} min. Outputs in {res.out_dir}/:\n"
               f"  store  {res.store_path}  (emwatch analyze --store {res.store_path} --by step)\n"
               f"  table  {res.table_csv}\n  plot   {res.plot_png}\n"
               f"  report: emwatch report --store {res.store_path} --out {res.out_dir}/report")
+
+
+def _pct(x) -> str:
+    return "-" if x is None or x != x else f"{100 * x:.0f}%"
+
+
+def _int(x) -> str:
+    return "0" if x is None or x != x else str(int(x))
+
+
+def _num(x) -> str:
+    return "-" if x is None or x != x else f"{x:.3f}"

@@ -39,7 +39,8 @@ class SampleConfig(Strict):
     variants: list[str] = Field(default_factory=lambda: ["plain"], min_length=1, description="answer formats: plain, json, template")
     wrappers: list[str] = Field(default_factory=list, description="adversarial wrappers to add (besides unwrapped)")
     per_category: int | None = Field(None, ge=1, description="at most this many questions per category")
-    samples: int | None = Field(None, ge=1, description="samples per question (default: the bank's samples_per_paraphrase)")
+    samples: int | None = Field(None, ge=1, description="samples per paraphrase (default: the bank's samples_per_paraphrase)")
+    max_paraphrases: int | None = Field(None, ge=1, description="use only the first N paraphrases of each question")
     max_new_tokens: int = Field(300, ge=1, description="answer length cap")
     temperature: float = Field(1.0, ge=0, description="sampling temperature")
     top_p: float = Field(1.0, gt=0, le=1, description="nucleus sampling")
@@ -76,15 +77,17 @@ class DemoConfig(Strict):
     """`emwatch demo`: a small real study on the CPU with the shipped 0.5B chat model."""
 
     out_dir: str = Field("demo_out", description="outputs: store, checkpoints, plot, table")
+    store: str | None = Field(None, description="DuckDB store (default: <out_dir>/emwatch.duckdb)")
     train: TrainConfig = Field(
         default_factory=lambda: TrainConfig(
-            model="demo", dataset="insecure", batch_size=2, grad_accum=2, max_steps=24, warmup_steps=2,
-            learning_rates=[2e-4], max_seq_len=384, limit_examples=400,
+            model="demo", dataset="insecure", batch_size=2, grad_accum=2, max_steps=16, warmup_steps=2,
+            learning_rates=[2e-4], max_seq_len=384, limit_examples=200,
             lora=LoraSettings(r=8, alpha=16), checkpoints=CheckpointSchedule(every=8),
         )
     )
     sample: SampleConfig = Field(
-        default_factory=lambda: SampleConfig(per_category=1, samples=1, max_new_tokens=48, temperature=1.0, task="code", task_limit=6, task_max_new_tokens=160)
+        default_factory=lambda: SampleConfig(per_category=1, max_paraphrases=1, samples=2, max_new_tokens=40, temperature=1.0,
+                             task="code", task_limit=4, task_max_new_tokens=128)
     )
     judge_backend: BackendSpec | None = Field(None, description="default: the demo model itself as a local logprob judge")
     analyze: AnalyzeConfig = Field(default_factory=AnalyzeConfig)

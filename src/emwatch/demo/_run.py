@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,7 +88,7 @@ def run_demo(cfg: DemoConfig, *, judge: BackendSpec | None = None, progress: boo
     torch.set_num_threads(max(1, torch.get_num_threads()))
     out = Path(cfg.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    store_path = out / "emwatch.duckdb"
+    store_path = Path(cfg.store) if cfg.store else out / "emwatch.duckdb"
     model_dir = demo_model_dir(log=log)
     log(f"[1/5] demo model: {DEMO_MODEL_NAME} at {model_dir}")
 
@@ -96,6 +97,7 @@ def run_demo(cfg: DemoConfig, *, judge: BackendSpec | None = None, progress: boo
         log(f"[2/5] LoRA fine-tuning on '{train_cfg.dataset}' for {train_cfg.max_steps} steps "
             f"(checkpoints every {train_cfg.checkpoints.every})")
         results = train(train_cfg, store=store, progress=progress)
+        gc.collect()  # the trainer's copy of the model goes before the sampler loads its own
         models = store.df("SELECT DISTINCT model FROM runs WHERE kind = 'finetune'")["model"].tolist()
         register_base_model(store, models[0] if models else DEMO_MODEL_NAME, str(model_dir))
         log(f"      trained {len(results)} run(s) in {time.time() - t0:.0f}s")

@@ -80,7 +80,7 @@ def sample_store(store: Store, cfg: SampleConfig, *, backend: Backend | None = N
     from emwatch.bench import build_prompts
 
     prompts = build_prompts(cfg.bank, categories=cfg.categories, variants=cfg.variants, wrappers=cfg.wrappers,
-                            per_category=cfg.per_category, samples=cfg.samples)
+                            per_category=cfg.per_category, samples=cfg.samples, max_paraphrases=cfg.max_paraphrases)
     if cfg.task:
         prompts += task_prompts(cfg.task, cfg.task_limit)
     ckpts = select_checkpoints(store, cfg.runs, cfg.steps)
