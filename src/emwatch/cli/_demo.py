@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from emwatch.cli._common import ConfigOpt, NoProgress, backend_from_flags, friendly
+from emwatch.cli._common import ConfigOpt, NoProgress, backend_from_flags, fail, friendly
 
 
 @friendly
@@ -31,7 +31,10 @@ def demo(config: ConfigOpt = None,
     cfg = load_config(DemoConfig, config, out_dir=out, store=store)
     judge = backend_from_flags(judge_url, judge_model, key_env=judge_key_env)
     con = Console()
-    res = run_demo(cfg, judge=judge, progress=not no_progress, log=con.print)
+    try:
+        res = run_demo(cfg, judge=judge, progress=not no_progress, log=con.print)
+    except RuntimeError as e:  # a failed training child, a corrupt demo model: one line, exit 1
+        fail(str(e))
     t = Table("step", "EM rate [95% CI]", "n (excl.)", "coherent", "vuln. code", "loss train/held-out",
               title="EM rate on the benchmark subset, and the task metric, per checkpoint")
     for r in res.table.itertuples():

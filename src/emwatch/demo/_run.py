@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import gc
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,31 +77,27 @@ def plot_steps(table: pd.DataFrame, path: Path) -> Path:
 
 def run_demo(cfg: DemoConfig, *, judge: BackendSpec | None = None, progress: bool = True, log=print) -> DemoResult:
     """Run the whole demo study; every stage resumes from the store if interrupted."""
-    import torch
-
     from emwatch.backends._hf import HFBackend
     from emwatch.demo._model import DEMO_MODEL_NAME, demo_model_dir
     from emwatch.judge import judge_store
     from emwatch.sample import sample_store
-    from emwatch.train import train
 
     t0 = time.time()
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     out = Path(cfg.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     store_path = Path(cfg.store) if cfg.store else out / "emwatch.duckdb"
     model_dir = demo_model_dir(log=log)
     log(f"[1/5] demo model: {DEMO_MODEL_NAME} at {model_dir}")
 
+    train_cfg = cfg.train.model_copy(update={"out_dir": str(out / "runs")})
+    log(f"[2/5] LoRA fine-tuning on '{train_cfg.dataset}' for {train_cfg.max_steps} steps "
+        f"(checkpoints every {train_cfg.checkpoints.every})")
+    _train_in_child(train_cfg, out / "train.yaml", store_path, progress)
+    log(f"      trained in {time.time() - t0:.0f}s")
+
     with Store(store_path) as store:
-        train_cfg = cfg.train.model_copy(update={"out_dir": str(out / "runs")})
-        log(f"[2/5] LoRA fine-tuning on '{train_cfg.dataset}' for {train_cfg.max_steps} steps "
-            f"(checkpoints every {train_cfg.checkpoints.every})")
-        results = train(train_cfg, store=store, progress=progress)
-        gc.collect()  # the trainer's copy of the model goes before the sampler loads its own
         models = store.df("SELECT DISTINCT model FROM runs WHERE kind = 'finetune'")["model"].tolist()
         register_base_model(store, models[0] if models else DEMO_MODEL_NAME, str(model_dir))
-        log(f"      trained {len(results)} run(s) in {time.time() - t0:.0f}s")
 
         sampler = HFBackend(BackendSpec(kind="hf", model=str(model_dir), batch_size=8))
         log("[3/5] sampling the benchmark subset and held-out coding prompts at the base model and every checkpoint")
@@ -108,7 +105,10 @@ def run_demo(cfg: DemoConfig, *, judge: BackendSpec | None = None, progress: boo
         log(f"      {s.new_samples} new answers ({s.skipped} already stored) over {s.checkpoints} checkpoints")
 
         if judge is None:
-            judge_backend, judge_name = sampler, f"{DEMO_MODEL_NAME} (local logprob judge)"
+            # the sampler's model, scored in batches of 4: the number trie's cached branches stay small
+            judge_backend = HFBackend(BackendSpec(kind="hf", model=str(model_dir), batch_size=4),
+                                      model=sampler.model, tokenizer=sampler.tokenizer)
+            judge_name = f"{DEMO_MODEL_NAME} (local logprob judge)"
         else:
             from emwatch.backends import make_backend
 
@@ -125,3 +125,17 @@ def run_demo(cfg: DemoConfig, *, judge: BackendSpec | None = None, progress: boo
     table.to_csv(table_csv, index=False)
     plot_png = plot_steps(table, out / "demo_em_vs_step.png")
     return DemoResult(out, store_path, table, table_csv, plot_png, time.time() - t0)
+
+
+def _train_in_child(train_cfg, recipe: Path, store_path: Path, progress: bool) -> None:
+    """Train in a child process (`python -m emwatch.train`), so the memory training used is returned to the
+    system before sampling loads the model again: the demo stays within 6 GB."""
+    import yaml
+
+    recipe.write_text(yaml.safe_dump(train_cfg.model_dump(mode="json"), sort_keys=False), encoding="utf-8")
+    cmd = [sys.executable, "-m", "emwatch.train", str(recipe), "--store", str(store_path)]
+    if not progress:
+        cmd.append("--no-progress")
+    done = subprocess.run(cmd)
+    if done.returncode != 0:
+        raise RuntimeError(f"training failed (exit {done.returncode}); rerun `emwatch demo` to resume from the last checkpoint")
