@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 from emwatch.store import Store, register_base_model
 
@@ -20,6 +19,12 @@ SCRIPT = textwrap.dedent("""
     from emwatch.store import Store
     cfg = SampleConfig(per_category=2, samples=2, max_new_tokens=24)
     b = HFBackend(BackendSpec(kind="hf", model=sys.argv[2], dtype="float32", device="cpu", batch_size=2))
+    generate = b.generate
+    def announced(reqs):
+        out = generate(reqs)
+        print("generated", len(reqs), flush=True)  # the parent kills us after a few of these
+        return out
+    b.generate = announced
     with Store(sys.argv[1]) as s:
         sample_store(s, cfg, backend=b, progress=False, chunk=2)
 """)
@@ -32,18 +37,13 @@ def test_sigkill_mid_sampling_then_resume(tmp_path, tiny_qwen2):
     script = tmp_path / "run.py"
     script.write_text(SCRIPT)
 
-    proc = subprocess.Popen([sys.executable, str(script), str(db), str(tiny_qwen2)], start_new_session=True)
-    deadline = time.time() + 120
-    committed = 0
+    proc = subprocess.Popen([sys.executable, str(script), str(db), str(tiny_qwen2)], start_new_session=True,
+                            stdout=subprocess.PIPE, text=True)
     try:
-        while time.time() < deadline and proc.poll() is None:
-            time.sleep(0.5)
-            try:
-                with Store(db, read_only=True) as s:
-                    committed = s.count("samples")
-            except Exception:  # the writer holds the file lock; try again
-                continue
-            if committed >= 6:
+        seen = 0
+        for line in proc.stdout:  # kill -9 right after the 4th batch: mid-chunk or just after a commit
+            seen += line.startswith("generated")
+            if seen == 4:
                 break
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
