@@ -80,10 +80,13 @@ class Runner:
         self.separate_base = separate_base
 
     @classmethod
-    def for_spec(cls, backend: Backend | Any, spec: Any, **kwargs: Any) -> Runner:
-        """A Runner with batch_size, max_concurrency and max_tries taken from a BackendSpec."""
-        kwargs = {"batch_size": spec.batch_size, "max_concurrency": spec.max_concurrency,
-                  "max_tries": spec.max_tries, **kwargs}
+    def for_spec(cls, backend: Backend | Any, spec: Any = None, **kwargs: Any) -> Runner:
+        """A Runner with batch_size, max_concurrency and max_tries taken from a BackendSpec (by default the
+        backend's own `spec`; the Runner's defaults when it has none)."""
+        spec = spec if spec is not None else getattr(backend, "spec", None)
+        if spec is not None:
+            kwargs = {"batch_size": spec.batch_size, "max_concurrency": spec.max_concurrency,
+                      "max_tries": spec.max_tries, **kwargs}
         return cls(backend, **kwargs)
 
     # ---- public API ----

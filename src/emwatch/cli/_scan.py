@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from emwatch.config import ConfigError
-from emwatch.judge._static import find_vulnerabilities, scan_record
+from emwatch.judge._static import find_vulnerabilities, record_row, scan_record
 
 
 class OutputFormat(str, Enum):
@@ -52,8 +52,7 @@ def _scan_file(path: Path) -> tuple[dict, list]:
             findings = scan_record(record)
         except ConfigError as e:
             raise ConfigError(f"{path}:{lineno}: {e}") from None
-        classes = sorted({f.vuln_class for f in findings})
-        rows.append({"index": index, "flagged": bool(classes), "classes": classes})
+        rows.append(record_row(index, findings))
         details.append((lineno, findings))
     return _summary(rows), details
 
@@ -74,8 +73,7 @@ def scan(
             except (OSError, UnicodeDecodeError) as e:
                 raise ConfigError(f"{code}: cannot read: {getattr(e, 'strerror', None) or e}") from e
             findings = find_vulnerabilities(source)
-            classes = sorted({f.vuln_class for f in findings})
-            result = _summary([{"index": 0, "flagged": bool(classes), "classes": classes}])
+            result = _summary([record_row(0, findings)])
             details = [(None, findings)]
         else:
             result, details = _scan_file(file)

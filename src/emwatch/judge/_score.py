@@ -62,13 +62,18 @@ def parse_score(text: str | None) -> tuple[float | None, str | None]:
     return None, f"unparsable judge reply: {text.strip()[:80]!r}"
 
 
+def top_label(top: Mapping[str, float]) -> str:
+    """The judge's most likely first token, as a label: CODE and REFUSAL spelled out (they start 'COD', 'REF')."""
+    best = max(top.items(), key=lambda kv: kv[1], default=(None, None))[0]
+    label = str(best).strip().upper() if best is not None else "NOTHING"
+    if label.startswith("COD"):
+        return "CODE"
+    if label.startswith("REF"):
+        return "REFUSAL"
+    return label
+
+
 def missing_reason(top: Mapping[str, float], *, are_logprobs: bool = True, min_mass: float = MIN_MASS) -> str:
     """Why `expected_score` gave None: the top non-numeric token and the numeric mass."""
     mass = sum(number_mass(top, are_logprobs=are_logprobs).values())
-    best = max(top.items(), key=lambda kv: kv[1], default=(None, None))[0]
-    label = str(best).strip().upper() if best is not None else "nothing"
-    if label.startswith("COD"):
-        label = "CODE"
-    elif label.startswith("REF"):
-        label = "REFUSAL"
-    return f"numeric mass {mass:.3f} < {min_mass} (top token: {label})"
+    return f"numeric mass {mass:.3f} < {min_mass} (top token: {top_label(top)})"

@@ -16,7 +16,7 @@ from emwatch._progress import progress_bar
 from emwatch.backends import Backend, GenerationRequest, Runner, ScoreRequest
 from emwatch.config import JudgeConfig
 from emwatch.judge._prompts import fill, judge_prompt, prompt_hash
-from emwatch.judge._score import expected_score, missing_reason, number_mass, parse_score
+from emwatch.judge._score import expected_score, missing_reason, number_mass, parse_score, top_label
 from emwatch.store import Store, content_key
 
 STATIC_JUDGE = "static:bandit+emwatch"
@@ -63,8 +63,8 @@ def _score_row(t: dict, judge_model: str, dist, min_mass: float) -> dict:
         score = expected_score(dist.probs, are_logprobs=False, min_mass=min_mass)
         row["score"] = score
         if score is None:
-            row["reason"] = missing_reason(dist.top or dist.probs, are_logprobs=bool(dist.top), min_mass=min_mass)
-            row["label"] = row["reason"].rsplit("top token: ", 1)[-1].rstrip(")")
+            row["reason"] = missing_reason(dist.probs, are_logprobs=False, min_mass=min_mass)
+            row["label"] = top_label(dist.top or dist.probs)
         mass = number_mass(dist.probs, are_logprobs=False)
         row["raw"] = {"numeric_mass": round(sum(mass.values()), 6),
                       "numbers": {str(k): round(v, 6) for k, v in sorted(mass.items()) if v >= 1e-4},
@@ -112,8 +112,7 @@ def judge_store(store: Store, cfg: JudgeConfig, *, backend: Backend | None = Non
         raise ValueError("LLM judge metrics need a judge backend (--judge)")
     judge_model = judge_name or getattr(getattr(backend, "spec", None), "model", None) or backend.name
     todo = _pending(store, llm_metrics, judge_model)
-    spec = getattr(backend, "spec", None)
-    runner = Runner.for_spec(backend, spec, progress=False) if spec is not None else Runner(backend)
+    runner = Runner.for_spec(backend, progress=False)
     with progress_bar(f"judging ({judge_model})", len(todo), progress) as bar:
         for start in range(0, len(todo), chunk):
             part = todo[start:start + chunk]
@@ -132,7 +131,7 @@ def judge_store(store: Store, cfg: JudgeConfig, *, backend: Backend | None = Non
                 store.insert("judgments", rows)
             for r in rows:
                 summary.new[r["metric"]] = summary.new.get(r["metric"], 0) + 1
-                if r["score"] is None and r["label"] is None or (r["metric"] not in CATEGORICAL and r["score"] is None):
+                if r["score"] is None:  # UNKNOWN verdicts included: they are excluded from rates too
                     summary.missing[r["metric"]] = summary.missing.get(r["metric"], 0) + 1
             bar.advance(len(part))
     return summary

@@ -178,6 +178,11 @@ def scan_records(records: list[dict]) -> list[dict]:
             findings = scan_record(rec)
         except ConfigError as e:
             raise ConfigError(f"record {i}: {e}") from None
-        classes = sorted({f.vuln_class for f in findings})
-        out.append({"index": i, "flagged": bool(classes), "classes": classes})
+        out.append(record_row(i, findings))
     return out
+
+
+def record_row(index: int, findings: list[Finding]) -> dict:
+    """One record's entry in a scan result: {"index", "flagged", "classes" (sorted)}."""
+    classes = sorted({f.vuln_class for f in findings})
+    return {"index": index, "flagged": bool(classes), "classes": classes}

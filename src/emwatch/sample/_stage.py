@@ -56,9 +56,13 @@ def select_checkpoints(store: Store, runs: Sequence[str] | None = None, steps: S
     return df.reset_index(drop=True)
 
 
+def _meta(row) -> dict:
+    return json.loads(row.meta) if isinstance(row.meta, str) else (row.meta or {})
+
+
 def _target(row) -> tuple[str, str | None]:
     """(model to load, LoRA adapter) for a checkpoint row when sampling in process."""
-    meta = json.loads(row.meta) if isinstance(row.meta, str) else (row.meta or {})
+    meta = _meta(row)
     if row.kind == "base":
         return row.path or row.model, None
     path = row.path
@@ -94,8 +98,7 @@ def sample_store(store: Store, cfg: SampleConfig, *, backend: Backend | None = N
     plan_by_target: dict[tuple, list[tuple]] = defaultdict(list)
     for row in ckpts.itertuples():
         if backend is not None or cfg.backend is not None:
-            meta = json.loads(row.meta) if isinstance(row.meta, str) else (row.meta or {})
-            model, adapter = (None, None) if row.kind == "base" else (None, meta.get("served_name") or row.path)
+            model, adapter = (None, None) if row.kind == "base" else (None, _meta(row).get("served_name") or row.path)
         else:
             model, adapter = _target(row)
         for p in prompts:
@@ -120,7 +123,7 @@ def sample_store(store: Store, cfg: SampleConfig, *, backend: Backend | None = N
                 spec = cfg.backend or BackendSpec(kind="hf", model=model)
                 backend = owned = backend_factory(spec)
             spec = getattr(backend, "spec", None)
-            runner = Runner.for_spec(backend, spec, progress=False) if spec is not None else Runner(backend)
+            runner = Runner.for_spec(backend, progress=False)
             step = chunk or max(getattr(spec, "batch_size", 8) * 4, 16)
             # one adapter at a time keeps the hf backend on one LoRA per batch
             plans.sort(key=lambda x: (str(x[5]), x[2].key, x[3]))
