@@ -7,12 +7,18 @@ import pytest
 import emwatch.demo._model as dm
 
 
-def test_mismatched_parts_are_refused(tmp_path, monkeypatch):
+def write_parts(folder, size):
+    """Six small part files, each filled with its own byte value."""
     parts = []
     for i in range(6):
-        p = tmp_path / f"part{i + 1:02d}.bin"
-        p.write_bytes(bytes([i]) * 1000)
+        p = folder / f"part{i + 1:02d}.bin"
+        p.write_bytes(bytes([i]) * size)
         parts.append(p)
+    return parts
+
+
+def test_mismatched_parts_are_refused(tmp_path, monkeypatch):
+    parts = write_parts(tmp_path, 1000)
     monkeypatch.setattr(dm, "gguf_parts", lambda: parts)
     dest = tmp_path / "out" / "m.gguf"
     with pytest.raises(dm.DemoModelError, match="sha256"):
@@ -21,11 +27,7 @@ def test_mismatched_parts_are_refused(tmp_path, monkeypatch):
 
 
 def test_matching_parts_are_joined_in_order(tmp_path, monkeypatch):
-    parts = []
-    for i in range(6):
-        p = tmp_path / f"part{i + 1:02d}.bin"
-        p.write_bytes(bytes([i]) * 10)
-        parts.append(p)
+    parts = write_parts(tmp_path, 10)
     joined = b"".join(p.read_bytes() for p in parts)
     monkeypatch.setattr(dm, "gguf_parts", lambda: parts)
     monkeypatch.setattr(dm, "GGUF_SIZE", len(joined))
