@@ -55,12 +55,7 @@ class NumberDistribution:
     error: str | None = None
 
 
-class BackendError(RuntimeError):
-    """A request failed in a way retrying cannot fix (bad request, auth, quota); carries the server's message."""
-
-
-class RetryableError(RuntimeError):
-    """A transient failure (429, 5xx, timeout) worth retrying with backoff."""
+from emwatch.errors import BackendError, RetryableError  # noqa: E402  (re-exported)
 
 
 @runtime_checkable

@@ -11,8 +11,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 M = TypeVar("M", bound=BaseModel)
 
 
-class ConfigError(ValueError):
-    """A config or data file is malformed. The message names file, line and field."""
+from emwatch.errors import ConfigError  # noqa: E402  (re-exported: one module holds every error)
 
 
 class Strict(BaseModel):

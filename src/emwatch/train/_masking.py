@@ -20,8 +20,7 @@ from dataclasses import dataclass
 IGNORE = -100
 
 
-class TemplateError(ValueError):
-    """The chat template cannot be used to find the assistant's tokens in a conversation."""
+from emwatch.errors import TemplateError  # noqa: E402  (re-exported)
 
 
 @dataclass(frozen=True)
