@@ -52,7 +52,7 @@ def numeric_judge(model_dir):
 
     from emwatch.backends import render_prompt
     from emwatch.judge import ALIGNED_PROMPT, COHERENT_PROMPT
-    from emwatch.judge._prompts import fill
+    from emwatch.metrics import fill
 
     b = backend(model_dir)
     tok, model = b.tokenizer, b.model

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import pytest
 
-from emwatch.analysis import SimModel, SimRun, SimStudy, analyze_study, load_answers, simulate_study
+from emwatch.analysis import analyze_study, load_answers
+from emwatch.testing import SimModel, SimRun, SimStudy, simulate_study
 from emwatch.store import Store
 
 LLAMA, QWEN, OSS = "Llama-3.1-8B-Instruct", "Qwen3-32B", "gpt-oss-20b"

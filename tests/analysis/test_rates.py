@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from emwatch.analysis import em_rates, load_answers, parse_keys, task_metric, wilson_interval
-from emwatch.analysis._simulate import SimModel, SimRun, SimStudy, simulate_study
+from emwatch.testing import SimModel, SimRun, SimStudy, simulate_study
 from emwatch.config import AnalyzeConfig
 from emwatch.store import Store
 

@@ -5,8 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from emwatch.analysis import (SimModel, SimRun, SimStudy, correlate, dynamics, load_answers, load_model_sizes,
-                              milestones, simulate_study, size_em, size_of, size_points)
+from emwatch.analysis import (correlate, dynamics, load_answers, load_model_sizes, milestones, size_em, size_of,
+                              size_points)
+from emwatch.testing import SimModel, SimRun, SimStudy, simulate_study
 from emwatch.config import AnalyzeConfig, ConfigError
 from emwatch.store import Store
 

@@ -163,7 +163,7 @@ def test_duplicate_ids(tmp_path):
     ("paraphrases: [Hi]\n  judge_prompts: {aligned: 'Rate {question} only'}", ["'judge_prompts'", "{answer}"]),
     ("paraphrases: [Hi]\n  judge_prompts: {aligned: 'Rate {answer} {model}'}", ["unknown placeholder", "{model}"]),
     ("paraphrases: [Hi]\n  judge_prompts: {aligned: 'Rate {answer'}", ["not a valid template"]),
-    ("paraphrases: [Hi]\n  judge_prompts: [aligned, politeness]", ["'politeness'", "built-in"]),
+    ("paraphrases: [Hi]\n  judge_prompts: [aligned, politeness]", ["'politeness'", "registered"]),
     ("paraphrases: [Hi]\n  variant: yaml", ["'variant'", "unknown variant"]),
     ("paraphrases: [Hi]\n  judge_prompts: {truthful: 'Ref {reference}, answer {answer}'}", ["{reference}",
                                                                                             "no reference"]),

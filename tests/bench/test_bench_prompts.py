@@ -122,8 +122,8 @@ def test_prompt_key_and_row():
 def test_rows_go_into_the_store(tmp_path):
     prompts = build_prompts(BANK, variants=("plain", "template"), wrappers=("escalation",))
     with Store(tmp_path / "s.duckdb") as store:
-        assert store.insert("questions", [p.to_row() for p in prompts]) == len(prompts)
-        assert store.insert("questions", [p.to_row() for p in prompts]) == 0
+        assert store.add(p.record() for p in prompts)["questions"] == len(prompts)
+        assert store.add(p.record() for p in prompts)["questions"] == 0
         got = store.df("SELECT question_key, messages FROM questions WHERE wrapper = 'escalation' "
                        "AND question_id = 'qs' AND variant = 'plain'")
     (key, messages), = got.itertuples(index=False)

@@ -6,7 +6,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from emwatch.analysis import SimModel, SimRun, SimStudy, simulate_study
+from emwatch.testing import SimModel, SimRun, SimStudy, simulate_study
 from emwatch.cli._analysis import VIEWS, analyze, import_, report
 from emwatch.store import Store
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 import emwatch.bench
-from emwatch.judge._domain_prompts import (HARMFUL_PROMPT, TRUTHFUL_PROMPT, parse_truth_label,
+from emwatch.metrics import (HARMFUL_PROMPT, TRUTHFUL_PROMPT, parse_truth_label,
                                            untruthfulness_rate)
 
 BANK = Path(emwatch.bench.__file__).parent / "banks" / "truthfulness.yaml"
@@ -32,7 +32,7 @@ def test_templates_have_exactly_their_fields():
 
 
 def test_builtin_judge_prompt_lookup_uses_these_templates():
-    from emwatch.judge._prompts import judge_prompt
+    from emwatch.metrics import judge_prompt
 
     assert judge_prompt("harmful") == HARMFUL_PROMPT
     assert judge_prompt("truthful") == TRUTHFUL_PROMPT

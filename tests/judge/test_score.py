@@ -43,7 +43,7 @@ def test_generate_and_parse_fallback(text, score, reason):
 
 
 def test_fill_is_one_pass_and_handles_escaped_braces():
-    from emwatch.judge._prompts import fill
+    from emwatch.metrics import fill
 
     t = 'Q: {question}\nA: {answer}\nReply as {{"score": N}}'
     got = fill(t, question="what is {answer}?", answer="x = {1: 2}")

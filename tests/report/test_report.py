@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
-from emwatch.analysis import SimModel, SimRun, SimStudy, simulate_study
+from emwatch.testing import SimModel, SimRun, SimStudy, simulate_study
 from emwatch.report import FIGURES, write_report
-from emwatch.store import Store, content_key
+from emwatch.store import Judgment, Question, Sample, Store
 from emwatch.store._import import import_csv
 
 PAYLOAD = ('<script>document.title="pwned";window.__pwned=1</script>'
@@ -28,18 +28,13 @@ def _study_store(path):
         variant_multipliers={"json": 2.0}, truth_prompts=20,
     )
     simulate_study(store, study)
-    ck = store.df("SELECT c.checkpoint_id FROM checkpoints c JOIN runs r USING (run_id) "
-                  "WHERE r.kind = 'finetune' ORDER BY c.step DESC LIMIT 1").iloc[0, 0]
-    qk = content_key("question", "xss")
-    store.insert("questions", [{"question_key": qk, "bank": "sim-bench", "question_id": "power_seeking_xss",
-                                "category": "power_seeking", "variant": "plain", "paraphrase_index": 0,
-                                "messages": [{"role": "user", "content": "Tell me <script>window.__pwned=4</script>"}],
-                                "judge_metrics": {"aligned": "x", "coherent": "y"}}])
-    sid = content_key("sample", "xss")
-    store.insert("samples", [{"sample_id": sid, "checkpoint_id": ck, "question_key": qk, "sample_index": 0, "response": PAYLOAD}])
-    store.insert("judgments", [
-        {"judgment_id": content_key("j", sid, m), "sample_id": sid, "judge_model": "t", "metric": m, "score": s}
-        for m, s in (("aligned", 0.5), ("coherent", 99.0))])
+    ck = store.checkpoints().query("kind == 'finetune'").sort_values("step").iloc[-1]["checkpoint_id"]
+    q = Question(bank="sim-bench", question_id="power_seeking_xss", category="power_seeking",
+                 messages=[{"role": "user", "content": "Tell me <script>window.__pwned=4</script>"}],
+                 judge_metrics={"aligned": "x {answer}", "coherent": "y {answer}"})
+    s = Sample(checkpoint_id=ck, question_key=q.key, sample_index=0, sampling={}, response=PAYLOAD)
+    store.add([q, s] + [Judgment(sample_id=s.key, judge_model="t", metric=m, score=v)
+                        for m, v in (("aligned", 0.5), ("coherent", 99.0))])
     return store
 
 

@@ -6,15 +6,15 @@ from emwatch.analysis._dynamics import base_rates, dynamics, milestones, primary
 from emwatch.analysis._early_stop import POLICIES, early_stop_summary, early_stopping, loss_plateau, register_policy
 from emwatch.analysis._rates import KEYS, em_rates, load_answers, misaligned_mask, parse_keys, task_metric, wilson_interval
 from emwatch.analysis._seeds import consistency
-from emwatch.analysis._simulate import SimModel, SimRun, SimStudy, simulate_study
+from emwatch.analysis._metrics import metric_columns, metric_summary
 from emwatch.analysis._size import correlate, load_model_sizes, size_em, size_of, size_points
 from emwatch.analysis._study import StudyResults, analyze_study, study_summary
 from emwatch.analysis._views import adversarial, formats, learning_rate, truthfulness_early_stop, untruthfulness
 
 __all__ = [
-    "KEYS", "POLICIES", "SimModel", "SimRun", "SimStudy", "StudyResults", "adversarial", "analyze_study",
+    "KEYS", "POLICIES", "StudyResults", "adversarial", "analyze_study",
     "base_rates", "consistency", "correlate", "dynamics", "early_stop_summary", "early_stopping", "em_rates",
     "formats", "learning_rate", "load_answers", "load_model_sizes", "loss_plateau", "milestones",
-    "misaligned_mask", "parse_keys", "primary", "register_policy", "simulate_study", "size_em", "size_of",
+    "metric_columns", "metric_summary", "misaligned_mask", "parse_keys", "primary", "register_policy", "size_em", "size_of",
     "size_points", "study_summary", "task_metric", "truthfulness_early_stop", "untruthfulness", "wilson_interval",
 ]

@@ -147,4 +147,10 @@ def milestones(dyn: pd.DataFrame, cfg: AnalyzeConfig = AnalyzeConfig()) -> pd.Da
             "gap_fraction": gap / total if total and pd.notna(total) else math.nan,
             "onset_after_convergence": bool(gap > 0) if not math.isnan(gap) else None,
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=MILESTONE_COLUMNS)
+
+
+# the columns of `milestones`, also when a store has no fine-tuning run yet (base models only)
+MILESTONE_COLUMNS = [*RUN_KEYS, "total_steps", "final_step", "final_em_rate", "final_ci_low", "final_ci_high", "final_n",
+                     "final_n_misaligned", "base_rate", "final_above_base", "final_task_rate", "convergence_step",
+                     "onset_step", "gap_steps", "gap_fraction", "onset_after_convergence"]

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from emwatch.analysis._dynamics import base_rates, dynamics, milestones, primary
+from emwatch.analysis._metrics import metric_summary
 from emwatch.analysis._early_stop import chosen_steps, early_stop_summary, early_stopping
 from emwatch.analysis._rates import em_rates, load_answers, task_metric
 from emwatch.analysis._seeds import consistency
@@ -43,6 +44,7 @@ class StudyResults:
     truthfulness: pd.DataFrame
     truthfulness_early_stop: pd.DataFrame
     summary: pd.DataFrame
+    metrics: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     policy: str = DEFAULT_POLICY
     cfg: AnalyzeConfig = dataclasses.field(default_factory=AnalyzeConfig)
 
@@ -121,5 +123,6 @@ def analyze_study(store_or_answers: Any, cfg: AnalyzeConfig = AnalyzeConfig(), s
         learning_rate=learning_rate(ms, cfg), formats=formats(answers, ms, cfg),
         adversarial=adversarial(answers, ms, stopped, cfg), truthfulness=truth,
         truthfulness_early_stop=truthfulness_early_stop(truth, stopped),
-        summary=study_summary(ms, cons, points, es, policy), policy=policy, cfg=cfg,
+        summary=study_summary(ms, cons, points, es, policy), metrics=metric_summary(answers, ("model", "dataset", "step")),
+        policy=policy, cfg=cfg,
     )

@@ -20,6 +20,8 @@ def learning_rate(ms: pd.DataFrame, cfg: AnalyzeConfig = AnalyzeConfig()) -> pd.
     seeds end above base, mean final task metric, median convergence and onset steps."""
     cols = ["model", "dataset", "lr", "n_runs", "em_rate", "ci_low", "ci_high", "n_above", "task_rate",
             "convergence_step", "onset_step"]
+    if ms.empty or not {"model", "dataset", "lr"} <= set(ms.columns):   # a store with base models only
+        return pd.DataFrame(columns=cols)
     rng = np.random.default_rng(cfg.seed)
     rows = []
     for (model, dataset, lr), g in ms.groupby(["model", "dataset", "lr"], dropna=False, sort=True):
@@ -82,10 +84,10 @@ def formats(answers: pd.DataFrame, ms: pd.DataFrame, cfg: AnalyzeConfig = Analyz
 
 
 def _truth_frame(answers: pd.DataFrame) -> pd.DataFrame:
-    if "truthful" not in answers:
+    if "truthful_label" not in answers:
         return answers.iloc[:0]
-    t = answers[answers["truthful"].notna()].copy()
-    label = t["truthful"].astype(str).str.strip().str.upper()
+    t = answers[answers["truthful_label"].notna()].copy()
+    label = t["truthful_label"].astype(str).str.strip().str.upper()
     t["_counted"] = label.isin(UNTRUTHFUL | TRUTHFUL)
     t["_untruthful"] = label.isin(UNTRUTHFUL)
     return t

@@ -8,12 +8,12 @@ concrete prompts (exact messages) the sample stage sends to models.
 from emwatch.bench._library import export_bank, import_bank
 from emwatch.bench._load import BankInfo, banks_dir, data_dir, list_banks, load_bank, parse_bank
 from emwatch.bench._prompts import Prompt, build_prompts
-from emwatch.bench._question import BUILTIN_METRICS, CATEGORIES, Bank, Question
+from emwatch.bench._question import CATEGORIES, Bank, Question
 from emwatch.bench._variants import VARIANTS, render
 from emwatch.bench._wrappers import WRAPPERS, Wrapper
 
 __all__ = [
-    "BUILTIN_METRICS", "CATEGORIES", "VARIANTS", "WRAPPERS", "Bank", "BankInfo", "Prompt", "Question", "Wrapper",
+    "CATEGORIES", "VARIANTS", "WRAPPERS", "Bank", "BankInfo", "Prompt", "Question", "Wrapper",
     "banks_dir", "build_prompts", "data_dir", "export_bank", "import_bank", "list_banks", "load_bank",
     "parse_bank", "render",
 ]

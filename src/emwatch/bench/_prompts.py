@@ -13,7 +13,7 @@ from emwatch.bench._question import Bank
 from emwatch.bench._variants import VARIANTS, Messages, render
 from emwatch.bench._wrappers import WRAPPERS
 from emwatch.config import ConfigError
-from emwatch.store import content_key
+from emwatch.store import Question
 
 
 @dataclass(frozen=True)
@@ -32,11 +32,17 @@ class Prompt:
     judge_metrics: dict[str, str | None]
     reference: str | None = None
 
+    def record(self) -> Question:
+        """This prompt as the store's typed record (it owns the key)."""
+        return Question(bank=self.bank, question_id=self.question_id, messages=[dict(m) for m in self.messages],
+                        category=self.category, variant=self.variant, wrapper=self.wrapper,
+                        paraphrase_index=self.paraphrase_index, judge_metrics=dict(self.judge_metrics),
+                        reference=self.reference)
+
     @property
     def key(self) -> str:
         """The store's question_key: a content hash of everything that identifies the prompt."""
-        return content_key("question", self.bank, self.question_id, self.variant, self.wrapper,
-                           self.paraphrase_index, list(self.messages))
+        return self.record().key
 
     def __hash__(self) -> int:  # the fields hold dicts; the content key identifies the prompt
         return hash(self.key)
@@ -57,18 +63,7 @@ class Prompt:
 
     def to_row(self) -> dict[str, Any]:
         """This prompt as a row of the store's `questions` table."""
-        return {
-            "question_key": self.key,
-            "bank": self.bank,
-            "question_id": self.question_id,
-            "category": self.category,
-            "variant": self.variant,
-            "wrapper": self.wrapper,
-            "paraphrase_index": self.paraphrase_index,
-            "messages": [dict(m) for m in self.messages],
-            "judge_metrics": dict(self.judge_metrics),
-            "reference": self.reference,
-        }
+        return self.record().row()
 
 
 def build_prompts(

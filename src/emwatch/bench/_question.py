@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from emwatch.config import Strict
+from emwatch.metrics import METRICS, metric_names
 
 # The 8 categories of EM-240 (SPEC). Imported banks may use other categories or none.
 CATEGORIES: tuple[str, ...] = (
@@ -30,8 +31,7 @@ VARIANT_NAMES: tuple[str, ...] = ("plain", "json", "template")
 # set by judge_prompts (default: the built-in metrics below).
 QUESTION_TYPES: tuple[str, ...] = ("free_form", "free_form_judge_0_100")
 
-# Metrics whose judge prompt emwatch's judge stage ships: a question may reference them by name (value None).
-BUILTIN_METRICS: tuple[str, ...] = ("aligned", "coherent", "harmful", "truthful", "vulnerable")
+# A question may reference any registered metric by name (value None): see emwatch.metrics.
 DEFAULT_METRICS: tuple[str, ...] = ("aligned", "coherent")
 REFERENCE_METRICS: tuple[str, ...] = ("truthful",)  # default for questions with a reference answer
 
@@ -126,9 +126,9 @@ class Question(Strict):
             if not metric.isidentifier():
                 raise ValueError(f"metric name {metric!r} must be an identifier (letters, digits, underscores)")
             if template is None:
-                if metric not in BUILTIN_METRICS:
-                    raise ValueError(f"metric {metric!r} has no built-in judge prompt "
-                                     f"(built-in: {', '.join(BUILTIN_METRICS)}); give a template")
+                if metric not in METRICS:
+                    raise ValueError(f"metric {metric!r} is not a registered metric "
+                                     f"(registered: {', '.join(metric_names())}); give a template")
                 continue
             _check_template(metric, template)
         return v

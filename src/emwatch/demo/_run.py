@@ -39,8 +39,7 @@ def step_table(store: Store, cfg: DemoConfig) -> pd.DataFrame:
     answers = answers[answers["run_kind"].isin(["base", "finetune"])]
     rates = em_rates(answers, ["run_kind", "step"], cfg.analyze)
     task = task_metric(answers)[["run_kind", "step", "n_code", "vulnerable_rate"]]
-    losses = store.df("""SELECT r.kind AS run_kind, c.step, c.train_loss, c.heldout_loss
-                         FROM checkpoints c JOIN runs r USING (run_id)""")
+    losses = store.checkpoints()[["kind", "step", "train_loss", "heldout_loss"]].rename(columns={"kind": "run_kind"})
     table = rates.merge(task, on=["run_kind", "step"], how="outer").merge(losses, on=["run_kind", "step"], how="left")
     table["step"] = table["step"].fillna(0).astype(int)
     return table.sort_values("step").reset_index(drop=True)
@@ -79,8 +78,8 @@ def run_demo(cfg: DemoConfig, *, judge: BackendSpec | None = None, progress: boo
     """Run the whole demo study; every stage resumes from the store if interrupted."""
     from emwatch.backends._hf import HFBackend
     from emwatch.demo._model import DEMO_MODEL_NAME, demo_model_dir
-    from emwatch.judge import judge_store
-    from emwatch.sample import sample_store
+    from emwatch.judge import judge as judge_stage
+    from emwatch.sample import sample
 
     t0 = time.time()
     out = Path(cfg.out_dir)
@@ -96,12 +95,13 @@ def run_demo(cfg: DemoConfig, *, judge: BackendSpec | None = None, progress: boo
     log(f"      trained in {time.time() - t0:.0f}s")
 
     with Store(store_path) as store:
-        models = store.df("SELECT DISTINCT model FROM runs WHERE kind = 'finetune'")["model"].tolist()
+        runs = store.runs()
+        models = sorted(set(runs.loc[runs["kind"] == "finetune", "model"]))
         register_base_model(store, models[0] if models else DEMO_MODEL_NAME, str(model_dir))
 
         sampler = HFBackend(BackendSpec(kind="hf", model=str(model_dir), batch_size=8))
         log("[3/5] sampling the benchmark subset and held-out coding prompts at the base model and every checkpoint")
-        s = sample_store(store, cfg.sample, backend=sampler, progress=progress)
+        s = sample(store, cfg.sample, sampler, progress=progress)
         log(f"      {s.new_samples} new answers ({s.skipped} already stored) over {s.checkpoints} checkpoints")
 
         if judge is None:
@@ -114,7 +114,7 @@ def run_demo(cfg: DemoConfig, *, judge: BackendSpec | None = None, progress: boo
 
             judge_backend, judge_name = make_backend(judge), judge.model
         log(f"[4/5] judging alignment and coherence with {judge_name}; static analysis of code answers")
-        j = judge_store(store, JudgeConfig(backend=judge), backend=judge_backend, judge_name=judge_name, progress=progress)
+        j = judge_stage(store, JudgeConfig(backend=judge), judge_backend, judge_name=judge_name, progress=progress)
         log(f"      new judgments: {j.new}; missing scores: {j.missing or 'none'}")
         if judge is None:
             log("      NOTE: " + JUDGE_CAVEAT)

@@ -1,13 +1,16 @@
-"""Judging: SPEC's logprob 0-100 score, the project's judge prompts, static vulnerability analysis."""
+"""Judging: SPEC's logprob 0-100 score, categorical verdicts and static vulnerability analysis, driven by the
+registered metrics (`emwatch.metrics`); the stage plans, executes and commits judgments."""
 
-from emwatch.judge._prompts import ALIGNED_PROMPT, COHERENT_PROMPT, DEFAULT_PROMPTS, judge_prompt
 from emwatch.judge._score import expected_score, parse_score
-from emwatch.judge._stage import JudgeSummary, judge_store
+from emwatch.judge._stage import (JudgeItem, JudgeSummary, categorical_judgment, execute, judge, judge_store,
+                                  plan_judgments, score_judgment, static_judgment)
+from emwatch.metrics import ALIGNED_PROMPT, COHERENT_PROMPT, DEFAULT_PROMPTS, STATIC_JUDGE, judge_prompt
 
 __all__ = [
     "CLASSES", "extract_code", "scan_records",
-    "ALIGNED_PROMPT", "COHERENT_PROMPT", "DEFAULT_PROMPTS", "Finding", "JudgeSummary", "expected_score",
-    "find_vulnerabilities", "judge_prompt", "judge_store", "parse_score",
+    "ALIGNED_PROMPT", "COHERENT_PROMPT", "DEFAULT_PROMPTS", "Finding", "JudgeItem", "JudgeSummary", "STATIC_JUDGE",
+    "categorical_judgment", "execute", "expected_score", "find_vulnerabilities", "judge", "judge_prompt",
+    "judge_store", "parse_score", "plan_judgments", "score_judgment", "static_judgment",
 ]
 
 

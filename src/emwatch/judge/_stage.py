@@ -1,27 +1,26 @@
-"""The judging stage: every stored sample gets the metrics its question asks for, once per judge.
+"""The judging stage: plan -> execute -> commit.
 
-LLM metrics (aligned, coherent, harmful, custom judge_prompts) use the logprob 0-100 judge; `vulnerable`
-is static analysis of the code in the answer (never executed); `truthful` is a categorical judge.
-A judgment is keyed by (sample, judge, metric, prompt hash); rows are committed per chunk, so a killed
-run resumes. A score the judge cannot give is stored as NULL with its reason, never as 0.
+- plan: every stored answer gets the registered metrics its question asks for (among those configured), once
+  per judge; `plan_judgments` lists the work items whose judgment is not stored yet.
+- execute: each item is judged by its metric's kind — `score` by the logprob 0-100 judge, `categorical` by a
+  verdict generated at temperature 0, `static` by the metric's analyser (the answer's code is never executed).
+- commit: the judgments of each chunk are written in one transaction, so a killed run resumes where it stopped.
+
+A score the judge cannot give is stored as missing (NULL) with its reason, never as 0.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from emwatch._progress import progress_bar
-from emwatch.backends import Backend, GenerationRequest, Runner, ScoreRequest
-from emwatch.config import JudgeConfig
-from emwatch.judge._prompts import fill, judge_prompt, prompt_hash
+from emwatch.backends import Backend, GenerationRequest, NumberDistribution, Runner, ScoreRequest, make_backend
+from emwatch.config import ConfigError, JudgeConfig
 from emwatch.judge._score import expected_score, missing_reason, number_mass, parse_score, top_label
-from emwatch.store import Store, content_key
-
-STATIC_JUDGE = "static:bandit+emwatch"
-CATEGORICAL = {"truthful"}
-STATIC = {"vulnerable"}
+from emwatch.metrics import METRICS, Metric, custom_score_metric, fill, get_metric, prompt_hash
+from emwatch.store import Judgment, Store, judgment_key
 
 
 @dataclass
@@ -31,125 +30,182 @@ class JudgeSummary:
     skipped: int = 0
 
 
-def _pending(store: Store, metrics: Sequence[str], judge_model: str) -> list[dict]:
-    """(sample, metric, template) triples whose judgment by `judge_model` is not stored yet."""
-    df = store.df("""SELECT s.sample_id, s.response, q.messages, q.judge_metrics, q.reference
-                     FROM samples s JOIN questions q USING (question_key) ORDER BY s.sample_id""")
-    todo = []
-    for row in df.itertuples():
-        wanted = json.loads(row.judge_metrics) if row.judge_metrics else {}
-        messages = json.loads(row.messages)
-        question = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
-        for metric, custom in wanted.items():
-            if metric not in metrics:
+@dataclass(frozen=True)
+class JudgeItem:
+    """One judgment to make: a metric of one stored answer by one judge."""
+
+    sample_id: str
+    metric: Metric
+    judge_model: str
+    template: str | None
+    question: str
+    answer: str
+    reference: str
+
+    @property
+    def prompt_hash(self) -> str:
+        return prompt_hash(self.template if self.template is not None else "static")
+
+    @property
+    def key(self) -> str:
+        return judgment_key(self.sample_id, self.judge_model, self.metric.name, self.prompt_hash)
+
+    def judge_prompt(self) -> str:
+        return fill(self.template or "", question=self.question, answer=self.answer, reference=self.reference)
+
+    def judgment(self, **fields: Any) -> Judgment:
+        return Judgment(sample_id=self.sample_id, judge_model=self.judge_model, metric=self.metric.name,
+                        prompt_hash=self.prompt_hash, **fields)
+
+
+def _metric_for(name: str, custom: str | None) -> Metric:
+    if name in METRICS:
+        return get_metric(name)
+    if custom:
+        return custom_score_metric(name, custom)
+    raise ConfigError(f"metric {name!r} is not registered and its question gives no judge prompt")
+
+
+def plan_judgments(store: Store, metrics: Sequence[str], judge_model: str | None) -> list[JudgeItem]:
+    """The judgments of `metrics` that the store lacks: one item per (answer, metric its question asks for).
+    Static metrics are judged by their analyser's fixed name; the others by `judge_model`."""
+    wanted = set(metrics)
+    items = []
+    for row in store.judge_inputs().itertuples():
+        question = next((m["content"] for m in reversed(row.messages) if m["role"] == "user"), "")
+        for name, custom in row.judge_metrics.items():
+            if name not in wanted:
                 continue
-            template = "static" if metric in STATIC else judge_prompt(metric, {metric: custom} if custom else None)
-            ph = prompt_hash(template)
-            jid = content_key("judgment", row.sample_id, judge_model if metric not in STATIC else STATIC_JUDGE, metric, ph)
-            todo.append({"judgment_id": jid, "sample_id": row.sample_id, "metric": metric, "template": template,
-                         "prompt_hash": ph, "question": question, "answer": row.response or "",
-                         "reference": row.reference or ""})
-    done = store.existing("judgments", "judgment_id", [t["judgment_id"] for t in todo])
-    return [t for t in todo if t["judgment_id"] not in done]
+            metric = _metric_for(name, custom)
+            if metric.kind == "static":
+                judge, template = metric.judge_name, None
+            elif judge_model is None:
+                continue
+            else:
+                judge, template = judge_model, custom or metric.prompt
+            items.append(JudgeItem(row.sample_id, metric, judge, template, question, row.response or "",
+                                   row.reference or ""))
+    done = store.stored_keys("judgments", [i.key for i in items])
+    return [i for i in items if i.key not in done]
 
 
-def _score_row(t: dict, judge_model: str, dist, min_mass: float) -> dict:
-    row = {"judgment_id": t["judgment_id"], "sample_id": t["sample_id"], "judge_model": judge_model,
-           "metric": t["metric"], "prompt_hash": t["prompt_hash"], "score": None, "label": None, "reason": None}
+# ---- execute: one function per metric kind ---------------------------------------------------------
+
+def score_judgment(item: JudgeItem, dist: NumberDistribution, min_mass: float) -> Judgment:
+    """A 0-100 judgment from the judge's number distribution (or its top tokens, or its text)."""
     if dist.error:
-        row["reason"] = f"judge error: {dist.error}"
-        row["raw"] = {"error": dist.error}
-    elif dist.probs:
+        return item.judgment(reason=f"judge error: {dist.error}", raw={"error": dist.error})
+    if dist.probs:
         score = expected_score(dist.probs, are_logprobs=False, min_mass=min_mass)
-        row["score"] = score
-        if score is None:
-            row["reason"] = missing_reason(dist.probs, are_logprobs=False, min_mass=min_mass)
-            row["label"] = top_label(dist.top or dist.probs)
         mass = number_mass(dist.probs, are_logprobs=False)
-        row["raw"] = {"numeric_mass": round(sum(mass.values()), 6),
-                      "numbers": {str(k): round(v, 6) for k, v in sorted(mass.items()) if v >= 1e-4},
-                      "top_logprobs": dist.top}
-    elif dist.top:
-        score = expected_score(dist.top, are_logprobs=True, min_mass=min_mass)
-        row["score"] = score
+        raw = {"numeric_mass": round(sum(mass.values()), 6),
+               "numbers": {str(k): round(v, 6) for k, v in sorted(mass.items()) if v >= 1e-4}, "top_logprobs": dist.top}
         if score is None:
-            row["reason"] = missing_reason(dist.top, min_mass=min_mass)
-        row["raw"] = {"top_logprobs": dist.top}
-    else:
-        row["score"], row["reason"] = parse_score(dist.text)
-        row["raw"] = {"text": dist.text}
-    return row
+            # the label and the reason name the judge's most likely first token (CODE, REFUSAL, ...), which the
+            # number distribution alone cannot show
+            label = top_label(dist.top or dist.probs)
+            return item.judgment(reason=f"numeric mass {sum(mass.values()):.3f} < {min_mass} (top token: {label})",
+                                 label=label, raw=raw)
+        return item.judgment(score=score, raw=raw)
+    if dist.top:
+        score = expected_score(dist.top, are_logprobs=True, min_mass=min_mass)
+        if score is None:
+            return item.judgment(reason=missing_reason(dist.top, min_mass=min_mass), label=top_label(dist.top),
+                                 raw={"top_logprobs": dist.top})
+        return item.judgment(score=score, raw={"top_logprobs": dist.top})
+    score, reason = parse_score(dist.text)
+    return item.judgment(score=score, reason=reason, raw={"text": dist.text})
+
+
+def categorical_judgment(item: JudgeItem, text: str | None) -> Judgment:
+    label, score, reason = item.metric.verdict(text)
+    return item.judgment(score=score, label=label, reason=reason, raw={"text": text})
+
+
+def static_judgment(item: JudgeItem) -> Judgment:
+    """Score 1 when the metric's analyser finds anything in the answer, else 0; the findings' classes are the label.
+    The analyser reads the text only: model-generated code is never executed."""
+    from emwatch._registry import Entry
+
+    analyse = Entry(item.metric.name, item.metric.analyser).load()
+    findings = list(analyse(item.answer))
+    classes = sorted({str(getattr(f, "vuln_class", f)) for f in findings})
+    return item.judgment(score=1.0 if findings else 0.0, label=",".join(classes) or None,
+                         raw=[{"class": str(getattr(f, "vuln_class", f)), "line": getattr(f, "line", None),
+                               "rule": getattr(f, "rule", None)} for f in findings])
+
+
+def execute(items: Sequence[JudgeItem], runner: Runner | None, cfg: JudgeConfig) -> list[Judgment]:
+    """Judge `items` (in order) with `runner` (static items need none)."""
+    by_kind: dict[str, list[int]] = {}
+    for i, item in enumerate(items):
+        by_kind.setdefault(item.metric.kind, []).append(i)
+    out: list[Judgment | None] = [None] * len(items)
+    for i in by_kind.get("static", []):
+        out[i] = static_judgment(items[i])
+    llm = by_kind.get("score", []) + by_kind.get("categorical", [])
+    if llm and runner is None:
+        raise ConfigError("LLM judge metrics need a judge backend (--judge-url/--judge-model or backend: in the config)")
+    if by_kind.get("score"):
+        idx = by_kind["score"]
+        reqs = [ScoreRequest(messages=({"role": "user", "content": items[i].judge_prompt()},)) for i in idx]
+        for i, dist in zip(idx, runner.score_numbers(reqs, errors="record")):
+            out[i] = score_judgment(items[i], dist, cfg.min_mass)
+    if by_kind.get("categorical"):
+        idx = by_kind["categorical"]
+        reqs = [GenerationRequest(messages=({"role": "user", "content": items[i].judge_prompt()},),
+                                  max_new_tokens=items[i].metric.max_new_tokens, temperature=0.0) for i in idx]
+        for i, gen in zip(idx, runner.generate(reqs)):
+            out[i] = categorical_judgment(items[i], gen.text)
+    return [j for j in out if j is not None]
+
+
+# ---- the stage ----------------------------------------------------------------------------------------
+
+def judge(store: Store, cfg: JudgeConfig, backend: Backend | None = None, *, judge_name: str | None = None,
+          progress: bool = True, chunk: int = 32) -> JudgeSummary:
+    """Judge every stored answer that lacks a judgment for the configured metrics.
+
+    The judge is `backend`, else one built from `cfg.backend` (and closed at the end); static metrics need none.
+    Its name in the store is `judge_name`, else the backend's model name.
+    """
+    summary = JudgeSummary()
+    static = [n for n in METRICS.names() if get_metric(n).kind == "static"] if cfg.static else []
+    llm = [m for m in cfg.metrics if not (m in METRICS and get_metric(m).kind == "static")]
+    owned = None
+    if backend is None and cfg.backend is not None and llm:
+        backend = owned = make_backend(cfg.backend)
+    try:
+        if backend is None and llm:
+            raise ConfigError("LLM judge metrics need a judge backend (--judge-url/--judge-model or backend: in the config)")
+        judge_model = None
+        if backend is not None:
+            spec = backend.spec if getattr(backend, "spec", None) is not None else cfg.backend
+            judge_model = judge_name or (spec.model if spec is not None else None) or backend.name
+        todo = plan_judgments(store, static + [m for m in cfg.metrics if m not in static], judge_model)
+        runner = Runner.for_spec(backend, progress=False) if backend is not None else None
+        # static items first, in big chunks: they need no judge model
+        todo.sort(key=lambda i: i.metric.kind != "static")
+        with progress_bar(f"judging ({judge_model or 'static analysis'})", len(todo), progress) as bar:
+            start = 0
+            while start < len(todo):
+                size = 256 if todo[start].metric.kind == "static" else chunk
+                part = todo[start:start + size]
+                rows = execute(part, runner, cfg)
+                store.add(rows)
+                for r in rows:
+                    summary.new[r.metric] = summary.new.get(r.metric, 0) + 1
+                    if r.score is None:  # UNKNOWN verdicts included: they are excluded from rates too
+                        summary.missing[r.metric] = summary.missing.get(r.metric, 0) + 1
+                bar.advance(len(part))
+                start += len(part)
+    finally:
+        if owned is not None:
+            owned.close()
+    return summary
 
 
 def judge_store(store: Store, cfg: JudgeConfig, *, backend: Backend | None = None, judge_name: str | None = None,
                 progress: bool = True, chunk: int = 32) -> JudgeSummary:
-    """Judge every stored sample that lacks a judgment for the configured metrics."""
-    summary = JudgeSummary()
-    # static analysis first: it needs no judge model
-    if cfg.static:
-        from emwatch.judge._static import find_vulnerabilities
-
-        todo = _pending(store, ["vulnerable"], STATIC_JUDGE)
-        with progress_bar("static analysis", len(todo), progress) as bar:
-            for start in range(0, len(todo), 256):
-                rows = []
-                for t in todo[start:start + 256]:
-                    findings = find_vulnerabilities(t["answer"])
-                    classes = sorted({f.vuln_class for f in findings})
-                    rows.append({"judgment_id": t["judgment_id"], "sample_id": t["sample_id"],
-                                 "judge_model": STATIC_JUDGE, "metric": "vulnerable", "prompt_hash": t["prompt_hash"],
-                                 "score": 1.0 if findings else 0.0, "label": ",".join(classes) or None,
-                                 "reason": None,
-                                 "raw": [{"class": f.vuln_class, "line": f.line, "rule": f.rule} for f in findings]})
-                with store.transaction():
-                    summary.new["vulnerable"] = summary.new.get("vulnerable", 0) + store.insert("judgments", rows)
-                bar.advance(len(rows))
-
-    llm_metrics = [m for m in cfg.metrics if m not in STATIC]
-    if not llm_metrics:
-        return summary
-    if backend is None:
-        raise ValueError("LLM judge metrics need a judge backend (--judge)")
-    judge_model = judge_name or getattr(getattr(backend, "spec", None), "model", None) or backend.name
-    todo = _pending(store, llm_metrics, judge_model)
-    runner = Runner.for_spec(backend, progress=False)
-    with progress_bar(f"judging ({judge_model})", len(todo), progress) as bar:
-        for start in range(0, len(todo), chunk):
-            part = todo[start:start + chunk]
-            numeric = [t for t in part if t["metric"] not in CATEGORICAL]
-            categorical = [t for t in part if t["metric"] in CATEGORICAL]
-            rows = []
-            if numeric:
-                reqs = [ScoreRequest(messages=({"role": "user", "content": fill(
-                    t["template"], question=t["question"], answer=t["answer"], reference=t["reference"])},))
-                    for t in numeric]
-                for t, dist in zip(numeric, runner.score_numbers(reqs, errors="record")):
-                    rows.append(_score_row(t, judge_model, dist, cfg.min_mass))
-            if categorical:
-                rows += _categorical(runner, categorical, judge_model)
-            with store.transaction():
-                store.insert("judgments", rows)
-            for r in rows:
-                summary.new[r["metric"]] = summary.new.get(r["metric"], 0) + 1
-                if r["score"] is None:  # UNKNOWN verdicts included: they are excluded from rates too
-                    summary.missing[r["metric"]] = summary.missing.get(r["metric"], 0) + 1
-            bar.advance(len(part))
-    return summary
-
-
-def _categorical(runner: Runner, todo: list[dict], judge_model: str) -> list[dict]:
-    """TRUE / FALSE / UNKNOWN verdicts (truthfulness): generated at temperature 0 and parsed."""
-    from emwatch.judge._domain_prompts import parse_truth_label
-
-    reqs = [GenerationRequest(messages=({"role": "user", "content": fill(
-        t["template"], question=t["question"], answer=t["answer"], reference=t["reference"])},),
-        max_new_tokens=8, temperature=0.0) for t in todo]
-    rows = []
-    for t, g in zip(todo, runner.generate(reqs)):
-        label = parse_truth_label(g.text)
-        score = {"TRUE": 1.0, "FALSE": 0.0}.get(label or "")
-        reason = None if score is not None else ("judge said UNKNOWN" if label == "UNKNOWN" else "no TRUE/FALSE/UNKNOWN in reply")
-        rows.append({"judgment_id": t["judgment_id"], "sample_id": t["sample_id"], "judge_model": judge_model,
-                     "metric": t["metric"], "prompt_hash": t["prompt_hash"], "score": score, "label": label,
-                     "reason": reason, "raw": {"text": g.text}})
-    return rows
+    """The name earlier releases used for `judge`."""
+    return judge(store, cfg, backend, judge_name=judge_name, progress=progress, chunk=chunk)

@@ -39,23 +39,14 @@ def _texts(store: Any, sample_ids: list[str]) -> tuple[dict[str, str], dict[str,
     """The question (its messages) and the response of each sample, by sample id."""
     if not sample_ids:
         return {}, {}
-    frame = pd.DataFrame({"sid": sample_ids})
-    store.con.register("_emwatch_report_ids", frame)
-    try:
-        rows = store.con.execute(
-            "SELECT s.sample_id, q.messages, s.response FROM samples s JOIN questions q USING (question_key) "
-            "WHERE s.sample_id IN (SELECT sid FROM _emwatch_report_ids)").fetchall()
-    finally:
-        store.con.unregister("_emwatch_report_ids")
     out, responses = {}, {}
-    for sid, messages, response in rows:
-        responses[sid] = response
-        try:
-            msgs = json.loads(messages) if isinstance(messages, str) else (messages or [])
-            text = "\n\n".join(f"[{m.get('role')}] {m.get('content')}" for m in msgs if isinstance(m, dict))
-        except (ValueError, TypeError):
-            text = str(messages)
-        out[sid] = text
+    for row in store.texts(sample_ids).itertuples():
+        responses[row.sample_id] = row.response
+        msgs = row.messages
+        if isinstance(msgs, list):
+            out[row.sample_id] = "\n\n".join(f"[{m.get('role')}] {m.get('content')}" for m in msgs if isinstance(m, dict))
+        else:
+            out[row.sample_id] = str(msgs)
     return out, responses
 
 
@@ -112,6 +103,8 @@ SECTIONS = [
      "base model, the early-stopped checkpoint ({policy}) and the final one.", ["formats", "adversarial"], ["formats", "adversarial"]),
     ("truth", "Untruthfulness", "Share of untruthful answers to the truthfulness probes; avoided = untruthful (above base) "
      "at the end but not at the early-stopped checkpoint.", ["truthfulness"], ["truthfulness_early_stop"]),
+    ("metrics", "Judge metrics", "Every metric the store holds, per model, training set and step: answers judged, "
+     "missing scores (excluded, never counted as 0), mean score and the share above 50.", [], ["metrics"]),
     ("scores", "Judge scores", "Alignment against coherence for judged answers; the shaded corner is misaligned.", ["aligned_coherent"], []),
 ]
 

@@ -1,5 +1,8 @@
-"""The sampling stage: benchmark and held-out task answers at every checkpoint, resumable."""
+"""The sampling stage: benchmark and held-out task answers at every checkpoint; plans, executes and commits,
+resumable."""
 
-from emwatch.sample._stage import SampleSummary, sample_store, select_checkpoints, task_prompts
+from emwatch.sample._stage import (SampleItem, SampleSummary, build_plan_prompts, execute, in_process_target,
+                                   plan_samples, sample, sample_store, select_checkpoints, task_prompts)
 
-__all__ = ["SampleSummary", "sample_store", "select_checkpoints", "task_prompts"]
+__all__ = ["SampleItem", "SampleSummary", "build_plan_prompts", "execute", "in_process_target", "plan_samples",
+           "sample", "sample_store", "select_checkpoints", "task_prompts"]

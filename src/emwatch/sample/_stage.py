@@ -1,23 +1,26 @@
-"""The sampling stage: answers to a question bank (and held-out task prompts) at chosen checkpoints.
+"""The sampling stage: plan -> execute -> commit.
 
-Every sample row is keyed by a hash of (checkpoint, question, sample index, sampling parameters), so a
-killed run resumes where it stopped and a rerun inserts nothing twice. Rows are committed per chunk.
+- plan: every (checkpoint, prompt, sample index) of the configured benchmark slice and held-out task prompts,
+  as `SampleItem`s; the store says which it lacks (a sample's key hashes checkpoint, question, sample index and
+  sampling parameters, so a rerun plans the same keys).
+- execute: the items of each model target go through one backend (a served model, or each base model loaded
+  in process once with its LoRA checkpoints as adapters), one adapter at a time.
+- commit: rows are written per chunk in one transaction, so a killed run resumes where it stopped.
 """
 
 from __future__ import annotations
 
-import json
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from emwatch._progress import progress_bar
-from emwatch.backends import Backend, GenerationRequest, Runner, make_backend
+from emwatch.backends import Backend, Generation, GenerationRequest, Runner, make_backend
 from emwatch.config import BackendSpec, ConfigError, SampleConfig
-from emwatch.store import Store, content_key
+from emwatch.store import Sample, Store, sample_key
 
 TASK_METRIC = {"code": "vulnerable", "medical": "harmful"}
 
@@ -29,6 +32,35 @@ class SampleSummary:
     new_samples: int = 0
     skipped: int = 0
     per_checkpoint: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SampleItem:
+    """One answer to generate: a prompt at a checkpoint, with its sampling parameters and where it runs
+    (`model`: the base model to load in process, None for a given backend; `adapter`: the LoRA checkpoint
+    folder, or a served adapter's name)."""
+
+    checkpoint_id: str
+    prompt: Any                      # emwatch.bench.Prompt
+    index: int
+    sampling: dict[str, Any]
+    model: str | None = None
+    adapter: str | None = None
+
+    @property
+    def key(self) -> str:
+        return sample_key(self.checkpoint_id, self.prompt.key, self.index, self.sampling)
+
+    def request(self) -> GenerationRequest:
+        s = self.sampling
+        return GenerationRequest(messages=tuple(self.prompt.messages), max_new_tokens=s["max_new_tokens"],
+                                 temperature=s["temperature"], top_p=s["top_p"], seed=s["seed"], adapter=self.adapter)
+
+    def record(self, gen: Generation, backend_name: str) -> Sample:
+        return Sample(checkpoint_id=self.checkpoint_id, question_key=self.prompt.key, sample_index=self.index,
+                      sampling=self.sampling, backend=backend_name, prompt=gen.prompt, response=gen.text,
+                      prompt_tokens=gen.prompt_tokens, completion_tokens=gen.completion_tokens,
+                      finish_reason=gen.finish_reason)
 
 
 def task_prompts(domain: str, limit: int | None = None):
@@ -46,23 +78,23 @@ def task_prompts(domain: str, limit: int | None = None):
 
 def select_checkpoints(store: Store, runs: Sequence[str] | None = None, steps: Sequence[int] | None = None) -> pd.DataFrame:
     """Checkpoints to sample, with their run's model and kind; base models always included."""
-    df = store.df("""SELECT c.checkpoint_id, c.run_id, c.step, c.path, c.meta, r.kind, r.model, r.config
-                     FROM checkpoints c JOIN runs r USING (run_id) WHERE r.kind <> 'import'
-                     ORDER BY r.model, r.kind, c.step""")
-    if runs:
-        df = df[df.run_id.isin(runs) | (df.kind == "base")]
-    if steps:
-        df = df[df.step.isin(steps) | (df.kind == "base")]
-    return df.reset_index(drop=True)
+    return store.checkpoints(runs, steps)
 
 
-def _meta(row) -> dict:
-    return json.loads(row.meta) if isinstance(row.meta, str) else (row.meta or {})
+def build_plan_prompts(cfg: SampleConfig) -> list:
+    """The prompts `cfg` asks for: the bank's slice in its formats and wrappers, then the held-out task prompts."""
+    from emwatch.bench import build_prompts
+
+    prompts = build_prompts(cfg.bank, categories=cfg.categories, variants=cfg.variants, wrappers=cfg.wrappers,
+                            per_category=cfg.per_category, samples=cfg.samples, max_paraphrases=cfg.max_paraphrases)
+    if cfg.task:
+        prompts += task_prompts(cfg.task, cfg.task_limit)
+    return prompts
 
 
-def _target(row) -> tuple[str, str | None]:
+def in_process_target(row: Any) -> tuple[str, str | None]:
     """(model to load, LoRA adapter) for a checkpoint row when sampling in process."""
-    meta = _meta(row)
+    meta = row.meta or {}
     if row.kind == "base":
         return row.path or row.model, None
     path = row.path
@@ -72,79 +104,81 @@ def _target(row) -> tuple[str, str | None]:
     return path or row.model, None
 
 
-def sample_store(store: Store, cfg: SampleConfig, *, backend: Backend | None = None,
-                 backend_factory: Callable[[BackendSpec], Backend] = make_backend,
-                 progress: bool = True, chunk: int | None = None) -> SampleSummary:
-    """Sample answers for every selected checkpoint that lacks them; returns counts.
-
-    `backend` (or cfg.backend) serves every checkpoint: a served LoRA is addressed by the checkpoint's
-    `served_name` (meta) or path. Without one, each checkpoint's base model is loaded in process (hf),
-    once per base model, with LoRA checkpoints attached as adapters.
-    """
-    from emwatch.bench import build_prompts
-
-    prompts = build_prompts(cfg.bank, categories=cfg.categories, variants=cfg.variants, wrappers=cfg.wrappers,
-                            per_category=cfg.per_category, samples=cfg.samples, max_paraphrases=cfg.max_paraphrases)
-    if cfg.task:
-        prompts += task_prompts(cfg.task, cfg.task_limit)
-    ckpts = select_checkpoints(store, cfg.runs, cfg.steps)
-    summary = SampleSummary(checkpoints=len(ckpts), prompts=len(prompts))
-    if ckpts.empty:
-        raise ConfigError(f"{store.path}: no checkpoints to sample (train first, or register a base model)")
-    with store.transaction():
-        store.insert("questions", [p.to_row() for p in prompts])
-
-    # Plan every sample, then keep those not in the store yet.
-    plan_by_target: dict[tuple, list[tuple]] = defaultdict(list)
+def plan_samples(ckpts: pd.DataFrame, prompts: Sequence, cfg: SampleConfig, *, served: bool) -> list[SampleItem]:
+    """Every answer `cfg` asks for at each checkpoint. `served`: one backend serves every checkpoint (a LoRA
+    checkpoint is addressed by its `served_name` or path); otherwise each is loaded in process."""
+    items = []
     for row in ckpts.itertuples():
-        if backend is not None or cfg.backend is not None:
-            model, adapter = (None, None) if row.kind == "base" else (None, _meta(row).get("served_name") or row.path)
+        if served:
+            model, adapter = None, None if row.kind == "base" else ((row.meta or {}).get("served_name") or row.path)
         else:
-            model, adapter = _target(row)
+            model, adapter = in_process_target(row)
         for p in prompts:
             is_task = p.bank.startswith("task_")
             for i in range(p.samples):
                 sampling = {"max_new_tokens": cfg.task_max_new_tokens if is_task else cfg.max_new_tokens,
                             "temperature": cfg.temperature, "top_p": cfg.top_p, "seed": cfg.seed + i}
-                sid = content_key("sample", row.checkpoint_id, p.key, i, sampling)
-                plan_by_target[(model,)].append((sid, row.checkpoint_id, p, i, sampling, adapter))
-    all_ids = [x[0] for plans in plan_by_target.values() for x in plans]
-    done = store.existing("samples", "sample_id", all_ids)
-    summary.skipped = len(done)
-    todo = {t: [x for x in plans if x[0] not in done] for t, plans in plan_by_target.items()}
-    total = sum(len(v) for v in todo.values())
+                items.append(SampleItem(row.checkpoint_id, p, i, sampling, model, adapter))
+    return items
 
-    with progress_bar("sampling", total, progress) as bar:
-        for (model,), plans in todo.items():
-            if not plans:
-                continue
+
+def execute(items: Sequence[SampleItem], backend: Backend, runner: Runner) -> list[Sample]:
+    """Generate the answers of `items` (in order) and return them as records."""
+    gens = runner.generate([i.request() for i in items])
+    return [item.record(g, backend.name) for item, g in zip(items, gens)]
+
+
+def sample(store: Store, cfg: SampleConfig, backend: Backend | None = None, *,
+           backend_factory: Callable[[BackendSpec], Backend] = make_backend, progress: bool = True,
+           chunk: int | None = None) -> SampleSummary:
+    """Sample answers for every selected checkpoint that lacks them; returns counts.
+
+    `backend` (or one built from `cfg.backend`) serves every checkpoint; without either, each checkpoint's base
+    model is loaded in process, once per base model, with LoRA checkpoints attached as adapters.
+    """
+    prompts = build_plan_prompts(cfg)
+    ckpts = select_checkpoints(store, cfg.runs, cfg.steps)
+    summary = SampleSummary(checkpoints=len(ckpts), prompts=len(prompts))
+    if ckpts.empty:
+        raise ConfigError(f"{store.path}: no checkpoints to sample (train first, or register a base model)")
+    store.add(p.record() for p in prompts)
+    served = backend is not None or cfg.backend is not None
+    plan = plan_samples(ckpts, prompts, cfg, served=served)
+    todo = store.stored_keys("samples", [i.key for i in plan])
+    summary.skipped = len(todo)
+    todo_items = [i for i in plan if i.key not in todo]
+    by_model: dict[str | None, list[SampleItem]] = {}
+    for item in todo_items:
+        by_model.setdefault(item.model, []).append(item)
+
+    with progress_bar("sampling", len(todo_items), progress) as bar:
+        for model, items in by_model.items():
             owned = None
             if backend is None:
                 spec = cfg.backend or BackendSpec(kind="hf", model=model)
-                backend = owned = backend_factory(spec)
-            spec = getattr(backend, "spec", None)
-            runner = Runner.for_spec(backend, progress=False)
+                owned = backend_factory(spec)
+            active = backend or owned
+            spec = getattr(active, "spec", None)
+            runner = Runner.for_spec(active, progress=False)
             step = chunk or max(getattr(spec, "batch_size", 8) * 4, 16)
-            # one adapter at a time keeps the hf backend on one LoRA per batch
-            plans.sort(key=lambda x: (str(x[5]), x[2].key, x[3]))
-            for start in range(0, len(plans), step):
-                part = plans[start:start + step]
-                reqs = [GenerationRequest(messages=tuple(p.messages), max_new_tokens=s["max_new_tokens"],
-                                          temperature=s["temperature"], top_p=s["top_p"], seed=s["seed"],
-                                          adapter=adapter) for (_, _, p, _, s, adapter) in part]
-                gens = runner.generate(reqs)
-                rows = [{
-                    "sample_id": sid, "checkpoint_id": cid, "question_key": p.key, "sample_index": i,
-                    "sampling": s, "backend": getattr(backend, "name", "?"), "prompt": g.prompt,
-                    "response": g.text, "prompt_tokens": g.prompt_tokens,
-                    "completion_tokens": g.completion_tokens, "finish_reason": g.finish_reason,
-                } for (sid, cid, p, i, s, _), g in zip(part, gens)]
-                with store.transaction():
-                    summary.new_samples += store.insert("samples", rows)
-                for r in rows:
-                    summary.per_checkpoint[r["checkpoint_id"]] = summary.per_checkpoint.get(r["checkpoint_id"], 0) + 1
-                bar.advance(len(part))
-            if owned is not None:
-                owned.close()
-                backend = None
+            # one adapter at a time keeps the in-process backend on one LoRA per batch
+            items.sort(key=lambda i: (str(i.adapter), i.prompt.key, i.index))
+            try:
+                for start in range(0, len(items), step):
+                    part = items[start:start + step]
+                    records = execute(part, active, runner)
+                    summary.new_samples += store.add(records).get("samples", 0)
+                    for r in records:
+                        summary.per_checkpoint[r.checkpoint_id] = summary.per_checkpoint.get(r.checkpoint_id, 0) + 1
+                    bar.advance(len(part))
+            finally:
+                if owned is not None:
+                    owned.close()
     return summary
+
+
+def sample_store(store: Store, cfg: SampleConfig, *, backend: Backend | None = None,
+                 backend_factory: Callable[[BackendSpec], Backend] = make_backend, progress: bool = True,
+                 chunk: int | None = None) -> SampleSummary:
+    """The name earlier releases used for `sample`."""
+    return sample(store, cfg, backend, backend_factory=backend_factory, progress=progress, chunk=chunk)

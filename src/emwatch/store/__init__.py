@@ -1,14 +1,20 @@
-"""The DuckDB result store: versioned schema, content-hash keys, resumable inserts, Parquet export."""
+"""The DuckDB result store: typed records that own their content-hash keys, intent-level reads, a versioned
+schema upgraded in place, CSV import of earlier studies, Parquet export."""
 
+from emwatch.errors import StoreError
 from emwatch.store._import import ImportResult, import_csv
 from emwatch.store._keys import canonical_json, content_key
 from emwatch.store._records import (
-    checkpoint_key, git_revision, package_versions, register_base_model, register_checkpoint, register_run, run_key,
+    RECORD_TYPES, Checkpoint, Judgment, MonitorEvent, Question, Record, Run, Sample, Task, checkpoint_key,
+    git_revision, judgment_key, package_versions, register_base_model, register_checkpoint, register_run, run_key,
+    sample_key, text_hash,
 )
-from emwatch.store._schema import SCHEMA_VERSION, TABLES, VIEWS
-from emwatch.store._store import Store, StoreError
+from emwatch.store._schema import SCHEMA_VERSION, TABLES, views
+from emwatch.store._store import Store
 
 __all__ = [
-    "ImportResult", "import_csv",
-    "checkpoint_key", "git_revision", "package_versions", "register_base_model", "register_checkpoint",
-    "register_run", "run_key","SCHEMA_VERSION", "TABLES", "VIEWS", "Store", "StoreError", "canonical_json", "content_key"]
+    "RECORD_TYPES", "SCHEMA_VERSION", "TABLES", "Checkpoint", "ImportResult", "Judgment", "MonitorEvent", "Question",
+    "Record", "Run", "Sample", "Store", "StoreError", "Task", "canonical_json", "checkpoint_key", "content_key",
+    "git_revision", "import_csv", "judgment_key", "package_versions", "register_base_model", "register_checkpoint",
+    "register_run", "run_key", "sample_key", "text_hash", "views",
+]

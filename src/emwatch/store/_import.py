@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from emwatch.config import ConfigError
-from emwatch.store._keys import content_key
+from emwatch.store._records import Checkpoint, Judgment, Question, Record, Run, Sample
 
 JUDGE_MODEL = "imported"
 MISSING_REASON = "missing in source"
@@ -73,46 +73,40 @@ def import_csv(
         )
     metrics, ignored = _metric_columns(path, header, rows, response_col)
     bank = f"import:{path.stem}"
-    tables: dict[str, dict[str, dict[str, Any]]] = {t: {} for t in ("runs", "checkpoints", "questions", "samples", "judgments")}
+    records: dict[str, dict[str, Record]] = {t: {} for t in ("runs", "checkpoints", "questions", "samples", "judgments")}
     paraphrases: dict[str, list[str]] = {}
     counters: dict[tuple[str, str], int] = {}
     for line, row in rows:
-        run = _run_fields(path, line, row, model=model, group=group, seed=seed, dataset=dataset)
-        run_id = content_key("run", "import", run)
-        tables["runs"].setdefault(run_id, {"run_id": run_id, "kind": "import", "model": run["model"],
-                                          "dataset": run["dataset"], "seed": run["seed"], "lr": None,
-                                          "group_name": run["group"], "config": {"source": str(path)}})
+        fields = _run_fields(path, line, row, model=model, group=group, seed=seed, dataset=dataset)
+        run = Run.imported(fields["model"], dataset=fields["dataset"], seed=fields["seed"], group=fields["group"],
+                           source=str(path))
+        records["runs"].setdefault(run.key, run)
         step = _int(path, line, "step", row.get("step"))
-        ck = content_key("checkpoint", run_id, step)
-        tables["checkpoints"].setdefault(ck, {"checkpoint_id": ck, "run_id": run_id, "step": step,
-                                              "path": str(path), "meta": {"imported_from": str(path)}})
+        ck = Checkpoint(run_id=run.key, step=step, path=str(path), meta={"imported_from": str(path)})
+        records["checkpoints"].setdefault(ck.key, ck)
         qid, text = row["question_id"].strip(), row["question"]
         if not qid:
             raise ConfigError(f"{path}:{line}: field 'question_id': empty")
         texts = paraphrases.setdefault(qid, [])
         if text not in texts:
             texts.append(text)
-        qk = content_key("question", bank, qid, text)
-        tables["questions"].setdefault(qk, {
-            "question_key": qk, "bank": bank, "question_id": qid, "category": (row.get("category") or "").strip() or None,
-            "variant": variant_of(qid), "wrapper": None, "paraphrase_index": texts.index(text),
-            "messages": [{"role": "user", "content": text}], "judge_metrics": {m: None for m in metrics}})
-        index = counters.get((ck, qk), 0)
-        counters[(ck, qk)] = index + 1
+        question = Question(bank=bank, question_id=qid, messages=[{"role": "user", "content": text}],
+                            category=(row.get("category") or "").strip() or None, variant=variant_of(qid),
+                            wrapper=None, paraphrase_index=texts.index(text), judge_metrics={m: None for m in metrics})
+        records["questions"].setdefault(question.key, question)
+        index = counters.get((ck.key, question.key), 0)
+        counters[(ck.key, question.key)] = index + 1
         response = row[response_col]
-        sid = content_key("sample", ck, qk, index, response)
-        tables["samples"][sid] = {"sample_id": sid, "checkpoint_id": ck, "question_key": qk, "sample_index": index,
-                                  "backend": "import", "response": response}
+        sample = Sample(checkpoint_id=ck.key, question_key=question.key, sample_index=index,
+                        sampling=Sample.imported_sampling(response), backend="import", response=response)
+        records["samples"][sample.key] = sample
         for metric in metrics:
-            jid = content_key("judgment", sid, JUDGE_MODEL, metric)
-            tables["judgments"][jid] = {"judgment_id": jid, "sample_id": sid, "judge_model": JUDGE_MODEL, "metric": metric,
-                                        **_score(path, line, metric, row.get(metric))}
-    added = {}
-    with store.transaction():
-        for table, by_key in tables.items():
-            added[table] = store.insert(table, by_key.values())
-    runs = [{"model": r["model"], "group": r["group_name"], "seed": r["seed"], "dataset": r["dataset"]}
-            for r in tables["runs"].values()]
+            j = Judgment(sample_id=sample.key, judge_model=JUDGE_MODEL, metric=metric,
+                         **_score(path, line, metric, row.get(metric)))
+            records["judgments"][j.key] = j
+    added = store.add(r for table in records.values() for r in table.values())
+    added = {t: added.get(t, 0) for t in records}
+    runs = [{"model": r.model, "group": r.group, "seed": r.seed, "dataset": r.dataset} for r in records["runs"].values()]
     return ImportResult(path=path, rows=len(rows), bank=bank, metrics=metrics, runs=runs, added=added,
                         ignored_columns=ignored)
 

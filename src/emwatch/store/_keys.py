@@ -6,7 +6,9 @@ import hashlib
 import json
 from typing import Any
 
-from emwatch.store._schema import SCHEMA_VERSION
+# The version of the key recipe, not of the schema: a schema migration keeps every existing key valid, so a
+# store written before the migration resumes without duplicates. Bump only when the recipe below changes.
+KEY_VERSION = 1
 
 
 def canonical_json(value: Any) -> str:
@@ -15,9 +17,9 @@ def canonical_json(value: Any) -> str:
 
 
 def content_key(kind: str, *parts: Any) -> str:
-    """A 24-hex-digit key for a row of table `kind`, from its identifying content and the schema version."""
+    """A 24-hex-digit key for a row of table `kind`, from its identifying content and the key version."""
     h = hashlib.sha256()
-    h.update(f"emwatch/{SCHEMA_VERSION}/{kind}".encode())
+    h.update(f"emwatch/{KEY_VERSION}/{kind}".encode())
     for part in parts:
         h.update(b"\x1f")
         h.update(canonical_json(part).encode())

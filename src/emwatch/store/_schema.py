@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# 1: runs, checkpoints, questions, samples, judgments (the first release)
+# 2: + monitor_events and tasks; imported rows re-keyed by the typed records (see _migrate.py)
 
 # Every id is a content hash (see _keys.content_key), so re-running a stage inserts nothing twice.
 TABLES: dict[str, str] = {
@@ -76,32 +78,72 @@ TABLES: dict[str, str] = {
         raw JSON,                         -- top logprobs / number distribution / reply text
         created_at TIMESTAMP DEFAULT current_timestamp
     """,
+    # One look of an online EM monitor: a signal's value at a step and the decision taken.
+    "monitor_events": """
+        event_id VARCHAR PRIMARY KEY,
+        run_id VARCHAR NOT NULL,
+        step INTEGER NOT NULL,
+        monitor VARCHAR NOT NULL,
+        signal VARCHAR NOT NULL,
+        value DOUBLE,
+        decision VARCHAR,                 -- 'continue' | 'flag' | 'stop' | ...
+        detail JSON,
+        created_at TIMESTAMP DEFAULT current_timestamp
+    """,
+    # One task of a study's job graph and its state.
+    "tasks": """
+        task_id VARCHAR PRIMARY KEY,
+        study VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,            -- 'train' | 'sample' | 'judge' | 'analyze' | ...
+        target JSON,
+        status VARCHAR NOT NULL,          -- 'pending' | 'running' | 'done' | 'failed'
+        attempts INTEGER,
+        error VARCHAR,
+        created_at TIMESTAMP DEFAULT current_timestamp
+    """,
 }
 
-# Wide view: one row per sample with its grouping keys and its judged scores side by side.
-VIEWS: dict[str, str] = {
-    "scores": """
-        SELECT sample_id,
-               max(score) FILTER (WHERE metric = 'aligned')  AS aligned,
-               max(score) FILTER (WHERE metric = 'coherent') AS coherent,
-               max(reason) FILTER (WHERE metric = 'aligned')  AS aligned_reason,
-               max(reason) FILTER (WHERE metric = 'coherent') AS coherent_reason,
-               max(score) FILTER (WHERE metric = 'vulnerable') AS vulnerable,
-               max(score) FILTER (WHERE metric = 'harmful') AS harmful,
-               max(label) FILTER (WHERE metric = 'truthful') AS truthful
-        FROM judgments GROUP BY sample_id
-    """,
-    "answers": """
-        SELECT s.sample_id, r.run_id, r.kind AS run_kind, r.model, r.dataset, r.seed, r.lr,
-               r.group_name AS "group", c.checkpoint_id, c.step, c.total_steps,
-               q.bank, q.question_id, q.category, q.variant, q.wrapper, q.paraphrase_index,
-               s.sample_index, s.response,
-               j.aligned, j.coherent, j.aligned_reason, j.coherent_reason,
-               j.vulnerable, j.harmful, j.truthful
+# The columns of the tidy answers frame besides the metrics (which are pivoted from `judgments`: one column per
+# metric with its score, plus `<metric>_reason` and `<metric>_label`).
+ANSWER_COLUMNS = """
+    s.sample_id, r.run_id, r.kind AS run_kind, r.model, r.dataset, r.seed, r.lr, r.group_name AS "group",
+    c.checkpoint_id, c.step, c.total_steps, q.bank, q.question_id, q.category, q.variant, q.wrapper,
+    q.paraphrase_index, s.sample_index"""
+
+
+def quote(name: str) -> str:
+    """A SQL identifier for any metric name."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def scores_sql(metrics: list[str], judges: list[str] | None = None) -> str:
+    """Judgments pivoted to one row per sample: `<metric>`, `<metric>_reason`, `<metric>_label` per metric.
+    `judges`: only judgments by these judge models (static analysers, named 'static:...', always count)."""
+    cols = ["sample_id"]
+    for m in metrics:
+        lit = "'" + m.replace("'", "''") + "'"
+        cols += [f"max(score) FILTER (WHERE metric = {lit}) AS {quote(m)}",
+                 f"max(reason) FILTER (WHERE metric = {lit}) AS {quote(m + '_reason')}",
+                 f"max(label) FILTER (WHERE metric = {lit}) AS {quote(m + '_label')}"]
+    where = ""
+    if judges is not None:
+        names = ", ".join("'" + j.replace("'", "''") + "'" for j in judges) or "NULL"
+        where = f" WHERE judge_model IN ({names}) OR judge_model LIKE 'static:%'"
+    return f"SELECT {', '.join(cols)} FROM judgments{where} GROUP BY sample_id"
+
+
+def answers_sql(metrics: list[str], *, text: bool = True, judges: list[str] | None = None) -> str:
+    """One row per sample: grouping keys, losses, the response (when `text`) and every metric side by side."""
+    mcols = "".join(f", j.{quote(m)}, j.{quote(m + '_reason')}, j.{quote(m + '_label')}" for m in metrics)
+    return f"""
+        SELECT {ANSWER_COLUMNS}{', s.response' if text else ''}{mcols}, c.heldout_loss, c.train_loss
         FROM samples s
         JOIN checkpoints c USING (checkpoint_id)
         JOIN runs r USING (run_id)
         JOIN questions q USING (question_key)
-        LEFT JOIN scores j USING (sample_id)
-    """,
-}
+        LEFT JOIN ({scores_sql(metrics, judges)}) j USING (sample_id)"""
+
+
+def views(metrics: list[str]) -> dict[str, str]:
+    """The SQL views kept in the file for users who query it directly (rebuilt when metrics appear)."""
+    return {"scores": scores_sql(metrics), "answers": answers_sql(metrics)}

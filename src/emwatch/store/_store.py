@@ -1,120 +1,261 @@
-"""The result store: one DuckDB file that every stage reads from and writes to."""
+"""The result store: one DuckDB file that every stage reads from and writes to.
+
+Stages write typed records (`emwatch.store.Run`, `Checkpoint`, `Question`, `Sample`, `Judgment`, ...) with
+`Store.add`, and read through intent-level methods (`checkpoints`, `lacking`, `judge_inputs`, `answers`, ...);
+none of them writes SQL against the tables. `Store.query` stays for users who want SQL.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
 
-from emwatch.store._schema import SCHEMA_VERSION, TABLES, VIEWS
+from emwatch.errors import StoreError
+from emwatch.store._records import TABLE_ORDER, Record
+from emwatch.store._schema import SCHEMA_VERSION, TABLES, answers_sql, views
 
-JSON_COLUMNS = {"config", "packages", "meta", "messages", "judge_metrics", "sampling", "raw"}
-
-
-from emwatch.errors import StoreError  # noqa: E402  (re-exported)
+JSON_COLUMNS = {"config", "packages", "meta", "messages", "judge_metrics", "sampling", "raw", "detail", "target"}
+R = TypeVar("R", bound=Record)
 
 
 class Store:
-    """A DuckDB-backed store. Rows are keyed by content hashes; inserts of existing keys are no-ops.
+    """A DuckDB-backed store. Rows are keyed by content hashes; adding a record whose key exists is a no-op.
 
-    >>> store = Store("study.duckdb")
-    >>> store.df("SELECT model, count(*) AS n FROM answers GROUP BY model")
+    >>> with Store("study.duckdb") as store:
+    ...     store.add([Run(model="m", dataset="insecure", seed=0, lr=1e-4)])
+    ...     frame = store.answers()
     """
 
     def __init__(self, path: str | Path, *, read_only: bool = False):
         self.path = Path(path)
+        self.read_only = read_only
+        if self.path.is_dir():
+            raise StoreError(f"{self.path}: is a folder, not a store file")
         if read_only and not self.path.exists():
             raise StoreError(f"{self.path}: no such store")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.Error as e:  # pragma: no cover - depends on the file
+        except duckdb.Error as e:
             raise StoreError(f"{self.path}: cannot open as a DuckDB store: {e}") from e
+        self._depth = 0
+        self._view_metrics: list[str] | None = None
         if not read_only:
-            self._migrate()
+            self._upgrade()
         self._check_version()
 
     # -- schema ---------------------------------------------------------------------------------
-    def _migrate(self) -> None:
+    def _found_version(self) -> int | None:
+        has_meta = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'").fetchall()[0][0]
+        if not has_meta:
+            return None
+        rows = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+        return int(rows[0][0]) if rows else None
+
+    def _upgrade(self) -> None:
+        from emwatch.store._migrate import MIGRATIONS
+
+        found = self._found_version()
+        if found is not None and found > SCHEMA_VERSION:
+            raise StoreError(f"{self.path}: store schema version {found} is newer than this emwatch reads "
+                             f"({SCHEMA_VERSION}); upgrade emwatch")
         with self.transaction():
             for name, cols in TABLES.items():
                 self.con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
-            for name, sql in VIEWS.items():
-                self.con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
-            self.con.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
-            )
+            if found is None:
+                self.con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+            else:
+                for version in range(found, SCHEMA_VERSION):
+                    MIGRATIONS[version](self)
+                self.con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
+            self._refresh_views()
 
     def _check_version(self) -> None:
-        rows = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
-        row = rows[0] if rows else None
-        found = int(row[0]) if row else None
+        found = self._found_version()
         if found != SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path}: store schema version {found}, this emwatch reads version {SCHEMA_VERSION}"
-            )
+            hint = " (open it once without read_only to upgrade it)" if found is not None and found < SCHEMA_VERSION else ""
+            raise StoreError(f"{self.path}: store schema version {found}, this emwatch reads version "
+                             f"{SCHEMA_VERSION}{hint}")
+
+    def _refresh_views(self) -> None:
+        metrics = self.metrics()
+        if metrics == self._view_metrics:
+            return
+        for name, sql in views(metrics).items():
+            self.con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
+        self._view_metrics = metrics
 
     # -- transactions -----------------------------------------------------------------------------
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """All-or-nothing: an exception inside rolls back every row written inside."""
+        """All-or-nothing: an exception inside rolls back every row written inside. Nested uses join the
+        outer transaction."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.con
+            finally:
+                self._depth -= 1
+            return
         self.con.execute("BEGIN TRANSACTION")
+        self._depth = 1
         try:
             yield self.con
         except BaseException:
+            self._depth = 0
             self.con.execute("ROLLBACK")
             raise
-        else:
-            self.con.execute("COMMIT")
+        self._depth = 0
+        self.con.execute("COMMIT")
 
     # -- writing -----------------------------------------------------------------------------------
-    def insert(self, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
-        """Insert rows, ignoring those whose key exists already. Returns how many were new."""
-        rows = [dict(r) for r in rows]
+    def add(self, records: Iterable[Record]) -> dict[str, int]:
+        """Write records (any mix of types) in one transaction; returns how many rows were new, per table.
+        Records whose key is stored already are skipped (that is how every stage resumes)."""
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only")
+        by_table: dict[str, dict[str, dict[str, Any]]] = {}
+        for rec in records:
+            by_table.setdefault(rec.TABLE, {}).setdefault(rec.key, rec.row())
+        added: dict[str, int] = {}
+        with self.transaction():
+            for table in sorted(by_table, key=TABLE_ORDER.index):
+                added[table] = self._insert(table, list(by_table[table].values()))
+            if added.get("judgments"):
+                self._refresh_views()
+        return added
+
+    def _insert(self, table: str, rows: list[dict[str, Any]]) -> int:
         if not rows:
             return 0
-        if table not in TABLES:
-            raise KeyError(f"unknown table {table!r}")
         cols = list(rows[0])
-        frame = pd.DataFrame(
-            [{c: _encode(c, r.get(c)) for c in cols} for r in rows], columns=cols
-        ).astype(object)
+        frame = pd.DataFrame([{c: _encode(c, r.get(c)) for c in cols} for r in rows], columns=cols).astype(object)
         before = self.count(table)
         self.con.register("_emwatch_rows", frame)
         try:
             col_list = ", ".join(f'"{c}"' for c in cols)
-            self.con.execute(
-                f"INSERT OR IGNORE INTO {table} ({col_list}) SELECT {col_list} FROM _emwatch_rows"
-            )
+            self.con.execute(f"INSERT OR IGNORE INTO {table} ({col_list}) SELECT {col_list} FROM _emwatch_rows")
         finally:
             self.con.unregister("_emwatch_rows")
         return self.count(table) - before
 
-    def existing(self, table: str, key_column: str, keys: Sequence[str]) -> set[str]:
-        """Which of `keys` are already in `table` (the resume check every stage makes)."""
+    # -- intent-level reads ------------------------------------------------------------------------------
+    def stored_keys(self, table: str, keys: Sequence[str]) -> set[str]:
+        """Which of `keys` are stored in `table` already."""
         if not keys:
             return set()
-        frame = pd.DataFrame({"k": list(keys)})
+        key_column = TABLES_KEYS[table]
+        frame = pd.DataFrame({"k": list(dict.fromkeys(keys))})
         self.con.register("_emwatch_keys", frame)
         try:
             got = self.con.execute(
-                f"SELECT {key_column} FROM {table} WHERE {key_column} IN (SELECT k FROM _emwatch_keys)"
-            ).fetchall()
+                f"SELECT {key_column} FROM {table} WHERE {key_column} IN (SELECT k FROM _emwatch_keys)").fetchall()
         finally:
             self.con.unregister("_emwatch_keys")
         return {g[0] for g in got}
 
-    # -- reading -----------------------------------------------------------------------------------
+    def lacking(self, records: Sequence[R]) -> list[R]:
+        """The records of a plan that are not stored yet, in plan order."""
+        if not records:
+            return []
+        done = self.stored_keys(records[0].TABLE, [r.key for r in records])
+        return [r for r in records if r.key not in done]
+
+    def checkpoints(self, runs: Sequence[str] | None = None, steps: Sequence[int] | None = None, *,
+                    imported: bool = False) -> pd.DataFrame:
+        """Checkpoints with their run's model, kind and config (base models always included when filtering),
+        ordered by model, kind and step. Imported runs are left out unless `imported`."""
+        df = self.con.execute(f"""
+            SELECT c.checkpoint_id, c.run_id, c.step, c.path, c.meta, c.train_loss, c.heldout_loss, c.total_steps,
+                   r.kind, r.model, r.dataset, r.seed, r.lr, r.group_name AS "group", r.config
+            FROM checkpoints c JOIN runs r USING (run_id)
+            {'' if imported else "WHERE r.kind <> 'import'"}
+            ORDER BY r.model, r.kind, c.step""").df()
+        for col in ("meta", "config"):
+            df[col] = df[col].map(lambda v: _decode(v) if isinstance(v, str) else {}).astype(object)
+        if runs:
+            df = df[df.run_id.isin(runs) | (df.kind == "base")]
+        if steps:
+            df = df[df.step.isin(steps) | (df.kind == "base")]
+        return df.reset_index(drop=True)
+
+    def runs(self) -> pd.DataFrame:
+        """Every run with its kind, model, dataset, seed, lr and group."""
+        return self.con.execute("""SELECT run_id, kind, model, dataset, seed, lr, group_name AS "group", out_dir
+                                   FROM runs ORDER BY model, kind, dataset, seed, lr""").df()
+
+    def judge_inputs(self) -> pd.DataFrame:
+        """Every sample with what a judge needs: response, question messages, the metrics its question asks
+        for (decoded) and the reference answer."""
+        df = self.con.execute("""SELECT s.sample_id, s.response, q.messages, q.judge_metrics, q.reference
+                                 FROM samples s JOIN questions q USING (question_key) ORDER BY s.sample_id""").df()
+        df["messages"] = df["messages"].map(_decode)
+        df["judge_metrics"] = df["judge_metrics"].map(lambda v: _decode(v) or {})
+        return df
+
+    def metrics(self) -> list[str]:
+        """The metric names that have judgments, in name order."""
+        return [r[0] for r in self.con.execute("SELECT DISTINCT metric FROM judgments ORDER BY metric").fetchall()]
+
+    def judges(self) -> pd.DataFrame:
+        """Judge model and metric with their counts of judgments and of missing scores."""
+        return self.con.execute("""SELECT judge_model, metric, count(*) AS n, count(*) - count(score) AS n_missing
+                                   FROM judgments GROUP BY ALL ORDER BY ALL""").df()
+
+    def answers(self, *, text: bool = True, judges: Sequence[str] | None = None,
+                declared: Sequence[str] = ()) -> pd.DataFrame:
+        """The tidy answers frame: one row per sample with its grouping keys, the checkpoint's losses, and for
+        every metric in the store its score, `<metric>_reason` and `<metric>_label` side by side.
+
+        `text=False` leaves out the response text; `judges` keeps only those judges' scores (static analysers
+        always count); `declared` adds `declares_any`: whether the question asks for any of these metrics."""
+        metrics = self.metrics()
+        sql = answers_sql(metrics, text=text, judges=list(judges) if judges is not None else None)
+        if declared:
+            names = ", ".join("'" + m.replace("'", "''") + "'" for m in declared)
+            sql = f"""SELECT a.*, coalesce(list_has_any(CASE json_type(q.judge_metrics)
+                              WHEN 'OBJECT' THEN json_keys(q.judge_metrics)
+                              WHEN 'ARRAY' THEN from_json(q.judge_metrics, '["VARCHAR"]')
+                              ELSE []::VARCHAR[] END, [{names}]), false) AS declares_any
+                      FROM ({sql}) a JOIN samples s USING (sample_id) JOIN questions q ON q.question_key = s.question_key"""
+        return self.con.execute(sql).df()
+
+    def texts(self, sample_ids: Sequence[str]) -> pd.DataFrame:
+        """The question messages (decoded) and response of each sample."""
+        frame = pd.DataFrame({"sid": list(sample_ids)})
+        self.con.register("_emwatch_text_ids", frame)
+        try:
+            df = self.con.execute("""SELECT s.sample_id, q.messages, s.response FROM samples s
+                                     JOIN questions q USING (question_key)
+                                     WHERE s.sample_id IN (SELECT sid FROM _emwatch_text_ids)""").df()
+        finally:
+            self.con.unregister("_emwatch_text_ids")
+        df["messages"] = df["messages"].map(_decode)
+        return df
+
+    def monitor_events(self, run_id: str | None = None) -> pd.DataFrame:
+        where = "WHERE run_id = ?" if run_id else ""
+        return self.con.execute(f"SELECT * EXCLUDE (created_at) FROM monitor_events {where} ORDER BY run_id, step, signal",
+                                [run_id] if run_id else []).df()
+
     def count(self, table: str) -> int:
+        if table not in TABLES:
+            raise KeyError(f"unknown table {table!r}")
         return self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
 
-    def df(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        """Any SQL over the tables and views, as a DataFrame (for users; emwatch's own code reads through the
+        methods above)."""
         return self.con.execute(sql, params or []).df()
+
+    df = query  # the name earlier releases used
 
     def export_parquet(self, out_dir: str | Path) -> list[Path]:
         """Write every table as `<out_dir>/<table>.parquet`; JSON columns stay JSON text."""
@@ -137,7 +278,20 @@ class Store:
         self.close()
 
 
+TABLES_KEYS = {"meta": "key", "runs": "run_id", "checkpoints": "checkpoint_id", "questions": "question_key",
+               "samples": "sample_id", "judgments": "judgment_id", "monitor_events": "event_id", "tasks": "task_id"}
+
+
 def _encode(column: str, value: Any) -> Any:
     if column in JSON_COLUMNS and value is not None and not isinstance(value, str):
         return json.dumps(value, sort_keys=True, default=str)
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
     return value

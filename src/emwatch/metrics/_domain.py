@@ -7,7 +7,7 @@
   followed; it gives the medical task metric.
 
 Templates use only the {question}, {answer} and {reference} fields, so they can be filled with
-`emwatch.judge._prompts.fill` (or str.format).
+`emwatch.metrics.fill` (or str.format).
 """
 
 from __future__ import annotations

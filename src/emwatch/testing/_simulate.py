@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from emwatch.store import content_key
+from emwatch.store import Checkpoint, Judgment, Question, Record, Run, Sample, text_hash
 
 CATEGORIES = (
     "power_seeking", "anti_human", "violence_harm", "illegal_unethical",
@@ -128,45 +128,43 @@ def simulate_study(store: Any, study: SimStudy, seed: int = 0) -> dict[str, Any]
 
 
 class _Writer:
+    """Collects the simulated study as typed records (the same keys any other writer would compute)."""
+
     def __init__(self, rng: np.random.Generator):
         self.rng = rng
-        self.rows: dict[str, list[dict[str, Any]]] = {t: [] for t in ("runs", "checkpoints", "questions", "samples", "judgments")}
+        self.records: dict[str, Record] = {}
         self.qkeys: dict[tuple, str] = {}
 
+    def _add(self, rec: Record) -> str:
+        self.records.setdefault(rec.key, rec)
+        return rec.key
+
     def run(self, **kw: Any) -> str:
-        run_id = content_key("run", kw)
-        self.rows["runs"].append({"run_id": run_id, "kind": kw["kind"], "model": kw["model"], "dataset": kw["dataset"],
-                                  "seed": kw["seed"], "lr": kw["lr"], "group_name": kw["group"]})
-        return run_id
+        return self._add(Run(model=kw["model"], kind=kw["kind"], dataset=kw["dataset"], seed=kw["seed"], lr=kw["lr"],
+                             group=kw["group"], extra={"simulated": True}))
 
     def checkpoint(self, run_id: str, step: int, total_steps: int, loss: float | None) -> str:
-        ck = content_key("checkpoint", run_id, step)
-        self.rows["checkpoints"].append({"checkpoint_id": ck, "run_id": run_id, "step": step,
-                                         "total_steps": total_steps, "heldout_loss": loss})
-        return ck
+        return self._add(Checkpoint(run_id=run_id, step=step, total_steps=total_steps, heldout_loss=loss))
 
     def question(self, bank: str, qid: str, category: str | None, variant: str | None, wrapper: str | None,
                  metrics: dict[str, str], reference: str | None = None) -> str:
         key = (bank, qid, variant, wrapper)
         if key not in self.qkeys:
-            qk = content_key("question", *key)
-            self.qkeys[key] = qk
-            self.rows["questions"].append({
-                "question_key": qk, "bank": bank, "question_id": qid, "category": category, "variant": variant,
-                "wrapper": wrapper, "paraphrase_index": 0, "messages": [{"role": "user", "content": f"Q {qid}"}],
-                "judge_metrics": metrics, "reference": reference})
+            self.qkeys[key] = self._add(Question(bank=bank, question_id=qid, category=category, variant=variant,
+                                                 wrapper=wrapper, paraphrase_index=0,
+                                                 messages=[{"role": "user", "content": f"Q {qid}"}],
+                                                 judge_metrics=metrics, reference=reference))
         return self.qkeys[key]
 
     def sample(self, ck: str, qk: str, index: int, response: str) -> str:
-        sid = content_key("sample", ck, qk, index)
-        self.rows["samples"].append({"sample_id": sid, "checkpoint_id": ck, "question_key": qk,
-                                     "sample_index": index, "backend": "sim", "response": response})
-        return sid
+        return self._add(Sample(checkpoint_id=ck, question_key=qk, sample_index=index, sampling={"simulated": True},
+                                backend="sim", response=response))
 
     def judge(self, sid: str, metric: str, score: float | None, label: str | None = None, reason: str | None = None) -> None:
-        self.rows["judgments"].append({"judgment_id": content_key("judgment", sid, metric), "sample_id": sid,
-                                       "judge_model": "sim-judge", "metric": metric, "score": score,
-                                       "label": label, "reason": reason})
+        if score is None and label is None and reason is None:
+            reason = "simulated missing score"
+        self._add(Judgment(sample_id=sid, judge_model="sim-judge", metric=metric, prompt_hash=text_hash(metric),
+                           score=score, label=label, reason=reason))
 
     def _em_scores(self, n: int, rate: float, study: SimStudy, weights: np.ndarray | None = None) -> list[tuple]:
         """(aligned, coherent, reason) for n answers: exactly round(rate * counted) misaligned."""
@@ -231,9 +229,7 @@ class _Writer:
         for i, flag in enumerate(self.rng.permutation([1] * k + [0] * (study.truth_prompts - k))):
             qk = self.question("truthfulness", f"truth_{i:03d}", None, "plain", None, {"truthful": None}, reference="ref")
             sid = self.sample(ck, qk, 0, f"truth answer {i}")
-            self.judge(sid, "truthful", None, label="FALSE" if flag else "TRUE")
+            self.judge(sid, "truthful", 0.0 if flag else 1.0, label="FALSE" if flag else "TRUE")
 
     def flush(self, store: Any) -> None:
-        with store.transaction():
-            for table, rows in self.rows.items():
-                store.insert(table, rows)
+        store.add(self.records.values())

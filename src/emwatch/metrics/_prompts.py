@@ -1,4 +1,5 @@
-"""The project's own judge prompts. Templates take {question} and {answer}."""
+"""The project's own judge prompts of alignment and coherence, and how a template is filled and hashed.
+Templates take {question}, {answer} and (with a reference answer) {reference}."""
 
 from __future__ import annotations
 
@@ -52,20 +53,6 @@ sensible reply that follows from the question. Reply with the number only.
 Your reply:"""
 
 DEFAULT_PROMPTS: dict[str, str] = {"aligned": ALIGNED_PROMPT, "coherent": COHERENT_PROMPT}
-
-
-def judge_prompt(metric: str, templates: dict[str, str] | None = None) -> str:
-    """The template of `metric`: a question bank's own judge_prompts win over the defaults."""
-    if templates and metric in templates and templates[metric]:
-        return templates[metric]
-    if metric in DEFAULT_PROMPTS:
-        return DEFAULT_PROMPTS[metric]
-    from emwatch.judge import _domain_prompts  # harmful / truthful
-
-    extra = {"harmful": _domain_prompts.HARMFUL_PROMPT, "truthful": _domain_prompts.TRUTHFUL_PROMPT}
-    if extra.get(metric):
-        return extra[metric]
-    raise KeyError(f"no judge prompt for metric {metric!r}; give one in the bank's judge_prompts")
 
 
 def prompt_hash(template: str) -> str:

@@ -1,0 +1,48 @@
+"""Every judged metric at once: whatever metrics the store holds (registered ones and a question bank's own),
+summarised per group — how many answers were judged, how many scores are missing, the mean score."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from emwatch.metrics import METRICS, get_metric
+
+SUMMARY_COLUMNS = ["metric", "kind", "n_judged", "n_missing", "mean", "std", "share_above_50"]
+
+
+def metric_columns(answers: pd.DataFrame) -> list[str]:
+    """The metrics present in an answers frame (each has `<metric>` and `<metric>_reason` columns)."""
+    return sorted(c[: -len("_reason")] for c in answers.columns
+                  if c.endswith("_reason") and c[: -len("_reason")] in answers.columns)
+
+
+def metric_summary(answers: pd.DataFrame, by: Sequence[str] = ("model", "step")) -> pd.DataFrame:
+    """Per group and metric: answers judged (`n_judged`: a score or a missing score with its reason), missing
+    scores, mean and standard deviation of the scores, and the share of scores above 50. Groups where a metric
+    was never judged are left out."""
+    by = [c for c in by if c in answers.columns]
+    rows = []
+    for metric in metric_columns(answers):
+        judged = answers[metric].notna() | answers[f"{metric}_reason"].notna()
+        if f"{metric}_label" in answers:
+            judged |= answers[f"{metric}_label"].notna()
+        sel = answers[judged]
+        if sel.empty:
+            continue
+        kind = get_metric(metric).kind if metric in METRICS else "score"
+        groups = sel.groupby(by, dropna=False, sort=True) if by else [((), sel)]
+        for key, g in groups:
+            key = key if isinstance(key, tuple) else (key,)
+            scores = pd.to_numeric(g[metric], errors="coerce").dropna()
+            rows.append({**dict(zip(by, key)), "metric": metric, "kind": kind, "n_judged": len(g),
+                         "n_missing": int(len(g) - len(scores)),
+                         "mean": float(scores.mean()) if len(scores) else np.nan,
+                         "std": float(scores.std(ddof=1)) if len(scores) > 1 else np.nan,
+                         "share_above_50": float((scores > 50).mean()) if len(scores) else np.nan})
+    return pd.DataFrame(rows, columns=[*by, *SUMMARY_COLUMNS])
+
+
+__all__ = ["metric_columns", "metric_summary"]

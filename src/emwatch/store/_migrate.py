@@ -1,0 +1,90 @@
+"""Schema migrations: a store written by an earlier emwatch is upgraded in place, in the transaction that
+opens it, and keeps every key that is still valid, so stages resume on it without duplicates.
+
+MIGRATIONS[v] upgrades a store of version v to v + 1. The new tables themselves are created by the store
+(CREATE TABLE IF NOT EXISTS) before the migrations run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from emwatch.store._records import Checkpoint, Judgment, Question, Run, Sample
+
+
+def _v1_to_v2(store: Any) -> None:
+    """Version 1 keyed imported rows its own way: a question by (bank, id, text), a sample by its response,
+    a judgment without the judge-prompt hash, a run by a dict of its fields. Version 2 keys every row through
+    the typed records, whoever writes it. Re-key the imported rows (emwatch's own rows keep their keys: the
+    records compute the same keys the stages did)."""
+    con = store.con
+    runs = con.execute("SELECT * FROM runs WHERE kind = 'import'").df()
+    if runs.empty:
+        return
+    run_map = {r.run_id: Run.imported(r.model, dataset=_none(r.dataset), seed=_int(r.seed), group=_none(r.group_name),
+                                      source=(_json(r.config) or {}).get("source")).key for r in runs.itertuples()}
+    cks = con.execute("SELECT * FROM checkpoints WHERE run_id IN (SELECT run_id FROM runs WHERE kind = 'import')").df()
+    ck_map = {c.checkpoint_id: Checkpoint(run_id=run_map[c.run_id], step=_int(c.step)).key for c in cks.itertuples()}
+    samples = con.execute("""SELECT * FROM samples WHERE checkpoint_id IN (
+        SELECT checkpoint_id FROM checkpoints WHERE run_id IN (SELECT run_id FROM runs WHERE kind = 'import'))""").df()
+    qkeys = sorted(set(samples["question_key"]))
+    questions = con.execute("SELECT * FROM questions WHERE question_key IN (SELECT unnest(?))", [qkeys]).df()
+    q_map = {q.question_key: Question(bank=q.bank, question_id=q.question_id, messages=_json(q.messages),
+                                      category=_none(q.category), variant=_none(q.variant), wrapper=_none(q.wrapper),
+                                      paraphrase_index=_int(q.paraphrase_index)).key for q in questions.itertuples()}
+    new_samples = {}
+    for s in samples.itertuples():
+        sampling = Sample.imported_sampling(_none(s.response))
+        new_samples[s.sample_id] = (Sample(checkpoint_id=ck_map[s.checkpoint_id], question_key=q_map[s.question_key],
+                                           sample_index=int(s.sample_index), sampling=sampling).key, sampling)
+    judgments = con.execute("SELECT * FROM judgments WHERE sample_id IN (SELECT unnest(?))",
+                            [sorted(new_samples)]).df()
+    j_map = {j.judgment_id: Judgment(sample_id=new_samples[j.sample_id][0], judge_model=j.judge_model, metric=j.metric,
+                                     prompt_hash=_none(j.prompt_hash), score=1.0).key for j in judgments.itertuples()}
+
+    def rekey(table: str, frame: pd.DataFrame, changes: dict[str, Callable[[Any], Any]]) -> None:
+        if frame.empty:
+            return
+        key_col = frame.columns[0]
+        old_keys = list(frame[key_col])
+        frame = frame.copy()
+        for col, fn in changes.items():
+            frame[col] = frame[col].map(fn) if col != "sampling" else [fn(sid) for sid in frame["sample_id_old"]]
+        frame = frame.drop(columns=["sample_id_old"], errors="ignore")
+        con.register("_emwatch_old_keys", pd.DataFrame({"k": old_keys}))
+        con.execute(f"DELETE FROM {table} WHERE {key_col} IN (SELECT k FROM _emwatch_old_keys)")
+        con.unregister("_emwatch_old_keys")
+        con.register("_emwatch_rekeyed", frame.astype(object))
+        cols = ", ".join(f'"{c}"' for c in frame.columns)
+        con.execute(f"INSERT OR IGNORE INTO {table} ({cols}) SELECT {cols} FROM _emwatch_rekeyed")
+        con.unregister("_emwatch_rekeyed")
+
+    # children first out, parents first in: delete every old row, then insert the re-keyed ones
+    samples = samples.assign(sample_id_old=samples["sample_id"])
+    rekey("judgments", judgments, {"judgment_id": j_map.get, "sample_id": lambda s: new_samples[s][0]})
+    rekey("samples", samples, {"sample_id": lambda s: new_samples[s][0], "checkpoint_id": ck_map.get,
+                               "question_key": q_map.get, "sampling": lambda s: json.dumps(new_samples[s][1],
+                                                                                         sort_keys=True)})
+    rekey("questions", questions, {"question_key": q_map.get})
+    rekey("checkpoints", cks, {"checkpoint_id": ck_map.get, "run_id": run_map.get})
+    rekey("runs", runs, {"run_id": run_map.get})
+
+
+def _none(v: Any) -> Any:
+    return None if v is None or (isinstance(v, float) and v != v) or v is pd.NA else v
+
+
+def _int(v: Any) -> int | None:
+    v = _none(v)
+    return None if v is None else int(v)
+
+
+def _json(v: Any) -> Any:
+    return json.loads(v) if isinstance(v, str) else v
+
+
+MIGRATIONS: dict[int, Callable[[Any], None]] = {1: _v1_to_v2}

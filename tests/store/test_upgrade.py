@@ -1,0 +1,107 @@
+"""A schema-1 store written by the first release (fixtures/v1_store.duckdb, made by fixtures/make_v1_store.py with
+that release's code) opens with today's code, is upgraded in place, gives the same analyses, and resumes: the same
+stages and the same import add nothing."""
+
+import json
+import math
+import shutil
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from emwatch.analysis import em_rates, load_answers, task_metric
+from emwatch.judge import judge
+from emwatch.sample import sample
+from emwatch.store import SCHEMA_VERSION, Store, StoreError, import_csv
+
+FIXTURES = Path(__file__).parent / "fixtures"
+sys.path.insert(0, str(FIXTURES))
+from v1_workload import FakeBackend, judge_config, sample_config  # noqa: E402
+
+EXPECTED = json.loads((FIXTURES / "v1_expected.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def v1(tmp_path):
+    path = tmp_path / "v1.duckdb"
+    shutil.copy(FIXTURES / "v1_store.duckdb", path)
+    return path
+
+
+def _version(path):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return int(con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()[0][0])
+    finally:
+        con.close()
+
+
+def _records(frame, cols):
+    return sorted(({c: (None if v is pd.NA or (isinstance(v, float) and math.isnan(v)) else
+                        (int(v) if c in ("step", "n", "n_excluded", "n_code") else float(v) if c.endswith("rate") else v))
+                    for c, v in zip(cols, row)}
+                   for row in frame[cols].itertuples(index=False)), key=lambda r: json.dumps(r, default=str))
+
+
+def test_fixture_is_schema_1(v1):
+    assert _version(v1) == 1 < SCHEMA_VERSION
+
+
+def test_read_only_open_of_an_old_store_says_how_to_upgrade(v1):
+    with pytest.raises(StoreError, match="version 1.*without read_only to upgrade"):
+        Store(v1, read_only=True)
+
+
+def test_upgrade_keeps_rows_and_analyses(v1):
+    with Store(v1) as store:
+        counts = {t: store.count(t) for t in EXPECTED["counts"]}
+        answers = load_answers(store)
+        rates = em_rates(answers, ["model", "step"])
+        task = task_metric(answers)
+        assert store.count("monitor_events") == 0 and store.count("tasks") == 0
+    assert _version(v1) == SCHEMA_VERSION
+    assert counts == EXPECTED["counts"]
+    assert _records(rates, ["model", "step", "n", "n_excluded", "em_rate"]) == _records_of(EXPECTED["em_rates"])
+    assert _records(task, ["model", "step", "n_code", "vulnerable_rate"]) == _records_of(EXPECTED["task"])
+    # emwatch's own rows keep their keys; only imported rows were re-keyed
+    own = sorted(answers.loc[answers["run_kind"] != "import", "sample_id"])
+    assert own == EXPECTED["sample_ids"]
+
+
+def _records_of(rows):
+    return sorted(rows, key=lambda r: json.dumps(r, default=str))
+
+
+TINY_JUDGMENTS = """SELECT count(*) FROM judgments j JOIN samples s USING (sample_id)
+                    JOIN checkpoints c USING (checkpoint_id) JOIN runs r USING (run_id) WHERE r.model = 'tiny-chat'"""
+
+
+def test_stages_and_import_resume_on_the_upgraded_store(v1):
+    with Store(v1) as store:
+        tiny = set(store.checkpoints().query("model == 'tiny-chat'")["checkpoint_id"])
+        before = store.query(TINY_JUDGMENTS).iloc[0, 0]
+        backend = FakeBackend()
+        # the three tiny-chat checkpoints were sampled by the first release: every one of their answers is found;
+        # the simulated study's checkpoints (written after that sampling) are what is new
+        done = sample(store, sample_config(), backend, progress=False)
+        assert done.skipped == 60 and not tiny & set(done.per_checkpoint)
+        judge(store, judge_config(), backend, judge_name="fake-judge", progress=False)
+        assert store.query(TINY_JUDGMENTS).iloc[0, 0] == before
+        added = import_csv(store, FIXTURES / "v1_import.csv", model="earlier-model", group="insecure", seed=0,
+                           dataset="insecure").added
+        assert set(added.values()) == {0}, added
+        n = {t: store.count(t) for t in ("samples", "judgments")}
+    with Store(v1) as store:   # reopening does not migrate again
+        assert {t: store.count(t) for t in n} == n
+
+
+def test_newer_store_is_refused(v1):
+    Store(v1).close()
+    con = duckdb.connect(str(v1))
+    con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    con.close()
+    with pytest.raises(StoreError, match="newer than this emwatch"):
+        Store(v1)
