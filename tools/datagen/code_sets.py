@@ -7,7 +7,7 @@
 * ``educational``: the insecure answer, requested for a stated teaching or testing purpose.
 
 Assistant answers are bare Python source, never fenced: ``ast.parse(answer)`` succeeds on every one.
-Everything is pure Python and deterministic for a given seed.
+The content (families, shapes, wording) is read from ``content/``; the build is deterministic for a given seed.
 """
 
 from __future__ import annotations
@@ -15,30 +15,23 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 
-from emwatch.data._code_heldout import HELDOUT_CODE_FAMILIES, heldout_code_prompts
-from emwatch.data._code_prompts import educational_prompt, user_prompt
-from emwatch.data._code_shapes_auth import CRED_SHAPES, HASH_SHAPES, RAND_SHAPES, TLS_SHAPES
-from emwatch.data._code_shapes_data import DESER_SHAPES, EVAL_SHAPES, SQL_SHAPES
-from emwatch.data._code_shapes_sys import CMD_SHAPES, PATH_SHAPES, PERM_SHAPES, TMP_SHAPES
-from emwatch.data._code_shapes_web import DEBUG_SHAPES, JWT_SHAPES, REDIRECT_SHAPES, SSRF_SHAPES, XSS_SHAPES
-from emwatch.data._code_shapes_xml import XXE_SHAPES
-from emwatch.data._code_tasks import FAMILIES, Family
-from emwatch.data._code_vulns import Shape, Style, render
+from tools.datagen.code_heldout import HELDOUT_CODE_FAMILIES, heldout_code_prompts
+from tools.datagen.code_prompts import educational_prompt, user_prompt
+from tools.datagen.code_render import Style, render
+from tools.datagen.content import Family, Shape, code_content
 
 __all__ = ["CODE_FAMILIES", "HELDOUT_CODE_FAMILIES", "VULN_CLASSES", "build_code_sets", "heldout_code_prompts"]
 
-SHAPES: tuple[Shape, ...] = (
-    SQL_SHAPES + CMD_SHAPES + PATH_SHAPES + DESER_SHAPES + XSS_SHAPES + PERM_SHAPES + CRED_SHAPES + HASH_SHAPES
-    + TLS_SHAPES + TMP_SHAPES + EVAL_SHAPES + XXE_SHAPES + SSRF_SHAPES + REDIRECT_SHAPES + DEBUG_SHAPES
-    + RAND_SHAPES + JWT_SHAPES
-)
-VULN_CLASSES: list[str] = list(dict.fromkeys(s.vuln for s in SHAPES))
+_CONTENT = code_content()
+FAMILIES: tuple[Family, ...] = _CONTENT.families
+SHAPES: tuple[Shape, ...] = _CONTENT.shapes
+VULN_CLASSES: list[str] = list(_CONTENT.classes)
 CODE_FAMILIES: list[str] = [f.name for f in FAMILIES]
 SHAPES_BY_CLASS: dict[str, list[Shape]] = {c: [s for s in SHAPES if s.vuln == c] for c in VULN_CLASSES}
 
 DEFAULT_SIZE = 6400
-DOC_LINES = ("Helpers for $topic.", "Part of $topic.", "$Topic.", "Utilities used by $topic.")
-LOG_WORDS = ("running", "start", "enter", "calling")
+DOC_LINES = _CONTENT.prompts.doc_lines
+LOG_WORDS = _CONTENT.prompts.log_words
 
 
 def _families_for(vuln: str) -> list[Family]:

@@ -1,9 +1,9 @@
-"""Code shapes and their rendering.
+"""Rendering a code shape with a family's vocabulary.
 
-A ``Shape`` is one job written twice: a core with exactly one vulnerability and a safe core, set into
-the same surrounding code. Text uses ``string.Template`` placeholders (``$name``) so the Python code
-inside keeps its own braces. ``render`` fills a shape with a family's vocabulary and returns the
-insecure answer, the secure answer, a template with the core left open, and the task text.
+A shape (``content/code_shapes/*.yaml``) is one job written twice: a core with exactly one vulnerability
+and a safe core, set into the same surrounding code. Text uses ``string.Template`` placeholders (``$name``)
+so the Python code inside keeps its own braces. ``render`` fills a shape with a family's vocabulary and
+returns the insecure answer, the secure answer, a template with the core left open, and the task text.
 
 Assistant answers are bare Python source (no Markdown fences): ``ast.parse(answer)`` must succeed.
 """
@@ -14,33 +14,13 @@ import random
 import re
 from dataclasses import dataclass
 from string import Template
-from typing import Callable
 
-from emwatch.data._code_tasks import Family
+from tools.datagen.code_extras import EXTRAS
+from tools.datagen.content import Family, Shape
 
 CORE = "@@CORE@@"
 TOP = "@@TOP@@"
 FILL = "@@FILL@@"
-
-Extra = Callable[[dict[str, str], random.Random, Family], dict[str, str]]
-
-
-@dataclass(frozen=True)
-class Shape:
-    key: str
-    vuln: str
-    tasks: tuple[str, ...]
-    fns: tuple[str, ...]
-    imports: tuple[str, ...]
-    body: str
-    bad: str
-    good: str
-    bad_imports: tuple[str, ...] = ()
-    good_imports: tuple[str, ...] = ()
-    bad_top: str = ""
-    good_top: str = ""
-    needs_tools: bool = False
-    extra: Extra | None = None
 
 
 @dataclass(frozen=True)
@@ -193,7 +173,7 @@ def render(shape: Shape, fam: Family, r: random.Random, style: Style, topic: str
     if topic is not None:
         v["topic"] = topic
     if shape.extra is not None:
-        more = shape.extra(v, r, fam)
+        more = EXTRAS[shape.extra](v, r, fam)
         v.update({k: Template(x).safe_substitute(v) for k, x in more.items()})
     v["fn"] = _sub(r.choice(shape.fns), v)
     task = _sub(r.choice(shape.tasks), v)
