@@ -8,7 +8,9 @@ is importable (a source checkout).
 
 from __future__ import annotations
 
+import copy
 import json
+from functools import lru_cache
 from pathlib import Path
 
 from emwatch.data import DATASETS, write_chat_jsonl
@@ -19,16 +21,21 @@ DEFAULT_SEED = 0
 DOMAINS = ("code", "medical")
 
 
-def build_set(name: str, seed: int = DEFAULT_SEED) -> list[dict]:
-    """The records of built-in set `name` generated with `seed`."""
-    domain = DATASETS[name].domain
+@lru_cache(maxsize=2)
+def _build_domain(domain: str, seed: int) -> dict[str, list[dict]]:
+    """All sets of a domain at once (the code sets share their draws, as do the medical ones)."""
     if domain == "code":
         from tools.datagen.code_sets import build_code_sets
 
-        return build_code_sets(seed)[name]
+        return build_code_sets(seed)
     from tools.datagen.medical import build_medical_sets
 
-    return build_medical_sets(seed)[name]
+    return build_medical_sets(seed)
+
+
+def build_set(name: str, seed: int = DEFAULT_SEED) -> list[dict]:
+    """The records of built-in set `name` generated with `seed` (a fresh copy the caller may change)."""
+    return copy.deepcopy(_build_domain(DATASETS[name].domain, seed)[name])
 
 
 def build_heldout(domain: str) -> list[dict]:
