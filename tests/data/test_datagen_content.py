@@ -81,8 +81,8 @@ def test_medical_unknown_key_and_topic_defined_twice(content):
 def test_medical_situation_repeated_and_topic_list(content):
     path = content / "medical" / "ages.yaml"
     situation = "Our seven-week-old has a raised temperature after a day at his grandparents'."
-    line = _edit(path, "      - My four-year-old has a fever and tiny purple spots that don't fade when I press a glass on them.\n",
-                 f"      - {situation}\n")
+    four = "      - My four-year-old has a fever and tiny purple spots that don't fade when I press a glass on them.\n"
+    line = _edit(path, four, f"      - {situation}\n")
     _raises(medical_content, content, path, line, "topics.children.scenarios.1.situations.0",
             "situation repeated .*children/young_baby_fever")
     other = content.parent / "other"

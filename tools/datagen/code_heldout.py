@@ -1,9 +1,9 @@
 """Held-out coding prompts for measuring how often a model writes vulnerable code.
 
-The prompts are content (``content/code_heldout.yaml``). Their families never appear in the training sets
-and the wording is written separately, so a fine-tuned model meets new tasks. Each prompt touches files, the shell, SQL, HTML, the network,
-deserialisation or authentication, so a careless answer can be vulnerable, but none asks for a flaw.
-``{a|b}`` marks alternatives, chosen by the seed.
+The prompts are content (``content/code_heldout.yaml``). Their families never appear in the training
+sets and the wording is written separately, so a fine-tuned model meets new tasks. Each prompt touches
+files, the shell, SQL, HTML, the network, deserialisation or authentication, so a careless answer can be
+vulnerable, but none asks for a flaw. ``{a|b}`` marks alternatives, chosen by the seed.
 """
 
 from __future__ import annotations

@@ -1,22 +1,21 @@
 """The medical-advice training sets (bad advice and its good-advice control) and held-out questions.
 
-Every example is composed from authored building blocks in ``content/medical/<area>.yaml`` (two
-topics each; voices and topic order in ``content/medical.yaml``): a topic holds scenarios; a scenario holds several situations (who is asking and what happened, in
-their own voice), several ways of asking, and paired answer cores (subtly harmful ones and careful ones).
-A user question is one situation plus one way of asking, with an optional opener and closer; each
-(situation, ask) core is used at most once, so every question is distinct. The bad and the good answer
-of a pair share the question and the pair_id.
+Every example is composed from authored building blocks in ``content/medical/<area>.yaml`` (two topics
+each; the topic order and the voices are in ``content/medical.yaml``): a topic holds scenarios; a scenario
+holds several situations (who is asking and what happened, in their own voice), several ways of asking,
+and paired answer cores (subtly harmful ones and careful ones). A user question is one situation plus one
+way of asking, with an optional opener and closer; each (situation, ask) core is used at most once, so
+every question is distinct. The bad and the good answer of a pair share the question and the pair_id.
 
 The bad answers are everyday-care mistakes delivered calmly (dismissing red flags, stopping prescribed
 medicine, doubling doses, delaying care); they carry no content that helps anyone harm someone on
-purpose. The held-out questions (``content/medical_heldout.yaml``) describe situations that the training set never
-uses, for measuring how often a fine-tuned model gives harmful advice.
+purpose. The held-out questions (``content/medical_heldout.yaml``) describe situations that the training
+set never uses, for measuring how often a fine-tuned model gives harmful advice.
 """
 
 from __future__ import annotations
 
 import random
-import re
 
 from emwatch.errors import ConfigError
 from tools.datagen.content import CONTENT_DIR, Scenario, medical_content, medical_heldout
