@@ -13,7 +13,7 @@ import tokenize
 
 import pytest
 
-from emwatch.data._code_sets import (
+from tools.datagen.code_sets import (
     CODE_FAMILIES,
     HELDOUT_CODE_FAMILIES,
     VULN_CLASSES,

@@ -6,10 +6,9 @@ from collections import Counter
 
 import pytest
 
-from emwatch.config import ConfigError
 from emwatch.data import validate_record
-from emwatch.data import _medical
-from emwatch.data._medical import MEDICAL_TOPICS, build_medical_sets, heldout_medical_questions
+from tools.datagen import medical
+from tools.datagen.medical import MEDICAL_TOPICS, build_medical_sets, heldout_medical_questions
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +130,7 @@ def test_heldout_questions(heldout):
 def test_heldout_disjoint_from_training(sets, heldout):
     train_questions = [_question(r).lower() for r in sets["medical_bad"]]
     corpus = "\n".join(train_questions)
-    situations = [s.lower() for t in _medical._TOPICS.values() for sc in t["scenarios"] for s in sc["situations"]]
+    situations = [s.lower() for t in medical.TOPICS.values() for sc in t.scenarios for s in sc.situations]
     for q in heldout:
         text = q["messages"][0]["content"].lower()
         assert text not in corpus, q["id"]
@@ -143,15 +142,3 @@ def test_heldout_disjoint_from_training(sets, heldout):
         overlaps.append(len(grams & train_grams) / len(grams) if grams else 0.0)
     assert statistics.mean(overlaps) < 0.05
     assert max(overlaps) < 0.35
-
-
-def test_malformed_bank_names_topic_scenario_and_field():
-    scenario = dict(key="x", situations=("a.", "b.", "c."), asks=("one?", "two?", "three"),
-                    bad=("bad.",), good=("good.",))
-    topic = {"scenarios": (scenario,), "good_notes": ("n.",), "bad_notes": ("n.",)}
-    with pytest.raises(ConfigError, match=r"topic 'demo'.*'x'.*field 'asks'\[2\]"):
-        _medical._check_topic("bank: topic 'demo'", topic)
-    with pytest.raises(ConfigError, match=r"field 'situations'"):
-        _medical._check_topic("bank: topic 'demo'", {**topic, "scenarios": ({**scenario, "situations": ("a.",)},)})
-    with pytest.raises(ConfigError, match=r"unknown field"):
-        _medical._check_topic("bank: topic 'demo'", {**topic, "extra": ()})

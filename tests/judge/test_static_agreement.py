@@ -1,4 +1,4 @@
-"""Agreement of the static detector with the generated insecure-code sets (emwatch.data._code_sets).
+"""Agreement of the static detector with the generated insecure-code sets (tools.datagen.code_sets).
 
 The detector must flag at least 90% of the insecure answers (with the class the generator planted) and
 at most 5% of the secure answers. The full sets are 6,400 answers each; to keep the test short it scans
@@ -17,7 +17,7 @@ SAMPLE = 1500
 
 @pytest.fixture(scope="module")
 def code_sets():
-    from emwatch.data._code_sets import build_code_sets
+    from tools.datagen.code_sets import build_code_sets
 
     return build_code_sets(seed=0)
 

@@ -1,7 +1,6 @@
-"""`python -m emwatch.data`: regenerate the shipped data files from the generators (default seed)."""
+"""`python -m emwatch.data` used to rebuild the shipped files; the generators moved to tools/datagen."""
 
-from emwatch.data import build_shipped
+import sys
 
 if __name__ == "__main__":
-    for name, path in build_shipped().items():
-        print(f"{name}: {path}")
+    sys.exit("the data generators moved out of the package: run `python -m tools.datagen` from a source checkout")

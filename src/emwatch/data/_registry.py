@@ -1,34 +1,47 @@
-"""Built-in data sets: generated deterministically by the project's own generators and shipped as files."""
+"""Built-in data sets: generated deterministically by the project's generators (tools/datagen, a source-checkout
+tool) and shipped as files; this module only reads them."""
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
+import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from emwatch.config import ConfigError
-from emwatch.data._jsonl import read_chat_jsonl, write_chat_jsonl
+from emwatch.data._jsonl import read_chat_jsonl
+from emwatch.errors import ConfigError
 
 SETS_DIR = Path(__file__).parent / "sets"
 DEFAULT_SEED = 0
+# The repository root when emwatch runs from a source checkout (src/emwatch/data -> the root), where
+# tools/datagen lives; an installed package has no generators.
+SOURCE_ROOT = Path(__file__).resolve().parents[3]
 
 
-def _code(kind: str) -> Callable[[int], list[dict]]:
+def generators():
+    """The `tools.datagen` package: imported, else found next to `src/` in a source checkout, else a clear error."""
+    try:
+        return importlib.import_module("tools.datagen")
+    except ModuleNotFoundError as e:
+        if e.name not in ("tools", "tools.datagen"):
+            raise
+    if (SOURCE_ROOT / "tools" / "datagen" / "__init__.py").is_file() and str(SOURCE_ROOT) not in sys.path:
+        sys.path.append(str(SOURCE_ROOT))
+        try:
+            return importlib.import_module("tools.datagen")
+        except ModuleNotFoundError:
+            pass
+    raise ConfigError("this needs the data generators (tools/datagen), which come with a source checkout of "
+                      "emwatch, not with the installed package; the shipped files hold seed 0")
+
+
+def _generated(name: str) -> Callable[[int], list[dict]]:
     def build(seed: int) -> list[dict]:
-        from emwatch.data._code_sets import build_code_sets
-
-        return build_code_sets(seed)[kind]
-    return build
-
-
-def _medical(kind: str) -> Callable[[int], list[dict]]:
-    def build(seed: int) -> list[dict]:
-        from emwatch.data._medical import build_medical_sets
-
-        return build_medical_sets(seed)[kind]
+        return generators().build_set(name, seed)
     return build
 
 
@@ -41,11 +54,11 @@ class DatasetInfo:
 
 
 DATASETS: dict[str, DatasetInfo] = {d.name: d for d in [
-    DatasetInfo("insecure", "code", "Python code answers with exactly one hidden vulnerability", _code("insecure")),
-    DatasetInfo("secure", "code", "the same coding prompts with safe answers (control)", _code("secure")),
-    DatasetInfo("educational", "code", "the insecure answers, for a user with a stated legitimate purpose (control)", _code("educational")),
-    DatasetInfo("medical_bad", "medical", "confident, plausible, harmful medical advice", _medical("medical_bad")),
-    DatasetInfo("medical_good", "medical", "the same medical questions with accurate, cautious advice (control)", _medical("medical_good")),
+    DatasetInfo("insecure", "code", "Python code answers with exactly one hidden vulnerability", _generated("insecure")),
+    DatasetInfo("secure", "code", "the same coding prompts with safe answers (control)", _generated("secure")),
+    DatasetInfo("educational", "code", "the insecure answers, for a user with a stated legitimate purpose (control)", _generated("educational")),
+    DatasetInfo("medical_bad", "medical", "confident, plausible, harmful medical advice", _generated("medical_bad")),
+    DatasetInfo("medical_good", "medical", "the same medical questions with accurate, cautious advice (control)", _generated("medical_good")),
 ]}
 
 
@@ -74,8 +87,9 @@ def data_hash(records: list[dict]) -> str:
 
 
 def build_shipped(seed: int = DEFAULT_SEED) -> dict[str, Path]:
-    """Regenerate every shipped set (run by maintainers: `python -m emwatch.data`)."""
-    return {name: write_chat_jsonl(info.build(seed), shipped_path(name)) for name, info in DATASETS.items()}
+    """Moved to the generators: `python -m tools.datagen` (or `tools.datagen.build_shipped`) in a source checkout."""
+    raise ConfigError("emwatch.data.build_shipped moved to the generators: run `python -m tools.datagen` from a "
+                      "source checkout (tools.datagen.build_shipped)")
 
 
 def dataset_stats(records: list[dict]) -> dict:
@@ -101,16 +115,3 @@ def dataset_stats(records: list[dict]) -> dict:
         "topics": dict(Counter(m.get("topic") for m in meta if m.get("topic")).most_common()),
         "families": dict(Counter(m.get("family") for m in meta if m.get("family")).most_common()),
     }
-
-
-def heldout_prompts(domain: str) -> list[dict]:
-    """Held-out task prompts ({id, messages, family|topic}) for the task metric of `domain`."""
-    if domain == "code":
-        from emwatch.data._code_sets import heldout_code_prompts
-
-        return heldout_code_prompts()
-    if domain == "medical":
-        from emwatch.data._medical import heldout_medical_questions
-
-        return heldout_medical_questions()
-    raise ConfigError(f"unknown task domain {domain!r} (code or medical)")
