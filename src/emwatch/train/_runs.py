@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emwatch.config._plugins import trainer_id_name
+from emwatch.config._plugins import trainer_id_name, trainer_name
 from emwatch.config._train import TrainConfig
 from emwatch.store import run_key
 from emwatch.train._data import dataset_slug, slug
@@ -64,7 +64,7 @@ def identity(cfg: TrainConfig) -> dict[str, Any]:
     `backend: transformers` and its older spelling `local` name the same runs, with the ids they always had."""
     data = cfg.model_dump(mode="json", exclude=_NOT_IDENTITY)
     data["backend"] = trainer_id_name(cfg.backend)
-    if cfg.backend == "transformers" and world_size() > 1:
+    if trainer_name(cfg.backend) == "transformers" and world_size() > 1:
         data["world_size"] = world_size()
     for hosted in ("tinker", "openai"):
         if data.get(hosted):
