@@ -68,6 +68,8 @@ class Registry:
                 raise ValueError(f"{self.kind} name {n!r} is taken by {owner!r}")
             if owner is not None and not replace and owner == name and n == name:
                 raise ValueError(f"{self.kind} {name!r} is registered already (pass replace=True)")
+        if name in self._entries:  # replacing: the old entry's aliases go with it
+            self.unregister(name)
         entry = Entry(name, target, install, tuple(aliases), help, dict(meta))
         self._entries[name] = entry
         for n in (name, *aliases):

@@ -183,6 +183,8 @@ def test_the_runner_refuses_an_object_that_is_not_a_backend():
 
     with pytest.raises(TypeError, match="NoSpec is not a Backend: it has no spec"):
         Runner(NoSpec())
+    with pytest.raises(TypeError, match="NoSpec is not a Backend: it has no spec"):
+        Runner.for_spec(NoSpec())
 
 
 def test_backends_import_no_higher_layer_and_config_imports_no_backend():
@@ -203,3 +205,12 @@ def test_backends_import_no_higher_layer_and_config_imports_no_backend():
     higher = {"train", "demo", "sample", "judge", "analysis", "report", "cli", "bench", "data", "store"}
     assert not [m for m in backend_mods.split(",") if m.split(".")[1] in higher], backend_mods
     assert torch_loaded == "False"  # naming or importing a backend does not load torch
+
+
+def test_replacing_an_entry_drops_its_old_aliases():
+    from emwatch._registry import Registry
+
+    reg = Registry("thing")
+    reg.register("a", "m:A", aliases=("old",))
+    reg.register("a", "m:B", aliases=("new",), replace=True)
+    assert "old" not in reg and reg.canonical("new") == "a" and reg.entry("a").target == "m:B"

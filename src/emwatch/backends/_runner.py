@@ -55,9 +55,7 @@ class Runner:
                  rng: random.Random | None = None, separate_base: bool = True) -> None:
         if batch_size < 1 or max_concurrency < 1:
             raise ValueError("batch_size and max_concurrency must be at least 1")
-        if missing := missing_members(backend):
-            raise TypeError(f"{type(backend).__name__} is not a Backend: it has no {', '.join(missing)} "
-                            "(subclass emwatch.backends.BackendBase or AsyncBackendBase)")
+        _require_backend(backend)
         self.backend = backend
         self.is_async = isinstance(backend, AsyncBackend)
         self.batch_size = batch_size
@@ -73,6 +71,7 @@ class Runner:
     def for_spec(cls, backend: Backend, spec: BackendSpec | None = None, **kwargs: Any) -> Runner:
         """A Runner with batch_size, max_concurrency and max_tries taken from a BackendSpec (by default the
         backend's own `spec`; the Runner's defaults when it has none)."""
+        _require_backend(backend)
         spec = spec if spec is not None else backend.spec
         if spec is not None:
             kwargs = {"batch_size": spec.batch_size, "max_concurrency": spec.max_concurrency,
@@ -205,6 +204,12 @@ class Runner:
         bar = self.progress
         task = bar.add_task(description, total=total)
         yield lambda n: bar.advance(task, n)
+
+
+def _require_backend(backend: object) -> None:
+    if missing := missing_members(backend):
+        raise TypeError(f"{type(backend).__name__} is not a Backend: it has no {', '.join(missing)} "
+                        "(subclass emwatch.backends.BackendBase or AsyncBackendBase)")
 
 
 def _base_and_adapter_waves(items: list) -> list[list[int]]:
