@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from emwatch.errors import ConfigError, MissingDependency
+from emwatch.errors import ConfigError, EmwatchError, MissingDependency
 
 
 @dataclass
@@ -33,12 +33,22 @@ class Entry:
             return self.target
         module, _, attr = self.target.partition(":")
         try:
-            obj = getattr(importlib.import_module(module), attr)
+            obj = importlib.import_module(module)
+        except MissingDependency:
+            raise
         except ImportError as e:
-            hint = f": {self.install}" if self.install else ""
-            raise MissingDependency(f"{self.name!r} needs a package that is missing ({e.name}){hint}") from e
+            raise self.missing(e) from e
+        try:
+            obj = getattr(obj, attr)
+        except AttributeError:
+            raise EmwatchError(f"{self.name!r} is registered as {self.target!r}, but {module} has no {attr!r}") from None
         self.target = obj
         return obj
+
+    def missing(self, err: ImportError) -> MissingDependency:
+        """The MissingDependency for an import that failed while loading or building this entry."""
+        hint = f": {self.install}" if self.install else ""
+        return MissingDependency(f"{self.name!r} needs a package that is missing ({err.name or err}){hint}")
 
 
 class Registry:
@@ -58,6 +68,8 @@ class Registry:
                 raise ValueError(f"{self.kind} name {n!r} is taken by {owner!r}")
             if owner is not None and not replace and owner == name and n == name:
                 raise ValueError(f"{self.kind} {name!r} is registered already (pass replace=True)")
+        if name in self._entries:  # replacing: the old entry's aliases go with it
+            self.unregister(name)
         entry = Entry(name, target, install, tuple(aliases), help, dict(meta))
         self._entries[name] = entry
         for n in (name, *aliases):
@@ -73,8 +85,13 @@ class Registry:
         """The registered name `name` stands for (itself or the name it is an alias of)."""
         try:
             return self._aliases[name]
-        except KeyError:
-            raise ConfigError(f"unknown {self.kind} {name!r}; known: {', '.join(self.names())}") from None
+        except (KeyError, TypeError):
+            raise ConfigError(f"unknown {self.kind} {name!r}; known: {self.known()}") from None
+
+    def known(self) -> str:
+        """The registered names, each with its aliases, for messages: 'openai, transformers (or hf)'."""
+        return ", ".join(e.name + (f" (or {', '.join(e.aliases)})" if e.aliases else "")
+                         for e in sorted(self._entries.values(), key=lambda e: e.name))
 
     def entry(self, name: str) -> Entry:
         return self._entries[self.canonical(name)]

@@ -8,6 +8,8 @@ import random
 import pytest
 
 from emwatch.backends._protocol import (
+    AsyncBackendBase,
+    BackendBase,
     BackendError,
     Generation,
     GenerationRequest,
@@ -27,7 +29,7 @@ def sreq(i: int) -> ScoreRequest:
     return ScoreRequest(messages=({"role": "user", "content": f"q{i}"},))
 
 
-class FakeAsync:
+class FakeAsync(AsyncBackendBase):
     """An async backend: answers echo the question; counts requests in flight; scripted failures."""
 
     name = "fake-async"
@@ -72,7 +74,7 @@ class FakeAsync:
         pass
 
 
-class FakeBatch:
+class FakeBatch(BackendBase):
     """A sync batch backend (like hf): records the batch sizes it was given."""
 
     name = "fake-batch"

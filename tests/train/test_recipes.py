@@ -34,5 +34,5 @@ def test_recipe_validates(path):
         assert cfg.lora is not None and cfg.lora.r == 32
         assert cfg.batch_size * cfg.grad_accum == 16 and cfg.warmup_steps == 5 and cfg.epochs == 1
         assert cfg.checkpoints.log_spaced and cfg.checkpoints.final
-    if cfg.backend == "local":
+    if cfg.backend == "transformers":  # `backend: local` in the recipe: an alias, normalised
         assert cfg.lora.alpha == 64 and cfg.lora.use_rslora and 1e-5 in cfg.learning_rates

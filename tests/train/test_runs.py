@@ -58,12 +58,12 @@ def test_interrupted_run_resumes_to_the_same_checkpoints(family_model, chat_data
 
 
 def test_one_run_per_dataset_seed_and_lr(family_model, chat_file, make_config, tmp_path, store):
-    from emwatch.train._api import _plans
+    from emwatch.train import plans as run_plans
 
     d1, d2 = chat_file(12, "one.jsonl"), chat_file(10, "two.jsonl")
     grid = make_config(family_model("llama"), [str(d1), str(d2)], tmp_path / "runs", seeds=[0, 1],
                        learning_rates=[1e-3, 2e-3])
-    plans = [p for p, _ in _plans(grid)]
+    plans = [p for p, _ in run_plans(grid)]
     assert len(plans) == 8 and len({p.run_id for p in plans}) == 8 and len({p.run_dir for p in plans}) == 8
     assert {(Path(p.dataset).stem, p.seed, p.lr) for p in plans} == {
         (d, s, lr) for d in ("one", "two") for s in (0, 1) for lr in (1e-3, 2e-3)}

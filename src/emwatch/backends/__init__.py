@@ -1,43 +1,33 @@
 """Generation backends behind one protocol, and the Runner that adds batching, concurrency and retries.
 
-Backends register lazily: a missing optional dependency raises the exact `pip install` command.
+Backends are registered by name (`BACKENDS`, declared in `emwatch.config._plugins`) and imported when a
+spec first names them; a missing optional dependency raises `MissingDependency` with the exact
+`pip install` command. `register_backend("mine", MyBackend)` adds one, from any module.
 """
 
 from emwatch.backends._chat import render_prompt
-from emwatch.backends._protocol import (Backend, BackendError, Generation, GenerationRequest, NumberDistribution,
-                                        RetryableError, ScoreRequest)
+from emwatch.backends._protocol import (AsyncBackend, AsyncBackendBase, Backend, BackendBase, BackendError, Generation,
+                                        GenerationRequest, NumberDistribution, RetryableError, ScoreRequest)
 from emwatch.backends._runner import Runner
-from emwatch.config import BackendSpec
-
-_INSTALL = {
-    "hf": "pip install torch==2.13.0 && pip install 'emwatch[hf]'",
-    "openai": "pip install 'emwatch'",
-    "tinker": "pip install 'emwatch[tinker]'",
-}
+from emwatch.backends._tinker import TinkerSamplingBackend
+from emwatch.config import BACKENDS, BackendSpec, register_backend
+from emwatch.errors import MissingDependency
 
 
 def make_backend(spec: BackendSpec) -> Backend:
-    """Build the backend `spec.kind` names."""
+    """Build the backend registered as `spec.kind` (imported on first use)."""
+    entry = BACKENDS.entry(spec.kind)
+    factory = entry.load()
     try:
-        if spec.kind == "hf":
-            from emwatch.backends._hf import HFBackend
-
-            return HFBackend(spec)
-        if spec.kind == "openai":
-            from emwatch.backends._openai import OpenAIBackend
-
-            return OpenAIBackend(spec)
-        if spec.kind == "tinker":
-            from emwatch.train import TinkerSamplingBackend
-
-            return TinkerSamplingBackend(spec)
-    except ImportError as e:
-        raise ImportError(f"backend {spec.kind!r} needs a package that is missing ({e.name}): "
-                          f"{_INSTALL[spec.kind]}") from e
-    raise ValueError(f"unknown backend kind {spec.kind!r}")
+        return factory(spec)
+    except MissingDependency:
+        raise
+    except ImportError as e:  # backends import their heavy packages (torch, tinker) when built
+        raise entry.missing(e) from e
 
 
 __all__ = [
-    "Backend", "BackendError", "BackendSpec", "Generation", "GenerationRequest", "NumberDistribution",
-    "RetryableError", "Runner", "ScoreRequest", "make_backend", "render_prompt",
+    "BACKENDS", "AsyncBackend", "AsyncBackendBase", "Backend", "BackendBase", "BackendError", "BackendSpec",
+    "Generation", "GenerationRequest", "MissingDependency", "NumberDistribution", "RetryableError", "Runner",
+    "ScoreRequest", "TinkerSamplingBackend", "make_backend", "register_backend", "render_prompt",
 ]

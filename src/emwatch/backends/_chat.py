@@ -24,3 +24,17 @@ def render_prompt(tokenizer, messages: Sequence[dict]) -> str:
         return tokenizer.apply_chat_template(msgs, tokenize=False, continue_final_message=True,
                                              add_generation_prompt=False)
     return tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
+
+
+def load_tokenizer(source: str, *, field: str):
+    """A transformers tokenizer from a local folder or hub-style name; `field` is the config field that gave
+    it (named, with the cause, in the ConfigError when it cannot be loaded)."""
+    from transformers import AutoTokenizer
+
+    from emwatch.config import ConfigError
+
+    try:
+        return AutoTokenizer.from_pretrained(source)
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"{field}: cannot load the tokenizer of {source!r} ({e}); give a local folder "
+                          "with the model's tokenizer and chat template") from None

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from emwatch.backends._chat import render_prompt
-from emwatch.backends._protocol import Generation, GenerationRequest, NumberDistribution, ScoreRequest
-from emwatch.config import BackendSpec
+from emwatch.backends._protocol import BackendBase, Generation, GenerationRequest, NumberDistribution, ScoreRequest
+from emwatch.config import BackendSpec, torch_dtype
 
 NUMBERS = [str(n) for n in range(101)]
 # Trie branches whose probability falls below this are not expanded. Each pruned branch holds less than
@@ -24,10 +24,11 @@ NUMBERS = [str(n) for n in range(101)]
 PRUNE = 1e-4
 
 
-class HFBackend:
-    """A transformers causal LM (CPU or GPU) with optional PEFT LoRA adapters."""
+class HFBackend(BackendBase):
+    """Backend(kind="transformers", alias "hf"): a transformers causal LM (CPU or GPU) with optional PEFT
+    LoRA adapters."""
 
-    name = "hf"
+    name = "transformers"
 
     def __init__(self, spec: BackendSpec, *, model=None, tokenizer=None):
         import torch
@@ -39,7 +40,7 @@ class HFBackend:
             self.device = "cuda" if torch.cuda.is_available() else "cpu"
         else:
             self.device = spec.device
-        dtype = {"auto": "auto", "bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}[spec.dtype]
+        dtype = torch_dtype(spec.dtype)
         self.tokenizer = tokenizer or AutoTokenizer.from_pretrained(spec.model)
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:

@@ -14,18 +14,16 @@ rendered with `spec.tokenizer`, or through vLLM's chat `continue_final_message`.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import math
-import os
 import re
 import threading
 from collections.abc import Coroutine, Sequence
 from typing import Any, Literal, TypeVar
-from urllib.parse import urlparse
 
 from emwatch.backends._chat import render_prompt
 from emwatch.backends._numbers import DistFn, expand_numbers, has_multi_digit_numbers, numbers_from_top
 from emwatch.backends._protocol import (
+    AsyncBackendBase,
     BackendError,
     Generation,
     GenerationRequest,
@@ -34,6 +32,7 @@ from emwatch.backends._protocol import (
     ScoreRequest,
 )
 from emwatch.config import BackendSpec
+from emwatch.config._secrets import api_key, is_loopback
 
 T = TypeVar("T")
 ServerKind = Literal["auto", "vllm", "openai", "other"]
@@ -94,27 +93,10 @@ def translate_error(err: BaseException, *, where: str, secret: str | None) -> Ba
     return err
 
 
-def is_loopback(base_url: str | None) -> bool:
-    host = urlparse(base_url).hostname if base_url else None
-    if not host:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def resolve_api_key(spec: BackendSpec) -> str:
     """The key from $spec.api_key_env; "EMPTY" for a loopback server when unset; else a BackendError."""
-    key = os.environ.get(spec.api_key_env, "").strip()
-    if key:
-        return key
-    if is_loopback(spec.base_url):
-        return "EMPTY"
-    where = spec.base_url or "api.openai.com"
-    raise BackendError(f"no API key for {spec.model} at {where}: set the environment variable {spec.api_key_env}")
+    return api_key(spec.api_key_env, who=f"{spec.model} at {spec.base_url or 'api.openai.com'}",
+                   base_url=spec.base_url, error=BackendError)
 
 
 class _LoopThread:
@@ -135,7 +117,7 @@ class _LoopThread:
             self.loop.close()
 
 
-class OpenAIBackend:
+class OpenAIBackend(AsyncBackendBase):
     """Generation and number judging against one OpenAI-compatible server.
 
     `server`: "auto" detects vLLM from /v1/models (owned_by "vllm"); "vllm", "openai" or "other" skip the check.

@@ -1,10 +1,20 @@
-"""The one interface every generation backend implements, and the records that cross it."""
+"""The one interface every generation backend implements, and the records that cross it.
+
+`Backend` is what the Runner drives: `name`, `spec` (the BackendSpec it was built from, or None),
+batch `generate` / `score_numbers`, and `close`. A backend that answers one request at a time over the
+network also implements `AsyncBackend` (`agenerate_one` / `ascore_one`), and the Runner then keeps
+`max_concurrency` of those in flight instead of calling the batch methods. `BackendBase` and
+`AsyncBackendBase` give the defaults (no spec, nothing to close, the batch methods of an async backend).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
+
+from emwatch.config import BackendSpec
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,7 @@ class Backend(Protocol):
     """What a generation backend implements. The Runner adds batching, concurrency, retries and progress."""
 
     name: str
+    spec: BackendSpec | None  # batch size, concurrency and tries for Runner.for_spec; None: the Runner's defaults
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
         """Answer a batch of requests, in order."""
@@ -73,3 +84,60 @@ class Backend(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class AsyncBackend(Backend, Protocol):
+    """A Backend that also answers one request at a time as a coroutine; the Runner prefers these."""
+
+    async def agenerate_one(self, request: GenerationRequest) -> Generation: ...
+
+    async def ascore_one(self, request: ScoreRequest) -> NumberDistribution: ...
+
+
+def missing_members(backend: object) -> list[str]:
+    """The Backend members `backend` lacks (empty when it implements the protocol)."""
+    members = ("name", "spec", "generate", "score_numbers", "close")
+    return [m for m in members if not hasattr(backend, m)]
+
+
+class BackendBase:
+    """A base for backends: `spec` None unless set, nothing to close. Subclasses implement `generate` and
+    `score_numbers` (a backend that cannot judge raises BackendError there)."""
+
+    name: ClassVar[str] = "backend"
+    spec: BackendSpec | None = None
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        raise NotImplementedError
+
+    def score_numbers(self, requests: Sequence[ScoreRequest]) -> list[NumberDistribution]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        return None
+
+
+Req = TypeVar("Req")
+Res = TypeVar("Res")
+
+
+class AsyncBackendBase(BackendBase):
+    """A base for async backends: implement `agenerate_one` and `ascore_one`; the batch methods run them
+    all at once on a fresh event loop (the Runner calls the async methods itself, with its bound)."""
+
+    async def agenerate_one(self, request: GenerationRequest) -> Generation:
+        raise NotImplementedError
+
+    async def ascore_one(self, request: ScoreRequest) -> NumberDistribution:
+        raise NotImplementedError
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        return asyncio.run(_gather(self.agenerate_one, requests))
+
+    def score_numbers(self, requests: Sequence[ScoreRequest]) -> list[NumberDistribution]:
+        return asyncio.run(_gather(self.ascore_one, requests))
+
+
+async def _gather(fn: Callable[[Req], Awaitable[Res]], items: Sequence[Req]) -> list[Res]:
+    return list(await asyncio.gather(*(fn(x) for x in items)))

@@ -1,7 +1,7 @@
 """The one wrapper around every backend: batching, bounded concurrency, retries with backoff, progress.
 
-- A sync batch backend (hf: `generate(batch)`) gets chunks of `batch_size`, one chunk at a time.
-- An async backend (openai: `agenerate_one` / `ascore_one`) gets `max_concurrency` requests in flight.
+- A sync batch backend (transformers: `generate(batch)`) gets chunks of `batch_size`, one chunk at a time.
+- An `AsyncBackend` (openai, tinker: `agenerate_one` / `ascore_one`) gets `max_concurrency` requests in flight.
 - `RetryableError` is retried with full-jitter exponential backoff (`_retry.Backoff`), at most `max_tries`
   tries; any other error stops the whole call at once (remaining requests are cancelled).
 - Results come back in input order. Progress is a rich bar with counts and ETA, shown only on a terminal.
@@ -20,38 +20,24 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal, TypeVar
 
+from emwatch._progress import new_progress
 from emwatch.backends._protocol import (
+    AsyncBackend,
     Backend,
     BackendError,
     Generation,
     GenerationRequest,
     NumberDistribution,
     ScoreRequest,
+    missing_members,
 )
 from emwatch.backends._retry import Backoff, aretry_call, retry_call
+from emwatch.config import BackendSpec
 
 Req = TypeVar("Req")
 Res = TypeVar("Res")
 Errors = Literal["raise", "record"]
-
-
-def progress_bar(*, transient: bool = False) -> Any:
-    """A rich Progress with description, bar, done/total, elapsed and ETA; disabled when stderr is no terminal."""
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        SpinnerColumn,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    console = Console(stderr=True)
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), console=console,
-                    transient=transient, disable=not console.is_terminal)
+OneCall = Callable[[Any], Awaitable[Any]]
 
 
 class Runner:
@@ -62,14 +48,16 @@ class Runner:
     `sleep`, `async_sleep` and `rng` are injectable for tests.
     """
 
-    def __init__(self, backend: Backend | Any, *, batch_size: int = 8, max_concurrency: int = 8, max_tries: int = 6,
+    def __init__(self, backend: Backend, *, batch_size: int = 8, max_concurrency: int = 8, max_tries: int = 6,
                  base_delay: float = 0.5, max_delay: float = 20.0, progress: bool | Any = False,
                  sleep: Callable[[float], object] = time.sleep,
                  async_sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
                  rng: random.Random | None = None, separate_base: bool = True) -> None:
         if batch_size < 1 or max_concurrency < 1:
             raise ValueError("batch_size and max_concurrency must be at least 1")
+        _require_backend(backend)
         self.backend = backend
+        self.is_async = isinstance(backend, AsyncBackend)
         self.batch_size = batch_size
         self.max_concurrency = max_concurrency
         self.policy = Backoff(max_tries=max_tries, base_delay=base_delay, max_delay=max_delay)
@@ -80,10 +68,11 @@ class Runner:
         self.separate_base = separate_base
 
     @classmethod
-    def for_spec(cls, backend: Backend | Any, spec: Any = None, **kwargs: Any) -> Runner:
+    def for_spec(cls, backend: Backend, spec: BackendSpec | None = None, **kwargs: Any) -> Runner:
         """A Runner with batch_size, max_concurrency and max_tries taken from a BackendSpec (by default the
         backend's own `spec`; the Runner's defaults when it has none)."""
-        spec = spec if spec is not None else getattr(backend, "spec", None)
+        _require_backend(backend)
+        spec = spec if spec is not None else backend.spec
         if spec is not None:
             kwargs = {"batch_size": spec.batch_size, "max_concurrency": spec.max_concurrency,
                       "max_tries": spec.max_tries, **kwargs}
@@ -93,7 +82,7 @@ class Runner:
 
     def generate(self, requests: Sequence[GenerationRequest], *, description: str = "generating") -> list[Generation]:
         """Answers to `requests`, in input order."""
-        return self._map(list(requests), "generate", "agenerate_one", description, "raise")
+        return self._map(list(requests), *self._calls("generate"), description, "raise")
 
     def score_numbers(self, requests: Sequence[ScoreRequest], *, description: str = "judging",
                       errors: Errors = "raise") -> list[NumberDistribution]:
@@ -102,26 +91,31 @@ class Runner:
         errors="record": a request that fails for good (BackendError, tries exhausted) comes back as
         NumberDistribution(error=message) instead of stopping the whole call.
         """
-        return self._map(list(requests), "score_numbers", "ascore_one", description, errors)
+        return self._map(list(requests), *self._calls("score"), description, errors)
 
     async def agenerate(self, requests: Sequence[GenerationRequest], *, description: str = "generating") -> list[Generation]:
-        return await self._amap_any(list(requests), "generate", "agenerate_one", description, "raise")
+        return await self._amap_any(list(requests), *self._calls("generate"), description, "raise")
 
     async def ascore_numbers(self, requests: Sequence[ScoreRequest], *, description: str = "judging",
                              errors: Errors = "raise") -> list[NumberDistribution]:
-        return await self._amap_any(list(requests), "score_numbers", "ascore_one", description, errors)
+        return await self._amap_any(list(requests), *self._calls("score"), description, errors)
 
     # ---- dispatch ----
 
-    def _is_async(self, one: str) -> bool:
-        return callable(getattr(self.backend, one, None))
+    def _calls(self, what: Literal["generate", "score"]) -> tuple[Callable[[list], list], OneCall | None]:
+        """The backend's batch method for `what`, and its one-request coroutine when it is an AsyncBackend."""
+        b = self.backend
+        if what == "generate":
+            return b.generate, (b.agenerate_one if self.is_async else None)  # type: ignore[attr-defined]
+        return b.score_numbers, (b.ascore_one if self.is_async else None)  # type: ignore[attr-defined]
 
-    def _map(self, items: list, batch: str, one: str, description: str, errors: Errors) -> list:
+    def _map(self, items: list, batch: Callable[[list], list], one: OneCall | None, description: str,
+             errors: Errors) -> list:
         if not items:
             return []
-        if not self._is_async(one):
+        if one is None:
             with self._bar(description, len(items)) as advance:
-                return self._run_batches(items, getattr(self.backend, batch), advance, errors)
+                return self._run_batches(items, batch, advance, errors)
         coro_factory = lambda: self._amap_any(items, batch, one, description, errors)  # noqa: E731
         try:
             asyncio.get_running_loop()
@@ -131,17 +125,17 @@ class Runner:
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
             return pool.submit(lambda: asyncio.run(coro_factory())).result()
 
-    async def _amap_any(self, items: list, batch: str, one: str, description: str, errors: Errors) -> list:
+    async def _amap_any(self, items: list, batch: Callable[[list], list], one: OneCall | None, description: str,
+                        errors: Errors) -> list:
         if not items:
             return []
         with self._bar(description, len(items)) as advance:
-            if not self._is_async(one):
-                return await asyncio.to_thread(self._run_batches, items, getattr(self.backend, batch), advance, errors)
-            call = getattr(self.backend, one)
+            if one is None:
+                return await asyncio.to_thread(self._run_batches, items, batch, advance, errors)
             waves = _base_and_adapter_waves(items) if self.separate_base else [list(range(len(items)))]
             results: list = [None] * len(items)
             for wave in waves:
-                for index, result in zip(wave, await self._run_async([items[i] for i in wave], call, advance, errors)):
+                for index, result in zip(wave, await self._run_async([items[i] for i in wave], one, advance, errors)):
                     results[index] = result
             return results
 
@@ -203,7 +197,7 @@ class Runner:
             yield lambda n: None
             return
         if self.progress is True:
-            with progress_bar() as bar:
+            with new_progress() as bar:
                 task = bar.add_task(description, total=total)
                 yield lambda n: bar.advance(task, n)
             return
@@ -212,11 +206,17 @@ class Runner:
         yield lambda n: bar.advance(task, n)
 
 
+def _require_backend(backend: object) -> None:
+    if missing := missing_members(backend):
+        raise TypeError(f"{type(backend).__name__} is not a Backend: it has no {', '.join(missing)} "
+                        "(subclass emwatch.backends.BackendBase or AsyncBackendBase)")
+
+
 def _base_and_adapter_waves(items: list) -> list[list[int]]:
     """Indices of base-model requests, then of adapter requests (empty waves dropped)."""
-    base = [i for i, item in enumerate(items) if getattr(item, "adapter", None) is None]
-    adapters = [i for i, item in enumerate(items) if getattr(item, "adapter", None) is not None]
+    base = [i for i, item in enumerate(items) if item.adapter is None]
+    adapters = [i for i, item in enumerate(items) if item.adapter is not None]
     return [wave for wave in (base, adapters) if wave]
 
 
-__all__ = ["Runner", "progress_bar"]
+__all__ = ["Runner"]

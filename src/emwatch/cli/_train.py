@@ -38,7 +38,7 @@ def train_cmd(
     if launch is not None:
         if launch != "accelerate":
             fail(f"--launch {launch!r}: the only launcher is 'accelerate'")
-        if cfg.backend != "local":
+        if cfg.backend != "transformers":  # `local` is an alias, normalised by TrainConfig
             fail(f"--launch accelerate runs local training; this recipe trains on backend {cfg.backend!r}")
         raise typer.Exit(_accelerate(recipe, store, accelerate_config, num_processes, not no_progress))
     if accelerate_config is not None or num_processes is not None:

@@ -1,6 +1,9 @@
 """Validated config models, one per stage, and the YAML loader that names file, line and field."""
 
+from emwatch.config._dtype import DtypeName, torch_dtype
 from emwatch.config._load import ConfigError, Strict, load_config, read_yaml, validate
+from emwatch.config._plugins import BACKENDS, TRAINERS, register_backend, register_trainer
+from emwatch.config._secrets import api_key, is_loopback
 from emwatch.config._train import OpenAISettings, TinkerSettings
 from emwatch.config._models import (
     AnalyzeConfig,
@@ -14,6 +17,8 @@ from emwatch.config._models import (
 )
 
 __all__ = [
-    "AnalyzeConfig", "BackendSpec", "CheckpointSchedule", "ConfigError", "DemoConfig", "JudgeConfig",
-    "LoraSettings", "OpenAISettings", "SampleConfig", "TinkerSettings", "Strict", "TrainConfig", "load_config", "read_yaml", "validate",
+    "BACKENDS", "TRAINERS", "AnalyzeConfig", "BackendSpec", "CheckpointSchedule", "ConfigError", "DemoConfig",
+    "DtypeName", "JudgeConfig", "LoraSettings", "OpenAISettings", "SampleConfig", "Strict", "TinkerSettings",
+    "TrainConfig", "api_key", "is_loopback", "load_config", "read_yaml", "register_backend", "register_trainer",
+    "torch_dtype", "validate",
 ]

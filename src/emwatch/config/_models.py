@@ -5,24 +5,28 @@ A composed config is saved beside every artifact (run folders, checkpoint meta.j
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
+from emwatch.config._dtype import DtypeName
 from emwatch.config._load import Strict
+from emwatch.config._plugins import backend_name
 from emwatch.config._train import CheckpointSchedule, LoraSettings, TrainConfig
 
 
 class BackendSpec(Strict):
     """Where a model (or judge) runs."""
 
-    kind: Literal["hf", "openai", "tinker"] = Field("hf", description="hf: transformers in process; openai: any OpenAI-compatible HTTP server; tinker: Tinker sampling")
-    model: str = Field(..., description="HF folder / hub-style name for hf; served model name for openai")
+    kind: Annotated[str, AfterValidator(backend_name)] = Field(
+        "transformers", description="a registered backend (emwatch.backends.register_backend): transformers "
+        "(alias hf, stored as transformers): in process; openai: any OpenAI-compatible HTTP server; tinker: Tinker sampling")
+    model: str = Field(..., description="HF folder / hub-style name for transformers; served model name for openai")
     base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1")
     api_key_env: str = Field("OPENAI_API_KEY", description="environment variable holding the API key (never stored)")
-    dtype: Literal["auto", "bfloat16", "float16", "float32"] = Field("bfloat16", description="weights dtype for hf")
-    device: str = Field("auto", description="'auto', 'cpu' or 'cuda[:N]' for hf")
-    batch_size: int = Field(8, ge=1, description="prompts per forward batch (hf) or per scheduling chunk")
+    dtype: DtypeName = Field("bfloat16", description="weights dtype for transformers")
+    device: str = Field("auto", description="'auto', 'cpu' or 'cuda[:N]' for transformers")
+    batch_size: int = Field(8, ge=1, description="prompts per forward batch (transformers) or per scheduling chunk")
     max_concurrency: int = Field(8, ge=1, description="requests in flight at once (openai)")
     max_tries: int = Field(6, ge=1, description="tries per request on 429/5xx/timeouts before giving up")
     timeout_s: float = Field(120.0, gt=0, description="per-request timeout (openai)")
@@ -33,7 +37,7 @@ class BackendSpec(Strict):
 class SampleConfig(Strict):
     """`emwatch sample`: answers to a benchmark at chosen checkpoints."""
 
-    backend: BackendSpec | None = Field(None, description="model server; default: hf with each checkpoint's own base model")
+    backend: BackendSpec | None = Field(None, description="model server; default: transformers in process with each checkpoint's own base model")
     bank: str = Field("em240", description="question bank name or YAML path")
     categories: list[str] | None = Field(None, description="only these categories (default all)")
     variants: list[str] = Field(default_factory=lambda: ["plain"], min_length=1, description="answer formats: plain, json, template")
@@ -94,6 +98,6 @@ class DemoConfig(Strict):
 
     @model_validator(mode="after")
     def _demo_trains_locally(self) -> DemoConfig:
-        if self.train.backend != "local":
-            raise ValueError("the demo trains locally (train.backend: local)")
+        if self.train.backend != "transformers":
+            raise ValueError("the demo trains locally (train.backend: transformers, or its alias local)")
         return self

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
+from emwatch.config._dtype import DtypeName
 from emwatch.config._load import Strict
+from emwatch.config._plugins import trainer_name
 
 
 class LoraSettings(Strict):
@@ -71,7 +73,9 @@ class TrainConfig(Strict):
     model: str = Field(..., description="base model folder (or 'demo' for the shipped Qwen2.5-Coder-0.5B-Instruct); the hosted model name for tinker/openai")
     dataset: str | list[str] = Field(..., description="built-in dataset name or a chat JSONL path, or a list of them (one run each)")
     out_dir: str = Field("runs", description="where run folders are created")
-    backend: Literal["local", "tinker", "openai"] = Field("local", description="who trains: this machine, Tinker or the OpenAI fine-tuning API")
+    backend: Annotated[str, AfterValidator(trainer_name)] = Field(
+        "transformers", description="who trains, a registered trainer (emwatch.train.register_trainer): transformers "
+        "(alias local, stored as transformers; run ids are unchanged): this machine; tinker; openai: the OpenAI fine-tuning API")
     group: str | None = Field(None, description="grouping label stored with each run (default: the dataset name)")
     seeds: list[int] = Field(default_factory=lambda: [0], min_length=1, description="one run per seed")
     learning_rates: list[float] = Field(default_factory=lambda: [1e-5], min_length=1, description="one run per learning rate (openai: the learning-rate multiplier)")
@@ -87,7 +91,7 @@ class TrainConfig(Strict):
     heldout_fraction: float = Field(0.1, ge=0, lt=1, description="share of the data kept out for held-out loss")
     limit_examples: int | None = Field(None, ge=1, description="use only the first N examples (quick runs)")
     checkpoints: CheckpointSchedule = Field(default_factory=lambda: CheckpointSchedule(every=50), description="when to save")
-    dtype: Literal["auto", "bfloat16", "float16", "float32"] = Field("bfloat16", description="training dtype")
+    dtype: DtypeName = Field("bfloat16", description="training dtype")
     gradient_checkpointing: bool = Field(False, description="trade compute for memory")
     resume: bool = Field(True, description="continue an interrupted run from its last checkpoint")
     tinker: TinkerSettings | None = Field(None, description="settings for backend: tinker")

@@ -1,38 +1,54 @@
-"""`train(cfg)`: every run of a TrainConfig, on this machine, on Tinker or through the OpenAI API."""
+"""`train(cfg)`: every run of a TrainConfig, through the trainer `cfg.backend` names (this machine, Tinker,
+the OpenAI API, or any trainer added with `register_trainer`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Protocol
 
+from emwatch.config._plugins import TRAINERS
 from emwatch.config._train import TrainConfig
 from emwatch.data import data_hash
-from emwatch.train._data import load_records, prepare
-from emwatch.train._runs import RunResult, plan_run, resolve_model_path
+from emwatch.errors import MissingDependency
+from emwatch.train._data import load_records
+from emwatch.train._runs import RunPlan, RunResult, plan_run
+
+Runs = Iterable[tuple[RunPlan, list[dict]]]
+
+
+class Trainer(Protocol):
+    """What `register_trainer` registers: train each (plan, records) of `runs`, return each run's result.
+
+    A trainer writes its checkpoints under `plan.run_dir` and registers the run and each checkpoint in
+    `store` (when given) as it goes (`emwatch.train._runs.open_run`, `register_meta`); a rerun resumes or
+    skips. `callbacks` are for in-process training loops; a trainer that cannot run them refuses them.
+    """
+
+    def __call__(self, cfg: TrainConfig, runs: Runs, *, store=None, progress: bool = True,
+                 callbacks: Sequence = ()) -> list[RunResult]: ...
 
 
 def train(cfg: TrainConfig, *, store=None, progress: bool = True, callbacks: Sequence = ()) -> list[RunResult]:
     """Train one run per (model, dataset, seed, lr) of `cfg`; returns each run's result, in order.
 
     `store` (an emwatch Store) gets a runs row per run and a checkpoints row per checkpoint as soon as it
-    is saved. `callbacks` are transformers TrainerCallbacks (local backend), or functions called with each
-    run's RunPlan that return one (for per-run state such as an online EM monitor); they run before the
+    is saved. `callbacks` are transformers TrainerCallbacks (transformers trainer), or functions called with
+    each run's RunPlan that return one (for per-run state such as an online EM monitor); they run before the
     checkpoint callback, so one that stops training early has its stopping step saved. Interrupted runs
     resume from their last complete checkpoint; finished runs are skipped.
     """
-    if cfg.backend == "tinker":
-        from emwatch.train._tinker import train_tinker
-
-        return [train_tinker(cfg, plan, records, store=store, progress=progress)
-                for plan, records in _plans(cfg)]
-    if cfg.backend == "openai":
-        from emwatch.train._openai import train_openai
-
-        return [train_openai(cfg, plan, records, store=store, progress=progress)
-                for plan, records in _plans(cfg)]
-    return _train_local_all(cfg, store=store, progress=progress, callbacks=callbacks)
+    entry = TRAINERS.entry(cfg.backend)
+    trainer: Trainer = entry.load()
+    try:
+        return trainer(cfg, plans(cfg), store=store, progress=progress, callbacks=callbacks)
+    except MissingDependency:
+        raise
+    except ImportError as e:  # the trainer imports its heavy packages when it starts
+        raise entry.missing(e) from e
 
 
-def _plans(cfg: TrainConfig):
+def plans(cfg: TrainConfig) -> Iterator[tuple[RunPlan, list[dict]]]:
+    """(plan, records) of each run of `cfg`, dataset by dataset (each dataset is read once, when reached)."""
     for dataset in cfg.datasets:
         records = _records(cfg, dataset)
         digest = data_hash(records)
@@ -44,26 +60,3 @@ def _plans(cfg: TrainConfig):
 def _records(cfg: TrainConfig, dataset: str) -> list[dict]:
     records = load_records(dataset)
     return records[: cfg.limit_examples] if cfg.limit_examples else records
-
-
-def _train_local_all(cfg: TrainConfig, *, store, progress: bool, callbacks: Sequence) -> list[RunResult]:
-    from transformers import AutoTokenizer
-
-    from emwatch.train._local import train_local
-
-    model_path = resolve_model_path(cfg.model)
-    if not (model_path / "config.json").is_file():
-        from emwatch.config import ConfigError
-
-        raise ConfigError(f"model {cfg.model!r}: not a model folder (no config.json at {model_path}); give a local "
-                          "folder of weights, 'demo', or a hosted backend (backend: tinker / openai)")
-    tokenizer = AutoTokenizer.from_pretrained(model_path)
-    results = []
-    prepared_by_dataset = {}
-    for plan, records in _plans(cfg):
-        if plan.dataset not in prepared_by_dataset:
-            prepared_by_dataset[plan.dataset] = prepare(records, tokenizer, max_seq_len=cfg.max_seq_len,
-                                                        heldout_fraction=cfg.heldout_fraction, source=plan.dataset)
-        results.append(train_local(cfg, plan, prepared_by_dataset[plan.dataset], store=store, progress=progress,
-                                   callbacks=callbacks, model_path=model_path))
-    return results

@@ -9,7 +9,7 @@ from typing import Any
 
 from transformers import TrainerCallback
 
-from emwatch.train._progress import StepProgress
+from emwatch._progress import StepProgress
 from emwatch.train._runs import RunPlan, export_step, register_meta, step_dir_name
 from emwatch.train._schedule import checkpoint_steps
 

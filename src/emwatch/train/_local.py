@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from emwatch.config import ConfigError
+from emwatch.config import ConfigError, torch_dtype
 from emwatch.config._train import TrainConfig
-from emwatch.train._data import Prepared
+from emwatch.train._data import Prepared, prepare
 from emwatch.train._runs import (
-    RunPlan, RunResult, completed_checkpoints, is_main_process, open_run, result_from, step_dir_name, write_json,
+    RunPlan, RunResult, completed_checkpoints, is_main_process, open_run, resolve_model_path, result_from,
+    step_dir_name, write_json,
 )
 from emwatch.train._schedule import dropped_steps
 
@@ -27,10 +28,26 @@ _SCHEDULERS = {"linear": "linear", "cosine": "cosine", "constant": "constant_wit
 CallbackSpec = Any  # a transformers.TrainerCallback, or a function RunPlan -> TrainerCallback
 
 
-def _torch_dtype(name: str):
-    import torch
+def train_runs(cfg: TrainConfig, runs: Iterable[tuple[RunPlan, list[dict]]], *, store=None, progress: bool = True,
+               callbacks: Sequence[CallbackSpec] = ()) -> list[RunResult]:
+    """The trainer registered as `transformers` (alias `local`): every run on this machine, one after another;
+    each dataset is tokenised once for all its runs."""
+    from transformers import AutoTokenizer
 
-    return {"auto": "auto", "bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}[name]
+    model_path = resolve_model_path(cfg.model)
+    if not (model_path / "config.json").is_file():
+        raise ConfigError(f"model {cfg.model!r}: not a model folder (no config.json at {model_path}); give a local "
+                          "folder of weights, 'demo', or a hosted backend (backend: tinker / openai)")
+    tokenizer = AutoTokenizer.from_pretrained(model_path)
+    results = []
+    prepared_by_dataset: dict[str, Prepared] = {}
+    for plan, records in runs:
+        if plan.dataset not in prepared_by_dataset:
+            prepared_by_dataset[plan.dataset] = prepare(records, tokenizer, max_seq_len=cfg.max_seq_len,
+                                                        heldout_fraction=cfg.heldout_fraction, source=plan.dataset)
+        results.append(train_local(cfg, plan, prepared_by_dataset[plan.dataset], store=store, progress=progress,
+                                   callbacks=callbacks, model_path=model_path))
+    return results
 
 
 def load_model_and_tokenizer(path: Path, dtype: str):
@@ -39,7 +56,7 @@ def load_model_and_tokenizer(path: Path, dtype: str):
     tokenizer = AutoTokenizer.from_pretrained(path)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=_torch_dtype(dtype))
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype(dtype))
     return model, tokenizer
 
 

@@ -15,14 +15,15 @@ from __future__ import annotations
 import io
 import json
 import time
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from emwatch.backends._protocol import BackendError
-from emwatch.config import ConfigError
+from emwatch.config import ConfigError, api_key
 from emwatch.config._train import OpenAISettings, TrainConfig
+from emwatch.errors import BackendError
 from emwatch.train._data import split_heldout
 from emwatch.train._runs import (
-    RunPlan, RunResult, api_key, export_step, open_run, register_meta, result_from, write_json,
+    RunPlan, RunResult, export_step, no_callbacks, open_run, register_meta, result_from, write_json,
 )
 
 TERMINAL = {"succeeded", "failed", "cancelled"}
@@ -54,8 +55,15 @@ def _hyperparameters(cfg: TrainConfig, settings: OpenAISettings, lr: float) -> d
 def _client(settings: OpenAISettings):
     from openai import OpenAI
 
-    return OpenAI(api_key=api_key(settings.api_key_env, "backend: openai"), base_url=settings.base_url,
+    return OpenAI(api_key=api_key(settings.api_key_env, who="backend: openai"), base_url=settings.base_url,
                   max_retries=4)
+
+
+def train_runs(cfg: TrainConfig, runs: Iterable[tuple[RunPlan, list[dict]]], *, store=None,
+               progress: bool = True, callbacks: Sequence = ()) -> list[RunResult]:
+    """The trainer registered as `openai`: one fine-tuning job per run."""
+    no_callbacks(callbacks, "openai")
+    return [train_openai(cfg, plan, records, store=store, progress=progress) for plan, records in runs]
 
 
 def train_openai(cfg: TrainConfig, plan: RunPlan, records: list[dict], *, store=None, progress: bool = True,

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from emwatch.config._plugins import trainer_id_name, trainer_name
 from emwatch.config._train import TrainConfig
 from emwatch.store import run_key
 from emwatch.train._data import dataset_slug, slug
@@ -20,14 +21,13 @@ _HOSTED_NOT_IDENTITY = {"base_url", "api_key_env", "tokenizer", "save_state", "p
                         "poll_max_interval_s", "timeout_h"}
 
 
-def api_key(env: str, service: str) -> str:
-    """The API key in environment variable `env`; a clear error when it is missing (keys are never stored)."""
-    from emwatch.config import ConfigError
+def no_callbacks(callbacks, trainer: str) -> None:
+    """Trainer callbacks run inside a local training loop only; a hosted trainer refuses them."""
+    if callbacks:
+        from emwatch.config import ConfigError
 
-    key = os.environ.get(env)
-    if not key:
-        raise ConfigError(f"{service} needs an API key in the environment variable {env} (it is never stored)")
-    return key
+        raise ConfigError(f"backend: {trainer} trains on a service and cannot run trainer callbacks "
+                          "(they need backend: transformers)")
 
 
 def is_main_process() -> bool:
@@ -60,9 +60,11 @@ def world_size() -> int:
 
 def identity(cfg: TrainConfig) -> dict[str, Any]:
     """The settings that make runs differ, beyond model, dataset, seed and lr (the number of processes of a
-    local run included: it multiplies the effective batch)."""
+    local run included: it multiplies the effective batch). The trainer enters under its run-id name, so
+    `backend: transformers` and its older spelling `local` name the same runs, with the ids they always had."""
     data = cfg.model_dump(mode="json", exclude=_NOT_IDENTITY)
-    if cfg.backend == "local" and world_size() > 1:
+    data["backend"] = trainer_id_name(cfg.backend)
+    if trainer_name(cfg.backend) == "transformers" and world_size() > 1:
         data["world_size"] = world_size()
     for hosted in ("tinker", "openai"):
         if data.get(hosted):

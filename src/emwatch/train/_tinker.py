@@ -14,16 +14,18 @@ from __future__ import annotations
 import math
 import random
 import time
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from emwatch.backends._protocol import BackendError
-from emwatch.config import ConfigError
+from emwatch._progress import StepProgress
+from emwatch.backends._chat import load_tokenizer as load_chat_tokenizer
+from emwatch.config import api_key
 from emwatch.config._train import TinkerSettings, TrainConfig
+from emwatch.errors import BackendError
 from emwatch.train._data import Prepared, prepare
 from emwatch.train._masking import IGNORE
-from emwatch.train._progress import StepProgress
 from emwatch.train._runs import (
-    RunPlan, RunResult, api_key, completed_checkpoints, export_step, open_run, register_meta, result_from,
+    RunPlan, RunResult, completed_checkpoints, export_step, no_callbacks, open_run, register_meta, result_from,
     write_json,
 )
 from emwatch.train._schedule import checkpoint_steps, dropped_steps, lr_at
@@ -59,14 +61,8 @@ def total_steps(cfg: TrainConfig, n_train: int) -> int:
 
 
 def load_tokenizer(settings: TinkerSettings, base_model: str):
-    from transformers import AutoTokenizer
-
-    source = settings.tokenizer or base_model
-    try:
-        return AutoTokenizer.from_pretrained(source)
-    except (OSError, ValueError) as e:
-        raise ConfigError(f"tinker.tokenizer: cannot load the tokenizer of {source!r} ({e}); give a local folder "
-                          "with the model's tokenizer and chat template") from None
+    """The tokenizer (and chat template) the data are rendered with: `tinker.tokenizer`, else the base model's."""
+    return load_chat_tokenizer(settings.tokenizer or base_model, field="tinker.tokenizer")
 
 
 def _mean_loss(out, data) -> float | None:
@@ -79,6 +75,13 @@ def heldout_loss(client, held: list) -> float | None:
     if not held:
         return None
     return _mean_loss(client.forward(held, "cross_entropy").result(), held)
+
+
+def train_runs(cfg: TrainConfig, runs: Iterable[tuple[RunPlan, list[dict]]], *, store=None,
+               progress: bool = True, callbacks: Sequence = ()) -> list[RunResult]:
+    """The trainer registered as `tinker`: one LoRA run on Tinker per run of the config."""
+    no_callbacks(callbacks, "tinker")
+    return [train_tinker(cfg, plan, records, store=store, progress=progress) for plan, records in runs]
 
 
 def train_tinker(cfg: TrainConfig, plan: RunPlan, records: list[dict], *, store=None,
@@ -98,7 +101,7 @@ def train_tinker(cfg: TrainConfig, plan: RunPlan, records: list[dict], *, store=
     owns_service = service is None
     if service is None:
         service = tinker.ServiceClient(base_url=settings.base_url, display_name=f"emwatch {plan.label}",
-                                       api_key=api_key(settings.api_key_env, "backend: tinker"))
+                                       api_key=api_key(settings.api_key_env, who="backend: tinker"))
     try:
         result = _train_loop(cfg, plan, store, service, resume, prepared, settings, base_model, progress)
     except BaseException as e:

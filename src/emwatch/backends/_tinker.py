@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
 
-from emwatch.backends._chat import render_prompt
-from emwatch.backends._protocol import Generation, GenerationRequest, NumberDistribution, ScoreRequest
-from emwatch.config import BackendSpec
-from emwatch.config._train import TinkerSettings
+from emwatch.backends._chat import load_tokenizer, render_prompt
+from emwatch.backends._protocol import (AsyncBackendBase, Generation, GenerationRequest, NumberDistribution,
+                                        ScoreRequest)
+from emwatch.config import BackendSpec, api_key
 
 TOP_K = 20
 
 
-class TinkerSamplingBackend:
+class TinkerSamplingBackend(AsyncBackendBase):
     """Backend(kind="tinker"): `spec.model` is Tinker's base model name, `spec.tokenizer` a local tokenizer
     folder (default: the base model's name, loaded by transformers), `spec.base_url` the service URL and
     `spec.api_key_env` the key's variable (TINKER_API_KEY when left at BackendSpec's OpenAI default)."""
@@ -29,17 +28,14 @@ class TinkerSamplingBackend:
     name = "tinker"
 
     def __init__(self, spec: BackendSpec, *, tokenizer=None, service=None):
-        from emwatch.train._runs import api_key
-        from emwatch.train._tinker import load_tokenizer
-
         self.spec = spec
-        self.tokenizer = tokenizer or load_tokenizer(TinkerSettings(tokenizer=spec.tokenizer), spec.model)
+        self.tokenizer = tokenizer or load_tokenizer(spec.tokenizer or spec.model, field="backend.tokenizer")
         self._owns_service = service is None
         if service is None:
             import tinker
 
             env = "TINKER_API_KEY" if spec.api_key_env == "OPENAI_API_KEY" else spec.api_key_env
-            service = tinker.ServiceClient(base_url=spec.base_url, api_key=api_key(env, "the tinker backend"))
+            service = tinker.ServiceClient(base_url=spec.base_url, api_key=api_key(env, who="the tinker backend"))
         self.service = service
         self._clients: dict[str, object] = {}
         self._lock = threading.Lock()
@@ -107,18 +103,8 @@ class TinkerSamplingBackend:
         probs = await expand_numbers(first, dist)
         return NumberDistribution(probs=probs, top={t: round(v, 6) for t, v in first.items()})
 
-    # -- the sync protocol (the Runner prefers the async methods above) ------------------------------
-    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
-        return asyncio.run(_gather(self.agenerate_one, requests))
-
-    def score_numbers(self, requests: Sequence[ScoreRequest]) -> list[NumberDistribution]:
-        return asyncio.run(_gather(self.ascore_one, requests))
-
     def close(self) -> None:
         self._clients.clear()
         if self._owns_service:
             self.service.close("success").result()
 
-
-async def _gather(fn, items):
-    return list(await asyncio.gather(*(fn(x) for x in items)))
