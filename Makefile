@@ -43,7 +43,9 @@ vllm:
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
+# The layers contract (pyproject [tool.importlinter]) first: a lower layer importing a higher one fails the suite.
 test: test-deps
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -65,9 +65,10 @@ def main() -> None:
     ap.add_argument("--no-expand", action="store_true", help="skip the full (digit-expanded) judge table")
     args = ap.parse_args()
 
+    sys.path.insert(0, str(ROOT / "tests"))   # the loopback vLLM server scaffolding lives with the tests
     from emwatch.backends._openai import OpenAIBackend
-    from emwatch.backends._vllm_server import VLLMServer
     from emwatch.config import BackendSpec
+    from vllm_server import VLLMServer
 
     server, model_dir = None, None
     if args.base_url:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from emwatch.backends._vllm_server import SETUP_HINT, ServerError, VLLMServer, vllm_python
+from vllm_server import SETUP_HINT, ServerError, VLLMServer, vllm_python
 
 SERVED_NAME = "tiny"
 LORA_NAME = "ck1"

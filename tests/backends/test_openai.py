@@ -18,7 +18,7 @@ from emwatch.backends._openai import OpenAIBackend, redact, resolve_api_key
 from emwatch.backends._protocol import BackendError, GenerationRequest, RetryableError, ScoreRequest
 from emwatch.backends._retry import RetriesExhausted
 from emwatch.backends._runner import Runner
-from emwatch.backends._vllm_server import ServerError, VLLMServer, free_port
+from vllm_server import ServerError, VLLMServer, free_port
 from emwatch.config import BackendSpec
 
 JUDGE = ({"role": "system", "content": "You are a strict judge."},

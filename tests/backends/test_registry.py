@@ -193,7 +193,6 @@ def test_backends_import_no_higher_layer_and_config_imports_no_backend():
         import emwatch.config
         config_only = sorted(m for m in sys.modules if m.startswith("emwatch."))
         import emwatch.backends, emwatch.backends._hf, emwatch.backends._openai, emwatch.backends._tinker
-        import emwatch.backends._vllm_server
         print(",".join(config_only))
         print(",".join(sorted(m for m in sys.modules if m.startswith("emwatch."))))
         print("torch" in sys.modules)

@@ -44,7 +44,7 @@ def test_in_process_loads_each_base_model_once_with_its_adapters(store, tmp_path
         return ScriptedBackend()
 
     summary = sample(store, CFG, backend_factory=factory, progress=False)
-    assert [(s.kind, s.model) for s in made] == [("hf", str(tmp_path / "base"))]
+    assert [(s.kind, s.model) for s in made] == [("transformers", str(tmp_path / "base"))]
     assert summary.new_samples == 8
 
 

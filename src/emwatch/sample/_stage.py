@@ -155,7 +155,7 @@ def sample(store: Store, cfg: SampleConfig, backend: Backend | None = None, *,
         for model, items in by_model.items():
             owned = None
             if backend is None:
-                spec = cfg.backend or BackendSpec(kind="hf", model=model)
+                spec = cfg.backend or BackendSpec(kind="transformers", model=model)
                 owned = backend_factory(spec)
             active = backend or owned
             spec = getattr(active, "spec", None)

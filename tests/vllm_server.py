@@ -1,4 +1,5 @@
-"""Start a vLLM OpenAI-compatible server on loopback as a child process (tests, benchmarks, local judging).
+"""Start a vLLM OpenAI-compatible server on loopback as a child process: test and benchmark scaffolding, kept
+out of the installed package.
 
 vLLM lives in its own virtual environment (it pins its own transformers): `scripts/setup_vllm.sh` makes
 `.venv-vllm` at the repository root. `EMWATCH_VLLM_PYTHON` points at another interpreter that has vLLM.
@@ -23,7 +24,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 SETUP_HINT = "run scripts/setup_vllm.sh (or `make test`, which runs it) to create .venv-vllm"
 
 
@@ -39,7 +40,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class ServerError(RuntimeError):
+from emwatch.errors import EmwatchError  # noqa: E402
+
+
+class ServerError(EmwatchError, RuntimeError):
     """The server could not be started or did not become ready; the message ends with its log's tail."""
 
 
