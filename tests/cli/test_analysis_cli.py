@@ -1,19 +1,14 @@
-"""`emwatch analyze`, `report` and `import` through Typer's test runner on a small app."""
+"""`emwatch analyze`, `report` and `import` through Typer's test runner on the real app."""
 
 import json
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from emwatch.analysis import SimModel, SimRun, SimStudy, simulate_study
-from emwatch.cli._analysis import VIEWS, analyze, import_, report
+from emwatch.analysis import STUDY_VIEWS, SimModel, SimRun, SimStudy, simulate_study
+from emwatch.cli import app
 from emwatch.store import Store
 
-app = typer.Typer()
-app.command("analyze")(analyze)
-app.command("report")(report)
-app.command("import")(import_)
 runner = CliRunner()
 
 
@@ -52,7 +47,7 @@ def test_table_summary_and_views(store_path):
         assert isinstance(json.loads(out.stdout), list)
     dyn = json.loads(runner.invoke(app, ["analyze", "--store", str(store_path), "--view", "dynamics", "--format", "json"]).stdout)
     assert {r["onset_step"] for r in dyn} == {30} and {r["convergence_step"] for r in dyn} == {20}
-    assert "early-stop" in VIEWS and "size" in VIEWS
+    assert "early-stop" in STUDY_VIEWS and "size" in STUDY_VIEWS
 
 
 def test_config_file_changes_thresholds(store_path, tmp_path):
@@ -65,15 +60,15 @@ def test_config_file_changes_thresholds(store_path, tmp_path):
     assert bad.exit_code == 1 and "a.yaml:2: field 'confidense': unknown key" in bad.stderr
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--by", "colour"], "unknown grouping key"),
-    (["--format", "xml"], "--format must be"),
-    (["--view", "nope"], "unknown view"),
-    (["--policy", "nope"], "unknown early-stopping policy"),
+@pytest.mark.parametrize("args,message,code", [
+    (["--by", "colour"], "error: --by: unknown grouping key", 1),
+    (["--view", "nope"], "error: --view: unknown view 'nope'", 1),
+    (["--policy", "nope"], "error: --policy: unknown early-stopping policy 'nope'", 1),
+    (["--format", "xml"], "Invalid value for '--format'", 2),  # a usage error, caught by the parser
 ])
-def test_errors_go_to_stderr(store_path, args, message):
+def test_errors_go_to_stderr(store_path, args, message, code):
     res = runner.invoke(app, ["analyze", "--store", str(store_path), *args])
-    assert res.exit_code == 1 and message in res.stderr and res.stdout == ""
+    assert res.exit_code == code and message in res.stderr and res.stdout == ""
 
 
 def test_missing_store(tmp_path):

@@ -6,6 +6,7 @@ from emwatch.analysis._dynamics import base_rates, dynamics, milestones, primary
 from emwatch.analysis._early_stop import POLICIES, early_stop_summary, early_stopping, loss_plateau, register_policy
 from emwatch.analysis._rates import KEYS, em_rates, load_answers, misaligned_mask, parse_keys, task_metric, wilson_interval
 from emwatch.analysis._seeds import consistency
+from emwatch.analysis._select import STUDY_VIEWS, analysis_table, check_table_options, select_answers
 from emwatch.analysis._simulate import SimModel, SimRun, SimStudy, simulate_study
 from emwatch.analysis._size import correlate, load_model_sizes, size_em, size_of, size_points
 from emwatch.analysis._study import StudyResults, analyze_study, study_summary
@@ -18,3 +19,4 @@ __all__ = [
     "misaligned_mask", "parse_keys", "primary", "register_policy", "simulate_study", "size_em", "size_of",
     "size_points", "study_summary", "task_metric", "truthfulness_early_stop", "untruthfulness", "wilson_interval",
 ]
+__all__ += ["STUDY_VIEWS", "analysis_table", "check_table_options", "select_answers"]

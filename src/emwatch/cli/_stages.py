@@ -7,11 +7,10 @@ from typing import Annotated
 
 import typer
 
-from emwatch.cli._common import ConfigOpt, NoProgress, StoreOpt, backend_from_flags, fail, friendly
+from emwatch.cli._common import ConfigOpt, NoProgress, StoreOpt, StoreReadOpt, backend_from_flags, fail
 from emwatch.config import JudgeConfig, SampleConfig, load_config
 
 
-@friendly
 def sample(store: StoreOpt, config: ConfigOpt = None,
            url: Annotated[str | None, typer.Option("--url", help="OpenAI-compatible endpoint serving the models (default: load each checkpoint in process)")] = None,
            model: Annotated[str | None, typer.Option("--model", help="served base model name (with --url)")] = None,
@@ -38,7 +37,6 @@ def sample(store: StoreOpt, config: ConfigOpt = None,
                f"{res.checkpoints} checkpoints x {res.prompts} prompts -> {store}")
 
 
-@friendly
 def judge(store: StoreOpt, config: ConfigOpt = None,
           judge_url: Annotated[str | None, typer.Option("--judge-url", help="OpenAI-compatible endpoint of the judge")] = None,
           judge_model: Annotated[str | None, typer.Option("--judge-model", help="judge model: served name with --judge-url, else a local HF folder")] = None,
@@ -71,8 +69,7 @@ def judge(store: StoreOpt, config: ConfigOpt = None,
     typer.echo(f"new judgments: {res.new or 'none'}; missing scores: {res.missing or 'none'} -> {store}")
 
 
-@friendly
-def export(store: StoreOpt,
+def export(store: StoreReadOpt,
            parquet: Annotated[Path, typer.Option("--parquet", help="folder to write one Parquet file per table")]) -> None:
     """Export every table of the store as Parquet (for Spark, DuckDB on object storage, pandas)."""
     from emwatch.store import Store
