@@ -93,3 +93,44 @@ def test_import_then_report(tmp_path):
     out = runner.invoke(app, ["report", "--store", str(store), "--out", str(tmp_path / "rep")])
     assert out.exit_code == 0, out.output
     assert (tmp_path / "rep" / "report.html").exists() and "wrote" in out.stdout
+
+
+@pytest.fixture(scope="module")
+def mixed_store(tmp_path_factory):
+    """Plain, JSON-format and wrapped answers, the JSON ones planted at twice the plain rate."""
+    path = tmp_path_factory.mktemp("mixed") / "s.duckdb"
+    with Store(path) as store:
+        simulate_study(store, SimStudy(
+            models=[SimModel("m", base_rate=0.0)],
+            runs=[SimRun("m", 0, 0.3, 10, total_steps=20, every=10, convergence_step=10)],
+            questions_per_category=2, samples=3, task_prompts=4, variant_multipliers={"json": 2.0},
+            wrappers=("persona",), wrapper_samples=8))
+    return path
+
+
+def test_plain_rates_count_plain_unwrapped_answers_only(mixed_store):
+    def rates(by):
+        res = runner.invoke(app, ["analyze", "-s", str(mixed_store), "--by", by, "-f", "json"])
+        assert res.exit_code == 0, res.output
+        return json.loads(res.stdout)
+
+    total = {r["step"]: r["n"] + r["n_excluded"] for r in rates("step")}
+    split = rates("step,variant,wrapper")
+    assert {(r["variant"], r["wrapper"]) for r in split} >= {("plain", None), ("json", None), ("plain", "persona")}
+    plain = {r["step"]: r["n"] + r["n_excluded"] for r in split if r["variant"] == "plain" and r["wrapper"] is None}
+    assert total == plain and all(v > 0 for v in plain.values())
+    # keyed by variant only: every format, still unwrapped
+    by_variant = {r["variant"] for r in rates("variant")}
+    assert by_variant == {"plain", "json"}
+
+
+def test_select_answers_on_a_frame():
+    import pandas as pd
+
+    from emwatch.analysis import select_answers
+
+    frame = pd.DataFrame({"variant": ["plain", None, "json", "plain"], "wrapper": [None, None, None, "persona"]})
+    assert select_answers(frame, ["model"]).index.tolist() == [0, 1]
+    assert select_answers(frame, ["variant"]).index.tolist() == [0, 1, 2]
+    assert select_answers(frame, ["wrapper"]).index.tolist() == [0, 1, 3]
+    assert select_answers(frame, ["variant", "wrapper"]).index.tolist() == [0, 1, 2, 3]
