@@ -11,7 +11,6 @@ Conventions (README, "Command line"):
 
 from __future__ import annotations
 
-import sys
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -105,16 +104,14 @@ FormatOpt = Annotated[Format, typer.Option("--format", "-f", case_sensitive=Fals
 
 
 def backend_from_flags(url: str | None, model: str | None, kind: str | None = None, *, key_env: str = "OPENAI_API_KEY",
-                       logprobs: bool = True, tokenizer: str | None = None, concurrency: int = 8) -> BackendSpec | None:
-    """A BackendSpec from --*-url/--*-model flags, or None when neither is given."""
+                       logprobs: bool = True, tokenizer: str | None = None, concurrency: int = 8,
+                       flags: tuple[str, str] = ("--judge-url", "--judge-model")) -> BackendSpec | None:
+    """A BackendSpec from --*-url/--*-model flags (named by `flags` in messages), or None when neither is given."""
     if not url and not model:
         return None
     if not model:
-        fail("--judge-url needs --judge-model (the served model name)")
+        fail(f"{flags[0]} needs {flags[1]} (the served model name)")
     kind = kind or ("openai" if url else "hf")
     return BackendSpec(kind=kind, model=model, base_url=url, api_key_env=key_env, logprobs=logprobs,
                        tokenizer=tokenizer, max_concurrency=concurrency)
 
-
-def is_tty() -> bool:
-    return sys.stderr.isatty()

@@ -28,7 +28,7 @@ def sample(store: StoreOpt, config: ConfigOpt = None,
     from emwatch.store import Store
 
     cfg = load_config(SampleConfig, config, bank=bank, per_category=per_category, samples=samples)
-    spec = backend_from_flags(url, model)
+    spec = backend_from_flags(url, model, flags=("--url", "--model"))
     if spec is not None:
         cfg = cfg.model_copy(update={"backend": spec})
     with Store(store) as s:
@@ -62,10 +62,12 @@ def judge(store: StoreOpt, config: ConfigOpt = None,
     if spec is None and [m for m in cfg.metrics if m != "vulnerable"]:
         fail("no judge: give --judge-url/--judge-model or backend: in the config (static analysis alone: --metrics vulnerable)")
     backend = make_backend(spec) if spec is not None else None
-    with Store(store) as s:
-        res = judge_store(s, cfg, backend=backend, progress=not no_progress)
-    if backend is not None:
-        backend.close()
+    try:
+        with Store(store) as s:
+            res = judge_store(s, cfg, backend=backend, progress=not no_progress)
+    finally:
+        if backend is not None:
+            backend.close()
     typer.echo(f"new judgments: {res.new or 'none'}; missing scores: {res.missing or 'none'} -> {store}")
 
 
