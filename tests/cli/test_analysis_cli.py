@@ -134,3 +134,12 @@ def test_select_answers_on_a_frame():
     assert select_answers(frame, ["variant"]).index.tolist() == [0, 1, 2]
     assert select_answers(frame, ["wrapper"]).index.tolist() == [0, 1, 3]
     assert select_answers(frame, ["variant", "wrapper"]).index.tolist() == [0, 1, 2, 3]
+
+
+def test_view_help_names_every_view():
+    """The --view help is written out (importing the analyses would slow every command's start); it must
+    name exactly the views analysis_table knows."""
+    from emwatch.cli._analysis import VIEW_HELP
+
+    listed = VIEW_HELP.split(": ", 1)[1].split(" (")[0].split(", ")
+    assert listed == list(STUDY_VIEWS)
