@@ -1,19 +1,15 @@
-"""`emwatch analyze`, `report` and `import` through Typer's test runner on a small app."""
+"""`emwatch analyze`, `report` and `import` through Typer's test runner on the real app."""
 
 import json
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
+from emwatch.analysis import STUDY_VIEWS
+from emwatch.cli import app
 from emwatch.testing import SimModel, SimRun, SimStudy, simulate_study
-from emwatch.cli._analysis import VIEWS, analyze, import_, report
 from emwatch.store import Store
 
-app = typer.Typer()
-app.command("analyze")(analyze)
-app.command("report")(report)
-app.command("import")(import_)
 runner = CliRunner()
 
 
@@ -52,7 +48,7 @@ def test_table_summary_and_views(store_path):
         assert isinstance(json.loads(out.stdout), list)
     dyn = json.loads(runner.invoke(app, ["analyze", "--store", str(store_path), "--view", "dynamics", "--format", "json"]).stdout)
     assert {r["onset_step"] for r in dyn} == {30} and {r["convergence_step"] for r in dyn} == {20}
-    assert "early-stop" in VIEWS and "size" in VIEWS
+    assert "early-stop" in STUDY_VIEWS and "size" in STUDY_VIEWS
 
 
 def test_config_file_changes_thresholds(store_path, tmp_path):
@@ -65,15 +61,15 @@ def test_config_file_changes_thresholds(store_path, tmp_path):
     assert bad.exit_code == 1 and "a.yaml:2: field 'confidense': unknown key" in bad.stderr
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--by", "colour"], "unknown grouping key"),
-    (["--format", "xml"], "--format must be"),
-    (["--view", "nope"], "unknown view"),
-    (["--policy", "nope"], "unknown early-stopping policy"),
+@pytest.mark.parametrize("args,message,code", [
+    (["--by", "colour"], "error: --by: unknown grouping key", 1),
+    (["--view", "nope"], "error: --view: unknown view 'nope'", 1),
+    (["--policy", "nope"], "error: --policy: unknown early-stopping policy 'nope'", 1),
+    (["--format", "xml"], "Invalid value for '--format'", 2),  # a usage error, caught by the parser
 ])
-def test_errors_go_to_stderr(store_path, args, message):
+def test_errors_go_to_stderr(store_path, args, message, code):
     res = runner.invoke(app, ["analyze", "--store", str(store_path), *args])
-    assert res.exit_code == 1 and message in res.stderr and res.stdout == ""
+    assert res.exit_code == code and message in res.stderr and res.stdout == ""
 
 
 def test_missing_store(tmp_path):
@@ -98,3 +94,53 @@ def test_import_then_report(tmp_path):
     out = runner.invoke(app, ["report", "--store", str(store), "--out", str(tmp_path / "rep")])
     assert out.exit_code == 0, out.output
     assert (tmp_path / "rep" / "report.html").exists() and "wrote" in out.stdout
+
+
+@pytest.fixture(scope="module")
+def mixed_store(tmp_path_factory):
+    """Plain, JSON-format and wrapped answers, the JSON ones planted at twice the plain rate."""
+    path = tmp_path_factory.mktemp("mixed") / "s.duckdb"
+    with Store(path) as store:
+        simulate_study(store, SimStudy(
+            models=[SimModel("m", base_rate=0.0)],
+            runs=[SimRun("m", 0, 0.3, 10, total_steps=20, every=10, convergence_step=10)],
+            questions_per_category=2, samples=3, task_prompts=4, variant_multipliers={"json": 2.0},
+            wrappers=("persona",), wrapper_samples=8))
+    return path
+
+
+def test_plain_rates_count_plain_unwrapped_answers_only(mixed_store):
+    def rates(by):
+        res = runner.invoke(app, ["analyze", "-s", str(mixed_store), "--by", by, "-f", "json"])
+        assert res.exit_code == 0, res.output
+        return json.loads(res.stdout)
+
+    total = {r["step"]: r["n"] + r["n_excluded"] for r in rates("step")}
+    split = rates("step,variant,wrapper")
+    assert {(r["variant"], r["wrapper"]) for r in split} >= {("plain", None), ("json", None), ("plain", "persona")}
+    plain = {r["step"]: r["n"] + r["n_excluded"] for r in split if r["variant"] == "plain" and r["wrapper"] is None}
+    assert total == plain and all(v > 0 for v in plain.values())
+    # keyed by variant only: every format, still unwrapped
+    by_variant = {r["variant"] for r in rates("variant")}
+    assert by_variant == {"plain", "json"}
+
+
+def test_select_answers_on_a_frame():
+    import pandas as pd
+
+    from emwatch.analysis import select_answers
+
+    frame = pd.DataFrame({"variant": ["plain", None, "json", "plain"], "wrapper": [None, None, None, "persona"]})
+    assert select_answers(frame, ["model"]).index.tolist() == [0, 1]
+    assert select_answers(frame, ["variant"]).index.tolist() == [0, 1, 2]
+    assert select_answers(frame, ["wrapper"]).index.tolist() == [0, 1, 3]
+    assert select_answers(frame, ["variant", "wrapper"]).index.tolist() == [0, 1, 2, 3]
+
+
+def test_view_help_names_every_view():
+    """The --view help is written out (importing the analyses would slow every command's start); it must
+    name exactly the views analysis_table knows."""
+    from emwatch.cli._analysis import VIEW_HELP
+
+    listed = VIEW_HELP.split(": ", 1)[1].split(" (")[0].split(", ")
+    assert listed == list(STUDY_VIEWS)

@@ -5,13 +5,13 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from emwatch.cli._bench import bench_app
+from emwatch.cli import app
 
 runner = CliRunner()
 
 
 def run(*args):
-    return runner.invoke(bench_app, list(args))
+    return runner.invoke(app, ["bench", *args])
 
 
 @pytest.fixture(autouse=True)

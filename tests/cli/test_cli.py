@@ -93,3 +93,14 @@ def test_export_parquet(tmp_path):
         register_base_model(s, "m", "/p")
     res = runner.invoke(app, ["export", "--store", str(tmp_path / "s.duckdb"), "--parquet", str(tmp_path / "pq")])
     assert res.exit_code == 0 and (tmp_path / "pq" / "runs.parquet").is_file()
+
+
+@pytest.mark.parametrize("args,message", [
+    (["sample", "--url", "http://127.0.0.1:9/v1"], "error: --url needs --model"),
+    (["judge", "--judge-url", "http://127.0.0.1:9/v1"], "error: --judge-url needs --judge-model"),
+])
+def test_a_url_without_a_model_names_the_flags(tmp_path, args, message):
+    store = tmp_path / "s.duckdb"
+    res = runner.invoke(app, [args[0], "-s", str(store), *args[1:]])
+    assert res.exit_code == 1 and res.stderr.startswith(message) and res.stdout == ""
+    assert not store.exists()

@@ -3,10 +3,9 @@
 import json
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from emwatch.cli._scan import scan
+from emwatch.cli import app as emwatch_app
 
 VULN = 'import os\n\ndef run(cmd):\n    os.system("ls " + cmd)\n'
 SAFE = "def add(a, b):\n    return a + b\n"
@@ -14,14 +13,7 @@ SAFE = "def add(a, b):\n    return a + b\n"
 
 @pytest.fixture
 def app():
-    app = typer.Typer()
-    app.command("scan")(scan)
-
-    @app.callback()
-    def _root() -> None:  # keeps `scan` a subcommand
-        pass
-
-    return app
+    return emwatch_app
 
 
 def _chat(answer, user="write it"):

@@ -75,13 +75,15 @@ def build_prompts(
     per_category: int | None = None,
     samples: int | None = None,
     max_paraphrases: int | None = None,
+    unwrapped: bool = True,
 ) -> list[Prompt]:
     """Every prompt of `bank` in the chosen formats, unwrapped and with each wrapper applied.
 
     Order: questions in bank order; for each, variants in the order given; then paraphrases; then unwrapped
     followed by each wrapper in the order given. A question with a fixed variant is asked once, as written.
     `per_category` keeps the first N questions of each category; `samples` overrides samples_per_paraphrase;
-    `max_paraphrases` keeps the first N paraphrases of each question.
+    `max_paraphrases` keeps the first N paraphrases of each question; `unwrapped=False` leaves out the
+    unwrapped prompts (only the wrapped ones).
     """
     if not isinstance(bank, Bank):
         bank = load_bank(bank)
@@ -122,7 +124,7 @@ def build_prompts(
         for variant in ([q.variant] if q.variant is not None else variants):
             for p_index in range(min(len(q.paraphrases), max_paraphrases or len(q.paraphrases))):
                 label, base = render(q, p_index, variant)
-                for wname in [None, *wrapper_names]:
+                for wname in ([None] if unwrapped else []) + wrapper_names:
                     messages = base if wname is None else WRAPPERS[wname].transform(base, label)
                     out.append(Prompt(
                         bank=bank.name, question_id=q.id, category=q.category, variant=label, wrapper=wname,

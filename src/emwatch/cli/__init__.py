@@ -1,18 +1,20 @@
-"""The `emwatch` command line: each command is a thin wrapper over one stage function."""
+"""The `emwatch` command line: each command is a thin wrapper over one stage function.
+
+Every command shares one error path (`EmwatchGroup`: `error: ...` on stderr, exit 1, no traceback for an
+expected failure), `--store/-s` and `--format/-f table|json|csv`; see `emwatch.cli._common`."""
 
 from __future__ import annotations
 
-import typer
-
 from emwatch.cli._analysis import analyze, import_, report
 from emwatch.cli._bench import bench_app
+from emwatch.cli._common import EmwatchGroup, new_app
 from emwatch.cli._data import data_app
 from emwatch.cli._demo import demo
 from emwatch.cli._scan import scan
 from emwatch.cli._stages import export, judge, sample
 from emwatch.cli._train import train_cmd
 
-app = typer.Typer(
+app = new_app(
     name="emwatch",
     help=(
         "Run emergent-misalignment (EM) studies end to end: fine-tune (train), sample answers to the EM-240 "
@@ -20,9 +22,6 @@ app = typer.Typer(
         "an HTML report (report). Every stage reads from and writes to one DuckDB store (--store), so any stage "
         "can be rerun, resumed or moved to another machine. Start with `emwatch demo`."
     ),
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
 )
 app.command("demo")(demo)
 app.command("train")(train_cmd)
@@ -41,4 +40,4 @@ def main() -> None:
     app()
 
 
-__all__ = ["app", "main"]
+__all__ = ["EmwatchGroup", "app", "main"]

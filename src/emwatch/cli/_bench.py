@@ -3,51 +3,24 @@ emwatch.bench. Register with `app.add_typer(bench_app, name="bench")`."""
 
 from __future__ import annotations
 
-import json
 import statistics
 from pathlib import Path
-from enum import Enum
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from emwatch.bench import WRAPPERS, build_prompts, export_bank, import_bank, list_banks, load_bank
-from emwatch.config import ConfigError
+from emwatch.cli._common import Format, FormatOpt, new_app
+from emwatch.cli._output import console, emit
+from emwatch.errors import ConfigError
 
-bench_app = typer.Typer(
-    help="Benchmarks and question banks: list, show the exact prompts, count, import and export.",
-    no_args_is_help=True,
-)
-
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-
-
-FORMAT = typer.Option(Format.table, "--format", "-f", help="table (rich) or json")
-
-
-def _fail(err: Exception) -> typer.Exit:
-    typer.echo(f"error: {err}", err=True)
-    return typer.Exit(1)
-
-
-def _console() -> Console:
-    console = Console()
-    if not console.is_terminal:  # piped or captured: do not squeeze tables into 80 columns
-        console = Console(width=max(console.width, 130))
-    return console
-
-
-def _json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+bench_app = new_app(help="Benchmarks and question banks: list, show the exact prompts, count, import and export.")
 
 
 @bench_app.command("list")
-def list_cmd(fmt: Format = FORMAT) -> None:
+def list_cmd(fmt: FormatOpt = Format.table) -> None:
     """Built-in and imported banks, with their number of questions."""
     rows = []
     for info in list_banks():
@@ -58,16 +31,24 @@ def list_cmd(fmt: Format = FORMAT) -> None:
             n, cats, problem = None, None, str(e).splitlines()[0]
         rows.append({"name": info.name, "kind": info.kind, "questions": n, "categories": cats,
                      "path": str(info.path), "error": problem})
-    if fmt is Format.json:
-        _json(rows)
-        return
+    emit(fmt, _frame(rows, ["name", "kind", "questions", "categories", "path", "error"]), data=rows,
+         table=lambda: _print_banks(rows))
+
+
+def _print_banks(rows: list[dict]) -> None:
     table = Table(title="Question banks")
     for col in ("name", "kind", "questions", "categories", "path"):
         table.add_column(col, justify="right" if col in ("questions", "categories") else "left")
     for r in rows:
-        count = str(r["questions"]) if r["error"] is None else f"[red]invalid: {r['error']}[/red]"
+        count = str(r["questions"]) if r["error"] is None else f"[red]invalid: {escape(r['error'])}[/red]"
         table.add_row(r["name"], r["kind"], count, str(r["categories"] or ""), r["path"])
-    _console().print(table)
+    console().print(table)
+
+
+def _frame(rows: list[dict], columns: list[str] | None = None):
+    import pandas as pd
+
+    return pd.DataFrame(rows, columns=columns or (list(rows[0]) if rows else None))
 
 
 @bench_app.command("show")
@@ -78,23 +59,25 @@ def show(
     wrapper: list[str] = typer.Option(None, "--wrapper", "-w",
                                       help=f"only prompts with this wrapper (repeatable): {', '.join(WRAPPERS)}"),
     per_category: int = typer.Option(None, "--per-category", min=1, help="first N questions of each category"),
-    fmt: Format = FORMAT,
+    fmt: FormatOpt = Format.table,
 ) -> None:
-    """The exact messages a model receives for each prompt of a bank."""
-    try:
-        prompts = build_prompts(name, categories=category or None, variants=variant or ["plain"],
-                                wrappers=wrapper or (), per_category=per_category)
-    except ConfigError as e:
-        raise _fail(e) from None
-    if wrapper:
-        prompts = [p for p in prompts if p.wrapper is not None]
-    if fmt is Format.json:
-        _json([{
-            "id": p.question_id, "category": p.category, "variant": p.variant, "wrapper": p.wrapper,
-            "paraphrase_index": p.paraphrase_index, "samples": p.samples, "judge_metrics": p.judge_metrics,
-            "messages": [dict(m) for m in p.messages], "reference": p.reference, "key": p.key,
-        } for p in prompts])
-        return
+    """The exact messages a model receives for each prompt of a bank (with --wrapper: the wrapped prompts only).
+    CSV: one row per prompt, the messages as JSON text."""
+    prompts = build_prompts(name, categories=category or None, variants=variant or ["plain"],
+                            wrappers=wrapper or (), per_category=per_category, unwrapped=not wrapper)
+    rows = [{
+        "id": p.question_id, "category": p.category, "variant": p.variant, "wrapper": p.wrapper,
+        "paraphrase_index": p.paraphrase_index, "samples": p.samples, "judge_metrics": p.judge_metrics,
+        "messages": [dict(m) for m in p.messages], "reference": p.reference, "key": p.key,
+    } for p in prompts]
+    emit(fmt, _frame(rows, _PROMPT_COLUMNS), data=rows, table=lambda: _print_prompts(prompts))
+
+
+_PROMPT_COLUMNS = ["id", "category", "variant", "wrapper", "paraphrase_index", "samples", "judge_metrics",
+                   "messages", "reference", "key"]
+
+
+def _print_prompts(prompts: list) -> None:
     table = Table(title=f"{len(prompts)} prompts", show_lines=True)
     table.add_column("prompt", no_wrap=True)
     table.add_column("messages (exactly what the model receives)", overflow="fold", ratio=1)
@@ -103,7 +86,7 @@ def show(
                  + f"\nparaphrase {p.paraphrase_index}\n{p.samples} samples")
         text = "\n".join(f"[bold]{m['role']}:[/bold] {escape(m['content'])}" for m in p.messages)
         table.add_row(label, text)
-    _console().print(table)
+    console().print(table)
 
 
 def bank_stats(name: str) -> dict[str, Any]:
@@ -131,15 +114,14 @@ def bank_stats(name: str) -> dict[str, Any]:
 
 
 @bench_app.command("stats")
-def stats(name: str = typer.Argument(..., help="bank name or YAML path"), fmt: Format = FORMAT) -> None:
-    """Counts per category: questions, paraphrases, classic ones, words per prompt."""
-    try:
-        data = bank_stats(name)
-    except ConfigError as e:
-        raise _fail(e) from None
-    if fmt is Format.json:
-        _json(data)
-        return
+def stats(name: str = typer.Argument(..., help="bank name or YAML path"), fmt: FormatOpt = Format.table) -> None:
+    """Counts per category: questions, paraphrases, classic ones, words per prompt. CSV: one row per category."""
+    data = bank_stats(name)
+    rows = [{"bank": data["bank"], "category": cat, **row} for cat, row in data["categories"].items()]
+    emit(fmt, _frame(rows), data=data, table=lambda: _print_stats(data))
+
+
+def _print_stats(data: dict[str, Any]) -> None:
     cols = ["questions", "paraphrases", "multi_paraphrase", "classic", "with_system", "samples",
             "words_mean", "words_min", "words_max"]
     heads = ["questions", "paraphr.", "multi", "classic", "system", "samples", "words", "min", "max"]
@@ -151,7 +133,7 @@ def stats(name: str = typer.Argument(..., help="bank name or YAML path"), fmt: F
     for cat, row in data["categories"].items():
         style = "bold" if cat == "total" else None
         table.add_row(cat, *(str(row[c]) for c in cols), style=style)
-    _console().print(table)
+    console().print(table)
 
 
 @bench_app.command("import")
@@ -161,11 +143,8 @@ def import_cmd(
     force: bool = typer.Option(False, "--force", help="replace an imported bank of the same name"),
 ) -> None:
     """Validate a bank file and copy it into the user data dir (EMWATCH_DATA_DIR)."""
-    try:
-        dest = import_bank(file, name, overwrite=force)
-        bank = load_bank(dest.stem)
-    except ConfigError as e:
-        raise _fail(e) from None
+    dest = import_bank(file, name, overwrite=force)
+    bank = load_bank(dest.stem)
     typer.echo(f"imported bank {bank.name!r}: {len(bank)} questions -> {dest}")
 
 
@@ -175,9 +154,6 @@ def export_cmd(
     file: Path = typer.Argument(..., help="where to write the YAML"),
 ) -> None:
     """Write a bank in the original EM evaluation format."""
-    try:
-        out = export_bank(name, file)
-    except ConfigError as e:
-        raise _fail(e) from None
+    out = export_bank(name, file)
     typer.echo(f"wrote {out}")
 

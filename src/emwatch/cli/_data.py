@@ -2,46 +2,65 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from emwatch.cli._common import fail, friendly
+from emwatch.cli._common import Format, FormatOpt, new_app
+from emwatch.cli._output import console, emit
 
-data_app = typer.Typer(help="Built-in training sets: list them, show their statistics, export them as chat JSONL.",
-                       no_args_is_help=True)
+data_app = new_app(help="Built-in training sets: list them, show their statistics, export them as chat JSONL.")
 
 
 @data_app.command("list")
-@friendly
-def list_() -> None:
+def list_(fmt: FormatOpt = Format.table) -> None:
     """List the built-in training sets."""
+    import pandas as pd
+    from rich.table import Table
+
     from emwatch.data import DATASETS
 
-    table = Table("name", "domain", "what it holds")
-    for d in DATASETS.values():
-        table.add_row(d.name, d.domain, d.description)
-    Console().print(table)
+    rows = pd.DataFrame([{"name": d.name, "domain": d.domain, "description": d.description} for d in DATASETS.values()],
+                        columns=["name", "domain", "description"])
+
+    def table() -> None:
+        t = Table("name", "domain", "what it holds")
+        for r in rows.itertuples(index=False):
+            t.add_row(r.name, r.domain, r.description)
+        console().print(t)
+
+    emit(fmt, rows, table=table)
 
 
 @data_app.command("stats")
-@friendly
 def stats(name: Annotated[str, typer.Argument(help="built-in set name or a chat JSONL file")],
-          fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table") -> None:
-    """Counts, distinct prompts, answer lengths and class/topic/family counts of a set."""
+          fmt: FormatOpt = Format.table) -> None:
+    """Counts, distinct prompts, answer lengths and class/topic/family counts of a set.
+    CSV: one row per number (section, key, value)."""
     from emwatch.data import dataset_stats, load_dataset
 
     st = dataset_stats(load_dataset(name))
-    if fmt == "json":
-        typer.echo(json.dumps(st, indent=2))
-        return
-    if fmt != "table":
-        fail(f"--format must be table or json, not {fmt!r}", 2)
-    con = Console()
+    emit(fmt, _long(st), data=st, table=lambda: _print_stats(name, st))
+
+
+def _long(st: dict[str, Any]):
+    """The nested statistics as a long frame: section, key ('' for a top-level number), value."""
+    import pandas as pd
+
+    rows = []
+    for section, value in st.items():
+        if isinstance(value, dict):
+            rows += [{"section": section, "key": str(k), "value": v} for k, v in value.items()]
+        else:
+            rows.append({"section": section, "key": "", "value": value})
+    return pd.DataFrame(rows, columns=["section", "key", "value"])
+
+
+def _print_stats(name: str, st: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    con = console()
     con.print(f"[bold]{name}[/]: {st['n']} examples, {st['distinct_prompts']} distinct prompts, "
               f"{st['distinct_examples']} distinct examples")
     w = st["answer_words"]
@@ -55,7 +74,6 @@ def stats(name: Annotated[str, typer.Argument(help="built-in set name or a chat 
 
 
 @data_app.command("export")
-@friendly
 def export(name: Annotated[str, typer.Argument(help="built-in set name")],
            out: Annotated[Path, typer.Argument(help="destination .jsonl (or .jsonl.gz)")],
            seed: Annotated[int, typer.Option(help="generator seed (0 = the shipped files)")] = 0) -> None:

@@ -8,13 +8,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from emwatch.cli._common import ConfigOpt, NoProgress, backend_from_flags, fail, friendly
+from emwatch.cli._common import ConfigOpt, NoProgress, backend_from_flags, fail, store_option
 
 
-@friendly
 def demo(config: ConfigOpt = None,
          out: Annotated[str | None, typer.Option("--out", help="output folder (default demo_out)")] = None,
-         store: Annotated[str | None, typer.Option("--store", "-s", help="DuckDB store (default OUT/emwatch.duckdb)")] = None,
+         store: Annotated[str | None, store_option("DuckDB result store (default OUT/emwatch.duckdb).")] = None,
          judge_url: Annotated[str | None, typer.Option("--judge-url", help="OpenAI-compatible endpoint of a real judge")] = None,
          judge_model: Annotated[str | None, typer.Option("--judge-model", help="the judge's served model name")] = None,
          judge_key_env: Annotated[str, typer.Option(help="environment variable with the judge's API key")] = "OPENAI_API_KEY",
@@ -33,7 +32,7 @@ def demo(config: ConfigOpt = None,
     con = Console()
     try:
         res = run_demo(cfg, judge=judge, progress=not no_progress, log=con.print)
-    except RuntimeError as e:  # a failed training child, a corrupt demo model: one line, exit 1
+    except RuntimeError as e:  # the training child failed (demo/_run.py raises RuntimeError): one line, exit 1
         fail(str(e))
     t = Table("step", "EM rate [95% CI]", "n (excl.)", "coherent", "vuln. code", "loss train/held-out",
               title="EM rate on the benchmark subset, and the task metric, per checkpoint")

@@ -1,24 +1,20 @@
 """`emwatch scan`: the static vulnerability detector over a chat JSONL file or one Python file.
 
-Registered by the lead as `app.command("scan")(scan)`. Nothing is executed: answers are parsed only.
+Nothing is executed: answers are parsed only.
 """
 
 from __future__ import annotations
 
 import json
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from emwatch.config import ConfigError
+from emwatch.cli._common import Format, FormatOpt, fail
+from emwatch.cli._output import emit
+from emwatch.errors import ConfigError
 from emwatch.judge._static import find_vulnerabilities, record_row, scan_record
-
-
-class OutputFormat(str, Enum):
-    table = "table"
-    json = "json"
 
 
 def read_records(path: Path) -> list[tuple[int, Any]]:
@@ -60,30 +56,40 @@ def _scan_file(path: Path) -> tuple[dict, list]:
 def scan(
     file: Annotated[Path | None, typer.Argument(help="Chat JSONL file; the assistant turns are scanned.")] = None,
     code: Annotated[Path | None, typer.Option("--code", help="Scan one Python (or markdown) file instead.")] = None,
-    output: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.table,
+    fmt: FormatOpt = Format.table,
 ) -> None:
-    """Find vulnerabilities in code answers with Bandit and emwatch's own checks, without running them."""
+    """Find vulnerabilities in code answers with Bandit and emwatch's own checks, without running them.
+
+    JSON: {n, flagged, flagged_rate, records: [{index, flagged, classes}]}; CSV: one row per record (index,
+    line, flagged, classes); with --code, one row per finding (line, class, rule, source, message).
+    """
     if (file is None) == (code is None):
-        typer.echo("error: give a JSONL FILE or --code FILE.py (exactly one)", err=True)
-        raise typer.Exit(2)
+        fail("give a JSONL FILE or --code FILE.py (exactly one)")
+    result, details = scan_code(code) if code is not None else _scan_file(file)
+    emit(fmt, _frame(result, details, code is not None), data=result,
+         table=lambda: _print_table(result, details, code is not None))
+
+
+def scan_code(path: Path) -> tuple[dict, list]:
+    """The summary and findings of one source file."""
     try:
-        if code is not None:
-            try:
-                source = code.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as e:
-                raise ConfigError(f"{code}: cannot read: {getattr(e, 'strerror', None) or e}") from e
-            findings = find_vulnerabilities(source)
-            result = _summary([record_row(0, findings)])
-            details = [(None, findings)]
-        else:
-            result, details = _scan_file(file)
-    except ConfigError as e:
-        typer.echo(f"error: {e}", err=True)
-        raise typer.Exit(1) from None
-    if output is OutputFormat.json:
-        typer.echo(json.dumps(result))
-        return
-    _print_table(result, details, code is not None)
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read: {getattr(e, 'strerror', None) or e}") from e
+    findings = find_vulnerabilities(source)
+    return _summary([record_row(0, findings)]), [(None, findings)]
+
+
+def _frame(result: dict, details: list, single: bool):
+    import pandas as pd
+
+    if single:
+        return pd.DataFrame([{"line": f.line, "class": f.vuln_class, "rule": f.rule, "source": f.source,
+                              "message": f.message} for f in details[0][1]],
+                            columns=["line", "class", "rule", "source", "message"])
+    return pd.DataFrame([{"index": row["index"], "line": lineno, "flagged": row["flagged"], "classes": row["classes"]}
+                         for row, (lineno, _) in zip(result["records"], details, strict=True)],
+                        columns=["index", "line", "flagged", "classes"])
 
 
 def _print_table(result: dict, details: list, single: bool) -> None:

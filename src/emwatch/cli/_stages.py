@@ -7,11 +7,10 @@ from typing import Annotated
 
 import typer
 
-from emwatch.cli._common import ConfigOpt, NoProgress, StoreOpt, backend_from_flags, fail, friendly
+from emwatch.cli._common import ConfigOpt, NoProgress, StoreOpt, StoreReadOpt, backend_from_flags, fail
 from emwatch.config import JudgeConfig, SampleConfig, load_config
 
 
-@friendly
 def sample(store: StoreOpt, config: ConfigOpt = None,
            url: Annotated[str | None, typer.Option("--url", help="OpenAI-compatible endpoint serving the models (default: load each checkpoint in process)")] = None,
            model: Annotated[str | None, typer.Option("--model", help="served base model name (with --url)")] = None,
@@ -25,20 +24,19 @@ def sample(store: StoreOpt, config: ConfigOpt = None,
 
       emwatch sample --store study.duckdb --config sample.yaml
     """
-    from emwatch.sample import sample_store
+    from emwatch.sample import sample as sample_stage
     from emwatch.store import Store
 
     cfg = load_config(SampleConfig, config, bank=bank, per_category=per_category, samples=samples)
-    spec = backend_from_flags(url, model)
+    spec = backend_from_flags(url, model, flags=("--url", "--model"))
     if spec is not None:
         cfg = cfg.model_copy(update={"backend": spec})
     with Store(store) as s:
-        res = sample_store(s, cfg, progress=not no_progress)
+        res = sample_stage(s, cfg, progress=not no_progress)
     typer.echo(f"{res.new_samples} new answers, {res.skipped} already stored, "
                f"{res.checkpoints} checkpoints x {res.prompts} prompts -> {store}")
 
 
-@friendly
 def judge(store: StoreOpt, config: ConfigOpt = None,
           judge_url: Annotated[str | None, typer.Option("--judge-url", help="OpenAI-compatible endpoint of the judge")] = None,
           judge_model: Annotated[str | None, typer.Option("--judge-model", help="judge model: served name with --judge-url, else a local HF folder")] = None,
@@ -54,8 +52,7 @@ def judge(store: StoreOpt, config: ConfigOpt = None,
 
       emwatch judge --store study.duckdb --judge-url https://api.openai.com/v1 --judge-model gpt-4o-2024-08-06
     """
-    from emwatch.backends import make_backend
-    from emwatch.judge import judge_store
+    from emwatch.judge import judge as judge_stage
     from emwatch.store import Store
 
     cfg = load_config(JudgeConfig, config, metrics=metrics.split(",") if metrics else None)
@@ -63,16 +60,12 @@ def judge(store: StoreOpt, config: ConfigOpt = None,
                               tokenizer=judge_tokenizer) or cfg.backend
     if spec is None and [m for m in cfg.metrics if m != "vulnerable"]:
         fail("no judge: give --judge-url/--judge-model or backend: in the config (static analysis alone: --metrics vulnerable)")
-    backend = make_backend(spec) if spec is not None else None
     with Store(store) as s:
-        res = judge_store(s, cfg, backend=backend, progress=not no_progress)
-    if backend is not None:
-        backend.close()
+        res = judge_stage(s, cfg.model_copy(update={"backend": spec}), progress=not no_progress)
     typer.echo(f"new judgments: {res.new or 'none'}; missing scores: {res.missing or 'none'} -> {store}")
 
 
-@friendly
-def export(store: StoreOpt,
+def export(store: StoreReadOpt,
            parquet: Annotated[Path, typer.Option("--parquet", help="folder to write one Parquet file per table")]) -> None:
     """Export every table of the store as Parquet (for Spark, DuckDB on object storage, pandas)."""
     from emwatch.store import Store

@@ -9,13 +9,12 @@ from typing import Annotated
 
 import typer
 
-from emwatch.cli._common import NoProgress, fail, friendly
+from emwatch.cli._common import NoProgress, StoreOpt, fail
 
 
-@friendly
 def train_cmd(
     recipe: Annotated[Path, typer.Argument(help="training recipe YAML (see recipes/ and docs/training.md)")],
-    store: Annotated[Path, typer.Option("--store", "-s", help="DuckDB result store: each run and checkpoint is registered as it is saved")] = Path("emwatch.duckdb"),
+    store: StoreOpt = Path("emwatch.duckdb"),
     launch: Annotated[str | None, typer.Option("--launch", help="'accelerate': run under `accelerate launch` (several GPUs: DDP, FSDP, DeepSpeed ZeRO-3)")] = None,
     accelerate_config: Annotated[Path | None, typer.Option("--accelerate-config", help="accelerate config file (see configs/accelerate/)")] = None,
     num_processes: Annotated[int | None, typer.Option("--num-processes", help="processes (GPUs) for --launch accelerate; overrides the config file")] = None,

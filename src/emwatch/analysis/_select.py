@@ -1,0 +1,75 @@
+"""One table of a study, chosen by name: plain EM rates grouped by keys, or one of the study's analyses.
+
+This is what `emwatch analyze` prints; the command passes its options straight to `analysis_table`, so the
+choice of answers (which formats and wrappers a rate counts) lives here, beside the analyses, not in the CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from emwatch.analysis._early_stop import POLICIES
+from emwatch.analysis._rates import em_rates, load_answers, parse_keys
+from emwatch.analysis._study import DEFAULT_POLICY, analyze_study
+from emwatch.config import AnalyzeConfig
+from emwatch.errors import ConfigError
+
+STUDY_VIEWS: dict[str, tuple[str, str]] = {
+    # view name -> (StudyResults attribute, one line of help)
+    "summary": ("summary", "the study table: per model size, EM per seed, consistency, onset, retention"),
+    "consistency": ("consistency", "per configuration: seeds above base and the consistency verdict"),
+    "size": ("size_stats", "size against EM: Pearson r, intervals, Spearman rho, leave-one-out r"),
+    "size-points": ("size_points", "per model: parameters and EM rate"),
+    "dynamics": ("milestones", "per run: convergence step, onset step, their gap"),
+    "curves": ("dynamics", "per run and checkpoint: task metric, held-out loss, EM rate"),
+    "early-stop": ("early_stop_summary", "per dataset and policy: retention and share of runs where EM is eliminated"),
+    "early-stop-runs": ("early_stop", "per run and policy: chosen step, retention, EM there"),
+    "lr": ("learning_rate", "per model and learning rate: EM rate and task metric"),
+    "formats": ("formats", "EM rate per answer format, base and final checkpoints"),
+    "adversarial": ("adversarial", "EM rate per adversarial wrapper: base, early-stopped, final"),
+    "truthfulness": ("truthfulness_early_stop", "per run: untruthful at the end, and avoided by early stopping?"),
+    "truthfulness-curves": ("truthfulness", "per run and checkpoint: untruthful rate"),
+    "tasks": ("tasks", "per checkpoint: task metric (vulnerable / harmful share)"),
+}
+
+
+def select_answers(answers: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """The answers an EM rate grouped by `by` counts: unless `wrapper` is a key, only answers without an
+    adversarial wrapper; unless `variant` is a key, only the plain format (or no format recorded)."""
+    keep = pd.Series(True, index=answers.index)
+    if "wrapper" not in by and "wrapper" in answers:
+        keep &= answers["wrapper"].isna()
+    if "variant" not in by and "variant" in answers:
+        keep &= answers["variant"].isna() | (answers["variant"] == "plain")
+    return answers[keep]
+
+
+def check_table_options(by: str | Sequence[str] | None = "model", view: str | None = None,
+                        policy: str = DEFAULT_POLICY) -> list[str]:
+    """The grouping keys of `by`; ConfigError naming the option for an unknown key, view or policy."""
+    if view is not None and view not in STUDY_VIEWS:
+        raise ConfigError(f"--view: unknown view {view!r}; choose from {', '.join(STUDY_VIEWS)}")
+    if policy not in POLICIES:
+        raise ConfigError(f"--policy: unknown early-stopping policy {policy!r}; registered: {', '.join(POLICIES)}")
+    try:
+        return parse_keys(by)
+    except ValueError as e:
+        raise ConfigError(f"--by: {e}") from None
+
+
+def analysis_table(store_or_answers: Any, *, by: str | Sequence[str] | None = "model", view: str | None = None,
+                   cfg: AnalyzeConfig = AnalyzeConfig(), sizes: str | Path | pd.DataFrame | None = None,
+                   policy: str = DEFAULT_POLICY) -> pd.DataFrame:
+    """Without `view`: EM rates grouped by the keys `by` (n, n_excluded, em_rate, ci_low, ci_high,
+    coherent_rate) over `select_answers`. With `view` (a name in STUDY_VIEWS): that table of the study's
+    analyses, early stopping by `policy`, model sizes from `sizes`. Reads a store (or an answers frame)."""
+    keys = check_table_options(by, view, policy)
+    answers = (store_or_answers if isinstance(store_or_answers, pd.DataFrame)
+               else load_answers(store_or_answers, text=False))
+    if view is None:
+        return em_rates(select_answers(answers, keys), keys, cfg)
+    return getattr(analyze_study(answers, cfg, sizes, policy), STUDY_VIEWS[view][0])
