@@ -258,7 +258,7 @@ def _printing_cases(tmp: Path, store: Path) -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def small_store(tmp_path_factory):
-    from emwatch.analysis import SimModel, SimRun, SimStudy, simulate_study
+    from emwatch.testing import SimModel, SimRun, SimStudy, simulate_study
     from emwatch.store import Store
 
     path = tmp_path_factory.mktemp("conv") / "s.duckdb"
