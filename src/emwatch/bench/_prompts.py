@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +40,9 @@ class Prompt:
                         paraphrase_index=self.paraphrase_index, judge_metrics=dict(self.judge_metrics),
                         reference=self.reference)
 
-    @property
+    @cached_property
     def key(self) -> str:
-        """The store's question_key: a content hash of everything that identifies the prompt."""
+        """The store's question_key: a content hash of everything that identifies the prompt (computed once)."""
         return self.record().key
 
     def __hash__(self) -> int:  # the fields hold dicts; the content key identifies the prompt

@@ -185,20 +185,19 @@ def judge(store: Store, cfg: JudgeConfig, backend: Backend | None = None, *, jud
         todo = plan_judgments(store, static + [m for m in cfg.metrics if m not in static], judge_model)
         runner = Runner.for_spec(backend, progress=False) if backend is not None else None
         # static items first, in big chunks: they need no judge model
-        todo.sort(key=lambda i: i.metric.kind != "static")
+        static_items = [i for i in todo if i.metric.kind == "static"]
+        llm_items = [i for i in todo if i.metric.kind != "static"]
         with progress_bar(f"judging ({judge_model or 'static analysis'})", len(todo), progress) as bar:
-            start = 0
-            while start < len(todo):
-                size = 256 if todo[start].metric.kind == "static" else chunk
-                part = todo[start:start + size]
-                rows = execute(part, runner, cfg)
-                store.add(rows)
-                for r in rows:
-                    summary.new[r.metric] = summary.new.get(r.metric, 0) + 1
-                    if r.score is None:  # UNKNOWN verdicts included: they are excluded from rates too
-                        summary.missing[r.metric] = summary.missing.get(r.metric, 0) + 1
-                bar.advance(len(part))
-                start += len(part)
+            for items, size in ((static_items, 256), (llm_items, chunk)):
+                for start in range(0, len(items), size):
+                    part = items[start:start + size]
+                    rows = execute(part, runner, cfg)
+                    store.add(rows)
+                    for r in rows:
+                        summary.new[r.metric] = summary.new.get(r.metric, 0) + 1
+                        if r.score is None:  # UNKNOWN verdicts included: they are excluded from rates too
+                            summary.missing[r.metric] = summary.missing.get(r.metric, 0) + 1
+                    bar.advance(len(part))
     finally:
         if owned is not None:
             owned.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,7 @@ class SampleItem:
     model: str | None = None
     adapter: str | None = None
 
-    @property
+    @cached_property
     def key(self) -> str:
         return sample_key(self.checkpoint_id, self.prompt.key, self.index, self.sampling)
 
