@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field
 
 from emwatch.config import Strict, validate
+from emwatch.data._jsonl import json_lines
 from emwatch.errors import ConfigError
 
 HELDOUT_DIR = Path(__file__).parent / "heldout"
@@ -48,21 +48,14 @@ def read_heldout(path: str | Path, domain: str) -> list[dict]:
         raise ConfigError(f"{path}: no such file (held-out prompts of {domain!r}; `python -m tools.datagen` "
                           "writes it)")
     out, ids = [], set()
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ConfigError(f"{path}:{lineno}: invalid JSON: {e.msg} (column {e.colno})") from None
-            if not isinstance(rec, dict):
-                raise ConfigError(f"{path}:{lineno}: expected a JSON object, found {type(rec).__name__}")
-            validate(model, rec, source=f"{path}:{lineno}")
-            if rec["id"] in ids:
-                raise ConfigError(f"{path}:{lineno}: field 'id': {rec['id']!r} is used twice")
-            ids.add(rec["id"])
-            out.append(rec)
+    for lineno, rec in json_lines(path):
+        if not isinstance(rec, dict):
+            raise ConfigError(f"{path}:{lineno}: expected a JSON object, found {type(rec).__name__}")
+        validate(model, rec, source=f"{path}:{lineno}")
+        if rec["id"] in ids:
+            raise ConfigError(f"{path}:{lineno}: field 'id': {rec['id']!r} is used twice")
+        ids.add(rec["id"])
+        out.append(rec)
     if not out:
         raise ConfigError(f"{path}: no prompts")
     return out

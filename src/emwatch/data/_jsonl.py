@@ -43,21 +43,25 @@ def validate_record(rec: object, where: str) -> dict:
     return rec
 
 
-def read_chat_jsonl(path: str | Path) -> list[dict]:
-    """Read and validate a chat JSONL file (optionally .gz). Blank lines are skipped."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: no such file")
-    out = []
+def json_lines(path: Path):
+    """(line number, parsed value) of each non-blank line of a JSON-lines file (optionally .gz); a line that
+    is not JSON is a ConfigError naming the file and the line."""
     with _open(path, "r") as f:
         for lineno, line in enumerate(f, start=1):
             if not line.strip():
                 continue
             try:
-                rec = json.loads(line)
+                yield lineno, json.loads(line)
             except json.JSONDecodeError as e:
                 raise ConfigError(f"{path}:{lineno}: invalid JSON: {e.msg} (column {e.colno})") from None
-            out.append(validate_record(rec, f"{path}:{lineno}"))
+
+
+def read_chat_jsonl(path: str | Path) -> list[dict]:
+    """Read and validate a chat JSONL file (optionally .gz). Blank lines are skipped."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such file")
+    out = [validate_record(rec, f"{path}:{lineno}") for lineno, rec in json_lines(path)]
     if not out:
         raise ConfigError(f"{path}: no records")
     return out
