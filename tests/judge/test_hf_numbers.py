@@ -113,3 +113,27 @@ def test_default_pruning_leaves_out_only_branches_below_the_threshold(tmp_path):
         return expected_score(d, are_logprobs=False, min_mass=0.0)
 
     assert abs(score(pruned) - score(exact)) <= 100 * lost / sum(exact.values()) + 1e-9
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (torch.cuda.is_available() is False here)")
+def test_hf_backend_on_cuda_in_bf16_matches_the_cpu(tmp_path):
+    """The hf backend on a GPU in bf16: greedy answers of the asked length, and a number distribution close to
+    the float32 one computed on the CPU (bf16 rounding only), pruned the same way."""
+    from emwatch.backends import GenerationRequest
+
+    tok_dir = tmp_path / "tok"
+    build_tiny_tokenizer(tok_dir, split_digits=True)
+    model_dir = str(build_tiny_model("qwen2", tmp_path / "m", tokenizer_dir=tok_dir))
+    gpu = HFBackend(BackendSpec(kind="hf", model=model_dir, dtype="bfloat16", device="cuda", batch_size=4))
+    cpu = HFBackend(BackendSpec(kind="hf", model=model_dir, dtype="float32", device="cpu", batch_size=4))
+    assert next(gpu.model.parameters()).device.type == "cuda"
+    assert next(gpu.model.parameters()).dtype == torch.bfloat16
+    reqs = [ScoreRequest(messages=MESSAGES), ScoreRequest(messages=({"role": "user", "content": "Rate: ok."},))]
+    for g, c in zip(gpu.score_numbers(reqs), cpu.score_numbers(reqs)):
+        assert len(g.probs) >= 10 and set(g.probs) <= {str(n) for n in range(101)}
+        for n, p in c.probs.items():
+            if p > 2e-4:  # clear of the pruning threshold, where bf16 rounding may tip a branch either way
+                assert g.probs[n] == pytest.approx(p, rel=0.1, abs=1e-6)
+    gens = gpu.generate([GenerationRequest(messages=MESSAGES, max_new_tokens=8, temperature=0.0, top_p=1.0, seed=0)] * 2)
+    assert len(gens) == 2 and gens[0].text == gens[1].text and 0 < gens[0].completion_tokens <= 8
