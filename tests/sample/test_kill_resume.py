@@ -17,6 +17,8 @@ import pytest
 
 from emwatch.store import Store, register_base_model
 
+pytestmark = pytest.mark.slow  # each test runs the sampler in fresh processes: 30-60 s on 2 cores
+
 CHUNK, SAMPLES, PER_CATEGORY = 3, 2, 2
 
 SCRIPT = textwrap.dedent(f"""
