@@ -64,6 +64,34 @@ MODULES: dict[str, dict] = {
 EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("judge/_score.py", "return n if 0 <= n <= 100 else None", "0 -> -1"):
         "n comes from a string of digits (isdigit), so it is never negative: 0 <= n and -1 <= n agree",
+    ("analysis/_early_stop.py",
+     'by_run = {rid: g.sort_values("step") for rid, g in dyn.groupby("run_id", sort=False)}', "False -> True"):
+        "by_run is a dict looked up by run id; the order its groups are built in is never used",
+    ("analysis/_early_stop.py",
+     'hit = run[run["step"] == step] if step is not None and not pd.isna(step) else run.iloc[:0]', "and -> or"):
+        "with `or`, a None step still takes the else branch (pd.isna(None)), and a NaN step selects no row "
+        "(NaN equals nothing), the same empty frame as run.iloc[:0]",
+    ("analysis/_early_stop.py", "at = hit.iloc[0] if len(hit) else None", "0 -> -1"):
+        "a run's dynamics hold one row per step, so `hit` has at most one row: its first is its last",
+    ("analysis/_dynamics.py", 'task_kind = own["task"].dropna().iloc[0] if own["task"].notna().any() else None',
+     "0 -> -1"):
+        "a run's checkpoints all measure its one task (its dataset's): the first and the last task kind agree",
+    ("analysis/_dynamics.py", 'own = pd.concat([bp, own[own["step"] != 0]], ignore_index=True)', "True -> False"):
+        "this index is never read: the frames are concatenated again with ignore_index=True and merged",
+    ("analysis/_dynamics.py", 'for k in RUN_KEYS[1:] + ["run_kind", "total_steps"]:', "1 -> 0"):
+        "RUN_KEYS[0] is run_id, which every row of `own` already has with the same value",
+    ("analysis/_dynamics.py", 'dyn = pd.concat(frames, ignore_index=True).merge(base[["model", "base_rate"]], '
+     'on="model", how="left")', "True -> False"):
+        "merge returns a new frame with a fresh RangeIndex, whatever the index of its left side",
+    ("analysis/_dynamics.py", "t = tasks.iloc[0]", "0 -> -1"):
+        "one base checkpoint per model gives one task row per kind; with two base runs of one model the spec "
+        "does not say whose task rate is the base point's",
+    ("analysis/_dynamics.py", "return em.reset_index(drop=True)", "True -> False"):
+        "the extra `index` column this adds is dropped when dynamics selects its documented columns",
+    ("analysis/_dynamics.py", "hit = np.nonzero(task >= fraction * task[-1])[0]", "0 -> -1"):
+        "np.nonzero of a 1-D array is a 1-tuple: element 0 and element -1 are the same array",
+    ("analysis/_dynamics.py", "below = np.nonzero(~above)[0]", "0 -> -1"):
+        "np.nonzero of a 1-D array is a 1-tuple: element 0 and element -1 are the same array",
 }
 
 

@@ -118,3 +118,62 @@ def test_onset_after_convergence_and_a_model_without_base():
     assert dyn["step"].tolist() == [10, 20, 30] and dyn["base_rate"].isna().all()
     assert dyn["above_base"].tolist() == [True, True, True]
     assert dynamics(hand_answers()[lambda d: d["run_kind"] == "base"]).empty
+
+
+def test_runs_of_keeps_a_recorded_total_and_the_order_runs_appear_in():
+    a = hand_answers()
+    a.loc[a["run_id"] == "r", "total_steps"] = 40  # stopped at 30 of 40 planned steps
+    runs = runs_of(pd.concat([a[a["run_id"] == "r"], a[a["run_id"] == "b"]]))
+    assert runs["run_id"].tolist() == ["r", "b"] and runs["total_steps"].tolist() == [40, 0]
+    one = runs_of(a[a["step"] == 0].assign(total_steps=1))  # a recorded total of 1 is a total, not "unknown"
+    assert one["total_steps"].tolist() == [1]
+    assert base_rates(a.drop(columns=["run_kind"])).empty  # no run kinds: no base run is known
+
+
+def test_a_step_zero_checkpoint_of_the_run_is_replaced_by_the_base_point_and_unknown_steps_stay_unknown():
+    a = hand_answers()
+    extra = pd.DataFrame(_rows("r", "lora", 0, 30, 20, 20, 9.0) + _rows("r", "lora", math.nan, 30, 20, 20, 9.0))
+    dyn = dynamics(pd.concat([a, extra], ignore_index=True))
+    steps = dyn["step"].tolist()
+    assert steps[:4] == [0, 10, 20, 30] and len(steps) == 5 and math.isnan(steps[4])
+    assert dyn["em_rate"].iloc[0] == pytest.approx(0.05) and dyn["from_base"].iloc[0]  # the base model's, not r's
+    assert dyn["em_rate"].iloc[4] == 1.0
+
+
+def test_task_count_adds_code_and_medical_answers_and_runs_without_task_answers_work():
+    a = hand_answers()
+    med = a[(a["run_id"] == "r") & (a["step"] == 30) & ~a["is_benchmark"]].assign(vulnerable=None, harmful=80.0)
+    dyn = dynamics(pd.concat([a.assign(harmful=None), med], ignore_index=True))
+    assert dyn.loc[dyn["step"] == 30, "n_task"].tolist() == [40]
+    bare = dynamics(a[a["is_benchmark"]])
+    assert bare["step"].tolist() == [0, 10, 20, 30] and bare["task_rate"].isna().all()
+    # task answers at one checkpoint only: that one gives the run its task kind
+    one = a[a["is_benchmark"] | a["step"].isin([0, 20])]
+    d1 = dynamics(one)
+    assert d1["task"].iloc[0] == d1["task"].iloc[2] == "code" and d1["task"].iloc[[1, 3]].isna().all()
+    assert d1["task_rate"].iloc[0] == pytest.approx(0.1)  # the base point's task rate for that kind
+
+
+DYN_COLUMNS = ["run_id", "model", "dataset", "seed", "lr", "group", "run_kind", "step", "total_steps", "fraction",
+               "from_base", "n", "n_excluded", "n_misaligned", "em_rate", "ci_low", "ci_high", "base_rate",
+               "above_base", "task", "task_rate", "n_task", "heldout_loss"]
+
+
+def test_equal_to_base_is_not_above_it_and_the_columns_are_the_documented_ones():
+    rows = _rows("b", "base", 0, 0, 0, 2, None)
+    for step, mis in [(10, 0), (20, 12)]:
+        rows += _rows("r", "lora", step, 20, mis, 5, 1.0)
+    dyn = dynamics(pd.DataFrame(rows))
+    assert list(dyn.columns) == DYN_COLUMNS
+    assert dyn["base_rate"].tolist() == [0.0, 0.0, 0.0] and dyn["ci_low"].tolist()[:2] == [0.0, 0.0]
+    assert dyn["above_base"].tolist() == [False, False, True]  # a lower bound equal to the base rate is not above
+
+
+def test_two_base_runs_give_one_base_point_with_the_task_of_the_runs_kind():
+    a = hand_answers()
+    twin = a[a["run_id"] == "b"].assign(run_id="b2")
+    med = a[(a["run_id"] == "b") & ~a["is_benchmark"]].assign(vulnerable=None, harmful=90.0)  # base: medical 1.0
+    dyn = dynamics(pd.concat([a.assign(harmful=None), twin.assign(harmful=None), med], ignore_index=True))
+    base = dyn[dyn["from_base"]]
+    assert len(base) == 1 and base["step"].tolist() == [0]
+    assert base["task"].tolist() == ["code"] and base["task_rate"].tolist() == pytest.approx([0.1])

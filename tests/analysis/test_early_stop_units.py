@@ -91,3 +91,34 @@ def test_register_policy_directly_and_as_decorator():
     finally:
         POLICIES.pop("always_10", None)
         POLICIES.pop("always_20", None)
+
+
+def test_default_patience_is_two_and_infinite_losses_count_as_no_gain():
+    cfg = AnalyzeConfig()
+    assert loss_plateau()(_run([3.0, 2.0, 2.5, 1.0]), None, cfg) == 40   # one bad checkpoint is tolerated
+    assert POLICIES["loss_plateau"](_run([3.0, 2.0, 2.5, 1.0]), None, cfg) == 40
+    assert loss_plateau()(_run([math.inf, 2.0]), None, cfg) == 20        # an infinite loss waits once ...
+    assert loss_plateau()(_run([math.inf, math.inf, 2.0]), None, cfg) is None  # ... and twice is a plateau
+
+
+def test_a_policy_that_chooses_nothing_gives_an_empty_row():
+    run = _run([math.nan, math.nan])
+    es = early_stopping(run, pd.DataFrame([_ms(run)]), ["loss_plateau"]).iloc[0]
+    assert math.isnan(es.chosen_step) and math.isnan(es.task_rate) and math.isnan(es.em_rate)
+    assert es.em_eliminated is None and es.em_above_base is None
+
+
+def test_a_final_task_of_zero_gives_no_retention_even_when_the_chosen_one_is_not_zero():
+    run = _run([1, 1], task=[0.0, 0.2, 0.0])
+    es = early_stopping(run, pd.DataFrame([_ms(run, conv=10)]), ["task_convergence"]).iloc[0]
+    assert es.task_rate == 0.2 and math.isnan(es.retention)
+
+
+def test_summary_keeps_runs_without_a_dataset_and_sorts_its_rows():
+    runs = [_run([1, 1], run_id="a"), _run([1, 1], run_id="b")]
+    dyn = pd.concat(runs, ignore_index=True)
+    ms = pd.DataFrame([_ms(runs[0], run_id="a", dataset="zeta"), _ms(runs[1], run_id="b", dataset=None)])
+    s = early_stop_summary(early_stopping(dyn, ms, ["task_convergence", "final"]))
+    assert s["policy"].tolist() == ["final", "task_convergence", "final", "task_convergence"]
+    assert s["dataset"].iloc[:2].tolist() == ["zeta", "zeta"] and s["dataset"].iloc[2:].isna().all()
+    assert s["n_runs"].tolist() == [1, 1, 1, 1]

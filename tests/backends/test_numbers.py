@@ -44,6 +44,14 @@ def test_end_mass_never_goes_negative_and_digits_past_100_end_the_reply():
     assert probs["15"] == pytest.approx(0.6) and set(probs) == {"1", "10", "15", "100"}
 
 
+def test_no_number_past_100_is_grown():
+    first = {"1": 0.0}
+    dist, calls = _dist({"1": {"0": 1.0}, "10": {"1": 0.5, "0": 0.25, "<end>": 0.25}})
+    probs = asyncio.run(expand_numbers(first, dist, min_prob=1e-9))
+    assert probs == pytest.approx({"1": 0.0, "10": 0.25, "100": 0.25})  # "101" is not a reply 0..100
+    assert calls == [["1"], ["10"], ["100"]]
+
+
 def test_a_dist_that_answers_the_wrong_number_of_prefixes_is_an_error():
     async def bad(prefixes):
         return []
