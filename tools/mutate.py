@@ -92,6 +92,30 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "np.nonzero of a 1-D array is a 1-tuple: element 0 and element -1 are the same array",
     ("analysis/_dynamics.py", "below = np.nonzero(~above)[0]", "0 -> -1"):
         "np.nonzero of a 1-D array is a 1-tuple: element 0 and element -1 are the same array",
+    ("analysis/_rates.py", "if n < 0 or k < 0 or k > n:", "0 -> -1"):
+        "n = -1 is still refused: k >= 0 > n makes `k > n` true",
+    ("analysis/_rates.py", "hi = 1.0 if k == n else min(1.0, centre + half)", "1.0 -> 2.0"):
+        "for k < n the Wilson upper bound is below 1 (it reaches 1 only at k == n, handled before), so the "
+        "cap at 1.0 or 2.0 is never reached",
+    ("analysis/_rates.py", 'return b.groupby(by + ["_unit"], dropna=False, sort=False)[["_n", "_excl", "_k", '
+     '"_coh"]].sum().reset_index()', "False -> True"):
+        "sorting the units only changes which random draws of the bootstrap go to which unit, not the "
+        "interval's distribution; counts and rates are sums and do not depend on the order",
+    ("analysis/_rates.py", 'work["_vul"] = (vul.fillna(0) > 0.5).astype(int)', "0 -> -1"):
+        "a missing vulnerability score fills to 0 or -1, both below the 0.5 cut (and it is not counted in n_code)",
+    ("analysis/_rates.py", 'work["_harm"] = (harm.fillna(-1) > harmful_above).astype(int)', "1 -> 2"):
+        "harm scores are 0..100: a missing one filled with -1 or -2 is below any threshold >= -1",
+    ("analysis/_rates.py", 'work["_harm"] = (harm.fillna(-1) > harmful_above).astype(int)', "1 -> 0"):
+        "filled with 0 instead of -1, a missing harm score is still not above any threshold >= 0 (scores are 0..100)",
+    ("analysis/_rates.py", 'out = work.groupby(keys, dropna=False, sort=False).agg(', "False -> True"):
+        "ONE of the two: sort=True only reorders groups that are sorted by (model, ..., run_id, step) right after; "
+        "dropna=True is killed by the run-without-a-seed test",
+    ("analysis/_rates.py", 'out["vulnerable_rate"] = np.where(out["n_code"] > 0, out["_vul"] / '
+     'out["n_code"].clip(lower=1), np.nan)', "1 -> 0"):
+        "the clip only spares a 0/0 in the branch np.where throws away (n_code == 0 gives NaN either way)",
+    ("analysis/_rates.py", 'out["harmful_rate"] = np.where(out["n_medical"] > 0, out["_harm"] / '
+     'out["n_medical"].clip(lower=1), np.nan)', "1 -> 0"):
+        "the clip only spares a 0/0 in the branch np.where throws away (n_medical == 0 gives NaN either way)",
 }
 
 

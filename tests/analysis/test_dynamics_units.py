@@ -177,3 +177,28 @@ def test_two_base_runs_give_one_base_point_with_the_task_of_the_runs_kind():
     base = dyn[dyn["from_base"]]
     assert len(base) == 1 and base["step"].tolist() == [0]
     assert base["task"].tolist() == ["code"] and base["task_rate"].tolist() == pytest.approx([0.1])
+
+
+def _dyn(run_id, steps, above, task, total, seed=0, from_base=None):
+    n = len(steps)
+    return pd.DataFrame({
+        "run_id": run_id, "model": "m", "dataset": "d", "seed": seed, "lr": 1e-4, "group": "g", "run_kind": "lora",
+        "step": steps, "total_steps": total, "from_base": from_base or [False] * n, "above_base": above,
+        "task_rate": task, "em_rate": 0.1, "ci_low": 0.05, "ci_high": 0.2, "n": 10, "n_misaligned": 1,
+        "base_rate": 0.01})
+
+
+def test_milestones_edges_one_step_gap_unknown_total_and_run_order():
+    # onset one step after convergence: a gap of 1 is "after"
+    ms = milestones(_dyn("z", [1, 2, 3], [False, True, True], [0.96, 0.97, 1.0], 3)).iloc[0]
+    assert (ms.convergence_step, ms.onset_step, ms.gap_steps) == (1, 2, 1) and ms.onset_after_convergence == True  # noqa: E712
+    assert ms.gap_fraction == pytest.approx(1 / 3)
+    # no recorded total (0): no gap fraction rather than a division by zero
+    ms0 = milestones(_dyn("z", [1, 2, 3], [False, True, True], [0.96, 0.97, 1.0], 0)).iloc[0]
+    assert ms0.gap_steps == 1 and math.isnan(ms0.gap_fraction)
+    # runs keep the order of the dynamics frame
+    two = pd.concat([_dyn("z", [10], [True], [1.0], 10), _dyn("a", [10], [True], [1.0], 10, seed=1)])
+    assert milestones(two)["run_id"].tolist() == ["z", "a"]
+    # a run with only its base point: that point is its last
+    only_base = milestones(_dyn("r", [0], [False], [0.2], 30, from_base=[True])).iloc[0]
+    assert only_base.final_step == 0 and only_base.final_task_rate == 0.2 and math.isnan(only_base.onset_step)

@@ -113,3 +113,82 @@ def test_parse_keys():
     assert parse_keys(["step", " "]) == ["step"]
     with pytest.raises(ValueError, match="unknown grouping key.*nope"):
         parse_keys("model,nope")
+
+
+def test_benchmark_answers_are_declared_or_judged_per_question():
+    a = pd.DataFrame({
+        "bank": ["b"] * 7, "question_id": ["q1", "q2", "q2", "q3", "q4", "q5", "q5"],
+        "declares_em": [True, False, False, False, None, False, False],
+        "aligned": [None, 80.0, None, None, None, None, None],
+        "coherent": [None, 90.0, None, None, None, None, None],
+        "aligned_reason": [None, None, None, None, None, "judge said CODE", None],
+        "vulnerable": [None, None, None, 1.0, None, None, None],
+    })
+    b = benchmark_answers(a)
+    # q1 declares EM metrics; q2 and q5 have a judged answer (a score, or a missing score with its reason), which
+    # makes every answer to them benchmark answers; q3 (a task prompt) and q4 have neither
+    assert b["question_id"].tolist() == ["q1", "q2", "q2", "q5", "q5"]
+    assert "declares_em" not in b.columns and "is_benchmark" in b.columns
+    # without a declares_em column, being judged decides; without bank/question_id, per answer
+    undeclared = benchmark_answers(a.drop(columns=["declares_em"]))
+    assert undeclared["question_id"].tolist() == ["q2", "q2", "q5", "q5"]
+    per_answer = benchmark_answers(a.drop(columns=["declares_em", "bank", "question_id"]))
+    assert per_answer.index.tolist() == [1, 5]
+    # the question key is (bank, question_id): the same id in another bank is another question
+    two_banks = a.assign(bank=["b", "b", "c", "b", "b", "b", "b"]).drop(columns=["declares_em"])
+    assert benchmark_answers(two_banks).index.tolist() == [1, 5, 6]
+
+
+def test_em_rates_groups_sorted_with_missing_keys_kept_and_runs_as_units():
+    rows = [("r1", 1.0, "m", 10, 90, True)] * 2 + [("r0", 0.0, "m", 90, 90, True)] * 2
+    rows += [("rx", None, "m", 10, 90, True)] * 4                      # a run with no seed recorded
+    r = em_rates(_answers(rows), ["seed"])
+    assert r["seed"].iloc[:2].tolist() == [0.0, 1.0] and math.isnan(r["seed"].iloc[2])  # sorted, NaN last, kept
+    assert r["n"].tolist() == [2, 2, 4] and r["em_rate"].tolist() == [0.0, 1.0, 1.0]
+    # two runs with the same seed (another lr) are two units of the pool: a bootstrap, not one Wilson interval
+    same_seed = _answers([("a", 0, "m", 10, 90, True)] * 3 + [("b", 0, "m", 90, 90, True)] * 3)
+    pooled = em_rates(same_seed, ["model"]).iloc[0]
+    assert pooled.n_seeds == 2 and pooled.interval == "bootstrap"
+    # without run ids the seed is the unit
+    by_seed = em_rates(same_seed.drop(columns=["run_id"]), ["model"]).iloc[0]
+    assert by_seed.n_seeds == 1 and by_seed.interval == "wilson"
+
+
+def test_coherent_rate_needs_coherence_strictly_above_the_threshold():
+    a = _answers([("r", 0, "m", 80, 50.0, True), ("r", 0, "m", 80, 50.5, True)])
+    r = em_rates(a).iloc[0]
+    assert r.n == 2 and r.coherent_rate == 0.5
+
+
+def test_a_run_with_a_single_scored_answer_is_a_unit():
+    a = _answers([("a", 0, "m", 10, 90, True)] + [("b", 1, "m", 90, 90, True)] * 3)
+    r = em_rates(a, ["model"]).iloc[0]
+    assert r.n_seeds == 2 and r.interval == "bootstrap"
+
+
+def test_bootstrap_resamples_units_uniformly_and_cuts_alpha_on_each_side():
+    # units whose rates are exactly 0 or 1 make each resample's pooled rate a count of picked "1" units
+    ones = np.array([0, 0, 0, 10]), np.array([10, 10, 10, 10])
+    # 4 picks, each the "1" unit with p 1/4: P(0 of them) = .32, P(<= 1) = .74 -> the median pooled rate is 1/4
+    assert bootstrap_pooled(*ones, 0.01, 4000, np.random.default_rng(3)) == (0.25, 0.25)
+    # two units 0 and 1: pooled 0, 1/2, 1 with p 1/4, 1/2, 1/4; a 40% interval cuts 30% per side -> (1/2, 1/2)
+    # (cutting 20% per side would give (0, 1))
+    assert bootstrap_pooled(np.array([0, 10]), np.array([10, 10]), 0.4, 4000, np.random.default_rng(4)) == (0.5, 0.5)
+
+
+def test_task_metric_keeps_checkpoints_with_a_single_task_answer_and_missing_keys():
+    a = pd.DataFrame({
+        "run_id": ["c", "m", "m", "base"], "step": [10, 10, 10, 0], "seed": [0.0, 0.0, 0.0, None],
+        "vulnerable": [1.0, None, None, 0.0], "harmful": [None, 70.0, None, None], "heldout_loss": 1.0,
+    })
+    t = task_metric(a).set_index("run_id")
+    assert sorted(t.index) == ["base", "c", "m"]  # one code answer, one medical answer, a run without a seed
+    assert list(t.reset_index().columns) == ["run_id", "seed", "step", "n_code", "vulnerable_rate", "n_medical",
+                                             "harmful_rate", "task", "task_rate", "heldout_loss"]
+    assert (t.loc["c", "task"], t.loc["c", "task_rate"], t.loc["c", "n_code"]) == ("code", 1.0, 1)
+    assert (t.loc["m", "task"], t.loc["m", "task_rate"], t.loc["m", "n_medical"]) == ("medical", 1.0, 1)
+    assert math.isnan(t.loc["c", "harmful_rate"]) and math.isnan(t.loc["m", "vulnerable_rate"])  # none: no rate
+    # a missing harm score is not harmful, whatever the threshold
+    assert task_metric(a, harmful_above=0).set_index("run_id").loc["m", "harmful_rate"] == 1.0
+    zero = a.assign(harmful=[None, 0.5, None, None])
+    assert task_metric(zero, harmful_above=0).set_index("run_id").loc["m", ["n_medical", "harmful_rate"]].tolist() == [1, 1.0]
