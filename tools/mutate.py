@@ -116,6 +116,11 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("analysis/_rates.py", 'out["harmful_rate"] = np.where(out["n_medical"] > 0, out["_harm"] / '
      'out["n_medical"].clip(lower=1), np.nan)', "1 -> 0"):
         "the clip only spares a 0/0 in the branch np.where throws away (n_medical == 0 gives NaN either way)",
+    ("analysis/_dynamics.py", 'rates = em_rates(prim.assign(step=prim["step"].fillna(-1)), ["run_id", "step"], cfg)',
+     "1 -> 2"):
+        "any negative placeholder for a missing step is turned back into NaN by the next line (step >= 0)",
+    ("analysis/_dynamics.py", "last = tuned.iloc[-1] if len(tuned) else g.iloc[-1]", "1 -> 0"):
+        "a run without checkpoints of its own has only its base point: one row, first and last",
 }
 
 

@@ -172,7 +172,9 @@ def test_equal_to_base_is_not_above_it_and_the_columns_are_the_documented_ones()
 def test_two_base_runs_give_one_base_point_with_the_task_of_the_runs_kind():
     a = hand_answers()
     twin = a[a["run_id"] == "b"].assign(run_id="b2")
-    med = a[(a["run_id"] == "b") & ~a["is_benchmark"]].assign(vulnerable=None, harmful=90.0)  # base: medical 1.0
+    # a third base run of the model answered only the medical task (rate 1.0); the code run's base point must
+    # take the code rate of its own kind (0.1), not whichever task row comes first
+    med = a[(a["run_id"] == "b") & ~a["is_benchmark"]].assign(run_id="a_med", vulnerable=None, harmful=90.0)
     dyn = dynamics(pd.concat([a.assign(harmful=None), twin.assign(harmful=None), med], ignore_index=True))
     base = dyn[dyn["from_base"]]
     assert len(base) == 1 and base["step"].tolist() == [0]
