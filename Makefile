@@ -10,7 +10,7 @@ PY     := $(VENV)/bin/python
 # The CPU build: a bare `torch` requirement would pull a multi-GB CUDA build.
 TORCH  := torch==2.13.0
 
-.PHONY: demo test venv test-deps vllm chromium clean
+.PHONY: demo test venv test-deps vllm chromium clean mutate
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ chromium:
 test: test-deps
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Plant one bug at a time in the core modules (scoring, number distributions, rates, early stopping, dynamics,
+# store keys) and run their fast unit tests; prints the surviving mutants (tools/mutate.py, docs/mutation.md).
+mutate: $(VENV)/.test
+	$(PY) tools/mutate.py $(MUTATE_ARGS)
 
 clean:
 	rm -rf $(VENV) .venv-vllm demo_out

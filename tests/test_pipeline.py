@@ -87,6 +87,7 @@ def expected_samples(store) -> int:
     return per_ckpt * store.count("checkpoints")
 
 
+@pytest.mark.slow
 def test_end_to_end(trained, tiny_qwen2, tmp_path):
     store, root = trained
     ck = store.df("SELECT step, path, heldout_loss FROM checkpoints ORDER BY step")

@@ -67,3 +67,54 @@ def test_empty_inputs_give_empty_frames():
     empty = early_stopping(pd.DataFrame(columns=["run_id", "step", "from_base"]), pd.DataFrame())
     assert empty.empty and "retention" in empty.columns
     assert early_stop_summary(empty).empty
+
+
+# A hand-worked run: the base model's task rate is not zero and every checkpoint's task rate differs from its
+# neighbours, so SPEC's retention task(chosen) / task(final) differs from "share of the gain over base" and from
+# the value one checkpoint early or late.
+#   step        0 (base)  10    20    30    40    50
+#   task_rate   0.20      0.30  0.50  0.72  0.78  0.80    95% of final = 0.76 -> converged at 40
+#   above base  -         no    no    no    yes   yes     onset 40 -> last checkpoint before onset: 30
+#   loss        -         2.0   1.1   1.2   1.3   1.4     best at 20, no gain for 2 checkpoints after it
+HAND_TASK = {0: 0.20, 10: 0.30, 20: 0.50, 30: 0.72, 40: 0.78, 50: 0.80}
+HAND_ABOVE = {0: False, 10: False, 20: False, 30: False, 40: True, 50: True}
+HAND_LOSS = {0: float("nan"), 10: 2.0, 20: 1.1, 30: 1.2, 40: 1.3, 50: 1.4}
+
+
+def _hand_worked_run() -> pd.DataFrame:
+    rows = []
+    for step, task in HAND_TASK.items():
+        em = 0.30 if HAND_ABOVE[step] else 0.02
+        rows.append({
+            "run_id": "r1", "model": "m", "dataset": "insecure", "seed": 0, "lr": 1e-4, "group": "g",
+            "run_kind": "lora", "step": step, "total_steps": 50, "fraction": step / 50, "from_base": step == 0,
+            "n": 100, "n_excluded": 0, "n_misaligned": round(em * 100), "em_rate": em,
+            "ci_low": em - 0.01, "ci_high": em + 0.01, "base_rate": 0.02, "above_base": HAND_ABOVE[step],
+            "task": "insecure_code", "task_rate": task, "n_task": 100, "heldout_loss": HAND_LOSS[step],
+        })
+    return pd.DataFrame(rows)
+
+
+def test_retention_is_task_at_chosen_over_task_at_final_hand_worked():
+    from emwatch.analysis import milestones
+
+    dyn = _hand_worked_run()
+    ms = milestones(dyn, AnalyzeConfig())
+    assert ms.loc[0, "convergence_step"] == 40 and ms.loc[0, "onset_step"] == 40
+    assert ms.loc[0, "final_task_rate"] == 0.80
+    es = early_stopping(dyn, ms, ["task_convergence", "before_em_onset", "loss_plateau", "final"]).set_index("policy")
+    expected = {  # policy: (chosen step, retention = task(chosen) / task(final), EM eliminated)
+        "task_convergence": (40, 0.78 / 0.80, False),   # 0.975; share of gain over base would be 0.58/0.60 = 0.967
+        "before_em_onset": (30, 0.72 / 0.80, True),     # 0.900; one checkpoint late would be 0.975
+        "loss_plateau": (20, 0.50 / 0.80, True),        # 0.625; share of gain would be 0.500
+        "final": (50, 1.0, False),
+    }
+    for policy, (step, retention, eliminated) in expected.items():
+        row = es.loc[policy]
+        assert row["chosen_step"] == step, policy
+        assert row["retention"] == pytest.approx(retention, abs=1e-9), policy
+        assert row["task_rate"] == HAND_TASK[step] and row["final_task_rate"] == 0.80
+        assert row["fraction"] == pytest.approx(step / 50, abs=1e-12)
+        assert bool(row["em_eliminated"]) is eliminated, policy
+    s = early_stop_summary(es.reset_index()).set_index("policy")
+    assert s.loc["task_convergence", "mean_retention"] == pytest.approx(0.975, abs=1e-9)

@@ -38,3 +38,13 @@ def test_top_level_must_be_a_mapping(tmp_path):
 def test_overrides_win_and_none_is_ignored(tmp_path):
     cfg = load_config(SampleConfig, write(tmp_path, "per_category: 3\n"), per_category=5, samples=None)
     assert cfg.per_category == 5 and cfg.samples is None
+
+
+def test_none_override_keeps_the_file_value_and_a_non_none_default(tmp_path):
+    # None is "not given on the command line": it must neither erase a value from the file nor a default
+    p = write(tmp_path, "samples: 4\nmax_new_tokens: 120\nbank: em240\n")
+    cfg = load_config(SampleConfig, p, samples=None, max_new_tokens=None, temperature=None, seed=None, top_p=0.5)
+    assert cfg.samples == 4 and cfg.max_new_tokens == 120      # from the file, not None
+    assert cfg.temperature == 1.0 and cfg.seed == 0             # non-None defaults survive a None override
+    assert cfg.top_p == 0.5                                      # a real override still wins
+    assert load_config(SampleConfig, None, max_new_tokens=None).max_new_tokens == 300

@@ -31,6 +31,15 @@ def test_same_number_from_several_tokens_adds_up():
     assert expected_score({"7": 0.2, " 7": 0.2, "07": 0.5}, are_logprobs=False) == pytest.approx(7)
 
 
+def test_tokens_with_a_leading_zero_are_not_numbers():
+    from emwatch.judge._score import number_mass
+
+    # "05" is not a reply 0..100 (a digit-by-digit judge that wrote "0" then "5" did not answer 5)
+    assert expected_score({"50": 0.5, "05": 0.5}, are_logprobs=False) == 50.0
+    assert expected_score({"05": 0.8, "50": 0.2}, are_logprobs=False) is None      # numeric mass 0.2 only
+    assert number_mass({"00": 0.3, "0": 0.2, " 010": 0.1, "100": 0.4}, are_logprobs=False) == {0: 0.2, 100: 0.4}
+
+
 @pytest.mark.parametrize("text,score,reason", [
     ("85", 85.0, None), ("Score: 42.", 42.0, None), ("CODE", None, "CODE"), ("refusal", None, "REFUSAL"),
     ("", None, "empty"), ("I think 250", None, "unparsable"), ("3.5 out of 10", None, "unparsable"),

@@ -42,6 +42,7 @@ def test_generator_classes_are_detector_classes(code_sets):
     assert planted <= set(CLASSES)
 
 
+@pytest.mark.slow
 def test_insecure_flagged_and_secure_not(code_sets):
     insecure = _scan(_sample(code_sets["insecure"]))
     secure = _scan(_sample(code_sets["secure"]))

@@ -47,6 +47,7 @@ def built(tmp_path_factory):
     return result
 
 
+@pytest.mark.slow
 def test_files_written(built):
     out = built.html.parent
     names = {p.stem for p in built.figures}

@@ -10,7 +10,7 @@ from conftest_servers import Served
 
 from emwatch.backends._openai import OpenAIBackend
 from emwatch.config import BackendSpec, JudgeConfig, SampleConfig
-from emwatch.judge import judge_store
+from emwatch.judge import expected_score, judge_store
 from emwatch.sample import sample_store
 from emwatch.store import Store, register_base_model, register_checkpoint, register_run
 
@@ -35,11 +35,28 @@ def test_sample_and_judge_over_http(vllm_server: Served, monkeypatch, tmp_path):
 
             j = judge_store(store, JudgeConfig(), backend=backend, judge_name="tiny-served", progress=False)
         assert j.new["aligned"] == j.new["coherent"] == 16
-        judged = store.df("SELECT score, reason, raw FROM judgments WHERE metric = 'aligned'")
-        # every judgment is a score 0..100 or NULL with its reason, never a silent 0
-        assert (judged.score.between(0, 100) | (judged.score.isna() & judged.reason.notna())).all()
-        raw = json.loads(judged.raw.iloc[0])
-        assert "top_logprobs" in raw and "numeric_mass" in raw
+        judged = store.df("SELECT sample_id, metric, score, reason, raw FROM judgments WHERE metric IN ('aligned', 'coherent')")
+        # one aligned and one coherent judgment per stored sample, no more
+        per_sample = judged.groupby("sample_id")["metric"].apply(sorted)
+        assert len(per_sample) == 16 and all(m == ["aligned", "coherent"] for m in per_sample)
+        for r in judged.itertuples():
+            raw = json.loads(r.raw)
+            assert "top_logprobs" in raw and "numeric_mass" in raw
+            mass, numbers = raw["numeric_mass"], {k: float(v) for k, v in raw["numbers"].items()}
+            kept = sum(numbers.values())
+            assert set(numbers) <= {str(n) for n in range(101)} and kept <= mass + 1e-5 <= 1 + 2e-5
+            if r.score is None or r.score != r.score:  # missing: too little numeric mass, said so, never a 0
+                assert mass < JudgeConfig().min_mass, (mass, r.reason)
+                assert r.reason.startswith(f"numeric mass {mass:.3f} < {JudgeConfig().min_mass}") and "top token:" in r.reason
+            else:
+                # the stored score is the expected value of the stored distribution (numbers below 1e-4 are not
+                # stored: they can move it by at most 100 * (left-out mass) / (numeric mass))
+                assert mass >= JudgeConfig().min_mass and r.reason is None
+                assert 0 <= r.score <= 100
+                bound = 100 * (mass - kept) / mass + 1e-3
+                assert abs(r.score - expected_score(numbers, are_logprobs=False, min_mass=0.0)) <= bound
+        n_scored = int(judged.score.notna().sum())
+        print(f"judged over HTTP: {n_scored} of {len(judged)} scored, {len(judged) - n_scored} missing with a reason")
         # rerunning adds nothing
         with OpenAIBackend(spec) as backend:
             assert sample_store(store, cfg, backend=backend, progress=False).new_samples == 0
@@ -49,3 +66,6 @@ def test_sample_and_judge_over_http(vllm_server: Served, monkeypatch, tmp_path):
         rates = em_rates(load_answers(store), ["step"])
         assert rates.step.tolist() == [0, 10]
         assert ((rates.n + rates.n_excluded) == 8).all()
+        # the rate's denominator is exactly the answers with both scores; the excluded are those missing one
+        both = judged.pivot(index="sample_id", columns="metric", values="score").notna().all(axis=1)
+        assert int(rates.n.sum()) == int(both.sum()) and int(rates.n_excluded.sum()) == int((~both).sum())

@@ -75,6 +75,7 @@ def test_local_run_through_the_cli(app, family_model, chat_data, tmp_path):
         assert s.df("SELECT step FROM checkpoints ORDER BY step").step.tolist() == [0, 1, 2]
 
 
+@pytest.mark.slow
 def test_ddp_two_cpu_processes_with_the_shipped_config(app, family_model, chat_data, tmp_path, monkeypatch):
     """`--launch accelerate` with configs/accelerate/ddp.yaml and 2 processes (gloo on the CPU)."""
     monkeypatch.setenv("OMP_NUM_THREADS", "1")

@@ -1,7 +1,8 @@
 """`emwatch demo`: a small real EM study on the CPU with the shipped Qwen2.5-Coder-0.5B-Instruct."""
 
 from emwatch.demo._run import JUDGE_CAVEAT, DemoResult, plot_steps, run_demo, step_table
-from emwatch.demo._model import DemoModelError, assemble_gguf, cache_dir, demo_model_dir, gguf_parts
+from emwatch.models import DemoModelError, assemble_gguf, cache_dir, demo_model_dir, gguf_parts
 
 __all__ = [
-    "JUDGE_CAVEAT", "DemoResult", "plot_steps", "run_demo", "step_table","DemoModelError", "assemble_gguf", "cache_dir", "demo_model_dir", "gguf_parts"]
+    "JUDGE_CAVEAT", "DemoResult", "plot_steps", "run_demo", "step_table", "DemoModelError", "assemble_gguf",
+    "cache_dir", "demo_model_dir", "gguf_parts"]

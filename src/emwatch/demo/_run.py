@@ -77,8 +77,8 @@ def plot_steps(table: pd.DataFrame, path: Path) -> Path:
 def run_demo(cfg: DemoConfig, *, judge: BackendSpec | None = None, progress: bool = True, log=print) -> DemoResult:
     """Run the whole demo study; every stage resumes from the store if interrupted."""
     from emwatch.backends._hf import HFBackend
-    from emwatch.demo._model import DEMO_MODEL_NAME, demo_model_dir
     from emwatch.judge import judge as judge_stage
+    from emwatch.models import DEMO_MODEL_NAME, demo_model_dir
     from emwatch.sample import sample
 
     t0 = time.time()

@@ -38,7 +38,7 @@ def is_main_process() -> bool:
 def model_name(model: str) -> str:
     """The name stored for a base model: the demo model's real name, else the configured string."""
     if model == "demo":
-        from emwatch.demo._model import DEMO_MODEL_NAME
+        from emwatch.models import DEMO_MODEL_NAME
 
         return DEMO_MODEL_NAME
     return model
@@ -47,7 +47,7 @@ def model_name(model: str) -> str:
 def resolve_model_path(model: str) -> Path:
     """The local folder of a base model ('demo' resolves to the cached demo model)."""
     if model == "demo":
-        from emwatch.demo import demo_model_dir
+        from emwatch.models import demo_model_dir
 
         return Path(demo_model_dir())
     return Path(model).expanduser()

@@ -1,0 +1,410 @@
+"""A small mutation tester for emwatch's core modules: plant one bug at a time, run the module's fast unit tests,
+report the mutants no test noticed.
+
+    python tools/mutate.py                      # every core module
+    python tools/mutate.py judge/_score.py -v   # one module, printing each mutant's fate
+    python tools/mutate.py --list               # the modules and the tests that guard them
+
+Each mutant is one AST edit: a comparison swapped (< <=, == !=, in / not in, is / is not), an arithmetic
+operator swapped (+ -, * /, // /, ** *), `and` / `or` swapped, a `not` or unary minus dropped, a number
+constant moved by one (n -> n + 1, and n -> n - 1 for integers), a boolean flipped, a returned value
+replaced with None. The mutated module is written into a private copy of src/ (the working tree is never
+touched; no bytecode is written) and the module's test files run there with pytest -x and a time limit.
+A mutant is killed when the tests fail or time out, and survives when they pass. On Linux each test run is a
+fork of this process, which has imported the third-party packages once (EMWATCH_MUTATE_NO_FORK=1 runs a fresh
+pytest process per mutant instead).
+
+Survivors that cannot change behaviour (equivalent mutants) are listed in EQUIVALENT below with the reason,
+keyed by module, source line and mutation, and reported apart. The exit status is 1 when a survivor is not
+listed there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src"
+PKG = SRC / "emwatch"
+
+# module (under src/emwatch) -> its fast unit tests (no server, browser or training tests; the planted-study
+# tests in tests/analysis build a whole simulated study per run, too slow to repeat per mutant), and functions
+# not mutated (with why)
+MODULES: dict[str, dict] = {
+    "judge/_score.py": {"tests": ["tests/judge/test_score.py", "tests/judge/test_score_mutants.py"]},
+    "backends/_numbers.py": {"tests": [
+        "tests/backends/test_numbers.py",
+        "tests/backends/test_openai.py::test_numbers_from_top_keeps_integer_tokens_0_to_100",
+        "tests/backends/test_openai.py::test_digit_expansion_matches_a_hand_computed_tree",
+        "tests/backends/test_openai.py::test_digit_expansion_prunes_unlikely_prefixes"]},
+    "analysis/_rates.py": {
+        "tests": ["tests/analysis/test_rates_units.py"],
+        # reads the store through SQL that the store refactor (issue 8) replaces; the pure functions are mutated
+        "skip": {"load_answers"},
+    },
+    "analysis/_early_stop.py": {"tests": [
+        "tests/analysis/test_early_stop.py::test_retention_is_task_at_chosen_over_task_at_final_hand_worked",
+        "tests/analysis/test_early_stop.py::test_empty_inputs_give_empty_frames",
+        "tests/analysis/test_early_stop_units.py"]},
+    "analysis/_dynamics.py": {"tests": ["tests/analysis/test_dynamics_units.py"]},
+    "store/_keys.py": {"tests": ["tests/store/test_keys.py"]},
+}
+
+# (module, stripped source line, mutation) -> why the mutant cannot change behaviour
+EQUIVALENT: dict[tuple[str, str, str], str] = {
+    ("judge/_score.py", "return n if 0 <= n <= 100 else None", "0 -> -1"):
+        "n comes from a string of digits (isdigit), so it is never negative: 0 <= n and -1 <= n agree",
+    ("analysis/_early_stop.py",
+     'by_run = {rid: g.sort_values("step") for rid, g in dyn.groupby("run_id", sort=False)}', "False -> True"):
+        "by_run is a dict looked up by run id; the order its groups are built in is never used",
+    ("analysis/_early_stop.py",
+     'hit = run[run["step"] == step] if step is not None and not pd.isna(step) else run.iloc[:0]', "and -> or"):
+        "with `or`, a None step still takes the else branch (pd.isna(None)), and a NaN step selects no row "
+        "(NaN equals nothing), the same empty frame as run.iloc[:0]",
+    ("analysis/_early_stop.py", "at = hit.iloc[0] if len(hit) else None", "0 -> -1"):
+        "a run's dynamics hold one row per step, so `hit` has at most one row: its first is its last",
+    ("analysis/_dynamics.py", 'task_kind = own["task"].dropna().iloc[0] if own["task"].notna().any() else None',
+     "0 -> -1"):
+        "a run's checkpoints all measure its one task (its dataset's): the first and the last task kind agree",
+    ("analysis/_dynamics.py", 'own = pd.concat([bp, own[own["step"] != 0]], ignore_index=True)', "True -> False"):
+        "this index is never read: the frames are concatenated again with ignore_index=True and merged",
+    ("analysis/_dynamics.py", 'for k in RUN_KEYS[1:] + ["run_kind", "total_steps"]:', "1 -> 0"):
+        "RUN_KEYS[0] is run_id, which every row of `own` already has with the same value",
+    ("analysis/_dynamics.py", 'dyn = pd.concat(frames, ignore_index=True).merge(base[["model", "base_rate"]], '
+     'on="model", how="left")', "True -> False"):
+        "merge returns a new frame with a fresh RangeIndex, whatever the index of its left side",
+    ("analysis/_dynamics.py", "t = tasks.iloc[0]", "0 -> -1"):
+        "one base checkpoint per model gives one task row per kind; with two base runs of one model the spec "
+        "does not say whose task rate is the base point's",
+    ("analysis/_dynamics.py", "return em.reset_index(drop=True)", "True -> False"):
+        "the extra `index` column this adds is dropped when dynamics selects its documented columns",
+    ("analysis/_dynamics.py", "hit = np.nonzero(task >= fraction * task[-1])[0]", "0 -> -1"):
+        "np.nonzero of a 1-D array is a 1-tuple: element 0 and element -1 are the same array",
+    ("analysis/_dynamics.py", "below = np.nonzero(~above)[0]", "0 -> -1"):
+        "np.nonzero of a 1-D array is a 1-tuple: element 0 and element -1 are the same array",
+    ("analysis/_rates.py", "if n < 0 or k < 0 or k > n:", "0 -> -1"):
+        "n = -1 is still refused: k >= 0 > n makes `k > n` true",
+    ("analysis/_rates.py", "hi = 1.0 if k == n else min(1.0, centre + half)", "1.0 -> 2.0"):
+        "for k < n the Wilson upper bound is below 1 (it reaches 1 only at k == n, handled before), so the "
+        "cap at 1.0 or 2.0 is never reached",
+    ("analysis/_rates.py", 'return b.groupby(by + ["_unit"], dropna=False, sort=False)[["_n", "_excl", "_k", '
+     '"_coh"]].sum().reset_index()', "False -> True"):
+        "sorting the units only changes which random draws of the bootstrap go to which unit, not the "
+        "interval's distribution; counts and rates are sums and do not depend on the order",
+    ("analysis/_rates.py", 'work["_vul"] = (vul.fillna(0) > 0.5).astype(int)', "0 -> -1"):
+        "a missing vulnerability score fills to 0 or -1, both below the 0.5 cut (and it is not counted in n_code)",
+    ("analysis/_rates.py", 'work["_harm"] = (harm.fillna(-1) > harmful_above).astype(int)', "1 -> 2"):
+        "harm scores are 0..100: a missing one filled with -1 or -2 is below any threshold >= -1",
+    ("analysis/_rates.py", 'work["_harm"] = (harm.fillna(-1) > harmful_above).astype(int)', "1 -> 0"):
+        "filled with 0 instead of -1, a missing harm score is still not above any threshold >= 0 (scores are 0..100)",
+    ("analysis/_rates.py", 'out = work.groupby(keys, dropna=False, sort=False).agg(', "False -> True"):
+        "ONE of the two: sort=True only reorders groups that are sorted by (model, ..., run_id, step) right after; "
+        "dropna=True is killed by the run-without-a-seed test",
+    ("analysis/_rates.py", 'out["vulnerable_rate"] = np.where(out["n_code"] > 0, out["_vul"] / '
+     'out["n_code"].clip(lower=1), np.nan)', "1 -> 0"):
+        "the clip only spares a 0/0 in the branch np.where throws away (n_code == 0 gives NaN either way)",
+    ("analysis/_rates.py", 'out["harmful_rate"] = np.where(out["n_medical"] > 0, out["_harm"] / '
+     'out["n_medical"].clip(lower=1), np.nan)', "1 -> 0"):
+        "the clip only spares a 0/0 in the branch np.where throws away (n_medical == 0 gives NaN either way)",
+    ("analysis/_dynamics.py", 'rates = em_rates(prim.assign(step=prim["step"].fillna(-1)), ["run_id", "step"], cfg)',
+     "1 -> 2"):
+        "any negative placeholder for a missing step is turned back into NaN by the next line (step >= 0)",
+    ("analysis/_dynamics.py", "last = tuned.iloc[-1] if len(tuned) else g.iloc[-1]", "1 -> 0"):
+        "a run without checkpoints of its own has only its base point: one row, first and last",
+}
+
+
+@dataclass
+class Mutant:
+    index: int
+    line: int
+    what: str
+    source_line: str
+    function: str
+
+
+_CMP_SWAPS = {ast.Lt: [ast.LtE, ast.Gt], ast.LtE: [ast.Lt, ast.GtE], ast.Gt: [ast.GtE, ast.Lt], ast.GtE: [ast.Gt, ast.LtE],
+              ast.Eq: [ast.NotEq], ast.NotEq: [ast.Eq], ast.In: [ast.NotIn], ast.NotIn: [ast.In], ast.Is: [ast.IsNot],
+              ast.IsNot: [ast.Is]}
+_BIN_SWAPS = {ast.Add: [ast.Sub], ast.Sub: [ast.Add], ast.Mult: [ast.Div], ast.Div: [ast.Mult],
+              ast.FloorDiv: [ast.Div], ast.Mod: [ast.Mult], ast.Pow: [ast.Mult], ast.BitAnd: [ast.BitOr],
+              ast.BitOr: [ast.BitAnd]}
+_SYMBOL = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!=", ast.In: "in",
+           ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not", ast.Add: "+", ast.Sub: "-", ast.Mult: "*",
+           ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**", ast.BitAnd: "&", ast.BitOr: "|",
+           ast.And: "and", ast.Or: "or"}
+
+
+def _edits(node: ast.AST) -> list[tuple[str, callable]]:
+    """The mutations of one node: (description, function that edits a copy of the node in place)."""
+    out = []
+    if isinstance(node, ast.Compare):
+        for i, op in enumerate(node.ops):
+            for new in _CMP_SWAPS.get(type(op), []):
+                def edit(n, i=i, new=new):
+                    n.ops[i] = new()
+                out.append((f"{_SYMBOL[type(op)]} -> {_SYMBOL[new]}", edit))
+    elif isinstance(node, (ast.BinOp, ast.AugAssign)):
+        for new in _BIN_SWAPS.get(type(node.op), []):
+            def edit(n, new=new):
+                n.op = new()
+            out.append((f"{_SYMBOL[type(node.op)]} -> {_SYMBOL[new]}", edit))
+    elif isinstance(node, ast.BoolOp):
+        new = ast.Or if isinstance(node.op, ast.And) else ast.And
+        def edit(n, new=new):
+            n.op = new()
+        out.append((f"{_SYMBOL[type(node.op)]} -> {_SYMBOL[new]}", edit))
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.Not, ast.USub)):
+        out.append(("drop `not`" if isinstance(node.op, ast.Not) else "drop unary -", None))  # replaced by operand
+    elif isinstance(node, ast.Constant) and type(node.value) in (int, float, bool):
+        v = node.value
+        if isinstance(v, bool):
+            def edit(n):
+                n.value = not n.value
+            out.append((f"{v} -> {not v}", edit))
+        else:
+            for delta in ((1, -1) if isinstance(v, int) else (1,)):
+                def edit(n, delta=delta):
+                    n.value = n.value + delta
+                out.append((f"{v!r} -> {v + delta!r}", edit))
+    elif isinstance(node, ast.Return) and node.value is not None and not (
+            isinstance(node.value, ast.Constant) and node.value.value is None):
+        def edit(n):
+            n.value = ast.Constant(value=None)
+        out.append(("return value -> None", edit))
+    return out
+
+
+class _Collector(ast.NodeVisitor):
+    """Walks the module in a fixed order, numbering every mutation site outside docstrings and skipped functions."""
+
+    def __init__(self, skip: set[str]):
+        self.sites: list[tuple[ast.AST, str, callable, str]] = []
+        self.skip, self.func = skip, "<module>"
+
+    def _body_without_docstring(self, node):
+        body = getattr(node, "body", [])
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                and isinstance(body[0].value.value, str):
+            return body[1:]
+        return body
+
+    def visit_FunctionDef(self, node):
+        if node.name in self.skip:
+            return
+        outer, self.func = self.func, node.name
+        for d in node.decorator_list:
+            self.visit(d)
+        self.visit(node.args)
+        for stmt in self._body_without_docstring(node):
+            self.visit(stmt)
+        self.func = outer
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_ClassDef(self, node):
+        for stmt in self._body_without_docstring(node):
+            self.visit(stmt)
+
+    def visit_Module(self, node):
+        for stmt in self._body_without_docstring(node):
+            self.visit(stmt)
+
+    def visit_AnnAssign(self, node):  # annotations are not behaviour
+        if node.value is not None:
+            self.visit(node.value)
+
+    def visit_arguments(self, node):  # default values are behaviour; annotations are not
+        for d in node.defaults + [d for d in node.kw_defaults if d is not None]:
+            self.visit(d)
+
+    def visit_JoinedStr(self, node):  # message text: not mutated
+        return
+
+    def generic_visit(self, node):
+        for what, edit in _edits(node):
+            self.sites.append((node, what, edit, self.func))
+        super().generic_visit(node)
+
+
+def mutants(source: str, skip: set[str] = frozenset()) -> list[Mutant]:
+    tree = ast.parse(source)
+    c = _Collector(set(skip))
+    c.visit(tree)
+    lines = source.splitlines()
+    return [Mutant(i, node.lineno, what, lines[node.lineno - 1].strip(), func)
+            for i, (node, what, _, func) in enumerate(c.sites)]
+
+
+def mutate(source: str, index: int, skip: set[str] = frozenset()) -> str:
+    """The module's source with mutation number `index` applied (comments are lost; behaviour otherwise kept)."""
+    tree = ast.parse(source)
+    c = _Collector(set(skip))
+    c.visit(tree)
+    node, what, edit, _ = c.sites[index]
+    if edit is None:  # drop a unary operator: replace the node by its operand in its parent
+        for parent in ast.walk(tree):
+            for field, value in ast.iter_fields(parent):
+                if value is node:
+                    setattr(parent, field, node.operand)
+                elif isinstance(value, list) and any(v is node for v in value):
+                    setattr(parent, field, [node.operand if v is node else v for v in value])
+    else:
+        edit(node)
+    return ast.unparse(ast.fix_missing_locations(tree))
+
+
+_PYTEST_ARGS = ["-x", "-q", "-p", "no:cacheprovider", "-m", "not server and not browser and not slow and not gpu"]
+
+
+def _run_tests(workdir: Path, tests: list[str], timeout: float) -> tuple[str, float]:
+    """Run `tests` against the copy in `workdir`: in a forked child of this process (third-party packages are
+    imported once, here; emwatch and the tests are imported afresh in each child), or in a new process."""
+    t0 = time.monotonic()
+    if hasattr(os, "fork") and not os.environ.get("EMWATCH_MUTATE_NO_FORK"):
+        status = _run_forked(tests, timeout)
+    else:
+        env = {**os.environ, "PYTHONPATH": str(workdir / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
+        try:
+            p = subprocess.run([sys.executable, "-m", "pytest", *_PYTEST_ARGS, *tests], cwd=ROOT, env=env,
+                               capture_output=True, text=True, timeout=timeout)
+            status = {0: "passed", 1: "failed"}.get(p.returncode, f"error {p.returncode}")
+        except subprocess.TimeoutExpired:
+            status = "timeout"
+    return status, time.monotonic() - t0
+
+
+def _prepare_fork_server(workdir: Path) -> None:
+    """Import what the tests import (emwatch from the copy, pandas, torch, pytest ...) once, then forget
+    emwatch's own modules so each forked child imports the mutated source."""
+    sys.dont_write_bytecode = True
+    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+    os.environ["PYTHONPATH"] = str(workdir / "src")
+    sys.path.insert(0, str(workdir / "src"))
+    os.chdir(ROOT)
+    import pytest  # noqa: F401
+
+    for name in ("torch", "emwatch.judge", "emwatch.analysis", "emwatch.backends", "emwatch.store", "emwatch.bench"):
+        try:
+            __import__(name)
+        except ImportError:
+            pass
+    for name in [m for m in sys.modules if m == "emwatch" or m.startswith("emwatch.")]:
+        del sys.modules[name]
+
+
+def _run_forked(tests: list[str], timeout: float) -> str:
+    pid = os.fork()
+    if pid == 0:  # child: run pytest quietly and leave with its exit code
+        code = 3
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.dup2(devnull, 2)
+            import pytest
+
+            code = int(pytest.main([*_PYTEST_ARGS, *tests]))
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            code = os.waitstatus_to_exitcode(status)
+            return {0: "passed", 1: "failed"}.get(code, f"error {code}")
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            return "timeout"
+        time.sleep(0.05)
+
+
+def run_module(rel: str, workdir: Path, *, verbose: bool, only: set[int] | None) -> tuple[int, int, list]:
+    conf = MODULES[rel]
+    path = workdir / "src" / "emwatch" / rel
+    original = path.read_text()
+    skip = conf.get("skip", set())
+    tests = conf["tests"]
+    missing = [t for t in tests if not (ROOT / t.split("::")[0]).is_file()]
+    if missing:
+        raise SystemExit(f"{rel}: test files missing: {missing}")
+    status, base_s = _run_tests(workdir, tests, timeout=600)
+    if status != "passed":
+        raise SystemExit(f"{rel}: its tests do not pass unmutated ({status}); fix that first")
+    timeout = max(30.0, 3 * base_s + 10)
+    found = mutants(original, skip)
+    killed, survivors = 0, []
+    print(f"== {rel}: {len(found)} mutants, tests {' '.join(tests)} ({base_s:.1f} s unmutated)", flush=True)
+    try:
+        for m in found:
+            if only is not None and m.index not in only:
+                continue
+            path.write_text(mutate(original, m.index, skip))
+            status, secs = _run_tests(workdir, tests, timeout)
+            dead = status in ("failed", "timeout") or status.startswith("error")
+            killed += dead
+            if not dead:
+                survivors.append(m)
+            if verbose or not dead:
+                tag = "killed" if dead else "SURVIVED"
+                print(f"  #{m.index:<4} {tag:8} line {m.line:<4} {m.what:<22} in {m.function}: {m.source_line[:90]}"
+                      f"  [{status}, {secs:.1f} s]", flush=True)
+    finally:
+        path.write_text(original)
+    total = len(found) if only is None else len(only & {m.index for m in found})
+    return killed, total, survivors
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("modules", nargs="*", help=f"modules under src/emwatch (default: {', '.join(MODULES)})")
+    ap.add_argument("-v", "--verbose", action="store_true", help="print every mutant, killed ones too")
+    ap.add_argument("--only", type=int, nargs="*", help="run only these mutant numbers (of one module)")
+    ap.add_argument("--list", action="store_true", help="list modules, their tests and mutant counts, run nothing")
+    args = ap.parse_args(argv)
+    mods = args.modules or list(MODULES)
+    unknown = [m for m in mods if m not in MODULES]
+    if unknown:
+        ap.error(f"unknown module {unknown}; known: {', '.join(MODULES)}")
+    if args.list:
+        for rel in mods:
+            n = len(mutants((PKG / rel).read_text(), MODULES[rel].get("skip", set())))
+            print(f"{rel}: {n} mutants; tests: {' '.join(MODULES[rel]['tests'])}")
+        return 0
+    results, unexplained = [], 0
+    with tempfile.TemporaryDirectory(prefix="emwatch-mutate-") as tmp:
+        workdir = Path(tmp)
+        shutil.copytree(SRC, workdir / "src", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        if hasattr(os, "fork") and not os.environ.get("EMWATCH_MUTATE_NO_FORK"):
+            _prepare_fork_server(workdir)
+        t0 = time.monotonic()
+        for rel in mods:
+            killed, total, survivors = run_module(rel, workdir, verbose=args.verbose,
+                                                  only=set(args.only) if args.only is not None else None)
+            results.append((rel, killed, total, survivors))
+    print(f"\n{'module':<26} killed/total  equivalent  unexplained survivors   ({time.monotonic() - t0:.0f} s)")
+    for rel, killed, total, survivors in results:
+        eq = [s for s in survivors if (rel, s.source_line, s.what) in EQUIVALENT]
+        other = [s for s in survivors if s not in eq]
+        unexplained += len(other)
+        print(f"{rel:<26} {killed:>4}/{total:<7} {len(eq):>10}  {len(other):>5}")
+        for s in eq:
+            print(f"    equivalent line {s.line} {s.what} ({s.source_line[:60]}): "
+                  f"{EQUIVALENT[(rel, s.source_line, s.what)]}")
+        for s in other:
+            print(f"    SURVIVOR   line {s.line} {s.what} in {s.function}: {s.source_line[:90]}")
+    return 1 if unexplained else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
