@@ -58,6 +58,8 @@ MODULES: dict[str, dict] = {
         "tests/analysis/test_early_stop_units.py"]},
     "analysis/_dynamics.py": {"tests": ["tests/analysis/test_dynamics_units.py"]},
     "store/_keys.py": {"tests": ["tests/store/test_keys.py"]},
+    # the judge stage's branches (score, categorical, static; missing with reasons) through a scripted backend
+    "judge/_stage.py": {"tests": ["tests/judge/test_judge_stage.py"]},
 }
 
 # (module, stripped source line, mutation) -> why the mutant cannot change behaviour

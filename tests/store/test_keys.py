@@ -17,7 +17,7 @@ def test_canonical_json_sorts_keys_and_drops_whitespace():
 
 def test_content_key_is_the_documented_sha256_prefix():
     h = hashlib.sha256()
-    h.update(f"emwatch/{keys.SCHEMA_VERSION}/sample".encode())
+    h.update(f"emwatch/{keys.KEY_VERSION}/sample".encode())
     for part in ("ck", {"b": 2, "a": 1}, 3):
         h.update(b"\x1f" + json.dumps(part, sort_keys=True, separators=(",", ":")).encode())
     assert content_key("sample", "ck", {"a": 1, "b": 2}, 3) == h.hexdigest()[:24]
@@ -31,5 +31,12 @@ def test_every_change_gives_another_key(monkeypatch):
               content_key("sample", "q", "ck", 0), content_key("sample", "ckq", "", 0), content_key("sample", "ck", "q"),
               content_key("sample", ["ck", "q"], 0)]
     assert len({k, *others}) == len(others) + 1
-    monkeypatch.setattr(keys, "SCHEMA_VERSION", keys.SCHEMA_VERSION + 1)
+    monkeypatch.setattr(keys, "KEY_VERSION", keys.KEY_VERSION + 1)
     assert content_key("sample", "ck", "q", 0) != k
+
+
+def test_keys_do_not_follow_the_schema_version():
+    # a schema upgrade must keep every key, or an upgraded store would resume with duplicates
+    from emwatch.store import SCHEMA_VERSION
+
+    assert keys.KEY_VERSION == 1 and SCHEMA_VERSION >= 2
