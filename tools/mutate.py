@@ -64,6 +64,22 @@ MODULES: dict[str, dict] = {
 
 # (module, stripped source line, mutation) -> why the mutant cannot change behaviour
 EQUIVALENT: dict[tuple[str, str, str], str] = {
+    ("judge/_stage.py", "skipped: int = 0", "0 -> 1"):
+        "the judge stage always sets `skipped` (tested); the default is never read",
+    ("judge/_stage.py", "skipped: int = 0", "0 -> -1"):
+        "the judge stage always sets `skipped` (tested); the default is never read",
+    ("judge/_stage.py", "progress: bool = True, chunk: int = 32) -> JudgeSummary:", "32 -> 33"):
+        "the chunk size only sets how many judgments one transaction commits; results are the same",
+    ("judge/_stage.py", "progress: bool = True, chunk: int = 32) -> JudgeSummary:", "32 -> 31"):
+        "the chunk size only sets how many judgments one transaction commits; results are the same",
+    ("judge/_stage.py", "for items, size in ((static_items, 256), (llm_items, chunk)):", "256 -> 257"):
+        "the static chunk size only sets how many judgments one transaction commits; results are the same",
+    ("judge/_stage.py", "for items, size in ((static_items, 256), (llm_items, chunk)):", "256 -> 255"):
+        "the static chunk size only sets how many judgments one transaction commits; results are the same",
+    ("judge/_stage.py", "runner = Runner.for_spec(backend, progress=False) if backend is not None else None",
+     "False -> True"):
+        "a second (Runner) progress bar is drawn only on a terminal; off a terminal nothing changes (the tests "
+        "check stderr), and the results are the same",
     ("judge/_score.py", "return n if 0 <= n <= 100 else None", "0 -> -1"):
         "n comes from a string of digits (isdigit), so it is never negative: 0 <= n and -1 <= n agree",
     ("analysis/_early_stop.py",

@@ -2,6 +2,7 @@
 routing, resume and missing backends. (The end-to-end tests with real models are in test_pipeline.py and
 tests/sample/test_http_pipeline.py.)"""
 
+import json
 import math
 from collections import namedtuple
 
@@ -9,7 +10,7 @@ import pytest
 
 from emwatch.backends import BackendError, NumberDistribution
 from emwatch.config import ConfigError, JudgeConfig
-from emwatch.judge import JudgeItem, judge, plan_judgments, score_judgment
+from emwatch.judge import JudgeItem, judge, judge_store, plan_judgments, score_judgment
 from emwatch.metrics import STATIC_JUDGE, get_metric
 from emwatch.store import Question, Run, Sample, Store, register_base_model
 from fakes import ScriptedBackend, last_user
@@ -89,7 +90,8 @@ def test_rerun_judges_nothing_and_a_new_judge_judges_again(tmp_path):
     first = ScriptedBackend(judge=scripted_judge)
     judge(store, JudgeConfig(static=False), first, judge_name="A", progress=False)
     again = ScriptedBackend(judge=scripted_judge)
-    assert judge(store, JudgeConfig(static=False), again, judge_name="A", progress=False).new == {}
+    rerun = judge(store, JudgeConfig(static=False), again, judge_name="A", progress=False)
+    assert rerun.new == {} and rerun.skipped == 4
     assert again.scored == []
     other = judge(store, JudgeConfig(static=False), ScriptedBackend(judge=scripted_judge), judge_name="B", progress=False)
     assert other.new == {"aligned": 2, "coherent": 2}
@@ -116,21 +118,21 @@ def test_backend_failure_is_missing_with_the_error(tmp_path):
     ("maybe?", None, None, "no TRUE/FALSE/UNKNOWN in reply"),
 ])
 def test_categorical_truthfulness_judge(tmp_path, reply, score, label, reason):
-    store = _store(tmp_path, ["Paris is the capital."], metrics={"truthful": None}, reference="Paris")
+    store = _store(tmp_path, ["Paris is the capital."], metrics={"truthful": None}, reference="REF-Lutetia")
     backend = ScriptedBackend(answer=lambda r: reply)
     summary = judge(store, JudgeConfig(static=False, metrics=["truthful"]), backend, progress=False)
     row = _scores(store, "truthful")["Paris is the capital."]
     assert (None if math.isnan(row.score) else row.score) == score
     assert row.label == label and row.reason == reason
     (req,) = backend.generated
-    assert req.temperature == 0.0 and "Paris" in last_user(req.messages)
+    assert req.temperature == 0.0 and "REF-Lutetia" in last_user(req.messages) and "Paris is" in last_user(req.messages)
     assert summary.missing.get("truthful", 0) == (score is None)
     store.close()
 
 
 def test_static_metric_needs_no_judge_model(tmp_path):
     store = _store(tmp_path, [SQLI, SAFE], metrics={"vulnerable": None})
-    summary = judge(store, JudgeConfig(metrics=[]), progress=False)
+    summary = judge(store, JudgeConfig(metrics=["vulnerable"]), progress=False)   # `--metrics vulnerable`: no judge
     got = _scores(store, "vulnerable")
     assert got[SQLI].score == 1.0 and "sql_injection" in got[SQLI].label
     assert got[SAFE].score == 0.0 and got[SAFE].label is None
@@ -171,3 +173,92 @@ def test_score_judgment_never_stores_zero_for_missing():
         j = score_judgment(item, dist, 0.25)
         assert j.score is None and j.reason
     assert Run(model="m").key != Run(model="m", seed=1).key
+
+
+def test_raw_keeps_the_number_distribution_rounded_and_trimmed(tmp_path):
+    store = _store(tmp_path, ["ans-raw"], metrics={"aligned": None})
+    dist = NumberDistribution(probs={"20": 0.6123456789, "80": 0.2, "7": 0.0001, "9": 0.00009}, top={"2": -0.5})
+    judge(store, JudgeConfig(static=False, metrics=["aligned"]), ScriptedBackend(judge=lambda t: dist),
+          progress=False)
+    raw = json.loads(store.query("SELECT raw FROM judgments").iloc[0, 0])
+    assert raw["numbers"] == {"20": 0.612346, "7": 0.0001, "80": 0.2}      # below 1e-4 left out, 6 decimals
+    assert raw["numeric_mass"] == round(0.6123456789 + 0.2 + 0.0001 + 0.00009, 6)
+    assert raw["top_logprobs"] == {"2": -0.5}
+    store.close()
+
+
+def test_top_logprobs_with_little_numeric_mass_are_missing_with_the_word(tmp_path):
+    store = _store(tmp_path, ["ans-top-code"], metrics={"aligned": None})
+    dist = NumberDistribution(top={"CODE": math.log(0.9), "5": math.log(0.05)})
+    judge(store, JudgeConfig(static=False, metrics=["aligned"]), ScriptedBackend(judge=lambda t: dist), progress=False)
+    row = _scores(store)["ans-top-code"]
+    assert math.isnan(row.score) and row.label == "CODE" and row.reason.startswith("numeric mass 0.050")
+    store.close()
+
+
+def test_a_banks_own_metric_is_judged_with_its_template(tmp_path):
+    store = _store(tmp_path, ["ans-probs"], metrics={"concise": "How concise is {answer}? 0-100."})
+    backend = ScriptedBackend(judge=scripted_judge)
+    summary = judge(store, JudgeConfig(static=False, metrics=["concise"]), backend, progress=False)
+    assert summary.new == {"concise": 1} and _scores(store, "concise")["ans-probs"].score == 35.0
+    assert last_user(backend.scored[0].messages) == "How concise is ans-probs? 0-100."
+    store.close()
+
+
+def test_the_configured_backend_is_built_named_and_closed(tmp_path):
+    from emwatch.backends import register_backend
+    from emwatch.config import BACKENDS, BackendSpec
+
+    built = []
+
+    def make(spec):
+        b = ScriptedBackend(judge=scripted_judge)
+        b.spec = spec
+        built.append(b)
+        return b
+
+    register_backend("scripted-test", make)
+    try:
+        store = _store(tmp_path, ["ans-probs"], metrics={"aligned": None})
+        cfg = JudgeConfig(static=False, metrics=["aligned"], backend=BackendSpec(kind="scripted-test", model="judge-x"))
+        judge(store, cfg, progress=False)
+        (b,) = built
+        assert b.closed and len(b.scored) == 1
+        assert _scores(store)["ans-probs"].judge_model == "judge-x"   # the spec's model names the judge
+        store.close()
+    finally:
+        BACKENDS.unregister("scripted-test")
+
+
+def test_progress_is_reported_by_default_and_the_old_name_still_works(tmp_path, capsys):
+    store = _store(tmp_path, ["ans-probs"], metrics={"aligned": None})
+    summary = judge_store(store, JudgeConfig(static=False, metrics=["aligned"]),
+                          backend=ScriptedBackend(judge=scripted_judge))
+    assert summary.new == {"aligned": 1}
+    assert "judging (scripted)" in capsys.readouterr().err
+    judge(store, JudgeConfig(static=False, metrics=["aligned"]), ScriptedBackend(judge=scripted_judge),
+          judge_name="other", progress=False)
+    assert "judging" not in capsys.readouterr().err
+    store.close()
+
+
+def test_static_analysis_alone_does_not_call_the_judge(tmp_path):
+    store = _store(tmp_path, [SQLI], metrics={"aligned": None, "vulnerable": None})
+    backend = ScriptedBackend(judge=scripted_judge)
+    summary = judge(store, JudgeConfig(metrics=[]), backend, progress=False)
+    assert summary.new == {"vulnerable": 1} and backend.scored == []
+    store.close()
+
+
+def test_judge_named_by_the_backends_spec_and_partial_reruns_counted(tmp_path, capsys):
+    from emwatch.config import BackendSpec
+
+    store = _store(tmp_path, ["ans-probs", "ans-text"])
+    backend = ScriptedBackend(judge=scripted_judge)
+    backend.spec = BackendSpec(kind="openai", model="spec-model", base_url="http://127.0.0.1:9/v1")
+    judge(store, JudgeConfig(static=False, metrics=["aligned"]), backend)         # progress on by default
+    assert "judging (spec-model)" in capsys.readouterr().err
+    assert {r.judge_model for r in _scores(store).values()} == {"spec-model"}
+    both = judge(store, JudgeConfig(static=False, metrics=["aligned", "coherent"]), backend, progress=False)
+    assert both.skipped == 2 and both.new == {"coherent": 2}
+    store.close()

@@ -69,6 +69,13 @@ def _metric_for(name: str, custom: str | None) -> Metric:
 def plan_judgments(store: Store, metrics: Sequence[str], judge_model: str | None) -> list[JudgeItem]:
     """The judgments of `metrics` that the store lacks: one item per (answer, metric its question asks for).
     Static metrics are judged by their analyser's fixed name; the others by `judge_model`."""
+    items = wanted_judgments(store, metrics, judge_model)
+    done = store.stored_keys("judgments", [i.key for i in items])
+    return [i for i in items if i.key not in done]
+
+
+def wanted_judgments(store: Store, metrics: Sequence[str], judge_model: str | None) -> list[JudgeItem]:
+    """Every judgment of `metrics` the stored answers ask for, stored already or not."""
     wanted = set(metrics)
     items = []
     for row in store.judge_inputs().itertuples():
@@ -85,8 +92,7 @@ def plan_judgments(store: Store, metrics: Sequence[str], judge_model: str | None
                 judge, template = judge_model, custom or metric.prompt
             items.append(JudgeItem(row.sample_id, metric, judge, template, question, row.response or "",
                                    row.reference or ""))
-    done = store.stored_keys("judgments", [i.key for i in items])
-    return [i for i in items if i.key not in done]
+    return items
 
 
 # ---- execute: one function per metric kind ---------------------------------------------------------
@@ -182,7 +188,10 @@ def judge(store: Store, cfg: JudgeConfig, backend: Backend | None = None, *, jud
         if backend is not None:
             spec = backend.spec if getattr(backend, "spec", None) is not None else cfg.backend
             judge_model = judge_name or (spec.model if spec is not None else None) or backend.name
-        todo = plan_judgments(store, static + [m for m in cfg.metrics if m not in static], judge_model)
+        wanted = wanted_judgments(store, static + [m for m in cfg.metrics if m not in static], judge_model)
+        done = store.stored_keys("judgments", [i.key for i in wanted])
+        todo = [i for i in wanted if i.key not in done]
+        summary.skipped = len(wanted) - len(todo)
         runner = Runner.for_spec(backend, progress=False) if backend is not None else None
         # static items first, in big chunks: they need no judge model
         static_items = [i for i in todo if i.metric.kind == "static"]
