@@ -45,6 +45,17 @@ class Entry:
         self.target = obj
         return obj
 
+    def call(self, *args: Any, **kwargs: Any) -> Any:
+        """Load the entry and call it. An ImportError raised while it runs (backends and trainers import their
+        heavy packages, torch or an SDK, when they start) becomes MissingDependency with the pip hint."""
+        target = self.load()
+        try:
+            return target(*args, **kwargs)
+        except MissingDependency:
+            raise
+        except ImportError as e:
+            raise self.missing(e) from e
+
     def missing(self, err: ImportError) -> MissingDependency:
         """The MissingDependency for an import that failed while loading or building this entry."""
         hint = f": {self.install}" if self.install else ""

@@ -16,14 +16,7 @@ from emwatch.errors import MissingDependency
 
 def make_backend(spec: BackendSpec) -> Backend:
     """Build the backend registered as `spec.kind` (imported on first use)."""
-    entry = BACKENDS.entry(spec.kind)
-    factory = entry.load()
-    try:
-        return factory(spec)
-    except MissingDependency:
-        raise
-    except ImportError as e:  # backends import their heavy packages (torch, tinker) when built
-        raise entry.missing(e) from e
+    return BACKENDS.entry(spec.kind).call(spec)
 
 
 __all__ = [

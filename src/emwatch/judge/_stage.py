@@ -58,6 +58,13 @@ class JudgeItem:
                         prompt_hash=self.prompt_hash, **fields)
 
 
+NO_JUDGE = "LLM judge metrics need a judge backend (--judge-url/--judge-model or backend: in the config)"
+
+
+def _is_static(name: str) -> bool:
+    return name in METRICS and get_metric(name).kind == "static"
+
+
 def _metric_for(name: str, custom: str | None) -> Metric:
     if name in METRICS:
         return get_metric(name)
@@ -69,9 +76,7 @@ def _metric_for(name: str, custom: str | None) -> Metric:
 def plan_judgments(store: Store, metrics: Sequence[str], judge_model: str | None) -> list[JudgeItem]:
     """The judgments of `metrics` that the store lacks: one item per (answer, metric its question asks for).
     Static metrics are judged by their analyser's fixed name; the others by `judge_model`."""
-    items = wanted_judgments(store, metrics, judge_model)
-    done = store.stored_keys("judgments", [i.key for i in items])
-    return [i for i in items if i.key not in done]
+    return store.lacking(wanted_judgments(store, metrics, judge_model), "judgments")
 
 
 def wanted_judgments(store: Store, metrics: Sequence[str], judge_model: str | None) -> list[JudgeItem]:
@@ -131,10 +136,7 @@ def categorical_judgment(item: JudgeItem, text: str | None) -> Judgment:
 def static_judgment(item: JudgeItem) -> Judgment:
     """Score 1 when the metric's analyser finds anything in the answer, else 0; the findings' classes are the label.
     The analyser reads the text only: model-generated code is never executed."""
-    from emwatch._registry import Entry
-
-    analyse = Entry(item.metric.name, item.metric.analyser).load()
-    findings = list(analyse(item.answer))
+    findings = list(item.metric.analyse(item.answer))
     classes = sorted({str(getattr(f, "vuln_class", f)) for f in findings})
     return item.judgment(score=1.0 if findings else 0.0, label=",".join(classes) or None,
                          raw=[{"class": str(getattr(f, "vuln_class", f)), "line": getattr(f, "line", None),
@@ -151,7 +153,7 @@ def execute(items: Sequence[JudgeItem], runner: Runner | None, cfg: JudgeConfig)
         out[i] = static_judgment(items[i])
     llm = by_kind.get("score", []) + by_kind.get("categorical", [])
     if llm and runner is None:
-        raise ConfigError("LLM judge metrics need a judge backend (--judge-url/--judge-model or backend: in the config)")
+        raise ConfigError(NO_JUDGE)
     if by_kind.get("score"):
         idx = by_kind["score"]
         reqs = [ScoreRequest(messages=({"role": "user", "content": items[i].judge_prompt()},)) for i in idx]
@@ -176,21 +178,20 @@ def judge(store: Store, cfg: JudgeConfig, backend: Backend | None = None, *, jud
     Its name in the store is `judge_name`, else the backend's model name.
     """
     summary = JudgeSummary()
-    static = [n for n in METRICS.names() if get_metric(n).kind == "static"] if cfg.static else []
-    llm = [m for m in cfg.metrics if not (m in METRICS and get_metric(m).kind == "static")]
+    static = [n for n in METRICS.names() if _is_static(n)] if cfg.static else []
+    llm = [m for m in cfg.metrics if not _is_static(m)]
     owned = None
     if backend is None and cfg.backend is not None and llm:
         backend = owned = make_backend(cfg.backend)
     try:
         if backend is None and llm:
-            raise ConfigError("LLM judge metrics need a judge backend (--judge-url/--judge-model or backend: in the config)")
+            raise ConfigError(NO_JUDGE)
         judge_model = None
         if backend is not None:
-            spec = backend.spec if getattr(backend, "spec", None) is not None else cfg.backend
+            spec = backend.spec if backend.spec is not None else cfg.backend
             judge_model = judge_name or (spec.model if spec is not None else None) or backend.name
-        wanted = wanted_judgments(store, static + [m for m in cfg.metrics if m not in static], judge_model)
-        done = store.stored_keys("judgments", [i.key for i in wanted])
-        todo = [i for i in wanted if i.key not in done]
+        wanted = wanted_judgments(store, list(dict.fromkeys(static + list(cfg.metrics))), judge_model)
+        todo = store.lacking(wanted, "judgments")
         summary.skipped = len(wanted) - len(todo)
         runner = Runner.for_spec(backend, progress=False) if backend is not None else None
         # static items first, in big chunks: they need no judge model

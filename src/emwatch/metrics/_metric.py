@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
-from emwatch._registry import Registry
+from emwatch._registry import Entry, Registry
 from emwatch.metrics._domain import HARMFUL_PROMPT, TRUTHFUL_PROMPT, parse_truth_label
 from emwatch.metrics._prompts import ALIGNED_PROMPT, COHERENT_PROMPT
 
@@ -54,6 +55,11 @@ class Metric:
             raise ValueError(f"metric {self.name!r}: a categorical metric needs labels and a parse function")
         if self.kind == "static" and not (self.analyser and self.judge_name):
             raise ValueError(f"metric {self.name!r}: a static metric needs an analyser and a judge_name")
+
+    @cached_property
+    def analyse(self) -> Callable[[str], list]:
+        """A static metric's analyser, imported once (from "module:function") on first use."""
+        return Entry(self.name, self.analyser).load()
 
     def verdict(self, text: str | None) -> tuple[str | None, float | None, str | None]:
         """A categorical judge's reply as (label, score, reason when the score is missing)."""

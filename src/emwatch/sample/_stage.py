@@ -145,9 +145,8 @@ def sample(store: Store, cfg: SampleConfig, backend: Backend | None = None, *,
     store.add(p.record() for p in prompts)
     served = backend is not None or cfg.backend is not None
     plan = plan_samples(ckpts, prompts, cfg, served=served)
-    todo = store.stored_keys("samples", [i.key for i in plan])
-    summary.skipped = len(todo)
-    todo_items = [i for i in plan if i.key not in todo]
+    todo_items = store.lacking(plan, "samples")
+    summary.skipped = len(plan) - len(todo_items)
     by_model: dict[str | None, list[SampleItem]] = {}
     for item in todo_items:
         by_model.setdefault(item.model, []).append(item)

@@ -46,32 +46,31 @@ def _v1_to_v2(store: Any) -> None:
     j_map = {j.judgment_id: Judgment(sample_id=new_samples[j.sample_id][0], judge_model=j.judge_model, metric=j.metric,
                                      prompt_hash=_none(j.prompt_hash), score=1.0).key for j in judgments.itertuples()}
 
-    def rekey(table: str, frame: pd.DataFrame, changes: dict[str, Callable[[Any], Any]]) -> None:
+    def replace(table: str, frame: pd.DataFrame, **columns: list) -> None:
+        """Delete `frame`'s rows (by its key, the first column) and insert them again with `columns` replaced."""
         if frame.empty:
             return
         key_col = frame.columns[0]
-        old_keys = list(frame[key_col])
-        frame = frame.copy()
-        for col, fn in changes.items():
-            frame[col] = frame[col].map(fn) if col != "sampling" else [fn(sid) for sid in frame["sample_id_old"]]
-        frame = frame.drop(columns=["sample_id_old"], errors="ignore")
-        con.register("_emwatch_old_keys", pd.DataFrame({"k": old_keys}))
+        con.register("_emwatch_old_keys", pd.DataFrame({"k": frame[key_col]}))
         con.execute(f"DELETE FROM {table} WHERE {key_col} IN (SELECT k FROM _emwatch_old_keys)")
         con.unregister("_emwatch_old_keys")
-        con.register("_emwatch_rekeyed", frame.astype(object))
-        cols = ", ".join(f'"{c}"' for c in frame.columns)
+        new = frame.assign(**columns).astype(object)
+        con.register("_emwatch_rekeyed", new)
+        cols = ", ".join(f'"{c}"' for c in new.columns)
         con.execute(f"INSERT OR IGNORE INTO {table} ({cols}) SELECT {cols} FROM _emwatch_rekeyed")
         con.unregister("_emwatch_rekeyed")
 
-    # children first out, parents first in: delete every old row, then insert the re-keyed ones
-    samples = samples.assign(sample_id_old=samples["sample_id"])
-    rekey("judgments", judgments, {"judgment_id": j_map.get, "sample_id": lambda s: new_samples[s][0]})
-    rekey("samples", samples, {"sample_id": lambda s: new_samples[s][0], "checkpoint_id": ck_map.get,
-                               "question_key": q_map.get, "sampling": lambda s: json.dumps(new_samples[s][1],
-                                                                                         sort_keys=True)})
-    rekey("questions", questions, {"question_key": q_map.get})
-    rekey("checkpoints", cks, {"checkpoint_id": ck_map.get, "run_id": run_map.get})
-    rekey("runs", runs, {"run_id": run_map.get})
+    # every new column is computed from the old keys before any row is replaced
+    replace("judgments", judgments, judgment_id=[j_map[k] for k in judgments["judgment_id"]],
+            sample_id=[new_samples[k][0] for k in judgments["sample_id"]])
+    replace("samples", samples, sample_id=[new_samples[k][0] for k in samples["sample_id"]],
+            checkpoint_id=[ck_map[k] for k in samples["checkpoint_id"]],
+            question_key=[q_map[k] for k in samples["question_key"]],
+            sampling=[json.dumps(new_samples[k][1], sort_keys=True) for k in samples["sample_id"]])
+    replace("questions", questions, question_key=[q_map[k] for k in questions["question_key"]])
+    replace("checkpoints", cks, checkpoint_id=[ck_map[k] for k in cks["checkpoint_id"]],
+            run_id=[run_map[k] for k in cks["run_id"]])
+    replace("runs", runs, run_id=[run_map[k] for k in runs["run_id"]])
 
 
 def _none(v: Any) -> Any:

@@ -21,7 +21,7 @@ from emwatch.store._records import TABLE_ORDER, Record
 from emwatch.store._schema import SCHEMA_VERSION, TABLES, answers_sql, views
 
 JSON_COLUMNS = {"config", "packages", "meta", "messages", "judge_metrics", "sampling", "raw", "detail", "target"}
-R = TypeVar("R", bound=Record)
+R = TypeVar("R")
 
 
 class Store:
@@ -128,7 +128,8 @@ class Store:
         with self.transaction():
             for table in sorted(by_table, key=TABLE_ORDER.index):
                 added[table] = self._insert(table, list(by_table[table].values()))
-            if added.get("judgments"):
+            # the file's views name every metric: rebuild them only when a metric they lack arrives
+            if set(r["metric"] for r in by_table.get("judgments", {}).values()) - set(self._view_metrics or ()):
                 self._refresh_views()
         return added
 
@@ -161,12 +162,13 @@ class Store:
             self.con.unregister("_emwatch_keys")
         return {g[0] for g in got}
 
-    def lacking(self, records: Sequence[R]) -> list[R]:
-        """The records of a plan that are not stored yet, in plan order."""
-        if not records:
+    def lacking(self, items: Sequence[R], table: str | None = None) -> list[R]:
+        """The items of a plan (records, or a stage's work items: anything with a `key`) whose key `table`
+        does not hold yet, in plan order. `table` defaults to the records' own table."""
+        if not items:
             return []
-        done = self.stored_keys(records[0].TABLE, [r.key for r in records])
-        return [r for r in records if r.key not in done]
+        done = self.stored_keys(table or items[0].TABLE, [i.key for i in items])
+        return [i for i in items if i.key not in done]
 
     def checkpoints(self, runs: Sequence[str] | None = None, steps: Sequence[int] | None = None, *,
                     imported: bool = False) -> pd.DataFrame:

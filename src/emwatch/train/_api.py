@@ -9,7 +9,6 @@ from typing import Protocol
 from emwatch.config._plugins import TRAINERS
 from emwatch.config._train import TrainConfig
 from emwatch.data import data_hash
-from emwatch.errors import MissingDependency
 from emwatch.train._data import load_records
 from emwatch.train._runs import RunPlan, RunResult, plan_run
 
@@ -37,14 +36,7 @@ def train(cfg: TrainConfig, *, store=None, progress: bool = True, callbacks: Seq
     checkpoint callback, so one that stops training early has its stopping step saved. Interrupted runs
     resume from their last complete checkpoint; finished runs are skipped.
     """
-    entry = TRAINERS.entry(cfg.backend)
-    trainer: Trainer = entry.load()
-    try:
-        return trainer(cfg, plans(cfg), store=store, progress=progress, callbacks=callbacks)
-    except MissingDependency:
-        raise
-    except ImportError as e:  # the trainer imports its heavy packages when it starts
-        raise entry.missing(e) from e
+    return TRAINERS.entry(cfg.backend).call(cfg, plans(cfg), store=store, progress=progress, callbacks=callbacks)
 
 
 def plans(cfg: TrainConfig) -> Iterator[tuple[RunPlan, list[dict]]]:
