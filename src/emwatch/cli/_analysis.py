@@ -63,7 +63,7 @@ def report(
 
 
 def import_(
-    file: Annotated[Path, typer.Argument(help="judged-answer CSV (response/answer, question, question_id, aligned, coherent, ...)")],
+    file: Annotated[Path, typer.Argument(help="judged-answer CSV (response/answer, question, question_id, aligned, coherent, ...), or an Inspect log (.eval/.json)")],
     store: StoreOpt,
     model: Annotated[Optional[str], typer.Option("--model", help="model name, where the file has no model column")] = None,
     group: Annotated[Optional[str], typer.Option("--group", help="group label, where the file has no group column")] = None,
@@ -77,7 +77,12 @@ def import_(
     if not file.is_file():
         raise FileNotFoundError(2, "no such file", str(file))
     with Store(store) as st:
-        res = import_csv(st, file, model=model, group=group, seed=seed, dataset=dataset)
+        if file.suffix.lower() in (".eval", ".json"):  # an Inspect evaluation log
+            from emwatch.integrations import import_inspect_log
+
+            res = import_inspect_log(st, file, model=model, group=group, seed=seed, dataset=dataset)
+        else:
+            res = import_csv(st, file, model=model, group=group, seed=seed, dataset=dataset)
     added = ", ".join(f"{v} {k}" for k, v in res.added.items())
     typer.echo(f"{file}: {res.rows} rows, metrics {', '.join(res.metrics)}; added {added}")
     if res.ignored_columns:
