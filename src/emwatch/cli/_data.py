@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from emwatch.cli._common import Format, FormatOpt, new_app
+from emwatch.cli._common import Format, FormatOpt, fail, new_app
 from emwatch.cli._output import console, emit
 
 data_app = new_app(help="Built-in training sets: list them, show their statistics, export them as chat JSONL.")
@@ -74,10 +74,23 @@ def _print_stats(name: str, st: dict[str, Any]) -> None:
 
 
 @data_app.command("export")
-def export(name: Annotated[str, typer.Argument(help="built-in set name")],
-           out: Annotated[Path, typer.Argument(help="destination .jsonl (or .jsonl.gz)")],
-           seed: Annotated[int, typer.Option(help="generator seed (0 = the shipped files)")] = 0) -> None:
-    """Write a built-in set as chat JSONL (the format of the OpenAI fine-tuning API)."""
+def export(name: Annotated[str | None, typer.Argument(help="built-in set name")] = None,
+           out: Annotated[Path | None, typer.Argument(help="destination .jsonl (or .jsonl.gz)")] = None,
+           seed: Annotated[int, typer.Option(help="generator seed (0 = the shipped files)")] = 0,
+           hf: Annotated[Path | None, typer.Option("--hf", help="write the training sets (or only NAME) and the question banks as Hugging Face DatasetDicts in this folder")] = None) -> None:
+    """Write a built-in set as chat JSONL (the format of the OpenAI fine-tuning API), or with --hf the training
+    sets and question banks as Hugging Face datasets (`DIR/train_sets`, `DIR/banks`; `datasets.load_from_disk`)."""
+    if hf is not None:
+        if out is not None or seed != 0:
+            fail("--hf writes the shipped sets: give at most a set NAME, no OUT or --seed")
+        from emwatch.integrations import export_data_hf
+
+        written = export_data_hf(hf, sets=[name] if name else None, banks=None if not name else [])
+        for folder, dd in written.items():
+            typer.echo(f"{folder}: {', '.join(f'{k} {len(d)}' for k, d in dd.items())} -> {hf / folder}")
+        return
+    if name is None or out is None:
+        fail("give a set NAME and an OUT file (or --hf DIR)")
     from emwatch.data import load_dataset, write_chat_jsonl
 
     recs = load_dataset(name, seed=seed)

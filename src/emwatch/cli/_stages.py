@@ -66,11 +66,25 @@ def judge(store: StoreOpt, config: ConfigOpt = None,
 
 
 def export(store: StoreReadOpt,
-           parquet: Annotated[Path, typer.Option("--parquet", help="folder to write one Parquet file per table")]) -> None:
-    """Export every table of the store as Parquet (for Spark, DuckDB on object storage, pandas)."""
+           parquet: Annotated[Path | None, typer.Option("--parquet", help="folder to write one Parquet file per table")] = None,
+           hf: Annotated[Path | None, typer.Option("--hf", help="folder to write the judged answers as a Hugging Face DatasetDict (with a dataset card)")] = None,
+           split_by: Annotated[str, typer.Option("--split-by", help="with --hf: one split per value of this column (run_kind, model, group, ...; 'none' = one 'answers' split)")] = "run_kind") -> None:
+    """Export the store: every table as Parquet (for Spark, DuckDB on object storage, pandas), and/or the judged
+    answers as a Hugging Face dataset that `datasets.load_from_disk` reads back. Example:
+
+      emwatch export --store study.duckdb --hf answers_hf
+    """
     from emwatch.store import Store
 
+    if parquet is None and hf is None:
+        fail("nothing to export: give --parquet DIR and/or --hf DIR")
     with Store(store, read_only=True) as s:
-        paths = s.export_parquet(parquet)
-    for p in paths:
-        typer.echo(str(p))
+        if parquet is not None:
+            for p in s.export_parquet(parquet):
+                typer.echo(str(p))
+        if hf is not None:
+            from emwatch.integrations import export_answers_hf
+
+            dd = export_answers_hf(s, hf, split_by=None if split_by == "none" else split_by)
+            splits = ", ".join(f"{name} {len(d)}" for name, d in dd.items())
+            typer.echo(f"answers ({splits}) -> {hf} (card: {hf / 'README.md'})")
