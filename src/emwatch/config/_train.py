@@ -62,9 +62,9 @@ class OpenAISettings(Strict):
 
 
 _TINKER_FIXED_LORA = {"alpha", "dropout", "use_rslora", "target_modules", "target_parameters"}
-_TINKER_UNUSED = {"dtype", "gradient_checkpointing"}
+_TINKER_UNUSED = {"dtype", "gradient_checkpointing", "report_to"}
 _OPENAI_UNUSED = {"lora", "max_steps", "batch_size", "grad_accum", "warmup_steps", "lr_schedule", "weight_decay",
-                  "max_seq_len", "checkpoints", "dtype", "gradient_checkpointing"}
+                  "max_seq_len", "checkpoints", "dtype", "gradient_checkpointing", "report_to"}
 
 
 class TrainConfig(Strict):
@@ -94,6 +94,9 @@ class TrainConfig(Strict):
     dtype: DtypeName = Field("bfloat16", description="training dtype")
     gradient_checkpointing: bool = Field(False, description="trade compute for memory")
     resume: bool = Field(True, description="continue an interrupted run from its last checkpoint")
+    report_to: list[Literal["tensorboard", "wandb"]] = Field(
+        default_factory=list, description="experiment trackers the trainer logs to (local training; TRL's report_to): "
+        "tensorboard writes under <run>/_trainer/runs, wandb uses WANDB_PROJECT / WANDB_MODE")
     tinker: TinkerSettings | None = Field(None, description="settings for backend: tinker")
     openai: OpenAISettings | None = Field(None, description="settings for backend: openai")
 

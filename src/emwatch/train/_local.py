@@ -8,7 +8,9 @@ one resumes from its last complete checkpoint.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -121,11 +123,32 @@ def _sft_config(cfg: TrainConfig, plan: RunPlan, output_dir: Path):
         gradient_accumulation_steps=cfg.grad_accum, learning_rate=plan.lr, num_train_epochs=cfg.epochs,
         max_steps=cfg.max_steps or -1, warmup_steps=cfg.warmup_steps, lr_scheduler_type=_SCHEDULERS[cfg.lr_schedule],
         weight_decay=cfg.weight_decay, logging_strategy="steps", logging_steps=1, save_strategy="no",
-        eval_strategy="no", save_total_limit=2, report_to="none", seed=plan.seed, data_seed=plan.seed,
+        eval_strategy="no", save_total_limit=2, report_to=list(cfg.report_to) or "none", run_name=plan.label,
+        seed=plan.seed, data_seed=plan.seed,
         bf16=cfg.dtype == "bfloat16", fp16=cfg.dtype == "float16", disable_tqdm=True, use_cpu=not gpu,
         dataloader_pin_memory=gpu, dataloader_num_workers=0, max_length=None,
         dataset_kwargs={"skip_prepare_dataset": True}, remove_unused_columns=False, ddp_find_unused_parameters=False,
     )
+
+
+@contextlib.contextmanager
+def _tracker_env(cfg: TrainConfig, plan: RunPlan):
+    """W&B: the run's id and folder are emwatch's, so EM rates logged after judging
+    (`emwatch.integrations.log_em_rates`) resume the same W&B run; the environment is restored afterwards."""
+    if "wandb" not in cfg.report_to:
+        yield
+        return
+    wanted = {"WANDB_RUN_ID": plan.run_id, "WANDB_DIR": str(plan.run_dir.resolve()), "WANDB_RESUME": "allow"}
+    saved = {k: os.environ.get(k) for k in wanted}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def _user_callbacks(callbacks: Sequence[CallbackSpec], plan: RunPlan) -> list:
@@ -174,7 +197,8 @@ def train_local(cfg: TrainConfig, plan: RunPlan, prepared: Prepared, *, store=No
     start_step = int(resume_from.rsplit("-", 1)[-1]) if resume_from else 0
     t0 = time.perf_counter()
     try:
-        trainer.train(resume_from_checkpoint=resume_from)
+        with _tracker_env(cfg, plan):
+            trainer.train(resume_from_checkpoint=resume_from)
     finally:
         if bar is not None:
             bar.on_train_end()
