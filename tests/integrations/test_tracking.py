@@ -125,3 +125,28 @@ def test_an_unknown_tracker_is_refused(tmp_path):
 def test_report_to_is_rejected_where_it_cannot_take_effect():
     with pytest.raises(ValueError, match="report_to"):
         TrainConfig(model="gpt-4o-mini", dataset="insecure", backend="openai", report_to=["wandb"])
+
+
+def test_export_trackers_writes_each_runs_rates_from_the_command_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from emwatch.analysis import em_rates, load_answers
+    from emwatch.cli import app
+    from emwatch.testing import SimModel, SimRun, SimStudy, simulate_study
+
+    with Store(tmp_path / "s.duckdb") as store:
+        simulate_study(store, SimStudy(models=[SimModel("m", base_rate=0.0)],
+                                       runs=[SimRun("m", s, r, 20, total_steps=40, every=20) for s, r in ((0, 0.2), (1, 0.4))],
+                                       questions_per_category=2, samples=5, task_prompts=4))
+        answers = load_answers(store, text=False)
+        want = em_rates(answers[answers["run_kind"] == "finetune"], by=["seed", "step"])
+    res = CliRunner().invoke(app, ["export", "-s", str(tmp_path / "s.duckdb"), "--trackers", "tensorboard",
+                                   "--log-dir", str(tmp_path / "tb")])
+    assert res.exit_code == 0, res.output
+    folders = sorted((tmp_path / "tb").iterdir())
+    assert [f.name.split("__")[1] for f in folders] == ["s0", "s1"]
+    for seed, folder in enumerate(folders):
+        acc = EventAccumulator(str(folder / "_trainer" / "runs" / "emwatch")).Reload()
+        got = {e.step: e.value for e in acc.Scalars("emwatch/em_rate")}
+        mine = want[want["seed"] == seed].set_index("step")["em_rate"].to_dict()
+        assert got == pytest.approx(mine) and got[40] == pytest.approx([0.2, 0.4][seed], abs=0.03)

@@ -68,16 +68,20 @@ def judge(store: StoreOpt, config: ConfigOpt = None,
 def export(store: StoreReadOpt,
            parquet: Annotated[Path | None, typer.Option("--parquet", help="folder to write one Parquet file per table")] = None,
            hf: Annotated[Path | None, typer.Option("--hf", help="folder to write the judged answers as a Hugging Face DatasetDict (with a dataset card)")] = None,
-           split_by: Annotated[str, typer.Option("--split-by", help="with --hf: one split per value of this column (run_kind, model, group, ...; 'none' = one 'answers' split)")] = "run_kind") -> None:
-    """Export the store: every table as Parquet (for Spark, DuckDB on object storage, pandas), and/or the judged
-    answers as a Hugging Face dataset that `datasets.load_from_disk` reads back. Example:
+           split_by: Annotated[str, typer.Option("--split-by", help="with --hf: one split per value of this column (run_kind, model, group, ...; 'none' = one 'answers' split)")] = "run_kind",
+           trackers: Annotated[str | None, typer.Option("--trackers", help="log per-checkpoint EM rates and monitor signals to these trackers: tensorboard,wandb (into each run's folder)")] = None,
+           log_dir: Annotated[Path | None, typer.Option("--log-dir", help="with --trackers: one folder for all runs instead of their training folders")] = None) -> None:
+    """Export the store: every table as Parquet (for Spark, DuckDB on object storage, pandas), the judged answers
+    as a Hugging Face dataset that `datasets.load_from_disk` reads back, and/or per-checkpoint EM rates to
+    TensorBoard / W&B beside each run's training logs. Examples:
 
       emwatch export --store study.duckdb --hf answers_hf
+      emwatch export --store study.duckdb --trackers tensorboard
     """
     from emwatch.store import Store
 
-    if parquet is None and hf is None:
-        fail("nothing to export: give --parquet DIR and/or --hf DIR")
+    if parquet is None and hf is None and trackers is None:
+        fail("nothing to export: give --parquet DIR and/or --hf DIR and/or --trackers tensorboard,wandb")
     with Store(store, read_only=True) as s:
         if parquet is not None:
             for p in s.export_parquet(parquet):
@@ -88,3 +92,9 @@ def export(store: StoreReadOpt,
             dd = export_answers_hf(s, hf, split_by=None if split_by == "none" else split_by)
             splits = ", ".join(f"{name} {len(d)}" for name, d in dd.items())
             typer.echo(f"answers ({splits}) -> {hf} (card: {hf / 'README.md'})")
+        if trackers is not None:
+            from emwatch.integrations import log_em_rates
+
+            names = [t.strip() for t in trackers.split(",") if t.strip()]
+            for run_id, folder in log_em_rates(s, names, log_dir=log_dir).items():
+                typer.echo(f"EM rates of run {run_id[:8]} -> {', '.join(names)} in {folder}")
