@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import importlib.metadata
 import math
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -78,7 +81,7 @@ def log_path(tmp_path_factory):
 def test_task_sends_emwatchs_exact_prompts_and_epochs(log_path):
     log = read_eval_log(log_path)
     prompts = {p.key: p for p in PROMPTS}
-    assert log.eval.task == "emwatch/em240"
+    assert log.eval.task.split("/")[-1] == "em240"  # "emwatch/em240" once emwatch is installed (not on PYTHONPATH)
     assert {s.id for s in log.samples} == set(prompts) and len(log.samples) == 2 * len(prompts)
     for s in log.samples:
         sent = [{"role": m.role, "content": m.text} for m in s.input]
@@ -139,13 +142,14 @@ def test_a_file_that_is_not_a_log_is_a_clear_error(tmp_path):
 
 
 def test_entry_point_registers_emwatch_em240():
-    """`inspect eval emwatch/em240` resolves through the `inspect_ai` entry point (after `pip install -e .`)."""
+    """`inspect eval emwatch/em240` resolves through the `inspect_ai` entry point (after `pip install -e .`): checked
+    in a fresh interpreter without PYTHONPATH, as the `inspect` command runs."""
     eps = [ep for ep in importlib.metadata.entry_points(group="inspect_ai") if ep.name == "emwatch"]
     if not eps:
         pytest.skip("the installed emwatch has no inspect_ai entry point yet: reinstall with `pip install -e .`")
-    from inspect_ai._util.entrypoints import ensure_entry_points
-    from inspect_ai._util.registry import registry_lookup
-
     assert eps[0].value == "emwatch.integrations.inspect_registry"
-    ensure_entry_points("emwatch")
-    assert registry_lookup("task", "emwatch/em240") is not None
+    code = ("from inspect_ai._util.registry import registry_lookup, registry_info\n"
+            "t = registry_lookup('task', 'emwatch/em240')\nprint(registry_info(t).name if t else None)")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd="/", timeout=300)
+    assert out.stdout.strip() == "emwatch/em240", out.stderr[-2000:]
