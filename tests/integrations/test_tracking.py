@@ -68,6 +68,7 @@ def _judged(store: Store, checkpoints) -> None:
     store.add(records)
 
 
+@pytest.mark.slow  # trains a tiny model: about 50 s wall on the shared 2 cores (load ~17), ~15 s of CPU
 def test_training_and_em_rates_reach_tensorboard_and_wandb(tmp_path, monkeypatch):
     from emwatch.testing import build_family_model
     from emwatch.train import train
