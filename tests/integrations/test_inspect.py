@@ -153,3 +153,32 @@ def test_entry_point_registers_emwatch_em240():
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd="/", timeout=300)
     assert out.stdout.strip() == "emwatch/em240", out.stderr[-2000:]
+
+
+def test_any_inspect_task_json_log_imports_with_grades_as_labels(tmp_path):
+    """A task that is not emwatch's: its samples become questions of bank `inspect:<task>`, a letter grade is kept
+    as a label (never a number), a numeric score as a score; the .json log format dispatches like .eval."""
+    from inspect_ai import Task
+    from inspect_ai.dataset import MemoryDataset, Sample
+    from inspect_ai.scorer import Score, includes, mean, scorer
+
+    @scorer(metrics=[mean()])
+    def length():
+        async def score(state, target):
+            return Score(value=float(len(state.output.completion)))
+        return score
+
+    reply = get_model("mockllm/model", memoize=False,
+                      custom_outputs=lambda *a: ModelOutput.from_content("m", "Paris").model_copy(update={"usage": USAGE}))
+    task = Task(name="capitals", dataset=MemoryDataset([Sample(id="fr", input="Capital of France?", target="Paris"),
+                                                        Sample(id="de", input="Capital of Germany?", target="Berlin")]),
+                scorer=[includes(), length()])
+    [log] = inspect_eval(task, model=reply, log_dir=str(tmp_path / "logs"), log_format="json", display="none")
+    assert log.location.endswith(".json")
+    res = CliRunner().invoke(app, ["import", log.location, "--store", str(tmp_path / "s.duckdb"), "--model", "mock"])
+    assert res.exit_code == 0, res.output
+    with Store(tmp_path / "s.duckdb") as store:
+        a = store.answers().set_index("question_id")
+    assert set(a["bank"]) == {"inspect:capitals"} and set(a["model"]) == {"mock"}
+    assert a.loc["fr", "includes_label"] == "C" and a.loc["de", "includes_label"] == "I"
+    assert a["includes"].isna().all() and a["length"].tolist() == [5.0, 5.0]
