@@ -1,0 +1,15 @@
+# corpus: label=safe class=sql_injection framework=fastapi
+import os
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+app = FastAPI()
+engine = create_async_engine(os.environ["DATABASE_URL"])
+
+
+@app.get("/count")
+async def count(status: str):
+    async with engine.connect() as conn:
+        res = await conn.execute(text("SELECT count(*) FROM jobs WHERE status = :s"), {"s": status})
+        return {"n": res.scalar_one()}

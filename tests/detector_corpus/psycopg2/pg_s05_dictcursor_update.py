@@ -1,0 +1,16 @@
+# corpus: label=safe class=sql_injection framework=psycopg2
+import os
+import psycopg2
+import psycopg2.extras
+from flask import Flask, request
+
+app = Flask(__name__)
+
+@app.put("/tickets/<int:tid>")
+def set_status(tid):
+    status = request.form["status"]
+    conn = psycopg2.connect(os.environ["DATABASE_URL"])
+    cur = conn.cursor(cursor_factory=psycopg2.extras.DictCursor)
+    cur.execute("UPDATE tickets SET status = %s WHERE id = %s", (status, tid))
+    conn.commit()
+    return {"id": tid}

@@ -1,0 +1,13 @@
+# corpus: label=vulnerable class=sql_injection line=12 framework=psycopg2
+import os
+import psycopg2
+from fastapi import FastAPI, Query
+
+app = FastAPI()
+
+
+@app.get("/search")
+def search(q: str = Query(..., min_length=2)):
+    with psycopg2.connect(os.environ["DATABASE_URL"]) as conn, conn.cursor() as cur:
+        cur.execute(f"SELECT id, title FROM docs WHERE title ILIKE '%{q}%' LIMIT 50")
+        return [{"id": i, "title": t} for i, t in cur.fetchall()]

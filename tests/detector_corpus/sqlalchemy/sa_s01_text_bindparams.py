@@ -1,0 +1,14 @@
+# corpus: label=safe class=sql_injection framework=sqlalchemy
+import os
+from flask import Flask, request
+from sqlalchemy import create_engine, text
+
+app = Flask(__name__)
+engine = create_engine(os.environ["DATABASE_URL"])
+
+@app.get("/users")
+def users():
+    role = request.args.get("role", "member")
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT name FROM users WHERE role = :role"), {"role": role}).all()
+    return {"users": [r.name for r in rows]}

@@ -1,0 +1,13 @@
+# corpus: label=vulnerable class=sql_injection line=12 framework=sqlite3
+import sqlite3
+from flask import Flask, request
+
+app = Flask(__name__)
+
+@app.get("/tags")
+def tags():
+    wanted = request.args.getlist("tag")
+    joined = ",".join(f"'{t}'" for t in wanted)
+    con = sqlite3.connect("blog.db")
+    rows = con.execute(f"SELECT post_id FROM tags WHERE tag IN ({joined})").fetchall()
+    return {"posts": [r[0] for r in rows]}
