@@ -25,7 +25,7 @@ TOP_K = 20
 
 class TinkerSamplingBackend(AsyncBackendBase):
     """Backend(kind="tinker"): `spec.model` is Tinker's base model name, `spec.tokenizer` a local tokenizer
-    folder (default: the base model's name, loaded by transformers), `spec.base_url` the service URL and
+    folder (default: the tokenizer Tinker's SDK names for the base model), `spec.base_url` the service URL and
     `spec.api_key_env` the key's variable (TINKER_API_KEY when left at BackendSpec's OpenAI default)."""
 
     name = "tinker"
@@ -33,7 +33,8 @@ class TinkerSamplingBackend(AsyncBackendBase):
 
     def __init__(self, spec: BackendSpec, *, tokenizer=None, service=None):
         self.spec = spec
-        self.tokenizer = tokenizer or load_tokenizer(spec.tokenizer or spec.model, field="backend.tokenizer")
+        self._tokenizer = tokenizer or (load_tokenizer(spec.tokenizer, field="backend.tokenizer") if spec.tokenizer
+                                        else None)
         self._owns_service = service is None
         if service is None:
             import tinker
@@ -44,6 +45,14 @@ class TinkerSamplingBackend(AsyncBackendBase):
         self._clients: dict[str, object] = {}
         self._lock = threading.Lock()
         self._groups: dict[tuple, _Group] = {}
+
+    @property
+    def tokenizer(self):
+        """`spec.tokenizer`, else the one Tinker's SDK names for the base model (for Llama 3 a non-gated copy of
+        its tokenizer, so no licence token is needed)."""
+        if self._tokenizer is None:
+            self._tokenizer = self._client(None).get_tokenizer()
+        return self._tokenizer
 
     # -- clients -----------------------------------------------------------------------------------
     def _client(self, adapter: str | None):
