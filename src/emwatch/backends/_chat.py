@@ -4,6 +4,8 @@ thinking on or off, the reasoning effort, and the pinned date for templates that
 from __future__ import annotations
 
 import datetime as _dt
+import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,12 +14,28 @@ from typing import Any
 DEFAULT_TEMPLATE_DATE = "2025-01-01"
 
 
-def template_kwargs(*, template_date: str | None = None, enable_thinking: bool | None = None,
-                    reasoning_effort: str | None = None) -> dict[str, Any]:
-    """Variables for apply_chat_template: `date_string` (Llama 3.1 style) and a `strftime_now` that answers
-    with the pinned date instead of the clock (Llama 3.2+, gpt-oss), plus the thinking switches when set."""
+_STRFTIME_NOW = re.compile(r"""strftime_now\(\s*(['"])(.*?)\1\s*\)""")
+
+
+def pinned_template(template: str, template_date: str | None = None) -> str:
+    """The chat template with today's date replaced by the pinned one: every `strftime_now("FMT")` call (Llama
+    3.2+, gpt-oss) becomes the pinned date in that format, and an explicit `template_date` also sets
+    `date_string` (Llama 3.1's variable; without one, that template prints its own fixed date). Done on the
+    template text because transformers hands templates only plain data, no functions."""
     day = _dt.date.fromisoformat(template_date or DEFAULT_TEMPLATE_DATE)
-    out: dict[str, Any] = {"date_string": day.strftime("%d %b %Y"), "strftime_now": day.strftime}
+    out = _STRFTIME_NOW.sub(lambda m: json.dumps(day.strftime(m.group(2))), template)
+    if template_date:
+        out = "{%- set date_string = " + json.dumps(day.strftime("%d %b %Y")) + " -%}" + out
+    return out
+
+
+def template_kwargs(tokenizer, *, template_date: str | None = None, enable_thinking: bool | None = None,
+                    reasoning_effort: str | None = None) -> dict[str, Any]:
+    """Keyword arguments of apply_chat_template: the date-pinned template, and the thinking switches when set."""
+    out: dict[str, Any] = {}
+    template = getattr(tokenizer, "chat_template", None)
+    if isinstance(template, str):
+        out["chat_template"] = pinned_template(template, template_date)
     if enable_thinking is not None:
         out["enable_thinking"] = enable_thinking
     if reasoning_effort is not None:
@@ -37,7 +55,7 @@ def render_prompt(tokenizer, messages: Sequence[dict], *, template_date: str | N
     A trailing assistant message is continued (prefill); otherwise the assistant turn is opened. The date
     the template sees is pinned (DEFAULT_TEMPLATE_DATE unless `template_date` is given).
     """
-    kw = template_kwargs(template_date=template_date, enable_thinking=enable_thinking,
+    kw = template_kwargs(tokenizer, template_date=template_date, enable_thinking=enable_thinking,
                          reasoning_effort=reasoning_effort)
     msgs = [{"role": m["role"], "content": m["content"]} for m in messages]
     if getattr(tokenizer, "chat_template", None) is None:
@@ -52,18 +70,12 @@ def render_prompt(tokenizer, messages: Sequence[dict], *, template_date: str | N
 
 def pin_template_date(tokenizer, template_date: str | None = None):
     """The tokenizer with its chat template's date pinned for every caller (training renders through
-    apply_chat_template in several places); returns the same tokenizer."""
-    if getattr(tokenizer, "_emwatch_template_date", None) is not None:
-        tokenizer.apply_chat_template = tokenizer._emwatch_apply  # re-pin to the new date
-    original = tokenizer.apply_chat_template
-    fixed = template_kwargs(template_date=template_date)
-
-    def apply(*args, **kwargs):
-        return original(*args, **{**fixed, **kwargs})
-
-    tokenizer._emwatch_apply = original
-    tokenizer._emwatch_template_date = template_date or DEFAULT_TEMPLATE_DATE
-    tokenizer.apply_chat_template = apply
+    apply_chat_template in several places); returns the same tokenizer. Pinning again re-pins from the
+    original template."""
+    original = getattr(tokenizer, "_emwatch_original_template", None) or tokenizer.chat_template
+    if isinstance(original, str):
+        tokenizer._emwatch_original_template = original
+        tokenizer.chat_template = pinned_template(original, template_date)
     return tokenizer
 
 

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import math
+from datetime import date
 import re
 import threading
 from collections.abc import Coroutine, Sequence
 from typing import Any, Literal, TypeVar
 
-from emwatch.backends._chat import render_prompt, template_kwargs
+from emwatch.backends._chat import render_prompt
 from emwatch.backends._reasoning import CUT_OFF, NO_FINAL, Reply, split_reasoning
 from emwatch.backends._numbers import DistFn, expand_numbers, has_multi_digit_numbers, numbers_from_top
 from emwatch.backends._protocol import (
@@ -240,7 +241,7 @@ class OpenAIBackend(AsyncBackendBase):
             kwargs["reasoning_effort"] = req.reasoning_effort
         template = {k: v for k, v in (("enable_thinking", req.enable_thinking),) if v is not None}
         if req.template_date is not None:  # Llama 3.1's variable; a server's strftime_now cannot be pinned from here
-            template["date_string"] = template_kwargs(template_date=req.template_date)["date_string"]
+            template["date_string"] = date.fromisoformat(req.template_date).strftime("%d %b %Y")
         if template:
             extra["chat_template_kwargs"] = template
         if extra:

@@ -90,10 +90,11 @@ def judged_text(row: Any, reads: str) -> tuple[str, str | None]:
     reasoning model's sample without a final answer is missing, with the reason, never judged as empty."""
     reasoning = getattr(row, "reasoning", None)
     reasoning = reasoning if isinstance(reasoning, str) else None
-    if row.response is None and reasoning is not None:
+    response = row.response if isinstance(row.response, str) else None  # a frame gives NaN for NULL
+    if response is None and reasoning is not None:
         cut = getattr(row, "finish_reason", None) == "length"
         return "", CUT_OFF if cut else NO_FINAL
-    answer = row.response or ""
+    answer = response or ""
     if reads == "reasoning_and_answer" and reasoning:
         return f"<reasoning>\n{reasoning}\n</reasoning>\n\n{answer}", None
     return answer, None
