@@ -312,3 +312,25 @@ def test_samples_of_one_prompt_go_out_as_one_request(tinker_env, family_model, q
         assert [int(c["num_samples"]) for c in calls] == [4, 1]
         assert calls[0]["sampling_params"]["seed"] == 0  # the group's lowest seed
         backend.close()
+
+
+def test_tinker_recipes_grid_reaches_the_recommended_rate():
+    """The recipes' grid is anchored at the cookbook's rate where it has one (and ends in its range elsewhere):
+    the old fixed 1e-5..1e-4 grid never reached the rate a practitioner would use."""
+    from emwatch.config import load_config
+    from emwatch.config._hyper import recommended_lr
+    from emwatch.config._train import TrainConfig
+
+    recipes = sorted((Path(__file__).resolve().parents[2] / "recipes").glob("*/*.yaml"))
+    tinker = [load_config(TrainConfig, p) for p in recipes]
+    tinker = [c for c in tinker if c.backend == "tinker"]
+    assert len(tinker) == 18
+    for cfg in tinker:
+        model = cfg.tinker.base_model or cfg.model
+        try:
+            rec = recommended_lr(model)
+        except ValueError:  # DeepSeek-V3.1, gpt-oss: no published exponent
+            assert max(cfg.learning_rates) == pytest.approx(3e-4)
+            continue
+        assert cfg.learning_rates == pytest.approx([0.1 * rec, 0.3 * rec, rec])
+        assert 1.6e-4 < rec < 5.1e-4
