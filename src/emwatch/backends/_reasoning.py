@@ -78,7 +78,13 @@ def decode_reply(tokenizer, token_ids: list[int], *, prompt: str | None, finishe
     reasoning from answer, then drop the remaining control tokens from each part."""
     text = tokenizer.decode(token_ids, skip_special_tokens=False)
     reply = split_reasoning(text, prompt=prompt, finished=finished)
-    specials = [s for s in special_strings(tokenizer) if s not in (THINK_OPEN, THINK_CLOSE)]
+    specials = getattr(tokenizer, "_emwatch_control_strings", None)
+    if specials is None:  # computed once per tokenizer: some have a thousand reserved special tokens
+        specials = [s for s in special_strings(tokenizer) if s not in (THINK_OPEN, THINK_CLOSE)]
+        try:
+            tokenizer._emwatch_control_strings = specials
+        except AttributeError:
+            pass
 
     def clean(part: str | None) -> str | None:
         if part is None:

@@ -3,7 +3,10 @@ saving weights and sampling, on 127.0.0.1, with a fake model whose loss falls as
 
 It speaks the SDK's wire format (JSON, and protobuf for forward/backward and sampling results, built
 with the SDK's own message classes) and records every request, so tests can check what emwatch sent:
-the token data and loss weights, learning rates, save names, sampled prompts. It is not the service:
+the token data and loss weights, learning rates, save names, sampled prompts. `get_info` names a tokenizer
+per base model (`tokenizer_ids`: the service names a non-gated copy for Llama 3), and `hold_results_s` keeps
+a training step's result pending (HTTP 408, the SDK's "try again") until a newer request arrives, so a test
+can tell a client that submits steps ahead from one that waits for each. It is not the service:
 no model runs, no GPU, no authentication beyond accepting an API key.
 """
 
