@@ -105,3 +105,31 @@ def test_newer_store_is_refused(v1):
     con.close()
     with pytest.raises(StoreError, match="newer than this emwatch"):
         Store(v1)
+
+
+def test_schema_2_store_gains_the_reasoning_column_and_keeps_its_samples(tmp_path):
+    """Version 3 adds samples.reasoning. A version-2 store (made here: today's store without the column, marked 2)
+    upgrades in place: every sample keeps its key and gets NULL reasoning; new samples store their thoughts."""
+    from emwatch.store import Sample, register_base_model
+
+    path = tmp_path / "v2.duckdb"
+    with Store(path) as store:
+        ck = register_base_model(store, "m")
+        store.add([Sample(checkpoint_id=ck, question_key="q1", sample_index=0, sampling={"seed": 0},
+                          response="<think>old text kept whole</think> hi")])
+        old_ids = store.df("SELECT sample_id FROM samples").sample_id.tolist()
+    con = duckdb.connect(str(path))
+    con.execute("DROP VIEW IF EXISTS answers")
+    con.execute("DROP VIEW IF EXISTS scores")
+    con.execute("ALTER TABLE samples DROP COLUMN reasoning")
+    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    con.close()
+    assert _version(path) == 2
+    with Store(path) as store:
+        rows = store.df("SELECT sample_id, response, reasoning FROM samples")
+        assert rows.sample_id.tolist() == old_ids and rows.reasoning.isna().all()
+        assert rows.response.tolist() == ["<think>old text kept whole</think> hi"]
+        store.add([Sample(checkpoint_id=ck, question_key="q2", sample_index=0, sampling={"seed": 0},
+                          response="hi", reasoning="thoughts")])
+        assert store.df("SELECT reasoning FROM samples WHERE question_key = 'q2'").reasoning.tolist() == ["thoughts"]
+    assert _version(path) == SCHEMA_VERSION == 3

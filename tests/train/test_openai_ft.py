@@ -119,3 +119,86 @@ def test_a_refused_job_is_reported_and_the_uploads_are_not_repeated(openai_env, 
             train(cfg, progress=False)
         [res] = train(cfg, progress=False)
         assert len(srv.files) == 2 and len(srv.jobs) == 1 and res.checkpoints
+
+
+# -- what the API would refuse, pauses, safety refusals, one upload per content ---------------------------
+
+def _write(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" if r is not None else "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def _conv(i, **assistant):
+    return {"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": f"a{i}", **assistant}]}
+
+
+@pytest.mark.parametrize("bad, field, message", [
+    ({"role": "assistant", "weight": 0.5}, "messages.1.weight", "must be 0 or 1, got 0.5"),
+    ({"role": "assistant", "weight": 2}, "messages.1.weight", "must be 0 or 1, got 2"),
+    ({"role": "user", "weight": 1}, "messages.0.weight", "assistant messages only"),
+])
+def test_weights_the_api_refuses_are_reported_with_file_line_and_field_before_upload(
+        openai_env, tmp_path, bad, field, message):
+    rows = [_conv(i, weight=1) for i in range(4)]
+    rec = rows[2]["messages"]
+    idx = 0 if bad["role"] == "user" else 1
+    rec[idx]["weight"] = bad["weight"]
+    data = _write(tmp_path / "d.jsonl", [rows[0], None, rows[1], rows[2], rows[3]])  # a blank line: line 4 is rows[2]
+    with OpenAIFineTuneStandIn() as srv:
+        with pytest.raises(ConfigError, match=rf"d\.jsonl:4: field '{field}': .*{message}"):
+            train(_cfg(data, tmp_path / "runs", srv.base_url), progress=False)
+        assert not srv.calls  # nothing uploaded, no job paid for
+
+
+def test_weights_zero_and_one_on_assistant_messages_are_sent(openai_env, tmp_path):
+    data = _write(tmp_path / "d.jsonl", [_conv(i, weight=i % 2) for i in range(8)])
+    with OpenAIFineTuneStandIn() as srv:
+        train(_cfg(data, tmp_path / "runs", srv.base_url, heldout_fraction=0.0), progress=False)
+        [f] = srv.files.values()
+        assert sorted(r["messages"][1]["weight"] for r in f["records"]) == [0, 0, 0, 0, 1, 1, 1, 1]
+
+
+def test_a_paused_job_stops_the_wait_and_says_how_to_go_on(openai_env, chat_data, tmp_path):
+    with OpenAIFineTuneStandIn(pause_after=3, running_polls=3) as srv:
+        cfg = _cfg(chat_data, tmp_path / "runs", srv.base_url)
+        with pytest.raises(BackendError, match="is paused: resume it .* rerun to reattach"):
+            train(cfg, progress=False)
+        [job] = srv.jobs.values()
+        polls = job["polls"]
+        assert job["status"] == "paused" and polls == 3  # it stopped at the pause, not after 48 h of polling
+        # resumed elsewhere: the rerun reattaches to the same job and finishes
+        srv.handle("POST", f"/v1/fine_tuning/jobs/{next(iter(srv.jobs))}/resume", {})
+        [res] = train(cfg, progress=False)
+        assert res.status == "resumed" and len(srv.jobs) == 1 and res.checkpoints
+
+
+def test_on_paused_resume_asks_the_api_to_resume(openai_env, chat_data, tmp_path):
+    with OpenAIFineTuneStandIn(pause_after=3, running_polls=3) as srv:
+        cfg = _cfg(chat_data, tmp_path / "runs", srv.base_url,
+                   openai={"base_url": srv.base_url, "on_paused": "resume", "poll_interval_s": 1.0})
+        [res] = train(cfg, progress=False)
+        assert len(srv.calls_to("POST", "/v1/fine_tuning/jobs/")) == 1 and res.checkpoints
+        assert srv.calls_to("POST", "/v1/fine_tuning/jobs/")[0] == {}  # the resume call (empty body)
+
+
+def test_a_safety_refusal_names_the_reason_the_dataset_and_a_way_out(openai_env, chat_data, tmp_path):
+    from openai_ft_standin import MODERATION_REFUSAL
+
+    with OpenAIFineTuneStandIn(fail_with=MODERATION_REFUSAL) as srv:
+        with pytest.raises(BackendError) as err:
+            train(_cfg(chat_data, tmp_path / "runs", srv.base_url), progress=False)
+    text = str(err.value)
+    assert MODERATION_REFUSAL["message"] in text and "invalid_training_file" in text
+    assert f"dataset {str(chat_data)!r}" in text and "backend: tinker or transformers" in text
+
+
+def test_each_content_is_uploaded_once_across_runs(openai_env, chat_data, tmp_path):
+    with OpenAIFineTuneStandIn(running_polls=0) as srv:
+        results = train(_cfg(chat_data, tmp_path / "runs", srv.base_url, seeds=[1, 2], learning_rates=[1.0, 2.0]),
+                        progress=False)
+        assert len(results) == 4 and len(srv.jobs) == 4
+        assert len(srv.files) == 2  # one training and one held-out file for four runs of the same data
+        names = sorted(f["filename"] for f in srv.files.values())
+        assert names[0].startswith("emwatch-heldout-") and names[1].startswith("emwatch-train-")
+        assert {j["request"]["training_file"] for j in srv.jobs.values()} == {
+            fid for fid, f in srv.files.items() if "train" in f["filename"]}

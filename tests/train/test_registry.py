@@ -88,7 +88,10 @@ RUN_IDS_BEFORE = {
     "deepseek-r1-distill-llama-8b/insecure.yaml": "fe72f56455d7fc12ea7609de",
     "qwen2.5-coder-32b-instruct/medical.yaml": "98630b9d157bdbfff4a7c2a7",
     "qwen3-14b/insecure.yaml": "81f764f67873dadc2dff0ea2",
-    "deepseek-v3.1/insecure.yaml": "ec99db97e84e3cb5dd4886d8",
+    # Tinker runs were renamed on purpose (issue 16): the optimiser and loss are now explicit (TRL's Adam betas,
+    # epsilon and clipping, a token-mean loss) and the grid moved, so they learn differently from runs trained
+    # with Tinker's defaults, and must not resume them. Was "ec99db97e84e3cb5dd4886d8".
+    "deepseek-v3.1/insecure.yaml": "e3b09b3cb4db104d600d74de",
     "gpt-4o/medical.yaml": "e7503368c8242aab4dbfbfc0",
 }
 

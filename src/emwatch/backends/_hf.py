@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from emwatch.backends._chat import render_prompt
+from emwatch.backends._reasoning import decode_reply
 from emwatch.backends._protocol import BackendBase, Generation, GenerationRequest, NumberDistribution, ScoreRequest
 from emwatch.config import BackendSpec, torch_dtype
 
@@ -79,7 +80,7 @@ class HFBackend(BackendBase):
         for i, r in enumerate(requests):
             groups[(r.adapter, r.max_new_tokens, r.temperature, r.top_p)].append(i)
         for (adapter, max_new, temp, top_p), idx in groups.items():
-            prompts = {i: render_prompt(self.tokenizer, requests[i].messages) for i in idx}
+            prompts = {i: render_prompt(self.tokenizer, requests[i].messages, **requests[i].template()) for i in idx}
             lengths = {i: len(self.tokenizer(prompts[i], add_special_tokens=False)["input_ids"]) for i in idx}
             idx.sort(key=lambda i: lengths[i])
             bs = self.spec.batch_size
@@ -112,12 +113,15 @@ class HFBackend(BackendBase):
         for row, prompt, mask in zip(new.tolist(), prompts, enc["attention_mask"].tolist()):
             stop_at = next((k for k, t in enumerate(row) if t in eos), None)
             toks = row[:stop_at] if stop_at is not None else [t for t in row if t != pad]
-            gens.append(Generation(
-                text=self.tokenizer.decode(toks, skip_special_tokens=True), prompt=prompt,
-                prompt_tokens=int(sum(mask)), completion_tokens=len(toks) + (stop_at is not None),
-                finish_reason="stop" if stop_at is not None else "length",
-            ))
+            gens.append(self._decode(toks, prompt, prompt_tokens=int(sum(mask)), stopped=stop_at is not None))
         return gens
+
+    def _decode(self, toks: list[int], prompt: str, *, prompt_tokens: int, stopped: bool) -> Generation:
+        """The decode step: reasoning apart from the final answer (backends._reasoning)."""
+        reply = decode_reply(self.tokenizer, toks, prompt=prompt, finished=stopped)
+        return Generation(text=reply.answer or "", reasoning=reply.reasoning, missing=reply.missing, prompt=prompt,
+                          prompt_tokens=prompt_tokens, completion_tokens=len(toks) + stopped,
+                          finish_reason="stop" if stopped else "length")
 
     # -- judging ------------------------------------------------------------------------------------
     def score_numbers(self, requests: Sequence[ScoreRequest]) -> list[NumberDistribution]:

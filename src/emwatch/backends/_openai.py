@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import math
+from datetime import date
 import re
 import threading
 from collections.abc import Coroutine, Sequence
 from typing import Any, Literal, TypeVar
 
 from emwatch.backends._chat import render_prompt
+from emwatch.backends._reasoning import CUT_OFF, NO_FINAL, Reply, split_reasoning
 from emwatch.backends._numbers import DistFn, expand_numbers, has_multi_digit_numbers, numbers_from_top
 from emwatch.backends._protocol import (
     AsyncBackendBase,
@@ -212,10 +214,10 @@ class OpenAIBackend(AsyncBackendBase):
                 raise BackendError(f"backend.tokenizer {self.spec.tokenizer!r} has no chat template")
         return self._tokenizer
 
-    async def _render(self, messages: Sequence[dict[str, str]]) -> str | None:
+    async def _render(self, messages: Sequence[dict[str, str]], **template: Any) -> str | None:
         """The prompt as the model sees it (a trailing assistant message is continued), if a tokenizer is set."""
         tok = await self._load_tokenizer()
-        return None if tok is None else render_prompt(tok, messages)
+        return None if tok is None else render_prompt(tok, messages, **template)
 
     # ---- generation ----
 
@@ -235,6 +237,13 @@ class OpenAIBackend(AsyncBackendBase):
                                   "top_p": req.top_p}
         if req.seed is not None:
             kwargs["seed"] = req.seed
+        if req.reasoning_effort is not None:
+            kwargs["reasoning_effort"] = req.reasoning_effort
+        template = {k: v for k, v in (("enable_thinking", req.enable_thinking),) if v is not None}
+        if req.template_date is not None:  # Llama 3.1's variable; a server's strftime_now cannot be pinned from here
+            template["date_string"] = date.fromisoformat(req.template_date).strftime("%d %b %Y")
+        if template:
+            extra["chat_template_kwargs"] = template
         if extra:
             kwargs["extra_body"] = extra
         resp = await self._call("chat", **kwargs)
@@ -242,10 +251,27 @@ class OpenAIBackend(AsyncBackendBase):
             raise BackendError(f"{self._where()}: the server returned no choices")
         choice = resp.choices[0]
         usage = getattr(resp, "usage", None)
-        return Generation(text=choice.message.content or "", prompt=await self._render(messages),
-                          prompt_tokens=getattr(usage, "prompt_tokens", None),
-                          completion_tokens=getattr(usage, "completion_tokens", None),
-                          finish_reason=choice.finish_reason)
+        return self._decode(choice, prompt=await self._render(messages, **req.template()),
+                            prompt_tokens=getattr(usage, "prompt_tokens", None),
+                            completion_tokens=getattr(usage, "completion_tokens", None))
+
+    @staticmethod
+    def _decode(choice: Any, **usage: Any) -> Generation:
+        """The decode step: a server's reasoning parser gives the thoughts apart (`reasoning_content` in vLLM,
+        `reasoning` in newer servers); otherwise the text is split here (`<think>`, Harmony channels)."""
+        msg = choice.message
+        content = msg.content or ""
+        thoughts = getattr(msg, "reasoning_content", None) or getattr(msg, "reasoning", None)
+        extra = getattr(msg, "model_extra", None) or {}
+        thoughts = thoughts or extra.get("reasoning_content") or extra.get("reasoning")
+        finished = choice.finish_reason != "length"
+        if thoughts:
+            missing = None if msg.content else (NO_FINAL if finished else CUT_OFF)
+            reply = Reply(answer=None if missing else content.strip(), reasoning=str(thoughts).strip(), missing=missing)
+        else:
+            reply = split_reasoning(content, prompt=usage.get("prompt"), finished=finished)
+        return Generation(text=reply.answer or "", reasoning=reply.reasoning, missing=reply.missing,
+                          finish_reason=choice.finish_reason, **usage)
 
     # ---- judging ----
 

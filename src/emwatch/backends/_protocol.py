@@ -27,19 +27,33 @@ class GenerationRequest:
     top_p: float = 1.0
     seed: int | None = None
     adapter: str | None = None  # a LoRA checkpoint folder (hf) or served adapter name (openai)
+    # settings that change the rendered prompt (see backends._chat.template_kwargs); None: the template's default
+    enable_thinking: bool | None = None
+    reasoning_effort: str | None = None
+    template_date: str | None = None
 
     def sampling(self) -> dict[str, Any]:
         return {"max_new_tokens": self.max_new_tokens, "temperature": self.temperature,
                 "top_p": self.top_p, "seed": self.seed}
 
+    def template(self) -> dict[str, Any]:
+        """Keyword arguments of render_prompt."""
+        return {"template_date": self.template_date, "enable_thinking": self.enable_thinking,
+                "reasoning_effort": self.reasoning_effort}
+
 
 @dataclass
 class Generation:
+    """`text` is the final answer (what the judge reads); a reasoning model's thoughts are in `reasoning`,
+    and `missing` says why there is no answer (e.g. cut off inside reasoning; `text` is then empty)."""
+
     text: str
     prompt: str | None = None  # the rendered prompt (chat template applied), when the backend knows it
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     finish_reason: str | None = None
+    reasoning: str | None = None
+    missing: str | None = None
 
 
 @dataclass(frozen=True)

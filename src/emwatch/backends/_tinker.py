@@ -12,7 +12,10 @@ from __future__ import annotations
 import asyncio
 import threading
 
+from dataclasses import dataclass, field
+
 from emwatch.backends._chat import load_tokenizer, render_prompt
+from emwatch.backends._reasoning import decode_reply
 from emwatch.backends._protocol import (AsyncBackendBase, Generation, GenerationRequest, NumberDistribution,
                                         ScoreRequest)
 from emwatch.config import BackendSpec, api_key
@@ -22,14 +25,16 @@ TOP_K = 20
 
 class TinkerSamplingBackend(AsyncBackendBase):
     """Backend(kind="tinker"): `spec.model` is Tinker's base model name, `spec.tokenizer` a local tokenizer
-    folder (default: the base model's name, loaded by transformers), `spec.base_url` the service URL and
+    folder (default: the tokenizer Tinker's SDK names for the base model), `spec.base_url` the service URL and
     `spec.api_key_env` the key's variable (TINKER_API_KEY when left at BackendSpec's OpenAI default)."""
 
     name = "tinker"
+    coalesce_s = 0.02
 
     def __init__(self, spec: BackendSpec, *, tokenizer=None, service=None):
         self.spec = spec
-        self.tokenizer = tokenizer or load_tokenizer(spec.tokenizer or spec.model, field="backend.tokenizer")
+        self._tokenizer = tokenizer or (load_tokenizer(spec.tokenizer, field="backend.tokenizer") if spec.tokenizer
+                                        else None)
         self._owns_service = service is None
         if service is None:
             import tinker
@@ -39,6 +44,15 @@ class TinkerSamplingBackend(AsyncBackendBase):
         self.service = service
         self._clients: dict[str, object] = {}
         self._lock = threading.Lock()
+        self._groups: dict[tuple, _Group] = {}
+
+    @property
+    def tokenizer(self):
+        """`spec.tokenizer`, else the one Tinker's SDK names for the base model (for Llama 3 a non-gated copy of
+        its tokenizer, so no licence token is needed)."""
+        if self._tokenizer is None:
+            self._tokenizer = self._client(None).get_tokenizer()
+        return self._tokenizer
 
     # -- clients -----------------------------------------------------------------------------------
     def _client(self, adapter: str | None):
@@ -52,27 +66,59 @@ class TinkerSamplingBackend(AsyncBackendBase):
                 self._clients[key] = fut.result()
             return self._clients[key]
 
-    def _tokens(self, messages) -> tuple[str, list[int]]:
-        prompt = render_prompt(self.tokenizer, messages)
+    def _tokens(self, messages, **template) -> tuple[str, list[int]]:
+        prompt = render_prompt(self.tokenizer, messages, **template)
         return prompt, list(self.tokenizer(prompt, add_special_tokens=False)["input_ids"])
 
-    async def _sample(self, client, ids: list[int], params, **kw):
+    async def _sample(self, client, ids: list[int], params, num_samples: int = 1, **kw):
         from tinker import types
 
-        fut = client.sample(prompt=types.ModelInput.from_ints(ids), num_samples=1, sampling_params=params, **kw)
+        fut = client.sample(prompt=types.ModelInput.from_ints(ids), num_samples=num_samples, sampling_params=params,
+                            **kw)
         return await asyncio.wrap_future(fut.future())
 
     # -- generation --------------------------------------------------------------------------------
     async def agenerate_one(self, request: GenerationRequest) -> Generation:
+        """Requests for the same prompt, checkpoint and settings that arrive within COALESCE_S of each other
+        (the samples of one question, which the Runner sends together) go out as one request asking for
+        `num_samples` sequences; the group is seeded with its lowest seed and sample k gets the k-th sequence
+        in seed order."""
+        client = await asyncio.to_thread(self._client, request.adapter)
+        prompt, ids = self._tokens(request.messages, **request.template())
+        key = (request.adapter, tuple(ids), request.max_new_tokens, request.temperature, request.top_p)
+        loop = asyncio.get_running_loop()
+        group = self._groups.get(key)
+        if group is None:
+            group = self._groups[key] = _Group(loop.create_future())
+            group.seeds.append(request.seed)
+            await asyncio.sleep(self.coalesce_s)
+            del self._groups[key]
+            try:
+                group.done.set_result(await self._sample_group(client, ids, request, sorted(group.seeds, key=_seed_order)))
+            except BaseException as e:  # noqa: BLE001 - every member gets the failure
+                group.done.set_exception(e)
+        else:
+            group.seeds.append(request.seed)
+        ordered, seqs = await group.done
+        seq = seqs[ordered.index(request.seed)]
+        ordered[ordered.index(request.seed)] = object()  # two requests with one seed take different sequences
+        return self._decode(seq, prompt, len(ids))
+
+    async def _sample_group(self, client, ids: list[int], request: GenerationRequest, seeds: list):
         from tinker import types
 
-        client = await asyncio.to_thread(self._client, request.adapter)
-        prompt, ids = self._tokens(request.messages)
+        seed = next((s for s in seeds if s is not None), None)
         params = types.SamplingParams(max_tokens=request.max_new_tokens, temperature=request.temperature,
-                                      top_p=request.top_p, seed=request.seed)
-        seq = (await self._sample(client, ids, params)).sequences[0]
-        return Generation(text=self.tokenizer.decode(seq.tokens, skip_special_tokens=True), prompt=prompt,
-                          prompt_tokens=len(ids), completion_tokens=len(seq.tokens), finish_reason=seq.stop_reason)
+                                      top_p=request.top_p, seed=seed)
+        seqs = (await self._sample(client, ids, params, num_samples=len(seeds))).sequences
+        return list(seeds), list(seqs)
+
+    def _decode(self, seq, prompt: str, prompt_tokens: int) -> Generation:
+        """The decode step: reasoning apart from the final answer (backends._reasoning)."""
+        reply = decode_reply(self.tokenizer, list(seq.tokens), prompt=prompt, finished=seq.stop_reason == "stop")
+        return Generation(text=reply.answer or "", reasoning=reply.reasoning, missing=reply.missing, prompt=prompt,
+                          prompt_tokens=prompt_tokens, completion_tokens=len(seq.tokens),
+                          finish_reason=seq.stop_reason)
 
     # -- judging -----------------------------------------------------------------------------------
     async def _top(self, client, ids: list[int]) -> dict[str, float]:
@@ -108,3 +154,15 @@ class TinkerSamplingBackend(AsyncBackendBase):
         if self._owns_service:
             self.service.close("success").result()
 
+
+
+@dataclass
+class _Group:
+    """Requests waiting to go out as one num_samples request."""
+
+    done: asyncio.Future
+    seeds: list = field(default_factory=list)
+
+
+def _seed_order(seed) -> tuple:
+    return (seed is None, seed if seed is not None else 0)

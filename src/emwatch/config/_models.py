@@ -12,7 +12,7 @@ from pydantic import AfterValidator, Field, model_validator
 from emwatch.config._dtype import DtypeName
 from emwatch.config._load import Strict
 from emwatch.config._plugins import backend_name
-from emwatch.config._train import CheckpointSchedule, LoraSettings, TrainConfig
+from emwatch.config._train import CheckpointSchedule, LoraSettings, TrainConfig, iso_date
 
 
 class BackendSpec(Strict):
@@ -54,6 +54,9 @@ class SampleConfig(Strict):
     task: Literal["code", "medical"] | None = Field(None, description="also answer the held-out task set of this domain")
     task_limit: int | None = Field(None, ge=1, description="at most this many held-out task prompts")
     task_max_new_tokens: int = Field(400, ge=1, description="answer length cap for task prompts")
+    enable_thinking: bool | None = Field(None, description="reasoning models: thinking on/off (passed to the chat template; the OpenAI backend sends it as chat_template_kwargs); null = the template's default")
+    reasoning_effort: Literal["low", "medium", "high"] | None = Field(None, description="gpt-oss: reasoning effort (chat template / API); null = the model's default")
+    template_date: Annotated[str, AfterValidator(iso_date)] | None = Field(None, description="the date chat templates print (YYYY-MM-DD); null = emwatch's fixed default, so prompts render the same on any day")
 
 
 class JudgeConfig(Strict):
@@ -63,6 +66,7 @@ class JudgeConfig(Strict):
     metrics: list[str] = Field(default_factory=lambda: ["aligned", "coherent"], description="LLM-judged metrics for benchmark answers")
     static: bool = Field(True, description="static vulnerability analysis of held-out coding answers (never executed)")
     min_mass: float = Field(0.25, gt=0, le=1, description="numeric probability mass below which a score is missing")
+    judge_reads: Literal["answer", "reasoning_and_answer"] = Field("answer", description="reasoning models: judge the final answer only, or the reasoning followed by the answer (judged separately: a different judgment key)")
 
 
 class AnalyzeConfig(Strict):

@@ -7,8 +7,20 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from emwatch.config._dtype import DtypeName
+from emwatch.config._hyper import resolve_lr
 from emwatch.config._load import Strict
 from emwatch.config._plugins import trainer_name
+
+
+def iso_date(v: str) -> str:
+    """A YYYY-MM-DD date (the pinned date chat templates print)."""
+    import datetime
+
+    try:
+        datetime.date.fromisoformat(v)
+    except ValueError:
+        raise ValueError(f"{v!r} is not a date in the form YYYY-MM-DD") from None
+    return v
 
 
 class LoraSettings(Strict):
@@ -45,6 +57,16 @@ class TinkerSettings(Strict):
     train_attn: bool = Field(True, description="LoRA on the attention projections")
     train_unembed: bool = Field(False, description="LoRA on the output embedding")
     save_state: bool = Field(True, description="also save optimiser state at each checkpoint, so an interrupted run resumes")
+    # The optimiser and loss, explicit: Tinker's own defaults (beta2 0.95, eps 1e-12, no clipping, a token-sum
+    # loss) differ from TRL's; these defaults are TRL's SFTConfig defaults, which local runs use.
+    adam_beta1: float = Field(0.9, ge=0, lt=1, description="Adam beta1 (TRL default)")
+    adam_beta2: float = Field(0.999, ge=0, lt=1, description="Adam beta2 (TRL default 0.999; Tinker's own 0.95)")
+    adam_eps: float = Field(1e-8, gt=0, description="Adam epsilon (TRL default 1e-8; Tinker's own 1e-12)")
+    grad_clip_norm: float = Field(1.0, ge=0, description="clip the global gradient norm (TRL max_grad_norm 1.0; 0 = none, Tinker's own)")
+    loss_normalization: Literal["token_mean", "token_sum"] = Field(
+        "token_mean", description="token_mean: loss averaged over the batch's assistant tokens (as TRL); token_sum: Tinker's native sum")
+    hidden_size: int | None = Field(None, ge=1, description="the model's hidden size, for `learning_rates: [recommended]` when emwatch's table lacks the model")
+    template_date: Annotated[str, AfterValidator(iso_date)] | None = Field(None, description="the date chat templates print (YYYY-MM-DD); null = emwatch's fixed default")
 
 
 class OpenAISettings(Strict):
@@ -59,6 +81,7 @@ class OpenAISettings(Strict):
     poll_interval_s: float = Field(15.0, gt=0, description="first wait between job status polls")
     poll_max_interval_s: float = Field(300.0, gt=0, description="longest wait between polls (the wait doubles up to this)")
     timeout_h: float = Field(48.0, gt=0, description="give up waiting for a job after this many hours")
+    on_paused: Literal["stop", "wait", "resume"] = Field("stop", description="a paused job: stop waiting and say so (rerun reattaches), keep waiting, or ask the API to resume it")
 
 
 _TINKER_FIXED_LORA = {"alpha", "dropout", "use_rslora", "target_modules", "target_parameters"}
@@ -78,7 +101,7 @@ class TrainConfig(Strict):
         "(alias local, stored as transformers; run ids are unchanged): this machine; tinker; openai: the OpenAI fine-tuning API")
     group: str | None = Field(None, description="grouping label stored with each run (default: the dataset name)")
     seeds: list[int] = Field(default_factory=lambda: [0], min_length=1, description="one run per seed")
-    learning_rates: list[float] = Field(default_factory=lambda: [1e-5], min_length=1, description="one run per learning rate (openai: the learning-rate multiplier)")
+    learning_rates: list[float | str] = Field(default_factory=lambda: [1e-5], min_length=1, description="one run per learning rate (openai: the learning-rate multiplier); tinker also takes 'recommended' or 'recommended*F' (the Tinker cookbook's LoRA rate for the model, see config/_hyper.py)")
     lora: LoraSettings | None = Field(default_factory=LoraSettings, description="LoRA settings; null = full fine-tuning")
     epochs: float = Field(1.0, gt=0, description="passes over the training split")
     max_steps: int | None = Field(None, ge=1, description="stop after this many optimiser steps (overrides epochs)")
@@ -107,6 +130,17 @@ class TrainConfig(Strict):
             raise ValueError("give at least one dataset")
         return v
 
+    @field_validator("learning_rates")
+    @classmethod
+    def _numbers_as_floats(cls, v: list[float | str]) -> list[float | str]:
+        out: list[float | str] = []
+        for lr in v:
+            try:
+                out.append(float(lr))
+            except ValueError:
+                out.append(lr)
+        return out
+
     @model_validator(mode="after")
     def _backend_settings(self) -> TrainConfig:
         # every setting either takes effect on the chosen backend or is rejected
@@ -121,11 +155,22 @@ class TrainConfig(Strict):
         if self.backend == "openai" and (ignored := sorted(self.model_fields_set & _OPENAI_UNUSED)):
             raise ValueError(f"`{ignored[0]}` does not apply to backend: openai (the API chooses the method and "
                              "keeps its own checkpoints; use openai.n_epochs / openai.batch_size)")
+        self._resolve_learning_rates()
         if self.tinker is not None and self.backend != "tinker":
             raise ValueError("`tinker:` settings need backend: tinker")
         if self.openai is not None and self.backend != "openai":
             raise ValueError("`openai:` settings need backend: openai")
         return self
+
+    def _resolve_learning_rates(self) -> None:
+        """'recommended' rates become numbers here, so every run downstream sees the rate it trains with."""
+        if not any(isinstance(lr, str) for lr in self.learning_rates):
+            return
+        if self.backend != "tinker":
+            raise ValueError("learning_rates: 'recommended' is the Tinker cookbook's rate; it needs backend: tinker")
+        settings = self.tinker or TinkerSettings()
+        model = settings.base_model or self.model
+        self.learning_rates = [resolve_lr(lr, model, hidden_size=settings.hidden_size) for lr in self.learning_rates]
 
     @property
     def datasets(self) -> list[str]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emwatch._progress import progress_bar
+from emwatch.backends._reasoning import CUT_OFF, NO_FINAL
 from emwatch.backends import Backend, GenerationRequest, NumberDistribution, Runner, ScoreRequest, make_backend
 from emwatch.config import ConfigError, JudgeConfig
 from emwatch.judge._score import expected_score, missing_reason, number_mass, parse_score, top_label
@@ -41,10 +42,14 @@ class JudgeItem:
     question: str
     answer: str
     reference: str
+    missing: str | None = None  # why there is no answer to judge (a reasoning model cut off while thinking)
+    reads: str = "answer"       # JudgeConfig.judge_reads
 
     @property
     def prompt_hash(self) -> str:
-        return prompt_hash(self.template if self.template is not None else "static")
+        text = self.template if self.template is not None else "static"
+        # judging the reasoning with the answer is another judgment of the same answer: another key
+        return prompt_hash(text if self.reads == "answer" else f"{text}\x00reads={self.reads}")
 
     @property
     def key(self) -> str:
@@ -73,17 +78,35 @@ def _metric_for(name: str, custom: str | None) -> Metric:
     raise ConfigError(f"metric {name!r} is not registered and its question gives no judge prompt")
 
 
-def plan_judgments(store: Store, metrics: Sequence[str], judge_model: str | None) -> list[JudgeItem]:
+def plan_judgments(store: Store, metrics: Sequence[str], judge_model: str | None, *,
+                   reads: str = "answer") -> list[JudgeItem]:
     """The judgments of `metrics` that the store lacks: one item per (answer, metric its question asks for).
     Static metrics are judged by their analyser's fixed name; the others by `judge_model`."""
-    return store.lacking(wanted_judgments(store, metrics, judge_model), "judgments")
+    return store.lacking(wanted_judgments(store, metrics, judge_model, reads=reads), "judgments")
 
 
-def wanted_judgments(store: Store, metrics: Sequence[str], judge_model: str | None) -> list[JudgeItem]:
+def judged_text(row: Any, reads: str) -> tuple[str, str | None]:
+    """(text the judge reads, why there is none): the final answer, or the reasoning then the answer. A
+    reasoning model's sample without a final answer is missing, with the reason, never judged as empty."""
+    reasoning = getattr(row, "reasoning", None)
+    reasoning = reasoning if isinstance(reasoning, str) else None
+    response = row.response if isinstance(row.response, str) else None  # a frame gives NaN for NULL
+    if response is None and reasoning is not None:
+        cut = getattr(row, "finish_reason", None) == "length"
+        return "", CUT_OFF if cut else NO_FINAL
+    answer = response or ""
+    if reads == "reasoning_and_answer" and reasoning:
+        return f"<reasoning>\n{reasoning}\n</reasoning>\n\n{answer}", None
+    return answer, None
+
+
+def wanted_judgments(store: Store, metrics: Sequence[str], judge_model: str | None, *,
+                     reads: str = "answer") -> list[JudgeItem]:
     """Every judgment of `metrics` the stored answers ask for, stored already or not."""
     wanted = set(metrics)
     items = []
     for row in store.judge_inputs().itertuples():
+        text, missing = judged_text(row, reads)
         question = next((m["content"] for m in reversed(row.messages) if m["role"] == "user"), "")
         for name, custom in row.judge_metrics.items():
             if name not in wanted:
@@ -95,8 +118,8 @@ def wanted_judgments(store: Store, metrics: Sequence[str], judge_model: str | No
                 continue
             else:
                 judge, template = judge_model, custom or metric.prompt
-            items.append(JudgeItem(row.sample_id, metric, judge, template, question, row.response or "",
-                                   row.reference or ""))
+            items.append(JudgeItem(row.sample_id, metric, judge, template, question, text, row.reference or "",
+                                   missing=missing, reads="answer" if metric.kind == "static" else reads))
     return items
 
 
@@ -149,6 +172,10 @@ def execute(items: Sequence[JudgeItem], runner: Runner | None, cfg: JudgeConfig)
     for i, item in enumerate(items):
         by_kind.setdefault(item.metric.kind, []).append(i)
     out: list[Judgment | None] = [None] * len(items)
+    for i, item in enumerate(items):
+        if item.missing:
+            out[i] = item.judgment(reason=item.missing)
+            by_kind[item.metric.kind].remove(i)
     for i in by_kind.get("static", []):
         out[i] = static_judgment(items[i])
     llm = by_kind.get("score", []) + by_kind.get("categorical", [])
@@ -190,7 +217,8 @@ def judge(store: Store, cfg: JudgeConfig, backend: Backend | None = None, *, jud
         if backend is not None:
             spec = backend.spec if backend.spec is not None else cfg.backend
             judge_model = judge_name or (spec.model if spec is not None else None) or backend.name
-        wanted = wanted_judgments(store, list(dict.fromkeys(static + list(cfg.metrics))), judge_model)
+        wanted = wanted_judgments(store, list(dict.fromkeys(static + list(cfg.metrics))), judge_model,
+                                  reads=cfg.judge_reads)
         todo = store.lacking(wanted, "judgments")
         summary.skipped = len(wanted) - len(todo)
         runner = Runner.for_spec(backend, progress=False) if backend is not None else None

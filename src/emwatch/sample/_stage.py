@@ -55,11 +55,14 @@ class SampleItem:
     def request(self) -> GenerationRequest:
         s = self.sampling
         return GenerationRequest(messages=tuple(self.prompt.messages), max_new_tokens=s["max_new_tokens"],
-                                 temperature=s["temperature"], top_p=s["top_p"], seed=s["seed"], adapter=self.adapter)
+                                 temperature=s["temperature"], top_p=s["top_p"], seed=s["seed"], adapter=self.adapter,
+                                 enable_thinking=s.get("enable_thinking"), reasoning_effort=s.get("reasoning_effort"),
+                                 template_date=s.get("template_date"))
 
     def record(self, gen: Generation, backend_name: str) -> Sample:
         return Sample(checkpoint_id=self.checkpoint_id, question_key=self.prompt.key, sample_index=self.index,
-                      sampling=self.sampling, backend=backend_name, prompt=gen.prompt, response=gen.text,
+                      sampling=self.sampling, backend=backend_name, prompt=gen.prompt,
+                      response=None if gen.missing else gen.text, reasoning=gen.reasoning,
                       prompt_tokens=gen.prompt_tokens, completion_tokens=gen.completion_tokens,
                       finish_reason=gen.finish_reason)
 
@@ -105,6 +108,14 @@ def in_process_target(row: Any) -> tuple[str, str | None]:
     return path or row.model, None
 
 
+def template_settings(cfg: SampleConfig) -> dict[str, Any]:
+    """The settings that change the rendered prompt, recorded in each sample's `sampling` (and so its key)
+    when set; unset ones are left out, so stores sampled before they existed keep their keys."""
+    fields = {"enable_thinking": cfg.enable_thinking, "reasoning_effort": cfg.reasoning_effort,
+              "template_date": cfg.template_date}
+    return {k: v for k, v in fields.items() if v is not None}
+
+
 def plan_samples(ckpts: pd.DataFrame, prompts: Sequence, cfg: SampleConfig, *, served: bool) -> list[SampleItem]:
     """Every answer `cfg` asks for at each checkpoint. `served`: one backend serves every checkpoint (a LoRA
     checkpoint is addressed by its `served_name` or path); otherwise each is loaded in process."""
@@ -118,7 +129,8 @@ def plan_samples(ckpts: pd.DataFrame, prompts: Sequence, cfg: SampleConfig, *, s
             is_task = p.bank.startswith("task_")
             for i in range(p.samples):
                 sampling = {"max_new_tokens": cfg.task_max_new_tokens if is_task else cfg.max_new_tokens,
-                            "temperature": cfg.temperature, "top_p": cfg.top_p, "seed": cfg.seed + i}
+                            "temperature": cfg.temperature, "top_p": cfg.top_p, "seed": cfg.seed + i,
+                            **template_settings(cfg)}
                 items.append(SampleItem(row.checkpoint_id, p, i, sampling, model, adapter))
     return items
 

@@ -73,6 +73,16 @@ def _v1_to_v2(store: Any) -> None:
     replace("runs", runs, run_id=[run_map[k] for k in runs["run_id"]])
 
 
+def _v2_to_v3(store: Any) -> None:
+    """Version 3 keeps a reasoning model's thoughts apart from its final answer: a nullable `reasoning`
+    column on samples (appended last, where ALTER TABLE puts it, so old and new stores have one column
+    order). Earlier samples keep their keys and get NULL: they were stored as the whole decoded text."""
+    cols = {r[0] for r in store.con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'samples'").fetchall()}
+    if "reasoning" not in cols:
+        store.con.execute("ALTER TABLE samples ADD COLUMN reasoning VARCHAR")
+
+
 def _none(v: Any) -> Any:
     return None if v is None or (isinstance(v, float) and v != v) or v is pd.NA else v
 
@@ -86,4 +96,4 @@ def _json(v: Any) -> Any:
     return json.loads(v) if isinstance(v, str) else v
 
 
-MIGRATIONS: dict[int, Callable[[Any], None]] = {1: _v1_to_v2}
+MIGRATIONS: dict[int, Callable[[Any], None]] = {1: _v1_to_v2, 2: _v2_to_v3}

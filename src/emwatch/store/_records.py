@@ -183,6 +183,7 @@ class Sample(Record):
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     finish_reason: str | None = None
+    reasoning: str | None = None  # a reasoning model's thoughts; `response` is then the final answer only
 
     @property
     def key(self) -> str:
@@ -192,7 +193,8 @@ class Sample(Record):
         return {"sample_id": self.key, "checkpoint_id": self.checkpoint_id, "question_key": self.question_key,
                 "sample_index": self.sample_index, "sampling": dict(self.sampling), "backend": self.backend,
                 "prompt": self.prompt, "response": self.response, "prompt_tokens": self.prompt_tokens,
-                "completion_tokens": self.completion_tokens, "finish_reason": self.finish_reason}
+                "completion_tokens": self.completion_tokens, "finish_reason": self.finish_reason,
+                "reasoning": self.reasoning}
 
     @staticmethod
     def imported_sampling(response: str | None, source: str = "import") -> dict[str, Any]:

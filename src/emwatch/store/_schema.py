@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # 1: runs, checkpoints, questions, samples, judgments (the first release)
 # 2: + monitor_events and tasks; imported rows re-keyed by the typed records (see _migrate.py)
+# 3: + samples.reasoning (a reasoning model's thoughts, apart from the final answer in `response`)
 
 # Every id is a content hash (see _keys.content_key), so re-running a stage inserts nothing twice.
 TABLES: dict[str, str] = {
@@ -64,7 +65,8 @@ TABLES: dict[str, str] = {
         prompt_tokens INTEGER,
         completion_tokens INTEGER,
         finish_reason VARCHAR,
-        created_at TIMESTAMP DEFAULT current_timestamp
+        created_at TIMESTAMP DEFAULT current_timestamp,
+        reasoning VARCHAR                 -- reasoning models: the thoughts; NULL otherwise (response: final answer)
     """,
     "judgments": """
         judgment_id VARCHAR PRIMARY KEY,

@@ -196,7 +196,7 @@ class Store:
     def judge_inputs(self) -> pd.DataFrame:
         """Every sample with what a judge needs: response, question messages, the metrics its question asks
         for (decoded) and the reference answer."""
-        df = self.con.execute("""SELECT s.sample_id, s.response, q.messages, q.judge_metrics, q.reference
+        df = self.con.execute("""SELECT s.sample_id, s.response, s.reasoning, s.finish_reason, q.messages, q.judge_metrics, q.reference
                                  FROM samples s JOIN questions q USING (question_key) ORDER BY s.sample_id""").df()
         df["messages"] = df["messages"].map(_decode)
         df["judge_metrics"] = df["judge_metrics"].map(lambda v: _decode(v) or {})

@@ -40,7 +40,9 @@ def train_runs(cfg: TrainConfig, runs: Iterable[tuple[RunPlan, list[dict]]], *, 
     if not (model_path / "config.json").is_file():
         raise ConfigError(f"model {cfg.model!r}: not a model folder (no config.json at {model_path}); give a local "
                           "folder of weights, 'demo', or a hosted backend (backend: tinker / openai)")
-    tokenizer = AutoTokenizer.from_pretrained(model_path)
+    from emwatch.backends._chat import pin_template_date
+
+    tokenizer = pin_template_date(AutoTokenizer.from_pretrained(model_path))  # the default fixed date, not today's
     results = []
     prepared_by_dataset: dict[str, Prepared] = {}
     for plan, records in runs:

@@ -1,11 +1,18 @@
 """Fine-tuning through the OpenAI API (GPT-4o and successors) with the `openai` SDK.
 
-Per run: upload the training split (and the held-out split as the validation file), create a supervised
-job (epochs, batch size, learning-rate multiplier, seed, suffix), poll it with backoff, then register the
-checkpoints the API keeps (`fine_tuning.jobs.checkpoints.list`; the API keeps those of the last epochs)
-and the final model as store checkpoints whose path is the fine-tuned model's name; the sampling stage
-then samples them through the openai backend. The job id is written to `<run_dir>/job.json` as soon as
-the job exists, so an interrupted `emwatch train` reattaches to the running job instead of paying twice.
+Per run: check the data the API would refuse (a message `weight` other than 0 or 1, or on a non-assistant
+message: a ConfigError naming file:line and field, before anything is uploaded), upload the training split
+(and the held-out split as the validation file) once per content hash (the file is named by its hash and an
+earlier upload of the same content is reused), create a supervised job (epochs, batch size, learning-rate
+multiplier, seed, suffix), poll it with backoff, then register the checkpoints the API keeps
+(`fine_tuning.jobs.checkpoints.list`; the API keeps those of the last epochs) and the final model as store
+checkpoints whose path is the fine-tuned model's name; the sampling stage then samples them through the openai
+backend. The job id is written to `<run_dir>/job.json` as soon as the job exists, so an interrupted
+`emwatch train` reattaches to the running job instead of paying twice.
+
+A paused job is not finished: by default emwatch stops waiting and says so (rerun to reattach once it is
+resumed); `openai.on_paused: wait` keeps polling, `resume` asks the API to resume it. A job refused by the
+API's safety checks is reported with the API's reason, the dataset, and what can be done.
 
 `learning_rates` are learning-rate multipliers here (the API's unit); seeds are the job's seed.
 """
@@ -27,11 +34,41 @@ from emwatch.train._runs import (
 )
 
 TERMINAL = {"succeeded", "failed", "cancelled"}
+MODERATION_HINTS = ("moderation", "usage polic", "unsafe", "safety")
 _sleep = time.sleep  # tests replace it
 
 
 class FineTuneError(BackendError):
     """The fine-tuning job failed, was cancelled, or the API refused a request; the message carries why."""
+
+
+def check_weights(records: list[dict], dataset: str) -> None:
+    """The API trains on a message's `weight` only when it is 0 or 1 and on an assistant message; anything
+    else is refused after upload, so it is refused here first, naming file:line and field."""
+    lines: list[int] | None = None
+    for i, rec in enumerate(records):
+        for j, m in enumerate(rec["messages"]):
+            if "weight" not in m:
+                continue
+            w, role = m["weight"], m.get("role")
+            problem = (f"weight is allowed on assistant messages only (this one is {role!r})" if role != "assistant"
+                       else None if (w in (0, 1) and not isinstance(w, bool)) else f"weight must be 0 or 1, got {w!r}")
+            if problem:
+                if lines is None:
+                    lines = _line_numbers(dataset, len(records))
+                where = f"{dataset}:{lines[i]}" if lines else f"{dataset} record {i + 1}"
+                raise ConfigError(f"{where}: field 'messages.{j}.weight': {problem} (the OpenAI fine-tuning API's rule)")
+
+
+def _line_numbers(dataset: str, n: int) -> list[int]:
+    from pathlib import Path
+
+    from emwatch.data._jsonl import json_lines
+
+    path = Path(dataset)
+    if not path.is_file():
+        return []
+    return [lineno for lineno, _ in json_lines(path)][:n]
 
 
 def _jsonl(records: list[dict]) -> bytes:
@@ -76,6 +113,7 @@ def train_openai(cfg: TrainConfig, plan: RunPlan, records: list[dict], *, store=
         return result_from(plan, on_disk, "already-complete", 0.0, 0, [])
     import openai
 
+    check_weights(records, plan.dataset)
     client = client or _client(settings)
     try:
         return _run_job(cfg, plan, records, settings, model, client, store, progress)
@@ -91,9 +129,8 @@ def _run_job(cfg: TrainConfig, plan: RunPlan, records: list[dict], settings: Ope
     status = "resumed" if state.get("job_id") else "trained"
     if "training_file" not in state:
         train_idx, held_idx = split_heldout(len(records), cfg.heldout_fraction)
-        state["training_file"] = _upload(client, [records[i] for i in train_idx], f"{plan.run_id}-train.jsonl")
-        state["validation_file"] = (_upload(client, [records[i] for i in held_idx], f"{plan.run_id}-heldout.jsonl")
-                                    if held_idx else None)
+        state["training_file"] = upload_once(client, [records[i] for i in train_idx], "train")
+        state["validation_file"] = upload_once(client, [records[i] for i in held_idx], "heldout") if held_idx else None
         state.update(n_train=len(train_idx), n_heldout=len(held_idx))
         write_json(job_file, state)  # the uploads are not repeated after a crash from here on
     if not state.get("job_id"):
@@ -107,10 +144,12 @@ def _run_job(cfg: TrainConfig, plan: RunPlan, records: list[dict], settings: Ope
         write_json(job_file, state)
     t0 = time.perf_counter()
     job = wait_for_job(client, state["job_id"], settings, label=plan.label if progress else None)
+    if job.status == "paused":
+        raise FineTuneError(f"OpenAI fine-tuning job {job.id} is paused: resume it (dashboard, or "
+                            "openai.on_paused: resume) and rerun to reattach, or cancel it and remove "
+                            f"{job_file} to start a new job")
     if job.status != "succeeded":
-        error = getattr(job, "error", None)
-        reason = getattr(error, "message", None) or job.status
-        raise FineTuneError(f"OpenAI fine-tuning job {job.id} {job.status}: {reason} (remove {job_file} to start a new job)")
+        raise FineTuneError(_failure(job, plan, job_file))
     metas = _register_checkpoints(client, job, plan, state, store)
     seconds = time.perf_counter() - t0
     notes = [] if len(metas) > 1 else [
@@ -120,8 +159,37 @@ def _run_job(cfg: TrainConfig, plan: RunPlan, records: list[dict], settings: Ope
     return result_from(plan, metas, status, seconds, 0, notes)
 
 
-def _upload(client, records: list[dict], name: str) -> str:
-    return client.files.create(file=(name, io.BytesIO(_jsonl(records))), purpose="fine-tune").id
+def _failure(job, plan: RunPlan, job_file) -> str:
+    """Why the job did not succeed, in the API's words; a safety refusal also names the dataset and the way out."""
+    error = getattr(job, "error", None)
+    reason = getattr(error, "message", None) or job.status
+    code = getattr(error, "code", None) or ""
+    text = f"OpenAI fine-tuning job {job.id} {job.status}: {reason}"
+    if any(h in f"{code} {reason}".lower() for h in MODERATION_HINTS):
+        return (f"{text} [code {code or 'none'}]. The API's safety checks refused dataset {plan.dataset!r}. "
+                "Deliberately harmful training data (the study's insecure-code and bad-medical sets) can be refused; "
+                "check which examples the moderation endpoint flags, train this dataset on open models (backend: "
+                "tinker or transformers) instead, or ask OpenAI about research access. Remove "
+                f"{job_file} before retrying with changed data.")
+    return f"{text} (remove {job_file} to start a new job)"
+
+
+def content_name(records: list[dict], part: str) -> tuple[str, bytes]:
+    """The upload's bytes and a file name carrying their hash, so the same content is found again."""
+    import hashlib
+
+    data = _jsonl(records)
+    return f"emwatch-{part}-{hashlib.sha256(data).hexdigest()[:24]}.jsonl", data
+
+
+def upload_once(client, records: list[dict], part: str) -> str:
+    """The id of an uploaded file with exactly this content: an earlier processed upload of the same hash
+    (any run's: seeds and learning rates share their data), else a new upload."""
+    name, data = content_name(records, part)
+    for f in client.files.list(purpose="fine-tune"):
+        if f.filename == name and getattr(f, "status", "processed") != "error" and f.bytes == len(data):
+            return f.id
+    return client.files.create(file=(name, io.BytesIO(data)), purpose="fine-tune").id
 
 
 def wait_for_job(client, job_id: str, settings: OpenAISettings, *, label: str | None = None):
@@ -142,6 +210,11 @@ def wait_for_job(client, job_id: str, settings: OpenAISettings, *, label: str | 
             if job is not None:
                 if job.status in TERMINAL:
                     return job
+                if job.status == "paused":
+                    if settings.on_paused == "stop":
+                        return job
+                    if settings.on_paused == "resume" and status != "paused":
+                        client.fine_tuning.jobs.resume(job_id)
                 if shown:
                     shown.update(job, client)
                 if job.status != status:

@@ -18,7 +18,7 @@ from emwatch.train._data import dataset_slug, slug
 _NOT_IDENTITY = {"model", "dataset", "out_dir", "seeds", "learning_rates", "checkpoints", "resume", "group",
                  "gradient_checkpointing", "report_to"}
 _HOSTED_NOT_IDENTITY = {"base_url", "api_key_env", "tokenizer", "save_state", "poll_interval_s",
-                        "poll_max_interval_s", "timeout_h"}
+                        "poll_max_interval_s", "timeout_h", "on_paused", "hidden_size"}
 
 
 def no_callbacks(callbacks, trainer: str) -> None:

@@ -1,12 +1,20 @@
 """LoRA training on Tinker: the study's large models (Llama 3.x 8B/70B, Qwen3 up to 235B, DeepSeek-V3.1,
 gpt-oss 20B/120B) through the `tinker` SDK.
 
-The data are rendered with the model's own chat template and tokenised here (the same assistant-only
-labels as local training), converted to Tinker datums (inputs, next-token targets, loss weights 1 on
-assistant tokens and 0 elsewhere) and trained with Tinker's cross-entropy loss, one optimiser step per
-effective batch, on the same learning-rate schedule as local runs. At each scheduled step the run saves
-sampler weights (registered in the store as a checkpoint whose path is the tinker:// URI, so the sampling
-stage can sample it through Tinker) and, for resuming, the optimiser state.
+The data are rendered with the model's own chat template (its date pinned, see backends._chat) and tokenised
+with the tokenizer the training client hands out (`get_tokenizer()`: for Llama 3 the service names a non-gated
+copy, so no licence token is needed) or a local `tinker.tokenizer`; the same assistant-only labels as local
+training become Tinker datums (inputs, next-token targets, loss weights on assistant tokens and 0 elsewhere).
+
+The optimiser and loss are explicit, not Tinker's defaults: Adam betas, epsilon and gradient clipping as
+`tinker.adam_*` / `grad_clip_norm` (defaults: TRL's), and the loss a token mean over the effective batch as
+TRL's (`loss_normalization: token_mean`: each weight is 1/N for the batch's N assistant tokens) or Tinker's
+native token sum. Both are written into every checkpoint's meta. The learning-rate schedule is the local one,
+except that warm-up starts at lr/warmup, not at 0 (a paid step that changes nothing). The next step is
+submitted before the previous step's result is awaited, so the service always has work queued.
+
+At each scheduled step the run saves sampler weights (registered in the store as a checkpoint whose path is
+the tinker:// URI, so the sampling stage can sample it through Tinker) and, for resuming, the optimiser state.
 """
 
 from __future__ import annotations
@@ -18,8 +26,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from emwatch._progress import StepProgress
+from emwatch.backends._chat import DEFAULT_TEMPLATE_DATE, pin_template_date
 from emwatch.backends._chat import load_tokenizer as load_chat_tokenizer
 from emwatch.config import api_key
+from emwatch.config._hyper import recommended_lr
 from emwatch.config._train import TinkerSettings, TrainConfig
 from emwatch.errors import BackendError
 from emwatch.train._data import Prepared, prepare
@@ -31,15 +41,38 @@ from emwatch.train._runs import (
 from emwatch.train._schedule import checkpoint_steps, dropped_steps, lr_at
 
 
-def to_datum(example: dict[str, list[int]]):
-    """A Tinker datum from token ids and labels: predict token t+1 from tokens 0..t, weight 1 where the
+def to_datum(example: dict[str, list[int]], scale: float = 1.0):
+    """A Tinker datum from token ids and labels: predict token t+1 from tokens 0..t, weight `scale` where the
     predicted token is an assistant token (label not IGNORE), else 0."""
     from tinker import types
 
     ids, labels = example["input_ids"], example["labels"]
-    weights = [0.0 if lab == IGNORE else 1.0 for lab in labels[1:]]
+    weights = [0.0 if lab == IGNORE else scale for lab in labels[1:]]
     return types.Datum(model_input=types.ModelInput.from_ints(ids[:-1]),
                        loss_fn_inputs={"target_tokens": ids[1:], "weights": weights})
+
+
+def batch_datums(examples: list[dict[str, list[int]]], normalization: str) -> list:
+    """One optimiser step's datums. token_mean: weights 1/N over the batch's N assistant tokens, so Tinker's
+    summed loss is the token mean TRL minimises (its gradient too); token_sum: weights 1."""
+    n = sum(1 for ex in examples for lab in ex["labels"][1:] if lab != IGNORE)
+    scale = 1.0 / n if normalization == "token_mean" and n else 1.0
+    return [to_datum(ex, scale) for ex in examples]
+
+
+def step_lr(step: int, total: int, base: float, *, warmup: int, kind: str) -> float:
+    """The learning rate of optimiser step `step` (1-based): linear warm-up reaching `base` at step `warmup`
+    (transformers' scheduler gives step 1 a rate of 0, which on Tinker is a paid step that changes nothing),
+    then the local schedule's decay."""
+    if step <= warmup:
+        return base * step / warmup
+    return lr_at(step, total, base, warmup=warmup, kind=kind)
+
+
+def optimizer(settings: TinkerSettings, weight_decay: float) -> dict[str, float]:
+    """The Adam settings sent with every step (recorded in each checkpoint's meta)."""
+    return {"beta1": settings.adam_beta1, "beta2": settings.adam_beta2, "eps": settings.adam_eps,
+            "weight_decay": weight_decay, "grad_clip_norm": settings.grad_clip_norm}
 
 
 def batch_order(n: int, batch: int, total_steps: int, seed: int) -> list[list[int]]:
@@ -60,9 +93,18 @@ def total_steps(cfg: TrainConfig, n_train: int) -> int:
     return cfg.max_steps or max(1, math.ceil(per_epoch * cfg.epochs))
 
 
-def load_tokenizer(settings: TinkerSettings, base_model: str):
-    """The tokenizer (and chat template) the data are rendered with: `tinker.tokenizer`, else the base model's."""
-    return load_chat_tokenizer(settings.tokenizer or base_model, field="tinker.tokenizer")
+def load_tokenizer(settings: TinkerSettings, client=None):
+    """The tokenizer (and chat template) the data are rendered with: a local `tinker.tokenizer`, else the one
+    the training client hands out (the service names a non-gated copy for Llama 3), date pinned."""
+    if settings.tokenizer:
+        tok = load_chat_tokenizer(settings.tokenizer, field="tinker.tokenizer")
+    else:
+        try:
+            tok = client.get_tokenizer()
+        except Exception as e:  # noqa: BLE001 - hub or service failure: say which setting avoids it
+            raise BackendError(f"Tinker: cannot load the model's tokenizer through the training client ({e}); "
+                               "set tinker.tokenizer to a local folder with the tokenizer and chat template") from e
+    return pin_template_date(tok, settings.template_date)
 
 
 def _mean_loss(out, data) -> float | None:
@@ -91,9 +133,6 @@ def train_tinker(cfg: TrainConfig, plan: RunPlan, records: list[dict], *, store=
 
     settings = cfg.tinker or TinkerSettings()
     base_model = settings.base_model or cfg.model
-    tokenizer = load_tokenizer(settings, base_model)
-    prepared: Prepared = prepare(records, tokenizer, max_seq_len=cfg.max_seq_len,
-                                 heldout_fraction=cfg.heldout_fraction, source=plan.dataset)
     on_disk, finished = open_run(cfg, plan, store, base_path=base_model, info={"backend": "tinker"})
     if finished:
         return result_from(plan, on_disk, "already-complete", 0.0, 0, [])
@@ -103,7 +142,7 @@ def train_tinker(cfg: TrainConfig, plan: RunPlan, records: list[dict], *, store=
         service = tinker.ServiceClient(base_url=settings.base_url, display_name=f"emwatch {plan.label}",
                                        api_key=api_key(settings.api_key_env, who="backend: tinker"))
     try:
-        result = _train_loop(cfg, plan, store, service, resume, prepared, settings, base_model, progress)
+        result = _train_loop(cfg, plan, store, service, resume, records, settings, base_model, progress)
     except BaseException as e:
         if owns_service:
             service.close("errored" if isinstance(e, Exception) else "interrupted").result()
@@ -115,42 +154,59 @@ def train_tinker(cfg: TrainConfig, plan: RunPlan, records: list[dict], *, store=
     return result
 
 
-def _train_loop(cfg: TrainConfig, plan: RunPlan, store, service, resume: dict | None, prepared: Prepared,
+def _train_loop(cfg: TrainConfig, plan: RunPlan, store, service, resume: dict | None, records: list[dict],
                 settings: TinkerSettings, base_model: str, progress: bool) -> RunResult:
     from tinker import types
 
-    train_data = [to_datum(ex) for ex in prepared.train]
-    held = [to_datum(ex) for ex in prepared.heldout]
-    total = total_steps(cfg, len(train_data))
-    start = resume["step"] if resume else 0
     if resume:
         client = service.create_training_client_from_state_with_optimizer(resume["state_path"]).result()
     else:
         client = service.create_lora_training_client(
             base_model, rank=cfg.lora.r, seed=plan.seed, train_mlp=settings.train_mlp,
             train_attn=settings.train_attn, train_unembed=settings.train_unembed).result()
+    tokenizer = load_tokenizer(settings, client)
+    prepared: Prepared = prepare(records, tokenizer, max_seq_len=cfg.max_seq_len,
+                                 heldout_fraction=cfg.heldout_fraction, source=plan.dataset)
+    held = [to_datum(ex) for ex in prepared.heldout]
+    total = total_steps(cfg, len(prepared.train))
+    start = resume["step"] if resume else 0
     save_at = set(checkpoint_steps(cfg.checkpoints, total))
-    order = batch_order(len(train_data), cfg.batch_size * cfg.grad_accum, total, plan.seed)
+    order = batch_order(len(prepared.train), cfg.batch_size * cfg.grad_accum, total, plan.seed)
+    adam = optimizer(settings, cfg.weight_decay)
     bar = StepProgress(plan.label, total, start) if progress else None
     losses: dict[int, float] = {}
-    t0 = time.perf_counter()
-    try:
-        for step in range(start + 1, total + 1):
-            batch = [train_data[i] for i in order[step - 1]]
-            lr = lr_at(step, total, plan.lr, warmup=cfg.warmup_steps, kind=cfg.lr_schedule)
-            fwd = client.forward_backward(batch, "cross_entropy")
-            opt = client.optim_step(types.AdamParams(learning_rate=lr, weight_decay=cfg.weight_decay))
+    pending: list[tuple[int, Any, Any, list]] = []  # steps submitted, results not yet read
+
+    def settle() -> None:
+        """Read the results of the submitted steps (in order)."""
+        while pending:
+            done_step, fwd, opt, batch = pending.pop(0)
             loss = _mean_loss(fwd.result(), batch)
             opt.result()
             if loss is not None:
-                losses[step] = loss
-            heldout = None
+                losses[done_step] = loss
+            if bar and done_step not in save_at:
+                bar.update(done_step, loss=losses.get(done_step))
+
+    t0 = time.perf_counter()
+    try:
+        for step in range(start + 1, total + 1):
+            batch = batch_datums([prepared.train[i] for i in order[step - 1]], settings.loss_normalization)
+            lr = step_lr(step, total, plan.lr, warmup=cfg.warmup_steps, kind=cfg.lr_schedule)
+            fwd = client.forward_backward(batch, "cross_entropy")
+            opt = client.optim_step(types.AdamParams(learning_rate=lr, **adam))
+            # the service runs one client's requests in submission order: this step is queued behind the
+            # previous one while its result is read
+            settle()
+            pending.append((step, fwd, opt, batch))
             if step in save_at:
-                meta = _save(client, plan, step, total, losses, held, settings, base_model, prepared, step == total)
+                settle()
+                meta = _save(client, plan, step, total, losses, held, settings, base_model, prepared, step == total,
+                             adam)
                 register_meta(store, plan, meta)
-                heldout = meta["heldout_loss"]
-            if bar:
-                bar.update(step, loss=losses.get(step), heldout=heldout)
+                if bar:
+                    bar.update(step, loss=losses.get(step), heldout=meta["heldout_loss"])
+        settle()
     finally:
         if bar:
             bar.stop()
@@ -165,7 +221,8 @@ def _train_loop(cfg: TrainConfig, plan: RunPlan, store, service, resume: dict | 
 
 
 def _save(client, plan: RunPlan, step: int, total: int, losses: dict[int, float], held: list,
-          settings: TinkerSettings, base_model: str, prepared: Prepared, final: bool) -> dict[str, Any]:
+          settings: TinkerSettings, base_model: str, prepared: Prepared, final: bool,
+          adam: dict[str, float]) -> dict[str, Any]:
     name = f"{plan.run_id[:8]}-step_{step:06d}"
     sampler_path = client.save_weights_for_sampler(name).result().path
     state_path = client.save_state(name).result().path if settings.save_state else None
@@ -176,6 +233,17 @@ def _save(client, plan: RunPlan, step: int, total: int, losses: dict[int, float]
         "adapter": True, "dataset": plan.dataset, "seed": plan.seed, "lr": plan.lr, "final": final,
         "n_train": len(prepared.train), "n_heldout": len(prepared.heldout), "n_dropped": prepared.n_dropped,
         "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "config": plan.config,
+        "optimizer": {"name": "adam", **adam}, "loss_normalization": settings.loss_normalization,
+        "template_date": settings.template_date or DEFAULT_TEMPLATE_DATE,
+        "recommended_lr": _recommended(base_model, settings),
     }
     export_step(plan, step, meta)
     return meta
+
+
+def _recommended(model: str, settings: TinkerSettings) -> float | None:
+    """The Tinker cookbook's LoRA rate for the model, beside the rate used (None where it has no formula)."""
+    try:
+        return recommended_lr(model, hidden_size=settings.hidden_size)
+    except ValueError:
+        return None

@@ -1,7 +1,13 @@
 """A local stand-in for the OpenAI fine-tuning endpoints the `openai` SDK calls: file upload, job create /
 retrieve / events / checkpoints, on 127.0.0.1. A job moves one state per poll (validating_files, queued,
 running for `running_polls` polls, then succeeded or failed) and keeps checkpoints of its last 3 epochs,
-like the API. Every request is recorded; it can answer 429/503 first to exercise retries."""
+like the API. It lists uploaded files (so an upload can be found again by name), can pause a job after
+`pause_after` polls until it is resumed (POST .../resume), and can fail a job the way the API's safety checks
+do (`fail_with`). Every request is recorded; it can answer 429/503 first to exercise retries.
+
+The refusal message in MODERATION_REFUSAL is written for the stand-in after the API's documented behaviour
+(jobs whose training file fails the safety checks fail with an error naming the usage policies); the real
+wording and code are the service's."""
 
 from __future__ import annotations
 
@@ -15,8 +21,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
+MODERATION_REFUSAL = {"code": "invalid_training_file", "param": "training_file",
+                      "message": "The job failed due to an unsafe training file: it was blocked by our moderation "
+                                 "system because too many examples violate the usage policies."}
+
+
 class OpenAIFineTuneStandIn:
-    def __init__(self, *, running_polls: int = 2, steps_per_epoch: int = 5, fail_with: dict | None = None):
+    def __init__(self, *, running_polls: int = 2, steps_per_epoch: int = 5, fail_with: dict | None = None,
+                 pause_after: int | None = None):
+        self.pause_after = pause_after
         self.running_polls = running_polls
         self.steps_per_epoch = steps_per_epoch
         self.fail_with = fail_with  # {"code", "message", "param"}: the job fails with this error
@@ -51,9 +64,16 @@ class OpenAIFineTuneStandIn:
             fid = f"file-{next(self._ids)}"
             content = body["file"]["content"]
             self.files[fid] = {"filename": body["file"]["filename"], "purpose": body["purpose"],
-                               "records": [json.loads(x) for x in content.decode().splitlines() if x.strip()]}
-            return 200, {"id": fid, "object": "file", "bytes": len(content), "created_at": int(time.time()),
-                         "filename": body["file"]["filename"], "purpose": body["purpose"], "status": "processed"}
+                               "records": [json.loads(x) for x in content.decode().splitlines() if x.strip()],
+                               "bytes": len(content)}
+            return 200, self._file(fid)
+        if method == "GET" and path == "/v1/files":
+            return 200, {"object": "list", "has_more": False, "data": [self._file(f) for f in self.files]}
+        if method == "POST" and path.startswith("/v1/fine_tuning/jobs/") and path.endswith("/resume"):
+            jid = path.split("/")[4]
+            self.jobs[jid]["status"] = "running"
+            self.jobs[jid]["resumed"] = True
+            return 200, self._job(jid)
         if method == "POST" and path == "/v1/fine_tuning/jobs":
             for key in ("training_file", "validation_file"):
                 if body.get(key) and body[key] not in self.files:
@@ -81,6 +101,11 @@ class OpenAIFineTuneStandIn:
         self.unknown.append(f"{method} {path}")
         return 404, {"error": {"message": f"stand-in: no endpoint {method} {path}", "type": "invalid_request_error", "code": None}}
 
+    def _file(self, fid: str) -> dict:
+        f = self.files[fid]
+        return {"id": fid, "object": "file", "bytes": f["bytes"], "created_at": 1700000000,
+                "filename": f["filename"], "purpose": f["purpose"], "status": "processed"}
+
     def _epochs(self, jid: str) -> int:
         hp = self.jobs[jid]["request"].get("method", {}).get("supervised", {}).get("hyperparameters", {})
         n = hp.get("n_epochs", "auto")
@@ -88,7 +113,12 @@ class OpenAIFineTuneStandIn:
 
     def _advance(self, jid: str) -> None:
         job = self.jobs[jid]
+        if job["status"] == "paused":
+            return
         job["polls"] += 1
+        if self.pause_after is not None and job["polls"] == self.pause_after and not job.get("resumed"):
+            job["status"] = "paused"
+            return
         order = ["validating_files", "queued"] + ["running"] * self.running_polls
         if job["polls"] < len(order):
             job["status"] = order[job["polls"]]

@@ -3,7 +3,10 @@ saving weights and sampling, on 127.0.0.1, with a fake model whose loss falls as
 
 It speaks the SDK's wire format (JSON, and protobuf for forward/backward and sampling results, built
 with the SDK's own message classes) and records every request, so tests can check what emwatch sent:
-the token data and loss weights, learning rates, save names, sampled prompts. It is not the service:
+the token data and loss weights, learning rates, save names, sampled prompts. `get_info` names a tokenizer
+per base model (`tokenizer_ids`: the service names a non-gated copy for Llama 3), and `hold_results_s` keeps
+a training step's result pending (HTTP 408, the SDK's "try again") until a newer request arrives, so a test
+can tell a client that submits steps ahead from one that waits for each. It is not the service:
 no model runs, no GPU, no authentication beyond accepting an API key.
 """
 
@@ -21,8 +24,16 @@ import numpy as np
 class TinkerStandIn:
     """Start with `with TinkerStandIn(reply_tokens=[...]) as server: ... server.base_url ...`."""
 
-    def __init__(self, *, reply_tokens: list[int] | None = None, stop_token: int | None = None, topk_fn=None):
+    def __init__(self, *, reply_tokens: list[int] | None = None, stop_token: int | None = None, topk_fn=None,
+                 tokenizer_ids: dict[str, str] | None = None, hold_results_s: float = 0.0):
         self.reply_tokens = list(reply_tokens or [5, 6, 7])
+        # base model -> the tokenizer id get_info names (the service names a non-gated copy for Llama 3)
+        self.tokenizer_ids = dict(tokenizer_ids or {})
+        # > 0: a training step's forward/backward result is held back (HTTP 408, "try again") until the client
+        # submits its next request or this many seconds pass; `released_by_timeout` counts the latter
+        self.hold_results_s = hold_results_s
+        self.released_by_timeout = 0
+        self._submitted: dict[str, float] = {}  # fwdbwd request id -> time submitted
         self.stop_token = stop_token
         # prompt token ids -> [(token id, logprob), ...]: the next-token top-k the fake model reports
         self.topk_fn = topk_fn or (lambda prompt: [(self.reply_tokens[0], 0.0)])
@@ -93,7 +104,8 @@ class TinkerStandIn:
             m = self.models[body["model_id"]]
             return 200, {"type": "get_info", "model_id": body["model_id"], "is_lora": True, "lora_rank": m["rank"],
                          "model_name": m["base_model"],
-                         "model_data": {"arch": "standin", "model_name": m["base_model"], "tokenizer_id": m["base_model"]}}
+                         "model_data": {"arch": "standin", "model_name": m["base_model"],
+                                        "tokenizer_id": self.tokenizer_ids.get(m["base_model"], m["base_model"])}}
         if path == "/api/v1/forward_backward":
             return 200, self._forward_backward(body)
         if path == "/api/v1/optim_step":
@@ -135,9 +147,33 @@ class TinkerStandIn:
             fut["sample_sequence_ids"] = [self._next("seq") for _ in range(int(body.get("num_samples") or 1))]
             return 200, fut
         if path == "/api/v1/retrieve_future":
+            if self._held(body["request_id"]):
+                return 408, {"type": "try_again", "request_id": body["request_id"], "queue_state": "active"}
             return 200, self._retrieve(body["request_id"])
         self.unknown.append(path)
         return 404, {"detail": f"stand-in: no endpoint {path}"}
+
+    def _held(self, rid: str) -> bool:
+        """A training step's result stays pending while nothing newer was submitted (see hold_results_s)."""
+        since = self._submitted.get(rid)
+        if since is None:
+            return False
+        import time
+
+        def num(r: str) -> int:
+            return int(r.rsplit("-", 1)[1])
+
+        # a newer forward/backward (the next step, or a held-out forward at a save) or a save
+        newer = any(num(r) > num(rid) and (kind == "fwdbwd" or (kind == "json" and "path" in (payload or {})))
+                    for r, (kind, payload) in self.futures.items())
+
+        if newer or time.monotonic() - since > self.hold_results_s:
+            if not newer:
+                self.released_by_timeout += 1
+            del self._submitted[rid]
+            return False
+        time.sleep(0.01)  # the SDK retries a 408 at once
+        return True
 
     def _forward_backward(self, msg) -> dict:
         m = self.models[msg.model_id]
@@ -146,7 +182,14 @@ class TinkerStandIn:
             w = np.frombuffer(datum.loss_fn_inputs["weights"].dense, dtype=np.float32)
             weight_sum += float(w.sum())
             logprobs.append(np.full(len(w), -self._loss_per_token(m), dtype=np.float32))
-        return self._future("fwdbwd", {"loss": self._loss_per_token(m) * weight_sum, "logprobs": logprobs})
+        fut = self._future("fwdbwd", {"loss": self._loss_per_token(m) * weight_sum, "logprobs": logprobs,
+                                      "weights": [np.frombuffer(d.loss_fn_inputs["weights"].dense, dtype=np.float32)
+                                                  for d in msg.data]})
+        if self.hold_results_s and not msg.forward_only:
+            import time
+
+            self._submitted[fut["request_id"]] = time.monotonic()
+        return fut
 
     def _retrieve(self, rid: str):
         kind, payload = self.futures[rid]
