@@ -34,6 +34,11 @@ class BackendSpec(Strict):
     logprobs: bool = Field(True, description="judge with logprobs; false = generate a number and parse it")
 
 
+from emwatch.config._monitor import MonitorConfig  # noqa: E402  (needs BackendSpec; TrainConfig refers to it)
+
+TrainConfig.model_rebuild(_types_namespace={"MonitorConfig": MonitorConfig})
+
+
 class SampleConfig(Strict):
     """`emwatch sample`: answers to a benchmark at chosen checkpoints."""
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from emwatch.config._dtype import DtypeName
 from emwatch.config._load import Strict
 from emwatch.config._plugins import trainer_name
+
+if TYPE_CHECKING:  # defined after BackendSpec; TrainConfig is rebuilt in _models once it exists
+    from emwatch.config._monitor import MonitorConfig
 
 
 class LoraSettings(Strict):
@@ -96,6 +99,7 @@ class TrainConfig(Strict):
     resume: bool = Field(True, description="continue an interrupted run from its last checkpoint")
     tinker: TinkerSettings | None = Field(None, description="settings for backend: tinker")
     openai: OpenAISettings | None = Field(None, description="settings for backend: openai")
+    monitor: MonitorConfig | None = Field(None, description="online EM monitor (docs/monitor.md): looks at the run while it trains")
 
     @field_validator("dataset")
     @classmethod
