@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from emwatch.cli._common import Format, FormatOpt, StoreReadOpt, new_app
+from emwatch.cli._common import Format, FormatOpt, StoreReadOpt, fail, new_app
 from emwatch.cli._output import emit, print_table, records
 
 monitor_app = new_app(name="monitor", help="The online EM monitor (docs/monitor.md): replay its decisions over a store.")
@@ -35,7 +35,7 @@ def replay_cmd(
 
     cfg = load_config(MonitorConfig, monitor)
     if not store.is_file():
-        raise typer.BadParameter(f"{store}: no such store", param_hint="--store")
+        fail(f"{store}: no such store")
     with Store(store, read_only=not save) as st:
         out = replay(st, cfg, save=save)
     for col in ("stop_step", "onset_step", "delay_looks", "kept_step", "estimated_onset_step"):

@@ -46,7 +46,7 @@ class OnsetTest:
     alpha: float = 0.05
     alternatives: Sequence[float] = (0.1, 0.2, 0.4)
     horizon: int | None = None
-    _logs: list[np.ndarray] = field(default_factory=list, init=False, repr=False)  # per start look: log prod per q
+    _logs: np.ndarray = field(default=None, init=False, repr=False)  # [start look, q]: log of the product
     decided_at: int | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
@@ -57,6 +57,7 @@ class OnsetTest:
         qs = sorted({float(q) for q in self.alternatives if self.p0 < q < 1})
         self.qs = np.array(qs or [(1 + self.p0) / 2])
         self.p0 = max(self.p0, 1e-6)  # a zero base rate would make one misaligned answer infinite evidence
+        self._logs = np.zeros((0, len(self.qs)))
 
     @property
     def looks(self) -> int:
@@ -80,9 +81,9 @@ class OnsetTest:
             raise ValueError(f"a look needs 0 <= k <= n, got k={k}, n={n}")
         q, p0 = self.qs, self.p0
         step = k * np.log(q / p0) + (n - k) * np.log((1 - q) / (1 - p0))
-        self._logs = [lg + step for lg in self._logs] + [step.copy()]
+        self._logs = np.vstack([self._logs + step, step])
         t = self.looks
-        evidence = np.array([np.exp(lg).mean() for lg in self._logs])
+        evidence = np.exp(self._logs).mean(axis=1)
         terms = np.array([self.weight(j + 1) for j in range(t)]) * evidence
         e = float(terms.sum() + self._tail(t))
         threshold = 1.0 / self.alpha
