@@ -79,3 +79,22 @@ def test_a_bad_monitor_file_names_file_and_field(tmp_path, store):
     res = CliRunner().invoke(app, ["monitor", "replay", "-s", str(store.path), "-m", str(bad)])
     assert res.exit_code != 0
     assert "m.yaml:1" in res.output and "alpha" in res.output and "Traceback" not in res.output
+
+
+def test_the_report_section_draws_the_stored_decisions(sim_store, tmp_path):
+    from emwatch.report._monitor import monitor_section
+
+    replay(sim_store, save=True)
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "tables").mkdir()
+    html, files, csv_path = monitor_section(sim_store, tmp_path)
+    assert 'id="monitor"' in html and "<img" in html
+    assert all(f.stat().st_size > 1000 for f in files)
+    table = __import__("pandas").read_csv(csv_path)
+    assert len(table) == 30 and list(table.loc[table.decision == "stop", "step"]) == [60]
+
+
+def test_no_events_no_section(store, tmp_path):
+    from emwatch.report._monitor import monitor_section
+
+    assert monitor_section(store, tmp_path) is None
