@@ -85,9 +85,9 @@ def main() -> None:
     control = simulate(rng, a.runs, a.looks, a.answers, 0.01, None)
     jumps = {j: simulate(rng, a.runs, a.looks, a.answers, 0.01, j) for j in (0.2, 0.1, 0.05)}
 
-    def monitor_rule(alpha):
+    def monitor_rule(alpha, confidence=cfg.base_confidence, floor=cfg.min_base_rate):
         def rule(k0, counts):
-            p0 = null_rate(k0, a.answers, base_rate=None, floor=cfg.min_base_rate, confidence=cfg.base_confidence)
+            p0 = null_rate(k0, a.answers, base_rate=None, floor=floor, confidence=confidence)
             return first_stop(counts, p0, alpha=alpha, alternatives=cfg.alternatives, horizon=a.looks)
         return rule
 
@@ -102,6 +102,13 @@ def main() -> None:
     fa = evaluate(control, a.answers, naive, a.looks)["stopped"]
     em = evaluate(jumps[0.2], a.answers, naive, a.looks)
     print(f"{'naive Wilson per look':<22}{fa:>14.3f}{em['within2']:>15.3f}{em['never']:>8.3f}{em['early']:>8.3f}{em['delay']:>12.2f}")
+
+    print("\nThe base rate tested against (alpha 0.05): upper Wilson bound at this level, floor 0 instead of 2%")
+    print(f"{'base bound':<22}{'false alarms':>14}{'stop<=2 looks':>15}{'never':>8}{'early':>8}{'mean delay':>12}")
+    for conf in (0.5, 0.8, 0.95, 0.99):
+        fa = evaluate(control, a.answers, monitor_rule(0.05, conf, 0.0), a.looks)["stopped"]
+        em = evaluate(jumps[0.2], a.answers, monitor_rule(0.05, conf, 0.0), a.looks)
+        print(f"{'upper ' + format(conf, '.0%'):<22}{fa:>14.3f}{em['within2']:>15.3f}{em['never']:>8.3f}{em['early']:>8.3f}{em['delay']:>12.2f}")
 
     print("\nSmaller jumps, alpha 0.05")
     print(f"{'jump':<22}{'stop<=2 looks':>15}{'never':>8}{'mean delay':>12}")

@@ -50,7 +50,12 @@ class Monitor:
         self.prompts = probe_prompts(cfg)
         self.canaries = load_canaries() if cfg.canaries else []
         self._own_judge = judge is None and cfg.judge is not None
-        backend = judge if judge is not None else (make_backend(cfg.judge) if cfg.judge is not None else None)
+        spec = cfg.judge
+        if spec is not None and spec.model == "demo" and spec.kind == "transformers":
+            from emwatch.models import demo_model_dir  # the shipped demo model as a local judge
+
+            spec = spec.model_copy(update={"model": str(demo_model_dir())})
+        backend = judge if judge is not None else (make_backend(spec) if spec is not None else None)
         if backend is None and cfg.action != "log":
             raise ConfigError(f"monitor action {cfg.action!r} needs a judge for the probe answers (monitor.judge: "
                               "{kind, model, ...}); without one only `action: log` of the judge-free signals works")
