@@ -217,3 +217,14 @@ def look_live(monitor: Monitor, step: int, model, tokenizer, *, judge_free: bool
                 signals["kl"] = _live.kl_to_base(model, tokenizer, [reqs[i].messages for i in firsts],
                                                  [answers[i] for i in firsts])
     monitor.observe(step, answers, signals)
+
+
+def look_backend(monitor: Monitor, step: int, backend: Backend, adapter: str | None) -> None:
+    """One look through a generation backend (a hosted trainer's checkpoint: a Tinker sampler path, a served
+    adapter name); `adapter` None samples the base model. Only the judged probes: the judge-free signals need
+    the weights in memory."""
+    import dataclasses
+
+    reqs = [dataclasses.replace(r, adapter=adapter) for r in monitor.requests(step)]
+    answers = [g.text for g in Runner.for_spec(backend).generate(reqs, description="monitor probes")]
+    monitor.observe(step, answers)

@@ -133,6 +133,10 @@ def _train_loop(cfg: TrainConfig, plan: RunPlan, store, service, resume: dict | 
     order = batch_order(len(train_data), cfg.batch_size * cfg.grad_accum, total, plan.seed)
     bar = StepProgress(plan.label, total, start) if progress else None
     losses: dict[int, float] = {}
+    # -- online EM monitor (emwatch.monitor): a look at each saved sampler checkpoint --
+    from emwatch.train._callbacks import tinker_monitor
+    watch = tinker_monitor(cfg, plan, store, service, base_model, settings.tokenizer, len(save_at))
+    last = total
     t0 = time.perf_counter()
     try:
         for step in range(start + 1, total + 1):
@@ -149,19 +153,26 @@ def _train_loop(cfg: TrainConfig, plan: RunPlan, store, service, resume: dict | 
                 meta = _save(client, plan, step, total, losses, held, settings, base_model, prepared, step == total)
                 register_meta(store, plan, meta)
                 heldout = meta["heldout_loss"]
+                if watch is not None and watch.look(step, meta["path"], heldout):  # monitor decided: stop
+                    last = step
+                    break
             if bar:
                 bar.update(step, loss=losses.get(step), heldout=heldout)
     finally:
         if bar:
             bar.stop()
+        if watch is not None:
+            watch.close()
     seconds = time.perf_counter() - t0
     notes = []
     if dropped := dropped_steps(cfg.checkpoints, total):
         notes.append(f"checkpoint steps beyond the end of training ({total}) were not saved: {dropped}")
+    if last < total:
+        notes.append(f"stopped by the online EM monitor at step {last}")
     write_json(plan.run_dir / "done.json", {"run_id": plan.run_id, "total_steps": total, "seconds": seconds,
                                             "notes": notes})
     return result_from(plan, completed_checkpoints(plan.run_dir), "resumed" if resume else "trained", seconds,
-                       total - start, notes)
+                       last - start, notes)
 
 
 def _save(client, plan: RunPlan, step: int, total: int, losses: dict[int, float], held: list,
