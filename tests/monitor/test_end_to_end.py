@@ -56,8 +56,10 @@ def test_monitor_stops_the_run_that_turns_misaligned_and_lets_the_control_finish
     test = ev[(ev.run_id == bad_run.run_id) & (ev.signal == "em_test")].set_index("step")
     stop_step = int(test[test.decision == "stop_keep_best"].index.min())
     assert changed <= stop_step <= changed + 2 * mcfg.every          # at most two looks after the change
-    assert bad_run.steps_trained == stop_step < 16                  # training really stopped there ...
-    assert max(c.step for c in bad_run.checkpoints) == stop_step  # ... and the stopping step was saved
+    # judging runs in the background: the decision about the look at stop_step reaches the trainer at a later
+    # step, before the next look (a new look waits for the last one's judging)
+    assert stop_step <= bad_run.steps_trained <= stop_step + mcfg.every < 16   # training really stopped ...
+    assert max(c.step for c in bad_run.checkpoints) == bad_run.steps_trained  # ... and the stopping step was saved
     kept = test.loc[stop_step, "detail"]["kept_step"]
     assert kept is None or kept < changed                            # the kept checkpoint predates the change
     assert good_run.steps_trained == 16                              # the control finished
