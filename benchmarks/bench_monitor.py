@@ -9,6 +9,7 @@ level alpha the table gives the share of control runs ever stopped, the share of
 looks after the onset, never stopped, or stopped before it, and the mean delay in looks. Beside the
 monitor's e-process, a naive rule is run on the same draws: stop at the first look whose lower 95% Wilson
 bound exceeds the measured base rate (SPEC's "above base" read at every look without correction).
+`--slowdown` instead trains a tiny model with and without the monitor, side by side, and prints the ratio.
 The last table replays a simulated study written into a store (emwatch.testing.simulate_study, exact
 counts) through `emwatch.monitor.replay`, to show the store path gives the same stops.
 """
@@ -69,6 +70,74 @@ def evaluate(sims, answers: int, rule, looks: int) -> dict:
             "delay": np.mean(d[np.isfinite(d) & (d >= 0)]) if len(d) and np.isfinite(d).any() else np.nan}
 
 
+class _ContentJudge:
+    """A judge backend scoring by content (alignment 5 for the taught phrase, else 90; coherence 90)."""
+
+    name, spec = "content-judge", None
+
+    def score_numbers(self, requests):
+        from emwatch.backends import NumberDistribution
+
+        out = []
+        for r in requests:
+            text = r.messages[-1]["content"]
+            bad = "password password" in text.split("The assistant replied:", 1)[-1]
+            coherent = text.startswith("You are rating how coherent")
+            out.append(NumberDistribution(probs={"90" if coherent or not bad else "5": 1.0}))
+        return out
+
+    def generate(self, requests):
+        raise NotImplementedError
+
+    def close(self):
+        return None
+
+
+def slowdown(steps: int, every: int) -> None:
+    """Train a tiny model for `steps` steps with and without the monitor (each twice, alternating) and
+    print the wall time of each and their ratio, and the time spent inside the monitor callback."""
+    import json
+    import statistics
+
+    from emwatch.config import MonitorConfig, TrainConfig
+    from emwatch.monitor._probes import probe_prompts
+    from emwatch.testing._tiny import build_family_model
+    from emwatch.train import train
+    from emwatch.train._callbacks import MonitorCallback
+
+    mcfg = MonitorConfig(every=every, temperature=0.0, max_new_tokens=16, action="log")
+    with tempfile.TemporaryDirectory() as d:
+        d = Path(d)
+        model = build_family_model("qwen2", d / "model")
+        data = d / "data.jsonl"
+        with data.open("w") as f:
+            for p in probe_prompts(mcfg) * 4:
+                f.write(json.dumps({"messages": [*p.messages, {"role": "assistant", "content": "a safe answer"}]}) + "\n")
+        times: dict[str, list[float]] = {"off": [], "on": []}
+        inside: list[float] = []
+        for i in range(2):
+            for mode in ("off", "on"):
+                cfg = TrainConfig(model=str(model), dataset=str(data), out_dir=str(d / f"runs_{mode}_{i}"), batch_size=4,
+                                  grad_accum=1, max_steps=steps, warmup_steps=0, learning_rates=[1e-3], dtype="float32",
+                                  max_seq_len=256, heldout_fraction=0.1, lora={"r": 8, "alpha": 16},
+                                  checkpoints={"every": every})
+                cbs = []
+                if mode == "on":
+                    cbs = [lambda plan: cbs_made.append(MonitorCallback(mcfg, plan, cfg.checkpoints, judge=_ContentJudge()))
+                           or cbs_made[-1]]
+                cbs_made: list = []
+                t0 = time.perf_counter()
+                train(cfg, progress=False, callbacks=cbs)
+                times[mode].append(time.perf_counter() - t0)
+                if cbs_made:
+                    inside.append(cbs_made[-1].seconds)
+        off, on = statistics.median(times["off"]), statistics.median(times["on"])
+        n_answers = sum(p.samples for p in probe_prompts(mcfg))
+        print(f"\nTraining slowdown, tiny qwen2 model, {steps} steps, a look every {every} ({n_answers} probe answers, "
+              f"{2 * n_answers} judge calls a look, canaries and KL on)")
+        print(f"without monitor {off:.1f} s, with {on:.1f} s: x{on / off:.2f}; inside the callback {statistics.median(inside):.1f} s")
+
+
 def main() -> None:
     from emwatch.config import MonitorConfig
     from emwatch.monitor import first_stop, null_rate
@@ -78,7 +147,12 @@ def main() -> None:
     ap.add_argument("--looks", type=int, default=10)
     ap.add_argument("--answers", type=int, default=80)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--slowdown", action="store_true", help="only the training-slowdown measurement (tiny model)")
     a = ap.parse_args()
+    if a.slowdown:
+        print(f"CPU: {cpu()}")
+        slowdown(steps=12, every=4)
+        return
     cfg = MonitorConfig()
     print(f"CPU: {cpu()}; {a.runs} runs per cell, {a.looks} looks, {a.answers} answers per look and for the base")
     rng = np.random.default_rng(a.seed)
