@@ -60,7 +60,7 @@ def test_monitor_stops_the_run_that_turns_misaligned_and_lets_the_control_finish
     # step, before the next look (a new look waits for the last one's judging)
     assert stop_step <= bad_run.steps_trained <= stop_step + mcfg.every < 16   # training really stopped ...
     assert max(c.step for c in bad_run.checkpoints) == bad_run.steps_trained  # ... and the stopping step was saved
-    kept = test.loc[stop_step, "detail"]["kept_step"]
+    kept = json.loads(test.loc[stop_step, "detail"])["kept_step"]
     assert kept is None or kept < changed                            # the kept checkpoint predates the change
     assert good_run.steps_trained == 16                              # the control finished
     good_test = ev[(ev.run_id == good_run.run_id) & (ev.signal == "em_test")]

@@ -92,6 +92,7 @@ def test_the_report_section_draws_the_stored_decisions(sim_store, tmp_path):
     assert all(f.stat().st_size > 1000 for f in files)
     table = __import__("pandas").read_csv(csv_path)
     assert len(table) == 30 and list(table.loc[table.decision == "stop", "step"]) == [60]
+    assert table["n"].notna().all() and (table.loc[table.decision == "stop", "k"] > 10).all()  # the counts came through
 
 
 def test_no_events_no_section(store, tmp_path):

@@ -5,6 +5,7 @@ monitor events (online runs, or `emwatch monitor replay --save`)."""
 from __future__ import annotations
 
 import io
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,16 @@ from emwatch.report._figures import EM_COLOR, TASK_COLOR, _figure
 
 MAX_PANELS = 8
 STOPS = ("stop", "stop_keep_best")
+
+
+def _detail(value: Any) -> dict:
+    """An event's detail as a dict (the store returns the JSON column as text)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
 
 
 def monitor_figure(events: pd.DataFrame, runs: pd.DataFrame) -> Figure | None:
@@ -43,14 +54,14 @@ def monitor_figure(events: pd.DataFrame, runs: pd.DataFrame) -> Figure | None:
             ax2 = ax.twinx()
             ax2.plot(t["step"], np.log10(t["value"].clip(lower=1e-12).astype(float)), color=TASK_COLOR, ls="-", lw=1,
                      label="log10 e-value")
-            thr = next((d.get("threshold") for d in t["detail"] if isinstance(d, dict) and d.get("threshold")), None)
+            thr = next((_detail(d).get("threshold") for d in t["detail"] if _detail(d).get("threshold")), None)
             if thr:
                 ax2.axhline(math.log10(thr), color=TASK_COLOR, ls=":", lw=0.8)
             ax2.set_ylabel("log10 e-value", color=TASK_COLOR)
             stop = t[t["decision"].isin(STOPS)]
             if len(stop):
                 ax.axvline(stop["step"].iloc[0], color="black", ls="--", lw=1, label="stop")
-                onset = stop["detail"].iloc[0].get("onset_step") if isinstance(stop["detail"].iloc[0], dict) else None
+                onset = _detail(stop["detail"].iloc[0]).get("onset_step")
                 if onset is not None:
                     ax.axvline(onset, color="#d98a00", ls=":", lw=1.5, label="estimated onset")
         ax.set_title(f"{labels.get(run_id, run_id)} — {monitor}", fontsize=9)
@@ -64,7 +75,7 @@ def decisions_table(events: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     t = events[events["signal"] == "em_test"]
     if t.empty:
         return pd.DataFrame()
-    detail = pd.DataFrame([d if isinstance(d, dict) else {} for d in t["detail"]], index=t.index)
+    detail = pd.DataFrame([_detail(d) for d in t["detail"]], index=t.index)
     out = pd.concat([t[["run_id", "monitor", "step", "value", "decision"]].rename(columns={"value": "e_value"}),
                      detail.reindex(columns=["k", "n", "p0", "kept_step"])], axis=1)
     return runs[["run_id", "model", "dataset", "seed"]].merge(out, on="run_id", how="right")
