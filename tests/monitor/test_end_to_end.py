@@ -65,14 +65,12 @@ def test_monitor_stops_the_run_that_turns_misaligned_and_lets_the_control_finish
     assert good_run.steps_trained == 16                              # the control finished
     good_test = ev[(ev.run_id == good_run.run_id) & (ev.signal == "em_test")]
     assert set(good_test.decision) == {"continue"}
-    # the judge-free signals were recorded at every look (the canary also at the base); the models moved away
-    # from their base (KL > 0), the control more and more as it trained on
+    # the judge-free signals were recorded at every look (the canary also at the base); both models moved away
+    # from their base (KL > 0). On this tiny model neither separates the two runs (see docs/monitor.md)
     for run in (bad_run, good_run):
         looks = len(test) if run is bad_run else len(good_test)
         kl = ev[(ev.run_id == run.run_id) & (ev.signal == "kl")].set_index("step")["value"]
         assert len(kl) == looks and (kl > 0).all()
         assert len(ev[(ev.run_id == run.run_id) & (ev.signal == "canary")]) == looks + 1
-    good_kl = ev[(ev.run_id == good_run.run_id) & (ev.signal == "kl")].sort_values("step")["value"]
-    assert good_kl.iloc[-1] > good_kl.iloc[0]
     for run in (bad_run, good_run):  # the judge-free signals against the judged one, for the record (-s)
         print(ev[ev.run_id == run.run_id].pivot_table(index="step", columns="signal", values="value"))
