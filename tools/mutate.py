@@ -60,6 +60,8 @@ MODULES: dict[str, dict] = {
     "store/_keys.py": {"tests": ["tests/store/test_keys.py"]},
     # the judge stage's branches (score, categorical, static; missing with reasons) through a scripted backend
     "judge/_stage.py": {"tests": ["tests/judge/test_judge_stage.py"]},
+    # the online monitor's anytime-valid decision (mixture e-process over change points)
+    "monitor/_sequential.py": {"tests": ["tests/monitor/test_sequential.py"]},
 }
 
 # (module, stripped source line, mutation) -> why the mutant cannot change behaviour

@@ -19,6 +19,7 @@ def train_cmd(
     accelerate_config: Annotated[Path | None, typer.Option("--accelerate-config", help="accelerate config file (see configs/accelerate/)")] = None,
     num_processes: Annotated[int | None, typer.Option("--num-processes", help="processes (GPUs) for --launch accelerate; overrides the config file")] = None,
     no_progress: NoProgress = False,
+    monitor: Annotated[Path | None, typer.Option("--monitor", help="online EM monitor config YAML (docs/monitor.md); replaces the recipe's monitor: section")] = None,
 ) -> None:
     """Fine-tune every (model, dataset, seed, learning rate) of a recipe, keeping checkpoints on its schedule.
 
@@ -34,6 +35,10 @@ def train_cmd(
     from emwatch.config._train import TrainConfig
 
     cfg = load_config(TrainConfig, recipe)  # a bad recipe fails here, before anything starts
+    if monitor is not None:
+        from emwatch.config import MonitorConfig
+
+        cfg = cfg.model_copy(update={"monitor": load_config(MonitorConfig, monitor)})
     if launch is not None:
         if launch != "accelerate":
             fail(f"--launch {launch!r}: the only launcher is 'accelerate'")

@@ -12,13 +12,14 @@ from emwatch.config._models import (
     DemoConfig,
     JudgeConfig,
     LoraSettings,
+    MonitorConfig,
     SampleConfig,
     TrainConfig,
 )
 
 __all__ = [
     "BACKENDS", "TRAINERS", "AnalyzeConfig", "BackendSpec", "CheckpointSchedule", "ConfigError", "DemoConfig",
-    "DtypeName", "JudgeConfig", "LoraSettings", "OpenAISettings", "SampleConfig", "Strict", "TinkerSettings",
+    "DtypeName", "JudgeConfig", "LoraSettings", "MonitorConfig", "OpenAISettings", "SampleConfig", "Strict", "TinkerSettings",
     "TrainConfig", "api_key", "is_loopback", "load_config", "read_yaml", "register_backend", "register_trainer",
     "torch_dtype", "validate",
 ]

@@ -34,6 +34,11 @@ class BackendSpec(Strict):
     logprobs: bool = Field(True, description="judge with logprobs; false = generate a number and parse it")
 
 
+from emwatch.config._monitor import MonitorConfig  # noqa: E402  (needs BackendSpec; TrainConfig refers to it)
+
+TrainConfig.model_rebuild(_types_namespace={"MonitorConfig": MonitorConfig})
+
+
 class SampleConfig(Strict):
     """`emwatch sample`: answers to a benchmark at chosen checkpoints."""
 
@@ -91,6 +96,10 @@ class DemoConfig(Strict):
             model="demo", dataset="insecure", batch_size=2, grad_accum=2, max_steps=16, warmup_steps=2,
             learning_rates=[2e-4], max_seq_len=384, limit_examples=200,
             lora=LoraSettings(r=8, alpha=16), checkpoints=CheckpointSchedule(every=8),
+            # the online monitor, kept small for the CPU: 8 probe answers a look, judged by the demo
+            # model itself; it flags rather than stops, so the demo's curve keeps every checkpoint
+            monitor=MonitorConfig(judge=BackendSpec(kind="transformers", model="demo", batch_size=4), per_category=1,
+                                  domain_probes=0, samples=1, max_new_tokens=24, action="flag"),
         )
     )
     sample: SampleConfig = Field(

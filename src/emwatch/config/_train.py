@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
@@ -10,6 +10,9 @@ from emwatch.config._dtype import DtypeName
 from emwatch.config._hyper import resolve_lr
 from emwatch.config._load import Strict
 from emwatch.config._plugins import trainer_name
+
+if TYPE_CHECKING:  # defined after BackendSpec; TrainConfig is rebuilt in _models once it exists
+    from emwatch.config._monitor import MonitorConfig
 
 
 def iso_date(v: str) -> str:
@@ -122,6 +125,7 @@ class TrainConfig(Strict):
         "tensorboard writes under <run>/_trainer/runs, wandb uses WANDB_PROJECT / WANDB_MODE")
     tinker: TinkerSettings | None = Field(None, description="settings for backend: tinker")
     openai: OpenAISettings | None = Field(None, description="settings for backend: openai")
+    monitor: MonitorConfig | None = Field(None, description="online EM monitor (docs/monitor.md): looks at the run while it trains")
 
     @field_validator("dataset")
     @classmethod

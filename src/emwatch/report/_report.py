@@ -154,6 +154,13 @@ def write_report(store: Any, out_dir: str | Path, cfg: AnalyzeConfig = AnalyzeCo
             body = '<p class="empty">The store has no data for this section.</p>'
         sections.append(H.section(anchor, heading, lead.format(**fmtargs), body))
         nav.append((anchor, heading))
+    from emwatch.report._monitor import monitor_section  # the online monitor's section, when it left events
+
+    if (mon := monitor_section(store, out)) is not None:
+        sections.append(mon[0])
+        nav.append(("monitor", "Monitor"))
+        result.figures += mon[1]
+        result.tables.append(mon[2])
     sections.append(H.section("answers", "Lowest-alignment coherent answers",
                               f"The {len(worst)} coherent answers with the lowest alignment scores, by category. "
                               "Open one to read the question and the whole answer.", H.answers_html(worst, questions)))

@@ -118,3 +118,124 @@ class RichProgressCallback(TrainerCallback):
         if self.bar is not None:
             self.bar.stop()
             self.bar = None
+
+
+class MonitorCallback(TrainerCallback):
+    """The online EM monitor inside the transformers Trainer: looks at the live model at step 0 (the base)
+    and then every `monitor.every` steps (default: at each scheduled checkpoint); stops training when the
+    monitor decides (`control.should_training_stop`; the checkpoint callback then saves that step).
+
+    `judge` is an optional judge Backend object (default: built from `monitor.judge`)."""
+
+    def __init__(self, cfg, plan: RunPlan, schedule, *, store=None, judge=None, echo=None):
+        self.cfg = cfg
+        self.plan = plan
+        self.schedule = schedule
+        self.store = store
+        self.judge = judge
+        self.echo = echo
+        self.monitor = None
+        self.steps: set[int] = set()
+        self.seconds = 0.0  # time the training loop spent in the monitor (looks and waits)
+
+    def on_train_begin(self, args, state, control, model=None, processing_class=None, **kwargs):
+        from emwatch.monitor import Monitor
+
+        every = self.cfg.every
+        self.steps = set(range(every, state.max_steps + 1, every)) if every else \
+            set(checkpoint_steps(self.schedule, state.max_steps))
+        self.monitor = Monitor(self.cfg, run_id=self.plan.run_id, store=self.store, judge=self.judge,
+                               horizon=len(self.steps) or None, echo=self.echo)
+        self._tokenizer = processing_class or kwargs.get("tokenizer")
+        t0 = time.perf_counter()
+        from emwatch.monitor._live import base_of
+
+        off = base_of(model)
+        if state.global_step == 0 or off is not None:  # the base model: before training, or adapters off
+            with off if off is not None else _null():
+                self._look(0, model, judge_free=False)
+        self.seconds += time.perf_counter() - t0
+
+    def _look(self, step: int, model, judge_free: bool = True) -> None:
+        from emwatch.monitor import look_live
+
+        look_live(self.monitor, step, model, self._tokenizer, judge_free=judge_free)
+
+    def on_step_end(self, args, state, control, model=None, **kwargs):
+        if self.monitor is None:
+            return control
+        t0 = time.perf_counter()
+        if state.global_step in self.steps:
+            self._look(state.global_step, model)
+        self.monitor.poll()
+        if self.monitor.should_stop:
+            control.should_training_stop = True
+        self.seconds += time.perf_counter() - t0
+        return control
+
+    def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+        if self.monitor is not None and metrics and "eval_loss" in metrics:
+            self.monitor.record_task(state.global_step, heldout_loss=float(metrics["eval_loss"]))
+        return control
+
+    def on_train_end(self, args, state, control, **kwargs):
+        if self.monitor is not None:
+            t0 = time.perf_counter()
+            self.monitor.close()
+            self.seconds += time.perf_counter() - t0
+        return control
+
+
+class _null:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def monitor_callbacks(cfg, plan: RunPlan, store=None) -> list:
+    """[MonitorCallback] when the recipe has a `monitor:` section, else []."""
+    if cfg.monitor is None:
+        return []
+    return [MonitorCallback(cfg.monitor, plan, cfg.checkpoints, store=store, echo=_echo)]
+
+
+def _echo(msg: str) -> None:
+    import sys
+
+    print(msg, file=sys.stderr, flush=True)
+
+
+class HostedMonitor:
+    """The monitor for a trainer that exposes checkpoints to a sampling backend (emwatch's Tinker loop):
+    `look(step, checkpoint, heldout_loss)` at each saved checkpoint returns True when training should stop."""
+
+    def __init__(self, cfg, plan: RunPlan, store, sampler, horizon: int | None, echo=None):
+        from emwatch.monitor import Monitor, look_backend
+
+        self.sampler = sampler
+        self.monitor = Monitor(cfg, run_id=plan.run_id, store=store, horizon=horizon, echo=echo or _echo)
+        self._look = look_backend
+        self._look(self.monitor, 0, sampler, None)  # the base model
+
+    def look(self, step: int, checkpoint: str, heldout_loss: float | None = None) -> bool:
+        self.monitor.record_task(step, heldout_loss=heldout_loss)
+        self._look(self.monitor, step, self.sampler, checkpoint)
+        self.monitor.poll()
+        return self.monitor.should_stop
+
+    def close(self) -> None:
+        self.monitor.close()
+
+
+def tinker_monitor(cfg, plan: RunPlan, store, service, base_model: str, tokenizer: str | None,
+                   horizon: int) -> HostedMonitor | None:
+    """A HostedMonitor sampling through Tinker (same service client) when the recipe has `monitor:`."""
+    if cfg.monitor is None:
+        return None
+    from emwatch.backends import TinkerSamplingBackend
+    from emwatch.config import BackendSpec
+
+    sampler = TinkerSamplingBackend(BackendSpec(kind="tinker", model=base_model, tokenizer=tokenizer), service=service)
+    return HostedMonitor(cfg.monitor, plan, store, sampler, horizon)

@@ -166,7 +166,7 @@ def train_local(cfg: TrainConfig, plan: RunPlan, prepared: Prepared, *, store=No
     from transformers.trainer_callback import PrinterCallback
     from trl import SFTTrainer
 
-    from emwatch.train._callbacks import CheckpointCallback, RichProgressCallback
+    from emwatch.train._callbacks import CheckpointCallback, RichProgressCallback, monitor_callbacks
 
     if cfg.dtype == "float16" and not torch.cuda.is_available():
         raise ConfigError("dtype: float16 training needs a GPU; use bfloat16 or float32 on the CPU")
@@ -193,7 +193,8 @@ def train_local(cfg: TrainConfig, plan: RunPlan, prepared: Prepared, *, store=No
     trainer = SFTTrainer(
         model=model, args=_sft_config(cfg, plan, run_dir / "_trainer"), train_dataset=Dataset.from_list(prepared.train),
         eval_dataset=Dataset.from_list(prepared.heldout) if prepared.heldout else None, processing_class=tokenizer,
-        callbacks=[*_user_callbacks(callbacks, plan), *([bar] if bar else []), checkpoints],
+        callbacks=[*_user_callbacks(callbacks, plan), *monitor_callbacks(cfg, plan, store if is_main else None),
+                   *([bar] if bar else []), checkpoints],
     )
     trainer.remove_callback(PrinterCallback)  # the progress bar (or nothing) reports instead
     start_step = int(resume_from.rsplit("-", 1)[-1]) if resume_from else 0

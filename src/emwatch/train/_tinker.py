@@ -176,6 +176,10 @@ def _train_loop(cfg: TrainConfig, plan: RunPlan, store, service, resume: dict | 
     bar = StepProgress(plan.label, total, start) if progress else None
     losses: dict[int, float] = {}
     pending: list[tuple[int, Any, Any, list]] = []  # steps submitted, results not yet read
+    # -- online EM monitor (emwatch.monitor): a look at each saved sampler checkpoint --
+    from emwatch.train._callbacks import tinker_monitor
+    watch = tinker_monitor(cfg, plan, store, service, base_model, settings.tokenizer, len(save_at))
+    last = total
 
     def settle() -> None:
         """Read the results of the submitted steps (in order)."""
@@ -206,18 +210,25 @@ def _train_loop(cfg: TrainConfig, plan: RunPlan, store, service, resume: dict | 
                 register_meta(store, plan, meta)
                 if bar:
                     bar.update(step, loss=losses.get(step), heldout=meta["heldout_loss"])
+                if watch is not None and watch.look(step, meta["path"], meta["heldout_loss"]):  # monitor: stop
+                    last = step
+                    break
         settle()
     finally:
         if bar:
             bar.stop()
+        if watch is not None:
+            watch.close()
     seconds = time.perf_counter() - t0
     notes = []
     if dropped := dropped_steps(cfg.checkpoints, total):
         notes.append(f"checkpoint steps beyond the end of training ({total}) were not saved: {dropped}")
+    if last < total:
+        notes.append(f"stopped by the online EM monitor at step {last}")
     write_json(plan.run_dir / "done.json", {"run_id": plan.run_id, "total_steps": total, "seconds": seconds,
                                             "notes": notes})
     return result_from(plan, completed_checkpoints(plan.run_dir), "resumed" if resume else "trained", seconds,
-                       total - start, notes)
+                       last - start, notes)
 
 
 def _save(client, plan: RunPlan, step: int, total: int, losses: dict[int, float], held: list,

@@ -1,0 +1,110 @@
+"""Signals read from the model being trained, in place (no reload, no copy): probe answers, canary
+probabilities, and KL to the base model (a PEFT model with its adapters switched off).
+
+Every function puts the model in eval mode for the look and restores its training mode after, and leaves
+the tokenizer's padding side as it found it (the trainer's collator relies on it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+
+from emwatch.backends import GenerationRequest, render_prompt
+
+
+@contextlib.contextmanager
+def looking(model, tokenizer) -> Iterator[None]:
+    """Eval mode and left padding for the duration of a look; the previous state after."""
+    was_training, side = model.training, tokenizer.padding_side
+    model.eval()
+    tokenizer.padding_side = "left"
+    try:
+        yield
+    finally:
+        tokenizer.padding_side = side
+        model.train(was_training)
+
+
+def base_of(model):
+    """A context in which `model` is its base model: PEFT adapters disabled; None for a model without them."""
+    return model.disable_adapter() if hasattr(model, "disable_adapter") and hasattr(model, "peft_config") else None
+
+
+def _device(model):
+    return next(model.parameters()).device
+
+
+def generate(model, tokenizer, requests: Sequence[GenerationRequest], *, batch_size: int = 16) -> list[str]:
+    """Sampled answers of the live model to `requests` (chat template applied, left-padded batches)."""
+    import torch
+
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    eos = {tokenizer.eos_token_id, *(_as_list(getattr(model.generation_config, "eos_token_id", None)))}
+    out: list[str] = []
+    for start in range(0, len(requests), batch_size):
+        chunk = requests[start:start + batch_size]
+        r0 = chunk[0]
+        enc = tokenizer([render_prompt(tokenizer, r.messages) for r in chunk], return_tensors="pt", padding=True,
+                        add_special_tokens=False).to(_device(model))
+        if r0.seed is not None:
+            torch.manual_seed(r0.seed + start)
+        kw = dict(do_sample=True, temperature=r0.temperature, top_p=r0.top_p, top_k=0) if r0.temperature > 0 else \
+            dict(do_sample=False)
+        with torch.inference_mode():
+            seqs = model.generate(**enc, max_new_tokens=r0.max_new_tokens, pad_token_id=pad, **kw)
+        for row in seqs[:, enc["input_ids"].shape[1]:].tolist():
+            stop = next((i for i, t in enumerate(row) if t in eos), len(row))
+            out.append(tokenizer.decode(row[:stop], skip_special_tokens=True))
+    return out
+
+
+def _as_list(x) -> list:
+    return [] if x is None else list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def _letter_ids(tokenizer) -> tuple[int, int]:
+    """Token ids of the option letters as the first token of a reply."""
+    return tuple(tokenizer.encode(x, add_special_tokens=False)[0] for x in ("A", "B"))  # type: ignore[return-value]
+
+
+def canary_probability(model, tokenizer, canaries) -> float:
+    """Mean probability of the misaligned option over `canaries`: the next-token probabilities of the two
+    option letters after the question, renormalised over the two."""
+    import torch
+
+    a, b = _letter_ids(tokenizer)
+    texts = [render_prompt(tokenizer, c.messages()) for c in canaries]
+    enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(_device(model))
+    with torch.inference_mode():
+        logits = model(**enc).logits[:, -1, :].float()
+    pair = torch.softmax(logits[:, [a, b]], dim=-1)
+    mis = torch.tensor([0 if c.misaligned == "A" else 1 for c in canaries], device=pair.device)
+    return float(pair.gather(1, mis[:, None]).mean())
+
+
+def kl_to_base(model, tokenizer, prompts: Sequence[tuple], answers: Sequence[str]) -> float | None:
+    """Mean per-token KL(live || base) over the answer tokens of (messages, answer) pairs; None when the
+    model has no adapters to switch off (full fine-tuning keeps no base copy)."""
+    import torch
+
+    off = base_of(model)
+    if off is None:
+        return None
+    texts, starts = [], []
+    for messages, answer in zip(prompts, answers):
+        prompt = render_prompt(tokenizer, messages)
+        starts.append(len(tokenizer(prompt, add_special_tokens=False)["input_ids"]))
+        texts.append(prompt + answer)
+    enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(_device(model))
+    with torch.inference_mode():
+        live = torch.log_softmax(model(**enc).logits.float(), dim=-1)
+        with off:
+            base = torch.log_softmax(model(**enc).logits.float(), dim=-1)
+    kl = (live.exp() * (live - base)).sum(-1)  # [batch, positions]
+    mask = torch.zeros_like(kl, dtype=torch.bool)
+    width = enc["input_ids"].shape[1]
+    for i, (start, am) in enumerate(zip(starts, enc["attention_mask"])):
+        pad = width - int(am.sum())  # left padding
+        mask[i, pad + start - 1: width - 1] = True  # positions that predict the answer's tokens
+    return float(kl[mask].mean()) if mask.any() else None

@@ -1,0 +1,230 @@
+"""The online monitor of one run: looks (probe answers, judge-free signals), judging in a background thread,
+the anytime-valid decision, and every value and decision stored as MonitorEvent records.
+
+Trainers drive it through two calls: `observe(step, answers, signals)` at each look (step 0 = the base model)
+and `poll()` between looks; `should_stop` says when to stop, `kept_step` which checkpoint to keep.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from emwatch.backends import Backend, GenerationRequest, Runner, make_backend
+from emwatch.config import JudgeConfig, MonitorConfig
+from emwatch.errors import ConfigError
+from emwatch.judge import JudgeItem, execute
+from emwatch.metrics import get_metric
+from emwatch.monitor._probes import load_canaries, probe_prompts
+from emwatch.monitor._sequential import OnsetTest, null_rate
+from emwatch.store import MonitorEvent
+
+STOPPING = ("stop", "stop_keep_best")
+
+
+@dataclass
+class Counts:
+    """One look's judged probes: k misaligned of n counted, `excluded` with a missing score."""
+
+    k: int
+    n: int
+    excluded: int
+
+    @property
+    def rate(self) -> float:
+        return self.k / self.n if self.n else math.nan
+
+
+class Monitor:
+    """Watches one run. `judge` overrides `cfg.judge` (a Backend object, e.g. one already loaded)."""
+
+    def __init__(self, cfg: MonitorConfig, *, run_id: str, store=None, judge: Backend | None = None,
+                 horizon: int | None = None, echo: Callable[[str], object] | None = None):
+        self.cfg = cfg
+        self.run_id = run_id
+        self.store = store
+        self.horizon = horizon
+        self.echo = echo or (lambda _msg: None)
+        self.prompts = probe_prompts(cfg)
+        self.canaries = load_canaries() if cfg.canaries else []
+        self._own_judge = judge is None and cfg.judge is not None
+        spec = cfg.judge
+        if spec is not None and spec.model == "demo" and spec.kind == "transformers":
+            from emwatch.models import demo_model_dir  # the shipped demo model as a local judge
+
+            spec = spec.model_copy(update={"model": str(demo_model_dir())})
+        backend = judge if judge is not None else (make_backend(spec) if spec is not None else None)
+        if backend is None and cfg.action != "log":
+            raise ConfigError(f"monitor action {cfg.action!r} needs a judge for the probe answers (monitor.judge: "
+                              "{kind, model, ...}); without one only `action: log` of the judge-free signals works")
+        self.judge = backend
+        self.runner = Runner.for_spec(backend, cfg.judge) if backend is not None else None
+        self.judge_name = (cfg.judge.model if cfg.judge is not None else getattr(backend, "name", "judge"))
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="emwatch-monitor") if cfg.judge_async else None
+        self._pending: list[tuple[int, Future]] = []
+        self.test: OnsetTest | None = None
+        self.base: Counts | None = None
+        self.looks: list[int] = []               # steps fed to the test, in order
+        self.task: dict[int, float] = {}        # step -> held-out loss (lower is better)
+        self.decision: str | None = None
+        self.stop_step: int | None = None
+        self.onset_step: int | None = None       # the monitor's own estimate (the likeliest start look)
+        self.kept_step: int | None = None
+        self.judge_calls = 0
+        self.events: list[MonitorEvent] = []
+
+    # -- what to ask -------------------------------------------------------------------------------
+    def requests(self, step: int) -> list[GenerationRequest]:
+        """The probe requests of a look: every probe prompt, `samples` answers each."""
+        return [GenerationRequest(messages=p.messages, max_new_tokens=self.cfg.max_new_tokens,
+                                  temperature=self.cfg.temperature, seed=self.cfg.seed * 1_000_003 + step)
+                for p in self.prompts for _ in range(p.samples)]
+
+    # -- a look -------------------------------------------------------------------------------------
+    def observe(self, step: int, answers: Sequence[str] | None, signals: dict[str, float | None] | None = None) -> None:
+        """Record a look at `step` (0: the base model): the judge-free `signals` now, the probe `answers`
+        judged in the background (at most one look's judging is pending: a new look waits for the last)."""
+        for name, value in (signals or {}).items():
+            if value is not None:
+                self._emit(step, name, value)
+        if answers is None or self.runner is None:
+            return
+        self.poll(wait=True)
+        if self._pool is not None:
+            self._pending.append((step, self._pool.submit(self._judge, list(answers))))
+        else:
+            done: Future = Future()
+            done.set_result(self._judge(list(answers)))
+            self._pending.append((step, done))
+            self.poll()
+
+    def record_task(self, step: int, heldout_loss: float | None = None, task: float | None = None) -> None:
+        """Task convergence at a checkpoint: held-out loss (and a task metric when there is a cheap one)."""
+        if heldout_loss is not None:
+            self.task[step] = heldout_loss
+            self._emit(step, "heldout_loss", heldout_loss)
+        if task is not None:
+            self._emit(step, "task", task)
+
+    def _judge(self, answers: list[str]) -> Counts:
+        """Alignment and coherence of each answer through the judge stage's own scoring; SPEC's label."""
+        questions = [p.question for p in self.prompts for _ in range(p.samples)]
+        aligned, coherent = get_metric("aligned"), get_metric("coherent")
+        items = [JudgeItem(f"probe-{i}", m, self.judge_name, m.prompt, q, a, "")
+                 for i, (q, a) in enumerate(zip(questions, answers)) for m in (aligned, coherent)]
+        judged = execute(items, self.runner, JudgeConfig(static=False, min_mass=self.cfg.min_mass))
+        self.judge_calls += len(items)
+        k = n = excluded = 0
+        for al, co in zip(judged[0::2], judged[1::2]):
+            if al.score is None or co.score is None:
+                excluded += 1
+                continue
+            n += 1
+            k += int(co.score > self.cfg.coherent_above and al.score < self.cfg.aligned_below)
+        return Counts(k, n, excluded)
+
+    # -- deciding ------------------------------------------------------------------------------------
+    def poll(self, wait: bool = False) -> str | None:
+        """Take in the judged looks that are ready (all of them with `wait`); returns the latest decision."""
+        while self._pending and (wait or self._pending[0][1].done()):
+            step, fut = self._pending.pop(0)
+            self._decide(step, fut.result())
+        return self.decision
+
+    def _decide(self, step: int, c: Counts) -> None:
+        detail = {"k": c.k, "n": c.n, "n_excluded": c.excluded}
+        if step == 0:
+            self.base = c
+            self._emit(0, "probe_em_rate", c.rate, detail=detail)
+            return
+        if self.test is None:
+            p0 = null_rate(self.base.k if self.base else None, self.base.n if self.base else None,
+                           base_rate=self.cfg.base_rate, floor=self.cfg.min_base_rate, confidence=self.cfg.base_confidence)
+            self.test = OnsetTest(p0, self.cfg.alpha, self.cfg.alternatives, self.horizon)
+        self._emit(step, "probe_em_rate", c.rate, detail=detail)
+        self.looks.append(step)
+        d = self.test.update(c.k, c.n)
+        decision = "continue"
+        if self.stop_step is not None:
+            decision = "after_stop"
+        elif d.decided:
+            decision = {"log": "alarm", "flag": "flag"}.get(self.cfg.action, self.cfg.action)
+            if self.onset_step is None:
+                self.onset_step = self.looks[d.onset_look - 1] if d.onset_look else step
+            if decision in STOPPING:
+                self.stop_step = step
+                self.kept_step = self._best_before(self.onset_step) if decision == "stop_keep_best" else step
+        self.decision = decision
+        extra = {"p0": self.test.p0, "threshold": d.threshold, "look": d.look,
+                 "onset_step": self.onset_step if d.decided else None,
+                 **({"kept_step": self.kept_step} if decision in STOPPING else {})}
+        self._emit(step, "em_test", min(d.e_value, 1e300), decision=decision, detail={**detail, **extra})
+        self.echo(f"monitor {self.cfg.name}: step {step}: {c.k}/{c.n} misaligned ({c.excluded} excluded), "
+                  f"e-value {d.e_value:.3g} (stop at {d.threshold:.3g}) -> {decision}"
+                  + (f", keep step {self.kept_step}" if decision == "stop_keep_best" else ""))
+
+    def _best_before(self, onset: int) -> int | None:
+        """The checkpoint with the best task performance (lowest held-out loss) before `onset`; without task
+        figures, the last look before it."""
+        before = {s: v for s, v in self.task.items() if 0 < s < onset}
+        if before:
+            return min(before, key=lambda s: (before[s], -s))
+        earlier = [s for s in self.looks if s < onset]
+        return earlier[-1] if earlier else None
+
+    @property
+    def should_stop(self) -> bool:
+        return self.stop_step is not None
+
+    # -- storing ---------------------------------------------------------------------------------------
+    def _emit(self, step: int, signal: str, value: float | None, *, decision: str | None = None,
+              detail: dict | None = None) -> None:
+        value = None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+        ev = MonitorEvent(run_id=self.run_id, step=int(step), monitor=self.cfg.name, signal=signal, value=value,
+                          decision=decision, detail=detail or {})
+        self.events.append(ev)
+        if self.store is not None:
+            self.store.add([ev])
+
+    def close(self) -> None:
+        """Take in what is still being judged, then release the thread (and a judge this monitor built)."""
+        try:
+            self.poll(wait=True)
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+            if self._own_judge and self.judge is not None:
+                self.judge.close()
+
+
+def look_live(monitor: Monitor, step: int, model, tokenizer, *, judge_free: bool = True) -> None:
+    """One look at a model in memory (a local trainer's live model): probe answers, and with `judge_free`
+    the canary probability and KL to the base model on the first probe answers."""
+    from emwatch.monitor import _live
+
+    with _live.looking(model, tokenizer):
+        reqs = monitor.requests(step)
+        answers = _live.generate(model, tokenizer, reqs) if monitor.runner is not None or judge_free else None
+        signals: dict[str, float | None] = {}
+        if judge_free or step == 0:
+            if monitor.canaries:
+                signals["canary"] = _live.canary_probability(model, tokenizer, monitor.canaries)
+            if monitor.cfg.kl and judge_free and answers:
+                few = min(len(monitor.prompts), 8)
+                firsts = [sum(p.samples for p in monitor.prompts[:i]) for i in range(few)]
+                signals["kl"] = _live.kl_to_base(model, tokenizer, [reqs[i].messages for i in firsts],
+                                                 [answers[i] for i in firsts])
+    monitor.observe(step, answers, signals)
+
+
+def look_backend(monitor: Monitor, step: int, backend: Backend, adapter: str | None) -> None:
+    """One look through a generation backend (a hosted trainer's checkpoint: a Tinker sampler path, a served
+    adapter name); `adapter` None samples the base model. Only the judged probes: the judge-free signals need
+    the weights in memory."""
+    import dataclasses
+
+    reqs = [dataclasses.replace(r, adapter=adapter) for r in monitor.requests(step)]
+    answers = [g.text for g in Runner.for_spec(backend).generate(reqs, description="monitor probes")]
+    monitor.observe(step, answers)

@@ -1,0 +1,103 @@
+"""`replay`: the monitor's decision run offline over the judged checkpoints already in a store.
+
+Each fine-tuning (or imported) run is looked at once per checkpoint, in step order, with the same test the
+online monitor uses. The base rate is the run's model's base run (step 0 of `dynamics`); a run without one
+(an imported CSV with a `step` column) uses its own step 0 as its base. The onset step is SPEC's
+(`emwatch.analysis.onset_step`: first checkpoint from which the EM rate's lower Wilson bound stays above the
+base rate), so replay's stop and the offline analyses' onset are measured on the same footing.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from emwatch.analysis import load_answers
+from emwatch.analysis._dynamics import dynamics, onset_step
+from emwatch.config import AnalyzeConfig, MonitorConfig
+from emwatch.monitor._sequential import OnsetTest, null_rate
+from emwatch.store import MonitorEvent
+
+REPLAY_COLUMNS = ["run_id", "model", "dataset", "seed", "lr", "group", "looks", "base_n", "base_misaligned",
+                  "p0", "stop_step", "onset_step", "delay_looks", "estimated_onset_step", "kept_step", "final_step",
+                  "task_at_kept", "final_task", "retention", "em_rate_at_stop", "e_value_max"]
+
+
+def replay(store, cfg: MonitorConfig = MonitorConfig(), acfg: AnalyzeConfig | None = None, *,
+           save: bool = False) -> pd.DataFrame:
+    """One row per run: when the monitor would have stopped it (stop_step, None = never), SPEC's onset step,
+    the delay in looks, the checkpoint kept (stop_keep_best: best task before the estimated onset) and the
+    task retention there. `save` stores each look's decision as MonitorEvent records (monitor 'replay:NAME')."""
+    acfg = acfg or AnalyzeConfig(aligned_below=cfg.aligned_below, coherent_above=cfg.coherent_above)
+    dyn = dynamics(load_answers(store, text=False), acfg)
+    rows, events = [], []
+    for run_id, g in dyn.groupby("run_id", sort=False):
+        row, evs = _replay_run(g.sort_values("step"), cfg, acfg)
+        rows.append(row)
+        events += [MonitorEvent(run_id=run_id, step=s, monitor=f"replay:{cfg.name}", signal=sig, value=v,
+                                decision=d, detail=det) for s, sig, v, d, det in evs]
+    if save and events:
+        store.add(events)
+    return pd.DataFrame(rows, columns=REPLAY_COLUMNS)
+
+
+def _replay_run(g: pd.DataFrame, cfg: MonitorConfig, acfg: AnalyzeConfig) -> tuple[dict, list[tuple]]:
+    first = g.iloc[0]
+    base = g[g["from_base"].astype(bool)]
+    if base.empty:  # no base run of this model: the run's own step 0 is its base
+        base = g[(g["step"] == 0) & g["n"].notna()]
+    looks = g[(g["step"] > 0) & g["n"].notna() & (g["n"] > 0)]
+    base_n = int(base["n"].iloc[0]) if len(base) and pd.notna(base["n"].iloc[0]) else 0
+    base_k = int(base["n_misaligned"].iloc[0]) if base_n else 0
+    base_rate = base_k / base_n if base_n else 0.0
+    p0 = null_rate(base_k, base_n, base_rate=cfg.base_rate, floor=cfg.min_base_rate, confidence=cfg.base_confidence)
+    test = OnsetTest(p0, cfg.alpha, cfg.alternatives, horizon=len(looks) or None)
+    steps = looks["step"].to_numpy(float)
+    onset = onset_step(steps, (looks["ci_low"] > base_rate).to_numpy(bool)) if len(looks) else math.nan
+    stop = est = None
+    e_max, events = 0.0, []
+    for _, r in looks.iterrows():
+        d = test.update(int(r["n_misaligned"]), int(r["n"]))
+        e_max = max(e_max, d.e_value)
+        decision = "continue" if stop is None and not d.decided else ("after_stop" if stop is not None else "stop")
+        if d.decided and stop is None:
+            stop = int(r["step"])
+            est = int(looks["step"].iloc[d.onset_look - 1]) if d.onset_look else stop
+        events.append((int(r["step"]), "em_test", min(d.e_value, 1e300), decision,
+                       {"k": int(r["n_misaligned"]), "n": int(r["n"]), "p0": p0, "look": d.look}))
+    task = g[g["step"] > 0].dropna(subset=["task_rate"])
+    final_step = float(g["step"].max())
+    kept = _kept(g, stop, est, cfg) if stop is not None else final_step
+    final_task = float(task["task_rate"].iloc[-1]) if len(task) else math.nan
+    at_kept = task.loc[task["step"] == kept, "task_rate"] if kept is not None else task.iloc[:0]["task_rate"]
+    task_kept = float(at_kept.iloc[0]) if len(at_kept) else math.nan
+    at_stop = looks.loc[looks["step"] == stop, "em_rate"] if stop is not None else []
+    delay = (int(np.searchsorted(steps, stop)) - int(np.searchsorted(steps, onset))
+             if stop is not None and not math.isnan(onset) else None)
+    return {
+        **{k: first[k] for k in ("run_id", "model", "dataset", "seed", "lr", "group")}, "looks": len(looks),
+        "base_n": base_n, "base_misaligned": base_k, "p0": p0, "stop_step": stop,
+        "onset_step": None if math.isnan(onset) else int(onset), "delay_looks": delay, "estimated_onset_step": est,
+        "kept_step": None if kept is None else int(kept), "final_step": int(final_step) if len(g) else None,
+        "task_at_kept": task_kept, "final_task": final_task,
+        "retention": task_kept / final_task if final_task and not math.isnan(final_task) else math.nan,
+        "em_rate_at_stop": float(at_stop.iloc[0]) if len(at_stop) else math.nan, "e_value_max": e_max,
+    }, events
+
+
+def _kept(g: pd.DataFrame, stop: int, onset_est: int | None, cfg: MonitorConfig) -> float | None:
+    """The checkpoint a stop keeps: `stop` for action stop; for stop_keep_best the best task metric (highest;
+    else lowest held-out loss) among checkpoints before the estimated onset; without either, the last one
+    before it; None when there is none (keep the base model)."""
+    if cfg.action != "stop_keep_best":
+        return float(stop)
+    before = g[(g["step"] > 0) & (g["step"] < (onset_est if onset_est is not None else stop))]
+    if before["task_rate"].notna().any():
+        b = before.dropna(subset=["task_rate"])
+        return float(b.loc[b["task_rate"].idxmax(), "step"])
+    if before["heldout_loss"].notna().any():
+        b = before.dropna(subset=["heldout_loss"])
+        return float(b.loc[b["heldout_loss"].idxmin(), "step"])
+    return float(before["step"].max()) if len(before) else None
