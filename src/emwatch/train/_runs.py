@@ -16,7 +16,7 @@ from emwatch.train._data import dataset_slug, slug
 # Settings that do not change what a run learns: they are not part of its id, so changing them (or the
 # checkpoint schedule) and rerunning continues the same run instead of starting another.
 _NOT_IDENTITY = {"model", "dataset", "out_dir", "seeds", "learning_rates", "checkpoints", "resume", "group",
-                 "gradient_checkpointing", "report_to"}
+                 "gradient_checkpointing", "report_to", "monitor"}
 _HOSTED_NOT_IDENTITY = {"base_url", "api_key_env", "tokenizer", "save_state", "poll_interval_s",
                         "poll_max_interval_s", "timeout_h", "on_paused", "hidden_size"}
 
