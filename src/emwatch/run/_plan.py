@@ -53,16 +53,26 @@ class RunTask:
 
 
 def plan_runs(loaded: LoadedStudy) -> list[RunTask]:
-    """Every training run of the study, in lineup order (each dataset read once to hash it)."""
-    from emwatch.train import plans
+    """Every training run of the study, in lineup order, with the ids and folders its trainer gives it
+    (`emwatch.train`'s own planning; each dataset is read and hashed once for the whole lineup)."""
+    from emwatch.data import data_hash, load_dataset
+    from emwatch.train._runs import plan_run  # the trainers' run ids and folders, not a copy of them
 
+    cache: dict[tuple[str, int | None], tuple[list, str]] = {}
     out = []
     for recipe in loaded.recipes:
-        for plan, records in plans(recipe.cfg):
-            cfg = recipe.cfg.model_copy(update={"dataset": plan.dataset, "seeds": [plan.seed],
-                                                "learning_rates": [plan.lr]})
-            n_train = int(len(records) * (1 - cfg.heldout_fraction))
-            out.append(RunTask(recipe, cfg, plan, n_train))
+        for dataset in recipe.cfg.datasets:
+            key = (dataset, recipe.cfg.limit_examples)
+            if key not in cache:
+                records = load_dataset(dataset)
+                records = records[: recipe.cfg.limit_examples] if recipe.cfg.limit_examples else records
+                cache[key] = (records, data_hash(records))
+            records, digest = cache[key]
+            for seed in recipe.cfg.seeds:
+                for lr in recipe.cfg.learning_rates:
+                    plan = plan_run(recipe.cfg, dataset, seed, lr, digest)
+                    cfg = recipe.cfg.model_copy(update={"dataset": dataset, "seeds": [seed], "learning_rates": [lr]})
+                    out.append(RunTask(recipe, cfg, plan, int(len(records) * (1 - cfg.heldout_fraction))))
     return out
 
 
@@ -107,6 +117,8 @@ def size(loaded: LoadedStudy, runs: list[RunTask] | None = None) -> dict[str, An
         train_gpu_h += steps * est.train_gpu_seconds_per_billion_step * params / 3600
     sample_gpu_h = 0.0
     for r in runs:
+        if r.cfg.backend == "openai":  # sampled through the API
+            continue
         params = r.recipe.entry.params_b or 8.0
         per_s = est.sample_tokens_per_gpu_second * 8.0 / params
         sample_gpu_h += ckpts_per_run[r.run_id] * (bench + task) * est.answer_tokens / per_s / 3600
