@@ -48,6 +48,8 @@ def run(study: Annotated[Path, typer.Argument(help="the study file (YAML; see do
         typer.echo(f"study {res.study}: {res.counts['runs']} runs, {res.counts['checkpoints']} checkpoints, "
                    f"{res.counts['samples']} answers, {res.counts['judgments']} judgments in the store "
                    f"{res.store_path} ({res.seconds / 60:.1f} min)")
+        if "em_rates" in res.outputs:
+            _print_rates(res.outputs["em_rates"])
         for name, path in res.outputs.items():
             typer.echo(f"  {name}: {path}")
         for f in res.failed:
@@ -103,3 +105,14 @@ def _print_plan(plan: dict) -> None:
              "  assumptions:"]
     lines += [f"    {k}: {v}" for k, v in plan["assumptions"].items()]
     sys.stdout.write("\n".join(lines) + "\n")
+
+
+def _print_rates(csv_path: str) -> None:
+    """The EM rate per run and checkpoint (with its interval and excluded count), as the analysis wrote it."""
+    import pandas as pd
+
+    frame = pd.read_csv(csv_path)
+    cols = [c for c in ("model", "run_kind", "group", "seed", "lr", "step", "em_rate", "ci_low", "ci_high", "n",
+                        "n_excluded") if c in frame.columns]
+    if not frame.empty:
+        print_table(frame[cols], title="EM rate per run and checkpoint (95% Wilson interval; n_excluded: missing scores)")
