@@ -91,6 +91,10 @@ class LocalExecutor:
     def busy(self) -> int:
         return len(self._futures) + len(self._queue)
 
+    def has_local_work(self) -> bool:
+        """Whether the next wait runs a task in this process (rather than only waiting on the trainer)."""
+        return bool(self._queue)
+
     def training(self) -> bool:
         return bool(self._futures)
 

@@ -58,10 +58,12 @@ class Job:
     """One `emwatch run`: plan, then drive the tasks on `executor` until every one is done or has failed."""
 
     def __init__(self, loaded: LoadedStudy, executor: Executor | None = None, *, progress: bool = True,
-                 log: Callable[[str], None] = print, poll_s: float = 1.0):
+                 log: Callable[[str], None] = print, poll_s: float = 1.0, hold_s: float = 2.0):
         self.loaded, self.study = loaded, loaded.study
         self.executor = executor or LocalExecutor()
-        self.progress, self.log, self.poll_s = progress, log, poll_s
+        self.progress, self.log, self.poll_s, self.hold_s = progress, log, poll_s, hold_s
+        self._store: Store | None = None
+        self._opened_at = 0.0
         self.name = self.study.name
         self.out = Path(self.study.out_dir)
         self.pool = BackendPool()
@@ -75,11 +77,21 @@ class Job:
         self._our_runs: set[str] = set()
         self._bars = _StageBars(progress, log)
 
-    # -- the store, opened only while planning or committing ------------------------------------------------
+    # -- the store: held while planning and committing, let go while workers work ---------------------------
     @contextlib.contextmanager
     def store(self) -> Iterator[Store]:
-        with Store(self.loaded.store_path) as s:
-            yield s
+        """The driver's write connection, opened on first use and kept through a burst of plans and commits
+        (opening a store costs a schema check); `_release` lets it go, so readers get their turn."""
+        if self._store is None:
+            self._store, self._opened_at = Store(self.loaded.store_path), time.time()
+        yield self._store
+
+    def _release(self, force: bool = False) -> None:
+        """Close the connection before waiting on workers (always, when nothing runs in this process; else once
+        it has been held `hold_s`): `emwatch status`, `analyze` and `report` can open the store meanwhile."""
+        if self._store is not None and (force or time.time() - self._opened_at >= self.hold_s):
+            self._store.close()
+            self._store = None
 
     def _set(self, store: Store, task: Task, **changes: Any) -> Task:
         fields = dict(study=task.study, kind=task.kind, target=dict(task.target), status=task.status,
@@ -117,14 +129,15 @@ class Job:
             self._scan(store, self.runs)  # checkpoints saved before an interruption, registered or not
         try:
             self._drive()
+            failed = self._failed()
+            outputs = self._finish() if not failed else {}
+            with self.store() as store:
+                counts = {t: store.count(t) for t in ("runs", "checkpoints", "samples", "judgments")}
         finally:
+            self._release(force=True)
             self.pool.close()
             self.executor.close()
             self._bars.close()
-        failed = self._failed()
-        outputs = self._finish() if not failed else {}
-        with self.store() as store:
-            counts = {t: store.count(t) for t in ("runs", "checkpoints", "samples", "judgments")}
         return JobResult(self.name, self.loaded.store_path, time.time() - t0, counts, failed, self.placements, outputs)
 
     def _add_task(self, store: Store, kind: str, target: dict[str, Any], **live: Any) -> None:
@@ -165,6 +178,8 @@ class Job:
                     in_flight.add(key)
             if not in_flight and not self.live:
                 return
+            local_work = isinstance(self.executor, LocalExecutor) and self.executor.has_local_work()
+            self._release(force=not local_work)
             for fin in self.executor.wait(self.poll_s):
                 in_flight.discard(fin.task_id)
                 self._complete(fin)
@@ -298,8 +313,12 @@ class Job:
             self.failures.pop(fin.task_id, None)
             with store.transaction():
                 store.add(fin.result or [])
-                # the task is done when a new plan finds nothing left (the next _submit): a chunked task goes on
-                self._set(store, lv.task, status="pending", error=None)
+                if kind == "train":  # the trainer returned: its run is complete, its checkpoints just committed
+                    self._done(store, lv)
+                else:  # done when a new plan finds nothing left (the next _submit): a chunked task goes on
+                    self._set(store, lv.task, status="pending", error=None)
+            if kind == "train":
+                self._scan(store, [lv.run])
 
     def _scan(self, store: Store, runs: list[RunTask | None]) -> None:
         """Register checkpoints the runs saved since the last look (one transaction), and add a sample task
