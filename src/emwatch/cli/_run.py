@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from emwatch.cli._common import FormatOpt, NoProgress, Format, fail, store_option
+from emwatch.cli._common import Format, FormatOpt, NoProgress, fail, store_option
 from emwatch.cli._output import emit, print_json, print_table
 
 
