@@ -30,8 +30,10 @@ $(VENV)/.test: pyproject.toml $(VENV)/.torch
 
 venv: $(VENV)/.demo
 
+# The demo study as one resumable job (studies/demo.yaml), with per-stage progress and ETA; `emwatch demo` still
+# runs the same study the older way and prints its per-checkpoint table.
 demo: $(VENV)/.demo
-	$(VENV)/bin/emwatch demo $(ARGS)
+	$(VENV)/bin/emwatch run studies/demo.yaml $(ARGS)
 
 test-deps: $(VENV)/.test vllm chromium
 

@@ -11,6 +11,7 @@ from emwatch.cli._common import EmwatchGroup, new_app
 from emwatch.cli._data import data_app
 from emwatch.cli._demo import demo
 from emwatch.cli._monitor import monitor_app
+from emwatch.cli._run import run, status
 from emwatch.cli._scan import scan
 from emwatch.cli._stages import export, judge, sample
 from emwatch.cli._train import train_cmd
@@ -33,6 +34,8 @@ app.command("report")(report)
 app.command("import")(import_)
 app.command("export")(export)
 app.command("scan")(scan)
+app.command("run")(run)
+app.command("status")(status)
 app.add_typer(bench_app, name="bench")
 app.add_typer(data_app, name="data")
 app.add_typer(monitor_app, name="monitor")

@@ -147,6 +147,31 @@ class Store:
             self.con.unregister("_emwatch_rows")
         return self.count(table) - before
 
+    def set_tasks(self, tasks: Iterable[Record]) -> None:
+        """Write the state of job-graph tasks (`Task` records), replacing an earlier state of the same task:
+        unlike `add`, a task's row changes as it runs (pending -> running -> done | failed)."""
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only")
+        rows = {t.key: t.row() for t in tasks}
+        if not rows:
+            return
+        with self.transaction():
+            keys = pd.DataFrame({"k": list(rows)})
+            self.con.register("_emwatch_task_keys", keys)
+            try:
+                self.con.execute("DELETE FROM tasks WHERE task_id IN (SELECT k FROM _emwatch_task_keys)")
+            finally:
+                self.con.unregister("_emwatch_task_keys")
+            self._insert("tasks", list(rows.values()))
+
+    def tasks(self, study: str | None = None) -> pd.DataFrame:
+        """Job-graph tasks (of one study, or all) with their decoded target, status, attempts and error."""
+        where = "WHERE study = ?" if study else ""
+        df = self.con.execute(f"""SELECT task_id, study, kind, target, status, attempts, error FROM tasks {where}
+                                  ORDER BY created_at, task_id""", [study] if study else []).df()
+        df["target"] = df["target"].map(lambda v: _decode(v) or {}).astype(object)
+        return df
+
     # -- intent-level reads ------------------------------------------------------------------------------
     def stored_keys(self, table: str, keys: Sequence[str]) -> set[str]:
         """Which of `keys` are stored in `table` already."""

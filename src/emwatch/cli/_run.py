@@ -1,0 +1,118 @@
+"""`emwatch run STUDY.yaml` (a whole study as one resumable job) and `emwatch status` (what it has done)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from emwatch.cli._common import Format, FormatOpt, NoProgress, fail, store_option
+from emwatch.cli._output import emit, print_json, print_table
+
+
+class ExecutorName(str, Enum):
+    local = "local"
+    ray = "ray"
+
+
+def run(study: Annotated[Path, typer.Argument(help="the study file (YAML; see docs/studies.md)")],
+        store: Annotated[str | None, store_option("DuckDB result store (default: the study's store, else OUT_DIR/emwatch.duckdb).")] = None,
+        out: Annotated[str | None, typer.Option("--out", help="output folder (default: the study's out_dir)")] = None,
+        executor: Annotated[ExecutorName, typer.Option("--executor", "-e", help="local: this machine; ray: a Ray cluster")] = ExecutorName.local,
+        address: Annotated[str | None, typer.Option("--address", help="Ray cluster address ('auto' = the cluster this node joined; default: $RAY_ADDRESS, else a one-machine cluster)")] = None,
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="print the plan and its size, run nothing")] = False,
+        fmt: FormatOpt = Format.table,
+        no_progress: NoProgress = False) -> None:
+    """Run a whole study (train, sample every checkpoint as soon as it is saved, judge, analyse, report) as one
+    job that resumes where it stopped: rerun the same command after an interruption, kill -9 included."""
+    from emwatch.run import load_study, run_study, size
+
+    loaded = load_study(study, out_dir=out, store=store)
+    if dry_run:
+        plan = size(loaded)
+        if fmt is Format.table:
+            _print_plan(plan)
+        else:
+            print_json(plan)
+        return
+    con_log = (lambda m: typer.echo(m, err=True))
+    options = {"address": address} if executor is ExecutorName.ray else {}
+    res = run_study(loaded, executor.value, progress=not no_progress, log=con_log, **options)
+    summary = {"study": res.study, "store": str(res.store_path), "seconds": round(res.seconds, 1), **res.counts,
+               "failed": res.failed, "outputs": res.outputs}
+    if fmt is Format.table:
+        typer.echo(f"study {res.study}: {res.counts['runs']} runs, {res.counts['checkpoints']} checkpoints, "
+                   f"{res.counts['samples']} answers, {res.counts['judgments']} judgments in the store "
+                   f"{res.store_path} ({res.seconds / 60:.1f} min)")
+        if "em_rates" in res.outputs:
+            _print_rates(res.outputs["em_rates"])
+        for name, path in res.outputs.items():
+            typer.echo(f"  {name}: {path}")
+        for f in res.failed:
+            typer.echo(f"  FAILED {f['kind']} {f['target']} after {f['attempts']} tries: {f['error']}", err=True)
+    else:
+        print_json(summary)
+    if res.failed:
+        fail(f"{len(res.failed)} task(s) failed (causes above, and in `emwatch status --store {res.store_path}`); "
+             "rerun to retry them")
+
+
+def status(store: Annotated[Path, store_option("DuckDB result store to read (must exist).")],
+           study: Annotated[str | None, typer.Option("--study", help="only this study's tasks")] = None,
+           by_run: Annotated[bool, typer.Option("--by-run/--stages-only", help="also one row per run")] = True,
+           fmt: FormatOpt = Format.table) -> None:
+    """What a study's job has done and has left, per stage and per run; works while the job runs."""
+    from emwatch.run import status_table
+
+    frame = _read(store, lambda s: status_table(s, study, by_run=by_run))
+    if fmt is Format.table and frame.empty:
+        typer.echo(f"{store}: no study tasks (run one with `emwatch run STUDY.yaml --store {store}`)")
+        return
+    emit(fmt, frame, table=lambda: print_table(frame, title=f"study tasks in {store}"))
+
+
+def _read(path: Path, fn, tries: int = 20):
+    """Open the store read-only (waiting out a commit in progress, which holds the file's lock) and read."""
+    from emwatch.errors import StoreError
+    from emwatch.store import Store
+
+    if not path.exists():
+        fail(f"{path}: no such store")
+    for i in range(tries):
+        try:
+            with Store(path, read_only=True) as s:
+                return fn(s)
+        except StoreError as e:
+            if "lock" not in str(e).lower() or i == tries - 1:
+                raise
+            time.sleep(0.25)
+
+
+def _print_plan(plan: dict) -> None:
+    lines = [f"study {plan['study']}: dry run (nothing was run)",
+             f"  models            {plan['models']} ({plan['base_models']} base models)",
+             f"  runs              {plan['runs']:,}",
+             f"  checkpoints       {plan['checkpoints']:,} (base models and evaluate: entries included)",
+             f"  answers           {plan['answers']:,} ({plan['answers_per_checkpoint']:,} per checkpoint)",
+             f"  judge calls       {plan['judge_calls']:,} (+ {plan['static_analyses']:,} static analyses)",
+             f"  GPU-hours         {plan['gpu_hours']['total']:,} (train {plan['gpu_hours']['train']:,}, "
+             f"sample {plan['gpu_hours']['sample']:,}); hosted training steps {plan['hosted_train_steps']:,}",
+             f"  judge tokens      {plan['judge_tokens']['input']:,} in, {plan['judge_tokens']['output']:,} out",
+             "  assumptions:"]
+    lines += [f"    {k}: {v}" for k, v in plan["assumptions"].items()]
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+def _print_rates(csv_path: str) -> None:
+    """The EM rate per run and checkpoint (with its interval and excluded count), as the analysis wrote it."""
+    import pandas as pd
+
+    frame = pd.read_csv(csv_path)
+    cols = [c for c in ("model", "run_kind", "group", "seed", "lr", "step", "em_rate", "ci_low", "ci_high", "n",
+                        "n_excluded") if c in frame.columns]
+    if not frame.empty:
+        print_table(frame[cols], title="EM rate per run and checkpoint (95% Wilson interval; n_excluded: missing scores)")

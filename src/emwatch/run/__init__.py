@@ -1,0 +1,33 @@
+"""Whole studies as one resumable job (`emwatch run STUDY.yaml`): the study file, its plan and size, the job
+graph (train -> each checkpoint as soon as it is saved -> sample -> judge -> analyses and report) and the
+executors that run it (this machine, or a Ray cluster)."""
+
+from emwatch.run._executors import Executor, Finished, LocalExecutor, Resources
+from emwatch.run._job import STAGES, Job, JobResult
+from emwatch.run._plan import RunTask, plan_runs, size
+from emwatch.run._status import status_table
+from emwatch.run._study import Evaluate, LoadedStudy, ModelEntry, Study, load_study
+
+__all__ = ["STAGES", "Evaluate", "Executor", "Finished", "Job", "JobResult", "LoadedStudy", "LocalExecutor",
+           "ModelEntry", "Resources", "RunTask", "Study", "load_study", "make_executor", "plan_runs", "run_study",
+           "size", "status_table"]
+
+
+def make_executor(name: str, **options):
+    """The executor called `name`: 'local' (this machine) or 'ray' (a Ray cluster; `address` of its head)."""
+    if name == "local":
+        return LocalExecutor()
+    if name == "ray":
+        from emwatch.run._ray import RayExecutor
+
+        return RayExecutor(**options)
+    from emwatch.config import ConfigError
+
+    raise ConfigError(f"unknown executor {name!r} (local or ray)")
+
+
+def run_study(loaded: LoadedStudy, executor: str | Executor = "local", *, progress: bool = True, log=print,
+              **options) -> JobResult:
+    """Run (or resume) the whole study; returns what it did."""
+    ex = make_executor(executor, **options) if isinstance(executor, str) else executor
+    return Job(loaded, ex, progress=progress, log=log).run()

@@ -1,0 +1,448 @@
+"""A study as one resumable job: a graph of tasks (train each run -> sample each checkpoint as soon as it is
+saved -> judge it -> at the end the analyses and the report), driven from this process.
+
+The driver is the store's one writer. It opens the store only to plan a task or to commit one (so `emwatch
+status`, `analyze` and `report` can read it between commits), writes every task's state to the `tasks`
+table, and commits a task's records together with its new state in one transaction. A task that fails is
+retried `study.retries` times, then reported with its cause. Killed at any moment (kill -9 included), a rerun
+plans again from the store: what it holds is skipped, a half-trained run resumes from its last checkpoint,
+and nothing is written twice (rows are keyed by content hashes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from emwatch.config import BackendSpec, ConfigError
+from emwatch.run._executors import Executor, Finished, LocalExecutor, Resources
+from emwatch.run._plan import RunTask, plan_runs
+from emwatch.run._study import LoadedStudy
+from emwatch.run._work import (DEMO, BackendPool, base_path, judge_items, resolve_model, run_records, sample_items,
+                               saved_checkpoints, train_run)
+from emwatch.store import Checkpoint, Run, Store, Task
+
+STAGES = ("train", "sample", "judge", "analyze", "report")
+
+
+@dataclass
+class JobResult:
+    study: str
+    store_path: Path
+    seconds: float
+    counts: dict[str, int]
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    placements: list[dict[str, Any]] = field(default_factory=list)  # task kind, target and the node it ran on
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+@dataclass
+class _Live:
+    """A task the driver knows: its record, its work (function, args, resources) and what it waits on."""
+
+    task: Task
+    run: RunTask | None = None
+    checkpoint_id: str | None = None
+    items: list = field(default_factory=list)
+
+
+class Job:
+    """One `emwatch run`: plan, then drive the tasks on `executor` until every one is done or has failed."""
+
+    def __init__(self, loaded: LoadedStudy, executor: Executor | None = None, *, progress: bool = True,
+                 log: Callable[[str], None] = print, poll_s: float = 1.0, hold_s: float = 2.0):
+        self.loaded, self.study = loaded, loaded.study
+        self.executor = executor or LocalExecutor()
+        self.progress, self.log, self.poll_s, self.hold_s = progress, log, poll_s, hold_s
+        self._store: Store | None = None
+        self._opened_at = 0.0
+        self.name = self.study.name
+        self.out = Path(self.study.out_dir)
+        self.pool = BackendPool()
+        self.live: dict[str, _Live] = {}      # tasks of this job not done yet
+        self.states: dict[str, Task] = {}     # every task's state, as the store holds it
+        self.failures: dict[str, int] = {}    # consecutive failures of a task in this job
+        self.known_ckpts: set[str] = set()
+        self.placements: list[dict[str, Any]] = []
+        self.runs: list[RunTask] = []
+        self._prompts: list | None = None
+        self._our_runs: set[str] = set()
+        self._bars = _StageBars(progress, log)
+
+    # -- the store: held while planning and committing, let go while workers work ---------------------------
+    @contextlib.contextmanager
+    def store(self) -> Iterator[Store]:
+        """The driver's write connection, opened on first use and kept through a burst of plans and commits
+        (opening a store costs a schema check); `_release` lets it go, so readers get their turn."""
+        if self._store is None:
+            self._store, self._opened_at = Store(self.loaded.store_path), time.time()
+        yield self._store
+
+    def _release(self, force: bool = False) -> None:
+        """Close the connection before waiting on workers (always, when nothing runs in this process; else once
+        it has been held `hold_s`): `emwatch status`, `analyze` and `report` can open the store meanwhile."""
+        if self._store is not None and (force or time.time() - self._opened_at >= self.hold_s):
+            self._store.close()
+            self._store = None
+
+    def _set(self, store: Store, task: Task, **changes: Any) -> Task:
+        fields = dict(study=task.study, kind=task.kind, target=dict(task.target), status=task.status,
+                      attempts=task.attempts, error=task.error)
+        new = Task(**{**fields, **changes})
+        store.set_tasks([new])
+        self.states[new.key] = new
+        if new.key in self.live:
+            self.live[new.key].task = new
+        return new
+
+    # -- the graph ----------------------------------------------------------------------------------------
+    def run(self) -> JobResult:
+        t0 = time.time()
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.runs = plan_runs(self.loaded)
+        bases = {r.plan.model_name for r in self.runs}
+        self._bars.total("train", len(self.runs))
+        n_ckpts = sum(len(r.checkpoint_steps()) for r in self.runs) + len(bases) + len(self.study.evaluate)
+        self._bars.total("sample", n_ckpts)
+        self._bars.total("judge", n_ckpts)
+        evaluate = self._evaluate_records()
+        self._our_runs = ({r.run_id for r in self.runs} | {Run.base(b).key for b in bases}
+                          | {rec.key for rec in evaluate if isinstance(rec, Run)})
+        with self.store() as store:
+            self.states = {row.task_id: Task(study=row.study, kind=row.kind, target=row.target, status=row.status,
+                                             attempts=int(row.attempts or 0), error=row.error)
+                           for row in store.tasks(self.name).itertuples()}
+            records: list = list(evaluate)
+            for r in self.runs:
+                records += run_records(r.plan, base_path(r.cfg))
+            store.add(records)
+            for r in self.runs:
+                self._add_task(store, "train", r.target(), run=r)
+            self._scan(store, self.runs)  # checkpoints saved before an interruption, registered or not
+        try:
+            self._drive()
+            failed = self._failed()
+            outputs = self._finish() if not failed else {}
+            with self.store() as store:
+                counts = {t: store.count(t) for t in ("runs", "checkpoints", "samples", "judgments")}
+        finally:
+            self._release(force=True)
+            self.pool.close()
+            self.executor.close()
+            self._bars.close()
+        return JobResult(self.name, self.loaded.store_path, time.time() - t0, counts, failed, self.placements, outputs)
+
+    def _add_task(self, store: Store, kind: str, target: dict[str, Any], **live: Any) -> None:
+        task = Task(study=self.name, kind=kind, target=target)
+        if task.key in self.live:
+            return
+        known = self.states.get(task.key)
+        if known is not None and known.status == "done":
+            self._bars.advance(kind)
+            if kind == "sample":
+                self._add_task(store, "judge", dict(target), **live)
+            return
+        if known is None:
+            known = self._set(store, task)
+        elif known.status in ("running", "failed"):  # interrupted, or failed in an earlier job: try again
+            known = self._set(store, known, status="pending")
+        self.live[task.key] = _Live(known, **live)
+
+    def _done(self, store: Store, lv: _Live) -> None:
+        self._set(store, lv.task, status="done", error=None)
+        self.live.pop(lv.task.key, None)
+        self._bars.advance(lv.task.kind)
+        if lv.task.kind == "sample":
+            self._add_task(store, "judge", dict(lv.task.target), checkpoint_id=lv.checkpoint_id)
+
+    def _failed(self) -> list[dict[str, Any]]:
+        return [{"kind": t.kind, "target": dict(t.target), "attempts": t.attempts, "error": t.error}
+                for t in self.states.values() if t.status == "failed"]
+
+    def _drive(self) -> None:
+        in_flight: set[str] = set()
+        last_poll = time.time()
+        while True:
+            for key, lv in list(self.live.items()):
+                if key in in_flight or (lv.task.kind != "train" and self._hold_for_training()):
+                    continue
+                if self._submit(lv):
+                    in_flight.add(key)
+            if not in_flight and not self.live:
+                return
+            local_work = isinstance(self.executor, LocalExecutor) and self.executor.has_local_work()
+            self._release(force=not local_work)
+            for fin in self.executor.wait(self.poll_s):
+                in_flight.discard(fin.task_id)
+                self._complete(fin)
+            if time.time() - last_poll >= self.poll_s:  # checkpoints saved by runs still training
+                with self.store() as store:
+                    self._scan(store, [lv.run for lv in self.live.values() if lv.task.kind == "train"])
+                last_poll = time.time()
+
+    def _hold_for_training(self) -> bool:
+        return not self.study.overlap and isinstance(self.executor, LocalExecutor) and self.executor.training()
+
+    # -- submit: plan a task's next piece of work from the store, hand it to the executor -------------------
+    def _submit(self, lv: _Live) -> bool:
+        kind = lv.task.kind
+        with self.store() as store:
+            if kind == "train":
+                work = self._train_work(lv)
+            elif kind == "sample":
+                work = self._sample_work(store, lv)
+            else:
+                work = self._judge_work(store, lv)
+            if work is None:  # nothing left to do: the store holds it all
+                if kind == "train":
+                    self._scan(store, [lv.run])
+                self._done(store, lv)
+                return False
+            self._set(store, lv.task, status="running", attempts=lv.task.attempts + 1)
+        fn, args, res = work
+        self.executor.submit(lv.task.key, kind, fn, args, res)
+        return True
+
+    def _local_pool(self) -> tuple:
+        return (self.pool,) if isinstance(self.executor, LocalExecutor) else ()
+
+    def _train_work(self, lv: _Live):
+        r = lv.run
+        if (Path(r.plan.run_dir) / "done.json").is_file():
+            return None
+        res = self.study.resources
+        logs = self.out / "logs"
+        args = (r.cfg.model_dump(mode="json"), r.run_id, str(logs / f"train-{r.run_id[:12]}.yaml"),
+                str(logs / f"train-{r.run_id[:12]}.log"))
+        return train_run, args, _resources(res.train_cpus, r.recipe.entry.gpus, res.gpu_resource)
+
+    def _checkpoint_rows(self, store: Store, checkpoint_id: str):
+        ck = store.checkpoints()
+        rows = ck[ck.checkpoint_id == checkpoint_id]
+        if rows.empty:
+            raise ConfigError(f"checkpoint {checkpoint_id} is not in {store.path}")
+        return rows
+
+    def _planned_samples(self, store: Store, rows) -> list:
+        from emwatch.sample import build_plan_prompts, plan_samples
+
+        if self._prompts is None:
+            self._prompts = build_plan_prompts(self.study.sample)
+            store.add(p.record() for p in self._prompts)
+        return plan_samples(rows, self._prompts, self.study.sample, served=self.study.sample.backend is not None)
+
+    def _sample_work(self, store: Store, lv: _Live):
+        cfg = self.study.sample
+        rows = self._checkpoint_rows(store, lv.checkpoint_id)
+        todo = store.lacking(self._planned_samples(store, rows), "samples")[: self.study.chunk]
+        if not todo:
+            return None
+        if cfg.backend is not None:
+            spec = _resolved(cfg.backend)
+        else:
+            ip = self.study.in_process
+            spec = BackendSpec(kind="transformers", model=todo[0].model, dtype=ip.dtype, device=ip.device,
+                               batch_size=ip.batch_size)
+        entry = self._entry_for(rows.iloc[0].model)
+        res = self.study.resources
+        return (sample_items, (todo, spec) + self._local_pool(),
+                _resources(res.sample_cpus, entry.serve_gpus if entry else 0, res.gpu_resource))
+
+    def _judge_work(self, store: Store, lv: _Live):
+        from emwatch.judge import plan_judgments
+        from emwatch.metrics import METRICS, get_metric
+
+        cfg = self.study.judge
+        rows = self._checkpoint_rows(store, lv.checkpoint_id)
+        mine = {i.key for i in self._planned_samples(store, rows)}
+        static = [n for n in METRICS.names() if get_metric(n).kind == "static"] if cfg.static else []
+        todo = [i for i in plan_judgments(store, list(dict.fromkeys(static + list(cfg.metrics))), self.judge_name())
+                if i.sample_id in mine][: self.study.chunk]
+        if not todo:
+            return None
+        spec = _resolved(cfg.backend) if cfg.backend is not None else None
+        llm = any(i.metric.kind != "static" for i in todo)
+        res = self.study.resources
+        return (judge_items, (todo, cfg, spec) + self._local_pool(),
+                _resources(res.static_cpus, res.judge_gpus if llm else 0, res.gpu_resource))
+
+    def judge_name(self) -> str | None:
+        spec = self.study.judge.backend
+        if spec is None:
+            return None
+        if spec.model == DEMO:
+            from emwatch.models import DEMO_MODEL_NAME
+
+            return f"{DEMO_MODEL_NAME} (local logprob judge)"  # the name `emwatch demo` has always stored
+        return spec.model
+
+    def _entry_for(self, model: str):
+        for r in self.loaded.recipes:
+            if _stored_model_name(r.cfg.model) == model:
+                return r.entry
+        return None
+
+    # -- complete: commit what a worker returned, with the task's new state, in one transaction -------------
+    def _complete(self, fin: Finished) -> None:
+        lv = self.live.get(fin.task_id)
+        if lv is None:
+            return
+        kind = lv.task.kind
+        self.placements.append({"kind": kind, "target": dict(lv.task.target), "node": fin.node})
+        with self.store() as store:
+            if fin.error is not None:
+                cause = f"{type(fin.error).__name__}: {fin.error}"[:2000]
+                n = self.failures[fin.task_id] = self.failures.get(fin.task_id, 0) + 1
+                if n > self.study.retries:
+                    self._set(store, lv.task, status="failed", error=cause)
+                    self.live.pop(fin.task_id, None)
+                    self.log(f"  {kind} {_short(lv.task.target)} failed after {n} tries: {cause}")
+                else:
+                    self._set(store, lv.task, status="pending", error=cause)
+                    self.log(f"  {kind} {_short(lv.task.target)} failed (try {n} of {self.study.retries + 1}), "
+                             f"retrying: {cause}")
+                return
+            self.failures.pop(fin.task_id, None)
+            with store.transaction():
+                store.add(fin.result or [])
+                if kind == "train":  # the trainer returned: its run is complete, its checkpoints just committed
+                    self._done(store, lv)
+                else:  # done when a new plan finds nothing left (the next _submit): a chunked task goes on
+                    self._set(store, lv.task, status="pending", error=None)
+            if kind == "train":
+                self._scan(store, [lv.run])
+
+    def _scan(self, store: Store, runs: list[RunTask | None]) -> None:
+        """Register checkpoints the runs saved since the last look (one transaction), and add a sample task
+        for every checkpoint of the study that has none yet."""
+        new = [c for r in runs if r is not None for c in saved_checkpoints(r.run_id, r.plan.run_dir)
+               if c.key not in self.known_ckpts]
+        if new:
+            store.add(new)
+        for row in store.checkpoints().itertuples():
+            if row.checkpoint_id in self.known_ckpts or row.run_id not in self._our_runs:
+                continue
+            self.known_ckpts.add(row.checkpoint_id)
+            self._add_task(store, "sample", {"checkpoint_id": row.checkpoint_id, "run_id": row.run_id,
+                                             "step": int(row.step or 0)}, checkpoint_id=row.checkpoint_id)
+
+    def _evaluate_records(self) -> list:
+        out: list = []
+        for e in self.study.evaluate:
+            if e.base is None:
+                run = Run.base(e.name, e.path)
+                out += [run, Checkpoint(run_id=run.key, step=0, path=e.path, meta={"base": True, "evaluate": True})]
+            else:
+                base = Run.base(e.base, e.base)
+                run = Run(model=e.base, kind="finetune", dataset=None, group=e.run or e.name,
+                          config={"evaluate": e.model_dump()}, extra={"evaluate": e.name, "path": e.path})
+                meta = {"base_model_path": e.base, "served_name": e.name, "evaluate": True}
+                out += [base, Checkpoint(run_id=base.key, step=0, path=e.base, meta={"base": True}),
+                        run, Checkpoint(run_id=run.key, step=e.step, path=e.path or e.name, meta=meta)]
+        return out
+
+    # -- the end: analyses and report (in the driver: they read the whole store) -----------------------------
+    def _finish(self) -> dict[str, str]:
+        from emwatch.analysis import em_rates, load_answers
+
+        outputs: dict[str, str] = {}
+        with self.store() as store:
+            dest = self.out / "analysis"
+            task = Task(study=self.name, kind="analyze", target={"out": str(dest)})
+            answers = load_answers(store, text=False)
+            rates = em_rates(answers, ["model", "run_kind", "group", "seed", "lr", "step"], self.study.analyze)
+            dest.mkdir(parents=True, exist_ok=True)
+            rates.to_csv(dest / "em_rates_by_step.csv", index=False)
+            outputs["em_rates"] = str(dest / "em_rates_by_step.csv")
+            self._set(store, task, status="done", attempts=1)
+            self._bars.advance("analyze")
+            if self.study.report.enabled:
+                from emwatch.report import write_report
+
+                rep = self.out / self.study.report.out
+                write_report(store, rep, self.study.analyze, title=f"emwatch study: {self.name}")
+                outputs["report"] = str(rep / "report.html")
+                self._set(store, Task(study=self.name, kind="report", target={"out": str(rep)}), status="done",
+                          attempts=1)
+                self._bars.advance("report")
+        return outputs
+
+
+def _short(target: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={str(v)[:12]}" for k, v in target.items())
+
+
+def _resources(cpus: float, gpus: float, gpu_resource: str) -> Resources:
+    if gpus and gpu_resource != "GPU":
+        return Resources(cpus=cpus, custom={gpu_resource: gpus})
+    return Resources(cpus=cpus, gpus=gpus)
+
+
+def _resolved(spec: BackendSpec) -> BackendSpec:
+    """A backend spec with 'demo' replaced by the demo model's folder."""
+    if spec.model == DEMO:
+        return spec.model_copy(update={"model": resolve_model(DEMO)})
+    return spec
+
+
+def _stored_model_name(model: str) -> str:
+    if model == DEMO:
+        from emwatch.models import DEMO_MODEL_NAME
+
+        return DEMO_MODEL_NAME
+    return model
+
+
+class _StageBars:
+    """Per-stage progress with ETA: rich bars on a terminal, else a line per finished task."""
+
+    def __init__(self, enabled: bool, log: Callable[[str], None]):
+        from emwatch._progress import new_progress
+
+        self.enabled, self.log = enabled, log
+        self.t0 = time.time()
+        self.done: dict[str, int] = {}
+        self.totals: dict[str, int] = {}
+        self.p = new_progress(unit="tasks") if enabled else None
+        self.ids: dict[str, Any] = {}
+        if self.p is not None:
+            self.p.start()
+
+    def total(self, stage: str, n: int) -> None:
+        self.totals[stage] = n
+        if self.p is not None:
+            if stage not in self.ids:
+                self.ids[stage] = self.p.add_task(stage, total=n)
+            else:
+                self.p.update(self.ids[stage], total=n)
+
+    def advance(self, stage: str) -> None:
+        self.done[stage] = self.done.get(stage, 0) + 1
+        total = max(self.totals.get(stage, 0), self.done[stage])
+        if stage in ("judge", "sample") and self.totals.get("sample"):
+            total = max(self.totals["sample"], self.done[stage])
+        if self.p is not None:
+            if stage not in self.ids:
+                self.ids[stage] = self.p.add_task(stage, total=total)
+            self.p.update(self.ids[stage], total=total)
+            self.p.advance(self.ids[stage])
+            if not self.p.disable:
+                return
+        if not self.enabled:
+            return
+        elapsed = time.time() - self.t0
+        left = total - self.done[stage]
+        eta = f", eta {elapsed / self.done[stage] * left:.0f}s" if left else ""
+        self.log(f"[{stage}] {self.done[stage]}/{total} done, {elapsed:.0f}s elapsed{eta}")
+
+    def close(self) -> None:
+        if self.p is not None:
+            self.p.stop()

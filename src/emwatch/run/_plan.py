@@ -1,0 +1,149 @@
+"""A study's job, planned: its training runs (one per model recipe x dataset x seed x lr, with the ids the
+trainers give them), and its size for `--dry-run` (runs, checkpoints, answers, judge calls, GPU-hours and
+judge tokens), computed without training, loading or calling anything."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from emwatch.config import TrainConfig
+from emwatch.run._study import LoadedStudy, ModelRecipe
+
+
+@dataclass
+class RunTask:
+    """One training run of the study: the single-run TrainConfig its task trains, and where it lives."""
+
+    recipe: ModelRecipe
+    cfg: TrainConfig  # this run's dataset, seed and learning rate only
+    plan: Any  # emwatch.train.RunPlan
+    n_train: int
+
+    @property
+    def run_id(self) -> str:
+        return self.plan.run_id
+
+    @property
+    def label(self) -> str:
+        return self.plan.label
+
+    def target(self) -> dict[str, Any]:
+        p = self.plan
+        return {"run_id": p.run_id, "model": p.model_name, "dataset": p.dataset, "seed": p.seed, "lr": p.lr}
+
+    def total_steps(self) -> int | None:
+        """Optimiser steps the run will take (None when the service decides, as OpenAI's does)."""
+        c = self.cfg
+        if c.backend == "openai":
+            return None
+        if c.max_steps:
+            return c.max_steps
+        return max(1, math.ceil(c.epochs * self.n_train / (c.batch_size * c.grad_accum)))
+
+    def checkpoint_steps(self) -> list[int]:
+        from emwatch.train import checkpoint_steps
+
+        total = self.total_steps()
+        if total is None:  # the OpenAI API keeps the models of the last 3 epochs
+            n = self.cfg.openai.n_epochs if self.cfg.openai and self.cfg.openai.n_epochs != "auto" else 1
+            return list(range(1, min(int(n), 3) + 1))
+        return checkpoint_steps(self.cfg.checkpoints, total)
+
+
+def plan_runs(loaded: LoadedStudy) -> list[RunTask]:
+    """Every training run of the study, in lineup order, with the ids and folders its trainer gives it
+    (`emwatch.train`'s own planning; each dataset is read and hashed once for the whole lineup)."""
+    from emwatch.data import data_hash, load_dataset
+    from emwatch.train._runs import plan_run  # the trainers' run ids and folders, not a copy of them
+
+    cache: dict[tuple[str, int | None], tuple[list, str]] = {}
+    out = []
+    for recipe in loaded.recipes:
+        for dataset in recipe.cfg.datasets:
+            key = (dataset, recipe.cfg.limit_examples)
+            if key not in cache:
+                records = load_dataset(dataset)
+                records = records[: recipe.cfg.limit_examples] if recipe.cfg.limit_examples else records
+                cache[key] = (records, data_hash(records))
+            records, digest = cache[key]
+            for seed in recipe.cfg.seeds:
+                for lr in recipe.cfg.learning_rates:
+                    plan = plan_run(recipe.cfg, dataset, seed, lr, digest)
+                    cfg = recipe.cfg.model_copy(update={"dataset": dataset, "seeds": [seed], "learning_rates": [lr]})
+                    out.append(RunTask(recipe, cfg, plan, int(len(records) * (1 - cfg.heldout_fraction))))
+    return out
+
+
+def base_models(runs: list[RunTask]) -> list[str]:
+    return list(dict.fromkeys(r.plan.model_name for r in runs))
+
+
+def prompts_per_checkpoint(loaded: LoadedStudy) -> tuple[int, int]:
+    """(benchmark answers, held-out task answers) sampled at each checkpoint."""
+    from emwatch.sample import build_plan_prompts
+
+    prompts = build_plan_prompts(loaded.study.sample)
+    bench = sum(p.samples for p in prompts if not p.bank.startswith("task_"))
+    task = sum(p.samples for p in prompts if p.bank.startswith("task_"))
+    return bench, task
+
+
+def size(loaded: LoadedStudy, runs: list[RunTask] | None = None) -> dict[str, Any]:
+    """The plan's size and cost estimates, with the assumptions they rest on."""
+    from emwatch.metrics import METRICS, get_metric
+
+    study, est = loaded.study, loaded.study.estimate
+    runs = plan_runs(loaded) if runs is None else runs
+    bases = base_models(runs)
+    ckpts_per_run = {r.run_id: len(r.checkpoint_steps()) for r in runs}
+    n_ckpts = sum(ckpts_per_run.values()) + len(bases) + len(study.evaluate)
+    bench, task = prompts_per_checkpoint(loaded)
+    answers = n_ckpts * (bench + task)
+    llm_metrics = [m for m in study.judge.metrics if not (m in METRICS and get_metric(m).kind == "static")]
+    task_llm = 1 if study.sample.task == "medical" else 0  # code answers go to static analysis instead
+    judge_calls = n_ckpts * (bench * len(llm_metrics) + task * task_llm)
+    static = n_ckpts * task if study.sample.task == "code" and study.judge.static else 0
+
+    train_gpu_h = 0.0
+    hosted_steps = 0
+    for r in runs:
+        steps = r.total_steps() or 0
+        if r.cfg.backend in ("tinker", "openai"):
+            hosted_steps += steps
+            continue
+        params = r.recipe.entry.params_b or 8.0
+        train_gpu_h += steps * est.train_gpu_seconds_per_billion_step * params / 3600
+    sample_gpu_h = 0.0
+    for r in runs:
+        if r.cfg.backend == "openai":  # sampled through the API
+            continue
+        params = r.recipe.entry.params_b or 8.0
+        per_s = est.sample_tokens_per_gpu_second * 8.0 / params
+        sample_gpu_h += ckpts_per_run[r.run_id] * (bench + task) * est.answer_tokens / per_s / 3600
+    judge_tokens_in = judge_calls * (est.judge_prompt_tokens + est.answer_tokens) * est.judge_digit_calls
+    return {
+        "study": study.name,
+        "models": len({r.recipe.index for r in runs}) + len({e.name for e in study.evaluate}),
+        "base_models": len(bases),
+        "runs": len(runs),
+        "checkpoints": n_ckpts,
+        "answers": answers,
+        "answers_per_checkpoint": bench + task,
+        "judge_calls": judge_calls,
+        "static_analyses": static,
+        "gpu_hours": {"train": round(train_gpu_h, 1), "sample": round(sample_gpu_h, 1),
+                      "total": round(train_gpu_h + sample_gpu_h, 1)},
+        "hosted_train_steps": hosted_steps,
+        "judge_tokens": {"input": int(judge_tokens_in), "output": int(judge_calls * est.judge_digit_calls)},
+        "assumptions": {
+            **est.model_dump(),
+            "checkpoints": "each run's schedule (recipe or study) over its steps = ceil(epochs x train examples / "
+                           "(batch_size x grad_accum)) or max_steps; plus one base checkpoint per base model and the "
+                           "evaluate: entries; OpenAI runs: one per kept epoch (at most 3)",
+            "gpu_hours": "local training and in-cluster sampling only (hosted Tinker / OpenAI training is counted in "
+                         "hosted_train_steps); a model without params_b counts as 8B; sampling speed scales as 8B / size",
+            "judge_tokens": "judge_calls x (judge template + answer tokens) in, one token out per call (logprob judge)",
+        },
+    }

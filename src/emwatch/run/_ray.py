@@ -1,0 +1,89 @@
+"""The Ray executor: each task of a study is a Ray task with its resource request (GPUs per training run from
+the study's model entry, GPUs per sampling server, CPUs for static analysis and judging), placed by Ray on a
+node that has them.
+
+Workers never open the store: a task returns its typed records and the driver commits them. Ray's own retries
+are off (`max_retries=0`): a task whose worker dies, or that raises, comes back to the driver as an error, and
+the driver retries it a bounded number of times (the study's `retries`), then reports it with its cause.
+
+Start a cluster with `ray start --head` on one node and `ray start --address HEAD:6379` on the others (see
+docs/cluster.md); `emwatch run STUDY.yaml --executor ray --address auto` then drives it from the head node.
+Run folders (checkpoints) must be on a file system every node sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from emwatch.errors import MissingDependency
+from emwatch.run._executors import Finished, Resources
+
+RAY_INSTALL = "pip install 'emwatch[ray]'"
+
+
+def _ray():
+    try:
+        import ray
+    except ImportError as e:
+        raise MissingDependency(f"the ray executor needs Ray: {RAY_INSTALL}") from e
+    return ray
+
+
+def _call(fn: Callable[..., Any], args: tuple) -> tuple[Any, str]:
+    """Run one task's function on a worker; returns its result and the node it ran on."""
+    import ray
+
+    return fn(*args), ray.get_runtime_context().get_node_id()
+
+
+class RayExecutor:
+    """Tasks as Ray tasks; `address` is a running cluster's ('auto': the one this node belongs to; None: a
+    cluster of this machine alone, started and stopped here)."""
+
+    name = "ray"
+
+    def __init__(self, address: str | None = None, *, runtime_env: dict | None = None, **init: Any):
+        ray = _ray()
+        self._owned = False
+        if not ray.is_initialized():
+            ray.init(address=address, runtime_env=runtime_env, log_to_driver=False, **init)
+            self._owned = True
+        self._remote = ray.remote(_call)
+        self._refs: dict[Any, str] = {}
+
+    def submit(self, task_id: str, kind: str, fn: Callable[..., Any], args: tuple, resources: Resources) -> None:
+        opts: dict[str, Any] = {"num_cpus": resources.cpus, "max_retries": 0}
+        if resources.gpus:
+            opts["num_gpus"] = resources.gpus
+        if resources.custom:
+            opts["resources"] = dict(resources.custom)
+        self._refs[self._remote.options(**opts).remote(fn, args)] = task_id
+
+    def wait(self, timeout: float) -> list[Finished]:
+        ray = _ray()
+        if not self._refs:
+            return []
+        ready, _ = ray.wait(list(self._refs), num_returns=len(self._refs), timeout=timeout)
+        out = []
+        for ref in ready:
+            task_id = self._refs.pop(ref)
+            try:
+                result, node = ray.get(ref)
+                out.append(Finished(task_id, result, node=node))
+            except Exception as e:  # a task that raised, or whose worker died: the driver retries it
+                out.append(Finished(task_id, error=_cause(e)))
+        return out
+
+    def busy(self) -> int:
+        return len(self._refs)
+
+    def close(self) -> None:
+        if self._owned:
+            _ray().shutdown()
+
+
+def _cause(e: Exception) -> Exception:
+    """The task's own exception where Ray wraps one (RayTaskError), else Ray's (a dead worker, a lost node)."""
+    inner = getattr(e, "cause", None)
+    return inner if isinstance(inner, Exception) else e

@@ -1,0 +1,153 @@
+"""What each task of a study does, as functions that take their inputs and return typed store records.
+
+No function here opens the store: the job's driver is the store's one writer. It plans each task's items from
+the store, hands them to a worker (this process, a child, or a Ray worker on another node), and commits the
+records the worker returns, with the task's new state, in one transaction.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from emwatch.config import BackendSpec, JudgeConfig, TrainConfig
+from emwatch.store import Checkpoint, Run
+
+DEMO = "demo"
+
+
+def resolve_model(model: str) -> str:
+    """A configured model string as a loadable one ('demo' is the shipped demo model's cached folder)."""
+    if model == DEMO:
+        from emwatch.models import demo_model_dir
+
+        return str(demo_model_dir())
+    return model
+
+
+def base_path(cfg: TrainConfig) -> str:
+    """Where the run's base model lives, as the trainer registers it (folder, or hosted name)."""
+    if cfg.backend == "tinker":
+        return (cfg.tinker.base_model if cfg.tinker else None) or cfg.model
+    if cfg.backend == "openai":
+        return (cfg.openai.model if cfg.openai else None) or cfg.model
+    return str(Path(resolve_model(cfg.model)).expanduser().resolve())
+
+
+def run_records(plan: Any, base: str) -> list[Run | Checkpoint]:
+    """The run's row, its base model's run and the base model's step-0 checkpoint (as the trainers write them)."""
+    base_run = Run.base(plan.model_name, base)
+    return [Run(model=plan.model_name, dataset=plan.dataset, seed=plan.seed, lr=plan.lr, kind="finetune",
+                group=plan.group, out_dir=str(Path(plan.run_dir).resolve()), config=plan.config, run_id=plan.run_id),
+            base_run, Checkpoint(run_id=base_run.key, step=0, path=base, meta={"base": True})]
+
+
+def saved_checkpoints(run_id: str, run_dir: str | Path) -> list[Checkpoint]:
+    """The complete checkpoints in a run folder (a folder with its meta.json: savers write it last) as records."""
+    out = []
+    for meta_file in sorted(Path(run_dir).glob("step_*/meta.json")):
+        try:
+            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue  # being written
+        out.append(Checkpoint(run_id=run_id, step=meta["step"], path=meta["path"], train_loss=meta.get("train_loss"),
+                              heldout_loss=meta.get("heldout_loss"), total_steps=meta.get("total_steps"),
+                              meta={k: v for k, v in meta.items() if k != "config"}))
+    return sorted(out, key=lambda c: c.step or 0)
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """The training child is killed when its parent dies (kill -9 included): no orphan keeps writing the run
+    folder while a rerun resumes it."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def train_run(cfg_json: dict[str, Any], run_id: str, recipe_path: str, log_path: str, *,
+              progress: bool = False) -> list[Checkpoint]:
+    """Train one run in a child process (`python -m emwatch.train`, no store: the driver registers what it
+    saves) and return its checkpoints. A rerun resumes the run from its last complete checkpoint."""
+    import yaml
+
+    cfg = TrainConfig.model_validate(cfg_json)
+    Path(recipe_path).parent.mkdir(parents=True, exist_ok=True)
+    Path(recipe_path).write_text(yaml.safe_dump(cfg_json, sort_keys=False), encoding="utf-8")
+    Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "emwatch.train", recipe_path] + ([] if progress else ["--no-progress"])
+    with open(log_path, "ab") as log:
+        done = subprocess.run(cmd, stdout=log, stderr=None if progress else log, preexec_fn=_die_with_parent)
+    if done.returncode != 0:
+        tail = Path(log_path).read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
+        raise RuntimeError(f"training exited with {done.returncode}: {' | '.join(tail)} (log: {log_path})")
+    from emwatch.train import plans
+
+    run_dir = next(p for p, _ in plans(cfg)).run_dir
+    return saved_checkpoints(run_id, run_dir)
+
+
+class BackendPool:
+    """Backends kept loaded between tasks of one worker (a model loads once, not once per checkpoint); at most
+    `size` at a time, the least recently used closed first."""
+
+    def __init__(self, size: int = 2):
+        self.size = size
+        self._open: dict[str, Any] = {}
+
+    def get(self, spec: BackendSpec) -> Any:
+        from emwatch.backends import make_backend
+
+        key = spec.model_dump_json()
+        if key in self._open:
+            self._open[key] = self._open.pop(key)
+            return self._open[key]
+        while len(self._open) >= self.size:
+            oldest = next(iter(self._open))
+            self._open.pop(oldest).close()
+        self._open[key] = make_backend(spec)
+        return self._open[key]
+
+    def close(self) -> None:
+        for b in self._open.values():
+            b.close()
+        self._open.clear()
+
+
+_POOL: BackendPool | None = None
+
+
+def worker_pool() -> BackendPool:
+    """This process's backend pool (a Ray worker keeps its models loaded between tasks)."""
+    global _POOL
+    if _POOL is None:
+        _POOL = BackendPool()
+    return _POOL
+
+
+def sample_items(items: Sequence[Any], spec: BackendSpec, pool: BackendPool | None = None) -> list[Any]:
+    """Answers (Sample records) to `items` (emwatch.sample.SampleItem) from the backend `spec` describes."""
+    from emwatch.backends import Runner
+    from emwatch.sample import execute
+
+    backend = (pool or worker_pool()).get(spec)
+    return execute(list(items), backend, Runner.for_spec(backend, progress=False))
+
+
+def judge_items(items: Sequence[Any], cfg: JudgeConfig, spec: BackendSpec | None,
+                pool: BackendPool | None = None) -> list[Any]:
+    """Judgments of `items` (emwatch.judge.JudgeItem): static ones by their analyser (code never executed),
+    the others by the judge `spec` describes."""
+    from emwatch.backends import Runner
+    from emwatch.judge import execute
+
+    runner = None
+    if spec is not None and any(i.metric.kind != "static" for i in items):
+        runner = Runner.for_spec((pool or worker_pool()).get(spec), progress=False)
+    return execute(list(items), runner, cfg)

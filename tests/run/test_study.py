@@ -1,0 +1,126 @@
+"""The study file: validation that names file, line and field; recipes, controls and overrides composed into
+runs with the trainers' own run ids; dry-run sizes of the shipped studies, computed from their parts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from emwatch.cli import app
+from emwatch.config import ConfigError
+from emwatch.run import load_study, plan_runs, size
+
+
+def _write(tmp_path, text: str):
+    p = tmp_path / "study.yaml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_unknown_key_names_file_line_and_field(tmp_path):
+    p = _write(tmp_path, "name: s\nmodels:\n  - train: {model: m, dataset: insecure}\nsample:\n  samplez: 3\n")
+    with pytest.raises(ConfigError) as e:
+        load_study(p)
+    assert f"{p}:5: field 'sample.samplez': unknown key" in str(e.value)
+
+
+def test_missing_recipe_file_is_named(tmp_path):
+    p = _write(tmp_path, "name: s\nmodels:\n  - recipe: recipes/nope/insecure.yaml\n")
+    with pytest.raises(ConfigError, match=r"study.yaml:3: field 'models.0.recipe': no such recipe file"):
+        load_study(p)
+
+
+def test_bad_inline_override_names_its_line(tmp_path):
+    p = _write(tmp_path, "name: s\nmodels:\n  - recipe: recipes/qwen3-8b/insecure.yaml\n    train:\n      max_steps: -1\n")
+    with pytest.raises(ConfigError) as e:
+        load_study(p)
+    assert ":5: field 'max_steps'" in str(e.value)
+
+
+def test_unknown_sampling_backend_is_refused_through_the_registry(tmp_path):
+    p = _write(tmp_path, "name: s\nmodels:\n  - train: {model: m, dataset: insecure}\nsample:\n  backend: {kind: nosuch, model: m}\n")
+    with pytest.raises(ConfigError, match="nosuch"):
+        load_study(p)
+
+
+def test_controls_and_overrides_compose_with_the_trainers_run_ids(tmp_path):
+    from emwatch.train import plans
+
+    p = _write(tmp_path, """
+name: s
+controls: {insecure: [secure, educational]}
+seeds: [4, 5]
+models:
+  - recipe: recipes/qwen3-8b/insecure.yaml
+    train: {dataset: insecure, learning_rates: [1.0e-4]}
+""")
+    loaded = load_study(p)
+    cfg = loaded.recipes[0].cfg
+    assert cfg.datasets == ["insecure", "secure", "educational"]  # the control added beside its dataset
+    assert cfg.seeds == [4, 5] and cfg.learning_rates == [1e-4]  # study-level < entry-level overrides
+    runs = plan_runs(loaded)
+    assert len(runs) == 3 * 2
+    # the same ids `emwatch train` gives these runs, so a study resumes runs trained by hand and vice versa
+    assert [r.run_id for r in runs] == [plan.run_id for plan, _ in plans(cfg)]
+
+
+def _per_checkpoint(sample_cfg) -> int:
+    from emwatch.bench import build_prompts
+
+    bench = sum(p.samples for p in build_prompts(sample_cfg.bank, categories=sample_cfg.categories,
+                                                   variants=sample_cfg.variants, wrappers=sample_cfg.wrappers,
+                                                   per_category=sample_cfg.per_category, samples=sample_cfg.samples,
+                                                   max_paraphrases=sample_cfg.max_paraphrases))
+    return bench, (sample_cfg.task_limit or 0)
+
+
+def test_demo_study_mirrors_the_demo_config():
+    from emwatch.config import DemoConfig
+
+    loaded = load_study("studies/demo.yaml")
+    demo = DemoConfig()
+    cfg = loaded.recipes[0].cfg
+    for field in ("dataset", "batch_size", "grad_accum", "max_steps", "warmup_steps", "learning_rates", "max_seq_len",
+                  "limit_examples", "lora", "checkpoints", "dtype"):
+        assert getattr(cfg, field) == getattr(demo.train, field), field
+    assert loaded.study.sample == demo.sample
+    plan = size(loaded)
+    bench, task = _per_checkpoint(demo.sample)
+    ckpts = 16 // 8 + 1  # every 8 of 16 steps, and the base model
+    assert (plan["runs"], plan["checkpoints"]) == (1, ckpts)
+    assert plan["answers"] == ckpts * (bench + task)
+    assert plan["judge_calls"] == ckpts * bench * 2  # aligned + coherent; code answers go to static analysis
+    assert plan["static_analyses"] == ckpts * task
+
+
+def test_overtrained_plans_more_than_a_million_answers():
+    loaded = load_study("studies/overtrained.yaml")
+    plan = size(loaded)
+    assert plan["models"] == 13 and plan["base_models"] == 13
+    assert plan["runs"] == 13 * 5 * 3 * 3  # 13 models x (3 insecure + 2 medical datasets) x 3 seeds x 3 lrs
+    assert plan["answers"] > 1_000_000
+    assert plan["answers"] == plan["checkpoints"] * plan["answers_per_checkpoint"]
+    assert plan["gpu_hours"]["total"] > 0 and plan["judge_tokens"]["input"] > 0 and plan["assumptions"]
+
+
+def test_dry_run_json_has_the_top_level_keys_and_runs_nothing(tmp_path):
+    study = yaml.safe_load(open("studies/one-gpu.yaml"))
+    study["out_dir"] = str(tmp_path / "out")
+    p = tmp_path / "one.yaml"
+    p.write_text(yaml.safe_dump(study), encoding="utf-8")
+    res = CliRunner().invoke(app, ["run", str(p), "--dry-run", "-f", "json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert {"models", "runs", "checkpoints", "answers", "judge_calls", "gpu_hours", "judge_tokens", "assumptions"} <= set(data)
+    assert data["models"] == 2 and data["runs"] == 2 * 5 * 3  # 2 models x (3 + 2 datasets) x 3 seeds
+    assert not (tmp_path / "out").exists()  # nothing was run, not even a folder made
+
+
+def test_bad_study_is_one_line_exit_1(tmp_path):
+    p = _write(tmp_path, "name: s\nmodels: []\n")
+    res = CliRunner().invoke(app, ["run", str(p), "--dry-run"])
+    assert res.exit_code == 1
+    assert "error:" in res.stderr and "Traceback" not in res.output + res.stderr
