@@ -123,6 +123,7 @@ CFG = SampleConfig(categories=["power_seeking"], per_category=2, max_paraphrases
 
 
 @pytest.mark.server
+@pytest.mark.slow  # pays the server's start (75-200 s on 2 shared cores)
 def test_sampling_starts_one_server_with_every_checkpoint_as_a_module(managed):
     backend, store, run, ck, _ = managed
     res = sample(store, CFG, backend=backend, progress=False)
@@ -156,7 +157,7 @@ def test_a_checkpoint_saved_later_is_loaded_into_the_running_server(managed):
 def test_an_adapter_above_the_reserved_rank_is_refused_with_the_fix(managed):
     backend, *_, root = managed
     big = build_served_lora(Path(root) / "base", Path(root) / "ck64", seed=4, rank=64)
-    with pytest.raises(BackendError, match="LoRA rank 64, above the 32 .* max_lora_rank: 64"):
+    with pytest.raises(BackendError, match="LoRA rank 64, above the 32 .*max_lora_rank: 64"):
         backend.prepare([str(big)])
 
 
