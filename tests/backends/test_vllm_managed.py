@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest_servers import build_served_lora, build_served_model
 
-from emwatch.backends import BACKENDS, BackendError, ScoreRequest, make_backend
+from emwatch.backends import BACKENDS, BackendError, GenerationRequest, ScoreRequest, make_backend
 from emwatch.backends._server import ServerError, VLLMServer, adapter_rank, lora_rank_for, vllm_python
 from emwatch.backends._vllm import VLLMBackend, module_name
 from emwatch.config import BackendSpec, SampleConfig
@@ -82,6 +82,11 @@ def test_interpreter_choice_and_a_missing_one(tmp_path, monkeypatch):
     with pytest.raises(ServerError, match=r"no vLLM interpreter at .*no/python.*setup_vllm.sh"):
         backend.start()
     assert backend.server is None
+    # requests queued behind the failed start get the same error, without another start each
+    (tmp_path / "no" / "python").parent.mkdir()
+    (tmp_path / "no" / "python").write_text("")
+    with pytest.raises(ServerError, match="no vLLM interpreter"):
+        backend.generate([GenerationRequest(messages=({"role": "user", "content": "hi"},))])
     backend.close()
 
 

@@ -265,11 +265,14 @@ class VLLMServer:
                     break
                 except subprocess.TimeoutExpired:
                     continue
-        # engine workers may outlive the leader for a moment; sweep the group once more
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        # engine workers may outlive the leader for a moment: sweep the group until it is gone (or 10 s)
+        deadline = time.monotonic() + 10.0
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                return
+            time.sleep(0.1)
 
     def __enter__(self) -> VLLMServer:
         return self.start()

@@ -63,6 +63,7 @@ class VLLMBackend(AsyncBackendBase):
         self._client: OpenAIBackend | None = None
         self._lock = threading.Lock()
         self.startup_s: float | None = None
+        self._failed: BackendError | None = None
 
     def __repr__(self) -> str:
         return f"VLLMBackend(model={self.spec.model!r}, modules={len(self._modules)})"
@@ -89,6 +90,8 @@ class VLLMBackend(AsyncBackendBase):
         with self._lock:
             if self._server is not None:
                 return self._server
+            if self._failed is not None:  # requests in flight when the start failed: not one start each
+                raise self._failed
             spec = self.spec
             log_dir = Path(spec.log_dir) if spec.log_dir else None
             server = VLLMServer(
@@ -98,9 +101,13 @@ class VLLMBackend(AsyncBackendBase):
                 tensor_parallel_size=spec.tensor_parallel_size or 1, max_loras=min(max(spec.max_concurrency, 1), 4)
                 if self._modules else None, extra_args=tuple(spec.server_args or ()),
                 log_path=log_dir / f"vllm-{self.served_name}.log" if log_dir else None)
-            server.start()
             try:
+                server.start()
                 self.startup_s = server.wait_ready(timeout=self.startup_timeout_s)
+            except BackendError as err:
+                server.stop()
+                self._failed = err
+                raise
             except BaseException:
                 server.stop()
                 raise
