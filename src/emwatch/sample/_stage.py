@@ -170,6 +170,9 @@ def sample(store: Store, cfg: SampleConfig, backend: Backend | None = None, *,
                 spec = cfg.backend or BackendSpec(kind="transformers", model=model)
                 owned = backend_factory(spec)
             active = backend or owned
+            prepare = getattr(active, "prepare", None)
+            if callable(prepare):  # a managed server starts with every adapter it is about to serve
+                prepare(sorted({i.adapter for i in items if i.adapter}))
             spec = getattr(active, "spec", None)
             runner = Runner.for_spec(active, progress=False)
             step = chunk or max(getattr(spec, "batch_size", 8) * 4, 16)

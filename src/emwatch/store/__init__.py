@@ -9,12 +9,13 @@ from emwatch.store._records import (
     git_revision, judgment_key, package_versions, register_base_model, register_checkpoint, register_run, run_key,
     sample_key, text_hash,
 )
+from emwatch.store._register import Registered, register_model
 from emwatch.store._schema import SCHEMA_VERSION, TABLES, views
 from emwatch.store._store import Store
 
 __all__ = [
     "RECORD_TYPES", "SCHEMA_VERSION", "TABLES", "Checkpoint", "ImportResult", "Judgment", "MonitorEvent", "Question",
-    "Record", "Run", "Sample", "Store", "StoreError", "Task", "canonical_json", "checkpoint_key", "content_key",
+    "Record", "Registered", "Run", "Sample", "Store", "StoreError", "Task", "canonical_json", "checkpoint_key", "content_key",
     "git_revision", "import_csv", "judgment_key", "package_versions", "register_base_model", "register_checkpoint",
-    "register_run", "run_key", "sample_key", "text_hash", "views",
+    "register_model", "register_run", "run_key", "sample_key", "text_hash", "views",
 ]
