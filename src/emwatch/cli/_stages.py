@@ -63,6 +63,9 @@ def judge(store: StoreOpt, config: ConfigOpt = None,
     with Store(store) as s:
         res = judge_stage(s, cfg.model_copy(update={"backend": spec}), progress=not no_progress)
     typer.echo(f"new judgments: {res.new or 'none'}; missing scores: {res.missing or 'none'} -> {store}")
+    if res.pending:
+        fail(f"{res.pending} judgments could not be made (last error: {res.last_error}); nothing was stored for "
+             "them: rerun `emwatch judge` to judge them")
 
 
 def export(store: StoreReadOpt,

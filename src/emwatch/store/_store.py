@@ -32,6 +32,9 @@ from emwatch.store._schema import SCHEMA_VERSION, TABLES, answers_sql, views
 
 JSON_COLUMNS = {"config", "packages", "meta", "messages", "judge_metrics", "sampling", "raw", "detail", "target"}
 R = TypeVar("R")
+# A judgment whose reason starts so records a failed request, not the judge's answer (emwatch before 0.x stored
+# them): it counts as not stored, and a new judgment of the same key replaces it.
+RETRY_REASON = "judge error:"
 WAIT_ENV = "EMWATCH_STORE_WAIT"
 DEFAULT_WAIT = 60.0
 _LOCKED = ("Could not set lock", "Conflicting lock")
@@ -221,6 +224,10 @@ class Store:
         before = self.count(table)
         self.con.register("_emwatch_rows", frame)
         try:
+            if table == "judgments":
+                before -= self.con.execute(
+                    "DELETE FROM judgments WHERE starts_with(reason, ?) AND judgment_id IN "
+                    "(SELECT judgment_id FROM _emwatch_rows)", [RETRY_REASON]).fetchall()[0][0]
             col_list = ", ".join(f'"{c}"' for c in cols)
             self.con.execute(f"INSERT OR IGNORE INTO {table} ({col_list}) SELECT {col_list} FROM _emwatch_rows")
         finally:
@@ -237,8 +244,10 @@ class Store:
         frame = pd.DataFrame({"k": list(dict.fromkeys(keys))})
         self.con.register("_emwatch_keys", frame)
         try:
+            # a failed judge request stored by an earlier release is not a judgment: it stays to be made
+            retry = f" AND NOT coalesce(starts_with(reason, '{RETRY_REASON}'), false)" if table == "judgments" else ""
             got = self.con.execute(
-                f"SELECT {key_column} FROM {table} WHERE {key_column} IN (SELECT k FROM _emwatch_keys)").fetchall()
+                f"SELECT {key_column} FROM {table} WHERE {key_column} IN (SELECT k FROM _emwatch_keys){retry}").fetchall()
         finally:
             self.con.unregister("_emwatch_keys")
         return {g[0] for g in got}
