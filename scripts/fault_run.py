@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "reliability")]
+sys.path[:0] = [str(ROOT / "tests")]
 
 from conftest_servers import KEY_ENV, SERVED_NAME, FaultProxy, build_served_model  # noqa: E402
-from fault_study import fault_study  # noqa: E402
+from reliability.fault_study import fault_study  # noqa: E402
 from vllm_server import VLLMServer, vllm_python  # noqa: E402
 
 

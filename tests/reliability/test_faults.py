@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from conftest_servers import CHAOS_KINDS, Served
-from fault_study import fault_study
+from reliability.fault_study import fault_study
 
 
 @pytest.mark.server
