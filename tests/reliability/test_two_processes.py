@@ -85,9 +85,16 @@ def test_readers_work_while_a_judge_stage_writes(study, tmp_path):
     assert (tmp_path / "rep" / "report.html").is_file()
     assert still_writing, "the writer finished before the readers: the test proved nothing; slow the judge down"
     assert writer.returncode == 0, err
+    assert "judged {'aligned': " in out
     with Store(study, read_only=True) as s:
-        assert s.count("judgments") == before + 400
+        after = s.count("judgments")
+        assert after - before >= 400                   # the extra answers, and the study's own ones for this judge
         assert len(s.query("SELECT sample_id, metric, judge_model FROM judgments GROUP BY ALL HAVING count(*) > 1")) == 0
+    again = subprocess.run([sys.executable, "-c", WRITER, str(study), str(stop)], env=_env(), capture_output=True,
+                           text=True, timeout=300)
+    assert again.returncode == 0 and "judged {}" in again.stdout   # nothing was left unjudged
+    with Store(study, read_only=True) as s:
+        assert s.count("judgments") == after
 
 
 def test_a_store_held_past_the_wait_gives_one_clear_message(study):
