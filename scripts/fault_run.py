@@ -63,6 +63,8 @@ def main() -> None:
                               tokenizer=str(model_dir), rate=rate, seed=1, samples=args.samples)
             out["runs"].append(fig.as_dict())
             print(json.dumps(fig.as_dict()), flush=True)
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(json.dumps(out, indent=2) + "\n")  # after each run: a partial result survives
         proxy.close()
     finally:
         server.stop()

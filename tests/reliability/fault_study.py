@@ -53,7 +53,7 @@ class FaultFigures:
 
 def fault_study(store_path: Path, proxy: Any, *, model: str, key_env: str, tokenizer: str, rate: float,
                 seed: int = 0, categories: list[str] | None = None, per_category: int | None = None,
-                samples: int = 1, max_passes: int = 4, concurrency: int = 8, timeout_s: float = 4.0) -> FaultFigures:
+                samples: int = 1, max_passes: int = 4, concurrency: int = 8, timeout_s: float = 15.0) -> FaultFigures:
     """One study (one checkpoint: the served base model) through `proxy` with chaos at `rate`."""
     proxy.reset()
     proxy.chaos(rate, seed=seed, retry_after=1.0, timeout_delay=timeout_s + 1.0)
