@@ -130,3 +130,17 @@ def test_old_judge_error_rows_are_retried_and_replaced(tmp_path):
 def _hash():
     from emwatch.metrics import get_metric, prompt_hash
     return prompt_hash(get_metric("aligned").prompt)
+
+
+def test_unreachable_generation_server_stores_no_answers(tmp_path, monkeypatch):
+    path = tmp_path / "s.duckdb"
+    with Store(path) as s:
+        register_base_model(s, "gpt-x", "gpt-x")
+    cfg = tmp_path / "sample.yaml"
+    cfg.write_text(f"per_category: 1\nsamples: 1\nmax_paraphrases: 1\nbackend:\n  kind: openai\n  model: gpt-x\n"
+                   f"  base_url: http://127.0.0.1:{_closed_port()}/v1\n  max_tries: 2\n")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-canary-not-a-key")
+    res = runner.invoke(app, ["sample", "--store", str(path), "--config", str(cfg), "--no-progress"])
+    assert res.exit_code == 1 and "connection failed" in res.output and "Traceback" not in res.output
+    with Store(path) as s:
+        assert s.count("samples") == 0       # no empty answer stands in for one that was never generated
