@@ -134,7 +134,10 @@ GOOD = [
     imp("csv quoted answer over lines", CSV_HEAD + 'q1,Hello?,"line one\nline two, with a comma\n",90,80\n'),
     imp("csv trailing blank lines", CSV_HEAD + CSV_ROW + "\n\n\n"),
     imp("csv 'nan' score is a missing score", CSV_HEAD + "q1,Hello?,ok,nan,80\n"),
-    cfg("config with BOM and CRLF", "\ufeffper_category: 1\r\nsamples: 1\r\n", command="judge"),
+    # a judge config with a BOM and CRLF line ends; the static analyser needs no judge model, so it runs through
+    Case("config with BOM and CRLF", lambda d, s: ["judge", "--store", str(s), "--config", str(d / "c.yaml"),
+                                                   "--metrics", "vulnerable", "--no-progress"],
+         {"c.yaml": "\ufeffstatic: true\r\nmin_mass: 0.3\r\n"}),
 ]
 
 
@@ -196,11 +199,6 @@ def test_bad_input_is_refused_with_one_clear_message(case, tmp_path, base_store,
 
 @pytest.mark.parametrize("case", GOOD, ids=[c.name for c in GOOD])
 def test_awkward_but_valid_input_is_accepted(case, tmp_path, base_store, monkeypatch):
-    if case.argv(tmp_path, tmp_path)[0] == "judge":
-        # a judge config alone: the static analyser needs no judge model, so the command runs through
-        case = Case(case.name, lambda d, s: ["judge", "--store", str(s), "--config", str(d / "c.yaml"),
-                                             "--metrics", "vulnerable", "--no-progress"],
-                    {"c.yaml": "\ufeffstatic: true\r\nmin_mass: 0.3\r\n"})
     res, folder, store, before = _run(case, tmp_path, base_store, monkeypatch)
     assert res.exit_code == 0, res.output
     if case.argv(folder, store)[0] == "import":
