@@ -64,8 +64,11 @@ class Stage:
 
 
 def _count(store: Path, table: str) -> tuple[int, bool]:
+    """Rows of `table`, and whether the store opened (a store not created yet: 0 rows, opens)."""
     from emwatch.store import Store
 
+    if not store.exists():
+        return 0, True
     try:
         with Store(store, read_only=True) as s:
             return s.count(table), True

@@ -98,17 +98,22 @@ def kill_section(data: dict | None) -> list[str]:
     if not data:
         return ["Not run yet: `python scripts/kill_points.py`.", ""]
     out = [f"From `scripts/kill_points.py` ({data['when']}; {data['cpu']}).", "",
-           "| stage | kill points | killed mid-run | rerun ended whole | lost rows | duplicates | store opened | "
-           "half-written checkpoints registered |", "|---|---|---|---|---|---|---|---|"]
+           "| stage | kill points | killed while running | of those, after rows were committed | rerun ended whole | "
+           "lost rows | duplicates | store opened | half-written checkpoints registered |",
+           "|---|---|---|---|---|---|---|---|---|"]
     stages: dict[str, list] = {}
     for p in data["points"]:
         stages.setdefault(p["stage"], []).append(p)
     for name, pts in stages.items():
         lost = sum(max(0, p["rows_expected"] - p["rows_final"]) for p in pts)
-        out.append(f"| {name} | {len(pts)} | {sum(p['killed'] for p in pts)} | {sum(p['ok'] for p in pts)} | {lost} | "
+        out.append(f"| {name} | {len(pts)} | {sum(p['killed'] for p in pts)} | "
+                   f"{sum(p['killed'] and p['rows_at_kill'] > 0 for p in pts)} | {sum(p['ok'] for p in pts)} | {lost} | "
                    f"{sum(p['duplicates'] for p in pts)} | {sum(p['opens'] for p in pts)} | "
                    f"{sum(p['bad_checkpoints'] for p in pts) if name == 'train' else '–'} |")
     problems = [f"- {p['stage']} at {p['after_s']} s: {'; '.join(p['problems'])}" for p in data["points"] if p["problems"]]
+    out += ["", "`emwatch import` writes a file in one transaction, so a kill leaves all of it or none; "
+            "rows_at_kill -1 in the JSON means the store did not open right after the kill (the kill came while "
+            "DuckDB was creating the file), which the rerun then did."]
     return out + ([""] + problems if problems else []) + [""]
 
 
