@@ -112,8 +112,9 @@ def kill_section(data: dict | None) -> list[str]:
                    f"{sum(p['bad_checkpoints'] for p in pts) if name == 'train' else '–'} |")
     problems = [f"- {p['stage']} at {p['after_s']} s: {'; '.join(p['problems'])}" for p in data["points"] if p["problems"]]
     out += ["", "`emwatch import` writes a file in one transaction, so a kill leaves all of it or none; "
-            "rows_at_kill -1 in the JSON means the store did not open right after the kill (the kill came while "
-            "DuckDB was creating the file), which the rerun then did."]
+            "rows_at_kill -1 in the JSON (runs before the script counted a missing file as 0 rows) means the store "
+            "could not be read right after the kill: not created yet, or killed while being created; the rerun "
+            "opened it and finished every time."]
     return out + ([""] + problems if problems else []) + [""]
 
 
