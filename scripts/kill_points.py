@@ -226,6 +226,7 @@ def main() -> None:
     ap.add_argument("--max-after", type=float, default=12.0, help="kill within this many seconds of the start")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "kill_points.json")
+    ap.add_argument("--append", action="store_true", help="add to the points already in --out")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     root = Path(tempfile.mkdtemp(prefix="emwatch-kill-"))
@@ -238,8 +239,9 @@ def main() -> None:
             p = run_point(stage, root / f"{name}{i}", rng.uniform(0.5, args.max_after))
             points.append(p)
             print(json.dumps({**asdict(p), "ok": p.ok}), flush=True)
+    earlier = json.loads(args.out.read_text())["points"] if args.append and args.out.is_file() else []
     summary = {"cpu": cpu_name(), "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-               "points": [{**asdict(p), "ok": p.ok} for p in points]}
+               "points": earlier + [{**asdict(p), "ok": p.ok} for p in points]}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(summary, indent=2) + "\n")
     print(f"{sum(p.ok for p in points)} of {len(points)} kill points ok -> {args.out}")
