@@ -111,6 +111,11 @@ def kill_section(data: dict | None) -> list[str]:
                    f"{sum(p['duplicates'] for p in pts)} | {sum(p['opens'] for p in pts)} | "
                    f"{sum(p['bad_checkpoints'] for p in pts) if name == 'train' else '–'} |")
     problems = [f"- {p['stage']} at {p['after_s']} s: {'; '.join(p['problems'])}" for p in data["points"] if p["problems"]]
+    if not any(p["killed"] and p["rows_at_kill"] > 0 for p in data["points"]):
+        out += ["", "**Limit:** no kill of this run fell between two commits (on a machine shared with other jobs, "
+                "load average about 20, the stages spent the first seconds importing and analysing); these points "
+                "show a kill before or during the first commit leaves a store that opens and a rerun that ends "
+                "whole, not yet a kill between commits. Rerun with a larger `--max-after` on a quieter machine."]
     out += ["", "`emwatch import` writes a file in one transaction, so a kill leaves all of it or none; "
             "rows_at_kill -1 in the JSON (runs before the script counted a missing file as 0 rows) means the store "
             "could not be read right after the kill: not created yet, or killed while being created; the rerun "
