@@ -68,6 +68,7 @@ def fault_section(data: dict | None) -> list[str]:
             ("judgments stored as an error", "judgments_stored_as_error", "{}"),
             ("missing with the judge's own reason", "judgments_missing_with_reason", "{}"),
             ("passes of sample / judge", None, None),
+            ("judgments left pending by the first pass (judged by the rerun)", "pending_after_first_judge_pass", "{}"),
             ("429 with Retry-After: retried requests, shortest wait (s)", None, None),
             ("sample wall time (s)", "sample_wall_s", "{:.1f}"), ("judge wall time (s)", "judge_wall_s", "{:.1f}")]
     for label, key, fmt in rows:
