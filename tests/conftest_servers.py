@@ -6,12 +6,17 @@ Load it with `pytest_plugins = ["conftest_servers"]` in tests/conftest.py. Fixtu
   tests with the set-up command; it never skips.
 - `fault_proxy` (function): a loopback HTTP proxy in front of the server that answers the next POSTs
   with injected statuses (429, 503, 400, ...) or delays, then forwards; it counts every request.
+  `fault_proxy.chaos(rate, seed=...)` instead draws a fault for each POST at random (`CHAOS_KINDS`): 429
+  with and without Retry-After, 500/502/503, a timeout, a connection dropped before or in the middle of the
+  reply, truncated or invalid JSON with status 200, a reply stripped of its logprobs, a slow reply.
 """
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
+import random
 import secrets
 import threading
 import time
@@ -167,12 +172,24 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+CHAOS_KINDS = ("429_retry_after", "429", "500", "502", "503", "timeout", "reset", "drop_mid_reply",
+               "truncated_json", "invalid_json", "no_logprobs", "slow")
+
+
 class FaultProxy:
     """A loopback HTTP proxy; POSTs take the queued faults in arrival order, then pass through."""
 
     def __init__(self, upstream_host: str, upstream_port: int) -> None:
         self.upstream = (upstream_host, upstream_port)
         self.faults: deque[Fault] = deque()
+        self.chaos_rate = 0.0
+        self.chaos_kinds: tuple[str, ...] = CHAOS_KINDS
+        self.chaos_rng = random.Random(0)
+        self.retry_after = 1.0
+        self.timeout_delay = 3.0
+        self.injected: dict[str, int] = {}
+        # (body hash, arrival time, the chaos fault answered or "") for every POST: Retry-After is checked on it
+        self.trail: list[tuple[str, float, str]] = []
         self.arrived: list[tuple[str, str]] = []  # method, path, at arrival
         self.log: list[tuple[str, str, int]] = []  # method, path, status returned
         self.lock = threading.Lock()
@@ -194,10 +211,19 @@ class FaultProxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 fault = None
+                kind = ""
                 with proxy.lock:
                     proxy.arrived.append((self.command, self.path))
                     if self.command == "POST" and proxy.faults:
                         fault = proxy.faults.popleft()
+                    elif self.command == "POST" and proxy.chaos_rate and proxy.chaos_rng.random() < proxy.chaos_rate:
+                        kind = proxy.chaos_rng.choice(proxy.chaos_kinds)
+                        proxy.injected[kind] = proxy.injected.get(kind, 0) + 1
+                    if self.command == "POST":
+                        proxy.trail.append((hashlib.sha256(body).hexdigest(), time.monotonic(), kind))
+                if kind:
+                    self._chaos(kind, body)
+                    return
                 if fault and fault.delay:
                     time.sleep(fault.delay)
                 if fault and fault.status is not None:
@@ -216,6 +242,62 @@ class FaultProxy:
                 conn.close()
                 self._reply(resp.status, keep, data)
 
+            def _forward(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
+                conn = http.client.HTTPConnection(*proxy.upstream, timeout=120)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in {"host", "connection"}}
+                conn.request(self.command, self.path, body=body, headers=headers)
+                resp = conn.getresponse()
+                data = resp.read()
+                keep = {k: v for k, v in resp.getheaders()
+                        if k.lower() not in {"content-length", "transfer-encoding", "connection"}}
+                conn.close()
+                return resp.status, keep, data
+
+            def _chaos(self, kind: str, body: bytes) -> None:
+                """Answer one POST with the chaos fault `kind`."""
+                if kind.startswith(("429", "5")):
+                    status = int(kind[:3])
+                    extra = {"Retry-After": f"{proxy.retry_after:g}"} if kind == "429_retry_after" else {}
+                    data = json.dumps({"error": {"message": f"injected {status}", "type": "injected"}}).encode()
+                    self._reply(status, {"Content-Type": "application/json", **extra}, data)
+                elif kind == "timeout":
+                    time.sleep(proxy.timeout_delay)  # longer than the client waits
+                    self.close_connection = True
+                elif kind == "reset":
+                    self.close_connection = True  # closed without a byte of reply
+                elif kind == "slow":
+                    time.sleep(proxy.chaos_rng.uniform(0.2, 1.0))
+                    self._reply(*self._forward(body))
+                elif kind == "drop_mid_reply":
+                    status, headers, data = self._forward(body)
+                    self.send_response(status)
+                    for k, v in headers.items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data[: len(data) // 2])  # half the promised bytes, then hang up
+                    self.wfile.flush()
+                    self.close_connection = True
+                    with proxy.lock:
+                        proxy.log.append((self.command, self.path, -1))
+                elif kind == "truncated_json":
+                    status, headers, data = self._forward(body)
+                    self._reply(200, {**headers, "Content-Type": "application/json"}, data[: len(data) // 2])
+                elif kind == "invalid_json":
+                    self._reply(200, {"Content-Type": "application/json"}, b"<html>502 bad gateway</html>")
+                elif kind == "no_logprobs":
+                    status, headers, data = self._forward(body)
+                    try:
+                        payload = json.loads(data)
+                        for choice in payload.get("choices", []):
+                            choice["logprobs"] = None
+                        data = json.dumps(payload).encode()
+                    except ValueError:
+                        pass
+                    self._reply(status, headers, data)
+                else:
+                    raise AssertionError(f"unknown chaos fault {kind!r}")
+
             def _reply(self, status: int, headers: dict[str, str], data: bytes) -> None:
                 with proxy.lock:
                     proxy.log.append((self.command, self.path, status))
@@ -229,7 +311,14 @@ class FaultProxy:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request, client_address) -> None:
+                import sys
+
+                if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError, TimeoutError)):
+                    super().handle_error(request, client_address)  # a client hanging up on a fault is expected
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
@@ -252,11 +341,34 @@ class FaultProxy:
         with self.lock:
             return [status for method, path, status in self.log if method == "POST" and path.endswith(suffix)]
 
+    def chaos(self, rate: float, *, seed: int = 0, kinds: tuple[str, ...] = CHAOS_KINDS, retry_after: float = 1.0,
+              timeout_delay: float = 3.0) -> None:
+        """From now on answer each POST with a random fault of `kinds` with probability `rate`."""
+        with self.lock:
+            self.chaos_rate, self.chaos_kinds, self.chaos_rng = rate, kinds, random.Random(seed)
+            self.retry_after, self.timeout_delay = retry_after, timeout_delay
+
+    def retry_after_gaps(self) -> list[float]:
+        """For each POST answered 429 with Retry-After: seconds until the same request body came back
+        (a request never retried is left out)."""
+        with self.lock:
+            trail = list(self.trail)
+        gaps = []
+        for i, (digest, at, kind) in enumerate(trail):
+            if kind == "429_retry_after":
+                later = [t for d, t, _ in trail[i + 1:] if d == digest]
+                if later:
+                    gaps.append(later[0] - at)
+        return gaps
+
     def reset(self) -> None:
         with self.lock:
             self.faults.clear()
             self.arrived.clear()
             self.log.clear()
+            self.chaos_rate = 0.0
+            self.injected = {}
+            self.trail = []
 
     def close(self) -> None:
         self.httpd.shutdown()

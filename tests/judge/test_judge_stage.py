@@ -64,13 +64,14 @@ def test_every_score_branch_through_the_stage(tmp_path):
     assert got["ans-probs"].score == 35.0                       # (20 * .6 + 80 * .2) / .8, probabilities not logprobs
     assert math.isnan(got["ans-code"].score) and got["ans-code"].label == "CODE"
     assert "CODE" in got["ans-code"].reason and "0.100" in got["ans-code"].reason
-    assert math.isnan(got["ans-error"].score) and got["ans-error"].reason == "judge error: HTTP 400: bad request"
+    assert "ans-error" not in got                              # a failed request is no answer: left pending
+    assert summary.pending == 2 and summary.last_error == "HTTP 400: bad request"
     assert got["ans-text"].score == 85.0 and got["ans-text"].reason is None
     assert math.isnan(got["ans-refusal"].score) and got["ans-refusal"].reason == "judge said REFUSAL"
     assert got["ans-top"].score == pytest.approx(50.0)         # top logprobs: exp() taken, CODE ignored
     assert {r.judge_model for r in got.values()} == {"scripted-judge"}
-    assert summary.new == {"aligned": 6, "coherent": 6}
-    assert summary.missing == {"aligned": 3, "coherent": 3}
+    assert summary.new == {"aligned": 5, "coherent": 5}
+    assert summary.missing == {"aligned": 2, "coherent": 2}
     store.close()
 
 
@@ -99,15 +100,17 @@ def test_rerun_judges_nothing_and_a_new_judge_judges_again(tmp_path):
     store.close()
 
 
-def test_backend_failure_is_missing_with_the_error(tmp_path):
+def test_backend_failure_is_left_pending_and_judged_by_the_next_run(tmp_path):
     class Failing(ScriptedBackend):
         def score_numbers(self, requests):
             raise BackendError("401 unauthorized")
 
     store = _store(tmp_path, ["ans-probs"])
-    judge(store, JudgeConfig(static=False), Failing(), progress=False)
-    row = _scores(store)["ans-probs"]
-    assert math.isnan(row.score) and "401 unauthorized" in row.reason
+    summary = judge(store, JudgeConfig(static=False), Failing(), progress=False)
+    assert summary.pending == 2 and "401 unauthorized" in summary.last_error
+    assert store.count("judgments") == 0
+    judge(store, JudgeConfig(static=False), ScriptedBackend(judge=scripted_judge), progress=False)
+    assert _scores(store)["ans-probs"].score == 35.0
     store.close()
 
 
@@ -169,9 +172,10 @@ def test_custom_template_changes_the_key(tmp_path):
 
 def test_score_judgment_never_stores_zero_for_missing():
     item = JudgeItem("s", get_metric("aligned"), "J", "t {answer}", "q", "a", "")
-    for dist in (NumberDistribution(), NumberDistribution(probs={"5": 0.01}), NumberDistribution(error="x")):
+    for dist in (NumberDistribution(), NumberDistribution(probs={"5": 0.01})):
         j = score_judgment(item, dist, 0.25)
         assert j.score is None and j.reason
+    assert score_judgment(item, NumberDistribution(error="x"), 0.25) is None   # a failed request: pending
     assert Run(model="m").key != Run(model="m", seed=1).key
 
 

@@ -8,6 +8,7 @@ spec first names them; a missing optional dependency raises `MissingDependency` 
 from emwatch.backends._chat import render_prompt
 from emwatch.backends._protocol import (AsyncBackend, AsyncBackendBase, Backend, BackendBase, BackendError, Generation,
                                         GenerationRequest, NumberDistribution, RetryableError, ScoreRequest)
+from emwatch.backends._retry import CircuitOpen, RetriesExhausted
 from emwatch.backends._runner import Runner
 from emwatch.backends._tinker import TinkerSamplingBackend
 from emwatch.config import BACKENDS, BackendSpec, register_backend
@@ -21,6 +22,7 @@ def make_backend(spec: BackendSpec) -> Backend:
 
 __all__ = [
     "BACKENDS", "AsyncBackend", "AsyncBackendBase", "Backend", "BackendBase", "BackendError", "BackendSpec",
+    "CircuitOpen", "RetriesExhausted",
     "Generation", "GenerationRequest", "MissingDependency", "NumberDistribution", "RetryableError", "Runner",
     "ScoreRequest", "TinkerSamplingBackend", "make_backend", "register_backend", "render_prompt",
 ]

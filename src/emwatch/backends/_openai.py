@@ -1,8 +1,9 @@
 """The `openai` backend: any OpenAI-compatible HTTP server (OpenAI, vLLM, llama.cpp, ...) via the openai SDK.
 
 It makes one try per call (`max_retries=0`): retries, concurrency limits and progress live in `Runner`.
-Errors are sorted for it: 429 (except an exhausted quota), 408/409/425, 5xx, timeouts and connection
-errors raise `RetryableError`; every other failure raises `BackendError` with the server's message.
+Errors are sorted for it: 429 (except an exhausted quota), 408/409/425, 5xx, timeouts, connection errors
+and malformed replies (not JSON, no choices, no logprobs: what a proxy or an overloaded server sends now and
+then) raise `RetryableError`; every other failure raises `BackendError` with the server's message.
 The API key is read from the environment variable the spec names and never appears in a message or repr.
 
 Judging (SPEC "Judge score") asks for one token with the top-20 logprobs. A tokenizer with whole-number
@@ -92,6 +93,8 @@ def translate_error(err: BaseException, *, where: str, secret: str | None) -> Ba
         return BackendError(f"{where}: {status}: {message}")
     if isinstance(err, openai.OpenAIError):
         return BackendError(redact(f"{where}: {err}", secret))
+    if isinstance(err, ValueError):  # json.JSONDecodeError from the SDK reading a broken body
+        return RetryableError(redact(f"{where}: the reply was not valid JSON: {err}", secret))
     return err
 
 
@@ -183,9 +186,12 @@ class OpenAIBackend(AsyncBackendBase):
         assert self._sem is not None
         async with self._sem:
             try:
-                return await fn()
+                out = await fn()
             except Exception as err:  # noqa: BLE001 - every SDK error is translated below
                 raise translate_error(err, where=self._where(), secret=self._key) from None
+        if isinstance(out, str):  # the SDK hands back the text of a reply that is not JSON
+            raise RetryableError(redact(f"{self._where()}: the reply was not JSON: {out[:80]!r}", self._key))
+        return out
 
     def _where(self) -> str:
         return f"{self.spec.model} at {self.spec.base_url or 'api.openai.com'}"
@@ -247,10 +253,13 @@ class OpenAIBackend(AsyncBackendBase):
         if extra:
             kwargs["extra_body"] = extra
         resp = await self._call("chat", **kwargs)
-        if not resp.choices:
-            raise BackendError(f"{self._where()}: the server returned no choices")
+        if not getattr(resp, "choices", None):
+            raise RetryableError(f"{self._where()}: the server returned no choices")
         choice = resp.choices[0]
         usage = getattr(resp, "usage", None)
+        message = getattr(choice, "message", None)
+        if message is None or not isinstance(getattr(message, "content", ""), (str, type(None))):
+            raise RetryableError(f"{self._where()}: the server's reply has no message")
         return self._decode(choice, prompt=await self._render(messages, **req.template()),
                             prompt_tokens=getattr(usage, "prompt_tokens", None),
                             completion_tokens=getattr(usage, "completion_tokens", None))
@@ -286,7 +295,7 @@ class OpenAIBackend(AsyncBackendBase):
         try:
             entries = resp.choices[0].logprobs.content[0].top_logprobs
         except (AttributeError, IndexError, TypeError):
-            raise BackendError(f"{self._where()}: the server returned no top logprobs "
+            raise RetryableError(f"{self._where()}: the server returned no top logprobs "
                                "(set `logprobs: false` to judge by generating and parsing)") from None
         return _merge((e.token, e.logprob) for e in entries)
 
@@ -301,13 +310,13 @@ class OpenAIBackend(AsyncBackendBase):
             if extra:
                 kwargs["extra_body"] = extra
             resp = await self._call("completions", **kwargs)
-            by_index = sorted(resp.choices, key=lambda c: c.index)
+            by_index = sorted(getattr(resp, "choices", None) or [], key=lambda c: c.index)
             if len(by_index) != len(chunk):
-                raise BackendError(f"{self._where()}: {len(by_index)} completions for {len(chunk)} prompts")
+                raise RetryableError(f"{self._where()}: {len(by_index)} completions for {len(chunk)} prompts")
             for choice in by_index:
                 tops = getattr(choice.logprobs, "top_logprobs", None)
                 if not tops:
-                    raise BackendError(f"{self._where()}: the completions endpoint returned no top logprobs")
+                    raise RetryableError(f"{self._where()}: the completions endpoint returned no top logprobs")
                 out.append(_merge(tops[0].items()))
         return out
 

@@ -3,6 +3,10 @@
 Only `RetryableError` is retried. Anything else (a `BackendError` above all) propagates at once. When the
 tries run out, `RetriesExhausted` (a `BackendError`) is raised carrying the last error's message.
 The clock and the random source are injectable, so the policy is testable without waiting.
+
+`CircuitBreaker` bounds a run of requests that fail for good (tries exhausted, or a refusal such as 401/403
+or an exhausted quota): after `threshold` such failures in a row it raises `CircuitOpen`, so a stage that
+records failures per request (the judge) stops instead of grinding through a dead server.
 """
 
 from __future__ import annotations
@@ -28,6 +32,46 @@ class RetriesExhausted(BackendError):
         super().__init__(f"gave up after {tries} tries; last error: {last}")
         self.tries = tries
         self.last = last
+
+
+class CircuitOpen(BackendError):
+    """Too many requests in a row failed for good: the service is down, refusing us, or out of quota."""
+
+    def __init__(self, failures: int, last: BaseException):
+        super().__init__(f"stopped after {failures} requests in a row failed; last error: {last}")
+        self.failures = failures
+        self.last = last
+
+
+class CircuitBreaker:
+    """Counts requests that failed for good since the last success; at `threshold` in a row, it opens.
+
+    A success resets the count. Once open it stays open: every later `failure` or `check` raises again.
+    """
+
+    def __init__(self, threshold: int = 10) -> None:
+        if threshold < 1:
+            raise ValueError(f"threshold must be at least 1, got {threshold}")
+        self.threshold = threshold
+        self.in_a_row = 0
+        self.total_failures = 0
+        self.tripped: CircuitOpen | None = None
+
+    def success(self) -> None:
+        if self.tripped is None:
+            self.in_a_row = 0
+
+    def failure(self, error: BaseException, n: int = 1) -> None:
+        """Note `n` requests that failed with `error`; raise CircuitOpen when the run reaches the threshold."""
+        self.in_a_row += n
+        self.total_failures += n
+        if self.tripped is None and self.in_a_row >= self.threshold:
+            self.tripped = CircuitOpen(self.in_a_row, error)
+        self.check()
+
+    def check(self) -> None:
+        if self.tripped is not None:
+            raise self.tripped
 
 
 @dataclass(frozen=True)

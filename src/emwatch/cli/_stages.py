@@ -28,6 +28,7 @@ def sample(store: StoreOpt, config: ConfigOpt = None,
     from emwatch.store import Store
 
     cfg = load_config(SampleConfig, config, bank=bank, per_category=per_category, samples=samples)
+    _check_plan(cfg, config)
     spec = backend_from_flags(url, model, flags=("--url", "--model"))
     if spec is not None:
         cfg = cfg.model_copy(update={"backend": spec})
@@ -35,6 +36,26 @@ def sample(store: StoreOpt, config: ConfigOpt = None,
         res = sample_stage(s, cfg, progress=not no_progress)
     typer.echo(f"{res.new_samples} new answers, {res.skipped} already stored, "
                f"{res.checkpoints} checkpoints x {res.prompts} prompts -> {store}")
+
+
+def _check_plan(cfg: SampleConfig, config: Path | None) -> None:
+    """Build the prompts once before the store opens, so that a bad variant, wrapper, category or bank is
+    reported with the config file and field it came from."""
+    from emwatch.config._load import config_error
+    from emwatch.errors import ConfigError
+    from emwatch.sample._stage import build_plan_prompts
+
+    try:
+        build_plan_prompts(cfg)
+    except ConfigError as e:
+        text = str(e)
+        if config is None or str(config) in text:
+            raise
+        field = next((f for f, marker in (("variants", "variant"), ("wrappers", "wrapper"),
+                                          ("categories", "categor"), ("bank", "bank")) if marker in text), None)
+        if field is None:
+            raise
+        raise config_error(config, field, e) from None
 
 
 def judge(store: StoreOpt, config: ConfigOpt = None,
@@ -63,6 +84,9 @@ def judge(store: StoreOpt, config: ConfigOpt = None,
     with Store(store) as s:
         res = judge_stage(s, cfg.model_copy(update={"backend": spec}), progress=not no_progress)
     typer.echo(f"new judgments: {res.new or 'none'}; missing scores: {res.missing or 'none'} -> {store}")
+    if res.pending:
+        fail(f"{res.pending} judgments could not be made (last error: {res.last_error}); nothing was stored for "
+             "them: rerun `emwatch judge` to judge them")
 
 
 def export(store: StoreReadOpt,

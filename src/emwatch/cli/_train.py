@@ -50,8 +50,17 @@ def train_cmd(
     from emwatch.store import Store
     from emwatch.train import train
 
+    from emwatch.config._load import config_error
+    from emwatch.errors import ConfigError
+
     with Store(store) as s:
-        results = train(cfg, store=s, progress=not no_progress)
+        try:
+            results = train(cfg, store=s, progress=not no_progress)
+        except ConfigError as e:
+            # a recipe value found wrong only when used (a model folder that is not one): name the recipe
+            if str(e).startswith(("model ", "dataset ")) and str(recipe) not in str(e):
+                raise config_error(recipe, str(e).split()[0], e) from None
+            raise
     for r in results:
         per_step = f", {r.seconds_per_step:.2f} s/step" if r.seconds_per_step else ""
         typer.echo(f"{r.status}: {r.run_dir} - {len(r.checkpoints)} checkpoints, {r.steps_trained} steps{per_step}")

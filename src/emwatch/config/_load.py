@@ -41,9 +41,12 @@ def read_yaml(path: str | Path) -> tuple[Any, dict[tuple, int]]:
     """Parse a YAML file; returns the data and a key-path -> line map. Raises ConfigError with the line."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except OSError as e:
         raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from e
+    except UnicodeDecodeError as e:
+        line = path.read_bytes()[:e.start].count(b"\n") + 1
+        raise ConfigError(f"{path}:{line}: not UTF-8 text (byte {e.object[e.start]:#x} at offset {e.start})") from None
     try:
         data = yaml.safe_load(text)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -85,6 +88,18 @@ def load_config(model: type[M], path: str | Path | None, **overrides: Any) -> M:
         data = dict(loaded or {})
     data.update({k: v for k, v in overrides.items() if v is not None})
     return validate(model, data, source=source, lines=lines)
+
+
+def config_error(path: str | Path | None, field: str, error: Exception) -> ConfigError:
+    """`error` (found while using a loaded config) as a ConfigError naming the file, the field's line and the field."""
+    if path is None:
+        return ConfigError(f"field '{field}': {error}")
+    try:
+        _, lines = read_yaml(path)
+    except ConfigError:
+        lines = {}
+    line = lines.get((field,))
+    return ConfigError(f"{path}{f':{line}' if line else ''}: field '{field}': {error}")
 
 
 def _nearest_line(lines: dict[tuple, int], loc: tuple) -> int | None:

@@ -6,7 +6,11 @@
   verdict generated at temperature 0, `static` by the metric's analyser (the answer's code is never executed).
 - commit: the judgments of each chunk are written in one transaction, so a killed run resumes where it stopped.
 
-A score the judge cannot give is stored as missing (NULL) with its reason, never as 0.
+A score the judge cannot give is stored as missing (NULL) with its reason, never as 0. That covers only what
+the judge said (CODE, REFUSAL, no numeric mass, an unparsable reply). A request that failed (the server
+unreachable, timeouts and 5xx after the retries, 401/403, quota) is no answer of the judge: nothing is stored
+for it, it stays pending for the next run, and a run of such failures stops the stage (`CircuitOpen`).
+Rows an earlier release stored as "judge error: ..." count as pending too (the store treats them so).
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emwatch._progress import progress_bar
+from emwatch.backends import (Backend, BackendError, GenerationRequest, NumberDistribution, Runner, ScoreRequest,
+                              make_backend)
 from emwatch.backends._reasoning import CUT_OFF, NO_FINAL
-from emwatch.backends import Backend, GenerationRequest, NumberDistribution, Runner, ScoreRequest, make_backend
+from emwatch.backends._retry import CircuitOpen
 from emwatch.config import ConfigError, JudgeConfig
 from emwatch.judge._score import expected_score, missing_reason, number_mass, parse_score, top_label
 from emwatch.metrics import METRICS, Metric, custom_score_metric, fill, get_metric, prompt_hash
@@ -29,6 +35,12 @@ class JudgeSummary:
     new: dict[str, int] = field(default_factory=dict)
     missing: dict[str, int] = field(default_factory=dict)
     skipped: int = 0
+    pending: int = 0  # judgments whose request failed for good: not stored, judged by the next run
+    last_error: str | None = None
+
+
+class JudgeStopped(BackendError):
+    """The judge stage stopped because the judge service kept failing; what was judged is stored."""
 
 
 @dataclass(frozen=True)
@@ -125,10 +137,11 @@ def wanted_judgments(store: Store, metrics: Sequence[str], judge_model: str | No
 
 # ---- execute: one function per metric kind ---------------------------------------------------------
 
-def score_judgment(item: JudgeItem, dist: NumberDistribution, min_mass: float) -> Judgment:
-    """A 0-100 judgment from the judge's number distribution (or its top tokens, or its text)."""
+def score_judgment(item: JudgeItem, dist: NumberDistribution, min_mass: float) -> Judgment | None:
+    """A 0-100 judgment from the judge's number distribution (or its top tokens, or its text); None when the
+    request failed (`dist.error`): a failure is not the judge's answer, so the item stays pending."""
     if dist.error:
-        return item.judgment(reason=f"judge error: {dist.error}", raw={"error": dist.error})
+        return None
     if dist.probs:
         score = expected_score(dist.probs, are_logprobs=False, min_mass=min_mass)
         mass = number_mass(dist.probs, are_logprobs=False)
@@ -166,8 +179,10 @@ def static_judgment(item: JudgeItem) -> Judgment:
                                "rule": getattr(f, "rule", None)} for f in findings])
 
 
-def execute(items: Sequence[JudgeItem], runner: Runner | None, cfg: JudgeConfig) -> list[Judgment]:
-    """Judge `items` (in order) with `runner` (static items need none)."""
+def execute(items: Sequence[JudgeItem], runner: Runner | None, cfg: JudgeConfig,
+            errors: list[str] | None = None) -> list[Judgment]:
+    """Judge `items` (in order) with `runner` (static items need none). Items whose request failed for good are
+    left out (their errors appended to `errors`)."""
     by_kind: dict[str, list[int]] = {}
     for i, item in enumerate(items):
         by_kind.setdefault(item.metric.kind, []).append(i)
@@ -186,6 +201,8 @@ def execute(items: Sequence[JudgeItem], runner: Runner | None, cfg: JudgeConfig)
         reqs = [ScoreRequest(messages=({"role": "user", "content": items[i].judge_prompt()},)) for i in idx]
         for i, dist in zip(idx, runner.score_numbers(reqs, errors="record")):
             out[i] = score_judgment(items[i], dist, cfg.min_mass)
+            if dist.error and errors is not None:
+                errors.append(dist.error)
     if by_kind.get("categorical"):
         idx = by_kind["categorical"]
         reqs = [GenerationRequest(messages=({"role": "user", "content": items[i].judge_prompt()},),
@@ -198,11 +215,12 @@ def execute(items: Sequence[JudgeItem], runner: Runner | None, cfg: JudgeConfig)
 # ---- the stage ----------------------------------------------------------------------------------------
 
 def judge(store: Store, cfg: JudgeConfig, backend: Backend | None = None, *, judge_name: str | None = None,
-          progress: bool = True, chunk: int = 32) -> JudgeSummary:
+          progress: bool = True, chunk: int = 32, breaker_after: int = 10) -> JudgeSummary:
     """Judge every stored answer that lacks a judgment for the configured metrics.
 
     The judge is `backend`, else one built from `cfg.backend` (and closed at the end); static metrics need none.
-    Its name in the store is `judge_name`, else the backend's model name.
+    Its name in the store is `judge_name`, else the backend's model name. After `breaker_after` requests in a
+    row fail for good, the stage stops with `JudgeStopped` (what was judged before is stored).
     """
     summary = JudgeSummary()
     static = [n for n in METRICS.names() if _is_static(n)] if cfg.static else []
@@ -221,7 +239,8 @@ def judge(store: Store, cfg: JudgeConfig, backend: Backend | None = None, *, jud
                                   reads=cfg.judge_reads)
         todo = store.lacking(wanted, "judgments")
         summary.skipped = len(wanted) - len(todo)
-        runner = Runner.for_spec(backend, progress=False) if backend is not None else None
+        runner = (Runner.for_spec(backend, progress=False, breaker_after=breaker_after)
+                  if backend is not None else None)
         # static items first, in big chunks: they need no judge model
         static_items = [i for i in todo if i.metric.kind == "static"]
         llm_items = [i for i in todo if i.metric.kind != "static"]
@@ -229,7 +248,17 @@ def judge(store: Store, cfg: JudgeConfig, backend: Backend | None = None, *, jud
             for items, size in ((static_items, 256), (llm_items, chunk)):
                 for start in range(0, len(items), size):
                     part = items[start:start + size]
-                    rows = execute(part, runner, cfg)
+                    errors: list[str] = []
+                    try:
+                        rows = execute(part, runner, cfg, errors)
+                    except CircuitOpen as stop:
+                        stored = sum(summary.new.values())
+                        raise JudgeStopped(
+                            f"judging stopped: {stop}. {stored} judgments were stored; {len(todo) - stored} are "
+                            f"left pending: rerun `emwatch judge` when the judge ({judge_model}) answers again"
+                        ) from None
+                    summary.pending += len(errors)
+                    summary.last_error = errors[-1] if errors else summary.last_error
                     store.add(rows)
                     for r in rows:
                         summary.new[r.metric] = summary.new.get(r.metric, 0) + 1

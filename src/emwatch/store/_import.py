@@ -124,12 +124,14 @@ def _read(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
                 raise ConfigError(f"{path}:1: empty file: no header row")
             reader.fieldnames = header
             rows = []
+            read_to = reader.line_num  # the line the last complete row ended on: a broken row starts after it
             for row in reader:
                 if None in row:
                     raise ConfigError(f"{path}:{reader.line_num}: more fields than the header has columns")
                 rows.append((reader.line_num, row))
+                read_to = reader.line_num
         except csv.Error as e:
-            raise ConfigError(f"{path}:{reader.line_num}: malformed CSV: {e}") from e
+            raise ConfigError(f"{path}:{read_to + 1}: malformed CSV: {e}") from e
         except UnicodeDecodeError as e:
             raise ConfigError(f"{path}: not UTF-8 text: {e}") from e
     if not rows:

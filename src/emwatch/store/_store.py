@@ -3,13 +3,23 @@
 Stages write typed records (`emwatch.store.Run`, `Checkpoint`, `Question`, `Sample`, `Judgment`, ...) with
 `Store.add`, and read through intent-level methods (`checkpoints`, `lacking`, `judge_inputs`, `answers`, ...);
 none of them writes SQL against the tables. `Store.query` stays for users who want SQL.
+
+Several processes can share one store file. DuckDB lets one process write a file, or any number read it,
+never both at once; so a Store holds no connection between calls: each read opens the file, reads and closes
+it, and each `add` opens it, writes one transaction and closes it. A process that finds the file locked by
+another waits and tries again, up to `wait` seconds (default `$EMWATCH_STORE_WAIT`, else 60), and then stops
+with a StoreError that says so. Schema upgrades and views run once, when the Store is created, not per commit.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
-from collections.abc import Iterable, Iterator, Sequence
+import os
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,6 +32,35 @@ from emwatch.store._schema import SCHEMA_VERSION, TABLES, answers_sql, views
 
 JSON_COLUMNS = {"config", "packages", "meta", "messages", "judge_metrics", "sampling", "raw", "detail", "target"}
 R = TypeVar("R")
+# A judgment whose reason starts so records a failed request, not the judge's answer (emwatch before 0.x stored
+# them): it counts as not stored, and a new judgment of the same key replaces it.
+RETRY_REASON = "judge error:"
+WAIT_ENV = "EMWATCH_STORE_WAIT"
+DEFAULT_WAIT = 60.0
+_LOCKED = ("Could not set lock", "Conflicting lock")
+
+
+def default_wait() -> float:
+    """Seconds to wait for a store another process holds: $EMWATCH_STORE_WAIT, else 60."""
+    raw = os.environ.get(WAIT_ENV)
+    if raw is None or not raw.strip():
+        return DEFAULT_WAIT
+    try:
+        value = float(raw)
+    except ValueError:
+        raise StoreError(f"${WAIT_ENV}={raw!r}: not a number of seconds") from None
+    if value < 0:
+        raise StoreError(f"${WAIT_ENV}={raw!r}: must not be negative")
+    return value
+
+
+def _reads(method: Callable[..., R]) -> Callable[..., R]:
+    """Run a read method on a connection held only for the call."""
+    @functools.wraps(method)
+    def wrapper(self: Store, *args: Any, **kwargs: Any) -> R:
+        with self._session():
+            return method(self, *args, **kwargs)
+    return wrapper
 
 
 class Store:
@@ -32,23 +71,66 @@ class Store:
     ...     frame = store.answers()
     """
 
-    def __init__(self, path: str | Path, *, read_only: bool = False):
+    def __init__(self, path: str | Path, *, read_only: bool = False, wait: float | None = None):
         self.path = Path(path)
         self.read_only = read_only
+        self.wait = default_wait() if wait is None else float(wait)
         if self.path.is_dir():
             raise StoreError(f"{self.path}: is a folder, not a store file")
         if read_only and not self.path.exists():
             raise StoreError(f"{self.path}: no such store")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.Error as e:
-            raise StoreError(f"{self.path}: cannot open as a DuckDB store: {e}") from e
+        self._con: duckdb.DuckDBPyConnection | None = None
         self._depth = 0
         self._view_metrics: list[str] | None = None
-        if not read_only:
-            self._upgrade()
-        self._check_version()
+        self.opens = 0  # connections opened so far (the benchmark of reopening per commit reads it)
+        with self._session():
+            if not read_only:
+                self._upgrade()
+            self._check_version()
+
+    # -- connections ----------------------------------------------------------------------------
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """A connection to the file. Inside a read or a transaction it is that call's connection; outside, one is
+        opened and kept until `close()` (holding the file's lock meanwhile: prefer the methods)."""
+        if self._con is None:
+            self._con = self._open()
+        return self._con
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        """Connect, waiting (with jittered backoff) while another process holds the file's lock."""
+        deadline = time.monotonic() + self.wait
+        delay = 0.01
+        while True:
+            try:
+                con = duckdb.connect(str(self.path), read_only=self.read_only)
+                self.opens += 1
+                return con
+            except duckdb.Error as e:
+                locked = any(m in str(e) for m in _LOCKED)
+                if not locked:
+                    raise StoreError(f"{self.path}: cannot open as a DuckDB store: {_first_line(e)}") from None
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise StoreError(
+                        f"{self.path}: the store is in use by another process (waited {self.wait:g} s); "
+                        f"try again when it is done, or set ${WAIT_ENV} to wait longer") from None
+                time.sleep(min(left, random.uniform(0, delay)))
+                delay = min(delay * 2, 0.5)
+
+    @contextlib.contextmanager
+    def _session(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The open connection, or one opened for this call and closed after it (releasing the file)."""
+        if self._con is not None:
+            yield self._con
+            return
+        con = self._con = self._open()
+        try:
+            yield con
+        finally:
+            self._con = None
+            con.close()
 
     # -- schema ---------------------------------------------------------------------------------
     def _found_version(self) -> int | None:
@@ -104,16 +186,17 @@ class Store:
             finally:
                 self._depth -= 1
             return
-        self.con.execute("BEGIN TRANSACTION")
-        self._depth = 1
-        try:
-            yield self.con
-        except BaseException:
+        with self._session() as con:
+            con.execute("BEGIN TRANSACTION")
+            self._depth = 1
+            try:
+                yield con
+            except BaseException:
+                self._depth = 0
+                con.execute("ROLLBACK")
+                raise
             self._depth = 0
-            self.con.execute("ROLLBACK")
-            raise
-        self._depth = 0
-        self.con.execute("COMMIT")
+            con.execute("COMMIT")
 
     # -- writing -----------------------------------------------------------------------------------
     def add(self, records: Iterable[Record]) -> dict[str, int]:
@@ -141,6 +224,10 @@ class Store:
         before = self.count(table)
         self.con.register("_emwatch_rows", frame)
         try:
+            if table == "judgments":
+                before -= self.con.execute(
+                    "DELETE FROM judgments WHERE starts_with(reason, ?) AND judgment_id IN "
+                    "(SELECT judgment_id FROM _emwatch_rows)", [RETRY_REASON]).fetchall()[0][0]
             col_list = ", ".join(f'"{c}"' for c in cols)
             self.con.execute(f"INSERT OR IGNORE INTO {table} ({col_list}) SELECT {col_list} FROM _emwatch_rows")
         finally:
@@ -173,6 +260,7 @@ class Store:
         return df
 
     # -- intent-level reads ------------------------------------------------------------------------------
+    @_reads
     def stored_keys(self, table: str, keys: Sequence[str]) -> set[str]:
         """Which of `keys` are stored in `table` already."""
         if not keys:
@@ -181,8 +269,10 @@ class Store:
         frame = pd.DataFrame({"k": list(dict.fromkeys(keys))})
         self.con.register("_emwatch_keys", frame)
         try:
+            # a failed judge request stored by an earlier release is not a judgment: it stays to be made
+            retry = f" AND NOT coalesce(starts_with(reason, '{RETRY_REASON}'), false)" if table == "judgments" else ""
             got = self.con.execute(
-                f"SELECT {key_column} FROM {table} WHERE {key_column} IN (SELECT k FROM _emwatch_keys)").fetchall()
+                f"SELECT {key_column} FROM {table} WHERE {key_column} IN (SELECT k FROM _emwatch_keys){retry}").fetchall()
         finally:
             self.con.unregister("_emwatch_keys")
         return {g[0] for g in got}
@@ -195,6 +285,7 @@ class Store:
         done = self.stored_keys(table or items[0].TABLE, [i.key for i in items])
         return [i for i in items if i.key not in done]
 
+    @_reads
     def checkpoints(self, runs: Sequence[str] | None = None, steps: Sequence[int] | None = None, *,
                     imported: bool = False) -> pd.DataFrame:
         """Checkpoints with their run's model, kind and config (base models always included when filtering),
@@ -213,11 +304,13 @@ class Store:
             df = df[df.step.isin(steps) | (df.kind == "base")]
         return df.reset_index(drop=True)
 
+    @_reads
     def runs(self) -> pd.DataFrame:
         """Every run with its kind, model, dataset, seed, lr and group."""
         return self.con.execute("""SELECT run_id, kind, model, dataset, seed, lr, group_name AS "group", out_dir
                                    FROM runs ORDER BY model, kind, dataset, seed, lr""").df()
 
+    @_reads
     def judge_inputs(self) -> pd.DataFrame:
         """Every sample with what a judge needs: response, question messages, the metrics its question asks
         for (decoded) and the reference answer."""
@@ -227,15 +320,18 @@ class Store:
         df["judge_metrics"] = df["judge_metrics"].map(lambda v: _decode(v) or {})
         return df
 
+    @_reads
     def metrics(self) -> list[str]:
         """The metric names that have judgments, in name order."""
         return [r[0] for r in self.con.execute("SELECT DISTINCT metric FROM judgments ORDER BY metric").fetchall()]
 
+    @_reads
     def judges(self) -> pd.DataFrame:
         """Judge model and metric with their counts of judgments and of missing scores."""
         return self.con.execute("""SELECT judge_model, metric, count(*) AS n, count(*) - count(score) AS n_missing
                                    FROM judgments GROUP BY ALL ORDER BY ALL""").df()
 
+    @_reads
     def answers(self, *, text: bool = True, judges: Sequence[str] | None = None,
                 declared: Sequence[str] = ()) -> pd.DataFrame:
         """The tidy answers frame: one row per sample with its grouping keys, the checkpoint's losses, and for
@@ -254,6 +350,7 @@ class Store:
                       FROM ({sql}) a JOIN samples s USING (sample_id) JOIN questions q ON q.question_key = s.question_key"""
         return self.con.execute(sql).df()
 
+    @_reads
     def texts(self, sample_ids: Sequence[str]) -> pd.DataFrame:
         """The question messages (decoded) and response of each sample."""
         frame = pd.DataFrame({"sid": list(sample_ids)})
@@ -267,16 +364,19 @@ class Store:
         df["messages"] = df["messages"].map(_decode)
         return df
 
+    @_reads
     def monitor_events(self, run_id: str | None = None) -> pd.DataFrame:
         where = "WHERE run_id = ?" if run_id else ""
         return self.con.execute(f"SELECT * EXCLUDE (created_at) FROM monitor_events {where} ORDER BY run_id, step, signal",
                                 [run_id] if run_id else []).df()
 
+    @_reads
     def count(self, table: str) -> int:
         if table not in TABLES:
             raise KeyError(f"unknown table {table!r}")
         return self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
 
+    @_reads
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
         """Any SQL over the tables and views, as a DataFrame (for users; emwatch's own code reads through the
         methods above)."""
@@ -284,6 +384,7 @@ class Store:
 
     df = query  # the name earlier releases used
 
+    @_reads
     def export_parquet(self, out_dir: str | Path) -> list[Path]:
         """Write every table as `<out_dir>/<table>.parquet`; JSON columns stay JSON text."""
         out = Path(out_dir)
@@ -296,7 +397,9 @@ class Store:
         return written
 
     def close(self) -> None:
-        self.con.close()
+        if self._con is not None:
+            con, self._con = self._con, None
+            con.close()
 
     def __enter__(self) -> Store:
         return self
@@ -307,6 +410,10 @@ class Store:
 
 TABLES_KEYS = {"meta": "key", "runs": "run_id", "checkpoints": "checkpoint_id", "questions": "question_key",
                "samples": "sample_id", "judgments": "judgment_id", "monitor_events": "event_id", "tasks": "task_id"}
+
+
+def _first_line(err: BaseException) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
 
 
 def _encode(column: str, value: Any) -> Any:

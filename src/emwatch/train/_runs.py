@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,14 +148,39 @@ def step_dir_name(step: int) -> str:
     return f"step_{step:06d}"
 
 
-def completed_checkpoints(run_dir: Path) -> list[dict[str, Any]]:
-    """The meta.json of every complete checkpoint folder of a run, by step."""
+_STEP_DIR = re.compile(r"step_\d{6}")
+
+
+def checkpoint_complete(folder: Path, meta: dict[str, Any]) -> bool:
+    """Whether every file meta.json lists (`files`: name -> size) is in `folder` with that size."""
+    for name, size in (meta.get("files") or {}).items():
+        path = folder / name
+        if not path.is_file() or path.stat().st_size != size:
+            return False
+    return True
+
+
+def completed_checkpoints(run_dir: Path, *, clean: bool = False) -> list[dict[str, Any]]:
+    """The meta.json of every complete checkpoint folder of a run, by step.
+
+    A folder is complete when it is named step_NNNNNN (a `.partial` one was being written when the process
+    died), holds a readable meta.json and every file that meta lists, at its size. `clean`: delete the
+    `.partial` leftovers (the main process does, on resume); an incomplete folder is skipped, never registered.
+    """
+    import shutil
+
     metas = []
-    for meta in sorted(run_dir.glob("step_*/meta.json")):
+    for folder in sorted(run_dir.glob("step_*")):
+        if not _STEP_DIR.fullmatch(folder.name):
+            if clean and folder.name.endswith(".partial") and folder.is_dir():
+                shutil.rmtree(folder, ignore_errors=True)
+            continue
         try:
-            metas.append(json.loads(meta.read_text(encoding="utf-8")))
+            meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             continue
+        if isinstance(meta, dict) and "step" in meta and checkpoint_complete(folder, meta):
+            metas.append(meta)
     return sorted(metas, key=lambda m: m["step"])
 
 
@@ -192,6 +218,8 @@ def open_run(cfg: TrainConfig, plan: RunPlan, store, *, base_path: str | None,
     if not cfg.resume and main and plan.run_dir.exists():
         shutil.rmtree(plan.run_dir)
     register_plan(store, plan, base_path=base_path)
+    if main and plan.run_dir.exists():
+        completed_checkpoints(plan.run_dir, clean=True)  # drop what a killed save left half written
     on_disk = existing_checkpoints(store, plan)  # a crash may have come between a save and its store row
     finished = (plan.run_dir / "done.json").is_file()
     if main and not finished:
@@ -225,6 +253,8 @@ def export_step(plan: RunPlan, step: int, meta: dict[str, Any], files: dict[str,
             os.link(src, tmp / name)  # no second copy of the weights on disk
         except OSError:
             shutil.copy2(src, tmp / name)
+    # meta.json lists every file with its size, so a resume can tell a complete folder from a damaged one
+    meta = {**meta, "files": {p.name: p.stat().st_size for p in sorted(tmp.iterdir()) if p.is_file()}}
     write_json(tmp / "meta.json", meta)
     shutil.rmtree(dst, ignore_errors=True)
     tmp.replace(dst)
