@@ -10,6 +10,7 @@ from emwatch.cli._bench import bench_app
 from emwatch.cli._common import EmwatchGroup, new_app
 from emwatch.cli._data import data_app
 from emwatch.cli._demo import demo
+from emwatch.cli._doctor import doctor
 from emwatch.cli._scan import scan
 from emwatch.cli._stages import export, judge, sample
 from emwatch.cli._train import train_cmd
@@ -32,6 +33,7 @@ app.command("report")(report)
 app.command("import")(import_)
 app.command("export")(export)
 app.command("scan")(scan)
+app.command("doctor")(doctor)
 app.add_typer(bench_app, name="bench")
 app.add_typer(data_app, name="data")
 

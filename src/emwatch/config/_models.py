@@ -24,7 +24,8 @@ class BackendSpec(Strict):
     model: str = Field(..., description="HF folder / hub-style name for transformers; served model name for openai")
     base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1")
     api_key_env: str = Field("OPENAI_API_KEY", description="environment variable holding the API key (never stored)")
-    dtype: DtypeName = Field("bfloat16", description="weights dtype for transformers")
+    dtype: DtypeName = Field("auto", description="weights dtype for transformers; auto: bfloat16 where the GPU or CPU "
+                              "computes it natively (avx512_bf16 / AMX), else float32 (`emwatch doctor` shows the choice)")
     device: str = Field("auto", description="'auto', 'cpu' or 'cuda[:N]' for transformers")
     batch_size: int = Field(8, ge=1, description="prompts per forward batch (transformers) or per scheduling chunk")
     max_concurrency: int = Field(8, ge=1, description="requests in flight at once (openai)")
