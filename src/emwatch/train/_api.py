@@ -37,7 +37,7 @@ def train(cfg: TrainConfig, *, store=None, progress: bool = True, callbacks: Seq
     checkpoint callback, so one that stops training early has its stopping step saved. Interrupted runs
     resume from their last complete checkpoint; finished runs are skipped.
     """
-    cfg = concrete_dtype(cfg, log=_stderr if progress else None)
+    cfg = concrete_dtype(cfg, log=_stderr)  # the choice is printed even without progress output
     return TRAINERS.entry(cfg.backend).call(cfg, plans(cfg), store=store, progress=progress, callbacks=callbacks)
 
 
