@@ -24,9 +24,19 @@ ARGS: dict[str, list[str]] = {
     "bench_generation.py": ["--n", "8", "--tokens", "32"],
     "bench_concurrency.py": ["--n", "32", "--rounds", "1"],
 }
+# `--quick`: smaller workloads for a busy machine (the sizes are printed in each section).
+QUICK: dict[str, list[str]] = {
+    "bench_store.py": ["--n", "50000"],
+    "bench_engines.py": ["--no-vllm", "--tokens", "16"],
+    "bench_loop.py": ["--questions", "4", "--tokens", "16", "--k", "2"],
+    "bench_judge.py": ["--n", "8"],
+    "bench_generation.py": ["--n", "4", "--tokens", "16"],
+    "bench_concurrency.py": ["--n", "16", "--rounds", "1"],
+}
 
 
 def machine_section() -> str:
+    sys.path.insert(0, str(ROOT / "src"))  # this checkout's emwatch, as the scripts get through PYTHONPATH
     from emwatch.config._machine import machine_report
 
     r = machine_report(backends=False)
@@ -50,8 +60,8 @@ def machine_section() -> str:
     return "\n".join(lines)
 
 
-def run_one(script: Path, timeout: float) -> str:
-    cmd = [sys.executable, str(script), *ARGS.get(script.name, [])]
+def run_one(script: Path, timeout: float, quick: bool = False) -> str:
+    cmd = [sys.executable, str(script), *(QUICK if quick else ARGS).get(script.name, [])]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))}
     t0 = time.perf_counter()
     try:
@@ -73,15 +83,16 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", help="run only these scripts (names with or without .py)")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per script")
     ap.add_argument("--out", default=str(HERE / "results.md"))
+    ap.add_argument("--quick", action="store_true", help="small workloads (a busy machine; sizes printed)")
     args = ap.parse_args()
     scripts = sorted(HERE.glob("bench_*.py"))
     if args.only:
         wanted = {n if n.endswith(".py") else n + ".py" for n in args.only}
         scripts = [s for s in scripts if s.name in wanted]
-    sections = [machine_section()]
+    sections = [machine_section() + ("\n_Run with --quick: reduced workloads._\n" if args.quick else "")]
     for script in scripts:
         print(f"running {script.name} ...", file=sys.stderr, flush=True)
-        sections.append(run_one(script, args.timeout))
+        sections.append(run_one(script, args.timeout, args.quick))
         Path(args.out).write_text("\n".join(sections), encoding="utf-8")  # partial results survive a stop
     print(f"wrote {args.out}", file=sys.stderr)
 
