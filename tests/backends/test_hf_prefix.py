@@ -70,3 +70,15 @@ def test_prompts_without_a_long_shared_prefix_are_scored_whole(judge):
     out = judge.score_numbers(requests)
     assert judge._prefix is None  # the chat header alone is shorter than MIN_SHARED_PREFIX
     assert all(0 < sum(d.probs.values()) <= 1 + 1e-6 for d in out)
+
+
+def test_dtype_auto_loads_the_weights_in_the_resolved_dtype_and_says_so(tiny_qwen2, capsys):
+    import torch
+
+    from emwatch.config import resolve_dtype
+
+    b = HFBackend(BackendSpec(kind="hf", model=str(tiny_qwen2), device="cpu"))  # dtype: auto (the default)
+    want = resolve_dtype("auto", "cpu")
+    assert b.dtype == want and want in ("bfloat16", "float32")
+    assert {p.dtype for p in b.model.parameters()} == {getattr(torch, want)}
+    assert f"dtype auto -> {want} on CPU" in capsys.readouterr().err
