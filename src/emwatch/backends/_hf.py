@@ -210,9 +210,9 @@ class HFBackend(BackendBase):
         if shared:
             cache = self._prefix_cache(prompts[0][:shared], adapter, len(prompts))
             mask = torch.cat([torch.ones(len(prompts), shared, dtype=mask.dtype, device=self.device), mask], dim=1)
-        with torch.inference_mode():
+        with torch.inference_mode():  # next-token logits only: no vocabulary-sized tensor per position
             res = self.model(input_ids=ids, attention_mask=mask, position_ids=pos0, past_key_values=cache,
-                             use_cache=True, logits_to_keep=1)  # next-token logits only: no vocab-sized tensor per position
+                             use_cache=True, logits_to_keep=1)
         cache = res.past_key_values
         logp = torch.log_softmax(res.logits[:, -1].float(), dim=-1)
         # frontier rows: (prompt index, trie node, log prob of reaching it)
