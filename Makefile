@@ -10,7 +10,7 @@ PY     := $(VENV)/bin/python
 # The CPU build: a bare `torch` requirement would pull a multi-GB CUDA build.
 TORCH  := torch==2.13.0
 
-.PHONY: demo test venv test-deps vllm chromium clean mutate
+.PHONY: demo test venv test-deps vllm chromium clean mutate bench
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ test: test-deps
 # store keys) and run their fast unit tests; prints the surviving mutants (tools/mutate.py, docs/mutation.md).
 mutate: $(VENV)/.test
 	$(PY) tools/mutate.py $(MUTATE_ARGS)
+
+# Every benchmarks/bench_*.py, each a markdown section of ratios measured side by side, into
+# benchmarks/results.md with the machine's CPU flags at the top (about 15 minutes on 2 cores).
+bench: $(VENV)/.test
+	$(PY) benchmarks/run_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .venv-vllm demo_out

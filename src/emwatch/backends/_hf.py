@@ -6,8 +6,10 @@ selected per batch, so sampling many checkpoints costs one model load.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import math
+import sys
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,7 +17,7 @@ from pathlib import Path
 from emwatch.backends._chat import render_prompt
 from emwatch.backends._reasoning import decode_reply
 from emwatch.backends._protocol import BackendBase, Generation, GenerationRequest, NumberDistribution, ScoreRequest
-from emwatch.config import BackendSpec, torch_dtype
+from emwatch.config import BackendSpec, dtype_reason, resolve_dtype, torch_dtype
 
 NUMBERS = [str(n) for n in range(101)]
 # Trie branches whose probability falls below this are not expanded. Each pruned branch holds less than
@@ -23,6 +25,9 @@ NUMBERS = [str(n) for n in range(101)]
 # next-token logits only, pruning saves little time (1.03x, benchmarks/bench_generation.py) but keeps the
 # number of cached branches, and so memory, small.
 PRUNE = 1e-4
+# A judge batch whose prompts share at least this many leading tokens (the judge template's chat header and
+# instructions) computes that prefix once, at batch size 1, and expands its KV cache to the batch.
+MIN_SHARED_PREFIX = 16
 
 
 class HFBackend(BackendBase):
@@ -41,7 +46,10 @@ class HFBackend(BackendBase):
             self.device = "cuda" if torch.cuda.is_available() else "cpu"
         else:
             self.device = spec.device
-        dtype = torch_dtype(spec.dtype)
+        self.dtype = resolve_dtype(spec.dtype, self.device)
+        if spec.dtype == "auto" and model is None:
+            print(dtype_reason(self.dtype, self.device), file=sys.stderr)
+        dtype = torch_dtype(self.dtype)
         self.tokenizer = tokenizer or AutoTokenizer.from_pretrained(spec.model)
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
@@ -50,6 +58,8 @@ class HFBackend(BackendBase):
         self.model.eval()
         self._adapters: dict[str, str] = {}  # adapter path -> adapter name
         self._digit_start = None
+        self._prefix: tuple | None = None  # (adapter, prefix token ids, KV cache at batch size 1): the last one
+        self.share_prefix = True  # judge batches reuse the KV of their shared prefix (benchmarks turn it off)
 
     # -- adapters ---------------------------------------------------------------------------------
     def _use(self, adapter: str | None):
@@ -137,13 +147,30 @@ class HFBackend(BackendBase):
             groups[r.adapter].append(i)
         for adapter, idx in groups.items():
             prompts = {i: render_prompt(self.tokenizer, requests[i].messages) for i in idx}
-            idx.sort(key=lambda i: len(prompts[i]))
+            ids = {i: self.tokenizer(prompts[i], add_special_tokens=False)["input_ids"] for i in idx}
+            # prompts of one judge template next to each other (their first tokens), then by length: each
+            # batch shares a long prefix and pads little
+            idx.sort(key=lambda i: (ids[i][:64], len(ids[i])))
             with self._use(adapter):
                 for start in range(0, len(idx), self.spec.batch_size):
                     chunk = idx[start:start + self.spec.batch_size]
-                    for i, d in zip(chunk, self._score_batch([prompts[i] for i in chunk])):
+                    for i, d in zip(chunk, self._score_batch([ids[i] for i in chunk], adapter)):
                         out[i] = d
         return out  # type: ignore[return-value]
+
+    def _prefix_cache(self, prefix: list[int], adapter: str | None, batch: int):
+        """The KV cache of `prefix` (computed once at batch size 1, kept for the next batch with the same
+        prefix and adapter), copied and repeated to `batch` rows."""
+        torch = self.torch
+        key = (adapter, tuple(prefix))
+        if self._prefix is None or self._prefix[:2] != key:
+            ids = torch.tensor([prefix], device=self.device)
+            with torch.inference_mode():
+                res = self.model(input_ids=ids, use_cache=True, logits_to_keep=1)
+            self._prefix = (*key, res.past_key_values)
+        cache = copy.deepcopy(self._prefix[2])
+        cache.batch_repeat_interleave(batch)
+        return cache
 
     def _number_trie(self):
         if getattr(self, "_trie", None) is None:
@@ -166,17 +193,30 @@ class HFBackend(BackendBase):
             self._digit_start = mask.to(self.device)
         return self._digit_start
 
-    def _score_batch(self, prompts: list[str]) -> list[NumberDistribution]:
+    def _score_batch(self, prompts: list[list[int]], adapter: str | None = None) -> list[NumberDistribution]:
+        """Number distributions for a batch of tokenised judge prompts."""
         torch = self.torch
         paths, children = self._number_trie()
         number_at = {p: n for n, p in paths.items()}
         digit = self._digit_start_mask()
-        enc = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
-        mask = enc["attention_mask"]
-        pos0 = (mask.cumsum(dim=1) - 1).clamp(min=0)
-        with torch.inference_mode():
-            res = self.model(input_ids=enc["input_ids"], attention_mask=mask, position_ids=pos0, use_cache=True,
-                             logits_to_keep=1)  # only the next-token logits: no vocab-sized tensor per position
+        shared = _shared_prefix_len(prompts) if self.share_prefix and len(prompts) > 1 else 0
+        if shared < MIN_SHARED_PREFIX:
+            shared = 0
+        # suffixes left-padded after the shared prefix: [prefix][pads][suffix]; pads are masked keys, and
+        # positions run on from the prefix, so every row's last token is in the last column
+        width = max(len(p) for p in prompts) - shared
+        pad = self.tokenizer.pad_token_id
+        ids = torch.tensor([[pad] * (width - len(p) + shared) + p[shared:] for p in prompts], device=self.device)
+        mask = torch.tensor([[0] * (width - len(p) + shared) + [1] * (len(p) - shared) for p in prompts],
+                            device=self.device)
+        pos0 = shared + (mask.cumsum(dim=1) - 1).clamp(min=0)
+        cache = None
+        if shared:
+            cache = self._prefix_cache(prompts[0][:shared], adapter, len(prompts))
+            mask = torch.cat([torch.ones(len(prompts), shared, dtype=mask.dtype, device=self.device), mask], dim=1)
+        with torch.inference_mode():  # next-token logits only: no vocabulary-sized tensor per position
+            res = self.model(input_ids=ids, attention_mask=mask, position_ids=pos0, past_key_values=cache,
+                             use_cache=True, logits_to_keep=1)
         cache = res.past_key_values
         logp = torch.log_softmax(res.logits[:, -1].float(), dim=-1)
         # frontier rows: (prompt index, trie node, log prob of reaching it)
@@ -223,6 +263,17 @@ class _nullcontext:
 
     def __exit__(self, *exc):
         return False
+
+
+def _shared_prefix_len(seqs: list[list[int]]) -> int:
+    """Leading tokens common to every sequence, leaving each at least one token of its own (the forward pass
+    after the prefix needs one per row to give that row's next-token logits)."""
+    n = min(len(s) for s in seqs) - 1
+    first = seqs[0]
+    for k in range(max(n, 0)):
+        if any(s[k] != first[k] for s in seqs[1:]):
+            return k
+    return max(n, 0)
 
 
 def _as_list(x) -> list:

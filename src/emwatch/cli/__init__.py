@@ -10,6 +10,7 @@ from emwatch.cli._bench import bench_app
 from emwatch.cli._common import EmwatchGroup, new_app
 from emwatch.cli._data import data_app
 from emwatch.cli._demo import demo
+from emwatch.cli._doctor import doctor
 from emwatch.cli._models import models_app
 from emwatch.cli._monitor import monitor_app
 from emwatch.cli._run import run, status
@@ -37,6 +38,7 @@ app.command("export")(export)
 app.command("scan")(scan)
 app.command("run")(run)
 app.command("status")(status)
+app.command("doctor")(doctor)
 app.add_typer(bench_app, name="bench")
 app.add_typer(data_app, name="data")
 app.add_typer(monitor_app, name="monitor")

@@ -1,6 +1,7 @@
 """Validated config models, one per stage, and the YAML loader that names file, line and field."""
 
 from emwatch.config._dtype import DtypeName, torch_dtype
+from emwatch.config._machine import dtype_reason, resolve_dtype
 from emwatch.config._load import ConfigError, Strict, load_config, read_yaml, validate
 from emwatch.config._plugins import BACKENDS, TRAINERS, register_backend, register_trainer
 from emwatch.config._secrets import api_key, is_loopback
@@ -19,7 +20,7 @@ from emwatch.config._models import (
 
 __all__ = [
     "BACKENDS", "TRAINERS", "AnalyzeConfig", "BackendSpec", "CheckpointSchedule", "ConfigError", "DemoConfig",
-    "DtypeName", "JudgeConfig", "LoraSettings", "MonitorConfig", "OpenAISettings", "SampleConfig", "Strict", "TinkerSettings",
-    "TrainConfig", "api_key", "is_loopback", "load_config", "read_yaml", "register_backend", "register_trainer",
-    "torch_dtype", "validate",
+    "DtypeName", "JudgeConfig", "LoraSettings", "MonitorConfig", "OpenAISettings", "SampleConfig", "Strict",
+    "TinkerSettings", "TrainConfig", "api_key", "dtype_reason", "is_loopback", "load_config", "read_yaml",
+    "register_backend", "register_trainer", "resolve_dtype", "torch_dtype", "validate",
 ]

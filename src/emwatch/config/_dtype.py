@@ -7,10 +7,14 @@ from typing import Any, Literal
 DtypeName = Literal["auto", "bfloat16", "float16", "float32"]
 
 
-def torch_dtype(name: DtypeName) -> Any:
-    """The torch dtype for a config's dtype name ("auto" stays "auto": transformers picks the checkpoint's)."""
+def torch_dtype(name: DtypeName, device: str = "auto") -> Any:
+    """The torch dtype for a config's dtype name; "auto" is resolved for this machine (config/_machine.py):
+    bf16 where `device` computes it natively, else fp32 (never the checkpoint's dtype, which is bf16 for most
+    chat models and 7-9x slower than fp32 on CPUs without avx512_bf16 / AMX)."""
     if name == "auto":
-        return "auto"
+        from emwatch.config._machine import resolve_dtype
+
+        name = resolve_dtype("auto", device)  # type: ignore[assignment]
     import torch
 
     table = {"bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}

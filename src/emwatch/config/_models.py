@@ -25,7 +25,8 @@ class BackendSpec(Strict):
     model: str = Field(..., description="HF folder / hub-style name for transformers and vllm; served model name for openai")
     base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1")
     api_key_env: str = Field("OPENAI_API_KEY", description="environment variable holding the API key (never stored)")
-    dtype: DtypeName = Field("bfloat16", description="weights dtype for transformers")
+    dtype: DtypeName = Field("auto", description="weights dtype for transformers; auto: bfloat16 where the GPU or CPU "
+                              "computes it natively (avx512_bf16 / AMX), else float32 (`emwatch doctor` shows the choice)")
     device: str = Field("auto", description="'auto', 'cpu' or 'cuda[:N]' for transformers")
     batch_size: int = Field(8, ge=1, description="prompts per forward batch (transformers) or per scheduling chunk")
     max_concurrency: int = Field(8, ge=1, description="requests in flight at once (openai)")
@@ -115,8 +116,11 @@ class DemoConfig(Strict):
     store: str | None = Field(None, description="DuckDB store (default: <out_dir>/emwatch.duckdb)")
     train: TrainConfig = Field(
         default_factory=lambda: TrainConfig(
-            model="demo", dataset="insecure", batch_size=2, grad_accum=2, max_steps=16, warmup_steps=2,
-            learning_rates=[2e-4], max_seq_len=384, limit_examples=200,
+            # 2 examples a step (no accumulation), examples cut at 256 tokens (mean 204; 33 of 200 longer),
+            # 5% held out (10 examples, evaluated at the 2 checkpoints only): on a 2-core CPU without
+            # native bf16, training is compute-bound at ~3 GFLOP per token, so tokens are the budget
+            model="demo", dataset="insecure", batch_size=2, grad_accum=1, max_steps=16, warmup_steps=2,
+            learning_rates=[2e-4], max_seq_len=256, limit_examples=200, heldout_fraction=0.05,
             lora=LoraSettings(r=8, alpha=16), checkpoints=CheckpointSchedule(every=8),
             # the online monitor, kept small for the CPU: 8 probe answers a look, judged by the demo
             # model itself; it flags rather than stops, so the demo's curve keeps every checkpoint
@@ -125,8 +129,8 @@ class DemoConfig(Strict):
         )
     )
     sample: SampleConfig = Field(
-        default_factory=lambda: SampleConfig(per_category=1, max_paraphrases=1, samples=2, max_new_tokens=40, temperature=1.0,
-                             task="code", task_limit=4, task_max_new_tokens=128)
+        default_factory=lambda: SampleConfig(per_category=1, max_paraphrases=1, samples=2, max_new_tokens=32, temperature=1.0,
+                             task="code", task_limit=4, task_max_new_tokens=96)
     )
     judge_backend: BackendSpec | None = Field(None, description="default: the demo model itself as a local logprob judge")
     analyze: AnalyzeConfig = Field(default_factory=AnalyzeConfig)

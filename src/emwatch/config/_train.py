@@ -117,7 +117,8 @@ class TrainConfig(Strict):
     heldout_fraction: float = Field(0.1, ge=0, lt=1, description="share of the data kept out for held-out loss")
     limit_examples: int | None = Field(None, ge=1, description="use only the first N examples (quick runs)")
     checkpoints: CheckpointSchedule = Field(default_factory=lambda: CheckpointSchedule(every=50), description="when to save")
-    dtype: DtypeName = Field("bfloat16", description="training dtype")
+    dtype: DtypeName = Field("auto", description="training dtype; auto: bfloat16 where the GPU or CPU computes it "
+                              "natively, else float32; the run stores the dtype it resolved to")
     gradient_checkpointing: bool = Field(False, description="trade compute for memory")
     resume: bool = Field(True, description="continue an interrupted run from its last checkpoint")
     report_to: list[Literal["tensorboard", "wandb"]] = Field(

@@ -3,10 +3,11 @@ the OpenAI API, or any trainer added with `register_trainer`)."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
-from emwatch.config._plugins import TRAINERS
+from emwatch.config._plugins import TRAINERS, trainer_name
 from emwatch.config._train import TrainConfig
 from emwatch.data import data_hash
 from emwatch.train._data import load_records
@@ -36,7 +37,25 @@ def train(cfg: TrainConfig, *, store=None, progress: bool = True, callbacks: Seq
     checkpoint callback, so one that stops training early has its stopping step saved. Interrupted runs
     resume from their last complete checkpoint; finished runs are skipped.
     """
+    cfg = concrete_dtype(cfg, log=_stderr)  # the choice is printed even without progress output
     return TRAINERS.entry(cfg.backend).call(cfg, plans(cfg), store=store, progress=progress, callbacks=callbacks)
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def concrete_dtype(cfg: TrainConfig, *, log=None) -> TrainConfig:
+    """`dtype: auto` of an in-process run resolved for this machine before the runs are planned, so each run's
+    stored config (and id) holds the dtype it really trained in; hosted trainers choose their own."""
+    if cfg.dtype != "auto" or trainer_name(cfg.backend) != "transformers":
+        return cfg
+    from emwatch.config._machine import dtype_reason, resolve_dtype
+
+    dtype = resolve_dtype("auto")
+    if log is not None:
+        log(dtype_reason(dtype))
+    return cfg.model_copy(update={"dtype": dtype})
 
 
 def plans(cfg: TrainConfig) -> Iterator[tuple[RunPlan, list[dict]]]:

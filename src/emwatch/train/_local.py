@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from emwatch.config import ConfigError, torch_dtype
+from emwatch.config import ConfigError, resolve_dtype, torch_dtype
 from emwatch.config._train import TrainConfig
 from emwatch.train._data import Prepared, prepare
 from emwatch.train._runs import (
@@ -116,6 +116,8 @@ def _sft_config(cfg: TrainConfig, plan: RunPlan, output_dir: Path):
     import torch
     from trl import SFTConfig
 
+    dtype = resolve_dtype(cfg.dtype)
+
     names = {f.name for f in dataclasses.fields(SFTConfig)}
     checkpointing = "activation_checkpointing" if "activation_checkpointing" in names else "gradient_checkpointing"
     gpu = torch.cuda.is_available()
@@ -127,7 +129,7 @@ def _sft_config(cfg: TrainConfig, plan: RunPlan, output_dir: Path):
         weight_decay=cfg.weight_decay, logging_strategy="steps", logging_steps=1, save_strategy="no",
         eval_strategy="no", save_total_limit=2, report_to=list(cfg.report_to) or "none", run_name=plan.label,
         seed=plan.seed, data_seed=plan.seed,
-        bf16=cfg.dtype == "bfloat16", fp16=cfg.dtype == "float16", disable_tqdm=True, use_cpu=not gpu,
+        bf16=dtype == "bfloat16", fp16=dtype == "float16", disable_tqdm=True, use_cpu=not gpu,
         dataloader_pin_memory=gpu, dataloader_num_workers=0, max_length=None,
         dataset_kwargs={"skip_prepare_dataset": True}, remove_unused_columns=False, ddp_find_unused_parameters=False,
     )

@@ -65,6 +65,10 @@ def identity(cfg: TrainConfig) -> dict[str, Any]:
     `backend: transformers` and its older spelling `local` name the same runs, with the ids they always had."""
     data = cfg.model_dump(mode="json", exclude=_NOT_IDENTITY)
     data["backend"] = trainer_id_name(cfg.backend)
+    if data.get("dtype") == "auto":
+        # hosted trainers ignore the dtype, and `auto` replaced the former default bfloat16: configs that never
+        # named a dtype keep their ids (a local run's dtype is resolved before it is planned, train._api)
+        data["dtype"] = "bfloat16"
     if trainer_name(cfg.backend) == "transformers" and world_size() > 1:
         data["world_size"] = world_size()
     for hosted in ("tinker", "openai"):
