@@ -78,14 +78,14 @@ def _per_checkpoint(sample_cfg) -> int:
 
 
 def test_demo_study_mirrors_the_demo_config():
-    from emwatch.config import DemoConfig
+    from emwatch.config import DemoConfig, TrainConfig
 
     loaded = load_study("studies/demo.yaml")
     demo = DemoConfig()
     cfg = loaded.recipes[0].cfg
-    for field in ("dataset", "batch_size", "grad_accum", "max_steps", "warmup_steps", "learning_rates", "max_seq_len",
-                  "limit_examples", "lora", "checkpoints", "dtype"):
-        assert getattr(cfg, field) == getattr(demo.train, field), field
+    for field in TrainConfig.model_fields:  # every training setting, the monitor included
+        if field not in ("out_dir", "model"):
+            assert getattr(cfg, field) == getattr(demo.train, field), field
     assert loaded.study.sample == demo.sample
     plan = size(loaded)
     bench, task = _per_checkpoint(demo.sample)
