@@ -129,6 +129,8 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], Path]]:
     (tmp / "answers.csv").write_text("a,b\n1,2\n")
     (tmp / "broken.jsonl").write_text('{"messages": [}\n')
     (tmp / "bank.yaml").write_text("- id: a\n  paraphrases: [Hello]\n  type: multiple_choice\n")
+    (tmp / "study.yaml").write_text("name: s\nmodelz: []\n")
+    (tmp / "monitor.yaml").write_text("alpha: 0.05\nlooks_typo: 3\n")
     s = str(tmp / "new.duckdb")
     return {
         "demo": (["demo", "--config", str(tmp / "demo.yaml"), "--store", s], tmp / "demo.yaml"),
@@ -151,11 +153,17 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], Path]]:
         "data export": (["data", "export", str(tmp / "broken.jsonl"), str(tmp / "out.jsonl")], tmp / "broken.jsonl"),
         "models add": (["models", "add", str(tmp / "no_adapter"), "-s", s], tmp / "no_adapter"),
         "models list": (["models", "list", "-s", str(tmp / "missing.duckdb")], tmp / "missing.duckdb"),
+        "run": (["run", str(tmp / "study.yaml"), "-s", s, "--dry-run"], tmp / "study.yaml"),
+        "status": (["status", "-s", str(tmp / "missing.duckdb")], tmp / "missing.duckdb"),
+        "monitor replay": (["monitor", "replay", "-s", str(tmp / "notastore.duckdb")], tmp / "notastore.duckdb"),
+        "monitor replay-config": (["monitor", "replay", "-s", s, "--monitor", str(tmp / "monitor.yaml")],
+                                  tmp / "monitor.yaml"),
     }
 
 
 BAD = ["demo", "train", "sample", "judge", "analyze", "analyze-config", "report", "import", "import-missing", "export",
-       "scan", "scan-code", "bench show", "bench stats", "bench import", "bench export", "data stats", "data export", "models add", "models list"]
+       "scan", "scan-code", "bench show", "bench stats", "bench import", "bench export", "data stats", "data export", "models add", "models list",
+       "run", "status", "monitor replay", "monitor replay-config"]
 
 
 @pytest.mark.parametrize("case", BAD)
@@ -174,7 +182,7 @@ def test_each_command_with_a_bad_input_names_the_file(case, tmp_path, monkeypatc
 
 def test_every_command_has_a_bad_input_case(tmp_path):
     assert sorted(_bad_inputs(tmp_path)) == sorted(BAD)
-    without_input = {"bench list", "data list"}  # nothing to give them
+    without_input = {"bench list", "data list", "doctor"}  # nothing to give them
     assert set(_commands()) - without_input == {c.split("-")[0] for c in BAD}
 
 
@@ -213,8 +221,10 @@ def _commands() -> dict[str, click.Command]:
     return out
 
 
-PRINTING = {"analyze", "scan", "bench list", "bench show", "bench stats", "data list", "data stats", "models add", "models list"}
-WITH_STORE = {"demo", "train", "sample", "judge", "analyze", "report", "import", "export", "models add", "models list"}
+PRINTING = {"analyze", "scan", "bench list", "bench show", "bench stats", "data list", "data stats", "models add", "models list",
+            "run", "status", "doctor", "monitor replay"}
+WITH_STORE = {"demo", "train", "sample", "judge", "analyze", "report", "import", "export", "models add", "models list",
+              "run", "status", "monitor replay"}
 
 
 def test_store_is_store_or_s_everywhere():
