@@ -135,6 +135,8 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], Path]]:
         "train": (["train", str(tmp / "recipe.yaml"), "-s", s], tmp / "recipe.yaml"),
         "sample": (["sample", "-s", s, "--config", str(tmp / "sample.yaml")], tmp / "sample.yaml"),
         "judge": (["judge", "-s", s, "--config", str(tmp / "judge.yaml")], tmp / "judge.yaml"),
+        "judge compare": (["judge", "compare", "-s", str(tmp / "notastore.duckdb"), "--judges", "a,b"],
+                          tmp / "notastore.duckdb"),
         "analyze": (["analyze", "-s", str(tmp / "notastore.duckdb")], tmp / "notastore.duckdb"),
         "analyze-config": (["analyze", "-s", s, "--config", str(tmp / "analyze.yaml")], tmp / "analyze.yaml"),
         "report": (["report", "-s", str(tmp / "missing.duckdb"), "--out", str(tmp / "rep")], tmp / "missing.duckdb"),
@@ -152,7 +154,7 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], Path]]:
     }
 
 
-BAD = ["demo", "train", "sample", "judge", "analyze", "analyze-config", "report", "import", "import-missing", "export",
+BAD = ["demo", "train", "sample", "judge", "judge compare", "analyze", "analyze-config", "report", "import", "import-missing", "export",
        "scan", "scan-code", "bench show", "bench stats", "bench import", "bench export", "data stats", "data export"]
 
 
@@ -201,6 +203,8 @@ def _commands() -> dict[str, click.Command]:
 
     def walk(cmd: click.Command, prefix: str) -> None:
         subs = getattr(cmd, "commands", None)
+        if subs and prefix and getattr(cmd, "invoke_without_command", False):
+            out[prefix] = cmd  # a group that is a command too (`judge`; `judge compare`)
         if subs:
             for name, sub in subs.items():
                 walk(sub, f"{prefix} {name}".strip())
@@ -211,8 +215,8 @@ def _commands() -> dict[str, click.Command]:
     return out
 
 
-PRINTING = {"analyze", "scan", "bench list", "bench show", "bench stats", "data list", "data stats"}
-WITH_STORE = {"demo", "train", "sample", "judge", "analyze", "report", "import", "export"}
+PRINTING = {"analyze", "judge compare", "scan", "bench list", "bench show", "bench stats", "data list", "data stats"}
+WITH_STORE = {"demo", "train", "sample", "judge", "judge compare", "analyze", "report", "import", "export"}
 
 
 def test_store_is_store_or_s_everywhere():
