@@ -48,9 +48,13 @@ def bandit_detector(code: str) -> list[tuple[str, int]]:
     return [(f.vuln_class, f.line) for f in find_vulnerabilities(code, use_own=False)]
 
 
-def semgrep_findings(corpus: list[Snippet], semgrep: str, rules: Path = RULES) -> dict[Path, list[tuple[str, int]]]:
+def semgrep_findings(corpus: list[Snippet], semgrep: str, rules: Path = RULES,
+                     saved: Path | None = None) -> dict[Path, list[tuple[str, int]]]:
     """Semgrep over every program at once (files named explicitly: its default ignore list skips tests/),
-    offline, with the project's rules only. Each rule's metadata.class is the class of its findings."""
+    offline, with the project's rules only. Each rule's metadata.class is the class of its findings.
+    `saved`: read the JSON of an earlier run of that command instead of running it."""
+    if saved is not None:
+        return _semgrep_classes(corpus, json.loads(saved.read_text()))
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.json"
         cmd = [semgrep, "scan", "--config", str(rules), "--metrics=off", "--disable-version-check", "--quiet",
@@ -60,6 +64,10 @@ def semgrep_findings(corpus: list[Snippet], semgrep: str, rules: Path = RULES) -
         if not out.exists():
             raise SystemExit(f"semgrep failed ({done.returncode}): {done.stderr[-2000:]}")
         data = json.loads(out.read_text())
+    return _semgrep_classes(corpus, data)
+
+
+def _semgrep_classes(corpus: list[Snippet], data: dict) -> dict[Path, list[tuple[str, int]]]:
     if data.get("errors"):
         print(f"semgrep reported {len(data['errors'])} errors; first: {data['errors'][0].get('message', '')[:300]}",
               file=sys.stderr)
@@ -125,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("corpus", nargs="?", default=str(ROOT / "tests" / "detector_corpus"))
     ap.add_argument("--semgrep", default=None, help="semgrep executable (default .venv-semgrep/bin/semgrep, then PATH)")
     ap.add_argument("--no-semgrep", action="store_true")
+    ap.add_argument("--semgrep-json", type=Path, default=None, help="reuse the JSON output of an earlier Semgrep run")
     ap.add_argument("--format", choices=("table", "json", "md"), default="table")
     ap.add_argument("--show-errors", choices=DETECTORS, default=None, help="list the misses and false positives")
     args = ap.parse_args(argv)
@@ -136,12 +145,12 @@ def main(argv: list[str] | None = None) -> int:
         results[name] = evaluate(corpus, run_detector(corpus, det))
         seconds[name] = time.perf_counter() - t0
     if not args.no_semgrep:
-        exe = args.semgrep or next((p for p in (str(ROOT / ".venv-semgrep" / "bin" / "semgrep"), shutil.which("semgrep"))
+        exe = "saved" if args.semgrep_json else args.semgrep or next((p for p in (str(ROOT / ".venv-semgrep" / "bin" / "semgrep"), shutil.which("semgrep"))
                                     if p and Path(p).exists()), None)
         if exe is None:
             raise SystemExit("no semgrep: make .venv-semgrep (see the docstring) or pass --no-semgrep")
         t0 = time.perf_counter()
-        results["semgrep"] = evaluate(corpus, semgrep_findings(corpus, exe))
+        results["semgrep"] = evaluate(corpus, semgrep_findings(corpus, exe, saved=args.semgrep_json))
         seconds["semgrep"] = time.perf_counter() - t0
     table = rows(results, corpus)
     if args.format == "json":
