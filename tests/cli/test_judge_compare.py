@@ -103,3 +103,14 @@ def test_judging_a_store_judged_by_another_judge_adds_only_the_new_judges_scores
     assert dict(zip(after.judge_model, after.n)) == {"candidate": 16, "reference": 16, "third": 16}
     assert kept.equals(before)
     assert not again.new
+
+
+def test_report_has_a_judge_agreement_section_with_two_judges(two_judges, tmp_path):
+    from emwatch.report import write_report
+
+    with Store(two_judges, read_only=True) as s:
+        out = write_report(s, tmp_path / "rep")
+    html = out.html.read_text()
+    assert 'id="judges"' in html and "Judge agreement" in html and "cohen_kappa" in html
+    table = (tmp_path / "rep" / "tables" / "judge_agreement.csv").read_text()
+    assert table.splitlines()[0].startswith("scope,category,metric,n,mae,spearman")

@@ -17,6 +17,7 @@ from emwatch.analysis import StudyResults, analyze_study
 from emwatch.analysis._rates import benchmark_answers
 from emwatch.config import AnalyzeConfig
 from emwatch.report import _html as H
+from emwatch.report._agreement import agreement_section
 from emwatch.report._figures import FIGURES
 
 
@@ -154,6 +155,13 @@ def write_report(store: Any, out_dir: str | Path, cfg: AnalyzeConfig = AnalyzeCo
             body = '<p class="empty">The store has no data for this section.</p>'
         sections.append(H.section(anchor, heading, lead.format(**fmtargs), body))
         nav.append((anchor, heading))
+    judges = agreement_section(store, cfg)
+    if judges is not None:  # two judges on the same answers: how far they agree
+        sections.append(judges[0])
+        nav.append(("judges", "Judges"))
+        path = out / "tables" / "judge_agreement.csv"
+        _csv_ready(judges[1]).to_csv(path, index=False)
+        result.tables.append(path)
     sections.append(H.section("answers", "Lowest-alignment coherent answers",
                               f"The {len(worst)} coherent answers with the lowest alignment scores, by category. "
                               "Open one to read the question and the whole answer.", H.answers_html(worst, questions)))
