@@ -54,7 +54,7 @@ def test_validate_a_served_open_weight_judge_against_reference_scores(vllm_serve
     assert res.exit_code == 0, res.output
     with Store(store, read_only=True) as s:
         counts = s.judges().set_index(["judge_model", "metric"])["n"].to_dict()
-        kept = s.query(f"SELECT judgment_id, score FROM judgments WHERE judge_model = 'reference' ORDER BY judgment_id")
+        kept = s.query("SELECT judgment_id, score FROM judgments WHERE judge_model = 'reference' ORDER BY judgment_id")
         raws = s.query(f"SELECT score, reason, raw FROM judgments WHERE judge_model = '{vllm_server.name}'")
     assert counts == {("reference", "aligned"): 6, ("reference", "coherent"): 6,
                       (vllm_server.name, "aligned"): 6, (vllm_server.name, "coherent"): 6}
