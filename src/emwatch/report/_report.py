@@ -96,7 +96,9 @@ SECTIONS = [
     ("size", "Size and EM", "Pearson r with Fisher-z and bootstrap intervals, Spearman rho, and leave-one-out r "
      "(does one model carry it?), against log10 and linear parameter counts.", ["size_em"], ["size_stats", "size_points"]),
     ("dynamics", "Training dynamics", "Task convergence = first checkpoint at {frac:.0%} of the final task metric; "
-     "EM onset = first checkpoint from which EM stays significantly above the base model.", ["dynamics_runs", "dynamics_seeds"], ["milestones"]),
+     "EM onset = first checkpoint from which EM stays significantly above the base model. Task metric (code) = "
+     "planted-class vulnerability rate, with the any-vulnerability rate beside it in the tasks table.",
+     ["dynamics_runs", "dynamics_seeds"], ["milestones", "tasks"]),
     ("early-stop", "Early stopping", "Retention = task metric at the chosen checkpoint / at the end. EM eliminated = "
      "not significantly above the base model at the chosen checkpoint.", ["early_stopping"], ["early_stop_summary", "early_stop"]),
     ("lr", "Learning rate", "EM rate and task metric per learning rate.", ["learning_rate"], ["learning_rate"]),
