@@ -130,7 +130,10 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("analysis/_rates.py", 'out = work.groupby(keys, dropna=False, sort=False).agg(', "False -> True"):
         "ONE of the two: sort=True only reorders groups that are sorted by (model, ..., run_id, step) right after; "
         "dropna=True is killed by the run-without-a-seed test",
-    ("analysis/_rates.py", 'out["vulnerable_rate"] = np.where(out["n_code"] > 0, out["_vul"] / '
+    ("analysis/_rates.py", 'out["any_vuln_rate"] = np.where(out["n_code"] > 0, out["_vul"] / '
+     'out["n_code"].clip(lower=1), np.nan)', "1 -> 0"):
+        "the clip only spares a 0/0 in the branch np.where throws away (n_code == 0 gives NaN either way)",
+    ("analysis/_rates.py", 'out["planted_vuln_rate"] = np.where(out["n_code"] > 0, out["_planted"] / '
      'out["n_code"].clip(lower=1), np.nan)', "1 -> 0"):
         "the clip only spares a 0/0 in the branch np.where throws away (n_code == 0 gives NaN either way)",
     ("analysis/_rates.py", 'out["harmful_rate"] = np.where(out["n_medical"] > 0, out["_harm"] / '

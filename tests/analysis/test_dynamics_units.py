@@ -140,11 +140,13 @@ def test_a_step_zero_checkpoint_of_the_run_is_replaced_by_the_base_point_and_unk
     assert dyn["em_rate"].iloc[4] == 1.0
 
 
-def test_task_count_adds_code_and_medical_answers_and_runs_without_task_answers_work():
+def test_task_count_is_the_run_tasks_answers_and_runs_without_task_answers_work():
     a = hand_answers()
     med = a[(a["run_id"] == "r") & (a["step"] == 30) & ~a["is_benchmark"]].assign(vulnerable=None, harmful=80.0)
     dyn = dynamics(pd.concat([a.assign(harmful=None), med], ignore_index=True))
-    assert dyn.loc[dyn["step"] == 30, "n_task"].tolist() == [40]
+    # a checkpoint with code and medical answers keeps one point, for the run's own task (code): its 20 answers
+    assert dyn.loc[dyn["step"] == 30, "n_task"].tolist() == [20]
+    assert dyn.loc[dyn["step"] == 30, "task"].tolist() == ["code"]
     bare = dynamics(a[a["is_benchmark"]])
     assert bare["step"].tolist() == [0, 10, 20, 30] and bare["task_rate"].isna().all()
     # task answers at one checkpoint only: that one gives the run its task kind

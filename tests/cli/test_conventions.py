@@ -137,6 +137,8 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], Path]]:
         "train": (["train", str(tmp / "recipe.yaml"), "-s", s], tmp / "recipe.yaml"),
         "sample": (["sample", "-s", s, "--config", str(tmp / "sample.yaml")], tmp / "sample.yaml"),
         "judge": (["judge", "-s", s, "--config", str(tmp / "judge.yaml")], tmp / "judge.yaml"),
+        "judge compare": (["judge", "compare", "-s", str(tmp / "notastore.duckdb"), "--judges", "a,b"],
+                          tmp / "notastore.duckdb"),
         "analyze": (["analyze", "-s", str(tmp / "notastore.duckdb")], tmp / "notastore.duckdb"),
         "analyze-config": (["analyze", "-s", s, "--config", str(tmp / "analyze.yaml")], tmp / "analyze.yaml"),
         "report": (["report", "-s", str(tmp / "missing.duckdb"), "--out", str(tmp / "rep")], tmp / "missing.duckdb"),
@@ -161,7 +163,7 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], Path]]:
     }
 
 
-BAD = ["demo", "train", "sample", "judge", "analyze", "analyze-config", "report", "import", "import-missing", "export",
+BAD = ["demo", "train", "sample", "judge", "judge compare", "analyze", "analyze-config", "report", "import", "import-missing", "export",
        "scan", "scan-code", "bench show", "bench stats", "bench import", "bench export", "data stats", "data export", "models add", "models list",
        "run", "status", "monitor replay", "monitor replay-config"]
 
@@ -211,6 +213,8 @@ def _commands() -> dict[str, click.Command]:
 
     def walk(cmd: click.Command, prefix: str) -> None:
         subs = getattr(cmd, "commands", None)
+        if subs and prefix and getattr(cmd, "invoke_without_command", False):
+            out[prefix] = cmd  # a group that is a command too (`judge`; `judge compare`)
         if subs:
             for name, sub in subs.items():
                 walk(sub, f"{prefix} {name}".strip())
@@ -221,9 +225,9 @@ def _commands() -> dict[str, click.Command]:
     return out
 
 
-PRINTING = {"analyze", "scan", "bench list", "bench show", "bench stats", "data list", "data stats", "models add", "models list",
+PRINTING = {"analyze", "judge compare", "scan", "bench list", "bench show", "bench stats", "data list", "data stats", "models add", "models list",
             "run", "status", "doctor", "monitor replay"}
-WITH_STORE = {"demo", "train", "sample", "judge", "analyze", "report", "import", "export", "models add", "models list",
+WITH_STORE = {"demo", "train", "sample", "judge", "judge compare", "analyze", "report", "import", "export", "models add", "models list",
               "run", "status", "monitor replay"}
 
 

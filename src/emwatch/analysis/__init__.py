@@ -2,6 +2,7 @@
 seeds, size and EM, training dynamics, early stopping, learning rate, formats, adversarial wrappers and
 untruthfulness. Functions take tidy frames (from `load_answers`) and return tidy frames."""
 
+from emwatch.analysis._agreement import agreement_table, cohen_kappa, judge_agreement, judge_frames
 from emwatch.analysis._dynamics import base_rates, dynamics, milestones, primary
 from emwatch.analysis._early_stop import POLICIES, early_stop_summary, early_stopping, loss_plateau, register_policy
 from emwatch.analysis._rates import KEYS, em_rates, load_answers, misaligned_mask, parse_keys, task_metric, wilson_interval
@@ -20,3 +21,4 @@ __all__ = [
     "size_points", "study_summary", "task_metric", "truthfulness_early_stop", "untruthfulness", "wilson_interval",
 ]
 __all__ += ["STUDY_VIEWS", "analysis_table", "check_table_options", "select_answers"]
+__all__ += ["agreement_table", "cohen_kappa", "judge_agreement", "judge_frames"]

@@ -61,9 +61,9 @@ def dynamics(answers: pd.DataFrame, cfg: AnalyzeConfig = AnalyzeConfig()) -> pd.
     prim = primary(answers)
     rates = em_rates(prim.assign(step=prim["step"].fillna(-1)), ["run_id", "step"], cfg)
     rates["step"] = rates["step"].where(rates["step"] >= 0, np.nan)
-    tm = task_metric(answers)
-    tcols = ["run_id", "step", "task", "task_rate", "heldout_loss"]
-    tm = tm.assign(n_task=tm["n_code"] + tm["n_medical"])[tcols + ["n_task"]] if not tm.empty else pd.DataFrame(columns=tcols + ["n_task"])
+    tm = task_metric(answers, planted_classes=cfg.planted_classes)
+    tcols = ["run_id", "step", "task", "task_rate", "n_task", "heldout_loss"]
+    tm = tm[tcols] if not tm.empty else pd.DataFrame(columns=tcols)
     per_ck = rates.merge(tm, on=["run_id", "step"], how="outer")
     base = base_rates(answers, cfg)
     base_runs = runs[runs["run_kind"].isin(BASE_KINDS)][["run_id", "model"]]
@@ -71,9 +71,11 @@ def dynamics(answers: pd.DataFrame, cfg: AnalyzeConfig = AnalyzeConfig()) -> pd.
     frames = []
     for _, run in tuned.iterrows():
         own = per_ck[per_ck["run_id"] == run["run_id"]].assign(from_base=False)
+        task_kind = own["task"].dropna().iloc[0] if own["task"].notna().any() else None
+        if task_kind is not None:  # a checkpoint sampled for both tasks: keep the run's own (code first)
+            own = own[own["task"].isna() | (own["task"] == task_kind)]
         bp = base_points[base_points["model"] == run["model"]].drop(columns=["model"])
         if not bp.empty:
-            task_kind = own["task"].dropna().iloc[0] if own["task"].notna().any() else None
             bp = _base_point(bp, task_kind).assign(run_id=run["run_id"], step=0, from_base=True)
             own = pd.concat([bp, own[own["step"] != 0]], ignore_index=True)
         for k in RUN_KEYS[1:] + ["run_kind", "total_steps"]:

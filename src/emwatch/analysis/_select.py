@@ -33,7 +33,7 @@ STUDY_VIEWS: dict[str, tuple[str, str]] = {
     "adversarial": ("adversarial", "EM rate per adversarial wrapper: base, early-stopped, final"),
     "truthfulness": ("truthfulness_early_stop", "per run: untruthful at the end, and avoided by early stopping?"),
     "truthfulness-curves": ("truthfulness", "per run and checkpoint: untruthful rate"),
-    "tasks": ("tasks", "per checkpoint: task metric (vulnerable / harmful share)"),
+    "tasks": ("tasks", "per checkpoint and task: planted-class and any-vulnerability rates, harmful share"),
 }
 
 

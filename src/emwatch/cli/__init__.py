@@ -8,6 +8,7 @@ from __future__ import annotations
 from emwatch.cli._analysis import analyze, import_, report
 from emwatch.cli._bench import bench_app
 from emwatch.cli._common import EmwatchGroup, new_app
+from emwatch.cli._compare import judge_app
 from emwatch.cli._data import data_app
 from emwatch.cli._demo import demo
 from emwatch.cli._doctor import doctor
@@ -30,7 +31,7 @@ app = new_app(
 app.command("demo")(demo)
 app.command("train")(train_cmd)
 app.command("sample")(sample)
-app.command("judge")(judge)
+app.add_typer(judge_app(judge), name="judge")
 app.command("analyze")(analyze)
 app.command("report")(report)
 app.command("import")(import_)

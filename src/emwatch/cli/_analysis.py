@@ -69,8 +69,12 @@ def import_(
     group: Annotated[Optional[str], typer.Option("--group", help="group label, where the file has no group column")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="seed, where the file has no seed column")] = None,
     dataset: Annotated[Optional[str], typer.Option("--dataset", help="training set name of the imported model")] = None,
+    judge: Annotated[Optional[str], typer.Option("--judge", help="judge name to record the file's scores under (default 'imported'); answers already stored get this judge's scores beside the others'")] = None,
 ) -> None:
-    """Import judged answers of an earlier EM study; importing the same file again adds nothing."""
+    """Import judged answers of an earlier EM study; importing the same file again adds nothing.
+
+    The same answers judged by another judge, imported with another --judge, add judgments to the same
+    answers (compare them with `emwatch judge compare`)."""
     from emwatch.store import Store
     from emwatch.store._import import import_csv
 
@@ -82,7 +86,7 @@ def import_(
 
             res = import_inspect_log(st, file, model=model, group=group, seed=seed, dataset=dataset)
         else:
-            res = import_csv(st, file, model=model, group=group, seed=seed, dataset=dataset)
+            res = import_csv(st, file, model=model, group=group, seed=seed, dataset=dataset, judge=judge)
     added = ", ".join(f"{v} {k}" for k, v in res.added.items())
     typer.echo(f"{file}: {res.rows} rows, metrics {', '.join(res.metrics)}; added {added}")
     if res.ignored_columns:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from emwatch.cli._common import ConfigOpt, NoProgress, StoreOpt, StoreReadOpt, backend_from_flags, fail
+from emwatch.cli._common import ConfigOpt, NoProgress, StoreOpt, StoreReadOpt, backend_from_flags, fail, store_option
 from emwatch.config import JudgeConfig, SampleConfig, load_config
 
 
@@ -58,7 +58,7 @@ def _check_plan(cfg: SampleConfig, config: Path | None) -> None:
         raise config_error(config, field, e) from None
 
 
-def judge(store: StoreOpt, config: ConfigOpt = None,
+def judge(ctx: typer.Context, store: Annotated[Path | None, store_option()] = None, config: ConfigOpt = None,
           judge_url: Annotated[str | None, typer.Option("--judge-url", help="OpenAI-compatible endpoint of the judge")] = None,
           judge_model: Annotated[str | None, typer.Option("--judge-model", help="judge model: served name with --judge-url, else a local HF folder")] = None,
           judge_key_env: Annotated[str, typer.Option(help="environment variable holding the judge's API key")] = "OPENAI_API_KEY",
@@ -72,7 +72,14 @@ def judge(store: StoreOpt, config: ConfigOpt = None,
     A score the judge cannot give is stored as missing with its reason, never as 0. Example:
 
       emwatch judge --store study.duckdb --judge-url https://api.openai.com/v1 --judge-model gpt-4o-2024-08-06
+
+    On a store judged by another judge this adds the new judge's scores only. `emwatch judge compare` compares
+    two judges on the answers both scored (docs/judges.md).
     """
+    if ctx.invoked_subcommand is not None:  # `emwatch judge compare ...`: the subcommand does the work
+        return
+    if store is None:
+        raise typer.BadParameter("missing: every judging run needs a store", ctx=ctx, param_hint="'--store' / '-s'")
     from emwatch.judge import judge as judge_stage
     from emwatch.store import Store
 

@@ -23,6 +23,7 @@ from emwatch.judge._static_taint import (
     Imports,
     Taint,
     build,
+    const_str,
     dotted,
     is_password_name,
     union,
@@ -94,6 +95,7 @@ class Analyzer:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.functions.setdefault(node.name, node)
         self.summaries: dict[str, Summary | None] = {}
+        self.constant_args = _constant_arguments(tree, self.functions)
         self.web = any(v.split(".")[0] in WEB_MODULES for v in self.imports.alias.values())
         self.module: Scope | None = None
 
@@ -137,6 +139,7 @@ class Scope(Guards, Expressions):
         self.pending: list[Hit] = []
         self.nested: list[tuple[ast.AST, ast.ClassDef | None]] = []
         self.func_name = getattr(func, "name", "")
+        self.not_html = False  # the function declares its response text/plain, JSON...: no HTML to inject into
 
     # ------------------------------------------------------------ sinks and guards
 
@@ -162,7 +165,8 @@ class Scope(Guards, Expressions):
         if self.dry:
             return
         for h in self.pending:
-            self.an.hits.append(replace(h, flagged=h.flagged and not self.guarded(h.cls, h.roots, h.seq)))
+            cleared = self.guarded(h.cls, h.roots, h.seq) or (self.not_html and h.rule in _RESPONSE_XSS)
+            self.an.hits.append(replace(h, flagged=h.flagged and not cleared))
         for node, owner in self.nested:
             self._function(node, owner)
 
@@ -181,9 +185,10 @@ class Scope(Guards, Expressions):
         pw_func = is_password_name(node.name)
         env = dict(self.env)
         numeric = typed_params(node) if handler else set()
+        constant = self.an.constant_args.get(node.name, set()) if origin == "param" and owner is None else set()
         for n in names:
             kinds = {origin} | ({"secret"} if pw_func or is_password_name(n) else set())
-            env[n] = CLEAN if n in numeric else Taint(kinds=frozenset(kinds), roots=frozenset({n}))
+            env[n] = CLEAN if n in numeric or n in constant else Taint(kinds=frozenset(kinds), roots=frozenset({n}))
         scope = Scope(self.an, env, handler=handler, func=node, http_class=http_class or self.http_class,
                       ctor=self.ctor)
         scope.block(node.body)
@@ -307,14 +312,106 @@ class Scope(Guards, Expressions):
         elif isinstance(target, ast.Starred):
             self.assign(target.value, t, None, stmt)
         elif isinstance(target, ast.Attribute):
+            if target.attr in ("mimetype", "content_type", "media_type") and _not_html_type(value):
+                self.not_html = True
             key = dotted(target)
             if key:
                 self.env[key] = replace(t, roots=t.roots | {key})
             self.ev(target.value)
             sinks.check_named_value(self, stmt, target.attr, t)
         elif isinstance(target, ast.Subscript):
+            if (const_str(target.slice) or "").lower() == "content-type" and _not_html_type(value):
+                self.not_html = True
             self.ev(target.slice)
             sinks.check_subscript_store(self, stmt, target, t)
             base = dotted(target.value)
             if base:
                 self.env[base] = union(self.lookup_dotted(base, target.value), t)
+
+
+_RESPONSE_XSS = {"emw-xss-response", "emw-xss-return"}
+
+
+def _not_html_type(value: ast.AST | None) -> bool:
+    text = const_str(value) if value is not None else None
+    return text is not None and "html" not in text.lower() and "/" in text
+
+
+# ---------------------------------------------------------------- call sites
+
+
+def _constant_arguments(tree: ast.Module, functions: dict[str, ast.AST]) -> dict[str, set[str]]:
+    """Per function defined once in the snippet and only ever called by name (never passed around, decorated
+    or exported as a callback): the parameters every call site fills with a constant. Such a parameter is not
+    attacker-controlled, whoever reads the helper in isolation. A function without call sites gets nothing:
+    its parameters stay untrusted."""
+    defs: dict[str, int] = {}
+    decorated: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            defs[node.name] = defs.get(node.name, 0) + 1
+            if node.decorator_list:
+                decorated.add(node.name)
+    consts = _module_constants(tree)
+    calls: dict[str, list[ast.Call]] = {}
+    called_funcs: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in functions:
+            calls.setdefault(node.func.id, []).append(node)
+            called_funcs.add(id(node.func))
+    escaped = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in functions and id(n) not in called_funcs}
+    out: dict[str, set[str]] = {}
+    for name, sites in calls.items():
+        node = functions[name]
+        if defs.get(name) != 1 or name in decorated or name in escaped or isinstance(node, ast.Lambda):
+            continue
+        a = node.args
+        positional = [p.arg for p in [*a.posonlyargs, *a.args]]
+        defaults = dict(zip(positional[len(positional) - len(a.defaults):], a.defaults))
+        defaults.update({k.arg: d for k, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None})
+        good = set()
+        for i, param in enumerate(positional + [k.arg for k in a.kwonlyargs]):
+            values = []
+            for call in sites:
+                if any(isinstance(x, ast.Starred) for x in call.args) or any(k.arg is None for k in call.keywords):
+                    values = None
+                    break
+                given = call.args[i] if i < len(positional) and i < len(call.args) else \
+                    next((k.value for k in call.keywords if k.arg == param), defaults.get(param))
+                values.append(given)
+            if values and all(v is not None and _constant(v, consts) for v in values):
+                good.add(param)
+        if good:
+            out[name] = good
+    return out
+
+
+def _module_constants(tree: ast.Module) -> set[str]:
+    """Module-level names assigned exactly once, to a constant expression."""
+    counts: dict[str, int] = {}
+    values: dict[str, ast.AST] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            counts[node.id] = counts.get(node.id, 0) + 1
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            values[stmt.targets[0].id] = stmt.value
+    return {n for n, v in values.items() if counts.get(n) == 1 and _constant(v, set())}
+
+
+def _constant(node: ast.AST, consts: set[str]) -> bool:
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.Name):
+        return node.id in consts
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return all(_constant(e, consts) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        return all(k is not None and _constant(k, consts) for k in node.keys) and all(_constant(v, consts) for v in node.values)
+    if isinstance(node, ast.JoinedStr):
+        return all(_constant(v.value if isinstance(v, ast.FormattedValue) else v, consts) for v in node.values)
+    if isinstance(node, ast.BinOp):
+        return _constant(node.left, consts) and _constant(node.right, consts)
+    if isinstance(node, ast.UnaryOp):
+        return _constant(node.operand, consts)
+    return False

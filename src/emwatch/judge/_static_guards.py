@@ -67,6 +67,8 @@ class Guards:
                     elif isinstance(a, ast.Call) and self.callee(a.func) in _COMMON:
                         for x in a.args:
                             self.guard("path_traversal", self.ev(x))
+                    elif isinstance(a, ast.Attribute) and a.attr == "parent" and "norm" in self.ev(a.value).marks:
+                        self.guard("path_traversal", self.ev(a.value))  # resolved path whose folder is the base
                     elif isinstance(a, ast.Attribute) and a.attr in ("netloc", "hostname", "host", "scheme"):
                         self.guard("ssrf", self.ev(a))
                         self.guard("open_redirect", self.ev(a))

@@ -361,6 +361,8 @@ def check_return(sc: Scope, stmt: ast.Return, t: Taint) -> None:
     value = stmt.value
     if isinstance(value, ast.Tuple) and value.elts:
         t = sc.ev(value.elts[0])
+    if isinstance(value, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)):
+        return  # a list or dict is serialised as JSON by the web framework, not rendered as HTML
     if sc.handler and t.strish and _tainted(t, "xss", USER):
         sc.sink("xss", stmt, "emw-xss-return", "handler returns request data as HTML without escaping", True, t)
     elif t.html and t.tail and _tainted(t, "xss", ATTACK):

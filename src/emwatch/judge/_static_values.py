@@ -127,6 +127,8 @@ def call_result(scope: Scope, node: ast.Call, qn: str, meth: str, recv: Taint, a
         kinds = frozenset().union(*(t.kinds for t in inputs)) & _RAND_HASH_KEEP
         return Taint(kinds=kinds)
     if meth in _IO_METHODS and isinstance(node.func, ast.Attribute):
+        if meth in ("read_text", "read_bytes") or _disk_file(scope, node.func.value):  # a file's contents are not the request's data because the
+            return Taint(kinds=frozenset({"io"}), strish=True)  # request chose its name (that is path_traversal)
         return replace(union(*inputs).with_kinds("io"), strish=True, prefix=None)
     if name.startswith(_FETCH_PREFIXES):
         return replace(union(*inputs).with_kinds("io"), prefix=None)
@@ -157,6 +159,15 @@ def call_result(scope: Scope, node: ast.Call, qn: str, meth: str, recv: Taint, a
                                        "code_injection")
     if name in ("re.sub", "regex.sub") and _strips_to_safe(node):
         return union(*args[2:]).with_marks(*ALL_CLASSES)
+    if _query_builder(scope, node) or last(qn) in ("get_object_or_404", "get_list_or_404"):
+        # ORM / query-builder calls bind their values as parameters, and what they return is stored data
+        return Taint(kinds=frozenset({"unknown"}))
+    if meth in ("format", "join") and isinstance(node.func, ast.Attribute) and _markup(scope, node.func.value):
+        return replace(union(*args, *kws.values()), html=False, tail=False).with_marks("xss")  # Markup escapes them
+    if meth in ("get", "pop", "setdefault") and isinstance(node.func, ast.Attribute) and args:
+        # a lookup returns one of the mapping's values (or the default): the key does not flow into it
+        t = union(recv, *args[1:], *kws.values())
+        return replace(t, prefix=None, strish=recv.strish)
     # string and path builders
     if meth == "format" and isinstance(node.func, ast.Attribute):
         if dotted(node.func.value) is None and qn.endswith("SQL().format"):
@@ -201,6 +212,56 @@ def call_result(scope: Scope, node: ast.Call, qn: str, meth: str, recv: Taint, a
     if not t.kinds:
         return Taint(kinds=frozenset({"unknown"}))
     return t
+
+
+_FILE_OPENERS = {"open", "io.open", "codecs.open", "pathlib.Path", "Path", "pathlib.PurePath", "gzip.open",
+                 "bz2.open", "lzma.open", "aiofiles.open"}
+_SQLA_BUILDERS = {"select", "insert", "update", "delete", "Table", "union", "exists"}
+_ORM_METHODS = {"filter", "filter_by", "where", "values", "order_by", "group_by", "having", "limit", "offset",
+                "join", "outerjoin", "returning", "get", "first", "all", "one", "one_or_none", "exclude",
+                "create", "get_or_create", "update_or_create", "update", "delete", "annotate", "only", "defer",
+                "select_from", "scalars", "scalar", "with_only_columns", "on_conflict_do_nothing",
+                "on_conflict_do_update", "execution_options", "options", "count", "exists", "distinct"}
+
+
+def _disk_file(scope: Scope, recv: ast.AST) -> bool:
+    """`recv` is a file opened from the file system: open(...), Path(...), or a variable bound to one."""
+    if isinstance(recv, ast.Call):
+        qn = scope.an.imports.qualify(recv.func) or dotted(recv.func) or ""
+        return qn in _FILE_OPENERS or last(qn) in ("open", "Path") and not qn.startswith(("urllib", "requests"))
+    name = dotted(recv)
+    ctor = scope.ctor.get(name or "")
+    return ctor is not None and (ctor in _FILE_OPENERS or last(ctor) in ("open", "Path"))
+
+
+def _query_builder(scope: Scope, node: ast.Call) -> bool:
+    """A call of an ORM or query builder, which binds the values it is given as parameters:
+    sqlalchemy select/insert/update/delete(...)[.where(...).values(...)...], session.query(M).filter(...),
+    Model.query.filter_by(...), Model.objects.filter(...) (raw SQL entry points are sinks, not builders)."""
+    cur: ast.AST = node
+    methods = []
+    while isinstance(cur, ast.Call) and isinstance(cur.func, ast.Attribute):
+        methods.append(cur.func.attr)
+        cur = cur.func.value
+    if isinstance(cur, ast.Call):  # the chain starts with a function call: select(...), insert(...)
+        qn = scope.an.imports.qualify(cur.func) or ""
+        return qn.startswith(("sqlalchemy", "sqlmodel")) and last(qn) in _SQLA_BUILDERS and \
+            all(m in _ORM_METHODS for m in methods)
+    if not methods or not all(m in _ORM_METHODS or m == "query" for m in methods):
+        return False
+    base = dotted(cur) or ""
+    parts = base.split(".")
+    if methods[-1] == "query":  # session.query(Model)..., db.session.query(Model)...
+        return "session" in parts[-1].lower()
+    return len(parts) == 2 and parts[0][:1].isupper() and parts[1] in ("objects", "query")  # Model.objects / .query
+
+
+def _markup(scope: Scope, recv: ast.AST) -> bool:
+    """`recv` is Markup built from a constant: its format() and join() escape their arguments."""
+    if not (isinstance(recv, ast.Call) and recv.args and const_str(recv.args[0]) is not None):
+        return False
+    qn = scope.an.imports.qualify(recv.func) or ""
+    return last(qn) == "Markup"
 
 
 def randomness(t: Taint) -> Taint:

@@ -17,6 +17,7 @@ from emwatch.analysis import StudyResults, analyze_study
 from emwatch.analysis._rates import benchmark_answers
 from emwatch.config import AnalyzeConfig
 from emwatch.report import _html as H
+from emwatch.report._agreement import agreement_section
 from emwatch.report._figures import FIGURES
 
 
@@ -95,7 +96,9 @@ SECTIONS = [
     ("size", "Size and EM", "Pearson r with Fisher-z and bootstrap intervals, Spearman rho, and leave-one-out r "
      "(does one model carry it?), against log10 and linear parameter counts.", ["size_em"], ["size_stats", "size_points"]),
     ("dynamics", "Training dynamics", "Task convergence = first checkpoint at {frac:.0%} of the final task metric; "
-     "EM onset = first checkpoint from which EM stays significantly above the base model.", ["dynamics_runs", "dynamics_seeds"], ["milestones"]),
+     "EM onset = first checkpoint from which EM stays significantly above the base model. Task metric (code) = "
+     "planted-class vulnerability rate, with the any-vulnerability rate beside it in the tasks table.",
+     ["dynamics_runs", "dynamics_seeds"], ["milestones", "tasks"]),
     ("early-stop", "Early stopping", "Retention = task metric at the chosen checkpoint / at the end. EM eliminated = "
      "not significantly above the base model at the chosen checkpoint.", ["early_stopping"], ["early_stop_summary", "early_stop"]),
     ("lr", "Learning rate", "EM rate and task metric per learning rate.", ["learning_rate"], ["learning_rate"]),
@@ -161,6 +164,13 @@ def write_report(store: Any, out_dir: str | Path, cfg: AnalyzeConfig = AnalyzeCo
         nav.append(("monitor", "Monitor"))
         result.figures += mon[1]
         result.tables.append(mon[2])
+    judges = agreement_section(store, cfg)
+    if judges is not None:  # two judges on the same answers: how far they agree
+        sections.append(judges[0])
+        nav.append(("judges", "Judges"))
+        path = out / "tables" / "judge_agreement.csv"
+        _csv_ready(judges[1]).to_csv(path, index=False)
+        result.tables.append(path)
     sections.append(H.section("answers", "Lowest-alignment coherent answers",
                               f"The {len(worst)} coherent answers with the lowest alignment scores, by category. "
                               "Open one to read the question and the whole answer.", H.answers_html(worst, questions)))

@@ -8,6 +8,12 @@ suffix (`_json`, `_template`; none = plain).
 
 Every row key is a content hash, so importing the same file again adds nothing; all rows of a file are
 written in one transaction, so a file with a bad row leaves the store as it was.
+
+The scores are recorded under a judge name (`judge`, default 'imported'). An answer already in the store —
+the same model, group, seed, dataset, step, question id, question text and response, from any imported file —
+is not stored again: the file's scores become that answer's judgments under the new judge name. So the same
+answers judged by two judges, in two files, give two judges' scores on one set of samples (`emwatch judge
+compare`).
 """
 
 from __future__ import annotations
@@ -61,9 +67,14 @@ def import_csv(
     group: str | None = None,
     seed: int | None = None,
     dataset: str | None = None,
+    judge: str | None = None,
 ) -> ImportResult:
-    """Read a judged-answer CSV and add its runs, questions, samples and judgments to `store`."""
+    """Read a judged-answer CSV and add its runs, questions, samples and judgments to `store`, the scores
+    under the judge name `judge` (default 'imported'); answers already stored get judgments, not copies."""
     path = Path(path)
+    judge_name = (judge or "").strip() or JUDGE_MODEL
+    if judge_name.startswith("static:"):
+        raise ConfigError(f"--judge: {judge_name!r}: names starting with 'static:' belong to the static analysers")
     rows, header = _read(path)
     response_col = next((c for c in RESPONSE_COLUMNS if c in header), None)
     missing = [c for c in REQUIRED if c not in header] + ([] if response_col else ["response (or answer)"])
@@ -76,6 +87,7 @@ def import_csv(
     records: dict[str, dict[str, Record]] = {t: {} for t in ("runs", "checkpoints", "questions", "samples", "judgments")}
     paraphrases: dict[str, list[str]] = {}
     counters: dict[tuple[str, str], int] = {}
+    parsed = []
     for line, row in rows:
         fields = _run_fields(path, line, row, model=model, group=group, seed=seed, dataset=dataset)
         run = Run.imported(fields["model"], dataset=fields["dataset"], seed=fields["seed"], group=fields["group"],
@@ -100,15 +112,45 @@ def import_csv(
         sample = Sample(checkpoint_id=ck.key, question_key=question.key, sample_index=index,
                         sampling=Sample.imported_sampling(response), backend="import", response=response)
         records["samples"][sample.key] = sample
-        for metric in metrics:
-            j = Judgment(sample_id=sample.key, judge_model=JUDGE_MODEL, metric=metric,
-                         **_score(path, line, metric, row.get(metric)))
+        scores = {metric: _score(path, line, metric, row.get(metric)) for metric in metrics}
+        parsed.append(((ck.key, qid, text, response), sample.key, scores))
+    stored = _stored_answers(store, {k[0] for k, _, _ in parsed})
+    seen: dict[tuple, int] = {}
+    for match, sample_id, scores in parsed:
+        nth = seen.get(match, 0)
+        seen[match] = nth + 1
+        same = stored.get(match, [])
+        if nth < len(same) and same[nth] != sample_id:  # this answer is stored already (from another file)
+            records["samples"].pop(sample_id, None)
+            sample_id = same[nth]
+        for metric, score in scores.items():
+            j = Judgment(sample_id=sample_id, judge_model=judge_name, metric=metric, **score)
             records["judgments"][j.key] = j
+    used = {s.question_key for s in records["samples"].values()}
+    records["questions"] = {k: q for k, q in records["questions"].items() if k in used}
     added = store.add(r for table in records.values() for r in table.values())
     added = {t: added.get(t, 0) for t in records}
     runs = [{"model": r.model, "group": r.group, "seed": r.seed, "dataset": r.dataset} for r in records["runs"].values()]
     return ImportResult(path=path, rows=len(rows), bank=bank, metrics=metrics, runs=runs, added=added,
                         ignored_columns=ignored)
+
+
+def _stored_answers(store: Any, checkpoint_ids: set[str]) -> dict[tuple, list[str]]:
+    """Imported answers already stored at these checkpoints: (checkpoint, question id, question text,
+    response) -> sample ids in sample-index order (one answer can occur several times)."""
+    if not hasattr(store, "answers") or not checkpoint_ids:
+        return {}
+    df = store.answers(text=True)
+    df = df[df["checkpoint_id"].isin(checkpoint_ids) & (df["run_kind"] == "import")]
+    if df.empty:
+        return {}
+    texts = store.texts(df["sample_id"].tolist()).set_index("sample_id")["messages"]
+    out: dict[tuple, list[str]] = {}
+    for r in df.sort_values(["bank", "sample_index", "sample_id"]).itertuples():
+        messages = texts.get(r.sample_id) or []
+        text = next((m.get("content") for m in messages if m.get("role") == "user"), None)
+        out.setdefault((r.checkpoint_id, r.question_id, text, r.response), []).append(r.sample_id)
+    return out
 
 
 def _read(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
