@@ -77,8 +77,9 @@ def test_study_on_a_two_node_cluster_with_a_worker_killed(cluster, tmp_path, tin
     by_kind: dict[str, set] = {}
     for p in res.placements:
         by_kind.setdefault(p["kind"], set()).add(p["node"])
-    # tasks that ask for the GPU ran where the GPU is; the first training try died with its worker (node None)
-    assert by_kind["train"] - {None} == {gpu_id}
+    # tasks that ask for the GPU ran where the GPU is; a training try that died with its worker has node None
+    # (when the kill lands after the last checkpoint, the rerun finds the run complete on disk)
+    assert by_kind["train"] - {None} <= {gpu_id}, res.placements
     assert by_kind["sample"] == {gpu_id}
     with Store(res.store_path, read_only=True) as store:
         tasks = store.tasks("tiny-ray")

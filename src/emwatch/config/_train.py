@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from emwatch.config._dtype import DtypeName
-from emwatch.config._hyper import resolve_lr
+from emwatch.config._hyper import RECOMMENDED, resolve_lr
 from emwatch.config._load import Strict
 from emwatch.config._plugins import trainer_name
 
@@ -137,12 +137,18 @@ class TrainConfig(Strict):
 
     @field_validator("learning_rates")
     @classmethod
-    def _numbers_as_floats(cls, v: list[float | str]) -> list[float | str]:
+    def _numbers_as_floats(cls, v: list[float | str], info: ValidationInfo) -> list[float | str]:
+        """Numbers as floats; 'recommended' / 'recommended*F' kept for the model validator, and only for Tinker
+        (checked here, so a bad rate is reported at its own field and line)."""
         out: list[float | str] = []
         for lr in v:
             try:
                 out.append(float(lr))
             except ValueError:
+                if not RECOMMENDED.match(str(lr)):
+                    raise ValueError(f"learning rate {lr!r}: give a number, 'recommended' or 'recommended*FACTOR'") from None
+                if info.data.get("backend") != "tinker":
+                    raise ValueError(f"{lr!r} is the Tinker cookbook's rate; it needs backend: tinker") from None
                 out.append(lr)
         return out
 

@@ -37,8 +37,19 @@ def train(cfg: TrainConfig, *, store=None, progress: bool = True, callbacks: Seq
     checkpoint callback, so one that stops training early has its stopping step saved. Interrupted runs
     resume from their last complete checkpoint; finished runs are skipped.
     """
-    cfg = concrete_dtype(cfg, log=_stderr)  # the choice is printed even without progress output
-    return TRAINERS.entry(cfg.backend).call(cfg, plans(cfg), store=store, progress=progress, callbacks=callbacks)
+    resolved = concrete_dtype(cfg)
+    return TRAINERS.entry(cfg.backend).call(resolved, _announced(cfg, resolved), store=store, progress=progress,
+                                            callbacks=callbacks)
+
+
+def _announced(cfg: TrainConfig, resolved: TrainConfig) -> Iterator[tuple[RunPlan, list[dict]]]:
+    """The runs of `resolved`; the dtype `auto` chose is printed (even without progress output) when the trainer
+    reaches its first run, so a config it refuses first gets its one error message alone."""
+    if resolved.dtype != cfg.dtype:
+        from emwatch.config._machine import dtype_reason
+
+        _stderr(dtype_reason(resolved.dtype))
+    yield from plans(resolved)
 
 
 def _stderr(message: str) -> None:
