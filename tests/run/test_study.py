@@ -124,3 +124,16 @@ def test_bad_study_is_one_line_exit_1(tmp_path):
     res = CliRunner().invoke(app, ["run", str(p), "--dry-run"])
     assert res.exit_code == 1
     assert "error:" in res.stderr and "Traceback" not in res.output + res.stderr
+
+
+def test_planned_run_ids_are_the_ones_the_trainer_uses():
+    """`dtype: auto` is part of a run's id once resolved: the driver must plan the run id and folder that the
+    training child computes, or it never finds the checkpoints the child saves."""
+    from emwatch.run._plan import plan_runs
+    from emwatch.train._api import concrete_dtype, plans
+
+    tasks = plan_runs(load_study("studies/demo.yaml"))
+    assert tasks and all(t.cfg.dtype != "auto" for t in tasks)
+    for task in tasks:
+        (plan, _), = list(plans(concrete_dtype(task.cfg)))
+        assert (plan.run_id, plan.run_dir) == (task.plan.run_id, task.plan.run_dir)

@@ -68,12 +68,24 @@ def plan_runs(loaded: LoadedStudy) -> list[RunTask]:
                 records = records[: recipe.cfg.limit_examples] if recipe.cfg.limit_examples else records
                 cache[key] = (records, data_hash(records))
             records, digest = cache[key]
+            trained = _concrete(recipe)
             for seed in recipe.cfg.seeds:
                 for lr in recipe.cfg.learning_rates:
-                    plan = plan_run(recipe.cfg, dataset, seed, lr, digest)
-                    cfg = recipe.cfg.model_copy(update={"dataset": dataset, "seeds": [seed], "learning_rates": [lr]})
+                    plan = plan_run(trained, dataset, seed, lr, digest)
+                    cfg = trained.model_copy(update={"dataset": dataset, "seeds": [seed], "learning_rates": [lr]})
                     out.append(RunTask(recipe, cfg, plan, int(len(records) * (1 - cfg.heldout_fraction))))
     return out
+
+
+def _concrete(recipe):
+    """The recipe with `dtype: auto` made explicit, so the driver plans the run id and folder the trainer will use
+    (a run's dtype is part of its id): bf16 for a run that asks for GPUs, else what `auto` gives on this machine."""
+    from emwatch.train._api import concrete_dtype
+
+    cfg = recipe.cfg
+    if cfg.dtype == "auto" and getattr(recipe.entry, "gpus", 0) > 0 and cfg.backend == "transformers":
+        return cfg.model_copy(update={"dtype": "bfloat16"})
+    return concrete_dtype(cfg)
 
 
 def base_models(runs: list[RunTask]) -> list[str]:
