@@ -232,15 +232,7 @@ class FaultProxy:
                     data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
                     self._reply(fault.status, {"Content-Type": "application/json", **fault.headers}, data)
                     return
-                conn = http.client.HTTPConnection(*proxy.upstream, timeout=120)
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in {"host", "connection"}}
-                conn.request(self.command, self.path, body=body, headers=headers)
-                resp = conn.getresponse()
-                data = resp.read()
-                keep = {k: v for k, v in resp.getheaders()
-                        if k.lower() not in {"content-length", "transfer-encoding", "connection"}}
-                conn.close()
-                self._reply(resp.status, keep, data)
+                self._reply(*self._forward(body))
 
             def _forward(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
                 conn = http.client.HTTPConnection(*proxy.upstream, timeout=120)
