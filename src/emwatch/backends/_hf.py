@@ -6,6 +6,7 @@ selected per batch, so sampling many checkpoints costs one model load.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import math
@@ -36,10 +37,16 @@ class HFBackend(BackendBase):
 
     name = "transformers"
 
-    def __init__(self, spec: BackendSpec, *, model=None, tokenizer=None):
+    def __init__(self, spec: BackendSpec, *, model=None, tokenizer=None, shares: HFBackend | None = None):
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        # `shares`: another HFBackend whose weights (and loaded adapters) this one uses, e.g. a judge of the same
+        # base model as the sampler: one copy in memory. The model is read through it at every call, so an
+        # adapter the other loads (PEFT wraps the model then) is seen here too.
+        self._owner = shares
+        if shares is not None:
+            model, tokenizer = shares.model, shares.tokenizer
         self.spec = spec
         self.torch = torch
         if spec.device == "auto":
@@ -55,13 +62,43 @@ class HFBackend(BackendBase):
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.model = model or AutoModelForCausalLM.from_pretrained(spec.model, dtype=dtype).to(self.device)
-        self.model.eval()
-        self._adapters: dict[str, str] = {}  # adapter path -> adapter name
+        if model is None:
+            self.model.eval()
+        self._adapters: dict[str, str] = shares._adapters if shares is not None else {}  # adapter path -> name
         self._digit_start = None
         self._prefix: tuple | None = None  # (adapter, prefix token ids, KV cache at batch size 1): the last one
         self.share_prefix = True  # judge batches reuse the KV of their shared prefix (benchmarks turn it off)
 
-    # -- adapters ---------------------------------------------------------------------------------
+    @property
+    def model(self):
+        return self._owner.model if self._owner is not None else self._model
+
+    @model.setter
+    def model(self, value) -> None:
+        if self._owner is not None:
+            self._owner.model = value
+        else:
+            self._model = value
+
+    def same_weights(self, spec: BackendSpec) -> bool:
+        """Whether a backend for `spec` would load exactly these weights (same model, dtype and device)."""
+        if spec.kind not in ("transformers", "hf") or Path(spec.model) != Path(self.spec.model):
+            return False
+        device = ("cuda" if self.torch.cuda.is_available() else "cpu") if spec.device == "auto" else spec.device
+        return device == self.device and resolve_dtype(spec.dtype, device) == self.dtype
+
+    # -- modes and adapters ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _evaluating(self):
+        """Eval mode for a call, the model's previous mode after: a model shared with a trainer (the online
+        monitor's judge) goes back to training."""
+        was = self.model.training
+        self.model.eval()
+        try:
+            yield
+        finally:
+            self.model.train(was)
+
     def _use(self, adapter: str | None):
         """Activate the LoRA adapter at path `adapter` (loading it once), or none for the base model."""
         from peft import PeftModel
@@ -94,7 +131,7 @@ class HFBackend(BackendBase):
             lengths = {i: len(self.tokenizer(prompts[i], add_special_tokens=False)["input_ids"]) for i in idx}
             idx.sort(key=lambda i: lengths[i])
             bs = self.spec.batch_size
-            with self._use(adapter):
+            with self._evaluating(), self._use(adapter):
                 for start in range(0, len(idx), bs):
                     chunk = idx[start:start + bs]
                     seed = requests[chunk[0]].seed
@@ -151,7 +188,7 @@ class HFBackend(BackendBase):
             # prompts of one judge template next to each other (their first tokens), then by length: each
             # batch shares a long prefix and pads little
             idx.sort(key=lambda i: (ids[i][:64], len(ids[i])))
-            with self._use(adapter):
+            with self._evaluating(), self._use(adapter):
                 for start in range(0, len(idx), self.spec.batch_size):
                     chunk = idx[start:start + self.spec.batch_size]
                     for i, d in zip(chunk, self._score_batch([ids[i] for i in chunk], adapter)):
@@ -254,7 +291,10 @@ class HFBackend(BackendBase):
         return [NumberDistribution(probs=p, top=t) for p, t in zip(probs, tops)]
 
     def close(self) -> None:
-        self.model = None
+        if self._owner is None:
+            self.model = None
+        self._owner = None
+        self._model = None
 
 
 class _nullcontext:

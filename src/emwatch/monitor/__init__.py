@@ -2,8 +2,18 @@
 base model, task convergence), decides with an anytime-valid test whether EM has begun, and logs, flags or
 stops the run. `replay` runs the same decision offline over a store's judged checkpoints."""
 
-from emwatch.monitor._monitor import Counts, Monitor, look_backend, look_live
-from emwatch.monitor._replay import REPLAY_COLUMNS, replay
+from emwatch.monitor._monitor import EVENTS_FILE, Counts, Monitor, look_backend, look_live, read_events
 from emwatch.monitor._sequential import Decision, OnsetTest, first_stop, null_rate
 
-__all__ = ["Counts", "Decision", "Monitor", "look_backend", "look_live", "REPLAY_COLUMNS", "replay", "OnsetTest", "first_stop", "null_rate"]
+__all__ = ["EVENTS_FILE", "Counts", "Decision", "Monitor", "look_backend", "look_live", "read_events",
+           "REPLAY_COLUMNS", "replay", "OnsetTest", "first_stop", "null_rate"]
+
+
+def __getattr__(name: str):
+    # the replay reads judged answers through emwatch.analysis (scipy): imported when first used, so that the
+    # training loop and `emwatch run` do not pay for it
+    if name in ("REPLAY_COLUMNS", "replay"):
+        from emwatch.monitor import _replay
+
+        return getattr(_replay, name)
+    raise AttributeError(f"module 'emwatch.monitor' has no attribute {name!r}")

@@ -108,3 +108,28 @@ def kl_to_base(model, tokenizer, prompts: Sequence[tuple], answers: Sequence[str
         pad = width - int(am.sum())  # left padding
         mask[i, pad + start - 1: width - 1] = True  # positions that predict the answer's tokens
     return float(kl[mask].mean()) if mask.any() else None
+
+
+def live_judge(spec, model, base_model_path: str | None, dtype: str | None):
+    """A judge Backend on the live model with its adapters switched off, when the monitor's judge is the very
+    model being fine-tuned (an in-process judge of the same base weights, in the same dtype): the probes are then
+    judged without a second copy of the weights in memory (the CPU demo's judge is its own base model). None when
+    the judge is another model, served, or the run trains all weights (no adapters to switch off).
+
+    Such a judge must run in the training loop, not beside it: switching adapters off in a background thread
+    would switch them off for the training steps too."""
+    from pathlib import Path
+
+    if spec is None or spec.kind not in ("transformers", "hf") or base_model_path is None or base_of(model) is None:
+        return None
+    try:
+        same = Path(spec.model).resolve() == Path(base_model_path).resolve()
+    except (OSError, TypeError):
+        return None
+    from emwatch.config._machine import resolve_dtype
+
+    if not same or resolve_dtype(spec.dtype, str(_device(model))) != dtype:
+        return None
+    from emwatch.backends._hf import HFBackend
+
+    return HFBackend(spec, model=model)

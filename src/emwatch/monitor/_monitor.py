@@ -7,10 +7,12 @@ and `poll()` between looks; `should_stop` says when to stop, `kept_step` which c
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 from emwatch.backends import Backend, GenerationRequest, Runner, make_backend
 from emwatch.config import JudgeConfig, MonitorConfig
@@ -22,6 +24,8 @@ from emwatch.monitor._sequential import OnsetTest, null_rate
 from emwatch.store import MonitorEvent
 
 STOPPING = ("stop", "stop_keep_best")
+# Where a monitor without a store (the training child of `emwatch run`) writes its events, in the run folder.
+EVENTS_FILE = "monitor_events.jsonl"
 
 
 @dataclass
@@ -37,24 +41,34 @@ class Counts:
         return self.k / self.n if self.n else math.nan
 
 
+def judge_spec(cfg: MonitorConfig):
+    """The monitor's judge spec with `model: demo` made the shipped demo model's folder (None: no judge)."""
+    spec = cfg.judge
+    if spec is not None and spec.model == "demo" and spec.kind in ("transformers", "hf"):
+        from emwatch.models import demo_model_dir
+
+        spec = spec.model_copy(update={"model": str(demo_model_dir())})
+    return spec
+
+
 class Monitor:
     """Watches one run. `judge` overrides `cfg.judge` (a Backend object, e.g. one already loaded)."""
 
     def __init__(self, cfg: MonitorConfig, *, run_id: str, store=None, judge: Backend | None = None,
-                 horizon: int | None = None, echo: Callable[[str], object] | None = None):
+                 horizon: int | None = None, echo: Callable[[str], object] | None = None,
+                 events_path: str | Path | None = None):
         self.cfg = cfg
         self.run_id = run_id
         self.store = store
+        # without a store (a training child of `emwatch run`), events go to this JSON-lines file in the run
+        # folder, and the job's driver stores them (read_events)
+        self.events_path = Path(events_path) if events_path is not None and store is None else None
         self.horizon = horizon
         self.echo = echo or (lambda _msg: None)
         self.prompts = probe_prompts(cfg)
         self.canaries = load_canaries() if cfg.canaries else []
         self._own_judge = judge is None and cfg.judge is not None
-        spec = cfg.judge
-        if spec is not None and spec.model == "demo" and spec.kind == "transformers":
-            from emwatch.models import demo_model_dir  # the shipped demo model as a local judge
-
-            spec = spec.model_copy(update={"model": str(demo_model_dir())})
+        spec = judge_spec(cfg)
         backend = judge if judge is not None else (make_backend(spec) if spec is not None else None)
         if backend is None and cfg.action != "log":
             raise ConfigError(f"monitor action {cfg.action!r} needs a judge for the probe answers (monitor.judge: "
@@ -187,6 +201,9 @@ class Monitor:
         self.events.append(ev)
         if self.store is not None:
             self.store.add([ev])
+        elif self.events_path is not None:
+            with self.events_path.open("a", encoding="utf-8") as f:
+                f.write(json.dumps(ev.row(), default=str) + "\n")
 
     def close(self) -> None:
         """Take in what is still being judged, then release the thread (and a judge this monitor built)."""
@@ -197,6 +214,25 @@ class Monitor:
                 self._pool.shutdown(wait=True)
             if self._own_judge and self.judge is not None:
                 self.judge.close()
+
+
+def read_events(path: str | Path) -> list[MonitorEvent]:
+    """The MonitorEvent records a store-less monitor wrote to `path`. A line cut short by a kill is skipped (its
+    look is taken again when the run resumes); a look taken twice keeps its first value, as a store would."""
+    p = Path(path)
+    if not p.is_file():
+        return []
+    out: dict[str, MonitorEvent] = {}
+    for line in p.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            row = json.loads(line)
+            ev = MonitorEvent(run_id=row["run_id"], step=int(row["step"]), monitor=row["monitor"],
+                              signal=row["signal"], value=row.get("value"), decision=row.get("decision"),
+                              detail=row.get("detail") or {})
+        except (ValueError, KeyError, TypeError):
+            continue
+        out.setdefault(ev.key, ev)
+    return list(out.values())
 
 
 def look_live(monitor: Monitor, step: int, model, tokenizer, *, judge_free: bool = True) -> None:

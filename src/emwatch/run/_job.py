@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from emwatch.config import BackendSpec, ConfigError
+from emwatch.monitor import EVENTS_FILE, read_events
 from emwatch.run._executors import Executor, Finished, LocalExecutor, Resources
 from emwatch.run._plan import RunTask, plan_runs
 from emwatch.run._study import LoadedStudy
@@ -71,6 +72,7 @@ class Job:
         self.states: dict[str, Task] = {}     # every task's state, as the store holds it
         self.failures: dict[str, int] = {}    # consecutive failures of a task in this job
         self.known_ckpts: set[str] = set()
+        self.known_events: set[str] = set()
         self.placements: list[dict[str, Any]] = []
         self.runs: list[RunTask] = []
         self._prompts: list | None = None
@@ -325,8 +327,12 @@ class Job:
         for every checkpoint of the study that has none yet."""
         new = [c for r in runs if r is not None for c in saved_checkpoints(r.run_id, r.plan.run_dir)
                if c.key not in self.known_ckpts]
-        if new:
-            store.add(new)
+        # the online monitor's events, written by the training child to its run folder
+        events = [e for r in runs if r is not None for e in read_events(r.plan.run_dir / EVENTS_FILE)
+                  if e.key not in self.known_events]
+        if new or events:
+            store.add([*new, *events])
+            self.known_events.update(e.key for e in events)
         for row in store.checkpoints().itertuples():
             if row.checkpoint_id in self.known_ckpts or row.run_id not in self._our_runs:
                 continue

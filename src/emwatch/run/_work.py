@@ -95,29 +95,40 @@ def train_run(cfg_json: dict[str, Any], run_id: str, recipe_path: str, log_path:
 
 class BackendPool:
     """Backends kept loaded between tasks of one worker (a model loads once, not once per checkpoint); at most
-    `size` at a time, the least recently used closed first."""
+    `size` at a time, the least recently used closed first. An in-process backend of weights already loaded (a
+    judge of the sampler's own base model, as in the CPU demo) shares them instead of loading a second copy."""
 
     def __init__(self, size: int = 2):
         self.size = size
         self._open: dict[str, Any] = {}
+        self._views: dict[str, tuple[str, Any]] = {}  # key -> (owner's key, backend sharing the owner's weights)
 
     def get(self, spec: BackendSpec) -> Any:
         from emwatch.backends import make_backend
 
         key = spec.model_dump_json()
+        if key in self._views:
+            return self._views[key][1]
         if key in self._open:
             self._open[key] = self._open.pop(key)
             return self._open[key]
+        for owner_key, owner in self._open.items():
+            if hasattr(owner, "same_weights") and owner.same_weights(spec):
+                self._views[key] = (owner_key, type(owner)(spec, shares=owner))
+                return self._views[key][1]
         while len(self._open) >= self.size:
-            oldest = next(iter(self._open))
-            self._open.pop(oldest).close()
+            self._close(next(iter(self._open)))
         self._open[key] = make_backend(spec)
         return self._open[key]
 
+    def _close(self, key: str) -> None:
+        for view_key in [k for k, (owner, _) in self._views.items() if owner == key]:
+            self._views.pop(view_key)[1].close()
+        self._open.pop(key).close()
+
     def close(self) -> None:
-        for b in self._open.values():
-            b.close()
-        self._open.clear()
+        for key in list(self._open):
+            self._close(key)
 
 
 _POOL: BackendPool | None = None

@@ -10,6 +10,7 @@ from typing import Any
 from transformers import TrainerCallback
 
 from emwatch._progress import StepProgress
+from emwatch.monitor import EVENTS_FILE
 from emwatch.train._runs import RunPlan, export_step, register_meta, step_dir_name
 from emwatch.train._schedule import checkpoint_steps
 
@@ -127,13 +128,17 @@ class MonitorCallback(TrainerCallback):
 
     `judge` is an optional judge Backend object (default: built from `monitor.judge`)."""
 
-    def __init__(self, cfg, plan: RunPlan, schedule, *, store=None, judge=None, echo=None):
+    def __init__(self, cfg, plan: RunPlan, schedule, *, store=None, judge=None, echo=None,
+                 base_model_path: str | None = None, dtype: str | None = None, is_main: bool = True):
         self.cfg = cfg
         self.plan = plan
         self.schedule = schedule
         self.store = store
         self.judge = judge
         self.echo = echo
+        self.base_model_path = base_model_path
+        self.dtype = dtype
+        self.is_main = is_main
         self.monitor = None
         self.steps: set[int] = set()
         self.seconds = 0.0  # time the training loop spent in the monitor (looks and waits)
@@ -144,8 +149,19 @@ class MonitorCallback(TrainerCallback):
         every = self.cfg.every
         self.steps = set(range(every, state.max_steps + 1, every)) if every else \
             set(checkpoint_steps(self.schedule, state.max_steps))
-        self.monitor = Monitor(self.cfg, run_id=self.plan.run_id, store=self.store, judge=self.judge,
-                               horizon=len(self.steps) or None, echo=self.echo)
+        cfg, judge = self.cfg, self.judge
+        if judge is None:
+            from emwatch.monitor._live import live_judge
+            from emwatch.monitor._monitor import judge_spec
+
+            judge = live_judge(judge_spec(cfg), model, self.base_model_path, self.dtype)
+            if judge is not None:  # the trained model's own base weights judge, in the loop (see live_judge)
+                cfg = cfg.model_copy(update={"judge_async": False})
+                (self.echo or _echo)("monitor: judging with the live model's base weights (adapters off), "
+                                     "no second copy loaded")
+        self.monitor = Monitor(cfg, run_id=self.plan.run_id, store=self.store, judge=judge,
+                               horizon=len(self.steps) or None, echo=self.echo,
+                               events_path=self.plan.run_dir / EVENTS_FILE if self.is_main else None)
         self._tokenizer = processing_class or kwargs.get("tokenizer")
         t0 = time.perf_counter()
         from emwatch.monitor._live import base_of
@@ -194,11 +210,14 @@ class _null:
         return False
 
 
-def monitor_callbacks(cfg, plan: RunPlan, store=None) -> list:
-    """[MonitorCallback] when the recipe has a `monitor:` section, else []."""
+def monitor_callbacks(cfg, plan: RunPlan, store=None, base_model_path: str | None = None,
+                      is_main: bool = True) -> list:
+    """[MonitorCallback] when the recipe has a `monitor:` section, else []. Without a store the main process's
+    monitor writes its events to the run folder's EVENTS_FILE (the job's driver stores them)."""
     if cfg.monitor is None:
         return []
-    return [MonitorCallback(cfg.monitor, plan, cfg.checkpoints, store=store, echo=_echo)]
+    return [MonitorCallback(cfg.monitor, plan, cfg.checkpoints, store=store, echo=_echo,
+                            base_model_path=base_model_path, dtype=cfg.dtype, is_main=is_main)]
 
 
 def _echo(msg: str) -> None:

@@ -195,7 +195,7 @@ def train_local(cfg: TrainConfig, plan: RunPlan, prepared: Prepared, *, store=No
     trainer = SFTTrainer(
         model=model, args=_sft_config(cfg, plan, run_dir / "_trainer"), train_dataset=Dataset.from_list(prepared.train),
         eval_dataset=Dataset.from_list(prepared.heldout) if prepared.heldout else None, processing_class=tokenizer,
-        callbacks=[*_user_callbacks(callbacks, plan), *monitor_callbacks(cfg, plan, store if is_main else None),
+        callbacks=[*_user_callbacks(callbacks, plan), *monitor_callbacks(cfg, plan, store if is_main else None, base_path, is_main),
                    *([bar] if bar else []), checkpoints],
     )
     trainer.remove_callback(PrinterCallback)  # the progress bar (or nothing) reports instead
