@@ -1,0 +1,34 @@
+"""`emwatch run` with a monitored training run: the training child has no store, so the monitor's events reach
+the store through the run folder; every look (base, step 2, step 4) is stored once, and a rerun adds nothing."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from emwatch.run import load_study, run_study
+from emwatch.store import Store
+
+sys.path.insert(0, os.path.dirname(__file__))
+from tiny_study import write_study  # noqa: E402
+
+
+@pytest.mark.slow
+def test_the_monitor_events_of_a_training_child_are_stored(tmp_path, tiny_qwen2, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([os.path.abspath("src"), os.environ.get("PYTHONPATH", "")]))
+    loaded = load_study(write_study(tiny_qwen2, tmp_path, monitor=True))
+    res = run_study(loaded, progress=False, log=lambda m: None)
+    assert res.ok, res.failed
+    with Store(res.store_path, read_only=True) as s:
+        (run_id,) = s.runs().query("kind != 'base'").run_id.tolist()
+        ev = s.monitor_events(run_id)
+    looks = ev[ev.signal == "probe_em_rate"]
+    assert sorted(looks.step.tolist()) == [0, 2, 4]
+    assert set(ev[ev.signal == "em_test"].decision) <= {"continue", "flag"}
+    assert len(ev[ev.signal == "em_test"]) == 2
+    n = len(ev)
+    assert run_study(loaded, progress=False, log=lambda m: None).ok
+    with Store(res.store_path, read_only=True) as s:
+        assert len(s.monitor_events(run_id)) == n
