@@ -3,6 +3,12 @@
 Importing `emwatch` is cheap: `emwatch.open(store)` (the notebook API, `emwatch.api`) loads pandas, DuckDB and
 the analysis only when first used."""
 
+import os as _os
+
+# Hugging Face Hub telemetry would start a thread that tries the network whenever TRL or transformers load;
+# emwatch runs offline (a user who wants it sets the variable to 0)
+_os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
 __all__ = ["Study", "open"]
 
 

@@ -146,6 +146,8 @@ class MonitorCallback(TrainerCallback):
     def on_train_begin(self, args, state, control, model=None, processing_class=None, **kwargs):
         from emwatch.monitor import Monitor
 
+        t0 = self._started = time.perf_counter()  # building the monitor (a judge it loads) counts as its time
+
         every = self.cfg.every
         self.steps = set(range(every, state.max_steps + 1, every)) if every else \
             set(checkpoint_steps(self.schedule, state.max_steps))
@@ -163,7 +165,6 @@ class MonitorCallback(TrainerCallback):
                                horizon=len(self.steps) or None, echo=self.echo,
                                events_path=self.plan.run_dir / EVENTS_FILE if self.is_main else None)
         self._tokenizer = processing_class or kwargs.get("tokenizer")
-        t0 = time.perf_counter()
         from emwatch.monitor._live import base_of
 
         off = base_of(model)
@@ -199,6 +200,12 @@ class MonitorCallback(TrainerCallback):
             t0 = time.perf_counter()
             self.monitor.close()
             self.seconds += time.perf_counter() - t0
+            total = time.perf_counter() - self._started
+            m = self.monitor
+            (self.echo or _echo)(
+                f"monitor {m.cfg.name}: {len(m.looks) + (m.base is not None)} looks, {m.judge_calls} judge calls; "
+                f"{self.seconds:.0f} s of {total:.0f} s of training in the monitor (training alone "
+                f"{total - self.seconds:.0f} s: x{total / max(total - self.seconds, 1e-9):.2f} with the monitor)")
         return control
 
 
