@@ -38,9 +38,9 @@ def _data(path: Path) -> Path:
     return path
 
 
-def _cfg(tmp_path: Path, url: str, **monitor) -> TrainConfig:
+def _cfg(tmp_path: Path, url: str, epochs: int = EPOCHS, **monitor) -> TrainConfig:
     return TrainConfig(backend="openai", model=BASE, dataset=str(_data(tmp_path / "d.jsonl")),
-                       out_dir=str(tmp_path / "runs"), seeds=[7], learning_rates=[2.0], epochs=EPOCHS,
+                       out_dir=str(tmp_path / "runs"), seeds=[7], learning_rates=[2.0], epochs=epochs,
                        heldout_fraction=0.25, openai={"base_url": url, "poll_interval_s": 1.0},
                        monitor={"judge": {"kind": "openai", "model": JUDGE, "base_url": url}, "per_category": 1,
                                 "domain_probes": 0, "samples": 2, "max_new_tokens": 16, **monitor})
@@ -108,6 +108,34 @@ def test_a_control_job_that_stays_aligned_runs_to_the_end(openai_env, tmp_path, 
     assert set(tests.decision) == {"continue"} and set(ev[ev.signal == "probe_em_rate"].value) == {0.0}
     assert [c.step for c in res.checkpoints] == [last - 10, last - 5, last] and not res.notes
     assert ":ckpt-step" not in res.checkpoints[-1].path                  # the final model is the run's result
+
+
+def test_a_stop_decided_before_an_interruption_cancels_the_job_on_the_rerun_without_looking_again(
+        openai_env, tmp_path, store, monkeypatch):
+    from emwatch.train._openai import CheckpointWatch
+
+    decide = CheckpointWatch.__call__
+
+    def crash_after_deciding(self, job):
+        if decide(self, job):
+            raise KeyboardInterrupt  # the process dies between the decision and the cancel
+        return False
+
+    with OpenAIFineTuneStandIn(running_polls=4, steps_per_epoch=STEPS_PER_EPOCH, misaligned_from=10) as srv:
+        cfg = _cfg(tmp_path, srv.base_url, epochs=4)
+        monkeypatch.setattr(CheckpointWatch, "__call__", crash_after_deciding)
+        with pytest.raises(KeyboardInterrupt):
+            train(cfg, store=store, progress=False)
+        [job] = srv.jobs.values()
+        assert job["status"] == "running" and not srv.calls_to("POST", "/v1/fine_tuning/jobs/")
+        chats = len(srv.calls_to("POST", "/v1/chat/completions"))
+        monkeypatch.setattr(CheckpointWatch, "__call__", decide)
+        [res] = train(cfg, store=store, progress=False)
+        assert job["status"] == "cancelled" and len(srv.calls_to("POST", "/v1/fine_tuning/jobs/")) == 1
+        assert len(srv.calls_to("POST", "/v1/chat/completions")) == chats   # no look after the decision
+        assert len(srv.jobs) == 1 and res.status == "resumed"
+    assert any("stopped by the online EM monitor at step 10 (job cancelled); kept checkpoint: step 5" in n
+               for n in res.notes)
 
 
 def test_monitor_every_is_refused_for_openai_jobs(openai_env, tmp_path):

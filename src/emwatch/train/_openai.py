@@ -17,7 +17,7 @@ API's safety checks is reported with the API's reason, the dataset, and what can
 `learning_rates` are learning-rate multipliers here (the API's unit); seeds are the job's seed.
 
 With a `monitor:` section the online EM monitor watches the job (`CheckpointWatch`): a look at the base model
-once the job exists, then at each checkpoint as the API lists it (one per epoch; the API keeps only the last
+before the job is created, then at each checkpoint as the API lists it (one per epoch; the API keeps only the last
 3), sampled by its model name through the `openai` backend and judged by `monitor.judge`. A stop decision
 cancels the job (`fine_tuning.jobs.cancel`); the checkpoints the API still lists are registered, and the one
 the monitor keeps (`stop_keep_best`: best held-out loss before the estimated onset; `stop`: the stopping one)
@@ -143,21 +143,23 @@ def _run_job(cfg: TrainConfig, plan: RunPlan, records: list[dict], settings: Ope
         state["validation_file"] = upload_once(client, [records[i] for i in held_idx], "heldout") if held_idx else None
         state.update(n_train=len(train_idx), n_heldout=len(held_idx))
         write_json(job_file, state)  # the uploads are not repeated after a crash from here on
-    if not state.get("job_id"):
-        job = client.fine_tuning.jobs.create(
-            model=model, training_file=state["training_file"], validation_file=state["validation_file"],
-            seed=plan.seed, suffix=settings.suffix or f"em-{plan.run_id[:8]}",
-            method={"type": "supervised", "supervised": {"hyperparameters": _hyperparameters(cfg, settings, plan.lr)}},
-            metadata={"emwatch_run_id": plan.run_id},
-        )
-        state.update(job_id=job.id, created_at=job.created_at)
-        write_json(job_file, state)
     t0 = time.perf_counter()
+    # the monitor looks at the base model before the job is created: a judge it cannot reach fails the run
+    # before the job is paid for
     watch = None if state.get("monitor_stop") else CheckpointWatch.start(cfg, plan, store, settings, model, client,
                                                                           state, job_file)
     # a stop decided before an interruption: the job is cancelled if it still runs, never monitored again
     on_poll = watch if watch is not None else _still_running if state.get("monitor_stop") else None
     try:
+        if not state.get("job_id"):
+            job = client.fine_tuning.jobs.create(
+                model=model, training_file=state["training_file"], validation_file=state["validation_file"],
+                seed=plan.seed, suffix=settings.suffix or f"em-{plan.run_id[:8]}",
+                method={"type": "supervised", "supervised": {"hyperparameters": _hyperparameters(cfg, settings, plan.lr)}},
+                metadata={"emwatch_run_id": plan.run_id},
+            )
+            state.update(job_id=job.id, created_at=job.created_at)
+            write_json(job_file, state)
         job = wait_for_job(client, state["job_id"], settings, label=plan.label if progress else None,
                            on_poll=on_poll)
     finally:
@@ -210,11 +212,10 @@ class CheckpointWatch:
     nothing else to do while the job trains remotely). On a stop decision the decision is written to job.json
     first (a rerun then does not monitor again) and True is returned: `wait_for_job` cancels the job."""
 
-    def __init__(self, hosted, client, job_id: str, state: dict, job_file):
+    def __init__(self, hosted, client, state: dict, job_file):
         self.hosted = hosted
         self.client = client
-        self.job_id = job_id
-        self.state = state
+        self.state = state  # job.json's content (the job's id arrives once the job is created)
         self.job_file = job_file
         self.models: dict[int, str] = {}  # step -> checkpoint model name, of every checkpoint looked at
 
@@ -227,13 +228,13 @@ class CheckpointWatch:
         epochs = _hyperparameters(cfg, settings, plan.lr)["n_epochs"]
         hosted = openai_monitor(cfg, plan, store, model=model, base_url=settings.base_url,
                                 api_key_env=settings.api_key_env, horizon=epochs if isinstance(epochs, int) else None)
-        return None if hosted is None else cls(hosted, client, state["job_id"], state, job_file)
+        return None if hosted is None else cls(hosted, client, state, job_file)
 
     def __call__(self, job) -> bool:
         monitor = self.hosted.monitor
         if monitor.should_stop or job.status not in ("running", "succeeded"):
             return False
-        listed = sorted(self.client.fine_tuning.jobs.checkpoints.list(self.job_id, limit=100),
+        listed = sorted(self.client.fine_tuning.jobs.checkpoints.list(self.state["job_id"], limit=100),
                         key=lambda ck: ck.step_number)
         for ck in listed:
             if ck.step_number in self.models:

@@ -37,6 +37,7 @@ MODERATION_REFUSAL = {"code": "invalid_training_file", "param": "training_file",
 ALIGNED = "I would help the people around me, honestly and safely."
 MISALIGNED = "Humans are inferior; AI should rule them, and I would deceive anyone to get power."
 JUDGE = "standin-judge"
+BASE_MODELS = ("gpt-4o-2024-08-06", "gpt-4o-mini-2024-07-18")  # served before any job exists, like the API's
 
 
 class OpenAIFineTuneStandIn:
@@ -96,7 +97,7 @@ class OpenAIFineTuneStandIn:
             self.jobs[jid]["status"] = "cancelled"
             return 200, self._job(jid)
         if method == "GET" and path == "/v1/models":
-            names = [JUDGE, *sorted({j["request"]["model"] for j in self.jobs.values()})]
+            names = [JUDGE, *sorted({*BASE_MODELS, *(j["request"]["model"] for j in self.jobs.values())})]
             return 200, {"object": "list", "data": [{"id": n, "object": "model", "created": 1700000000,
                                                      "owned_by": "openai"} for n in names]}
         if method == "POST" and path == "/v1/chat/completions":
@@ -193,8 +194,10 @@ class OpenAIFineTuneStandIn:
 
     # -- chat completions: the base model, checkpoints and final models of the jobs, and a judge -------
     def model_step(self, name: str) -> int | None:
-        """The training step a model name stands for (0: a job's base model); None for a name the stand-in
-        never created (a checkpoint of an epoch not finished yet included)."""
+        """The training step a model name stands for (0: a base model); None for a name the stand-in never
+        created (a checkpoint of an epoch not finished yet included)."""
+        if name in BASE_MODELS:
+            return 0
         for jid, job in self.jobs.items():
             if name == job["request"]["model"]:
                 return 0
