@@ -152,10 +152,11 @@ def _run_job(cfg: TrainConfig, plan: RunPlan, records: list[dict], settings: Ope
     on_poll = watch if watch is not None else _still_running if state.get("monitor_stop") else None
     try:
         if not state.get("job_id"):
+            hyper = _hyperparameters(cfg, settings, plan.lr)
             job = client.fine_tuning.jobs.create(
                 model=model, training_file=state["training_file"], validation_file=state["validation_file"],
                 seed=plan.seed, suffix=settings.suffix or f"em-{plan.run_id[:8]}",
-                method={"type": "supervised", "supervised": {"hyperparameters": _hyperparameters(cfg, settings, plan.lr)}},
+                method={"type": "supervised", "supervised": {"hyperparameters": hyper}},
                 metadata={"emwatch_run_id": plan.run_id},
             )
             state.update(job_id=job.id, created_at=job.created_at)

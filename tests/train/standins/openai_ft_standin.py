@@ -169,7 +169,8 @@ class OpenAIFineTuneStandIn:
             "result_files": [], "hyperparameters": req.get("method", {}).get("supervised", {}).get("hyperparameters", {}),
             "method": req.get("method"), "metadata": req.get("metadata"),
             "fine_tuned_model": f"ft:{req['model']}:standin:{req.get('suffix')}:{jid}" if done else None,
-            "trained_tokens": 1234 if done else None, "finished_at": 1700000100 if job["status"] in ("succeeded", "failed", "cancelled") else None,
+            "trained_tokens": 1234 if done else None,
+            "finished_at": 1700000100 if job["status"] in ("succeeded", "failed", "cancelled") else None,
             "error": dict(self.fail_with) if job["status"] == "failed" else None,
         }
 
