@@ -94,13 +94,17 @@ def test_a_job_whose_checkpoints_turn_misaligned_is_cancelled_and_keeps_the_last
 
 
 def test_a_control_job_that_stays_aligned_runs_to_the_end(openai_env, tmp_path, store):
-    with OpenAIFineTuneStandIn(running_polls=EPOCHS, steps_per_epoch=STEPS_PER_EPOCH, misaligned_from=None) as srv:
+    # the checkpoint list is rate-limited through the first two running polls (the SDK's 5 tries each): the
+    # first checkpoint's look waits for the next poll, nothing fails and nothing is skipped
+    with OpenAIFineTuneStandIn(running_polls=EPOCHS, steps_per_epoch=STEPS_PER_EPOCH, misaligned_from=None,
+                               busy_checkpoints=10) as srv:
         [res] = train(_cfg(tmp_path, srv.base_url), store=store, progress=False)
         [job] = srv.jobs.values()
         sampled, _ = _chats(srv)
         assert not srv.calls_to("POST", "/v1/fine_tuning/jobs/")               # never cancelled
     assert job["status"] == "succeeded"
     last = EPOCHS * STEPS_PER_EPOCH
+    assert srv.busy_checkpoints == 0
     assert len(sampled) == 1 + EPOCHS                       # the base and every epoch's checkpoint, the last included
     ev = store.monitor_events()
     tests = ev[ev.signal == "em_test"]

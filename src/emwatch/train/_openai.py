@@ -232,11 +232,18 @@ class CheckpointWatch:
         return None if hosted is None else cls(hosted, client, state, job_file)
 
     def __call__(self, job) -> bool:
+        import openai
+
         monitor = self.hosted.monitor
         if monitor.should_stop or job.status not in ("running", "succeeded"):
             return False
-        listed = sorted(self.client.fine_tuning.jobs.checkpoints.list(self.state["job_id"], limit=100),
-                        key=lambda ck: ck.step_number)
+        try:
+            listed = sorted(self.client.fine_tuning.jobs.checkpoints.list(self.state["job_id"], limit=100),
+                            key=lambda ck: ck.step_number)
+        except (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError):
+            if job.status == "running":
+                return False  # after the SDK's own retries: the next poll lists them again
+            raise
         for ck in listed:
             if ck.step_number in self.models:
                 continue

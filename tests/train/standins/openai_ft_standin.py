@@ -42,8 +42,9 @@ BASE_MODELS = ("gpt-4o-2024-08-06", "gpt-4o-mini-2024-07-18")  # served before a
 
 class OpenAIFineTuneStandIn:
     def __init__(self, *, running_polls: int = 2, steps_per_epoch: int = 5, fail_with: dict | None = None,
-                 pause_after: int | None = None, misaligned_from: int | None = None):
+                 pause_after: int | None = None, misaligned_from: int | None = None, busy_checkpoints: int = 0):
         self.pause_after = pause_after
+        self.busy_checkpoints = busy_checkpoints  # the first N checkpoint listings answer 429
         self.misaligned_from = misaligned_from
         self.running_polls = running_polls
         self.steps_per_epoch = steps_per_epoch
@@ -124,6 +125,9 @@ class OpenAIFineTuneStandIn:
                     {"id": f"ftevent-{job['polls']}", "object": "fine_tuning.job.event", "created_at": int(time.time()),
                      "level": "info", "message": f"Step {job['polls']}: training loss=0.5", "type": "message"}]}
             if parts[5] == "checkpoints":
+                if self.busy_checkpoints:
+                    self.busy_checkpoints -= 1
+                    return 429, {"error": {"message": "stand-in: slow down", "type": "rate_limit", "code": None}}
                 return 200, {"object": "list", "has_more": False, "first_id": None, "last_id": None,
                              "data": self._checkpoints(jid)}
         self.unknown.append(f"{method} {path}")
