@@ -147,3 +147,16 @@ def test_monitor_every_is_refused_for_openai_jobs(openai_env, tmp_path):
         with pytest.raises(ConfigError, match="monitor.every does not apply to backend: openai"):
             train(_cfg(tmp_path, srv.base_url, every=10), progress=False)
         assert not srv.calls                                                 # nothing uploaded
+
+
+def test_a_judge_that_scores_nothing_fails_the_run_before_the_job_is_created(openai_env, tmp_path):
+    from emwatch.errors import BackendError
+
+    with OpenAIFineTuneStandIn() as srv:
+        cfg = _cfg(tmp_path, srv.base_url)
+        # a chat model that is no judge: asked to generate a number, it answers in words (each score missing)
+        words = cfg.monitor.judge.model_copy(update={"model": BASE, "logprobs": False})
+        cfg = cfg.model_copy(update={"monitor": cfg.monitor.model_copy(update={"judge": words})})
+        with pytest.raises(BackendError, match=rf"judge \({BASE}\) scored none of the base model's 16 probe"):
+            train(cfg, progress=False)
+        assert not srv.jobs and len(srv.calls_to("POST", "/v1/chat/completions")) == 16 + 2 * 16

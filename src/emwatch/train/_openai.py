@@ -144,8 +144,8 @@ def _run_job(cfg: TrainConfig, plan: RunPlan, records: list[dict], settings: Ope
         state.update(n_train=len(train_idx), n_heldout=len(held_idx))
         write_json(job_file, state)  # the uploads are not repeated after a crash from here on
     t0 = time.perf_counter()
-    # the monitor looks at the base model before the job is created: a judge it cannot reach fails the run
-    # before the job is paid for
+    # the monitor looks at the base model before the job is created: a model it cannot sample, or a judge that
+    # scores none of its answers, fails the run before the job is paid for
     watch = None if state.get("monitor_stop") else CheckpointWatch.start(cfg, plan, store, settings, model, client,
                                                                           state, job_file)
     # a stop decided before an interruption: the job is cancelled if it still runs, never monitored again
@@ -229,7 +229,16 @@ class CheckpointWatch:
         epochs = _hyperparameters(cfg, settings, plan.lr)["n_epochs"]
         hosted = openai_monitor(cfg, plan, store, model=model, base_url=settings.base_url,
                                 api_key_env=settings.api_key_env, horizon=epochs if isinstance(epochs, int) else None)
-        return None if hosted is None else cls(hosted, client, state, job_file)
+        if hosted is None:
+            return None
+        monitor = hosted.monitor
+        monitor.poll(wait=True)  # the base model's judged answers
+        if monitor.base is not None and monitor.base.n == 0:
+            hosted.close()
+            raise BackendError(f"monitor: the judge ({monitor.judge_name}) scored none of the base model's "
+                               f"{monitor.base.excluded} probe answers (each judge failure is stored as missing); "
+                               "fix monitor.judge before the fine-tuning job is paid for")
+        return cls(hosted, client, state, job_file)
 
     def __call__(self, job) -> bool:
         import openai
