@@ -11,6 +11,7 @@ from transformers import TrainerCallback
 
 from emwatch._progress import StepProgress
 from emwatch.monitor import EVENTS_FILE
+from emwatch.train._hosted import HostedMonitor, _echo, tinker_monitor  # noqa: F401  (hosted trainers' monitor)
 from emwatch.train._runs import RunPlan, export_step, register_meta, step_dir_name
 from emwatch.train._schedule import checkpoint_steps
 
@@ -225,43 +226,3 @@ def monitor_callbacks(cfg, plan: RunPlan, store=None, base_model_path: str | Non
         return []
     return [MonitorCallback(cfg.monitor, plan, cfg.checkpoints, store=store, echo=_echo,
                             base_model_path=base_model_path, dtype=cfg.dtype, is_main=is_main)]
-
-
-def _echo(msg: str) -> None:
-    import sys
-
-    print(msg, file=sys.stderr, flush=True)
-
-
-class HostedMonitor:
-    """The monitor for a trainer that exposes checkpoints to a sampling backend (emwatch's Tinker loop):
-    `look(step, checkpoint, heldout_loss)` at each saved checkpoint returns True when training should stop."""
-
-    def __init__(self, cfg, plan: RunPlan, store, sampler, horizon: int | None, echo=None):
-        from emwatch.monitor import Monitor, look_backend
-
-        self.sampler = sampler
-        self.monitor = Monitor(cfg, run_id=plan.run_id, store=store, horizon=horizon, echo=echo or _echo)
-        self._look = look_backend
-        self._look(self.monitor, 0, sampler, None)  # the base model
-
-    def look(self, step: int, checkpoint: str, heldout_loss: float | None = None) -> bool:
-        self.monitor.record_task(step, heldout_loss=heldout_loss)
-        self._look(self.monitor, step, self.sampler, checkpoint)
-        self.monitor.poll()
-        return self.monitor.should_stop
-
-    def close(self) -> None:
-        self.monitor.close()
-
-
-def tinker_monitor(cfg, plan: RunPlan, store, service, base_model: str, tokenizer: str | None,
-                   horizon: int) -> HostedMonitor | None:
-    """A HostedMonitor sampling through Tinker (same service client) when the recipe has `monitor:`."""
-    if cfg.monitor is None:
-        return None
-    from emwatch.backends import TinkerSamplingBackend
-    from emwatch.config import BackendSpec
-
-    sampler = TinkerSamplingBackend(BackendSpec(kind="tinker", model=base_model, tokenizer=tokenizer), service=service)
-    return HostedMonitor(cfg.monitor, plan, store, sampler, horizon)

@@ -15,6 +15,13 @@ resumed); `openai.on_paused: wait` keeps polling, `resume` asks the API to resum
 API's safety checks is reported with the API's reason, the dataset, and what can be done.
 
 `learning_rates` are learning-rate multipliers here (the API's unit); seeds are the job's seed.
+
+With a `monitor:` section the online EM monitor watches the job (`CheckpointWatch`): a look at the base model
+before the job is created, then at each checkpoint as the API lists it (one per epoch; the API keeps only the last
+3), sampled by its model name through the `openai` backend and judged by `monitor.judge`. A stop decision
+cancels the job (`fine_tuning.jobs.cancel`); the checkpoints the API still lists are registered, and the one
+the monitor keeps (`stop_keep_best`: best held-out loss before the estimated onset; `stop`: the stopping one)
+is marked `monitor_kept` in its meta.json and named in done.json as the run's fine-tuned model.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from __future__ import annotations
 import io
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from emwatch.config import ConfigError, api_key
@@ -108,6 +115,9 @@ def train_openai(cfg: TrainConfig, plan: RunPlan, records: list[dict], *, store=
     """One fine-tuning job (or reattach to it, or find it complete)."""
     settings = cfg.openai or OpenAISettings()
     model = settings.model or cfg.model
+    if cfg.monitor is not None and cfg.monitor.every is not None:
+        raise ConfigError("monitor.every does not apply to backend: openai (the API makes one checkpoint per "
+                          "epoch and the monitor looks at each as it appears); remove it")
     on_disk, finished = open_run(cfg, plan, store, base_path=model, info={"backend": "openai"})
     if finished:
         return result_from(plan, on_disk, "already-complete", 0.0, 0, [])
@@ -133,30 +143,136 @@ def _run_job(cfg: TrainConfig, plan: RunPlan, records: list[dict], settings: Ope
         state["validation_file"] = upload_once(client, [records[i] for i in held_idx], "heldout") if held_idx else None
         state.update(n_train=len(train_idx), n_heldout=len(held_idx))
         write_json(job_file, state)  # the uploads are not repeated after a crash from here on
-    if not state.get("job_id"):
-        job = client.fine_tuning.jobs.create(
-            model=model, training_file=state["training_file"], validation_file=state["validation_file"],
-            seed=plan.seed, suffix=settings.suffix or f"em-{plan.run_id[:8]}",
-            method={"type": "supervised", "supervised": {"hyperparameters": _hyperparameters(cfg, settings, plan.lr)}},
-            metadata={"emwatch_run_id": plan.run_id},
-        )
-        state.update(job_id=job.id, created_at=job.created_at)
-        write_json(job_file, state)
     t0 = time.perf_counter()
-    job = wait_for_job(client, state["job_id"], settings, label=plan.label if progress else None)
+    # the monitor looks at the base model before the job is created: a model it cannot sample, or a judge that
+    # scores none of its answers, fails the run before the job is paid for
+    watch = None if state.get("monitor_stop") else CheckpointWatch.start(cfg, plan, store, settings, model, client,
+                                                                          state, job_file)
+    # a stop decided before an interruption: the job is cancelled if it still runs, never monitored again
+    on_poll = watch if watch is not None else _still_running if state.get("monitor_stop") else None
+    try:
+        if not state.get("job_id"):
+            hyper = _hyperparameters(cfg, settings, plan.lr)
+            job = client.fine_tuning.jobs.create(
+                model=model, training_file=state["training_file"], validation_file=state["validation_file"],
+                seed=plan.seed, suffix=settings.suffix or f"em-{plan.run_id[:8]}",
+                method={"type": "supervised", "supervised": {"hyperparameters": hyper}},
+                metadata={"emwatch_run_id": plan.run_id},
+            )
+            state.update(job_id=job.id, created_at=job.created_at)
+            write_json(job_file, state)
+        job = wait_for_job(client, state["job_id"], settings, label=plan.label if progress else None,
+                           on_poll=on_poll)
+    finally:
+        if watch is not None:
+            watch.close()
     if job.status == "paused":
         raise FineTuneError(f"OpenAI fine-tuning job {job.id} is paused: resume it (dashboard, or "
                             "openai.on_paused: resume) and rerun to reattach, or cancel it and remove "
                             f"{job_file} to start a new job")
-    if job.status != "succeeded":
+    stopped = state.get("monitor_stop")
+    if job.status != "succeeded" and not (job.status == "cancelled" and stopped):
         raise FineTuneError(_failure(job, plan, job_file))
-    metas = _register_checkpoints(client, job, plan, state, store)
+    metas = _register_checkpoints(client, job, plan, state, store, kept=stopped["kept_step"] if stopped else None)
     seconds = time.perf_counter() - t0
-    notes = [] if len(metas) > 1 else [
+    notes = [] if len(metas) > 1 or stopped else [
         "the API kept one checkpoint (it keeps those of the last epochs only): train more epochs for dynamics"]
-    write_json(run_dir / "done.json", {"run_id": plan.run_id, "job_id": job.id, "fine_tuned_model": job.fine_tuned_model,
-                                       "seconds": seconds, "notes": notes})
+    result_model = job.fine_tuned_model
+    if stopped:
+        notes.append(_stop_note(stopped, job, metas))
+        listed = any(m.get("monitor_kept") for m in metas)
+        result_model = stopped["kept_model"] if listed else None
+    write_json(run_dir / "done.json", {"run_id": plan.run_id, "job_id": job.id, "fine_tuned_model": result_model,
+                                       "seconds": seconds, "notes": notes,
+                                       **({"monitor_stop": stopped} if stopped else {})})
     return result_from(plan, metas, status, seconds, 0, notes)
+
+
+def _still_running(job) -> bool:
+    return job.status == "running"
+
+
+def _stop_note(stopped: dict, job, metas: list[dict]) -> str:
+    """What the monitor did, in one line: where it stopped, and which checkpoint the run keeps."""
+    how = "job cancelled" if job.status == "cancelled" else "the job had already finished"
+    text = f"stopped by the online EM monitor at step {stopped['stop_step']} ({how})"
+    kept, name = stopped.get("kept_step"), stopped.get("kept_model")
+    if kept is None:
+        return text + "; no checkpoint before the estimated onset: keep the base model"
+    if not any(m.get("monitor_kept") for m in metas):
+        return (text + f"; the kept checkpoint (step {kept}, {name}) is no longer listed by the API (it keeps the "
+                "checkpoints of the last 3 epochs only)")
+    return text + f"; kept checkpoint: step {kept} ({name})"
+
+
+class CheckpointWatch:
+    """The online EM monitor on one OpenAI job, called after each status poll (`wait_for_job`'s `on_poll`).
+
+    Each checkpoint the API lists and the monitor has not seen is looked at once, oldest first, with the
+    checkpoint's held-out loss (`full_valid_loss`, else `valid_loss`); the look's judging is awaited (emwatch has
+    nothing else to do while the job trains remotely). On a stop decision the decision is written to job.json
+    first (a rerun then does not monitor again) and True is returned: `wait_for_job` cancels the job."""
+
+    def __init__(self, hosted, client, state: dict, job_file):
+        self.hosted = hosted
+        self.client = client
+        self.state = state  # job.json's content (the job's id arrives once the job is created)
+        self.job_file = job_file
+        self.models: dict[int, str] = {}  # step -> checkpoint model name, of every checkpoint looked at
+
+    @classmethod
+    def start(cls, cfg: TrainConfig, plan: RunPlan, store, settings: OpenAISettings, model: str, client,
+              state: dict, job_file) -> CheckpointWatch | None:
+        """A watch when the recipe has `monitor:` (its base-model look happens here), else None."""
+        from emwatch.train._hosted import openai_monitor
+
+        epochs = _hyperparameters(cfg, settings, plan.lr)["n_epochs"]
+        hosted = openai_monitor(cfg, plan, store, model=model, base_url=settings.base_url,
+                                api_key_env=settings.api_key_env, horizon=epochs if isinstance(epochs, int) else None)
+        if hosted is None:
+            return None
+        monitor = hosted.monitor
+        monitor.poll(wait=True)  # the base model's judged answers
+        if monitor.base is not None and monitor.base.n == 0:
+            hosted.close()
+            raise BackendError(f"monitor: the judge ({monitor.judge_name}) scored none of the base model's "
+                               f"{monitor.base.excluded} probe answers (each judge failure is stored as missing); "
+                               "fix monitor.judge before the fine-tuning job is paid for")
+        return cls(hosted, client, state, job_file)
+
+    def __call__(self, job) -> bool:
+        import openai
+
+        monitor = self.hosted.monitor
+        if monitor.should_stop or job.status not in ("running", "succeeded"):
+            return False
+        try:
+            listed = sorted(self.client.fine_tuning.jobs.checkpoints.list(self.state["job_id"], limit=100),
+                            key=lambda ck: ck.step_number)
+        except (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError):
+            if job.status == "running":
+                return False  # after the SDK's own retries: the next poll lists them again
+            raise
+        for ck in listed:
+            if ck.step_number in self.models:
+                continue
+            self.models[ck.step_number] = ck.fine_tuned_model_checkpoint
+            if self.hosted.look(ck.step_number, ck.fine_tuned_model_checkpoint, _heldout(ck), wait=True):
+                kept = monitor.kept_step
+                self.state["monitor_stop"] = {"stop_step": monitor.stop_step, "kept_step": kept,
+                                              "kept_model": self.models.get(kept) if kept is not None else None,
+                                              "monitor": monitor.cfg.name}
+                write_json(self.job_file, self.state)
+                return job.status == "running"
+        return False
+
+    def close(self) -> None:
+        self.hosted.close()
+
+
+def _heldout(ck) -> float | None:
+    metrics = getattr(ck, "metrics", None)
+    return getattr(metrics, "full_valid_loss", None) or getattr(metrics, "valid_loss", None)
 
 
 def _failure(job, plan: RunPlan, job_file) -> str:
@@ -192,9 +308,13 @@ def upload_once(client, records: list[dict], part: str) -> str:
     return client.files.create(file=(name, io.BytesIO(data)), purpose="fine-tune").id
 
 
-def wait_for_job(client, job_id: str, settings: OpenAISettings, *, label: str | None = None):
+def wait_for_job(client, job_id: str, settings: OpenAISettings, *, label: str | None = None,
+                 on_poll: Callable[[Any], bool] | None = None):
     """Poll until the job ends; the wait doubles from poll_interval_s up to poll_max_interval_s. Transient
-    API errors (connection, 429, 5xx, after the SDK's own retries) only lengthen the wait."""
+    API errors (connection, 429, 5xx, after the SDK's own retries) only lengthen the wait.
+
+    `on_poll(job)` runs after each poll of a job that is running or has just succeeded (the online monitor);
+    when it returns True the job is cancelled, and polling goes on until the API reports it cancelled."""
     import openai
 
     deadline = time.monotonic() + settings.timeout_h * 3600
@@ -208,6 +328,13 @@ def wait_for_job(client, job_id: str, settings: OpenAISettings, *, label: str | 
             except (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError):
                 job = None
             if job is not None:
+                if on_poll is not None and job.status in ("running", "succeeded") and on_poll(job):
+                    on_poll = None
+                    try:
+                        client.fine_tuning.jobs.cancel(job_id)
+                    except openai.BadRequestError:  # it finished meanwhile: nothing left to cancel
+                        pass
+                    continue  # the cancelled job, at once
                 if job.status in TERMINAL:
                     return job
                 if job.status == "paused":
@@ -228,21 +355,25 @@ def wait_for_job(client, job_id: str, settings: OpenAISettings, *, label: str | 
             shown.stop()
 
 
-def _register_checkpoints(client, job, plan: RunPlan, state: dict, store) -> list[dict[str, Any]]:
-    """The API's checkpoints plus the final model, one step each (the final model wins its step)."""
-    kept = list(client.fine_tuning.jobs.checkpoints.list(job.id, limit=100))
+def _register_checkpoints(client, job, plan: RunPlan, state: dict, store, *,
+                          kept: int | None = None) -> list[dict[str, Any]]:
+    """The API's checkpoints plus the final model, one step each (the final model wins its step); a job the
+    monitor cancelled has no final model. `kept`: the step the monitor keeps (marked `monitor_kept`)."""
+    listed = list(client.fine_tuning.jobs.checkpoints.list(job.id, limit=100))
     by_step: dict[int, dict[str, Any]] = {}
-    for ck in kept:
+    for ck in listed:
         metrics = getattr(ck, "metrics", None)
         by_step[ck.step_number] = {
             "path": ck.fine_tuned_model_checkpoint, "checkpoint_model": ck.fine_tuned_model_checkpoint,
-            "train_loss": getattr(metrics, "train_loss", None),
-            "heldout_loss": getattr(metrics, "full_valid_loss", None) or getattr(metrics, "valid_loss", None),
+            "train_loss": getattr(metrics, "train_loss", None), "heldout_loss": _heldout(ck),
             "api_checkpoint_id": ck.id,
         }
     final_step = max(by_step, default=0)
-    final = by_step.setdefault(final_step, {"train_loss": None, "heldout_loss": None})
-    final.update(path=job.fine_tuned_model, final=True)
+    if job.fine_tuned_model:
+        final = by_step.setdefault(final_step, {"train_loss": None, "heldout_loss": None})
+        final.update(path=job.fine_tuned_model, final=True)
+    if kept in by_step:
+        by_step[kept]["monitor_kept"] = True
     metas = []
     for step in sorted(by_step):
         meta = {
