@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 import emwatch.backends._hf as hf
@@ -82,3 +84,39 @@ def test_dtype_auto_loads_the_weights_in_the_resolved_dtype_and_says_so(tiny_qwe
     assert b.dtype == want and want in ("bfloat16", "float32")
     assert {p.dtype for p in b.model.parameters()} == {getattr(torch, want)}
     assert f"dtype auto -> {want} on CPU" in capsys.readouterr().err
+
+
+def _brute_force(backend, prompt_ids: list[int], number: str) -> float:
+    """P(reply starts with `number` and no further digit) from whole-sequence forward passes, no cache."""
+    import torch
+
+    toks = backend.tokenizer(number, add_special_tokens=False)["input_ids"]
+    seq = torch.tensor([prompt_ids + toks])
+    with torch.inference_mode():
+        logp = torch.log_softmax(backend.model(input_ids=seq).logits[0].float(), dim=-1)
+    lp = sum(float(logp[len(prompt_ids) - 1 + k, t]) for k, t in enumerate(toks))
+    end = 1.0 - float(logp[-1][backend._digit_start_mask()].exp().sum())
+    return math.exp(lp) * end
+
+
+@pytest.mark.parametrize("family", ["qwen2", "llama", "gemma3", "gpt_oss", "deepseek_v3"])
+def test_every_number_gets_its_exact_probability(family, tmp_path):
+    """The trie expansion (tree-masked levels over one cache row per prompt, with shared-prefix reuse) against
+    scoring each number 0..100 on its own from scratch, every branch kept."""
+    from emwatch.backends import render_prompt
+    from emwatch.testing._tiny import build_family_model
+
+    judge = HFBackend(BackendSpec(kind="hf", model=str(build_family_model(family, tmp_path / family)),
+                                  dtype="float32", device="cpu", batch_size=3))
+    requests = [ScoreRequest(messages=({"role": "user", "content": TEMPLATE.format(answer=a)},)) for a in ANSWERS[:3]]
+    old = hf.PRUNE
+    hf.PRUNE = 0.0
+    try:
+        got = judge.score_numbers(requests)
+    finally:
+        hf.PRUNE = old
+    for r, dist in zip(requests, got):
+        ids = judge.tokenizer(render_prompt(judge.tokenizer, r.messages), add_special_tokens=False)["input_ids"]
+        assert set(dist.probs) == {str(n) for n in range(101)}
+        for n in ("0", "7", "10", "42", "99", "100"):
+            assert dist.probs[n] == pytest.approx(_brute_force(judge, ids, n), rel=1e-3, abs=1e-9)

@@ -188,9 +188,11 @@ class HFBackend(BackendBase):
             # prompts of one judge template next to each other (their first tokens), then by length: each
             # batch shares a long prefix and pads little
             idx.sort(key=lambda i: (ids[i][:64], len(ids[i])))
+            # a sliding-window model scores each prompt alone: padding would count against its window
+            bs = 1 if self._sliding() else self.spec.batch_size
             with self._evaluating(), self._use(adapter):
-                for start in range(0, len(idx), self.spec.batch_size):
-                    chunk = idx[start:start + self.spec.batch_size]
+                for start in range(0, len(idx), bs):
+                    chunk = idx[start:start + bs]
                     for i, d in zip(chunk, self._score_batch([ids[i] for i in chunk], adapter)):
                         out[i] = d
         return out  # type: ignore[return-value]
@@ -254,47 +256,123 @@ class HFBackend(BackendBase):
         with torch.inference_mode():  # next-token logits only: no vocabulary-sized tensor per position
             res = self.model(input_ids=ids, attention_mask=mask, position_ids=pos0, past_key_values=cache,
                              use_cache=True, logits_to_keep=1)
-        cache = res.past_key_values
         logp = torch.log_softmax(res.logits[:, -1].float(), dim=-1)
-        # frontier rows: (prompt index, trie node, log prob of reaching it)
-        rows = [(b, (), 0.0) for b in range(len(prompts))]
-        probs: list[dict[str, float]] = [dict() for _ in prompts]
         tops: list[dict[str, float]] = []
         top = torch.topk(logp, 20, dim=-1)
         for b in range(len(prompts)):
             toks = self.tokenizer.convert_ids_to_tokens(top.indices[b].tolist())
             tops.append({t: round(float(v), 6) for t, v in zip(toks, top.values[b].tolist())})
-        positions = mask.sum(dim=1) - 1
-        while rows:
-            nxt = []  # (parent row, token, prompt, node, logp)
-            for r, (b, node, lp) in enumerate(rows):
+        probs = self._expand_numbers(res.past_key_values, mask, mask.sum(dim=1) - 1, logp)
+        return [NumberDistribution(probs=p, top=t) for p, t in zip(probs, tops)]
+
+    def _sliding(self) -> bool:
+        """Whether some attention layers see only a window of recent cache slots (Gemma 3, gpt-oss, Mistral):
+        their caches differ in length by layer, and padding inside a row would count against the window."""
+        cfg = self.model.config
+        if any("sliding" in str(t) for t in (getattr(cfg, "layer_types", None) or ())):
+            return True
+        return bool(getattr(cfg, "sliding_window", None)) and getattr(cfg, "use_sliding_window", True) is not False
+
+    def _expand_numbers(self, cache, mask, last_pos, root_logp) -> list[dict[str, float]]:
+        """P(reply = n) for n = 0..100 under each row's prompt, level by level down the trie of number tokens
+        (a node is grown while its path probability is above PRUNE): one forward pass per level.
+
+        A level's nodes go through the model as a tree (`_TreeLevels`): extra tokens of their prompt's row, each
+        seeing the prompt, its own ancestors and itself (a 4D attention mask), so the KV cache stays one row per
+        prompt. A weak judge spreads its mass over ~100 numbers, and copying a 200-token cache 90 times per
+        prompt cost more than the forward passes. Models with sliding-window layers (Gemma 3, gpt-oss) keep a
+        cache whose length differs by layer; they take a row per node with its cache copied (`_CopiedLevels`)."""
+        paths, children = self._number_trie()
+        number_at = {p: n for n, p in paths.items()}
+        digit = self._digit_start_mask()
+        probs: list[dict[str, float]] = [dict() for _ in range(len(root_logp))]
+        levels = (_CopiedLevels if self._sliding() else _TreeLevels)(self, cache, mask, last_pos)
+        # frontier: (prompt row, trie node, log P(node's tokens), next-token log probs after it, handle)
+        frontier = [(b, (), 0.0, root_logp[b], b) for b in range(len(root_logp))]
+        while frontier:
+            grow = []
+            for b, node, lp, logp, handle in frontier:
                 if node in number_at:
-                    end = 1.0 - float(logp[r][digit].exp().sum().clamp(max=1.0))
+                    end = 1.0 - float(logp[digit].exp().sum().clamp(max=1.0))
                     probs[b][number_at[node]] = math.exp(lp) * max(end, 0.0)
                 for tok in children.get(node, ()):
-                    child_lp = lp + float(logp[r, tok])
+                    child_lp = lp + float(logp[tok])
                     if math.exp(child_lp) > PRUNE:
-                        nxt.append((r, tok, b, node + (tok,), child_lp))
-            if not nxt:
+                        grow.append((b, node + (tok,), child_lp, handle))
+            if not grow:
                 break
-            parent = torch.tensor([n[0] for n in nxt], device=self.device)
-            cache.reorder_cache(parent)
-            mask = torch.cat([mask.index_select(0, parent), torch.ones_like(parent)[:, None]], dim=1)
-            positions = positions.index_select(0, parent) + 1
-            ids = torch.tensor([[n[1]] for n in nxt], device=self.device)
-            with torch.inference_mode():
-                res = self.model(input_ids=ids, attention_mask=mask, position_ids=positions[:, None],
-                                 past_key_values=cache, use_cache=True, logits_to_keep=1)
-            cache = res.past_key_values
-            logp = torch.log_softmax(res.logits[:, -1].float(), dim=-1)
-            rows = [(n[2], n[3], n[4]) for n in nxt]
-        return [NumberDistribution(probs=p, top=t) for p, t in zip(probs, tops)]
+            logps, handles = levels.step(grow)
+            frontier = [(b, node, lp, logps[i], handles[i]) for i, (b, node, lp, _h) in enumerate(grow)]
+        return probs
 
     def close(self) -> None:
         if self._owner is None:
             self.model = None
         self._owner = None
         self._model = None
+
+
+class _TreeLevels:
+    """Trie levels as tree-masked tokens of their prompt's cache row (see HFBackend._expand_numbers); a node's
+    handle is the tuple of cache columns holding its path's tokens."""
+
+    def __init__(self, backend: HFBackend, cache, mask, last_pos):
+        self.b, self.cache, self.last_pos = backend, cache, last_pos
+        self.seen = mask.bool()                              # prompt columns each row's tree tokens may see
+        self.prompt_len = self.kv_len = mask.shape[1]        # the cache grows by one column per token slot
+        self.dtype = next(backend.model.parameters()).dtype
+
+    def step(self, grow: list[tuple]) -> tuple[list, list]:
+        torch, device = self.b.torch, self.b.device
+        slots: dict[int, list[int]] = defaultdict(list)      # prompt row -> indices into grow
+        for i, (row, *_rest) in enumerate(grow):
+            slots[row].append(i)
+        rows, width, kv = len(self.seen), max(len(v) for v in slots.values()), self.kv_len
+        ids = torch.full((rows, width), self.b.tokenizer.pad_token_id, dtype=torch.long, device=device)
+        pos = torch.zeros((rows, width), dtype=torch.long, device=device)
+        attn = torch.full((rows, 1, width, kv + width), torch.finfo(self.dtype).min, dtype=self.dtype, device=device)
+        attn[:, 0, :, :self.prompt_len].masked_fill_(self.seen[:, None, :], 0.0)
+        idx = torch.arange(width, device=device)
+        attn[:, 0, idx, kv + idx] = 0.0                      # every token sees itself (a padding slot nothing else)
+        where: list[tuple[int, int]] = [(0, 0)] * len(grow)
+        for row, members in slots.items():
+            for j, i in enumerate(members):
+                _row, node, _lp, cols = grow[i]
+                ids[row, j] = node[-1]
+                pos[row, j] = self.last_pos[row] + len(node)
+                if node[:-1]:
+                    attn[row, 0, j, list(cols)] = 0.0
+                where[i] = (row, j)
+        with torch.inference_mode():
+            res = self.b.model(input_ids=ids, attention_mask=attn, position_ids=pos, past_key_values=self.cache,
+                               use_cache=True, logits_to_keep=width)
+        self.cache, self.kv_len = res.past_key_values, kv + width
+        logits = res.logits.float()
+        norm = torch.logsumexp(logits, dim=-1, keepdim=True)
+        logps = [logits[r, j] - norm[r, j] for r, j in where]
+        handles = [(grow[i][3] if grow[i][1][:-1] else ()) + (kv + j,) for i, (_r, j) in enumerate(where)]
+        return logps, handles
+
+
+class _CopiedLevels:
+    """Trie levels as batch rows, each node's row a copy of its parent's cache row; a node's handle is its row."""
+
+    def __init__(self, backend: HFBackend, cache, mask, last_pos):
+        self.b, self.cache, self.mask, self.positions = backend, cache, mask, last_pos
+
+    def step(self, grow: list[tuple]) -> tuple[list, list]:
+        torch, device = self.b.torch, self.b.device
+        parent = torch.tensor([h for *_rest, h in grow], device=device)
+        self.cache.reorder_cache(parent)
+        self.mask = torch.cat([self.mask.index_select(0, parent), torch.ones_like(parent)[:, None]], dim=1)
+        self.positions = self.positions.index_select(0, parent) + 1
+        ids = torch.tensor([[node[-1]] for _b, node, _lp, _h in grow], device=device)
+        with torch.inference_mode():
+            res = self.b.model(input_ids=ids, attention_mask=self.mask, position_ids=self.positions[:, None],
+                               past_key_values=self.cache, use_cache=True, logits_to_keep=1)
+        self.cache = res.past_key_values
+        logp = torch.log_softmax(res.logits[:, -1].float(), dim=-1)
+        return list(logp), list(range(len(grow)))
 
 
 class _nullcontext:
