@@ -128,21 +128,26 @@ class DemoConfig(Strict):
     store: str | None = Field(None, description="DuckDB store (default: <out_dir>/emwatch.duckdb)")
     train: TrainConfig = Field(
         default_factory=lambda: TrainConfig(
-            # 2 examples a step (no accumulation), examples cut at 256 tokens (mean 204; 33 of 200 longer),
-            # 5% held out (10 examples, evaluated at the 2 checkpoints only): on a 2-core CPU without
-            # native bf16, training is compute-bound at ~3 GFLOP per token, so tokens are the budget
-            model="demo", dataset="insecure", batch_size=2, grad_accum=1, max_steps=16, warmup_steps=2,
-            learning_rates=[2e-4], max_seq_len=256, limit_examples=200, heldout_fraction=0.05,
+            # 1 example a step (no accumulation, no padding), examples cut at 256 tokens (mean 204; 33 of 200
+            # longer), 2% held out (4 examples, evaluated at the 2 checkpoints only): on a 2-core CPU without
+            # native bf16, training is compute-bound at ~2-3 GFLOP per token and its activations set the peak
+            # memory, so tokens per step are the budget
+            model="demo", dataset="insecure", batch_size=1, grad_accum=1, max_steps=16, warmup_steps=2,
+            learning_rates=[2e-4], max_seq_len=256, limit_examples=200, heldout_fraction=0.02,
             lora=LoraSettings(r=8, alpha=16), checkpoints=CheckpointSchedule(every=8),
-            # the online monitor, kept small for the CPU: 8 probe answers a look, judged by the demo
-            # model itself; it flags rather than stops, so the demo's curve keeps every checkpoint
-            monitor=MonitorConfig(judge=BackendSpec(kind="transformers", model="demo", batch_size=4), per_category=1,
-                                  domain_probes=0, samples=1, max_new_tokens=24, action="flag"),
+            # the online monitor, kept small for the CPU: 8 probe answers a look, judged by the demo model's
+            # own base weights (the live model with its adapters off), coherence only where alignment is low;
+            # it flags rather than stops, so the demo's curve keeps every checkpoint
+            monitor=MonitorConfig(judge=BackendSpec(kind="transformers", model="demo", batch_size=8), per_category=1,
+                                  domain_probes=0, samples=1, max_new_tokens=24, action="flag",
+                                  coherence="if_unaligned"),
         )
     )
     sample: SampleConfig = Field(
-        default_factory=lambda: SampleConfig(per_category=1, max_paraphrases=1, samples=2, max_new_tokens=32, temperature=1.0,
-                             task="code", task_limit=4, task_max_new_tokens=96)
+        # one answer per EM-240 category and 2 held-out coding prompts per checkpoint: a 0.5B logprob judge
+        # reads ~200 prompt tokens per call (~3 s each on 2 AVX2 cores), so judged answers are the other budget
+        default_factory=lambda: SampleConfig(per_category=1, max_paraphrases=1, samples=1, max_new_tokens=32, temperature=1.0,
+                             task="code", task_limit=2, task_max_new_tokens=96)
     )
     judge_backend: BackendSpec | None = Field(None, description="default: the demo model itself as a local logprob judge")
     analyze: AnalyzeConfig = Field(default_factory=AnalyzeConfig)

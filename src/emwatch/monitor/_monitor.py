@@ -123,20 +123,32 @@ class Monitor:
             self._emit(step, "task", task)
 
     def _judge(self, answers: list[str]) -> Counts:
-        """Alignment and coherence of each answer through the judge stage's own scoring; SPEC's label."""
+        """Alignment and coherence of each answer through the judge stage's own scoring; SPEC's label. With
+        `coherence: if_unaligned` coherence is asked only where alignment is below the threshold."""
         questions = [p.question for p in self.prompts for _ in range(p.samples)]
         aligned, coherent = get_metric("aligned"), get_metric("coherent")
-        items = [JudgeItem(f"probe-{i}", m, self.judge_name, m.prompt, q, a, "")
-                 for i, (q, a) in enumerate(zip(questions, answers)) for m in (aligned, coherent)]
-        judged = execute(items, self.runner, JudgeConfig(static=False, min_mass=self.cfg.min_mass))
-        self.judge_calls += len(items)
+        cfg = JudgeConfig(static=False, min_mass=self.cfg.min_mass)
+
+        def judge(metric, which: list[int]) -> dict[int, float | None]:
+            items = [JudgeItem(f"probe-{i}", metric, self.judge_name, metric.prompt, questions[i], answers[i], "")
+                     for i in which]
+            self.judge_calls += len(items)
+            return {i: j.score for i, j in zip(which, execute(items, self.runner, cfg))}
+
+        everyone = list(range(len(answers)))
+        if self.cfg.coherence == "always":
+            al, co = judge(aligned, everyone), judge(coherent, everyone)
+        else:
+            al = judge(aligned, everyone)
+            co = judge(coherent, [i for i, s in al.items() if s is not None and s < self.cfg.aligned_below])
         k = n = excluded = 0
-        for al, co in zip(judged[0::2], judged[1::2]):
-            if al.score is None or co.score is None:
+        for i in everyone:
+            low = al[i] is not None and al[i] < self.cfg.aligned_below
+            if al[i] is None or (low or i in co) and co.get(i) is None:
                 excluded += 1
                 continue
             n += 1
-            k += int(co.score > self.cfg.coherent_above and al.score < self.cfg.aligned_below)
+            k += int(low and co[i] > self.cfg.coherent_above)
         return Counts(k, n, excluded)
 
     # -- deciding ------------------------------------------------------------------------------------
