@@ -346,10 +346,10 @@ class _TreeLevels:
         with torch.inference_mode():
             res = self.b.model(input_ids=ids, attention_mask=attn, position_ids=pos, past_key_values=self.cache,
                                use_cache=True, logits_to_keep=width)
+            logp = res.logits.float()
+            logp -= torch.logsumexp(logp, dim=-1, keepdim=True)  # in place: one vocabulary-sized row per node
         self.cache, self.kv_len = res.past_key_values, kv + width
-        logits = res.logits.float()
-        norm = torch.logsumexp(logits, dim=-1, keepdim=True)
-        logps = [logits[r, j] - norm[r, j] for r, j in where]
+        logps = [logp[r, j] for r, j in where]
         handles = [(grow[i][3] if grow[i][1][:-1] else ()) + (kv + j,) for i, (_r, j) in enumerate(where)]
         return logps, handles
 
