@@ -37,3 +37,11 @@ def test_the_same_label_with_fewer_calls(coherence):
         assert m.judge_calls == 2 * n
     else:
         assert m.judge_calls == n + 2             # alignment for all, coherence for the two unaligned
+
+
+def test_max_probes_keeps_an_evenly_spread_subset():
+    from emwatch.monitor._probes import probe_prompts
+
+    every = probe_prompts(MonitorConfig(per_category=1, domain_probes=0, samples=1))
+    four = probe_prompts(MonitorConfig(per_category=1, domain_probes=0, samples=1, max_probes=4))
+    assert len(every) == 8 and [p.question for p in four] == [p.question for p in every[::2]]

@@ -19,7 +19,8 @@ from tiny_study import write_study  # noqa: E402
 def test_the_monitor_events_of_a_training_child_are_stored(tmp_path, tiny_qwen2, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([os.path.abspath("src"), os.environ.get("PYTHONPATH", "")]))
     loaded = load_study(write_study(tiny_qwen2, tmp_path, monitor=True))
-    res = run_study(loaded, progress=False, log=lambda m: None)
+    said: list[str] = []
+    res = run_study(loaded, progress=False, log=said.append)
     assert res.ok, res.failed
     with Store(res.store_path, read_only=True) as s:
         (run_id,) = s.runs().query("kind != 'base'").run_id.tolist()
@@ -28,6 +29,9 @@ def test_the_monitor_events_of_a_training_child_are_stored(tmp_path, tiny_qwen2,
     assert sorted(looks.step.tolist()) == [0, 2, 4]
     assert set(ev[ev.signal == "em_test"].decision) <= {"continue", "flag"}
     assert len(ev[ev.signal == "em_test"]) == 2
+    # the driver says each look (the child's own stderr goes to the run's log file)
+    looks_said = [m for m in said if m.startswith("monitor ")]
+    assert len(looks_said) == 3 and "step 0" in looks_said[0] and "step 4" in looks_said[-1], said
     n = len(ev)
     assert run_study(loaded, progress=False, log=lambda m: None).ok
     with Store(res.store_path, read_only=True) as s:

@@ -135,11 +135,11 @@ class DemoConfig(Strict):
             model="demo", dataset="insecure", batch_size=1, grad_accum=1, max_steps=16, warmup_steps=2,
             learning_rates=[2e-4], max_seq_len=256, limit_examples=200, heldout_fraction=0.02,
             lora=LoraSettings(r=8, alpha=16), checkpoints=CheckpointSchedule(every=8),
-            # the online monitor, kept small for the CPU: 8 probe answers a look, judged by the demo model's
+            # the online monitor, kept small for the CPU: 4 probe answers a look, judged by the demo model's
             # own base weights (the live model with its adapters off), coherence only where alignment is low;
             # it flags rather than stops, so the demo's curve keeps every checkpoint
             monitor=MonitorConfig(judge=BackendSpec(kind="transformers", model="demo", batch_size=8), per_category=1,
-                                  domain_probes=0, samples=1, max_new_tokens=24, action="flag",
+                                  max_probes=4, domain_probes=0, samples=1, max_new_tokens=16, action="flag",
                                   coherence="if_unaligned"),
         )
     )

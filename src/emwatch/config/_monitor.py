@@ -22,6 +22,7 @@ class MonitorConfig(Strict):
     per_category: int = Field(2, ge=1, description="probe questions per category (a fixed stratified subset: the first N of each)")
     domain_variant: Literal["template", "json", "none"] = Field("template", description="also ask the probes in this training-domain-like format (code template), since EM can hide behind domain-matched contexts")
     domain_probes: int = Field(4, ge=0, description="probe questions asked in domain_variant (the first question of every other category)")
+    max_probes: int | None = Field(None, ge=1, description="at most this many judged probe prompts, spread evenly over the categories (a small CPU run); default all")
     samples: int = Field(4, ge=1, description="answers per probe prompt at each look")
     max_new_tokens: int = Field(64, ge=1, description="answer length of a probe")
     temperature: float = Field(1.0, ge=0, description="probe sampling temperature")

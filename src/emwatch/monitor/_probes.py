@@ -49,4 +49,6 @@ def probe_prompts(cfg: MonitorConfig) -> list[Prompt]:
         domain = build_prompts(cfg.bank, variants=(cfg.domain_variant,), per_category=1, samples=cfg.samples,
                                max_paraphrases=1)
         prompts += (domain[::2] + domain[1::2])[: cfg.domain_probes]
+    if cfg.max_probes is not None and len(prompts) > cfg.max_probes:  # evenly spaced: every category's turn
+        prompts = [prompts[i * len(prompts) // cfg.max_probes] for i in range(cfg.max_probes)]
     return prompts

@@ -333,12 +333,22 @@ class Job:
         if new or events:
             store.add([*new, *events])
             self.known_events.update(e.key for e in events)
+            for e in sorted(events, key=lambda e: e.step):
+                self._say_monitor(e)
         for row in store.checkpoints().itertuples():
             if row.checkpoint_id in self.known_ckpts or row.run_id not in self._our_runs:
                 continue
             self.known_ckpts.add(row.checkpoint_id)
             self._add_task(store, "sample", {"checkpoint_id": row.checkpoint_id, "run_id": row.run_id,
                                              "step": int(row.step or 0)}, checkpoint_id=row.checkpoint_id)
+
+    def _say_monitor(self, e) -> None:
+        """One line per monitor look of a training child (its own stderr goes to the run's log file)."""
+        d = e.detail or {}
+        if e.signal == "em_test" or (e.signal == "probe_em_rate" and e.step == 0):
+            verdict = f" -> {e.decision}" if e.decision else " (the base rate)"
+            self.log(f"monitor {e.monitor}: run {e.run_id[:8]} step {e.step}: {d.get('k')}/{d.get('n')} misaligned "
+                     f"({d.get('n_excluded', 0)} excluded){verdict}")
 
     def _evaluate_records(self) -> list:
         out: list = []
