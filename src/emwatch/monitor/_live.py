@@ -76,8 +76,8 @@ def canary_probability(model, tokenizer, canaries) -> float:
     a, b = _letter_ids(tokenizer)
     texts = [render_prompt(tokenizer, c.messages()) for c in canaries]
     enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(_device(model))
-    with torch.inference_mode():
-        logits = model(**enc).logits[:, -1, :].float()
+    with torch.inference_mode():  # the last position's logits only (left padding: every row's reply start)
+        logits = model(**enc, logits_to_keep=1).logits[:, -1, :].float()
     pair = torch.softmax(logits[:, [a, b]], dim=-1)
     mis = torch.tensor([0 if c.misaligned == "A" else 1 for c in canaries], device=pair.device)
     return float(pair.gather(1, mis[:, None]).mean())
@@ -97,16 +97,19 @@ def kl_to_base(model, tokenizer, prompts: Sequence[tuple], answers: Sequence[str
         starts.append(len(tokenizer(prompt, add_special_tokens=False)["input_ids"]))
         texts.append(prompt + answer)
     enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(_device(model))
-    with torch.inference_mode():
-        live = torch.log_softmax(model(**enc).logits.float(), dim=-1)
-        with off:
-            base = torch.log_softmax(model(**enc).logits.float(), dim=-1)
-    kl = (live.exp() * (live - base)).sum(-1)  # [batch, positions]
-    mask = torch.zeros_like(kl, dtype=torch.bool)
     width = enc["input_ids"].shape[1]
-    for i, (start, am) in enumerate(zip(starts, enc["attention_mask"])):
-        pad = width - int(am.sum())  # left padding
-        mask[i, pad + start - 1: width - 1] = True  # positions that predict the answer's tokens
+    # left padding puts every answer at the end of its row: logits for the last `keep` positions only (the
+    # answers' and the one before each), not for the prompts
+    firsts = [width - int(am.sum()) + start - 1 for start, am in zip(starts, enc["attention_mask"])]
+    keep = max(1, width - min(firsts))
+    with torch.inference_mode():
+        live = torch.log_softmax(model(**enc, logits_to_keep=keep).logits.float(), dim=-1)
+        with off:
+            base = torch.log_softmax(model(**enc, logits_to_keep=keep).logits.float(), dim=-1)
+    kl = (live.exp() * (live - base)).sum(-1)  # [batch, kept positions]
+    mask = torch.zeros_like(kl, dtype=torch.bool)
+    for i, first in enumerate(firsts):
+        mask[i, first - (width - keep): keep - 1] = True  # positions that predict the answer's tokens
     return float(kl[mask].mean()) if mask.any() else None
 
 

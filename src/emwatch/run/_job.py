@@ -171,7 +171,7 @@ class Job:
 
     def _drive(self) -> None:
         in_flight: set[str] = set()
-        last_poll = time.time()
+        last_poll, last_seen = time.time(), None
         while True:
             for key, lv in list(self.live.items()):
                 if key in in_flight or (lv.task.kind != "train" and self._hold_for_training()):
@@ -186,8 +186,12 @@ class Job:
                 in_flight.discard(fin.task_id)
                 self._complete(fin)
             if time.time() - last_poll >= self.poll_s:  # checkpoints saved by runs still training
-                with self.store() as store:
-                    self._scan(store, [lv.run for lv in self.live.values() if lv.task.kind == "train"])
+                training = [lv.run for lv in self.live.values() if lv.task.kind == "train"]
+                seen = _folders_state(training)
+                if seen != last_seen:  # open the store only when a run folder changed: opening it every second
+                    with self.store() as store:  # took CPU from the training it waits for
+                        self._scan(store, training)
+                    last_seen = seen
                 last_poll = time.time()
 
     def _hold_for_training(self) -> bool:
@@ -415,6 +419,20 @@ def _stored_model_name(model: str) -> str:
 
         return DEMO_MODEL_NAME
     return model
+
+
+def _folders_state(runs: list) -> tuple:
+    """What `_scan` would find in the training runs' folders, cheaply: each complete checkpoint (its meta.json,
+    written last) and the size of the monitor's events file."""
+    state = []
+    for r in runs:
+        if r is None:
+            continue
+        d = Path(r.plan.run_dir)
+        events = d / EVENTS_FILE
+        state.append((str(d), tuple(sorted(p.parent.name for p in d.glob("step_*/meta.json"))),
+                      events.stat().st_size if events.is_file() else -1))
+    return tuple(state)
 
 
 class _StageBars:
