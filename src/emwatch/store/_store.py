@@ -356,6 +356,22 @@ class Store:
         return self.con.execute(sql).df()
 
     @_reads
+    def imported_answers(self, checkpoint_ids: Sequence[str]) -> pd.DataFrame:
+        """The answers of imported runs at these checkpoints, with their question's id, key and messages (JSON
+        text), in bank, sample-index and sample-id order: what a CSV import matches a file's rows against."""
+        frame = pd.DataFrame({"ck": list(checkpoint_ids)}, dtype=object)
+        self.con.register("_emwatch_import_cks", frame)
+        try:
+            return self.con.execute("""
+                SELECT s.sample_id, s.checkpoint_id, s.question_key, q.question_id, q.messages, s.response
+                FROM samples s JOIN questions q USING (question_key) JOIN checkpoints c USING (checkpoint_id)
+                JOIN runs r USING (run_id)
+                WHERE r.kind = 'import' AND s.checkpoint_id IN (SELECT ck FROM _emwatch_import_cks)
+                ORDER BY q.bank, s.sample_index, s.sample_id""").df()
+        finally:
+            self.con.unregister("_emwatch_import_cks")
+
+    @_reads
     def texts(self, sample_ids: Sequence[str]) -> pd.DataFrame:
         """The question messages (decoded) and response of each sample."""
         frame = pd.DataFrame({"sid": list(sample_ids)})
