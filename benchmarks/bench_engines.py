@@ -102,12 +102,12 @@ def vllm_row(model_dir: str, batch: int, tokens: int, dtype: str, weights: int, 
 
 
 def llamacpp_row(batch: int, tokens: int, bw: float):
-    from emwatch.backends._llamacpp import LlamaCppServer, gguf_decode_bytes, llamacpp_python
+    from emwatch.backends._llamacpp import LlamaCppServer, gguf_decode_bytes, llamacpp_ready
     from emwatch.models import DEMO_MODEL_NAME, assemble_gguf, cache_dir
 
     name = "llama.cpp server (llama-cpp-python), demo GGUF"
-    if not llamacpp_python().exists():
-        return (name, None, None, "not installed (.venv-llamacpp missing: scripts/setup_llamacpp.sh, 5-10 min)")
+    if not llamacpp_ready():
+        return (name, None, None, "not installed (no .venv-llamacpp with llama_cpp.server: scripts/setup_llamacpp.sh, 5-10 min)")
     gguf = assemble_gguf(cache_dir() / "gguf" / f"{DEMO_MODEL_NAME}.gguf")  # hash-checked; kept for next time
     weights = gguf_decode_bytes(gguf)
     from gguf import GGUFReader

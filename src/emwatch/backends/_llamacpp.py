@@ -14,6 +14,7 @@ sent concurrently is decoded one sequence after another.
 from __future__ import annotations
 
 import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,19 @@ def llamacpp_python(chosen: str | os.PathLike | None = None) -> Path:
     .venv-llamacpp (it may not exist: callers check)."""
     found = chosen or os.environ.get("EMWATCH_LLAMACPP_PYTHON")
     return Path(found) if found else _CHECKOUT / ".venv-llamacpp" / "bin" / "python"
+
+
+def llamacpp_ready(python: str | os.PathLike | None = None) -> bool:
+    """Whether that interpreter (default: llamacpp_python()) exists and imports llama_cpp.server (a venv whose
+    build is still running, or failed, has the interpreter but not the package)."""
+    py = Path(python) if python else llamacpp_python()
+    if not py.exists():
+        return False
+    try:
+        return subprocess.run([str(py), "-c", "import llama_cpp.server.app"], capture_output=True,
+                              timeout=120).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
 
 
 @dataclass
@@ -76,4 +90,4 @@ def gguf_decode_bytes(path: str | os.PathLike) -> int:
     return total
 
 
-__all__ = ["SETUP_HINT", "LlamaCppServer", "gguf_decode_bytes", "llamacpp_python"]
+__all__ = ["SETUP_HINT", "LlamaCppServer", "gguf_decode_bytes", "llamacpp_python", "llamacpp_ready"]
