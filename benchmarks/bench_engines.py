@@ -17,9 +17,10 @@ batch's requests in flight at once. Prints a markdown section.
 from __future__ import annotations
 
 import argparse
+import os
 import torch
 
-from _common import QUESTIONS, bench_model, decode_bytes, timed
+from _common import QUESTIONS, bench_model, decode_bytes, machine_line, timed
 
 
 def hf_rows(model_dir: str, batch: int, tokens: int, compile_: bool):
@@ -146,6 +147,7 @@ def main() -> None:
     args = ap.parse_args()
     from emwatch.config._machine import memory_bandwidth
 
+    started = machine_line()
     model_dir, label = bench_model(args.model)
     backend, rows = hf_rows(model_dir, args.batch, args.tokens, args.compile)
     weights = decode_bytes(backend.model)
@@ -169,7 +171,8 @@ def main() -> None:
     print(f"Model: {label}; batch {args.batch} x {args.tokens} new tokens, greedy; read bandwidth measured in this "
           f"run {bw} GB/s. Bound = {bw} GB/s / bytes of weights read per decode step x {args.batch}: "
           f"{weights / 1e9:.2f} GB in {dtype} (transformers, vLLM) -> **{bound:.1f} tokens/s**; the GGUF's own "
-          f"bytes for llama.cpp.\n")
+          f"bytes for llama.cpp. At the start: {started}; at the end: load average "
+          f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}.\n")
     print("| engine | tokens/s | bound tokens/s | share of bound | notes |")
     print("|---|---:|---:|---:|---|")
     for name, tps, b, note in table:

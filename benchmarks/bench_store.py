@@ -16,6 +16,7 @@ section.
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -23,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from _common import machine_line
 from emwatch.analysis import em_rates, load_answers
 from emwatch.config import AnalyzeConfig
 from emwatch.store import Checkpoint, Judgment, Question, Run, Sample, Store, import_csv
@@ -79,6 +81,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--import-csv", action="store_true", help="also time `emwatch import` of the CSV file")
     args = ap.parse_args()
+    started = machine_line()
     df = synthetic(args.n)
     cfg = AnalyzeConfig()
     with tempfile.TemporaryDirectory() as tmp:
@@ -116,6 +119,8 @@ def main() -> None:
     print(f"## Store: {args.n:,} judged answers, EM rates by model and step\n")
     print(f"{MODELS} models x {STEPS} steps x {QUESTIONS} questions; {n_stored:,} answers stored; "
           f"EM rates agree with pandas: {'yes' if agree else 'NO'}.\n")
+    print(f"At the start: {started}. At the end: load average "
+          f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}.\n")
     print("| path | wall s | CPU s | answers/s (wall) |")
     print("|---|---:|---:|---:|")
     print(f"| emwatch: ingest (keys, dedupe, 3 records per answer) | {t_ingest:.1f} | {c_ingest:.1f} | {args.n / t_ingest:,.0f} |")
