@@ -141,12 +141,14 @@ def import_csv(
         for metric, score in scores.items():
             j = Judgment(sample_id=sample_id, judge_model=judge_name, metric=metric, **score)
             records["judgments"][j.key] = j
+    n_rows = len(rows)
+    del rows, parsed, stored, seen  # the file's text is in the records now: a million rows are a gigabyte of dicts
     used = {s.question_key for s in records["samples"].values()}
     records["questions"] = {k: q for k, q in records["questions"].items() if k in used}
     added = store.add(r for table in records.values() for r in table.values())
     added = {t: added.get(t, 0) for t in records}
     runs = [{"model": r.model, "group": r.group, "seed": r.seed, "dataset": r.dataset} for r in records["runs"].values()]
-    return ImportResult(path=path, rows=len(rows), bank=bank, metrics=metrics, runs=runs, added=added,
+    return ImportResult(path=path, rows=n_rows, bank=bank, metrics=metrics, runs=runs, added=added,
                         ignored_columns=ignored)
 
 
