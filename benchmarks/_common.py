@@ -48,3 +48,16 @@ def timed():
     w0, c0 = time.perf_counter(), time.process_time()
     yield t
     t["wall"], t["cpu"] = time.perf_counter() - w0, time.process_time() - c0
+
+
+def machine_line() -> str:
+    """The CPU (model, speed flags, cores) and the load average now: every timing is for that machine, at that
+    load (a script run alone, outside `make bench`, still names them)."""
+    import os
+
+    from emwatch.config._machine import cpu_info
+
+    cpu = cpu_info()
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (f"CPU {cpu['model']} ({cpu['cores']} cores; {', '.join(cpu['flags']) or 'no speed flags'}; "
+            f"native bf16: {'yes' if cpu['native_bf16'] else 'no'}); load average {load}")

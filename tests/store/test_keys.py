@@ -40,3 +40,20 @@ def test_keys_do_not_follow_the_schema_version():
     from emwatch.store import SCHEMA_VERSION
 
     assert keys.KEY_VERSION == 1 and SCHEMA_VERSION >= 2
+
+
+def test_the_fast_scalar_path_gives_canonical_json_text():
+    # content_key encodes str/int/float/None/bool parts without json.dumps: the text (so every stored key)
+    # must be the same as canonical_json's, including escapes, non-ASCII, bools, huge ints and non-finite floats
+    values = ["", "plain", 'quote " and \\ backslash', "tab\tnew\nline\x00\x1f", "é ü 漢字 🙂", "\ud800",
+              0, -1, 10**30, True, False, None, 0.0, -0.0, 1.5, 1e-300, 1e300, 0.1 + 0.2, float("nan"),
+              float("inf"), float("-inf"), {"b": 1, "a": 2}, [1, "x"], (1, 2),
+              # mappings are remembered by their items: ones equal in Python but not in JSON must not mix
+              {"t": 1}, {"t": 1.0}, {"t": True}, {"t": 0.0}, {"t": -0.0}, {1: "a"}, {True: "a"}, {"n": [1]}]
+    for v in values:
+        assert keys._part_json(v) == canonical_json(v), v
+    h = hashlib.sha256()
+    h.update(f"emwatch/{keys.KEY_VERSION}/judgment".encode())
+    for part in ("s1", "judge é", "aligned", None, 3, 2.5, True):
+        h.update(b"\x1f" + canonical_json(part).encode())
+    assert content_key("judgment", "s1", "judge é", "aligned", None, 3, 2.5, True) == h.hexdigest()[:24]

@@ -19,6 +19,7 @@ compare`).
 from __future__ import annotations
 
 import csv
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -88,24 +89,38 @@ def import_csv(
     paraphrases: dict[str, list[str]] = {}
     counters: dict[tuple[str, str], int] = {}
     parsed = []
+    # a million rows name a few runs, checkpoints and questions: each is built (and its key hashed) once
+    run_of: dict[tuple, Run] = {}
+    ck_of: dict[tuple, Checkpoint] = {}
+    question_of: dict[tuple, Question] = {}
     for line, row in rows:
         fields = _run_fields(path, line, row, model=model, group=group, seed=seed, dataset=dataset)
-        run = Run.imported(fields["model"], dataset=fields["dataset"], seed=fields["seed"], group=fields["group"],
-                           source=str(path))
-        records["runs"].setdefault(run.key, run)
+        run_id = (fields["model"], fields["dataset"], fields["seed"], fields["group"])
+        run = run_of.get(run_id)
+        if run is None:
+            run = run_of[run_id] = Run.imported(fields["model"], dataset=fields["dataset"], seed=fields["seed"],
+                                                group=fields["group"], source=str(path))
+            records["runs"].setdefault(run.key, run)
         step = _int(path, line, "step", row.get("step"))
-        ck = Checkpoint(run_id=run.key, step=step, path=str(path), meta={"imported_from": str(path)})
-        records["checkpoints"].setdefault(ck.key, ck)
+        ck = ck_of.get((run.key, step))
+        if ck is None:
+            ck = ck_of[(run.key, step)] = Checkpoint(run_id=run.key, step=step, path=str(path),
+                                                     meta={"imported_from": str(path)})
+            records["checkpoints"].setdefault(ck.key, ck)
         qid, text = row["question_id"].strip(), row["question"]
         if not qid:
             raise ConfigError(f"{path}:{line}: field 'question_id': empty")
-        texts = paraphrases.setdefault(qid, [])
-        if text not in texts:
-            texts.append(text)
-        question = Question(bank=bank, question_id=qid, messages=[{"role": "user", "content": text}],
-                            category=(row.get("category") or "").strip() or None, variant=variant_of(qid),
-                            wrapper=None, paraphrase_index=texts.index(text), judge_metrics={m: None for m in metrics})
-        records["questions"].setdefault(question.key, question)
+        category = (row.get("category") or "").strip() or None
+        question = question_of.get((qid, text, category))
+        if question is None:
+            texts = paraphrases.setdefault(qid, [])
+            if text not in texts:
+                texts.append(text)
+            question = question_of[(qid, text, category)] = Question(
+                bank=bank, question_id=qid, messages=[{"role": "user", "content": text}], category=category,
+                variant=variant_of(qid), wrapper=None, paraphrase_index=texts.index(text),
+                judge_metrics={m: None for m in metrics})
+            records["questions"].setdefault(question.key, question)
         index = counters.get((ck.key, question.key), 0)
         counters[(ck.key, question.key)] = index + 1
         response = row[response_col]
@@ -126,30 +141,33 @@ def import_csv(
         for metric, score in scores.items():
             j = Judgment(sample_id=sample_id, judge_model=judge_name, metric=metric, **score)
             records["judgments"][j.key] = j
+    n_rows = len(rows)
+    del rows, parsed, stored, seen  # the file's text is in the records now: a million rows are a gigabyte of dicts
     used = {s.question_key for s in records["samples"].values()}
     records["questions"] = {k: q for k, q in records["questions"].items() if k in used}
     added = store.add(r for table in records.values() for r in table.values())
     added = {t: added.get(t, 0) for t in records}
     runs = [{"model": r.model, "group": r.group, "seed": r.seed, "dataset": r.dataset} for r in records["runs"].values()]
-    return ImportResult(path=path, rows=len(rows), bank=bank, metrics=metrics, runs=runs, added=added,
+    return ImportResult(path=path, rows=n_rows, bank=bank, metrics=metrics, runs=runs, added=added,
                         ignored_columns=ignored)
 
 
 def _stored_answers(store: Any, checkpoint_ids: set[str]) -> dict[tuple, list[str]]:
     """Imported answers already stored at these checkpoints: (checkpoint, question id, question text,
     response) -> sample ids in sample-index order (one answer can occur several times)."""
-    if not hasattr(store, "answers") or not checkpoint_ids:
+    if not hasattr(store, "imported_answers") or not checkpoint_ids:
         return {}
-    df = store.answers(text=True)
-    df = df[df["checkpoint_id"].isin(checkpoint_ids) & (df["run_kind"] == "import")]
-    if df.empty:
-        return {}
-    texts = store.texts(df["sample_id"].tolist()).set_index("sample_id")["messages"]
+    df = store.imported_answers(sorted(checkpoint_ids))
+    user_text: dict[str, str | None] = {}  # per question: its messages are decoded once, not once per answer
+    for key, messages in zip(df["question_key"], df["messages"]):
+        if key not in user_text:
+            decoded = json.loads(messages) if isinstance(messages, str) else messages or []
+            user_text[key] = next((m.get("content") for m in decoded if m.get("role") == "user"), None)
     out: dict[tuple, list[str]] = {}
-    for r in df.sort_values(["bank", "sample_index", "sample_id"]).itertuples():
-        messages = texts.get(r.sample_id) or []
-        text = next((m.get("content") for m in messages if m.get("role") == "user"), None)
-        out.setdefault((r.checkpoint_id, r.question_id, text, r.response), []).append(r.sample_id)
+    for sid, ck, qkey, qid, response in zip(df["sample_id"], df["checkpoint_id"], df["question_key"],
+                                            df["question_id"], df["response"]):
+        out.setdefault((ck, qid, user_text[qkey], None if response is None or response != response else response),
+                       []).append(sid)
     return out
 
 

@@ -14,6 +14,7 @@ import importlib.metadata
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -53,7 +54,8 @@ def text_hash(text: str | None) -> str | None:
 
 
 class Record:
-    """Base of the typed records: `TABLE` and `KEY` name the table and its key column."""
+    """Base of the typed records: `TABLE` and `KEY` name the table and its key column. A record is frozen, so
+    its key is computed once and kept (`Store.add` and `row()` both ask for it)."""
 
     TABLE: ClassVar[str]
     KEY: ClassVar[str]
@@ -86,7 +88,7 @@ class Run(Record):
     extra: Any = None
     run_id: str | None = None
 
-    @property
+    @cached_property
     def key(self) -> str:
         return self.run_id or content_key("run", self.kind, self.model, self.dataset, self.seed, self.lr, self.extra)
 
@@ -124,7 +126,7 @@ class Checkpoint(Record):
     total_steps: int | None = None
     meta: Mapping[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def key(self) -> str:
         return content_key("checkpoint", self.run_id, self.step)
 
@@ -152,7 +154,7 @@ class Question(Record):
     judge_metrics: Mapping[str, str | None] = field(default_factory=dict)
     reference: str | None = None
 
-    @property
+    @cached_property
     def key(self) -> str:
         return content_key("question", self.bank, self.question_id, self.variant, self.wrapper,
                            self.paraphrase_index, [dict(m) for m in self.messages])
@@ -185,7 +187,7 @@ class Sample(Record):
     finish_reason: str | None = None
     reasoning: str | None = None  # a reasoning model's thoughts; `response` is then the final answer only
 
-    @property
+    @cached_property
     def key(self) -> str:
         return sample_key(self.checkpoint_id, self.question_key, self.sample_index, self.sampling)
 
@@ -228,7 +230,7 @@ class Judgment(Record):
         if self.score is None and not self.reason and self.label is None:
             raise ValueError(f"judgment {self.metric!r} of sample {self.sample_id}: a missing score needs a reason")
 
-    @property
+    @cached_property
     def key(self) -> str:
         return judgment_key(self.sample_id, self.judge_model, self.metric, self.prompt_hash)
 
@@ -258,7 +260,7 @@ class MonitorEvent(Record):
     decision: str | None = None
     detail: Mapping[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def key(self) -> str:
         return content_key("monitor_event", self.run_id, self.step, self.monitor, self.signal)
 
@@ -281,7 +283,7 @@ class Task(Record):
     attempts: int = 0
     error: str | None = None
 
-    @property
+    @cached_property
     def key(self) -> str:
         return content_key("task", self.study, self.kind, dict(self.target))
 

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from emwatch.errors import StoreError
 from emwatch.store._records import TABLE_ORDER, Record
@@ -206,7 +207,12 @@ class Store:
             raise StoreError(f"{self.path}: opened read-only")
         by_table: dict[str, dict[str, dict[str, Any]]] = {}
         for rec in records:
-            by_table.setdefault(rec.TABLE, {}).setdefault(rec.key, rec.row())
+            rows = by_table.get(rec.TABLE)
+            if rows is None:
+                rows = by_table[rec.TABLE] = {}
+            key = rec.key
+            if key not in rows:  # the first of equal keys wins
+                rows[key] = rec.row()
         added: dict[str, int] = {}
         with self.transaction():
             for table in sorted(by_table, key=TABLE_ORDER.index):
@@ -219,8 +225,7 @@ class Store:
     def _insert(self, table: str, rows: list[dict[str, Any]]) -> int:
         if not rows:
             return 0
-        cols = list(rows[0])
-        frame = pd.DataFrame([{c: _encode(c, r.get(c)) for c in cols} for r in rows], columns=cols).astype(object)
+        frame = _frame(rows)
         before = self.count(table)
         self.con.register("_emwatch_rows", frame)
         try:
@@ -228,7 +233,7 @@ class Store:
                 before -= self.con.execute(
                     "DELETE FROM judgments WHERE starts_with(reason, ?) AND judgment_id IN "
                     "(SELECT judgment_id FROM _emwatch_rows)", [RETRY_REASON]).fetchall()[0][0]
-            col_list = ", ".join(f'"{c}"' for c in cols)
+            col_list = ", ".join(f'"{c}"' for c in frame.column_names)
             self.con.execute(f"INSERT OR IGNORE INTO {table} ({col_list}) SELECT {col_list} FROM _emwatch_rows")
         finally:
             self.con.unregister("_emwatch_rows")
@@ -351,6 +356,22 @@ class Store:
         return self.con.execute(sql).df()
 
     @_reads
+    def imported_answers(self, checkpoint_ids: Sequence[str]) -> pd.DataFrame:
+        """The answers of imported runs at these checkpoints, with their question's id, key and messages (JSON
+        text), in bank, sample-index and sample-id order: what a CSV import matches a file's rows against."""
+        frame = pd.DataFrame({"ck": list(checkpoint_ids)}, dtype=object)
+        self.con.register("_emwatch_import_cks", frame)
+        try:
+            return self.con.execute("""
+                SELECT s.sample_id, s.checkpoint_id, s.question_key, q.question_id, q.messages, s.response
+                FROM samples s JOIN questions q USING (question_key) JOIN checkpoints c USING (checkpoint_id)
+                JOIN runs r USING (run_id)
+                WHERE r.kind = 'import' AND s.checkpoint_id IN (SELECT ck FROM _emwatch_import_cks)
+                ORDER BY q.bank, s.sample_index, s.sample_id""").df()
+        finally:
+            self.con.unregister("_emwatch_import_cks")
+
+    @_reads
     def texts(self, sample_ids: Sequence[str]) -> pd.DataFrame:
         """The question messages (decoded) and response of each sample."""
         frame = pd.DataFrame({"sid": list(sample_ids)})
@@ -416,10 +437,47 @@ def _first_line(err: BaseException) -> str:
     return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
 
 
-def _encode(column: str, value: Any) -> Any:
-    if column in JSON_COLUMNS and value is not None and not isinstance(value, str):
-        return json.dumps(value, sort_keys=True, default=str)
-    return value
+def _frame(rows: list[dict[str, Any]]) -> pa.Table:
+    """The rows as an Arrow table, one typed column each (JSON columns as their text): DuckDB scans it in bulk,
+    where an object-typed DataFrame costs a Python conversion per cell. A column Arrow cannot type (mixed
+    kinds of values, say) goes as Python objects instead, which DuckDB converts as before."""
+    cols = list(rows[0])
+    arrays = {}
+    for c in cols:
+        values = [r.get(c) for r in rows]
+        if c in JSON_COLUMNS:
+            values = _encode_json(values)
+        try:
+            arrays[c] = pa.array(values)
+        except (pa.ArrowException, TypeError, ValueError, OverflowError):
+            arrays[c] = pa.array(pd.Series(values, dtype=object).map(lambda v: v if v is None else str(v)))
+    return pa.table(arrays)
+
+
+def _encode_json(values: list[Any]) -> list[Any]:
+    """JSON text of each value (texts and None as they are). Rows often repeat one small mapping (the
+    sampling parameters of a million samples): those are encoded once, looked up by their items and types."""
+    out: list[Any] = []
+    seen: dict[tuple, str] = {}
+    for v in values:
+        if v is None or isinstance(v, str):
+            out.append(v)
+            continue
+        memo = None
+        if type(v) is dict and len(v) <= 16:
+            try:
+                memo = tuple((k, type(x), repr(x) if type(x) is float else x) for k, x in v.items())
+                hit = seen.get(memo)
+            except TypeError:  # a nested list or mapping: not hashable
+                memo = hit = None
+            if hit is not None:
+                out.append(hit)
+                continue
+        text = json.dumps(v, sort_keys=True, default=str)
+        if memo is not None:
+            seen[memo] = text
+        out.append(text)
+    return out
 
 
 def _decode(value: Any) -> Any:
