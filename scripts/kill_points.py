@@ -267,11 +267,18 @@ def main() -> None:
     rng = random.Random(args.seed)
     root = Path(tempfile.mkdtemp(prefix="emwatch-kill-"))
     makers = {"import": lambda: import_stage(), "judge": lambda: judge_stage(4000),
-              "sample": lambda: sample_stage(root, samples=6), "train": lambda: train_stage(root, steps=16)}
+              "sample": lambda: sample_stage(root), "train": lambda: train_stage(root)}
     names = args.stages.split(",")
     earlier = json.loads(args.out.read_text()) if args.append and args.out.is_file() else {}
     points = [p for p in earlier.get("points", []) if p["stage"] not in names]
     windows = {k: v for k, v in earlier.get("windows", {}).items() if k not in names}
+
+    def save() -> None:  # after each point: a partial result survives an interrupted run
+        summary = {"cpu": cpu_name(), "nice": os.nice(0),
+                   "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "windows": windows, "points": points}
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(summary, indent=2) + "\n")
+
     for name in names:
         stage = makers[name]()
         windows[name] = calibrate(stage, root / f"{name}-calibration")
@@ -285,12 +292,9 @@ def main() -> None:
             landed += p.killed
             points.append({**asdict(p), "ok": p.ok})
             print(json.dumps(points[-1]), flush=True)
+            save()
             shutil.rmtree(root / f"{name}{i}", ignore_errors=True)
         shutil.rmtree(root / f"{name}-calibration", ignore_errors=True)
-        summary = {"cpu": cpu_name(), "nice": os.nice(0),
-                   "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "windows": windows, "points": points}
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(summary, indent=2) + "\n")  # after each stage: a partial result survives
     mine = [p for p in points if p["stage"] in names]
     print(f"{sum(p['ok'] for p in mine)} of {len(mine)} kill points ok -> {args.out}")
 
