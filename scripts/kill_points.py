@@ -266,7 +266,7 @@ def main() -> None:
     args = ap.parse_args()
     rng = random.Random(args.seed)
     root = Path(tempfile.mkdtemp(prefix="emwatch-kill-"))
-    makers = {"import": lambda: import_stage(), "judge": lambda: judge_stage(4000),
+    makers = {"import": lambda: import_stage(), "judge": lambda: judge_stage(1500),
               "sample": lambda: sample_stage(root), "train": lambda: train_stage(root)}
     names = args.stages.split(",")
     earlier = json.loads(args.out.read_text()) if args.append and args.out.is_file() else {}
