@@ -263,6 +263,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "kill_points.json")
     ap.add_argument("--append", action="store_true", help="keep the points of other stages already in --out")
+    ap.add_argument("--window", action="append", default=[], metavar="STAGE=LO-HI",
+                    help="kill between LO and HI seconds after the start instead of calibrating (repeatable)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     root = Path(tempfile.mkdtemp(prefix="emwatch-kill-"))
@@ -281,7 +283,12 @@ def main() -> None:
 
     for name in names:
         stage = makers[name]()
-        windows[name] = calibrate(stage, root / f"{name}-calibration")
+        given = dict(w.split("=", 1) for w in args.window)
+        if name in given:
+            lo_s, hi_s = given[name].split("-")
+            windows[name] = {"work_starts_s": float(lo_s), "ends_s": float(hi_s), "given": True}
+        else:
+            windows[name] = calibrate(stage, root / f"{name}-calibration")
         lo, hi = windows[name]["work_starts_s"], windows[name]["ends_s"]
         print(json.dumps({"stage": name, **windows[name]}), flush=True)
         landed = 0
