@@ -78,6 +78,7 @@ def one_round(study: Path, out: Path, rng: random.Random, max_wait: float, kills
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
             moments.append(round(moment, 1))
+            print(json.dumps({"killed_at_s": moments[-1], "folder": str(out)}), file=sys.stderr, flush=True)
     t = time.monotonic()
     final = subprocess.run(cmd + ["-f", "json"], env=_env(), capture_output=True, text=True)
     result = {"kill_moments_s": moments, "final_run_exit": final.returncode,
@@ -133,28 +134,32 @@ def main() -> int:
         max_wait = ns.max_wait or 600.0
     report["max_wait_s"] = round(max_wait, 1)
     rounds: list[dict] = []
+
+    def summarise() -> None:
+        report.update(
+            kills=sum(len(r["kill_moments_s"]) for r in rounds), rounds=len(rounds),
+            lost=sum(max(r["lost"], 0) for r in rounds), duplicates=sum(max(r["duplicates"], 0) for r in rounds),
+            bad_checkpoints=sum(r.get("bad_checkpoints", 0) for r in rounds),
+            tasks_not_done=sum(r.get("tasks_not_done", 0) for r in rounds),
+            store_opens=all(r["store_opens"] for r in rounds),
+            final_runs_ok=all(r["final_run_exit"] == 0 for r in rounds),
+            total_s=round(time.time() - t0, 1), round_results=rounds)
+        report["ok"] = (report["store_opens"] and report["final_runs_ok"] and report["lost"] == 0
+                        and report["duplicates"] == 0 and report["bad_checkpoints"] == 0
+                        and report["tasks_not_done"] == 0 and all(r["lost"] >= 0 for r in rounds))
+        if ns.json:  # after each round: a partial result survives an interrupted run
+            ns.json.parent.mkdir(parents=True, exist_ok=True)
+            ns.json.write_text(json.dumps(report, indent=2) + "\n")
+
     while sum(len(r["kill_moments_s"]) for r in rounds) < ns.kills:
         folder = work / f"round{len(rounds)}"
         study = write_tiny_study(folder, work / "model") if ns.tiny else Path(ns.study)
         left = ns.kills - sum(len(r["kill_moments_s"]) for r in rounds)
         rounds.append(one_round(study, folder / "out", rng, max_wait, left))
         print(json.dumps(rounds[-1]), file=sys.stderr, flush=True)
-    report.update(
-        kills=sum(len(r["kill_moments_s"]) for r in rounds), rounds=len(rounds),
-        lost=sum(max(r["lost"], 0) for r in rounds), duplicates=sum(max(r["duplicates"], 0) for r in rounds),
-        bad_checkpoints=sum(r.get("bad_checkpoints", 0) for r in rounds),
-        tasks_not_done=sum(r.get("tasks_not_done", 0) for r in rounds),
-        store_opens=all(r["store_opens"] for r in rounds),
-        final_runs_ok=all(r["final_run_exit"] == 0 for r in rounds),
-        total_s=round(time.time() - t0, 1), round_results=rounds)
-    report["ok"] = (report["store_opens"] and report["final_runs_ok"] and report["lost"] == 0
-                    and report["duplicates"] == 0 and report["bad_checkpoints"] == 0 and report["tasks_not_done"] == 0
-                    and all(r["lost"] >= 0 for r in rounds))
-    text = json.dumps(report, indent=2)
-    print(text)
-    if ns.json:
-        ns.json.parent.mkdir(parents=True, exist_ok=True)
-        ns.json.write_text(text + "\n")
+        summarise()
+    summarise()
+    print(json.dumps(report, indent=2))
     return 0 if report["ok"] else 1
 
 
