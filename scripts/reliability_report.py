@@ -163,7 +163,10 @@ def run_kill_section(data: dict | None) -> list[str]:
             f"tiny random Qwen2 model trained 8 steps with a checkpoint every 2, sampled and judged at each checkpoint "
             f"({plan}); unkilled it took {data.get('unkilled_run_s', '?')} s. `emwatch run` was killed with SIGKILL at "
             f"moments drawn from 1–{data['max_wait_s']:.0f} s after its start, restarted (it resumes) and killed again "
-            "until a try outlived its moment; then run to the end and checked against the plan.", "",
+            "until a try outlived its moment or the kills were spent; then run to the end (the final runs took "
+            + ", ".join(f"{r['final_run_s']:.0f} s" for r in data["round_results"])
+            + ") and checked against the plan: every planned checkpoint, answer and judgment stored once, every "
+            "registered checkpoint folder whole, every task done.", "",
             "| kills | rounds | final runs ok | lost rows | duplicates | half-written checkpoints registered | "
             "tasks not done | store opened |", "|---|---|---|---|---|---|---|---|",
             f"| {data['kills']} | {data['rounds']} | {sum(r['final_run_exit'] == 0 for r in data['round_results'])} of "
