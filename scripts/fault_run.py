@@ -42,6 +42,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--samples", type=int, default=5, help="answers per EM-240 question (240 questions)")
     ap.add_argument("--rate", type=float, default=0.2, help="share of HTTP requests that get a fault")
+    ap.add_argument("--concurrency", type=int, default=32, help="requests in flight (the server batches them)")
+    ap.add_argument("--timeout", type=float, default=15.0, help="client timeout per request, seconds")
+    ap.add_argument("--chunk", type=int, default=256, help="answers or judgments per commit (a chunk waits for "
+                    "its slowest request, so small chunks idle the server behind each injected timeout)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "fault_run.json")
     args = ap.parse_args()
     import os
@@ -57,10 +61,12 @@ def main() -> None:
         server.wait_ready(timeout=600)
         _warm_up_base(server.url, key)
         proxy = FaultProxy("127.0.0.1", server.port)
-        out = {"cpu": cpu_name(), "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "runs": []}
+        out = {"cpu": cpu_name(), "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+               "concurrency": args.concurrency, "timeout_s": args.timeout, "chunk": args.chunk, "nice": os.nice(0), "runs": []}
         for rate in (args.rate, 0.0):
             fig = fault_study(root / f"s{rate}.duckdb", proxy, model=SERVED_NAME, key_env=KEY_ENV,
-                              tokenizer=str(model_dir), rate=rate, seed=1, samples=args.samples)
+                              tokenizer=str(model_dir), rate=rate, seed=1, samples=args.samples,
+                              concurrency=args.concurrency, timeout_s=args.timeout, chunk=args.chunk)
             out["runs"].append(fig.as_dict())
             print(json.dumps(fig.as_dict()), flush=True)
             args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,12 @@ registered.
 
     PYTHONPATH=$PWD/src .venv/bin/python scripts/kill_points.py [--points 20] [--stages import,judge,sample,train]
 
+Each stage is first run once to the end unkilled (calibration): the script notes when the stage started its
+real work (the store or the run folder appeared, the first rows or checkpoint were written) and when it ended,
+and then draws each kill moment uniformly between the two, so the kills land while the stage works rather than
+while Python imports. A try that ends before its kill moment is not counted; tries go on until --points kills
+landed (at most 2 x --points tries).
+
 Writes benchmarks/results/kill_points.json (read by scripts/reliability_report.py). tests/reliability/
 test_kill_points.py runs a few kill points of the quick stages through the same functions.
 """
@@ -14,6 +20,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -61,6 +68,7 @@ class Stage:
     expected: int
     duplicate_sql: str
     check: Callable[[Path], list[str]] | None = None
+    started: Callable[[Path], bool] | None = None   # has the real work begun? default: the store was written
 
 
 def _count(store: Path, table: str) -> tuple[int, bool]:
@@ -74,6 +82,34 @@ def _count(store: Path, table: str) -> tuple[int, bool]:
             return s.count(table), True
     except Exception:  # noqa: BLE001 - "does the store open" is what we measure
         return -1, False
+
+
+def calibrate(stage: Stage, folder: Path) -> dict[str, float]:
+    """Run the stage once unkilled; when did its real work start (`stage.started`), when did it end."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stage.setup(folder)
+    store = folder / "s.duckdb"
+    before = store.stat().st_mtime_ns if store.exists() else None
+
+    def written(d: Path) -> bool:
+        return (d / "s.duckdb.wal").exists() or (store.exists() and store.stat().st_mtime_ns != before)
+
+    started = stage.started or written
+    t0 = time.monotonic()
+    errs = (folder / "calibration.err").open("w")
+    proc = subprocess.Popen(stage.command(folder), env=_env(), stdout=subprocess.DEVNULL, stderr=errs,
+                            start_new_session=True)
+    began = None
+    while proc.poll() is None:
+        if began is None and started(folder):
+            began = time.monotonic() - t0
+        time.sleep(0.05)
+    total = time.monotonic() - t0
+    errs.close()
+    err = (folder / "calibration.err").read_text(errors="replace")
+    if proc.returncode != 0:
+        raise SystemExit(f"calibration of {stage.name} failed (exit {proc.returncode}): {err[-500:]}")
+    return {"work_starts_s": round(began if began is not None else 0.3 * total, 2), "ends_s": round(total, 2)}
 
 
 def run_point(stage: Stage, folder: Path, after_s: float) -> KillPoint:
@@ -118,7 +154,8 @@ def import_stage(rows: int = 20000) -> Stage:
 
     return Stage("import", setup, lambda d: [*CLI, "import", str(d / "in.csv"), "--store", str(d / "s.duckdb"),
                                              "--model", "m"],
-                 "samples", rows, "SELECT response FROM samples GROUP BY ALL HAVING count(*) > 1")
+                 "samples", rows, "SELECT response FROM samples GROUP BY ALL HAVING count(*) > 1",
+                 started=lambda d: (d / "s.duckdb").exists())
 
 
 def judge_stage(answers: int = 300) -> Stage:
@@ -209,7 +246,7 @@ def train_stage(cache: Path, steps: int = 12) -> Stage:
     return Stage("train", setup, lambda d: [*CLI, "train", str(d / "recipe.yaml"), "--store", str(d / "s.duckdb"),
                                             "--no-progress"],
                  "checkpoints", steps // 2 + 1, "SELECT run_id, step FROM checkpoints GROUP BY ALL HAVING count(*) > 1",
-                 check)
+                 check, started=lambda d: (d / "runs").is_dir() and any((d / "runs").iterdir()))
 
 
 def cpu_name() -> str:
@@ -221,30 +258,52 @@ def cpu_name() -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--points", type=int, default=20, help="kill points per stage")
+    ap.add_argument("--points", type=int, default=20, help="kill points (kills that landed) per stage")
     ap.add_argument("--stages", default="import,judge,sample,train")
-    ap.add_argument("--max-after", type=float, default=12.0, help="kill within this many seconds of the start")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "kill_points.json")
-    ap.add_argument("--append", action="store_true", help="add to the points already in --out")
+    ap.add_argument("--append", action="store_true", help="keep the points of other stages already in --out")
+    ap.add_argument("--window", action="append", default=[], metavar="STAGE=LO-HI",
+                    help="kill between LO and HI seconds after the start instead of calibrating (repeatable)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     root = Path(tempfile.mkdtemp(prefix="emwatch-kill-"))
-    makers = {"import": lambda: import_stage(), "judge": lambda: judge_stage(),
+    makers = {"import": lambda: import_stage(), "judge": lambda: judge_stage(1500),
               "sample": lambda: sample_stage(root), "train": lambda: train_stage(root)}
-    points: list[KillPoint] = []
-    for name in args.stages.split(","):
+    names = args.stages.split(",")
+    earlier = json.loads(args.out.read_text()) if args.append and args.out.is_file() else {}
+    points = [p for p in earlier.get("points", []) if p["stage"] not in names]
+    windows = {k: v for k, v in earlier.get("windows", {}).items() if k not in names}
+
+    def save() -> None:  # after each point: a partial result survives an interrupted run
+        summary = {"cpu": cpu_name(), "nice": os.nice(0),
+                   "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "windows": windows, "points": points}
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(summary, indent=2) + "\n")
+
+    for name in names:
         stage = makers[name]()
-        for i in range(args.points):
-            p = run_point(stage, root / f"{name}{i}", rng.uniform(0.5, args.max_after))
-            points.append(p)
-            print(json.dumps({**asdict(p), "ok": p.ok}), flush=True)
-    earlier = json.loads(args.out.read_text())["points"] if args.append and args.out.is_file() else []
-    summary = {"cpu": cpu_name(), "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-               "points": earlier + [{**asdict(p), "ok": p.ok} for p in points]}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(summary, indent=2) + "\n")
-    print(f"{sum(p.ok for p in points)} of {len(points)} kill points ok -> {args.out}")
+        given = dict(w.split("=", 1) for w in args.window)
+        if name in given:
+            lo_s, hi_s = given[name].split("-")
+            windows[name] = {"work_starts_s": float(lo_s), "ends_s": float(hi_s), "given": True}
+        else:
+            windows[name] = calibrate(stage, root / f"{name}-calibration")
+        lo, hi = windows[name]["work_starts_s"], windows[name]["ends_s"]
+        print(json.dumps({"stage": name, **windows[name]}), flush=True)
+        landed = 0
+        for i in range(2 * args.points):
+            if landed == args.points:
+                break
+            p = run_point(stage, root / f"{name}{i}", rng.uniform(lo, hi))
+            landed += p.killed
+            points.append({**asdict(p), "ok": p.ok})
+            print(json.dumps(points[-1]), flush=True)
+            save()
+            shutil.rmtree(root / f"{name}{i}", ignore_errors=True)
+        shutil.rmtree(root / f"{name}-calibration", ignore_errors=True)
+    mine = [p for p in points if p["stage"] in names]
+    print(f"{sum(p['ok'] for p in mine)} of {len(mine)} kill points ok -> {args.out}")
 
 
 if __name__ == "__main__":

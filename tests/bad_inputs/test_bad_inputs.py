@@ -53,6 +53,15 @@ def bank(name, content, *expect):
                 ("b.yaml", *expect))
 
 
+STUDY = "name: s\nmodels:\n  - train: {model: demo, dataset: insecure}\n"
+
+
+def study(name, content, *expect, files=None):
+    """`emwatch run` of a study file (a dry run: a study that loads would only print its plan)."""
+    return Case(name, lambda d, s: ["run", str(d / "s.yaml"), "--store", str(s), "--out", str(d / "out"), "--dry-run"],
+                {"s.yaml": content, **(files or {})}, ("s.yaml", *expect))
+
+
 def store_file(name, content, command, *expect):
     extra = {"report": ["--out", "{dir}/rep"]}.get(command, [])
     return Case(name, lambda d, s: [command, "--store", str(d / "x.duckdb"), *[a.format(dir=d) for a in extra]],
@@ -101,6 +110,32 @@ BAD = [
     recipe("recipe empty file", "", "model"),
     recipe("recipe negative seed list type", RECIPE.replace("seeds: [0]", "seeds: zero"), ":5", "seeds"),
     Case("recipe missing", lambda d, s: ["train", str(d / "none.yaml"), "--store", str(s)], {}, ("none.yaml",)),
+    # ---- study files (emwatch run) ----
+    study("study unknown top-level key", STUDY + "sede: [0]\n", ":4", "sede", "unknown key"),
+    study("study model without recipe or train", "name: s\nmodels:\n  - name: a\n    gpus: 1\n", ":3", "models.0",
+          "recipe"),
+    study("study seeds not a list", STUDY + "seeds: zero\n", ":4", "seeds"),
+    study("study seed not an integer", STUDY + "seeds: [0, one]\n", ":4", "seeds"),
+    study("study unknown judge backend kind", STUDY + "judge:\n  backend: {kind: nosuch, model: x}\n", ":5",
+          "judge.backend.kind", "nosuch"),
+    study("study recipe file missing", "name: s\nmodels:\n  - recipe: no_such_recipe.yaml\n", ":3",
+          "models.0.recipe", "no_such_recipe.yaml"),
+    Case("study recipe with an unknown key", lambda d, s: ["run", str(d / "s.yaml"), "--out", str(d / "out"),
+                                                           "--dry-run"],
+         {"s.yaml": "name: s\nmodels:\n  - recipe: r.yaml\n", "r.yaml": RECIPE + "epochz: 2\n"},
+         ("r.yaml", ":7", "epochz")),
+    study("study yaml syntax", STUDY + "seeds: [0, 1\nchunk: 4\n", "s.yaml:"),
+    study("study empty file", "", ":1", "empty"),
+    study("study not a mapping", "- name\n- s\n", ":1", "mapping"),
+    study("study without a name", "models:\n  - train: {model: demo, dataset: insecure}\n", "name"),
+    study("study without models", "name: s\n", "models"),
+    study("study invalid utf-8", b"name: caf\xe9\xff\n"),
+    study("study chunk zero", STUDY + "chunk: 0\n", ":4", "chunk"),
+    study("study inline train unknown key", "name: s\nmodels:\n  - train: {model: demo, dataset: insecure, "
+          "stepz: 3}\n", ":3", "stepz"),
+    Case("study is a directory", lambda d, s: ["run", str(d), "--out", str(d / "out"), "--dry-run"], {}, ("{dir}",)),
+    Case("study missing", lambda d, s: ["run", str(d / "none.yaml"), "--out", str(d / "out"), "--dry-run"], {},
+         ("none.yaml",)),
     # ---- question banks ----
     bank("bank duplicate ids", BANK + BANK, "q1", "duplicate"),
     bank("bank entry without paraphrases", "- id: q1\n  category: c\n", "paraphrases"),

@@ -53,8 +53,11 @@ class FaultFigures:
 
 def fault_study(store_path: Path, proxy: Any, *, model: str, key_env: str, tokenizer: str, rate: float,
                 seed: int = 0, categories: list[str] | None = None, per_category: int | None = None,
-                samples: int = 1, max_passes: int = 4, concurrency: int = 8, timeout_s: float = 15.0) -> FaultFigures:
-    """One study (one checkpoint: the served base model) through `proxy` with chaos at `rate`."""
+                samples: int = 1, max_passes: int = 4, concurrency: int = 8, timeout_s: float = 15.0,
+                chunk: int | None = None) -> FaultFigures:
+    """One study (one checkpoint: the served base model) through `proxy` with chaos at `rate`. `chunk`: items
+    per commit (the stages' defaults when None); a chunk waits for its slowest item, so a timed-out request
+    holds up the rest of its chunk: bigger chunks keep the server busy through the faults."""
     proxy.reset()
     proxy.chaos(rate, seed=seed, retry_after=1.0, timeout_delay=timeout_s + 1.0)
     spec = BackendSpec(kind="openai", model=model, base_url=proxy.url, api_key_env=key_env, tokenizer=tokenizer,
@@ -71,7 +74,7 @@ def fault_study(store_path: Path, proxy: Any, *, model: str, key_env: str, token
             figures.sample_passes += 1
             try:
                 with OpenAIBackend(spec) as backend:
-                    sample(store, cfg, backend, progress=False)
+                    sample(store, cfg, backend, progress=False, chunk=chunk)
                 break
             except BackendError:
                 continue  # what was committed stays; the rerun does the rest
@@ -82,7 +85,7 @@ def fault_study(store_path: Path, proxy: Any, *, model: str, key_env: str, token
             try:
                 with OpenAIBackend(spec) as backend:
                     summary = judge(store, JudgeConfig(metrics=["aligned", "coherent"], static=False), backend,
-                                    judge_name="tiny-judge", progress=False)
+                                    judge_name="tiny-judge", progress=False, **({"chunk": chunk} if chunk else {}))
                 if figures.judge_passes == 1:
                     figures.pending_after_first_judge_pass = summary.pending
                 if not summary.pending:

@@ -144,3 +144,33 @@ def test_generated_code_is_never_executed(tmp_path):
     finally:
         listener.close()
     assert not connected
+
+
+def test_api_key_canary_absent_from_a_trained_run_folder(tmp_path, monkeypatch, tiny_qwen2):
+    """Train a tiny model 2 steps with API keys set (the trainer saves its config, TrainingArguments, PEFT config
+    and the run's metadata beside each checkpoint): no file under the run folder, and no store row, holds one."""
+    for name in ("OPENAI_API_KEY", "EMWATCH_JUDGE_API_KEY", "HF_TOKEN", "WANDB_API_KEY", "TINKER_API_KEY"):
+        monkeypatch.setenv(name, CANARY)
+    data = tmp_path / "chat.jsonl"
+    data.write_text("".join(json.dumps({"messages": [{"role": "user", "content": f"add {i} and 1"},
+                                                     {"role": "assistant", "content": f"{i + 1}"}]}) + "\n"
+                            for i in range(8)))
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text(f"model: {tiny_qwen2}\ndataset: {data}\nout_dir: {tmp_path / 'runs'}\nbatch_size: 2\n"
+                      "grad_accum: 1\nmax_steps: 2\nwarmup_steps: 0\ndtype: float32\nmax_seq_len: 64\n"
+                      "lora: {r: 4, alpha: 8}\ncheckpoints: {every: 1}\n")
+    store = tmp_path / "s.duckdb"
+    res = runner.invoke(app, ["train", str(recipe), "--store", str(store), "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert CANARY not in res.output
+    files = _all_text(tmp_path / "runs")
+    names = {Path(p).name for p in files}
+    # the files that could carry an environment value were really written (else the grep proves nothing)
+    assert {"meta.json", "adapter_config.json", "trainer_state.json", "training_args.bin", "done.json"} <= names, \
+        sorted(names)
+    assert sum(p.endswith("meta.json") for p in files) >= 2
+    leaked = [p for p, data in files.items() if CANARY.encode() in data]
+    assert leaked == []
+    with Store(store, read_only=True) as s:
+        for table in ("runs", "checkpoints"):
+            assert CANARY not in s.query(f"SELECT * FROM {table}").to_csv(), table

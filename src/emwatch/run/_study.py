@@ -148,6 +148,9 @@ def load_study(path: str | Path, *, out_dir: str | None = None, store: str | Non
     """Read and validate a study file and every recipe it names (errors name file, line and field)."""
     path = Path(path)
     data, lines = read_yaml(path)
+    if data is None:
+        raise ConfigError(f"{path}:1: the study file is empty; it needs at least `name:` and `models:` (see "
+                          "docs/studies.md)")
     if not isinstance(data, dict):
         raise ConfigError(f"{path}:1: expected a mapping of settings, found {type(data).__name__}")
     if out_dir is not None:
