@@ -225,21 +225,11 @@ def train_stage(cache: Path, steps: int = 12) -> Stage:
     def check(d: Path) -> list[str]:
         """Every registered checkpoint folder is complete (its meta.json lists its files at their sizes)."""
         from emwatch.store import Store
-        from emwatch.train._runs import checkpoint_complete
+        from kill_run import incomplete_checkpoints  # the same check as the `emwatch run` kill points
 
-        bad = []
         with Store(d / "s.duckdb", read_only=True) as s:
-            for row in s.checkpoints().itertuples():
-                if row.kind != "finetune":
-                    continue
-                folder = Path(row.path)
-                try:
-                    meta = json.loads((folder / "meta.json").read_text())
-                except (OSError, ValueError):
-                    bad.append(f"{folder}: registered without a readable meta.json")
-                    continue
-                if not checkpoint_complete(folder, meta):
-                    bad.append(f"{folder}: registered but incomplete")
+            ck = s.checkpoints()
+        bad = incomplete_checkpoints([Path(p) for p in ck[ck.kind == "finetune"].path])
         bad += [f"{p}: .partial left after the rerun" for p in (d / "runs").rglob("*.partial")]
         return bad
 
