@@ -100,6 +100,9 @@ def fault_section(data: dict | None) -> list[str]:
         out.append(f"Wall time with faults: {total_f:.0f} s against {total_c:.0f} s for the fault-free run, "
                    f"{total_f / total_c:.2f}× (the two runs one after the other, same server, same workload; rough on "
                    "a shared machine).")
+    if f and not (c and c.get("judge_wall_s")):
+        out.append("The fault-free run of the same workload is not in this file (stopped before it finished), so "
+                   "there is no wall-time ratio for this size.")
     if f and (f["generations_planned"] < 500 or f["judgments_planned"] < 2000):
         out += ["", f"**Limit:** this run is below the size issue 13 asks for (at least 500 generations and 2,000 "
                 f"judgments; here {f['generations_planned']} and {f['judgments_planned']}). "
