@@ -235,9 +235,6 @@ class HFBackend(BackendBase):
     def _score_batch(self, prompts: list[list[int]], adapter: str | None = None) -> list[NumberDistribution]:
         """Number distributions for a batch of tokenised judge prompts."""
         torch = self.torch
-        paths, children = self._number_trie()
-        number_at = {p: n for n, p in paths.items()}
-        digit = self._digit_start_mask()
         shared = _shared_prefix_len(prompts) if self.share_prefix and len(prompts) > 1 else 0
         if shared < MIN_SHARED_PREFIX:
             shared = 0
