@@ -41,15 +41,19 @@ def _kill_worker_mid_training(out_dir: Path, killed: list) -> None:
     trainer child dies with it)."""
     deadline = time.time() + 300
     while time.time() < deadline and not list(out_dir.glob("runs/*/step_000002/meta.json")):
-        time.sleep(0.2)
+        time.sleep(0.05)
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
         try:
             cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
             if "emwatch.train" in cmd and str(out_dir) in cmd:
+                # freeze the trainer first: a tiny run can otherwise finish its last steps and hand its result
+                # back between finding it and killing its worker, and the kill would land on an idle worker
+                os.kill(int(pid), signal.SIGSTOP)
                 ppid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
                 os.kill(ppid, signal.SIGKILL)
+                os.kill(int(pid), signal.SIGKILL)
                 killed.append(ppid)
                 return
         except (OSError, ValueError):
