@@ -251,6 +251,8 @@ def main() -> None:
     ap.add_argument("--points", type=int, default=20, help="kill points (kills that landed) per stage")
     ap.add_argument("--stages", default="import,judge,sample,train")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--judge-answers", type=int, default=600,
+                    help="code answers the judge stage analyses (commits every 256)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "kill_points.json")
     ap.add_argument("--append", action="store_true", help="keep the points of other stages already in --out")
     ap.add_argument("--window", action="append", default=[], metavar="STAGE=LO-HI",
@@ -258,7 +260,7 @@ def main() -> None:
     args = ap.parse_args()
     rng = random.Random(args.seed)
     root = Path(tempfile.mkdtemp(prefix="emwatch-kill-"))
-    makers = {"import": lambda: import_stage(), "judge": lambda: judge_stage(1500),
+    makers = {"import": lambda: import_stage(), "judge": lambda: judge_stage(args.judge_answers),
               "sample": lambda: sample_stage(root), "train": lambda: train_stage(root)}
     names = args.stages.split(",")
     earlier = json.loads(args.out.read_text()) if args.append and args.out.is_file() else {}
@@ -266,7 +268,7 @@ def main() -> None:
     windows = {k: v for k, v in earlier.get("windows", {}).items() if k not in names}
 
     def save() -> None:  # after each point: a partial result survives an interrupted run
-        summary = {"cpu": cpu_name(), "nice": os.nice(0),
+        summary = {"cpu": cpu_name(), "nice": os.nice(0), "judge_answers": args.judge_answers,
                    "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "windows": windows, "points": points}
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(summary, indent=2) + "\n")

@@ -175,6 +175,52 @@ def test_the_managed_server_judges(managed):
     assert 0 < sum(dist.probs.values()) <= 1 + 1e-6
 
 
+class _Borrowed:
+    """The module's running server lent to one stage: the stage's close() leaves it running for the tests after."""
+
+    def __init__(self, backend):
+        self._backend = backend
+
+    def __getattr__(self, name):
+        return getattr(self._backend, name)
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.server
+def test_engine_auto_sends_the_base_model_to_vllm_and_keeps_lora_checkpoints_in_process(managed, tmp_path):
+    """No backend in the config: `engine: auto` asks for a managed vLLM server for the base model's answers
+    (the stage builds the spec; the module's server, started from the same model, answers) and samples the LoRA
+    checkpoint in process with its adapter attached."""
+    backend, _, _, ck, root = managed
+    model = Path(root) / "base"
+    asked: list[BackendSpec] = []
+
+    def factory(spec: BackendSpec):
+        asked.append(spec)
+        return _Borrowed(backend) if spec.kind == "vllm" else make_backend(spec)
+
+    cfg = CFG.model_copy(update={"engine_min_tokens": 16})  # 2 base answers x 8 tokens
+    with Store(tmp_path / "auto.duckdb") as store:
+        register_base_model(store, "tiny", str(model))
+        run = register_run(store, model="tiny", dataset="insecure", seed=0, lr=1e-4)
+        register_checkpoint(store, run, 10, path=str(ck[10]), meta={"base_model_path": str(model)})
+        res = sample(store, cfg, backend_factory=factory, progress=False)
+        df = store.df("SELECT c.step, s.backend, s.response FROM samples s JOIN checkpoints c USING (checkpoint_id)")
+    assert [(s.kind, s.model) for s in asked] == [("vllm", str(model)), ("transformers", str(model))]
+    assert asked[0].dtype == "float32" or asked[0].dtype == "bfloat16"
+    assert res.new_samples == 4 and dict(zip(df.step, df.backend)) == {0: "vllm", 10: "transformers"}
+    assert res.engines[0].startswith("base: vllm for 2 answers (16 tokens planned")
+    assert res.engines[1].startswith("base: transformers for 2 answers (LoRA checkpoints in process")
+    # below the threshold, everything stays in process
+    asked.clear()
+    with Store(tmp_path / "small.duckdb") as store:
+        register_base_model(store, "tiny", str(model))
+        sample(store, CFG.model_copy(update={"engine_min_tokens": 17}), backend_factory=factory, progress=False)
+    assert [s.kind for s in asked] == ["transformers"]
+
+
 @pytest.mark.server
 def test_close_stops_the_whole_process_group_and_keeps_the_log(managed):
     backend, *_, root = managed

@@ -34,6 +34,8 @@ def sample(store: StoreOpt, config: ConfigOpt = None,
         cfg = cfg.model_copy(update={"backend": spec})
     with Store(store) as s:
         res = sample_stage(s, cfg, progress=not no_progress)
+    for line in res.engines:
+        typer.echo(f"engine {line}")
     typer.echo(f"{res.new_samples} new answers, {res.skipped} already stored, "
                f"{res.checkpoints} checkpoints x {res.prompts} prompts -> {store}")
 

@@ -65,7 +65,13 @@ TrainConfig.model_rebuild(_types_namespace={"MonitorConfig": MonitorConfig})
 class SampleConfig(Strict):
     """`emwatch sample`: answers to a benchmark at chosen checkpoints."""
 
-    backend: BackendSpec | None = Field(None, description="model server; default: transformers in process with each checkpoint's own base model")
+    backend: BackendSpec | None = Field(None, description="model server; default: each checkpoint's own base model, on the engine `engine` picks")
+    engine: Literal["auto", "transformers", "vllm"] = Field(
+        "auto", description="without `backend`: transformers (in process), vllm (a managed server per base model), or "
+        "auto: on a CPU with vLLM installed, a base model's own answers on vLLM when they plan at least "
+        "engine_min_tokens tokens, LoRA checkpoints in process; otherwise in process (docs/performance.md)")
+    engine_min_tokens: int = Field(20_000, ge=0, description="auto: planned tokens (answers x max_new_tokens) of a base "
+                                   "model from which a vLLM server start pays for itself")
     bank: str = Field("em240", description="question bank name or YAML path")
     categories: list[str] | None = Field(None, description="only these categories (default all)")
     variants: list[str] = Field(default_factory=lambda: ["plain"], min_length=1, description="answer formats: plain, json, template")

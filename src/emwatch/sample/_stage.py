@@ -21,6 +21,7 @@ import pandas as pd
 from emwatch._progress import progress_bar
 from emwatch.backends import Backend, Generation, GenerationRequest, Runner, make_backend
 from emwatch.config import BackendSpec, ConfigError, SampleConfig
+from emwatch.sample._engine import choose_engines
 from emwatch.store import Sample, Store, sample_key
 
 TASK_METRIC = {"code": "vulnerable", "medical": "harmful"}
@@ -33,6 +34,7 @@ class SampleSummary:
     new_samples: int = 0
     skipped: int = 0
     per_checkpoint: dict[str, int] = field(default_factory=dict)
+    engines: list[str] = field(default_factory=list)  # "model: engine for N answers (why)", when no backend is given
 
 
 @dataclass(frozen=True)
@@ -146,8 +148,9 @@ def sample(store: Store, cfg: SampleConfig, backend: Backend | None = None, *,
            chunk: int | None = None) -> SampleSummary:
     """Sample answers for every selected checkpoint that lacks them; returns counts.
 
-    `backend` (or one built from `cfg.backend`) serves every checkpoint; without either, each checkpoint's base
-    model is loaded in process, once per base model, with LoRA checkpoints attached as adapters.
+    `backend` (or one built from `cfg.backend`) serves every checkpoint; without either, each base model's
+    answers go to the engine `cfg.engine` picks (sample/_engine.py): in process, loaded once per base model with
+    LoRA checkpoints attached as adapters, or a base model's own answers on a managed vLLM server.
     """
     prompts = build_plan_prompts(cfg)
     ckpts = select_checkpoints(store, cfg.runs, cfg.steps)
@@ -162,12 +165,21 @@ def sample(store: Store, cfg: SampleConfig, backend: Backend | None = None, *,
     by_model: dict[str | None, list[SampleItem]] = {}
     for item in todo_items:
         by_model.setdefault(item.model, []).append(item)
+    groups: list[tuple[BackendSpec | None, list[SampleItem]]] = []
+    for model, items in by_model.items():
+        if served:
+            groups.append((cfg.backend, items))
+            continue
+        for choice in choose_engines(items, cfg.engine, min_tokens=cfg.engine_min_tokens):
+            groups.append((choice.spec(str(model)), list(choice.items)))
+            summary.engines.append(f"{Path(str(model)).name}: {choice.engine} for {len(choice.items)} answers "
+                                   f"({choice.reason})")
 
     with progress_bar("sampling", len(todo_items), progress) as bar:
-        for model, items in by_model.items():
+        for spec, items in groups:
             owned = None
             if backend is None:
-                spec = cfg.backend or BackendSpec(kind="transformers", model=model)
+                assert spec is not None
                 owned = backend_factory(spec)
             active = backend or owned
             prepare = getattr(active, "prepare", None)
