@@ -342,12 +342,18 @@ class FaultProxy:
 
     def retry_after_gaps(self) -> list[float]:
         """For each POST answered 429 with Retry-After: seconds until the same request body came back
-        (a request never retried is left out)."""
+        (a request never retried is left out). A body forwarded to the server more than once was sent by two
+        requests (a tiny random model can give two samples the same answer, so their judge prompts are the
+        same bytes): its next arrival need not be the retry, so such bodies are left out too."""
         with self.lock:
             trail = list(self.trail)
+        answered: dict[str, int] = {}
+        for digest, _, kind in trail:
+            if kind in ("", "slow"):
+                answered[digest] = answered.get(digest, 0) + 1
         gaps = []
         for i, (digest, at, kind) in enumerate(trail):
-            if kind == "429_retry_after":
+            if kind == "429_retry_after" and answered.get(digest, 0) <= 1:
                 later = [t for d, t, _ in trail[i + 1:] if d == digest]
                 if later:
                     gaps.append(later[0] - at)
