@@ -35,7 +35,10 @@ venv: $(VENV)/.demo
 demo: $(VENV)/.demo
 	$(VENV)/bin/emwatch run studies/demo.yaml $(ARGS)
 
-test-deps: $(VENV)/.test vllm chromium
+# The three are independent (pip downloads and unpacks, apt): built side by side, they take about the time of the
+# longest (the vLLM venv) instead of the sum.
+test-deps:
+	$(MAKE) --no-print-directory -j3 $(VENV)/.test vllm chromium
 
 # vLLM's CPU build in a venv of its own (it moves transformers; see scripts/setup_vllm.sh).
 vllm:

@@ -147,7 +147,10 @@ def kill_section(data: dict | None) -> list[str]:
                 + ", ".join(f"{k}: {v}" for k, v in short.items()) + "): on the shared machine at nice 19 each kill "
                 "point (a kill and a full rerun) took several minutes of wall time, and the run was stopped at the "
                 "session's deadline. `scripts/kill_points.py --points 20` completes them on a quieter machine."]
-    out += ["", "`emwatch import` writes a file in one transaction, so a kill leaves all of it or none. The judge "
+    sizes = (f"Workloads: import a CSV of 20,000 answers; judge {data.get('judge_answers', 1500)} code answers "
+             "statically (Bandit); sample 48 answers of a tiny random Qwen2 model in process; train 12 LoRA steps of it "
+             "with a checkpoint every 2 (7 checkpoints with step 0). ")
+    out += ["", sizes + "`emwatch import` writes a file in one transaction, so a kill leaves all of it or none. The judge "
             "and sample stages commit per chunk (judge: 256 static judgments; sample: 16 answers), training commits "
             "one checkpoint row per saved folder: 'after rows were committed' counts the kills that came between "
             "two commits. rows_at_kill -1 in the JSON means the store could not be read right after the kill (not "
