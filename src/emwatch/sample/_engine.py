@@ -1,9 +1,10 @@
 """Which engine samples a base model's checkpoints when the sample config names no backend (`engine: auto`).
 
-Measured on a 2-core AMD EPYC (AVX2 + FMA, no native bf16), the demo model in fp32, batch 8 (benchmarks/
-results.md, docs/performance.md): vLLM's CPU build decodes the base model at 2.3x in-process transformers
-(34.6 against 14.9 tokens/s, 52% against 22% of the memory-bandwidth bound) once its server is up, which takes
-75-165 s; served as LoRA modules, checkpoints decode at 0.93x in-process transformers with adapter swaps. So
+Measured on a 2-core AMD EPYC (AVX2 + FMA, no native bf16), the demo model in fp32, batch 8, two `make bench`
+runs (benchmarks/results.md, docs/performance.md): vLLM's CPU build decodes the base model at 2.1-2.3x
+in-process transformers (34.6-35.0 against 14.9-17.0 tokens/s; 43-52% against 21-22% of the memory-bandwidth
+bound) once its server is up, which takes 50-165 s; llama.cpp's Python server (one request at a time, quantised
+GGUF) 14.1 tokens/s; served as LoRA modules, checkpoints decode at 0.87-0.93x in-process transformers. So
 on a CPU, `auto` sends a base model's own answers to a managed vLLM server when vLLM is installed and the
 planned tokens repay the start (`engine_min_tokens`, default 20,000 planned tokens: about ten times the
 break-even of a 75 s start at those rates, as answers often stop before `max_new_tokens`), and keeps LoRA
@@ -83,16 +84,16 @@ def choose_engines(items: Sequence[Any], engine: str = "auto", *, min_tokens: in
     elif not installed:
         why = "vLLM is not installed (scripts/setup_vllm.sh), so in process"
     elif not base:
-        why = "LoRA checkpoints only: vLLM's CPU LoRA path measured 0.93x in-process adapter swaps"
+        why = "LoRA checkpoints only: vLLM's CPU LoRA path measured 0.87-0.93x in-process adapter swaps"
     elif tokens < min_tokens:
         why = (f"{tokens} tokens planned for the base model, below the {min_tokens} that repay a vLLM server start "
                "(engine_min_tokens), so in process")
     else:
         choices = [EngineChoice("vllm", f"{tokens} tokens planned for the base model (>= {min_tokens}): vLLM's CPU "
-                                "server, measured 2.3x in-process transformers once started", tuple(base))]
+                                "server, measured 2.1-2.3x in-process transformers once started", tuple(base))]
         if lora:
             choices.append(EngineChoice("transformers", "LoRA checkpoints in process: vLLM's CPU LoRA path measured "
-                                        "0.93x in-process adapter swaps", tuple(lora)))
+                                        "0.87-0.93x in-process adapter swaps", tuple(lora)))
         return choices
     return [EngineChoice("transformers", why, tuple(items))]
 
