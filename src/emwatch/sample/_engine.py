@@ -6,8 +6,8 @@ in-process transformers (34.6-35.0 against 14.9-17.0 tokens/s; 43-52% against 21
 bound) once its server is up, which takes 50-165 s; llama.cpp's Python server (one request at a time, quantised
 GGUF) 14.1 tokens/s; served as LoRA modules, checkpoints decode at 0.87-0.93x in-process transformers. So
 on a CPU, `auto` sends a base model's own answers to a managed vLLM server when vLLM is installed and the
-planned tokens repay the start (`engine_min_tokens`, default 20,000 planned tokens: about ten times the
-break-even of a 75 s start at those rates, as answers often stop before `max_new_tokens`), and keeps LoRA
+planned tokens repay the start (`engine_min_tokens`, default 20,000 planned tokens: four to ten times the
+break-even of a 75-145 s start at those rates, as answers often stop before `max_new_tokens`), and keeps LoRA
 checkpoints in process. On a GPU nothing was compared here, so `auto` keeps in-process transformers there;
 `engine: vllm` (or a `backend:`) chooses the server explicitly.
 
