@@ -227,7 +227,7 @@ enough for the server, not the client, to be the bottleneck.
 
 Where the figures come from: every figure in the sections below comes from a one-off script run once (named in
 each section), on a 2-core AMD EPYC machine (AVX2 and FMA; no AVX-512, no avx512_bf16, no AMX) shared with other
-jobs (the kill-point runs at nice 19, behind them): wall times and their ratios are rough. The tests in the table above assert the same properties
+jobs at times (each section says how it ran): wall times and their ratios are rough. The tests in the table above assert the same properties
 on smaller runs at every `make test`.
 """
 
