@@ -13,7 +13,8 @@ from reliability.fault_study import fault_study
 def test_nothing_lost_or_duplicated_through_faults(vllm_server: Served, fault_proxy, monkeypatch, tmp_path):
     monkeypatch.setenv(vllm_server.key_env, vllm_server.api_key)
     fig = fault_study(tmp_path / "s.duckdb", fault_proxy, model=vllm_server.name, key_env=vllm_server.key_env,
-                      tokenizer=str(vllm_server.model_dir), rate=0.25, seed=3, per_category=2, samples=2)
+                      tokenizer=str(vllm_server.model_dir), rate=0.25, seed=3, per_category=2, samples=2,
+                      timeout_s=6.0)  # each injected timeout idles its chunk this long (scripts/fault_run.py: 15 s)
     print(fig.as_dict())
     assert fig.generations_planned == 32 and fig.judgments_planned == 64
     assert fig.lost == 0
