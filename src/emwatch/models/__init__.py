@@ -5,7 +5,8 @@ Sits below the stages: it imports only emwatch.config, emwatch.errors, emwatch.s
 
 from emwatch.models._demo import (
     DEMO_MODEL_NAME, DemoModelError, assemble_gguf, cache_dir, demo_model_dir, file_sha256, gguf_parts,
+    resolve_model,
 )
 
 __all__ = ["DEMO_MODEL_NAME", "DemoModelError", "assemble_gguf", "cache_dir", "demo_model_dir", "file_sha256",
-           "gguf_parts"]
+           "gguf_parts", "resolve_model"]

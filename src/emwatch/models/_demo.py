@@ -152,6 +152,12 @@ def _convert(gguf: Path, dest: Path) -> None:
     tok.save_pretrained(dest)
 
 
+def resolve_model(model: str) -> str:
+    """A configured model string as a loadable one: 'demo' is the shipped demo model's cached folder, anything
+    else is returned as given."""
+    return str(demo_model_dir()) if model == "demo" else model
+
+
 def demo_model_dir(*, log=print) -> Path:
     """The cached safetensors folder of the demo model, converting it from the verified GGUF on first use."""
     out = cache_dir() / "models" / DEMO_MODEL_NAME

@@ -44,10 +44,10 @@ class Counts:
 def judge_spec(cfg: MonitorConfig):
     """The monitor's judge spec with `model: demo` made the shipped demo model's folder (None: no judge)."""
     spec = cfg.judge
-    if spec is not None and spec.model == "demo" and spec.kind in ("transformers", "hf"):
-        from emwatch.models import demo_model_dir
+    if spec is not None and spec.kind in ("transformers", "hf"):
+        from emwatch.models import resolve_model
 
-        spec = spec.model_copy(update={"model": str(demo_model_dir())})
+        spec = spec.model_copy(update={"model": resolve_model(spec.model)})
     return spec
 
 

@@ -17,18 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from emwatch.config import BackendSpec, JudgeConfig, TrainConfig
+from emwatch.models import resolve_model  # noqa: F401  ('demo' -> the demo model's folder; run._job uses it)
 from emwatch.store import Checkpoint, Run
 
 DEMO = "demo"
-
-
-def resolve_model(model: str) -> str:
-    """A configured model string as a loadable one ('demo' is the shipped demo model's cached folder)."""
-    if model == DEMO:
-        from emwatch.models import demo_model_dir
-
-        return str(demo_model_dir())
-    return model
 
 
 def base_path(cfg: TrainConfig) -> str:

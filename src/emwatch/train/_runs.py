@@ -47,11 +47,9 @@ def model_name(model: str) -> str:
 
 def resolve_model_path(model: str) -> Path:
     """The local folder of a base model ('demo' resolves to the cached demo model)."""
-    if model == "demo":
-        from emwatch.models import demo_model_dir
+    from emwatch.models import resolve_model
 
-        return Path(demo_model_dir())
-    return Path(model).expanduser()
+    return Path(resolve_model(model)).expanduser()
 
 
 def world_size() -> int:
