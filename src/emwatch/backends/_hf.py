@@ -18,7 +18,7 @@ from pathlib import Path
 from emwatch.backends._chat import render_prompt
 from emwatch.backends._reasoning import decode_reply
 from emwatch.backends._protocol import BackendBase, Generation, GenerationRequest, NumberDistribution, ScoreRequest
-from emwatch.config import BackendSpec, dtype_reason, resolve_dtype, torch_dtype
+from emwatch.config import BackendSpec, dtype_reason, resolve_device, resolve_dtype, torch_dtype
 
 NUMBERS = [str(n) for n in range(101)]
 # Trie branches whose probability falls below this are not expanded. Each pruned branch holds less than
@@ -49,10 +49,7 @@ class HFBackend(BackendBase):
             model, tokenizer = shares.model, shares.tokenizer
         self.spec = spec
         self.torch = torch
-        if spec.device == "auto":
-            self.device = "cuda" if torch.cuda.is_available() else "cpu"
-        else:
-            self.device = spec.device
+        self.device = resolve_device(spec.device)
         self.dtype = resolve_dtype(spec.dtype, self.device)
         if spec.dtype == "auto" and model is None:
             print(dtype_reason(self.dtype, self.device), file=sys.stderr)
@@ -84,7 +81,7 @@ class HFBackend(BackendBase):
         """Whether a backend for `spec` would load exactly these weights (same model, dtype and device)."""
         if spec.kind not in ("transformers", "hf") or Path(spec.model) != Path(self.spec.model):
             return False
-        device = ("cuda" if self.torch.cuda.is_available() else "cpu") if spec.device == "auto" else spec.device
+        device = resolve_device(spec.device)
         return device == self.device and resolve_dtype(spec.dtype, device) == self.dtype
 
     # -- modes and adapters ------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Validated config models, one per stage, and the YAML loader that names file, line and field."""
 
 from emwatch.config._dtype import DtypeName, torch_dtype
-from emwatch.config._machine import dtype_reason, resolve_dtype
+from emwatch.config._machine import dtype_reason, resolve_device, resolve_dtype
 from emwatch.config._load import ConfigError, Strict, load_config, read_yaml, validate
 from emwatch.config._plugins import BACKENDS, TRAINERS, register_backend, register_trainer
 from emwatch.config._secrets import api_key, is_loopback
@@ -22,5 +22,5 @@ __all__ = [
     "BACKENDS", "TRAINERS", "AnalyzeConfig", "BackendSpec", "CheckpointSchedule", "ConfigError", "DemoConfig",
     "DtypeName", "JudgeConfig", "LoraSettings", "MonitorConfig", "OpenAISettings", "SampleConfig", "Strict",
     "TinkerSettings", "TrainConfig", "api_key", "dtype_reason", "is_loopback", "load_config", "read_yaml",
-    "register_backend", "register_trainer", "resolve_dtype", "torch_dtype", "validate",
+    "register_backend", "register_trainer", "resolve_device", "resolve_dtype", "torch_dtype", "validate",
 ]

@@ -147,6 +147,18 @@ def cuda_devices() -> list[dict[str, Any]]:
     return out
 
 
+def resolve_device(device: str = "auto") -> str:
+    """A config's device made concrete: "auto" is "cuda" where torch sees a CUDA GPU, else "cpu"; other names are
+    returned unchanged."""
+    if device != "auto":
+        return device
+    try:
+        import torch
+    except ImportError:
+        return "cpu"
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 def resolve_dtype(name: str = "auto", device: str = "auto") -> str:
     """A config's dtype name made concrete: "auto" is bfloat16 where the device computes bf16 natively (a CUDA
     GPU with bf16, a CPU with avx512_bf16 or AMX), else float32. Other names are returned unchanged."""

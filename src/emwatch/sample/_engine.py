@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from emwatch.config import BackendSpec
+from emwatch.config import BackendSpec, resolve_device, resolve_dtype
 
 ENGINES = ("auto", "transformers", "vllm")
 
@@ -36,8 +36,6 @@ class EngineChoice:
 
     def spec(self, model: str, *, dtype: str = "auto", device: str = "auto", batch_size: int = 8) -> BackendSpec:
         if self.engine == "vllm":
-            from emwatch.config._machine import resolve_dtype
-
             return BackendSpec(kind="vllm", model=model, dtype=resolve_dtype(dtype, "cpu"),
                                max_concurrency=batch_size, batch_size=batch_size)
         return BackendSpec(kind="transformers", model=model, dtype=dtype, device=device, batch_size=batch_size)
@@ -51,13 +49,7 @@ def vllm_installed() -> bool:
 
 
 def on_gpu(device: str = "auto") -> bool:
-    if device == "cpu":
-        return False
-    try:
-        import torch
-    except ImportError:
-        return False
-    return device.startswith("cuda") or (device == "auto" and torch.cuda.is_available())
+    return resolve_device(device).startswith("cuda")
 
 
 def planned_tokens(items: Sequence[Any]) -> int:
