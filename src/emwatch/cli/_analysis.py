@@ -1,5 +1,5 @@
-"""`emwatch analyze`, `emwatch report` and `emwatch import`: thin wrappers over emwatch.analysis,
-emwatch.report and the CSV importer."""
+"""`emwatch analyze` and `emwatch report`: thin wrappers over emwatch.analysis and emwatch.report
+(`emwatch import` and `emwatch upgrade` are in cli/_import.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from emwatch.cli._common import ConfigOpt, Format, FormatOpt, StoreOpt, StoreReadOpt
+from emwatch.cli._common import ConfigOpt, Format, FormatOpt, StoreReadOpt
 from emwatch.cli._output import emit, print_table
 from emwatch.config import AnalyzeConfig, load_config
 
@@ -60,34 +60,3 @@ def report(
     with Store(store, read_only=True) as st:
         result = write_report(st, out, cfg, sizes, policy, title, answers)
     typer.echo(f"wrote {result.html} ({len(result.figures) // 2} figures, {len(result.tables)} tables) in {result.seconds:.1f} s")
-
-
-def import_(
-    file: Annotated[Path, typer.Argument(help="judged-answer CSV (response/answer, question, question_id, aligned, coherent, ...), or an Inspect log (.eval/.json)")],
-    store: StoreOpt,
-    model: Annotated[Optional[str], typer.Option("--model", help="model name, where the file has no model column")] = None,
-    group: Annotated[Optional[str], typer.Option("--group", help="group label, where the file has no group column")] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", help="seed, where the file has no seed column")] = None,
-    dataset: Annotated[Optional[str], typer.Option("--dataset", help="training set name of the imported model")] = None,
-    judge: Annotated[Optional[str], typer.Option("--judge", help="judge name to record the file's scores under (default 'imported'); answers already stored get this judge's scores beside the others'")] = None,
-) -> None:
-    """Import judged answers of an earlier EM study; importing the same file again adds nothing.
-
-    The same answers judged by another judge, imported with another --judge, add judgments to the same
-    answers (compare them with `emwatch judge compare`)."""
-    from emwatch.store import Store
-    from emwatch.store._import import import_csv
-
-    if not file.is_file():
-        raise FileNotFoundError(2, "no such file", str(file))
-    with Store(store) as st:
-        if file.suffix.lower() in (".eval", ".json"):  # an Inspect evaluation log
-            from emwatch.integrations import import_inspect_log
-
-            res = import_inspect_log(st, file, model=model, group=group, seed=seed, dataset=dataset)
-        else:
-            res = import_csv(st, file, model=model, group=group, seed=seed, dataset=dataset, judge=judge)
-    added = ", ".join(f"{v} {k}" for k, v in res.added.items())
-    typer.echo(f"{file}: {res.rows} rows, metrics {', '.join(res.metrics)}; added {added}")
-    if res.ignored_columns:
-        typer.echo(f"ignored columns: {', '.join(c or '(unnamed)' for c in res.ignored_columns)}")
