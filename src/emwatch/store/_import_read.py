@@ -58,7 +58,7 @@ def read_rows(path: Path, columns: Mapping[str, str] | None = None) -> tuple[Row
     except OSError as e:
         raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from e
     suffix = path.suffix.lower()
-    if suffix in PARQUET_SUFFIXES or head == b"PAR1":
+    if suffix in PARQUET_SUFFIXES or head[:4] == b"PAR1":
         rows, header, fmt = _parquet(path), None, "parquet"
     elif suffix in JSONL_SUFFIXES or head.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"{":
         rows, header, fmt = _jsonl(path), None, "jsonl"
@@ -71,9 +71,15 @@ def read_rows(path: Path, columns: Mapping[str, str] | None = None) -> tuple[Row
     return _renamed(path, rows, header, columns or {}), _renamed_header(header, columns or {}), fmt
 
 
+def _moved(columns: Mapping[str, str]) -> set[str]:
+    """The file columns that --columns moves to another name (one that is itself an expected name, such as
+    `question` in question_id=question, keeps it too)."""
+    return {c for c in columns.values() if c not in EXPECTED or c in columns}
+
+
 def _renamed_header(header: list[str], columns: Mapping[str, str]) -> list[str]:
-    used = set(columns.values())
-    return list(dict.fromkeys([c for c in header if c not in used] + list(columns)))
+    moved = _moved(columns)
+    return list(dict.fromkeys([c for c in header if c not in moved and c not in columns] + list(columns)))
 
 
 def _renamed(path: Path, rows: Rows, header: list[str], columns: Mapping[str, str]) -> Rows:
@@ -83,10 +89,10 @@ def _renamed(path: Path, rows: Rows, header: list[str], columns: Mapping[str, st
     if missing:
         raise ConfigError(f"{path}:1: --columns names column(s) {', '.join(missing)} that the file lacks; "
                           f"found: {', '.join(h or '(unnamed)' for h in header)}")
-    used = set(columns.values())
+    moved = _moved(columns)
     out = []
     for where, row in rows:
-        new = {k: v for k, v in row.items() if k not in used}
+        new = {k: v for k, v in row.items() if k not in moved}
         for name, column in columns.items():
             new[name] = row.get(column, "")
         out.append((where, new))
@@ -115,7 +121,7 @@ def _csv(path: Path, known: set[str]) -> tuple[Rows, list[str], str]:
             for row in reader:
                 if None in row:
                     raise ConfigError(f"{path}:{reader.line_num}: more fields than the header has columns "
-                                      f"({len(header)}, {DELIMITERS[delimiter]}-separated)")
+                                      f"({len(header)}, {DELIMITERS[delimiter]}-separated){delimiter_note(header)}")
                 rows.append((str(read_to + 1), row))
                 read_to = reader.line_num
         except csv.Error as e:
