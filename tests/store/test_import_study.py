@@ -122,12 +122,14 @@ def test_base_flag_makes_a_base_run_at_step_0(tmp_path):
     with Store(tmp_path / "s.duckdb") as store:
         res = import_csv(store, path, model="Qwen2.5-7B", base=True)
         import_csv(store, tuned, model="Qwen2.5-7B", dataset="insecure", seed=0)
-        assert res.base_rows == 50
+        assert res.base_rows == 50 and [r["kind"] for r in res.runs] == ["base"]
         cks = store.query("SELECT r.kind, r.model, c.step FROM checkpoints c JOIN runs r USING (run_id) ORDER BY kind")
         assert list(cks["kind"]) == ["base", "import"] and cks["step"].iloc[0] == 0 and pd.isna(cks["step"].iloc[1])
         assert set(cks["model"]) == {"Qwen2.5-7B"}
         assert store.checkpoints().empty  # imported base answers are never planned for sampling
         answers = load_answers(store)
+        again = import_csv(store, path, model="Qwen2.5-7B", base=True, judge="alt").added  # a second judge's file
+        assert (again["samples"], again["judgments"]) == (0, 100)
     assert set(answers.loc[answers["response"].str.startswith("base"), "run_kind"]) == {"base"}
     base = base_rates(answers).set_index("model").loc["Qwen2.5-7B"]
     frame = pd.read_csv(path)
