@@ -82,6 +82,10 @@ def test_an_unknown_format_is_named_in_the_error(tmp_path):
     broken.write_text(json.dumps(FRAME.iloc[0].to_dict()) + "\n{not json\n", encoding="utf-8")
     with Store(tmp_path / "s.duckdb") as store, pytest.raises(ConfigError, match=r"broken.jsonl:2: .*JSON Lines"):
         import_csv(store, broken, model="m")
+    array = tmp_path / "array.csv"
+    array.write_text(FRAME.to_json(orient="records"), encoding="utf-8")
+    with Store(tmp_path / "s.duckdb") as store, pytest.raises(ConfigError, match=r"array.csv:1: a JSON array"):
+        import_csv(store, array, model="m")
 
 
 def test_another_tools_duckdb_file_is_refused_untouched(tmp_path):

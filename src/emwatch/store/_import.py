@@ -61,7 +61,8 @@ _VARIANT = re.compile(r"_(json|template)\d*$")
 
 @dataclass
 class ImportResult:
-    """What an import read and what it added (0 added everywhere = the file was imported before)."""
+    """What an import read and what it added (0 added everywhere = the file was imported before). Files
+    imported together are written in one transaction: `added` counts all of them, on the first file's result."""
 
     path: Path
     rows: int
@@ -186,10 +187,8 @@ def write_parsed(store: Any, parsed: Sequence[_Parsed], judge: str) -> list[Impo
                 records[table].setdefault(key, rec)
         p.entries = []  # the file's text is in the records now: a million rows are a gigabyte of tuples
     added = store.add(r for table in records.values() for r in table.values())
-    for p in parsed:
-        p.result.added = {t: added.get(t, 0) for t in records} if len(parsed) == 1 else {}
-    if len(parsed) > 1:  # what the whole call added, reported once: on the first file's result
-        parsed[0].result.added = {t: added.get(t, 0) for t in records}
+    for i, p in enumerate(parsed):  # one transaction: what it added is reported once, on the first file
+        p.result.added = {t: added.get(t, 0) for t in records} if i == 0 else {}
     return [p.result for p in parsed]
 
 

@@ -58,6 +58,9 @@ def read_rows(path: Path, columns: Mapping[str, str] | None = None) -> tuple[Row
     except OSError as e:
         raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from e
     suffix = path.suffix.lower()
+    if head.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"[":
+        raise ConfigError(f"{path}:1: a JSON array: emwatch reads JSON Lines (one object a line), CSV and Parquet; "
+                          "write one JSON object a line (pandas: df.to_json(path, orient='records', lines=True))")
     if suffix in PARQUET_SUFFIXES or head[:4] == b"PAR1":
         rows, header, fmt = _parquet(path), None, "parquet"
     elif suffix in JSONL_SUFFIXES or head.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"{":
