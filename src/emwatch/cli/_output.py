@@ -82,3 +82,16 @@ def emit(fmt: Format, frame=None, *, data: Any = None, table: Callable[[], None]
         table()
     else:
         print_table(frame)
+
+
+def print_replay(res: dict) -> None:
+    """The adaptive replay's headline, its stops and the decisions it changed."""
+    lines = [f"adaptive replay (judge {res['judge']}): {res['calls_adaptive']:,} judge calls instead of "
+             f"{res['calls_full']:,} ({res['saving']}x fewer); answers {res['answers_adaptive']:,} of {res['answers_full']:,}",
+             "  stops: " + ", ".join(f"{k} {v}" for k, v in res["stops"].items()),
+             f"  decisions: {res['decisions']['total']} ("
+             + ", ".join(f"{k} {v}" for k, v in res["decisions"].items() if k != "total")
+             + f"); changed {res['n_changed']} ({res['changed_share']})",
+             f"  reported intervals covering the full-data rate: {res['coverage']['covered']} of {res['coverage']['n']}"]
+    lines += [f"  changed: {c}" for c in res["changed"]]
+    typer.echo("\n".join(lines))

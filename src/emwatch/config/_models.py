@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
+from emwatch.config._adaptive import AdaptiveConfig
 from emwatch.config._dtype import DtypeName
 from emwatch.config._load import Strict
 from emwatch.config._plugins import backend_name
@@ -91,6 +92,8 @@ class SampleConfig(Strict):
     enable_thinking: bool | None = Field(None, description="reasoning models: thinking on/off (passed to the chat template; the OpenAI backend sends it as chat_template_kwargs); null = the template's default")
     reasoning_effort: Literal["low", "medium", "high"] | None = Field(None, description="gpt-oss: reasoning effort (chat template / API); null = the model's default")
     template_date: Annotated[str, AfterValidator(iso_date)] | None = Field(None, description="the date chat templates print (YYYY-MM-DD); null = emwatch's fixed default, so prompts render the same on any day")
+    adaptive: AdaptiveConfig | None = Field(None, description="sample and judge each checkpoint in rounds until an anytime-valid "
+                                            "interval decides it (docs/adaptive.md); null: the full plan, for exact replication")
 
 
 class JudgeConfig(Strict):
