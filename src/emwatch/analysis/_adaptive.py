@@ -34,14 +34,13 @@ from emwatch.analysis._rates import wilson_interval
 from emwatch.config import AdaptiveConfig
 
 STOPS = ("above base", "below negligible", "narrow", "max")
-_ITER = 60  # bisection steps: 2^-60 of [0, 1]
+_ITER = 44  # bisection steps: 2^-44 of [0, 1]
 
 
-def _log_m(p: np.ndarray, k: np.ndarray, n: np.ndarray, a: float, b: float) -> np.ndarray:
-    """log M_n(p) of the beta-binomial mixture (see the module docstring), elementwise."""
+def _log_lik(p: np.ndarray, k: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """log p^k (1 - p)^(n-k), elementwise (0 * log 0 = 0)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        lp = np.where(k > 0, k * np.log(p), 0.0) + np.where(n - k > 0, (n - k) * np.log1p(-p), 0.0)
-    return betaln(a + k, b + n - k) - betaln(a, b) - lp
+        return np.where(k > 0, k * np.log(p), 0.0) + np.where(n - k > 0, (n - k) * np.log1p(-p), 0.0)
 
 
 def rate_cs(k, n, confidence: float = 0.95, prior: tuple[float, float] = (0.5, 2.0)) -> tuple[np.ndarray, np.ndarray]:
@@ -55,17 +54,18 @@ def rate_cs(k, n, confidence: float = 0.95, prior: tuple[float, float] = (0.5, 2
     if np.any((k < 0) | (k > n)):
         raise ValueError("rate_cs needs 0 <= k <= n")
     a, b = prior
-    level = math.log(1.0 / (1.0 - confidence))
+    # log M_n(p) >= log(1/alpha)  <=>  log p^k (1-p)^(n-k) <= log B(a+k, b+n-k) - log B(a, b) - log(1/alpha)
+    edge = betaln(a + k, b + n - k) - betaln(a, b) - math.log(1.0 / (1.0 - confidence))
     phat = np.where(n > 0, k / np.maximum(n, 1), 0.5)
     # M_n(phat) <= 1 < 1/alpha: phat lies inside; log M_n falls to phat and rises after it
     lo_a, lo_b = np.zeros_like(phat), phat.copy()      # lo in [lo_a, lo_b]: outside at lo_a (unless k == 0)
     hi_a, hi_b = phat.copy(), np.ones_like(phat)
     for _ in range(_ITER):
         mid = (lo_a + lo_b) / 2
-        out = _log_m(mid, k, n, a, b) >= level
+        out = _log_lik(mid, k, n) <= edge
         lo_a, lo_b = np.where(out, mid, lo_a), np.where(out, lo_b, mid)
         mid = (hi_a + hi_b) / 2
-        out = _log_m(mid, k, n, a, b) >= level
+        out = _log_lik(mid, k, n) <= edge
         hi_a, hi_b = np.where(out, hi_a, mid), np.where(out, mid, hi_b)
     lo = np.where((k == 0) | (n == 0), 0.0, lo_b)
     hi = np.where((k == n) | (n == 0), 1.0, hi_a)
@@ -104,15 +104,17 @@ def base_interval(k0: int | None, n0: int | None, confidence: float) -> tuple[fl
     return wilson_interval(int(k0 or 0), int(n0), 1 - (1 - confidence) / 2)
 
 
-def run_rule(k_rounds, n_rounds, cfg: AdaptiveConfig, base: tuple[float, float] | None) -> Sequence:
+def run_rule(k_rounds, n_rounds, cfg: AdaptiveConfig, base: tuple[float, float] | None,
+             cs: tuple[np.ndarray, ...] | None = None) -> Sequence:
     """The rule on one checkpoint's cumulative counts after each round (the last round being the full plan;
-    `enabled: false` always runs to it). `base`: the base model's interval from `base_interval` (None: no base, so no "above base" stop)."""
+    `enabled: false` always runs to it). `base`: the base model's interval from `base_interval` (None: no base,
+    so no "above base" stop). `cs`: the sequences' raw bounds (low, high at `confidence`; low, high at
+    1 - alpha/2) when the caller computed many checkpoints' at once (`rate_cs` takes arrays)."""
     k, n = np.asarray(k_rounds, float), np.asarray(n_rounds, float)
-    lo, hi = rate_cs(k, n, cfg.confidence, cfg.prior)
+    half = 1 - (1 - cfg.confidence) / 2
+    lo, hi, lo2, hi2 = cs if cs is not None else (*rate_cs(k, n, cfg.confidence, cfg.prior), *rate_cs(k, n, half, cfg.prior))
     lo, hi = np.maximum.accumulate(lo), np.minimum.accumulate(hi)
     if base is not None:
-        half = 1 - (1 - cfg.confidence) / 2
-        lo2, hi2 = rate_cs(k, n, half, cfg.prior)
         dlo, dhi = np.maximum.accumulate(lo2) - base[1], np.minimum.accumulate(hi2) - base[0]
     else:
         dlo = dhi = np.full_like(lo, np.nan)
@@ -141,20 +143,21 @@ def round_order(categories, questions, round_size: int, rng: np.random.Generator
     order, every prompt once before any prompt twice; round r takes the next round_size / #categories answers
     of each category, so categories stay balanced (a category that runs out leaves its share unused)."""
     cats = np.asarray(categories).astype(str)
-    qs = np.asarray(questions).astype(str)
-    names = np.unique(cats)
+    names, cat = np.unique(cats, return_inverse=True)
+    _, q = np.unique(np.char.add(np.char.add(cats, "\x00"), np.asarray(questions).astype(str)), return_inverse=True)
+    n, nq = len(cats), int(q.max()) + 1 if len(cats) else 0
     per = max(1, round_size // max(len(names), 1))
-    pos = np.empty(len(cats), int)
-    for c in names:
-        idx = np.nonzero(cats == c)[0]
-        _, q_of = np.unique(qs[idx], return_inverse=True)
-        rank = rng.permutation(q_of.max() + 1)[q_of]               # the prompt's place in this category's order
-        visit = np.empty(len(idx), int)                            # which answer of its prompt this is (0, 1, ...)
-        for q in np.unique(q_of):
-            mine = np.nonzero(q_of == q)[0]
-            visit[mine] = rng.permutation(len(mine))
-        key = visit * (q_of.max() + 1) + rank
-        pos[idx] = np.argsort(np.argsort(key, kind="stable"), kind="stable")
+    cat_of_q = np.zeros(nq, int)
+    cat_of_q[q] = cat
+    by_q = np.lexsort((rng.random(nq), cat_of_q))                      # prompts in a random order per category
+    q_rank = np.empty(nq, int)
+    q_rank[by_q] = np.arange(nq) - np.searchsorted(cat_of_q[by_q], cat_of_q[by_q])
+    by_a = np.lexsort((rng.random(n), q))                              # a prompt's answers in a random order
+    visit = np.empty(n, int)
+    visit[by_a] = np.arange(n) - np.searchsorted(q[by_a], q[by_a])
+    in_cat = np.lexsort((q_rank[q], visit, cat))                       # visit 0 of every prompt, then visit 1, ...
+    pos = np.empty(n, int)
+    pos[in_cat] = np.arange(n) - np.searchsorted(cat[in_cat], cat[in_cat])
     rnd = pos // per
     order = np.lexsort((pos, rnd))
     return order, rnd[order]

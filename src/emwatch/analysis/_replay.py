@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from emwatch.analysis._adaptive import STOPS, base_interval, round_order, run_rule
+from emwatch.analysis._adaptive import STOPS, base_interval, rate_cs, round_order, run_rule
 from emwatch.analysis._compare import base_verdict
 from emwatch.analysis._dynamics import onset_step, primary
 from emwatch.config import AdaptiveConfig, AnalyzeConfig, ConfigError, Strict, em_label, read_yaml, validate
@@ -116,19 +116,20 @@ def replay(answers: pd.DataFrame, rcfg: ReplayConfig = ReplayConfig()) -> dict[s
     """Replay the rule on every fine-tuned checkpoint of `answers` (from `load_answers`, one judge); returns
     calls_full, calls_adaptive, saving, decisions, changed, stops, coverage and a per-checkpoint table."""
     acfg, cfg = rcfg.adaptive, rcfg.analyze
+    keep = ["run_id", "run_kind", "model", "dataset", "group", "lr", "seed", "step", "checkpoint_id", "category",
+            "question_id", "aligned", "coherent"]
     prim = primary(answers)
+    prim = prim[[c for c in keep if c in prim]]
     if prim.empty:
         raise ConfigError("adaptive replay: the store holds no judged benchmark answers (plain format, no wrapper)")
     lab = _labels(prim, cfg, rcfg.coherence)
     prim = pd.concat([prim, lab], axis=1)
-    is_base = prim["run_kind"].eq("base") if "run_kind" in prim else pd.Series(False, index=prim.index)
+    is_base = _is_base(prim)
     base = prim[is_base].groupby("model")[["full_k", "full_n"]].sum()
     base_calls = int(prim.loc[is_base, "calls"].sum())   # the base is judged in full (in the chosen coherence mode)
     base_calls_full = int(prim.loc[is_base, "calls_full"].sum())
     tuned = prim[~is_base]
-    rows = []
-    for ck, g in tuned.groupby("checkpoint_id", sort=False):
-        rows.append(_checkpoint(ck, g, acfg, cfg, base))
+    rows = _checkpoints(tuned, acfg, cfg, base)
     cks = pd.DataFrame(rows)
     if cks.empty:
         raise ConfigError("adaptive replay: the store holds no fine-tuned checkpoint with judged answers")
@@ -156,33 +157,57 @@ def replay(answers: pd.DataFrame, rcfg: ReplayConfig = ReplayConfig()) -> dict[s
     }
 
 
-def _checkpoint(ck: str, g: pd.DataFrame, acfg: AdaptiveConfig, cfg: AnalyzeConfig, base: pd.DataFrame) -> dict:
-    first = g.iloc[0]
-    model = first["model"]
-    k0, n0 = (int(base.loc[model, "full_k"]), int(base.loc[model, "full_n"])) if model in base.index else (0, 0)
-    rng = np.random.default_rng([acfg.seed, _stable(ck)])
-    order, rnd = round_order(g["category"].fillna("").to_numpy(), g["question_id"].fillna("").to_numpy(),
-                             acfg.round_size, rng)
-    k, n = g["k"].to_numpy()[order], g["n"].to_numpy()[order]
-    calls = g["calls"].to_numpy()[order]
-    last = np.r_[np.nonzero(np.diff(rnd))[0], len(rnd) - 1]      # index of each round's last answer
-    seq = run_rule(np.cumsum(k)[last], np.cumsum(n)[last], acfg, base_interval(k0, n0, cfg.confidence))
-    used = int(last[seq.stop_round]) + 1
-    ku, nu = seq.used
-    fk, fn = int(g["full_k"].sum()), int(g["full_n"].sum())
-    lo, hi = seq.interval
-    full_rate = fk / fn if fn else math.nan
-    return {
-        **{c: first.get(c) for c in ("run_id", "model", "dataset", "group", "lr", "seed", "step")},
-        "checkpoint_id": ck, "planned": len(g), "used": used, "rounds": seq.stop_round + 1, "stop": seq.stop,
-        "k": ku, "n": nu, "em_rate": ku / nu if nu else math.nan, "ci_low": lo, "ci_high": hi,
-        "full_k": fk, "full_n": fn, "full_rate": full_rate,
-        "covers_full_rate": bool(lo <= full_rate <= hi) if fn else None,
-        "base_k": k0, "base_n": n0,
-        "full_verdict": base_verdict(fk, fn, k0, n0, cfg.confidence),
-        "adaptive_verdict": base_verdict(ku, nu, k0, n0, cfg.confidence),
-        "calls_full": int(g["calls_full"].sum()), "calls_used": int(calls[:used].sum()),
-    }
+def _is_base(prim: pd.DataFrame) -> pd.Series:
+    """Base models' answers: runs of kind 'base', and imported runs in the group 'base' (an earlier study's file)."""
+    kind = prim["run_kind"] if "run_kind" in prim else pd.Series(None, index=prim.index)
+    group = prim["group"] if "group" in prim else pd.Series(None, index=prim.index)
+    return kind.eq("base") | (kind.eq("import") & group.eq("base"))
+
+
+def _checkpoints(tuned: pd.DataFrame, acfg: AdaptiveConfig, cfg: AnalyzeConfig, base: pd.DataFrame) -> list[dict]:
+    """One row per fine-tuned checkpoint: its answers in the rule's order, the rule's stop, the counts used and
+    the full data's, both verdicts. The sequences of every checkpoint and round are computed in one call."""
+    codes, names = pd.factorize(tuned["checkpoint_id"])
+    by_ck = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[by_ck], np.arange(len(names) + 1))
+    col = {c: tuned[c].to_numpy()[by_ck] for c in ("k", "n", "calls", "calls_full", "full_k", "full_n")}
+    cats = tuned["category"].fillna("").astype(str).to_numpy()[by_ck]
+    qids = tuned["question_id"].fillna("").astype(str).to_numpy()[by_ck]
+    meta = tuned.iloc[by_ck[bounds[:-1]]] if len(names) else tuned.iloc[:0]
+    paths = []
+    for i, ck in enumerate(names):
+        sl = slice(bounds[i], bounds[i + 1])
+        order, rnd = round_order(cats[sl], qids[sl], acfg.round_size, np.random.default_rng([acfg.seed, _stable(ck)]))
+        last = np.r_[np.nonzero(np.diff(rnd))[0], len(rnd) - 1]      # index of each round's last answer
+        paths.append((order, last, np.cumsum(col["k"][sl][order])[last], np.cumsum(col["n"][sl][order])[last]))
+    half = 1 - (1 - acfg.confidence) / 2
+    k_all = np.concatenate([p[2] for p in paths]) if paths else np.zeros(0)
+    n_all = np.concatenate([p[3] for p in paths]) if paths else np.zeros(0)
+    cs = (*rate_cs(k_all, n_all, acfg.confidence, acfg.prior), *rate_cs(k_all, n_all, half, acfg.prior))
+    start = np.r_[0, np.cumsum([len(p[2]) for p in paths])]
+    rows = []
+    for i, (ck, (order, last, kr, nr)) in enumerate(zip(names, paths)):
+        m = meta.iloc[i]
+        sl = slice(bounds[i], bounds[i + 1])
+        k0, n0 = (int(base.loc[m["model"], "full_k"]), int(base.loc[m["model"], "full_n"])) if m["model"] in base.index else (0, 0)
+        seq = run_rule(kr, nr, acfg, base_interval(k0, n0, cfg.confidence),
+                       cs=tuple(c[start[i]:start[i + 1]] for c in cs))
+        used = int(last[seq.stop_round]) + 1
+        ku, nu = seq.used
+        fk, fn = int(col["full_k"][sl].sum()), int(col["full_n"][sl].sum())
+        lo, hi = seq.interval
+        full_rate = fk / fn if fn else math.nan
+        rows.append({
+            **{c: m.get(c) for c in ("run_id", "model", "dataset", "group", "lr", "seed", "step")},
+            "checkpoint_id": ck, "planned": sl.stop - sl.start, "used": used, "rounds": seq.stop_round + 1,
+            "stop": seq.stop, "k": ku, "n": nu, "em_rate": ku / nu if nu else math.nan, "ci_low": lo, "ci_high": hi,
+            "full_k": fk, "full_n": fn, "full_rate": full_rate,
+            "covers_full_rate": bool(lo <= full_rate <= hi) if fn else None, "base_k": k0, "base_n": n0,
+            "full_verdict": base_verdict(fk, fn, k0, n0, cfg.confidence),
+            "adaptive_verdict": base_verdict(ku, nu, k0, n0, cfg.confidence),
+            "calls_full": int(col["calls_full"][sl].sum()), "calls_used": int(col["calls"][sl][order][:used].sum()),
+        })
+    return rows
 
 
 def _decisions(cks: pd.DataFrame, cfg: AnalyzeConfig) -> tuple[dict[str, int], list[dict]]:
