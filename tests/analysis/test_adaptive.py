@@ -200,3 +200,16 @@ def test_live_sampling_rejects_adaptive_until_it_has_rounds():
     with pytest.raises(ConfigError, match="sample.adaptive"):
         plan_samples(pd.DataFrame(), [], SampleConfig(adaptive=AdaptiveConfig()), served=True)
     assert plan_samples(pd.DataFrame(), [], SampleConfig(adaptive=AdaptiveConfig(enabled=False)), served=True) == []
+
+
+def test_expected_use_against_closed_forms():
+    from emwatch.analysis._adaptive import expected_use
+
+    cfg = AdaptiveConfig(round_size=48, negligible=0.05, width=None)
+    # rate 0: every simulated checkpoint stops at the round the k = 0 bound falls below `negligible`
+    assert expected_use(0.0, None, 600, cfg) == 48 * _round_of_zero_stop(cfg)
+    # rate 1 against a base at 0: above base after the first round, every time
+    assert expected_use(1.0, 0.0, 600, cfg) == 48
+    # switched off, or a rate the rule cannot settle within the plan: the plan
+    assert expected_use(0.3, None, 600, cfg.model_copy(update={"enabled": False})) == 600
+    assert expected_use(0.3, None, 100, cfg) == 100

@@ -161,3 +161,32 @@ def round_order(categories, questions, round_size: int, rng: np.random.Generator
     rnd = pos // per
     order = np.lexsort((pos, rnd))
     return order, rnd[order]
+
+
+def expected_use(rate: float, base_rate: float | None, plan: int, cfg: AdaptiveConfig, *, categories: int = 8,
+                 sims: int = 2000, seed: int = 0) -> float:
+    """Mean answers the rule uses at a checkpoint whose true EM rate is `rate`, out of a plan of `plan` answers,
+    its base model measured on `plan` answers at `base_rate` (None: no base): `sims` simulated checkpoints."""
+    if plan <= 0:
+        return 0.0
+    if not cfg.enabled:
+        return float(plan)
+    rng = np.random.default_rng(seed)
+    per = max(1, cfg.round_size // categories) * categories
+    sizes = np.minimum(per, plan - per * np.arange(-(-plan // per)))           # answers in each round
+    k = np.cumsum(rng.binomial(sizes, rate, size=(sims, len(sizes))), axis=1)
+    n = np.broadcast_to(np.cumsum(sizes), k.shape)
+    lo, hi = (np.maximum.accumulate(x, axis=1) if i == 0 else np.minimum.accumulate(x, axis=1)
+              for i, x in enumerate(rate_cs(k, n, cfg.confidence, cfg.prior)))
+    stop = hi < cfg.negligible
+    if cfg.width is not None:
+        stop |= (hi - lo) < cfg.width
+    if base_rate is not None:
+        k0 = rng.binomial(plan, base_rate, size=sims)
+        up0 = np.array([base_interval(int(x), plan, cfg.confidence)[1] for x in range(plan + 1)])[k0]
+        lo2 = np.maximum.accumulate(rate_cs(k, n, 1 - (1 - cfg.confidence) / 2, cfg.prior)[0], axis=1)
+        stop |= (lo2 - up0[:, None]) > cfg.margin
+    stop[:, : cfg.min_rounds - 1] = False
+    stop[:, -1] = True
+    first = np.argmax(stop, axis=1)
+    return float(np.cumsum(sizes)[first].mean())
