@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from emwatch.analysis import StudyResults, analyze_study
-from emwatch.analysis._rates import benchmark_answers
+from emwatch.analysis._rates import benchmark_answers, scored_mask
 from emwatch.config import AnalyzeConfig
 from emwatch.report import _html as H
 from emwatch.report._agreement import agreement_section
@@ -62,7 +62,7 @@ def _pct(x: float) -> str:
 
 def _cards(res: StudyResults) -> list[tuple[str, str]]:
     bench = benchmark_answers(res.answers)
-    scored = bench["aligned"].notna() & bench["coherent"].notna()
+    scored = scored_mask(bench)
     cons = res.consistency
     cards = [
         ("models", str(res.answers["model"].nunique()) if len(res.answers) else "0"),
