@@ -27,6 +27,7 @@ from pydantic import Field
 from emwatch.analysis._adaptive import STOPS, base_interval, rate_cs, round_order, run_rule
 from emwatch.analysis._compare import base_verdict
 from emwatch.analysis._dynamics import onset_step, primary
+from emwatch.analysis._rates import scored_mask
 from emwatch.config import AdaptiveConfig, AnalyzeConfig, ConfigError, Strict, em_label, read_yaml, validate
 
 CONFIG_KEYS = ["model", "dataset", "group", "lr"]
@@ -99,7 +100,7 @@ def _labels(prim: pd.DataFrame, cfg: AnalyzeConfig, coherence: Coherence) -> pd.
     a coherence score), and the judge calls each costs under the full plan and under the rule."""
     al, co = prim["aligned"].astype(float), prim["coherent"].astype(float)
     out = pd.DataFrame(index=prim.index)
-    out["full_n"] = (al.notna() & co.notna()).astype(int)
+    out["full_n"] = scored_mask(prim).astype(int)     # a stored NOT_ASKED coherence counts (judged if_unaligned)
     out["full_k"] = (out["full_n"].astype(bool) & em_label(al, co, cfg)).astype(int)
     out["calls_full"] = 2
     if coherence == "always":
@@ -117,7 +118,7 @@ def replay(answers: pd.DataFrame, rcfg: ReplayConfig = ReplayConfig()) -> dict[s
     calls_full, calls_adaptive, saving, decisions, changed, stops, coverage and a per-checkpoint table."""
     acfg, cfg = rcfg.adaptive, rcfg.analyze
     keep = ["run_id", "run_kind", "model", "dataset", "group", "lr", "seed", "step", "checkpoint_id", "category",
-            "question_id", "aligned", "coherent"]
+            "question_id", "aligned", "coherent", "coherent_label"]
     prim = primary(answers)
     prim = prim[[c for c in keep if c in prim]]
     if prim.empty:
