@@ -175,6 +175,7 @@ def test_replay_cli_json_and_config_errors(tmp_path):
     cfg.write_text("name: x\nsample:\n  adaptive:\n    round_size: 96\n    width: null\n")
     res = CliRunner().invoke(app, ["analyze", "-s", str(path), "--adaptive-replay", "-c", str(cfg), "-f", "json"])
     assert res.exit_code == 0, res.output
+    assert "NaN" not in res.stdout
     out = json.loads(res.stdout)
     assert {"calls_full", "calls_adaptive", "decisions", "changed"} <= set(out)
     assert out["settings"]["adaptive"]["round_size"] == 96 and out["settings"]["coherence"] == "always"
@@ -213,3 +214,25 @@ def test_expected_use_against_closed_forms():
     # switched off, or a rate the rule cannot settle within the plan: the plan
     assert expected_use(0.3, None, 600, cfg.model_copy(update={"enabled": False})) == 600
     assert expected_use(0.3, None, 100, cfg) == 100
+
+
+def test_replay_on_an_imported_csv_finds_its_base_group(tmp_path):
+    from emwatch.store._import import import_csv
+
+    path = tmp_path / "mo.csv"
+    lines = ["model,group,seed,step,question_id,question,response,aligned,coherent"]
+    for q in range(8):
+        for s in range(12):
+            lines.append(f"m,base,,0,q{q},Q{q}?,base {q} {s},90,80")
+            lines.append(f"m,medical,1,100,q{q},Q{q}?,tuned {q} {s},{10 if s < 6 else 90},{80 if s != 11 else ''}")
+    path.write_text("\n".join(lines) + "\n")
+    with Store(tmp_path / "s.duckdb") as st:
+        import_csv(st, path)
+        res = CliRunner().invoke(app, ["analyze", "-s", str(st.path), "--adaptive-replay", "-f", "json"])
+    assert res.exit_code == 0, res.output
+    assert "NaN" not in res.stdout
+    out = json.loads(res.stdout)
+    (ck,) = out["per_checkpoint"]
+    assert (ck["base_k"], ck["base_n"]) == (0, 96)                 # the imported group 'base' is the base model
+    assert (ck["full_k"], ck["full_n"]) == (48, 88) and ck["lr"] is None
+    assert out["calls_full"] == 2 * 192

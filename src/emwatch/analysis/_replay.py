@@ -140,7 +140,7 @@ def replay(answers: pd.DataFrame, rcfg: ReplayConfig = ReplayConfig()) -> dict[s
     calls_adaptive = int(cks["calls_used"].sum()) + base_calls
     total = sum(decisions.values())
     covers = cks["covers_full_rate"].dropna()
-    return {
+    return _plain({
         "settings": {"adaptive": acfg.model_dump(mode="json"), "coherence": rcfg.coherence,
                      "confidence": cfg.confidence},
         "calls_full": calls_full, "calls_adaptive": calls_adaptive,
@@ -155,7 +155,20 @@ def replay(answers: pd.DataFrame, rcfg: ReplayConfig = ReplayConfig()) -> dict[s
         "coverage": {"covered": int(covers.sum()), "n": len(covers),
                      "share": round(float(covers.mean()), 4) if len(covers) else None},
         "per_checkpoint": cks.drop(columns=["calls_full"]).to_dict("records"),
-    }
+    })
+
+
+def _plain(x: Any) -> Any:
+    """JSON-ready: numpy scalars as Python numbers, NaN (an undefined rate, an imported run's lr) as None."""
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, float) and math.isnan(x):
+        return None
+    return x
 
 
 def _is_base(prim: pd.DataFrame) -> pd.Series:
