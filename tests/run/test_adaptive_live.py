@@ -117,3 +117,21 @@ def test_kill_9_mid_round_then_rerun_gives_the_uninterrupted_answers(tmp_path):
         assert _stored(st) == expected
         n = st.query("SELECT count(*) AS n FROM judgments").n.iloc[0]
     assert n == 2 * len(expected)
+
+
+def test_report_shows_answers_used_and_why_each_checkpoint_stopped(tmp_path):
+    from emwatch.report import write_report
+
+    st = _store(tmp_path / "s.duckdb")
+    res = sample_adaptive(st, CFG, JudgeConfig(static=False), ScriptedBackend(answer=answer), ScriptedBackend(judge=score),
+                          judge_name="j")
+    out = write_report(st, tmp_path / "report")
+    html = out.html.read_text()
+    assert 'id="adaptive"' in html and "Online monitor" not in html        # the rule's stops are not monitor looks
+    import pandas as pd
+
+    table = pd.read_csv(tmp_path / "report" / "tables" / "adaptive.csv")
+    assert sorted(zip(table["step"], table["used"], table["stop"])) == sorted(
+        (20 if c["stop"] == "above base" else 10, c["used"], c["stop"]) for c in res.checkpoints)
+    assert f"{sum(c['used'] for c in res.checkpoints):,} of 160 planned" in html
+    st.close()

@@ -164,6 +164,12 @@ def write_report(store: Any, out_dir: str | Path, cfg: AnalyzeConfig = AnalyzeCo
         nav.append(("monitor", "Monitor"))
         result.figures += mon[1]
         result.tables.append(mon[2])
+    from emwatch.report._adaptive import adaptive_section  # checkpoints sampled under sample.adaptive
+
+    if (ada := adaptive_section(store, out)) is not None:
+        sections.append(ada[0])
+        nav.append(("adaptive", "Adaptive"))
+        result.tables.append(ada[1])
     judges = agreement_section(store, cfg)
     if judges is not None:  # two judges on the same answers: how far they agree
         sections.append(judges[0])

@@ -22,11 +22,15 @@ import numpy as np
 from emwatch.analysis._adaptive import base_interval, round_order, run_rule
 from emwatch.analysis._rates import scored_mask
 from emwatch.config import AnalyzeConfig, ConfigError, JudgeConfig, SampleConfig, em_label
+from emwatch.store import MonitorEvent
+
+EVENT_MONITOR = "adaptive"  # the store's monitor_events rows of the rule's stops (the report's adaptive section)
 
 
 @dataclass
 class AdaptiveSummary:
-    """Per fine-tuned checkpoint: answers planned and used, rounds, why it stopped, its counts and interval."""
+    """Per fine-tuned checkpoint: answers planned and used, rounds, why it stopped, its counts and interval (also
+    stored, one `monitor_events` row per checkpoint with monitor 'adaptive', for the report)."""
 
     checkpoints: list[dict[str, Any]] = field(default_factory=list)
     full_answers: int = 0          # base models' and task answers (sampled in full)
@@ -66,6 +70,7 @@ def sample_adaptive(store: Any, cfg: SampleConfig, judge_cfg: JudgeConfig, backe
     plan = plan_samples(ckpts, prompts, full_cfg, served=True)
     base_ck = set(ckpts.loc[ckpts["kind"] == "base", "checkpoint_id"])
     model_of = dict(zip(ckpts["checkpoint_id"], ckpts["model"]))
+    where = {r.checkpoint_id: (r.run_id, r.step) for r in ckpts.itertuples()}
     adaptive: dict[str, list] = {}
     full = []
     for item in plan:
@@ -102,10 +107,15 @@ def sample_adaptive(store: Any, cfg: SampleConfig, judge_cfg: JudgeConfig, backe
             seq = run_rule(ks, ns, acfg, base_interval(k0, n0, analyze.confidence))
             if seq.stop != "max" or r == len(rounds) - 1:
                 lo, hi = seq.interval
-                summary.checkpoints.append({"checkpoint_id": ck, "model": model_of[ck], "planned": len(items),
-                                            "used": sum(len(p) for p in rounds[: seq.stop_round + 1]),
-                                            "rounds": seq.stop_round + 1, "stop": seq.stop, "k": ks[-1], "n": ns[-1],
-                                            "ci_low": lo, "ci_high": hi})
+                row = {"checkpoint_id": ck, "model": model_of[ck], "planned": len(items),
+                       "used": sum(len(p) for p in rounds[: seq.stop_round + 1]), "rounds": seq.stop_round + 1,
+                       "stop": seq.stop, "k": ks[-1], "n": ns[-1], "ci_low": lo, "ci_high": hi}
+                summary.checkpoints.append(row)
+                run_id, step = where[ck]
+                store.add([MonitorEvent(run_id=run_id, step=int(step or 0), monitor=EVENT_MONITOR, signal="answers_used",
+                                        value=float(row["used"]), decision=seq.stop,
+                                        detail={**row, "judge": judge_name, "confidence": acfg.confidence,
+                                                "base_k": k0, "base_n": n0})])
                 break
     return summary
 
