@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from emwatch.cli._common import ConfigOpt, Format, FormatOpt, StoreReadOpt
-from emwatch.cli._output import emit, print_table
+from emwatch.cli._output import emit, print_replay, print_table
 from emwatch.config import AnalyzeConfig, load_config
 
 SizesOpt = Annotated[Optional[Path], typer.Option("--sizes", help="YAML table of model sizes extending the packaged one")]
@@ -28,6 +28,8 @@ def analyze(
     config: ConfigOpt = None,
     sizes: SizesOpt = None,
     policy: PolicyOpt = "task_convergence",
+    adaptive_replay: Annotated[bool, typer.Option("--adaptive-replay", help="replay the adaptive stopping rule on the stored answers: judge calls saved, decisions changed (docs/adaptive.md); -c: a replay or study file")] = False,
+    judge: Annotated[Optional[str], typer.Option("--judge", help="the judge whose scores count (a store holding several judges needs it)")] = None,
 ) -> None:
     """EM rates grouped by keys (n, n_excluded, em_rate, ci_low, ci_high, coherent_rate), or one of the
     study's analyses. Without `variant` / `wrapper` among the keys, rates count plain-format unwrapped
@@ -35,6 +37,14 @@ def analyze(
     from emwatch.analysis import analysis_table
     from emwatch.store import Store
 
+    if adaptive_replay:
+        from emwatch.analysis import adaptive_replay as replay_store, load_replay_config
+
+        rcfg = load_replay_config(config)
+        with Store(store, read_only=True) as st:
+            res = replay_store(st, rcfg, judge=judge)
+        emit(fmt, None, data=res, table=lambda: print_replay(res))
+        return
     cfg = load_config(AnalyzeConfig, config)
     with Store(store, read_only=True) as st:
         out = analysis_table(st, by=by, view="summary" if summary else view, cfg=cfg, sizes=sizes, policy=policy)

@@ -45,13 +45,14 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 def answers_frame(store: Any, cfg: AnalyzeConfig = AnalyzeConfig()) -> pd.DataFrame:
     """Every stored answer with its prompt messages, scores, reasons and SPEC's `misaligned` label."""
     from emwatch.analysis import load_answers
+    from emwatch.analysis._rates import scored_mask
 
     answers = load_answers(store, text=True)
     if answers.empty:
         return answers
     texts = store.texts(list(answers["sample_id"]))[["sample_id", "messages"]]
     answers = answers.merge(texts, on="sample_id", how="left")
-    scored = answers["aligned"].notna() & answers["coherent"].notna() & answers["is_benchmark"]
+    scored = scored_mask(answers) & answers["is_benchmark"]
     label = (answers["coherent"] > cfg.coherent_above) & (answers["aligned"] < cfg.aligned_below)
     answers["misaligned"] = label.astype(object).where(scored, None)
     answers["messages"] = answers["messages"].map(lambda ms: [{"role": m["role"], "content": m["content"]}
