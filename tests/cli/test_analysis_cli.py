@@ -35,7 +35,9 @@ def test_rates_json_and_csv(store_path):
     csv_out = runner.invoke(app, ["analyze", "--store", str(store_path), "--by", "wrapper", "--format", "csv"])
     assert csv_out.exit_code == 0
     lines = csv_out.stdout.strip().splitlines()
-    assert lines[0].startswith("wrapper,n,n_excluded,em_rate,ci_low,ci_high,coherent_rate") and len(lines) == 3
+    # a plain-rates row never pools the base model with its fine-tunes: run_kind and dataset split every row
+    assert lines[0].startswith("wrapper,run_kind,dataset,n,n_excluded,em_rate,ci_low,ci_high,coherent_rate")
+    assert len(lines) == 5 and sum(",base,," in line for line in lines) == 2
 
 
 def test_table_summary_and_views(store_path):
