@@ -53,6 +53,19 @@ def test_table_summary_and_views(store_path):
     assert "early-stop" in STUDY_VIEWS and "size" in STUDY_VIEWS
 
 
+def test_summary_json_states_the_test_and_every_model_is_named_in_the_size_view(store_path):
+    summary = json.loads(runner.invoke(app, ["analyze", "-s", str(store_path), "--summary", "-f", "json"]).stdout)
+    assert {r["consistent"] for r in summary} <= {"yes", "no", "insufficient data", "no base"}
+    row = summary[0]
+    assert row["consistent"] == "yes" and row["test"].startswith("Newcombe") and row["confidence"] == 0.95
+    assert row["seed_n"] == [46, 46] and row["base_n"] == 46
+    size = json.loads(runner.invoke(app, ["analyze", "-s", str(store_path), "--view", "size", "-f", "json"]).stdout)
+    named = {m for r in size for m in r["models"]} | {d["model"] for r in size for d in r["left_out"]}
+    assert named == {"Qwen3-32B"}
+    sens = json.loads(runner.invoke(app, ["analyze", "-s", str(store_path), "--view", "sensitivity", "-f", "json"]).stdout)
+    assert {"mean_aligned", "em_20", "em_30_low", "em_40_high"} <= set(sens[0])
+
+
 def test_config_file_changes_thresholds(store_path, tmp_path):
     cfg = tmp_path / "a.yaml"
     cfg.write_text("aligned_below: 0.5\n")
