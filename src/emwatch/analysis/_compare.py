@@ -62,6 +62,10 @@ def base_verdict(k1: int, n1: int, k0: int | None, n0: int | None, confidence: f
     if not n1 or _missing(n1):
         return "insufficient data"
     _, lo, hi = newcombe_interval(int(k1), int(n1), int(k0 or 0), int(n0), confidence)
+    return _decide(lo, hi, margin, min_effect)
+
+
+def _decide(lo: float, hi: float, margin: float, min_effect: float) -> Verdict:
     if lo > margin:
         return "above"
     if hi < margin + min_effect:
@@ -72,12 +76,12 @@ def base_verdict(k1: int, n1: int, k0: int | None, n0: int | None, confidence: f
 def compare_with_base(k1: Any, n1: Any, k0: Any, n0: Any, cfg: Any) -> dict[str, Any]:
     """One checkpoint against its base with the settings of `cfg` (AnalyzeConfig): diff, diff_low, diff_high
     (nan without a base or without scored answers) and vs_base (the verdict)."""
-    ok = not (_missing(n1) or _missing(n0) or not n1 or not n0)
-    d, lo, hi = newcombe_interval(int(k1), int(n1), int(k0), int(n0), cfg.confidence) if ok else (math.nan,) * 3
-    verdict = base_verdict(0 if _missing(k1) else int(k1), 0 if _missing(n1) else int(n1),
-                           0 if _missing(k0) else int(k0), 0 if _missing(n0) else int(n0),
-                           cfg.confidence, cfg.margin, cfg.min_effect)
-    return {"diff": d, "diff_low": lo, "diff_high": hi, "vs_base": verdict}
+    if _missing(n0) or not n0:
+        return {"diff": math.nan, "diff_low": math.nan, "diff_high": math.nan, "vs_base": "no base"}
+    if _missing(n1) or not n1:
+        return {"diff": math.nan, "diff_low": math.nan, "diff_high": math.nan, "vs_base": "insufficient data"}
+    d, lo, hi = newcombe_interval(int(k1), int(n1), int(k0), int(n0), cfg.confidence)
+    return {"diff": d, "diff_low": lo, "diff_high": hi, "vs_base": _decide(lo, hi, cfg.margin, cfg.min_effect)}
 
 
 def consistency_verdict(verdicts: Iterable[str], k_required: int) -> Consistent:
