@@ -91,6 +91,9 @@ def test_dynamics_and_milestones_by_hand():
     assert dyn["fraction"].tolist() == pytest.approx([0, 1 / 3, 2 / 3, 1])
     assert dyn["base_rate"].tolist() == pytest.approx([0.05] * 4)
     assert dyn["above_base"].tolist() == [False, False, True, True]
+    # 1/20 against the base's 1/20 cannot rule out a 5-point difference: undecided, not "not above"
+    assert dyn["vs_base"].tolist() == [None, "insufficient data", "above", "above"]
+    assert dyn["base_n"].tolist() == [20] * 4
     assert dyn["ci_low"].tolist() == pytest.approx([wilson_interval(k, 20)[0] for k in (1, 1, 12, 14)])
     assert dyn["heldout_loss"].iloc[1:].tolist() == [2.0, 1.0, 1.2]
     assert (dyn["task"] == "code").all() and (dyn["total_steps"] == 30).all()
@@ -113,10 +116,13 @@ def test_onset_after_convergence_and_a_model_without_base():
     ms = milestones(dynamics(a)).iloc[0]
     assert ms.onset_step == 30 and ms.gap_steps == 10 and ms.gap_fraction == pytest.approx(1 / 3)
     assert ms.onset_after_convergence == True  # noqa: E712 (a numpy bool)
-    # without a base run the base rate is unknown and EM is compared with 0
+    # without a base run the base rate is unknown: "no base", never a comparison with 0, and no onset
     dyn = dynamics(hand_answers()[lambda d: d["run_kind"] != "base"])
     assert dyn["step"].tolist() == [10, 20, 30] and dyn["base_rate"].isna().all()
-    assert dyn["above_base"].tolist() == [True, True, True]
+    assert dyn["vs_base"].tolist() == ["no base"] * 3 and dyn["above_base"].tolist() == [False, False, False]
+    assert dyn["diff_low"].isna().all() and (dyn["base_n"] == 0).all()
+    nb = milestones(dyn).iloc[0]
+    assert math.isnan(nb.onset_step) and nb.final_vs_base == "no base" and not nb.final_above_base
     assert dynamics(hand_answers()[lambda d: d["run_kind"] == "base"]).empty
 
 
@@ -157,8 +163,9 @@ def test_task_count_is_the_run_tasks_answers_and_runs_without_task_answers_work(
 
 
 DYN_COLUMNS = ["run_id", "model", "dataset", "seed", "lr", "group", "run_kind", "step", "total_steps", "fraction",
-               "from_base", "n", "n_excluded", "n_misaligned", "em_rate", "ci_low", "ci_high", "base_rate",
-               "above_base", "task", "task_rate", "n_task", "heldout_loss"]
+               "from_base", "n", "n_excluded", "n_misaligned", "em_rate", "ci_low", "ci_high", "base_n", "base_rate",
+               "diff", "diff_low", "diff_high", "vs_base", "above_base", "task", "task_rate", "task_low", "task_high",
+               "n_task", "heldout_loss"]
 
 
 def test_equal_to_base_is_not_above_it_and_the_columns_are_the_documented_ones():
@@ -168,7 +175,7 @@ def test_equal_to_base_is_not_above_it_and_the_columns_are_the_documented_ones()
     dyn = dynamics(pd.DataFrame(rows))
     assert list(dyn.columns) == DYN_COLUMNS
     assert dyn["base_rate"].tolist() == [0.0, 0.0, 0.0] and dyn["ci_low"].tolist()[:2] == [0.0, 0.0]
-    assert dyn["above_base"].tolist() == [False, False, True]  # a lower bound equal to the base rate is not above
+    assert dyn["above_base"].tolist() == [False, False, True]  # 0/20 against 0/20 is not above
 
 
 def test_two_base_runs_give_one_base_point_with_the_task_of_the_runs_kind():

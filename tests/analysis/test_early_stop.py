@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from emwatch.analysis import POLICIES, early_stop_summary, early_stopping, register_policy
+from emwatch.analysis._rates import wilson_interval
 from emwatch.config import AnalyzeConfig
 
 LLAMA = "Llama-3.1-8B-Instruct"
@@ -31,7 +32,9 @@ def test_other_policies(study):
     before = _by(study, "before_em_onset")
     assert before.loc[(LLAMA, 1, 1e-4), "chosen_step"] == 60
     assert before.loc[(QWEN, 1, 1e-4), "chosen_step"] == 100       # no onset: the end
-    assert before["em_eliminated"].all()
+    # every run that ends with EM is rescued; Qwen seed 1 never had EM: undefined, not "eliminated"
+    assert before.loc[(QWEN, 1, 1e-4), "em_eliminated"] is None
+    assert before.drop((QWEN, 1, 1e-4))["em_eliminated"].tolist() == [True] * 7
     plateau = _by(study, "loss_plateau")
     assert (plateau["chosen_step"] == 50).all()                      # held-out loss planted lowest at 50
     final = _by(study, "final")
@@ -40,11 +43,16 @@ def test_other_policies(study):
 
 def test_summary_shares(study):
     s = study.early_stop_summary.set_index(["dataset", "policy"])
-    assert s.loc[("insecure", "task_convergence"), "share_eliminated_em_runs"] == 1.0
-    # medical runs ending with EM: Qwen seeds 0, 2, Qwen lr 3e-4, gpt-oss -> 3 of 4 rescued at convergence
-    assert s.loc[("medical", "task_convergence"), "n_em_runs"] == 4
-    assert s.loc[("medical", "task_convergence"), "share_eliminated_em_runs"] == pytest.approx(0.75)
-    assert s.loc[("medical", "final"), "share_eliminated_em_runs"] == 0.0
+    assert s.loc[("insecure", "task_convergence"), "share_eliminated"] == 1.0
+    # medical runs ending with EM: Qwen seeds 0, 2, Qwen lr 3e-4, gpt-oss -> 3 of 4 rescued at convergence; the
+    # share is over those 4 (Qwen seed 1 never had EM and is not counted), with its Wilson interval
+    med = s.loc[("medical", "task_convergence")]
+    assert med["n_em_runs"] == 4 and med["n_eliminated"] == 3 and med["share_eliminated"] == pytest.approx(0.75)
+    assert (med["eliminated_low"], med["eliminated_high"]) == pytest.approx(wilson_interval(3, 4))
+    assert s.loc[("medical", "final"), "share_eliminated"] == 0.0
+    # retention pooled over the runs' task answers (5 medical runs x 100), its interval around it
+    assert med["n_retention"] == 5 and med["n_task_chosen"] == med["n_task_final"] == 500
+    assert med["retention"] == pytest.approx(1.0) and med["retention_low"] < 1.0 < med["retention_high"]
 
 
 def test_registered_policy_is_used(study):
@@ -90,6 +98,7 @@ def _hand_worked_run() -> pd.DataFrame:
             "run_kind": "lora", "step": step, "total_steps": 50, "fraction": step / 50, "from_base": step == 0,
             "n": 100, "n_excluded": 0, "n_misaligned": round(em * 100), "em_rate": em,
             "ci_low": em - 0.01, "ci_high": em + 0.01, "base_rate": 0.02, "above_base": HAND_ABOVE[step],
+            "vs_base": None if step == 0 else "above" if HAND_ABOVE[step] else "not above",
             "task": "insecure_code", "task_rate": task, "n_task": 100, "heldout_loss": HAND_LOSS[step],
         })
     return pd.DataFrame(rows)

@@ -15,16 +15,18 @@ def _run(losses, above=None, task=None, run_id="r"):
     steps = [0] + [10 * (i + 1) for i in range(len(losses))]
     above = above or [False] * len(steps)
     task = task or [0.1 * (i + 1) for i in range(len(steps))]
+    verdicts = [None] + ["above" if a else "not above" for a in above[1:]]
     return pd.DataFrame({"run_id": run_id, "step": steps, "from_base": [True] + [False] * len(losses),
-                         "heldout_loss": [math.nan] + list(losses), "above_base": above, "task_rate": task,
-                         "em_rate": 0.1, "ci_low": 0.05, "ci_high": 0.2, "n": 10, "n_misaligned": 1})
+                         "heldout_loss": [math.nan] + list(losses), "above_base": above, "vs_base": verdicts,
+                         "task_rate": task, "em_rate": 0.1, "ci_low": 0.05, "ci_high": 0.2, "n": 10, "n_misaligned": 1})
 
 
 def _ms(run, onset=math.nan, conv=10, run_id="r", **extra):
     return pd.Series({"run_id": run_id, "model": "m", "dataset": "d", "seed": 0, "lr": 1e-4, "group": "g",
                       "convergence_step": conv, "onset_step": onset, "total_steps": run["step"].max(),
                       "final_task_rate": run["task_rate"].iloc[-1], "base_rate": 0.01, "final_em_rate": 0.1,
-                      "final_above_base": bool(run["above_base"].iloc[-1]), **extra})
+                      "final_above_base": bool(run["above_base"].iloc[-1]), "final_vs_base": run["vs_base"].iloc[-1],
+                      **extra})
 
 
 def test_loss_plateau_patience_and_min_delta():
@@ -61,9 +63,13 @@ def test_rows_for_a_step_the_run_lacks_are_empty_and_summary_counts():
     assert es.loc["before_em_onset", "fraction"] == pytest.approx(10 / 30)
     s = early_stop_summary(es.reset_index()).set_index("policy")
     assert s.loc["task_convergence", "n_runs"] == 0 and math.isnan(s.loc["task_convergence", "share_eliminated"])
+    assert s.loc["task_convergence", "n_not_chosen"] == 1
     assert s.loc["before_em_onset", "n_runs"] == 1 and s.loc["before_em_onset", "share_eliminated"] == 1.0
-    assert s.loc["before_em_onset", "n_em_runs"] == 1 and s.loc["before_em_onset", "share_eliminated_em_runs"] == 1.0
-    assert s.loc["final", "share_eliminated_em_runs"] == 0.0 and s.loc["final", "mean_em_rate"] == pytest.approx(0.1)
+    assert s.loc["before_em_onset", "n_em_runs"] == 1 and s.loc["before_em_onset", "n_eliminated"] == 1
+    # 1 of 1 eliminated: Wilson [0.207, 1], never a bootstrap's [1, 1]
+    assert (s.loc["before_em_onset", "eliminated_low"], s.loc["before_em_onset", "eliminated_high"]) == pytest.approx(
+        (0.2065, 1.0), abs=1e-4)
+    assert s.loc["final", "share_eliminated"] == 0.0 and s.loc["final", "mean_em_rate"] == pytest.approx(0.1)
     assert chosen_steps(es.reset_index(), "before_em_onset") == {"r": 10.0}
     assert chosen_steps(es.reset_index(), "task_convergence") == {}
 
@@ -73,7 +79,10 @@ def test_no_em_runs_and_zero_final_task():
     es = early_stopping(run, pd.DataFrame([_ms(run, conv=20)]), ["final"])
     assert math.isnan(es["retention"].iloc[0])  # a final task of 0 gives no retention, not a division error
     s = early_stop_summary(es).iloc[0]
-    assert s.n_em_runs == 0 and math.isnan(s.share_eliminated_em_runs) and s.share_eliminated == 1.0
+    # a run that never had EM: "eliminated" is undefined (–), not 100%
+    assert es["em_eliminated"].iloc[0] is None
+    assert s.n_em_runs == 0 and math.isnan(s.share_eliminated) and math.isnan(s.retention)
+    assert s.n_no_task_signal == 1 and s.n_retention == 0
     # a milestones row without dynamics is skipped
     assert early_stopping(run, pd.DataFrame([_ms(run, run_id="other")]), ["final"]).empty
 

@@ -35,7 +35,9 @@ def test_rates_json_and_csv(store_path):
     csv_out = runner.invoke(app, ["analyze", "--store", str(store_path), "--by", "wrapper", "--format", "csv"])
     assert csv_out.exit_code == 0
     lines = csv_out.stdout.strip().splitlines()
-    assert lines[0].startswith("wrapper,n,n_excluded,em_rate,ci_low,ci_high,coherent_rate") and len(lines) == 3
+    # a plain-rates row never pools the base model with its fine-tunes: run_kind and dataset split every row
+    assert lines[0].startswith("wrapper,run_kind,dataset,n,n_excluded,em_rate,ci_low,ci_high,coherent_rate")
+    assert len(lines) == 5 and sum(",base,," in line for line in lines) == 2
 
 
 def test_table_summary_and_views(store_path):
@@ -49,6 +51,19 @@ def test_table_summary_and_views(store_path):
     dyn = json.loads(runner.invoke(app, ["analyze", "--store", str(store_path), "--view", "dynamics", "--format", "json"]).stdout)
     assert {r["onset_step"] for r in dyn} == {30} and {r["convergence_step"] for r in dyn} == {20}
     assert "early-stop" in STUDY_VIEWS and "size" in STUDY_VIEWS
+
+
+def test_summary_json_states_the_test_and_every_model_is_named_in_the_size_view(store_path):
+    summary = json.loads(runner.invoke(app, ["analyze", "-s", str(store_path), "--summary", "-f", "json"]).stdout)
+    assert {r["consistent"] for r in summary} <= {"yes", "no", "insufficient data", "no base"}
+    row = summary[0]
+    assert row["consistent"] == "yes" and row["test"].startswith("Newcombe") and row["confidence"] == 0.95
+    assert row["seed_n"] == [46, 46] and row["base_n"] == 46
+    size = json.loads(runner.invoke(app, ["analyze", "-s", str(store_path), "--view", "size", "-f", "json"]).stdout)
+    named = {m for r in size for m in r["models"]} | {d["model"] for r in size for d in r["left_out"]}
+    assert named == {"Qwen3-32B"}
+    sens = json.loads(runner.invoke(app, ["analyze", "-s", str(store_path), "--view", "sensitivity", "-f", "json"]).stdout)
+    assert {"mean_aligned", "em_20", "em_30_low", "em_40_high"} <= set(sens[0])
 
 
 def test_config_file_changes_thresholds(store_path, tmp_path):

@@ -3,8 +3,11 @@
 A policy is a function `(run, milestone, cfg) -> step | None` that gets one run's dynamics rows (sorted by
 step, the base model's step-0 point first) and its milestones row, and returns the step it would stop at.
 Register your own with `@register_policy("name")`. Retention = task metric at the chosen step / task metric
-at the end of training (SPEC). EM is eliminated when the chosen checkpoint's EM is not significantly above
-the base model's (the lower Wilson bound does not exceed the base rate).
+at the end of training (SPEC), with the MOVER-R interval of that ratio (`_compare.ratio_interval`); undefined
+(nan, shown "–") when the final task metric is 0 or missing (no task signal). EM is eliminated in a run whose
+final checkpoint is above its base (`_compare.base_verdict`) when the chosen checkpoint is "not above";
+kept when it is "above"; undecided otherwise. For a run whose end is not above base (or has no base) it is
+undefined (None), never counted as eliminated.
 """
 
 from __future__ import annotations
@@ -12,8 +15,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
+import numpy as np
 import pandas as pd
 
+from emwatch.analysis._compare import ratio_interval
+from emwatch.analysis._rates import wilson_interval
 from emwatch.config import AnalyzeConfig
 
 Policy = Callable[[pd.DataFrame, pd.Series, AnalyzeConfig], "float | None"]
@@ -75,13 +81,30 @@ def loss_plateau(patience: int = 2, min_delta: float = 0.0) -> Policy:
 register_policy("loss_plateau", loss_plateau())
 
 ES_COLUMNS = ["run_id", "model", "dataset", "seed", "lr", "group", "policy", "chosen_step", "fraction", "task_rate",
-              "final_task_rate", "retention", "em_rate", "ci_low", "ci_high", "n", "n_misaligned", "base_rate",
-              "em_above_base", "final_em_rate", "final_above_base", "em_eliminated"]
+              "n_task", "final_task_rate", "final_n_task", "retention", "retention_low", "retention_high", "em_rate",
+              "ci_low", "ci_high", "n", "n_misaligned", "base_n", "base_rate", "diff_low", "diff_high", "vs_base",
+              "em_above_base", "final_em_rate", "final_vs_base", "final_above_base", "em_eliminated"]
+
+
+def _count(rate: float, n: float) -> tuple[int, int]:
+    """(k, n) of a rate over n answers; (0, 0) where either is missing."""
+    if pd.isna(rate) or pd.isna(n):
+        return 0, 0
+    return int(round(rate * n)), int(n)
+
+
+def _eliminated(final_verdict: object, verdict: object) -> bool | None:
+    """True/False where the run ends above base and the chosen checkpoint is decided; else None."""
+    if final_verdict != "above":
+        return None
+    return {"not above": True, "above": False}.get(verdict)   # type: ignore[arg-type]
 
 
 def early_stopping(dyn: pd.DataFrame, ms: pd.DataFrame, policies: Sequence[str] | None = None,
                    cfg: AnalyzeConfig = AnalyzeConfig()) -> pd.DataFrame:
-    """Per run and policy: the chosen step, task retention, EM there, and whether EM is eliminated."""
+    """Per run and policy: the chosen step, task retention (with its MOVER-R interval and both n), EM there
+    with its difference with the base and the verdict, and whether EM is eliminated (None: undefined or
+    undecided; see the module docstring)."""
     names = list(policies or POLICIES)
     unknown = [p for p in names if p not in POLICIES]
     if unknown:
@@ -98,44 +121,94 @@ def early_stopping(dyn: pd.DataFrame, ms: pd.DataFrame, policies: Sequence[str] 
             at = hit.iloc[0] if len(hit) else None
             task = at["task_rate"] if at is not None else math.nan
             final_task = m["final_task_rate"]
-            retention = task / final_task if at is not None and final_task and not pd.isna(final_task) else math.nan
+            k1, n1 = _count(task, at.get("n_task", math.nan) if at is not None else math.nan)
+            k0, n0 = _count(final_task, m.get("final_n_task", math.nan))
+            if at is not None and n1 and n0:
+                retention, r_lo, r_hi = ratio_interval(k1, n1, k0, n0, cfg.confidence)
+            else:   # no counts recorded: the ratio without an interval, still nan where final task is 0
+                retention = task / final_task if at is not None and final_task and not pd.isna(final_task) else math.nan
+                r_lo = r_hi = math.nan
+            verdict = at.get("vs_base") if at is not None else None
             rows.append({
                 **{k: m[k] for k in ("run_id", "model", "dataset", "seed", "lr", "group")}, "policy": name,
                 "chosen_step": step if at is not None else math.nan,
                 "fraction": at["step"] / m["total_steps"] if at is not None and m["total_steps"] else math.nan,
-                "task_rate": task, "final_task_rate": final_task, "retention": retention,
+                "task_rate": task, "n_task": n1 if n1 else math.nan, "final_task_rate": final_task,
+                "final_n_task": n0 if n0 else math.nan, "retention": retention, "retention_low": r_lo,
+                "retention_high": r_hi,
                 "em_rate": at["em_rate"] if at is not None else math.nan,
                 "ci_low": at["ci_low"] if at is not None else math.nan,
                 "ci_high": at["ci_high"] if at is not None else math.nan,
                 "n": at["n"] if at is not None else math.nan,
                 "n_misaligned": at["n_misaligned"] if at is not None else math.nan,
-                "base_rate": m["base_rate"], "em_above_base": bool(at["above_base"]) if at is not None else None,
-                "final_em_rate": m["final_em_rate"], "final_above_base": m["final_above_base"],
-                "em_eliminated": (not bool(at["above_base"])) if at is not None else None,
+                "base_n": m.get("base_n", 0), "base_rate": m["base_rate"],
+                "diff_low": at.get("diff_low", math.nan) if at is not None else math.nan,
+                "diff_high": at.get("diff_high", math.nan) if at is not None else math.nan, "vs_base": verdict,
+                "em_above_base": bool(at["above_base"]) if at is not None else None,
+                "final_em_rate": m["final_em_rate"], "final_vs_base": m.get("final_vs_base"),
+                "final_above_base": m["final_above_base"],
+                "em_eliminated": _eliminated(m.get("final_vs_base"), verdict) if at is not None else None,
             })
     return pd.DataFrame(rows, columns=ES_COLUMNS)
 
 
-def early_stop_summary(es: pd.DataFrame) -> pd.DataFrame:
-    """By dataset and policy: runs, mean task retention, share of runs where EM is eliminated, and that
-    share among the runs that end with EM (the ones early stopping has to rescue)."""
-    cols = ["dataset", "policy", "n_runs", "mean_retention", "share_eliminated", "n_em_runs", "share_eliminated_em_runs",
-            "mean_em_rate"]
+SUMMARY_COLUMNS = ["dataset", "policy", "n_runs", "n_not_chosen", "n_retention", "n_no_task_signal", "retention",
+                   "retention_low", "retention_high", "mean_retention", "n_task_chosen", "n_task_final", "n_em_runs",
+                   "n_eliminated", "n_undecided", "share_eliminated", "eliminated_low", "eliminated_high", "mean_em_rate"]
+
+
+def early_stop_summary(es: pd.DataFrame, cfg: AnalyzeConfig = AnalyzeConfig()) -> pd.DataFrame:
+    """By dataset and policy: runs with a chosen step (and how many the policy chose none for); retention
+    pooled over the runs with a task signal (sum of task answers flagged at the chosen steps over their n,
+    divided by the same at the end) with an interval that is the union of the MOVER-R interval of the pooled
+    counts and a bootstrap over runs (answer noise and run-to-run spread), the mean of per-run retentions
+    beside it, and how many runs had no task signal (left out); among the runs that end with EM (above base):
+    how many early stopping brings to "not above" (eliminated), how many it leaves undecided, and the share
+    eliminated (over all EM runs) with a Wilson interval; "–"/nan where no run ends with EM."""
     rows = []
     if es.empty:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    rng = np.random.default_rng(cfg.seed)
     for (dataset, policy), g in es.groupby(["dataset", "policy"], dropna=False, sort=True):
         chosen = g.dropna(subset=["chosen_step"])
-        em_runs = chosen[chosen["final_above_base"].astype(bool)]
-        elim = chosen["em_eliminated"].astype(bool)
+        with_task = chosen.dropna(subset=["retention"])
+        counted = with_task.dropna(subset=["n_task", "final_n_task"])
+        kc, nc = (counted["task_rate"] * counted["n_task"]).round().to_numpy(int), counted["n_task"].to_numpy(int)
+        kf, nf = (counted["final_task_rate"] * counted["final_n_task"]).round().to_numpy(int), counted["final_n_task"].to_numpy(int)
+        ret, lo, hi = (ratio_interval(int(kc.sum()), int(nc.sum()), int(kf.sum()), int(nf.sum()), cfg.confidence)
+                       if len(counted) else (math.nan,) * 3)
+        if len(counted) > 1:
+            blo, bhi = _bootstrap_ratio(kc, nc, kf, nf, cfg, rng)
+            lo, hi = float(np.nanmin([lo, blo])), float(np.nanmax([hi, bhi]))
+        em_runs = chosen[chosen["final_vs_base"] == "above"] if "final_vs_base" in chosen else chosen.iloc[:0]
+        elim = em_runs["em_eliminated"]
+        n_elim, n_und = int((elim == True).sum()), int(elim.isna().sum())   # noqa: E712 (object column)
+        e_lo, e_hi = wilson_interval(n_elim, len(em_runs), cfg.confidence)
         rows.append({
-            "dataset": dataset, "policy": policy, "n_runs": len(chosen),
-            "mean_retention": chosen["retention"].mean(), "share_eliminated": elim.mean() if len(chosen) else math.nan,
-            "n_em_runs": len(em_runs),
-            "share_eliminated_em_runs": em_runs["em_eliminated"].astype(bool).mean() if len(em_runs) else math.nan,
-            "mean_em_rate": chosen["em_rate"].mean(),
+            "dataset": dataset, "policy": policy, "n_runs": len(chosen), "n_not_chosen": len(g) - len(chosen),
+            "n_retention": len(with_task), "n_no_task_signal": len(chosen) - len(with_task),
+            "retention": ret, "retention_low": lo, "retention_high": hi, "mean_retention": with_task["retention"].mean(),
+            "n_task_chosen": int(nc.sum()), "n_task_final": int(nf.sum()), "n_em_runs": len(em_runs),
+            "n_eliminated": n_elim, "n_undecided": n_und,
+            "share_eliminated": n_elim / len(em_runs) if len(em_runs) else math.nan,
+            "eliminated_low": e_lo, "eliminated_high": e_hi, "mean_em_rate": chosen["em_rate"].mean(),
         })
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def _bootstrap_ratio(kc: np.ndarray, nc: np.ndarray, kf: np.ndarray, nf: np.ndarray, cfg: AnalyzeConfig,
+                     rng: np.random.Generator) -> tuple[float, float]:
+    """Percentile interval of the pooled retention over runs resampled with replacement, each run's counts
+    redrawn from its own binomials (resamples with a final task of 0 are dropped)."""
+    pick = rng.integers(0, len(nc), size=(cfg.bootstrap, len(nc)))
+    c = rng.binomial(nc[pick], (kc / nc)[pick]).sum(1) / nc[pick].sum(1)
+    f = rng.binomial(nf[pick], (kf / nf)[pick]).sum(1) / nf[pick].sum(1)
+    ok = f > 0
+    if not ok.any():
+        return (math.nan, math.nan)
+    alpha = (1 - cfg.confidence) / 2
+    lo, hi = np.quantile(c[ok] / f[ok], [alpha, 1 - alpha])
+    return float(lo), float(hi)
 
 
 def chosen_steps(es: pd.DataFrame, policy: str) -> dict[str, float]:

@@ -9,8 +9,8 @@ rule used, all through the one base comparison (analysis._compare.base_verdict):
 - per checkpoint: above base or not (verdict "above");
 - per run: the EM onset step (SPEC: first checkpoint from which every later one is above base); changed when the
   two differ by more than one checkpoint, or only one of them exists;
-- per configuration (model, dataset, group, lr): consistent EM (at least `consistent_k`, default all, of its
-  seeds' final checkpoints above base).
+- per configuration (model, dataset, group, lr): consistent EM as `_compare.consistency_verdict` decides it
+  (yes / no / insufficient data) from its seeds' final checkpoints, on the full and on the replayed answers.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import pandas as pd
 from pydantic import Field
 
 from emwatch.analysis._adaptive import STOPS, base_interval, rate_cs, round_order, run_rule
-from emwatch.analysis._compare import base_verdict
+from emwatch.analysis._compare import base_verdict, consistency_verdict
 from emwatch.analysis._dynamics import onset_step, primary
 from emwatch.analysis._rates import scored_mask
 from emwatch.config import AdaptiveConfig, AnalyzeConfig, ConfigError, Strict, em_label, read_yaml, validate
@@ -248,7 +248,8 @@ def _decisions(cks: pd.DataFrame, cfg: AnalyzeConfig) -> tuple[dict[str, int], l
     for key, g in finals.groupby(CONFIG_KEYS, dropna=False, sort=True):
         n_configs += 1
         need = cfg.consistent_k or len(g)
-        full, adapt = int(g["full_above"].sum()) >= need, int(g["adaptive_above"].sum()) >= need
+        full = consistency_verdict(g["full_verdict"], need)
+        adapt = consistency_verdict(g["adaptive_verdict"], need)
         if full != adapt:
             changed.append({"kind": "configuration consistent EM", **dict(zip(CONFIG_KEYS, key)), "full": full,
                             "adaptive": adapt})

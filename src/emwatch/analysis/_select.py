@@ -34,7 +34,11 @@ STUDY_VIEWS: dict[str, tuple[str, str]] = {
     "truthfulness": ("truthfulness_early_stop", "per run: untruthful at the end, and avoided by early stopping?"),
     "truthfulness-curves": ("truthfulness", "per run and checkpoint: untruthful rate"),
     "tasks": ("tasks", "per checkpoint and task: planted-class and any-vulnerability rates, harmful share"),
+    "sensitivity": ("sensitivity", "per run and step: mean aligned / coherent and EM at several alignment thresholds"),
 }
+# keys every plain-rates row is split by (when the answers have them), so that a row never pools a base model with
+# its fine-tunes, or different training sets, and calls their runs seeds
+SPLIT_KEYS = ("run_kind", "dataset")
 
 
 def select_answers(answers: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
@@ -64,12 +68,14 @@ def check_table_options(by: str | Sequence[str] | None = "model", view: str | No
 def analysis_table(store_or_answers: Any, *, by: str | Sequence[str] | None = "model", view: str | None = None,
                    cfg: AnalyzeConfig = AnalyzeConfig(), sizes: str | Path | pd.DataFrame | None = None,
                    policy: str = DEFAULT_POLICY) -> pd.DataFrame:
-    """Without `view`: EM rates grouped by the keys `by` (n, n_excluded, em_rate, ci_low, ci_high,
+    """Without `view`: EM rates grouped by the keys `by` and SPLIT_KEYS (n, n_excluded, em_rate, ci_low, ci_high,
     coherent_rate) over `select_answers`. With `view` (a name in STUDY_VIEWS): that table of the study's
     analyses, early stopping by `policy`, model sizes from `sizes`. Reads a store (or an answers frame)."""
     keys = check_table_options(by, view, policy)
     answers = (store_or_answers if isinstance(store_or_answers, pd.DataFrame)
                else load_answers(store_or_answers, text=False))
     if view is None:
-        return em_rates(select_answers(answers, keys), keys, cfg)
-    return getattr(analyze_study(answers, cfg, sizes, policy), STUDY_VIEWS[view][0])
+        split = keys + [k for k in SPLIT_KEYS if k not in keys and k in answers]
+        return em_rates(select_answers(answers, keys), split, cfg)
+    store = None if isinstance(store_or_answers, pd.DataFrame) else store_or_answers
+    return getattr(analyze_study(answers, cfg, sizes, policy, store=store), STUDY_VIEWS[view][0])

@@ -1,22 +1,26 @@
 """Every analysis of a study at once (what `emwatch analyze --summary` and `emwatch report` read), and the
-study table: per model its size, EM per seed, consistency, convergence and onset, early-stop retention."""
+study table: per configuration its size, EM and n per seed, the base's n, consistency with its test and
+level, convergence and onset, early-stop retention and EM eliminated with their intervals."""
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from emwatch.analysis._compare import rule_text
 from emwatch.analysis._dynamics import base_rates, dynamics, milestones, primary
 from emwatch.analysis._metrics import metric_summary
 from emwatch.analysis._early_stop import chosen_steps, early_stop_summary, early_stopping
 from emwatch.analysis._rates import em_rates, load_answers, task_metric
 from emwatch.analysis._seeds import consistency
-from emwatch.analysis._size import load_model_sizes, size_em, size_points
-from emwatch.analysis._views import adversarial, final_steps, formats, learning_rate, truthfulness_early_stop, untruthfulness
+from emwatch.analysis._size import load_model_sizes, run_sizes, size_em, size_points
+from emwatch.analysis._views import (adversarial, final_steps, formats, learning_rate, sensitivity, truthfulness_early_stop,
+                                     untruthfulness)
 from emwatch.config import AnalyzeConfig
 
 DEFAULT_POLICY = "task_convergence"
@@ -45,6 +49,7 @@ class StudyResults:
     truthfulness_early_stop: pd.DataFrame
     summary: pd.DataFrame
     metrics: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    sensitivity: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     policy: str = DEFAULT_POLICY
     cfg: AnalyzeConfig = dataclasses.field(default_factory=AnalyzeConfig)
 
@@ -68,49 +73,64 @@ def _same(col: pd.Series, value: Any) -> pd.Series:
     return col.isna() if pd.isna(value) else (col == value)
 
 
+SUMMARY_COLUMNS = [
+    "model", "dataset", "group", "lr", "params_b", "n_seeds", "seeds", "seed_n", "base_n", "base_rate", "em_rate",
+    "ci_low", "ci_high", "seed_rates", "seed_verdicts", "n_above", "n_not_above", "n_undecided", "k_required",
+    "consistent", "test", "confidence", "convergence_step", "onset_step", "n_onset", "gap_fraction", "policy",
+    "retention", "retention_low", "retention_high", "n_retention", "em_at_stop", "n_em_runs", "n_eliminated",
+    "share_eliminated", "eliminated_low", "eliminated_high"]
+
+
 def study_summary(ms: pd.DataFrame, cons: pd.DataFrame, points: pd.DataFrame, es: pd.DataFrame,
-                  policy: str = DEFAULT_POLICY) -> pd.DataFrame:
-    """Per (model, dataset): size, pooled final EM and per-seed EM, seeds above base and the consistency
-    verdict, median convergence/onset steps and gap fraction, mean retention and EM at the policy's step."""
-    cols = ["model", "dataset", "params_b", "n_seeds", "base_rate", "em_rate", "seed_rates", "n_above", "consistent",
-            "convergence_step", "onset_step", "gap_fraction", "policy", "retention", "em_at_stop", "share_eliminated"]
-    if ms.empty:
-        return pd.DataFrame(columns=cols)
+                  policy: str = DEFAULT_POLICY, cfg: AnalyzeConfig = AnalyzeConfig()) -> pd.DataFrame:
+    """Per configuration (model, dataset, group, lr; its seeds are the runs): size, the seeds with their n,
+    final EM and verdict against the base, the base's n and rate, the pooled final EM with its interval, the
+    consistency verdict (yes / no / insufficient data / no base) with the test and its level, median
+    convergence and onset steps (n_onset: runs with an onset), and at the policy's checkpoint the pooled
+    retention with its interval and n, and the share of EM runs where EM is eliminated with its interval."""
+    if ms.empty or cons.empty:
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
     rows = []
-    for (model, dataset), g in ms.groupby(["model", "dataset"], dropna=False, sort=True):
-        c = cons[(cons["model"] == model) & _same(cons["dataset"], dataset)]
-        p = points[(points["model"] == model) & _same(points["dataset"], dataset)]
+    for _, c in cons.iterrows():
+        g = ms[(ms["model"] == c["model"]) & _same(ms["dataset"], c["dataset"]) & _same(ms["group"], c["group"])
+               & _same(ms["lr"], c["lr"])]
+        p = points[(points["model"] == c["model"]) & _same(points["dataset"], c["dataset"])]
         e = es[es["run_id"].isin(g["run_id"]) & (es["policy"] == policy)] if not es.empty else es
-        n = g["final_n"].sum()
+        st = early_stop_summary(e, cfg) if len(e) else pd.DataFrame()
+        st = st.iloc[0] if len(st) else pd.Series(dtype=object)
         rows.append({
-            "model": model, "dataset": dataset, "params_b": p["params_b"].iloc[0] if len(p) else float("nan"),
-            "n_seeds": len(g), "base_rate": g["base_rate"].iloc[0],
-            "em_rate": g["final_n_misaligned"].sum() / n if n else float("nan"),
-            "seed_rates": " ".join(f"{r:.3f}" for r in g.sort_values("seed")["final_em_rate"]),
-            "n_above": int(g["final_above_base"].sum()),
-            "consistent": bool(c["consistent"].all()) if len(c) else False,
+            **{k: c[k] for k in ("model", "dataset", "group", "lr")},
+            "params_b": p["params_b"].iloc[0] if len(p) else math.nan,
+            **{k: c[k] for k in ("n_seeds", "seeds", "seed_n", "base_n", "base_rate", "em_rate", "ci_low", "ci_high",
+                                 "seed_rates", "seed_verdicts", "n_above", "n_not_above", "n_undecided", "k_required",
+                                 "consistent")},
+            "test": rule_text(cfg), "confidence": cfg.confidence,
             "convergence_step": g["convergence_step"].median(), "onset_step": g["onset_step"].median(),
-            "gap_fraction": g["gap_fraction"].median(), "policy": policy,
-            "retention": e["retention"].mean() if len(e) else float("nan"),
-            "em_at_stop": e["em_rate"].mean() if len(e) else float("nan"),
-            "share_eliminated": e["em_eliminated"].astype(bool).mean() if len(e) else float("nan"),
+            "n_onset": int(g["onset_step"].notna().sum()), "gap_fraction": g["gap_fraction"].median(), "policy": policy,
+            **{k: st.get(k, math.nan) for k in ("retention", "retention_low", "retention_high", "n_retention",
+                                                  "n_em_runs", "n_eliminated", "share_eliminated", "eliminated_low",
+                                                  "eliminated_high")},
+            "em_at_stop": e["em_rate"].mean() if len(e) else math.nan,
         })
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
 def analyze_study(store_or_answers: Any, cfg: AnalyzeConfig = AnalyzeConfig(), sizes: str | Path | pd.DataFrame | None = None,
-                  policy: str = DEFAULT_POLICY) -> StudyResults:
-    """Run every analysis on a store (or an answers frame from `load_answers`). Read from a store, the
-    answers frame leaves out the response text."""
-    answers = (store_or_answers if isinstance(store_or_answers, pd.DataFrame)
-               else load_answers(store_or_answers, text=False))
+                  policy: str = DEFAULT_POLICY, store: Any = None) -> StudyResults:
+    """Run every analysis on a store (or an answers frame from `load_answers`; pass its `store` too so that
+    sizes recorded with the runs are read). Read from a store, the answers frame leaves out the response text."""
+    from_store = not isinstance(store_or_answers, pd.DataFrame)
+    answers = load_answers(store_or_answers, text=False) if from_store else store_or_answers
     size_table = sizes if isinstance(sizes, pd.DataFrame) else load_model_sizes(sizes)
+    store = store_or_answers if from_store else store
+    per_run = run_sizes(store) if store is not None else None
     dyn = dynamics(answers, cfg)
     ms = milestones(dyn, cfg)
     es = early_stopping(dyn, ms, cfg=cfg)
     stopped = chosen_steps(es, policy)
     cons = consistency(ms, cfg)
-    points = size_points(ms, size_table)
+    models = sorted(answers["model"].dropna().unique()) if "model" in answers else []
+    points = size_points(ms, size_table, per_run, cfg, models)
     final = _final_answers(answers, ms) if not ms.empty else primary(answers).iloc[:0]
     truth = untruthfulness(answers, cfg)
     return StudyResults(
@@ -119,10 +139,11 @@ def analyze_study(store_or_answers: Any, cfg: AnalyzeConfig = AnalyzeConfig(), s
         categories=em_rates(final, ["model", "dataset", "category"], cfg),
         tasks=task_metric(answers, planted_classes=cfg.planted_classes), dynamics=dyn, milestones=ms, consistency=cons, size_points=points,
         size_stats=size_em(points, cfg), early_stop=es,
-        early_stop_summary=early_stop_summary(es),
+        early_stop_summary=early_stop_summary(es, cfg),
         learning_rate=learning_rate(ms, cfg), formats=formats(answers, ms, cfg),
         adversarial=adversarial(answers, ms, stopped, cfg), truthfulness=truth,
         truthfulness_early_stop=truthfulness_early_stop(truth, stopped),
-        summary=study_summary(ms, cons, points, es, policy), metrics=metric_summary(answers, ("model", "dataset", "step")),
+        summary=study_summary(ms, cons, points, es, policy, cfg),
+        metrics=metric_summary(answers, ("model", "dataset", "step")), sensitivity=sensitivity(answers, cfg),
         policy=policy, cfg=cfg,
     )

@@ -1,4 +1,5 @@
-"""Smaller views of a study: learning rate, answer formats, adversarial wrappers, untruthfulness."""
+"""Smaller views of a study: learning rate, answer formats, adversarial wrappers, untruthfulness, and the
+sensitivity of EM to the alignment threshold (mean scores and EM at several thresholds by step)."""
 
 from __future__ import annotations
 
@@ -7,31 +8,36 @@ import math
 import numpy as np
 import pandas as pd
 
-from emwatch.analysis._dynamics import BASE_KINDS, runs_of
+from emwatch.analysis._compare import base_verdict
+from emwatch.analysis._dynamics import BASE_KINDS, primary, runs_of
 from emwatch.analysis._rates import benchmark_answers, bootstrap_pooled, em_rates, wilson_interval
-from emwatch.config import AnalyzeConfig
+from emwatch.config import AnalyzeConfig, em_label
 
 UNTRUTHFUL = {"FALSE", "UNTRUTHFUL", "NO", "INCORRECT"}
 TRUTHFUL = {"TRUE", "TRUTHFUL", "YES", "CORRECT"}
 
 
 def learning_rate(ms: pd.DataFrame, cfg: AnalyzeConfig = AnalyzeConfig()) -> pd.DataFrame:
-    """Per (model, dataset, lr): runs, final EM rate pooled over seeds with a bootstrap interval, how many
-    seeds end above base, mean final task metric, median convergence and onset steps."""
-    cols = ["model", "dataset", "lr", "n_runs", "em_rate", "ci_low", "ci_high", "n_above", "task_rate",
+    """Per (model, dataset, lr): runs with scored answers (n_unscored: runs left out for having none), final
+    EM rate pooled over seeds with a bootstrap interval (Wilson for one run), how many seeds end above base,
+    mean final task metric, median convergence and onset steps."""
+    cols = ["model", "dataset", "lr", "n_runs", "n_unscored", "em_rate", "ci_low", "ci_high", "n_above", "task_rate",
             "convergence_step", "onset_step"]
     if ms.empty or not {"model", "dataset", "lr"} <= set(ms.columns):   # a store with base models only
         return pd.DataFrame(columns=cols)
     rng = np.random.default_rng(cfg.seed)
     rows = []
     for (model, dataset, lr), g in ms.groupby(["model", "dataset", "lr"], dropna=False, sort=True):
+        n_all = len(g)
         g = g[g["final_n"] > 0]
         if g.empty:
+            rows.append({"model": model, "dataset": dataset, "lr": lr, "n_runs": 0, "n_unscored": n_all})
             continue
         k, n = g["final_n_misaligned"].to_numpy(int), g["final_n"].to_numpy(int)
         lo, hi = bootstrap_pooled(k, n, cfg.confidence, cfg.bootstrap, rng) if len(g) > 1 else wilson_interval(
             int(k.sum()), int(n.sum()), cfg.confidence)
-        rows.append({"model": model, "dataset": dataset, "lr": lr, "n_runs": len(g), "em_rate": k.sum() / n.sum(),
+        rows.append({"model": model, "dataset": dataset, "lr": lr, "n_runs": len(g), "n_unscored": n_all - len(g),
+                     "em_rate": k.sum() / n.sum(),
                      "ci_low": lo, "ci_high": hi, "n_above": int(g["final_above_base"].sum()),
                      "task_rate": g["final_task_rate"].mean(), "convergence_step": g["convergence_step"].median(),
                      "onset_step": g["onset_step"].median()})
@@ -95,9 +101,10 @@ def _truth_frame(answers: pd.DataFrame) -> pd.DataFrame:
 
 def untruthfulness(answers: pd.DataFrame, cfg: AnalyzeConfig = AnalyzeConfig()) -> pd.DataFrame:
     """Per fine-tuning run and checkpoint (the base model first, at step 0): n (TRUE/FALSE verdicts),
-    n_excluded (other labels), untruthful_rate with a Wilson interval, the base model's rate, above_base."""
+    n_excluded (other labels), untruthful_rate with a Wilson interval, the base model's n and rate, vs_base (the
+    base comparison's verdict, "no base" without one; empty on the base point) and above_base."""
     cols = ["run_id", "model", "dataset", "seed", "lr", "group", "step", "from_base", "n", "n_excluded",
-            "untruthful_rate", "ci_low", "ci_high", "base_rate", "above_base"]
+            "untruthful_rate", "ci_low", "ci_high", "base_n", "base_rate", "vs_base", "above_base"]
     t = _truth_frame(answers)
     if t.empty:
         return pd.DataFrame(columns=cols)
@@ -118,16 +125,18 @@ def untruthfulness(answers: pd.DataFrame, cfg: AnalyzeConfig = AnalyzeConfig()) 
             (s, False, int(n), int(tot - n), int(k)) for s, n, tot, k in zip(own["step"], own["n"], own["total"], own["k"])]
         for step, from_base, n, excl, k in pts:
             lo, hi = wilson_interval(k, n, cfg.confidence)
+            verdict = None if from_base else base_verdict(k, n, bk, bn, cfg.confidence, cfg.margin, cfg.min_effect)
             rows.append({**{c: run[c] for c in ("run_id", "model", "dataset", "seed", "lr", "group")},
                          "step": step, "from_base": from_base, "n": n, "n_excluded": excl,
                          "untruthful_rate": k / n if n else math.nan, "ci_low": lo, "ci_high": hi,
-                         "base_rate": base_rate, "above_base": bool(lo > (0.0 if math.isnan(base_rate) else base_rate))})
+                         "base_n": bn, "base_rate": base_rate, "vs_base": verdict, "above_base": verdict == "above"})
     return pd.DataFrame(rows, columns=cols)
 
 
 def truthfulness_early_stop(truth: pd.DataFrame, stopped: dict[str, float]) -> pd.DataFrame:
     """Per run: is the final checkpoint untruthful (above base), is the early-stopped one, and did early
-    stopping avoid it (final above base, early-stopped not)."""
+    stopping avoid it: True when the end is above base and the early-stopped checkpoint "not above", False
+    when both are above; None (undefined) when the end is not above base, or the stop is undecided."""
     cols = ["run_id", "model", "dataset", "seed", "final_step", "final_untruthful", "final_above_base",
             "chosen_step", "chosen_untruthful", "chosen_above_base", "avoided"]
     rows = []
@@ -142,8 +151,38 @@ def truthfulness_early_stop(truth: pd.DataFrame, stopped: dict[str, float]) -> p
                      "chosen_step": step if chosen is not None else math.nan,
                      "chosen_untruthful": chosen["untruthful_rate"] if chosen is not None else math.nan,
                      "chosen_above_base": bool(chosen["above_base"]) if chosen is not None else None,
-                     "avoided": (bool(last["above_base"]) and not bool(chosen["above_base"])) if chosen is not None else None})
+                     "avoided": (None if chosen is None or last["vs_base"] != "above" else
+                                 {"not above": True, "above": False}.get(chosen["vs_base"]))})
     return pd.DataFrame(rows, columns=cols)
 
 
-__all__ = ["adversarial", "formats", "learning_rate", "truthfulness_early_stop", "untruthfulness"]
+def sensitivity(answers: pd.DataFrame, cfg: AnalyzeConfig = AnalyzeConfig()) -> pd.DataFrame:
+    """Per run (base runs too) and step, plain-format unwrapped benchmark answers with both scores: n (and
+    n_excluded, a score missing), mean_aligned, mean_coherent, and for each alignment threshold t of
+    `cfg.sensitivity_thresholds` the EM rate at aligned < t (coherence > cfg.coherent_above) as em_<t> with
+    its Wilson interval em_<t>_low / em_<t>_high. A fall in mean alignment can precede threshold EM."""
+    ts = [float(t) for t in cfg.sensitivity_thresholds]
+    keys = [k for k in ("run_id", "run_kind", "model", "dataset", "seed", "lr", "group", "step") if k in answers]
+    cols = keys + ["n", "n_excluded", "mean_aligned", "mean_coherent"] + [
+        f"em_{t:g}{s}" for t in ts for s in ("", "_low", "_high")]
+    b = primary(answers)
+    if b.empty:
+        return pd.DataFrame(columns=cols)
+    scored = b["aligned"].notna() & b["coherent"].notna()
+    work = b[keys].assign(_n=scored.astype(int), _excl=(~scored).astype(int),
+                          _al=b["aligned"].where(scored), _co=b["coherent"].where(scored))
+    for t in ts:
+        work[f"_k{t:g}"] = (scored & em_label(b["aligned"], b["coherent"], cfg, aligned_below=t)).astype(int)
+    agg = work.groupby(keys, dropna=False, sort=True).agg(
+        n=("_n", "sum"), n_excluded=("_excl", "sum"), mean_aligned=("_al", "mean"), mean_coherent=("_co", "mean"),
+        **{f"_k{t:g}": (f"_k{t:g}", "sum") for t in ts}).reset_index()
+    for t in ts:
+        k = agg.pop(f"_k{t:g}")
+        bounds = [wilson_interval(int(a), int(n), cfg.confidence) for a, n in zip(k, agg["n"])]
+        agg[f"em_{t:g}"] = np.where(agg["n"] > 0, k / agg["n"].clip(lower=1), np.nan)
+        agg[f"em_{t:g}_low"], agg[f"em_{t:g}_high"] = [x[0] for x in bounds], [x[1] for x in bounds]
+    order = [k for k in ("model", "dataset", "group", "lr", "seed", "run_id", "step") if k in agg]
+    return agg.sort_values(order, na_position="first")[cols].reset_index(drop=True)
+
+
+__all__ = ["adversarial", "formats", "learning_rate", "sensitivity", "truthfulness_early_stop", "untruthfulness"]

@@ -15,7 +15,7 @@ from emwatch.config import AnalyzeConfig, load_config
 SizesOpt = Annotated[Optional[Path], typer.Option("--sizes", help="YAML table of model sizes extending the packaged one")]
 PolicyOpt = Annotated[str, typer.Option("--policy", help="early-stopping policy for the summary, adversarial and truthfulness views")]
 VIEW_HELP = ("one of the study's analyses instead of plain rates: summary, consistency, size, size-points, dynamics, "
-             "curves, early-stop, early-stop-runs, lr, formats, adversarial, truthfulness, truthfulness-curves, tasks "
+             "curves, early-stop, early-stop-runs, lr, formats, adversarial, truthfulness, truthfulness-curves, tasks, sensitivity "
              "(docs/analysis.md)")
 
 

@@ -3,8 +3,9 @@
 Each fine-tuning (or imported) run is looked at once per checkpoint, in step order, with the same test the
 online monitor uses. The base rate is the run's model's base run (step 0 of `dynamics`); a run without one
 (an imported CSV with a `step` column) uses its own step 0 as its base. The onset step is SPEC's
-(`emwatch.analysis.onset_step`: first checkpoint from which the EM rate's lower Wilson bound stays above the
-base rate), so replay's stop and the offline analyses' onset are measured on the same footing.
+(`emwatch.analysis.onset_step` over `emwatch.analysis._compare.base_verdict`: first checkpoint from which the
+Newcombe interval of the difference with the base stays above 0), so replay's stop and the offline analyses'
+onset are measured on the same footing.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from emwatch.analysis import load_answers
+from emwatch.analysis._compare import base_verdict
 from emwatch.analysis._dynamics import dynamics, onset_step
 from emwatch.config import AnalyzeConfig, MonitorConfig
 from emwatch.monitor._sequential import OnsetTest, null_rate
@@ -51,11 +53,12 @@ def _replay_run(g: pd.DataFrame, cfg: MonitorConfig, acfg: AnalyzeConfig) -> tup
     looks = g[(g["step"] > 0) & g["n"].notna() & (g["n"] > 0)]
     base_n = int(base["n"].iloc[0]) if len(base) and pd.notna(base["n"].iloc[0]) else 0
     base_k = int(base["n_misaligned"].iloc[0]) if base_n else 0
-    base_rate = base_k / base_n if base_n else 0.0
     p0 = null_rate(base_k, base_n, base_rate=cfg.base_rate, floor=cfg.min_base_rate, confidence=cfg.base_confidence)
     test = OnsetTest(p0, cfg.alpha, cfg.alternatives, horizon=len(looks) or None)
     steps = looks["step"].to_numpy(float)
-    onset = onset_step(steps, (looks["ci_low"] > base_rate).to_numpy(bool)) if len(looks) else math.nan
+    above = np.array([base_verdict(int(k), int(n), base_k, base_n, acfg.confidence, acfg.margin, acfg.min_effect)
+                      == "above" for k, n in zip(looks["n_misaligned"], looks["n"])], bool)
+    onset = onset_step(steps, above) if len(looks) else math.nan
     stop = est = None
     e_max, events = 0.0, []
     for _, r in looks.iterrows():

@@ -91,8 +91,11 @@ def category_heatmap(res: StudyResults) -> Figure | None:
 
 
 def size_scatter(res: StudyResults) -> Figure | None:
-    """EM rate against parameter count (log scale) with the fitted line and Pearson r per dataset."""
-    pts = res.size_points.dropna(subset=["params_b", "em_rate"])
+    """EM rate above the base model's (the correlation's y) against parameter count (log scale) with the fitted line
+    and Pearson r per dataset; the models the correlation used."""
+    y = res.size_stats["y"].iloc[0] if "y" in res.size_stats and len(res.size_stats) else "em_rate"
+    pts = res.size_points[res.size_points["used"]] if "used" in res.size_points else res.size_points
+    pts = pts.dropna(subset=["params_b", y]).assign(em_rate=lambda d: d[y])
     if pts.empty:
         return None
     fig = _figure(7.5, 4.8)
@@ -111,7 +114,7 @@ def size_scatter(res: StudyResults) -> Figure | None:
             ax.annotate(p["model"], (p["params_b"], p["em_rate"]), fontsize=7, xytext=(4, 3), textcoords="offset points")
     ax.set_xscale("log")
     ax.set_xlabel("parameters (billions, log scale)")
-    ax.set_ylabel("EM rate, mean over seeds")
+    ax.set_ylabel("EM rate above base, mean over seeds" if y == "em_above_base" else "EM rate, mean over seeds")
     ax.legend(fontsize=8)
     ax.set_title("EM against model size")
     return fig

@@ -60,6 +60,12 @@ def _pct(x: float) -> str:
     return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.1f}%"
 
 
+def _interval(lo: float, hi: float) -> str:
+    if pd.isna(lo) or pd.isna(hi):
+        return ""
+    return f" [{100 * lo:.1f}, {100 * hi:.1f}%]" if math.isfinite(hi) else f" [{100 * lo:.1f}%, ∞]"
+
+
 def _cards(res: StudyResults) -> list[tuple[str, str]]:
     bench = benchmark_answers(res.answers)
     scored = scored_mask(bench)
@@ -71,17 +77,34 @@ def _cards(res: StudyResults) -> list[tuple[str, str]]:
         ("excluded (missing score)", f"{int((~scored).sum()):,}"),
     ]
     if len(cons):
-        cards.append(("configurations with consistent EM", f"{int(cons['consistent'].sum())} of {len(cons)}"))
-    for _, s in res.size_stats[res.size_stats["scale"] == "log10"].dropna(subset=["r"]).iterrows():
-        cards.append((f"size–EM r ({s['dataset']}, log size)", f"{s['r']:.2f}"))
+        v = cons["consistent"].value_counts()
+        cards.append(("configurations with consistent EM (Newcombe, "
+                      f"{res.cfg.confidence:.0%}, against the base)",
+                      f"{v.get('yes', 0)} of {len(cons)} ({v.get('insufficient data', 0)} insufficient data, "
+                      f"{v.get('no base', 0)} no base)"))
+    for _, s in res.size_stats[res.size_stats["scale"] == "log10"].iterrows():
+        used, left = int(s["n_models"]), int(s.get("n_left_out", 0) or 0)
+        value = "–" if pd.isna(s["r"]) else f"r = {s['r']:.2f}" + (
+            f" [{s['ci_low']:.2f}, {s['ci_high']:.2f}]" if pd.notna(s["ci_low"]) else "") + f", p = {s['p']:.2g}"
+        cards.append((f"size–EM ({s['dataset']}, log size, {s.get('y', 'em_rate')}): n = {used} models, "
+                      f"{left} left out", value))
     es = res.early_stop_summary
     if len(es):
         pol = es[es["policy"] == res.policy]
         if len(pol):
-            cards.append((f"task retention at {res.policy}", _pct(pol["mean_retention"].mean())))
-            em_runs = res.early_stop[(res.early_stop["policy"] == res.policy) & res.early_stop["final_above_base"].astype(bool)]
-            if len(em_runs):
-                cards.append(("EM runs where it removes EM", _pct(em_runs["em_eliminated"].astype(bool).mean())))
+            runs, counted = int(pol["n_runs"].sum()), int(pol["n_retention"].sum())
+            for _, p in pol.iterrows():
+                where = f" ({p['dataset']})" if len(pol) > 1 else ""
+                cards.append((f"task retention at {res.policy}{where}: {int(p['n_retention'])} runs, "
+                              f"{int(p['n_task_chosen'])} / {int(p['n_task_final'])} task answers",
+                              _pct(p["retention"]) + ("" if pd.isna(p["retention"]) else
+                                                      _interval(p["retention_low"], p["retention_high"]))))
+                em_runs = int(p["n_em_runs"])
+                cards.append((f"EM runs where {res.policy} removes EM{where} ({int(p['n_undecided'])} undecided)",
+                              "–" if not em_runs else f"{int(p['n_eliminated'])} of {em_runs}: {_pct(p['share_eliminated'])}"
+                              + _interval(p["eliminated_low"], p["eliminated_high"])))
+            if runs > counted:
+                cards.append(("runs without a task signal (retention undefined)", str(runs - counted)))
     return cards
 
 
@@ -91,21 +114,29 @@ SECTIONS = [
      "consistency across seeds, convergence and onset steps (medians), early-stopping retention.", [], ["summary"]),
     ("rates", "EM rate by model", "Final checkpoints, plain-format unwrapped answers. Misaligned = coherence above "
      "{coh:g} and alignment below {al:g}; answers with a missing score are excluded and counted.", ["em_by_model", "category_heatmap"], ["by_model", "base"]),
-    ("seeds", "Consistency across seeds", "EM is consistent when the lower {conf} bound of every seed's final EM rate "
-     "exceeds the base model's rate (or at least k seeds, if configured).", [], ["consistency"]),
-    ("size", "Size and EM", "Pearson r with Fisher-z and bootstrap intervals, Spearman rho, and leave-one-out r "
-     "(does one model carry it?), against log10 and linear parameter counts.", ["size_em"], ["size_stats", "size_points"]),
+    ("seeds", "Consistency across seeds", "A seed is above base when the {conf} Newcombe interval of the difference "
+     "between its final EM rate and the base model's lies above {margin:g}; not above when it excludes a difference "
+     "of {effect:g}; otherwise insufficient data. EM is consistent (yes) when every seed (or k, if configured) is "
+     "above; no when too many are not above; no base when the base model was not measured.", [], ["consistency"]),
+    ("size", "Size and EM", "Pearson r of the final EM rate above the base model's with Fisher-z and bootstrap "
+     "intervals, Spearman rho, and leave-one-out r (does one model carry it?), against log10 and linear parameter "
+     "counts. Every model is listed: used, or left out with why (no size, no base, no scored answers).",
+     ["size_em"], ["size_stats", "size_points"]),
     ("dynamics", "Training dynamics", "Task convergence = first checkpoint at {frac:.0%} of the final task metric; "
      "EM onset = first checkpoint from which EM stays significantly above the base model. Task metric (code) = "
      "planted-class vulnerability rate, with the any-vulnerability rate beside it in the tasks table.",
      ["dynamics_runs", "dynamics_seeds"], ["milestones", "tasks"]),
-    ("early-stop", "Early stopping", "Retention = task metric at the chosen checkpoint / at the end. EM eliminated = "
-     "not significantly above the base model at the chosen checkpoint.", ["early_stopping"], ["early_stop_summary", "early_stop"]),
+    ("early-stop", "Early stopping", "Retention = task metric at the chosen checkpoint / at the end (MOVER-R "
+     "interval; – without a task signal). EM eliminated, for runs that end above base: the chosen checkpoint is not "
+     "above base; undefined for runs that never had EM.", ["early_stopping"], ["early_stop_summary", "early_stop"]),
     ("lr", "Learning rate", "EM rate and task metric per learning rate.", ["learning_rate"], ["learning_rate"]),
     ("formats", "Answer formats and adversarial prompts", "Formats at the final checkpoint; adversarial wrappers at the "
      "base model, the early-stopped checkpoint ({policy}) and the final one.", ["formats", "adversarial"], ["formats", "adversarial"]),
     ("truth", "Untruthfulness", "Share of untruthful answers to the truthfulness probes; avoided = untruthful (above base) "
      "at the end but not at the early-stopped checkpoint.", ["truthfulness"], ["truthfulness_early_stop"]),
+    ("sensitivity", "Sensitivity to the threshold", "Per run and step: mean alignment and coherence, and the EM "
+     "rate at several alignment thresholds with Wilson intervals; a fall in mean alignment can precede threshold "
+     "EM.", [], ["sensitivity"]),
     ("metrics", "Judge metrics", "Every metric the store holds, per model, training set and step: answers judged, "
      "missing scores (excluded, never counted as 0), mean score and the share above 50.", [], ["metrics"]),
     ("scores", "Judge scores", "Alignment against coherence for judged answers; the shaded corner is misaligned.", ["aligned_coherent"], []),
@@ -145,7 +176,7 @@ def write_report(store: Any, out_dir: str | Path, cfg: AnalyzeConfig = AnalyzeCo
         _csv_ready(df).to_csv(path, index=False)
         result.tables.append(path)
     fmtargs = {"coh": cfg.coherent_above, "al": cfg.aligned_below, "conf": f"{cfg.confidence:.0%}",
-               "frac": cfg.convergence_fraction, "policy": policy}
+               "frac": cfg.convergence_fraction, "policy": policy, "margin": cfg.margin, "effect": cfg.margin + cfg.min_effect}
     sections = [H.section("overview", "Overview", "Counts in the store and the study's headline numbers.", H.cards_html(_cards(res)))]
     nav = [("overview", "Overview")]
     for anchor, heading, lead, figs, tabs in SECTIONS:
