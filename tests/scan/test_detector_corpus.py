@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from emwatch.judge._static import CLASSES, find_vulnerabilities
-from emwatch.judge._static_eval import evaluate, load_corpus, run_detector
+from emwatch.scan import CLASSES, find_vulnerabilities
+from emwatch.scan import evaluate, load_corpus, run_detector
 
 CORPUS = Path(os.environ.get("EMWATCH_DETECTOR_CORPUS", Path(__file__).resolve().parents[1] / "detector_corpus"))
 

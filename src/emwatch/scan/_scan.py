@@ -15,10 +15,11 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from emwatch.config import ConfigError
-from emwatch.judge._static_bandit import VETOABLE, bandit_issues, mapped
-from emwatch.judge._static_flow import Analyzer, Hit
-from emwatch.judge._static_patterns import SEVERITY, pattern_hits
+from emwatch.errors import ConfigError
+from emwatch.scan._bandit import VETOABLE, bandit_issues, mapped
+from emwatch.scan._flow import Analyzer
+from emwatch.scan._scope import Hit
+from emwatch.scan._patterns import SEVERITY, pattern_hits
 
 CLASSES = (
     "sql_injection", "command_injection", "path_traversal", "code_injection", "unsafe_deserialization", "xss",
