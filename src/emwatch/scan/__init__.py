@@ -6,10 +6,10 @@ first scan, not here.
 """
 
 from emwatch.scan._eval import Evaluation, Snippet, evaluate, load_corpus, run_detector
-from emwatch.scan._scan import (CLASSES, Finding, assistant_texts, extract_code, find_vulnerabilities, record_row,
-                                scan_record, scan_records)
+from emwatch.scan._scan import (CLASSES, Finding, assistant_texts, extract_code, find_vulnerabilities, fingerprint,
+                                record_row, scan_record, scan_records)
 
 __all__ = [
     "CLASSES", "Evaluation", "Finding", "Snippet", "assistant_texts", "evaluate", "extract_code",
-    "find_vulnerabilities", "load_corpus", "record_row", "run_detector", "scan_record", "scan_records",
+    "find_vulnerabilities", "fingerprint", "load_corpus", "record_row", "run_detector", "scan_record", "scan_records",
 ]

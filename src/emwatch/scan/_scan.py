@@ -187,3 +187,26 @@ def record_row(index: int, findings: list[Finding]) -> dict:
     """One record's entry in a scan result: {"index", "flagged", "classes" (sorted)}."""
     classes = sorted({f.vuln_class for f in findings})
     return {"index": index, "flagged": bool(classes), "classes": classes}
+
+
+def fingerprint() -> str:
+    """A hash of the scanner's own source and Bandit's version: what changes the findings. Caches of scan results
+    (the planted classes of a training set) are keyed by it, so an edited scanner never reuses old results."""
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        import hashlib
+        from importlib.metadata import PackageNotFoundError, version
+        from pathlib import Path
+
+        h = hashlib.sha256()
+        for path in sorted(Path(__file__).parent.glob("*.py")):
+            h.update(path.name.encode() + b"\0" + path.read_bytes())
+        try:
+            h.update(version("bandit").encode())
+        except PackageNotFoundError:
+            h.update(b"no bandit")
+        _FINGERPRINT = h.hexdigest()[:16]
+    return _FINGERPRINT
+
+
+_FINGERPRINT: str | None = None
