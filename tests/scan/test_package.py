@@ -9,8 +9,12 @@ import pytest
 grimp = pytest.importorskip("grimp")
 
 
-def test_no_import_cycle_among_the_scanner_modules():
-    graph = grimp.build_graph("emwatch")
+@pytest.fixture(scope="module")
+def graph():
+    return grimp.build_graph("emwatch")
+
+
+def test_no_import_cycle_among_the_scanner_modules(graph):
     mods = sorted(m for m in graph.modules if m.startswith("emwatch.scan."))
     assert len(mods) >= 11
     cycles = [(a, b) for a, b in itertools.permutations(mods, 2)
@@ -18,8 +22,7 @@ def test_no_import_cycle_among_the_scanner_modules():
     assert cycles == []
 
 
-def test_the_scanner_imports_nothing_above_it():
-    graph = grimp.build_graph("emwatch")
+def test_the_scanner_imports_nothing_above_it(graph):
     above = {"emwatch.judge", "emwatch.metrics", "emwatch.analysis", "emwatch.cli", "emwatch.sample", "emwatch.data"}
     used = {imported for m in graph.modules if m.startswith("emwatch.scan")
             for imported in graph.find_modules_directly_imported_by(m)}
