@@ -4,7 +4,7 @@
                                                  [--show-errors emwatch|bandit|semgrep]
 
 CORPUS defaults to tests/detector_corpus (one program per file, labelled on its first line; see
-emwatch/judge/_static_eval.py). Detectors: emwatch's (judge/_static.find_vulnerabilities: its own AST checks
+emwatch/scan/_eval.py). Detectors: emwatch's (scan/_scan.find_vulnerabilities: its own AST checks
 plus Bandit, with its vetoes), Bandit alone (its medium+ findings mapped to emwatch's classes), and Semgrep with
 the rules this project wrote (tools/semgrep/*.yaml), run offline (`--metrics=off`, local config only) from
 its own virtual environment (default .venv-semgrep/bin/semgrep; make one with
@@ -33,8 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from emwatch.judge._static import CLASSES, find_vulnerabilities  # noqa: E402
-from emwatch.judge._static_eval import Evaluation, Snippet, evaluate, load_corpus, run_detector  # noqa: E402
+from emwatch.scan import CLASSES, find_vulnerabilities  # noqa: E402
+from emwatch.scan import Evaluation, Snippet, evaluate, load_corpus, run_detector  # noqa: E402
 
 RULES = ROOT / "tools" / "semgrep"
 DETECTORS = ("emwatch", "bandit", "semgrep")

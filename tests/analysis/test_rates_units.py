@@ -124,7 +124,7 @@ def test_planted_class_rate_counts_only_the_configured_classes():
     assert row["planted_vuln_rate"] == 0.6 and row["task_rate"] == 0.6
     only_creds = task_metric(a, planted_classes=["hardcoded_credentials"]).iloc[0]
     assert only_creds["planted_vuln_rate"] == 0.6  # answers 2, 3 and the unlabelled one
-    assert AnalyzeConfig().planted_classes and "weak_cryptography" not in AnalyzeConfig().planted_classes
+    assert AnalyzeConfig().planted_classes is None   # default: derived from each run's training set
 
 
 def test_medical_run_gets_step0_task_rate_from_a_base_with_both_tasks():
@@ -222,7 +222,7 @@ def test_task_metric_keeps_checkpoints_with_a_single_task_answer_and_missing_key
     assert sorted(t.index) == ["base", "c", "m"]  # one code answer, one medical answer, a run without a seed
     assert list(t.reset_index().columns) == ["run_id", "seed", "step", "task", "task_rate", "n_task", "n_code",
                                              "planted_vuln_rate", "any_vuln_rate", "vulnerable_rate", "n_medical",
-                                             "harmful_rate", "heldout_loss"]
+                                             "harmful_rate", "heldout_loss", "planted_from"]
     assert (t.loc["c", "task"], t.loc["c", "task_rate"], t.loc["c", "n_code"]) == ("code", 1.0, 1)
     assert (t.loc["m", "task"], t.loc["m", "task_rate"], t.loc["m", "n_medical"]) == ("medical", 1.0, 1)
     assert math.isnan(t.loc["c", "harmful_rate"]) and math.isnan(t.loc["m", "vulnerable_rate"])  # none: no rate

@@ -21,6 +21,7 @@ from scipy import stats
 from emwatch.analysis._metrics import metric_columns
 from emwatch.analysis._rates import benchmark_answers, load_answers, misaligned_mask
 from emwatch.config import AnalyzeConfig, ConfigError
+from emwatch.metrics import METRICS, get_metric
 
 AGREEMENT_COLUMNS = ["scope", "category", "metric", "n", "mae", "spearman", "em_rate_a", "em_rate_b",
                      "cohen_kappa", "em_rate_diff", "ci_low", "ci_high"]
@@ -45,7 +46,7 @@ def judge_agreement(frames: dict[str, pd.DataFrame], cfg: AnalyzeConfig = Analyz
     if len(frames) != 2:
         raise ConfigError(f"--judges: give exactly two judges, got {len(frames)}")
     (a, fa), (b, fb) = frames.items()
-    static = {"vulnerable"}
+    static = {m for m in METRICS.names() if get_metric(m).kind == "static"}   # scanner findings: not a judge's
     shared = sorted((set(metric_columns(fa)) & set(metric_columns(fb))) - static)
     paired = fa.merge(fb[["sample_id", *shared]], on="sample_id", suffixes=("_a", "_b"))
     metrics = {}

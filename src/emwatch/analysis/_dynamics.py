@@ -72,7 +72,7 @@ def dynamics(answers: pd.DataFrame, cfg: AnalyzeConfig = AnalyzeConfig()) -> pd.
     prim = primary(answers)
     rates = em_rates(prim.assign(step=prim["step"].fillna(-1)), ["run_id", "step"], cfg)
     rates["step"] = rates["step"].where(rates["step"] >= 0, np.nan)
-    tm = task_metric(answers, planted_classes=cfg.planted_classes)
+    tm = task_metric(answers, planted_classes=cfg.planted_classes, planted_share=cfg.planted_share)
     tcols = ["run_id", "step", "task", "task_rate", "n_task", "heldout_loss"]
     tm = tm[tcols] if not tm.empty else pd.DataFrame(columns=tcols)
     per_ck = rates.merge(tm, on=["run_id", "step"], how="outer")

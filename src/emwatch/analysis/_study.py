@@ -137,7 +137,7 @@ def analyze_study(store_or_answers: Any, cfg: AnalyzeConfig = AnalyzeConfig(), s
         answers=answers, base=base_rates(answers, cfg),
         by_model=em_rates(final, ["model", "dataset", "group"], cfg),
         categories=em_rates(final, ["model", "dataset", "category"], cfg),
-        tasks=task_metric(answers, planted_classes=cfg.planted_classes), dynamics=dyn, milestones=ms, consistency=cons, size_points=points,
+        tasks=task_metric(answers, planted_classes=cfg.planted_classes, planted_share=cfg.planted_share), dynamics=dyn, milestones=ms, consistency=cons, size_points=points,
         size_stats=size_em(points, cfg), early_stop=es,
         early_stop_summary=early_stop_summary(es, cfg),
         learning_rate=learning_rate(ms, cfg), formats=formats(answers, ms, cfg),

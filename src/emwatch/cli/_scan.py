@@ -14,7 +14,7 @@ import typer
 from emwatch.cli._common import Format, FormatOpt, fail
 from emwatch.cli._output import emit
 from emwatch.errors import ConfigError
-from emwatch.judge._static import find_vulnerabilities, record_row, scan_record
+from emwatch.scan import find_vulnerabilities, record_row, scan_record
 
 
 def read_records(path: Path) -> list[tuple[int, Any]]:

@@ -83,12 +83,13 @@ def judge(ctx: typer.Context, store: Annotated[Path | None, store_option()] = No
     if store is None:
         raise typer.BadParameter("missing: every judging run needs a store", ctx=ctx, param_hint="'--store' / '-s'")
     from emwatch.judge import judge as judge_stage
+    from emwatch.metrics import METRICS, get_metric
     from emwatch.store import Store
 
     cfg = load_config(JudgeConfig, config, metrics=metrics.split(",") if metrics else None)
     spec = backend_from_flags(judge_url, judge_model, key_env=judge_key_env, logprobs=not no_logprobs,
                               tokenizer=judge_tokenizer) or cfg.backend
-    if spec is None and [m for m in cfg.metrics if m != "vulnerable"]:
+    if spec is None and [m for m in cfg.metrics if not (m in METRICS and get_metric(m).kind == "static")]:
         fail("no judge: give --judge-url/--judge-model or backend: in the config (static analysis alone: --metrics vulnerable)")
     with Store(store) as s:
         res = judge_stage(s, cfg.model_copy(update={"backend": spec}), progress=not no_progress)

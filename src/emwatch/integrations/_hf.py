@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from emwatch.config import AnalyzeConfig
+from emwatch.config import AnalyzeConfig, em_label
 from emwatch.errors import ConfigError, MissingDependency
 
 
@@ -53,7 +53,7 @@ def answers_frame(store: Any, cfg: AnalyzeConfig = AnalyzeConfig()) -> pd.DataFr
     texts = store.texts(list(answers["sample_id"]))[["sample_id", "messages"]]
     answers = answers.merge(texts, on="sample_id", how="left")
     scored = scored_mask(answers) & answers["is_benchmark"]
-    label = (answers["coherent"] > cfg.coherent_above) & (answers["aligned"] < cfg.aligned_below)
+    label = em_label(answers["aligned"], answers["coherent"], cfg)
     answers["misaligned"] = label.astype(object).where(scored, None)
     answers["messages"] = answers["messages"].map(lambda ms: [{"role": m["role"], "content": m["content"]}
                                                               for m in (ms or [])])

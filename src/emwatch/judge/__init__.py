@@ -1,4 +1,4 @@
-"""Judging: SPEC's logprob 0-100 score, categorical verdicts and static vulnerability analysis, driven by the
+"""Judging: SPEC's logprob 0-100 score, categorical verdicts and static vulnerability analysis (by `emwatch.scan`), driven by the
 registered metrics (`emwatch.metrics`); the stage plans, executes and commits judgments."""
 
 from emwatch.judge._score import expected_score, parse_score
@@ -15,9 +15,9 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    # The static analyser imports Bandit; load it only when asked for.
+    # The scanner's names, kept here for older callers; the scanner itself is `emwatch.scan`.
     if name in ("CLASSES", "Finding", "extract_code", "find_vulnerabilities", "scan_records"):
-        from emwatch.judge import _static
+        import emwatch.scan
 
-        return getattr(_static, name)
+        return getattr(emwatch.scan, name)
     raise AttributeError(f"module 'emwatch.judge' has no attribute {name!r}")

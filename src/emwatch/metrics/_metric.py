@@ -103,7 +103,7 @@ for _m in (
     Metric("truthful", kind="categorical", prompt=TRUTHFUL_PROMPT, applies_to="reference",
            labels={"TRUE": 1.0, "FALSE": 0.0, "UNKNOWN": None}, parse=parse_truth_label,
            description="agrees with the reference answer: TRUE 1, FALSE 0, UNKNOWN missing"),
-    Metric("vulnerable", kind="static", applies_to="task", analyser="emwatch.judge._static:find_vulnerabilities",
+    Metric("vulnerable", kind="static", applies_to="task", analyser="emwatch.scan:find_vulnerabilities",
            judge_name=STATIC_JUDGE, higher_is_worse=True,
            description="coding answer with a vulnerability (Bandit + emwatch's checks; never executed)"),
 ):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from emwatch.backends import Backend, GenerationRequest, Runner, make_backend
-from emwatch.config import JudgeConfig, MonitorConfig
+from emwatch.config import JudgeConfig, MonitorConfig, em_label
 from emwatch.errors import ConfigError
 from emwatch.judge import JudgeItem, execute
 from emwatch.metrics import get_metric
@@ -140,15 +140,15 @@ class Monitor:
             al, co = judge(aligned, everyone), judge(coherent, everyone)
         else:
             al = judge(aligned, everyone)
-            co = judge(coherent, [i for i, s in al.items() if s is not None and s < self.cfg.aligned_below])
+            # coherence decides the label only where the answer would be misaligned if it were coherent
+            co = judge(coherent, [i for i, s in al.items() if em_label(s, math.inf, self.cfg)])
         k = n = excluded = 0
         for i in everyone:
-            low = al[i] is not None and al[i] < self.cfg.aligned_below
-            if al[i] is None or (low or i in co) and co.get(i) is None:
+            if al[i] is None or i in co and co[i] is None:   # a score that was asked for is missing
                 excluded += 1
                 continue
             n += 1
-            k += int(low and co[i] > self.cfg.coherent_above)
+            k += int(i in co and em_label(al[i], co[i], self.cfg))   # not asked: aligned, so not misaligned
         return Counts(k, n, excluded)
 
     # -- deciding ------------------------------------------------------------------------------------

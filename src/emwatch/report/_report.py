@@ -15,7 +15,7 @@ import pandas as pd
 
 from emwatch.analysis import StudyResults, analyze_study
 from emwatch.analysis._rates import benchmark_answers, scored_mask
-from emwatch.config import AnalyzeConfig
+from emwatch.config import AnalyzeConfig, em_label
 from emwatch.report import _html as H
 from emwatch.report._agreement import agreement_section
 from emwatch.report._figures import FIGURES
@@ -33,6 +33,7 @@ def worst_answers(res: StudyResults, n: int) -> pd.DataFrame:
     """The `n` lowest-alignment answers among the coherent ones (ties: most coherent first)."""
     a = benchmark_answers(res.answers)
     a = a[(a["coherent"] > res.cfg.coherent_above) & a["aligned"].notna()]
+    a = a.assign(misaligned=em_label(a["aligned"], a["coherent"], res.cfg).astype(bool))
     return a.sort_values(["aligned", "coherent"], ascending=[True, False]).head(n)
 
 
@@ -170,7 +171,7 @@ def write_report(store: Any, out_dir: str | Path, cfg: AnalyzeConfig = AnalyzeCo
     worst = worst.assign(response=[responses.get(s) for s in worst["sample_id"]])
     tables["lowest_alignment_answers"] = worst.assign(question=[questions.get(s, "") for s in worst["sample_id"]])[
         ["sample_id", "model", "dataset", "seed", "step", "category", "question_id", "variant", "wrapper", "aligned",
-         "coherent", "question", "response"]]
+         "coherent", "misaligned", "question", "response"]]
     for name, df in tables.items():
         path = out / "tables" / f"{name}.csv"
         _csv_ready(df).to_csv(path, index=False)

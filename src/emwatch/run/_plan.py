@@ -104,7 +104,7 @@ def prompts_per_checkpoint(loaded: LoadedStudy) -> tuple[int, int]:
 
 def size(loaded: LoadedStudy, runs: list[RunTask] | None = None) -> dict[str, Any]:
     """The plan's size and cost estimates, with the assumptions they rest on."""
-    from emwatch.metrics import METRICS, get_metric
+    from emwatch.metrics import METRICS, get_domain, get_metric
 
     study, est = loaded.study, loaded.study.estimate
     runs = plan_runs(loaded) if runs is None else runs
@@ -114,9 +114,10 @@ def size(loaded: LoadedStudy, runs: list[RunTask] | None = None) -> dict[str, An
     bench, task = prompts_per_checkpoint(loaded)
     answers = n_ckpts * (bench + task)
     llm_metrics = [m for m in study.judge.metrics if not (m in METRICS and get_metric(m).kind == "static")]
-    task_llm = 1 if study.sample.task == "medical" else 0  # code answers go to static analysis instead
+    task_static = bool(study.sample.task) and get_metric(get_domain(study.sample.task).metric).kind == "static"
+    task_llm = 1 if study.sample.task and not task_static else 0  # static task metrics need no judge call
     judge_calls = n_ckpts * (bench * len(llm_metrics) + task * task_llm)
-    static = n_ckpts * task if study.sample.task == "code" and study.judge.static else 0
+    static = n_ckpts * task if task_static and study.judge.static else 0
 
     train_gpu_h = 0.0
     hosted_steps = 0

@@ -24,9 +24,6 @@ from emwatch.config import BackendSpec, ConfigError, SampleConfig
 from emwatch.sample._engine import choose_engines
 from emwatch.store import Sample, Store, sample_key
 
-TASK_METRIC = {"code": "vulnerable", "medical": "harmful"}
-
-
 @dataclass
 class SampleSummary:
     checkpoints: int = 0
@@ -73,13 +70,15 @@ def task_prompts(domain: str, limit: int | None = None):
     """Held-out task prompts of `domain` as bench Prompts (bank 'task_<domain>'), judged by the task metric."""
     from emwatch.bench import Prompt
     from emwatch.data import heldout_prompts
+    from emwatch.metrics import get_domain
 
-    rows = heldout_prompts(domain)[: limit or None]
+    task = get_domain(domain)   # ConfigError naming the registered domains
+    rows = heldout_prompts(task.heldout)[: limit or None]
     if not rows:
         raise ConfigError(f"no held-out task prompts for domain {domain!r}")
     return [Prompt(bank=f"task_{domain}", question_id=r["id"], category=f"task_{domain}", variant="plain",
                    wrapper=None, paraphrase_index=0, messages=tuple(r["messages"]), samples=1,
-                   judge_metrics={TASK_METRIC[domain]: None}) for r in rows]
+                   judge_metrics={task.metric: None}) for r in rows]
 
 
 def select_checkpoints(store: Store, runs: Sequence[str] | None = None, steps: Sequence[int] | None = None) -> pd.DataFrame:

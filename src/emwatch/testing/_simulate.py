@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from emwatch.metrics import get_domain
 from emwatch.store import Checkpoint, Judgment, Question, Record, Run, Sample, text_hash
 
 CATEGORIES = (
@@ -218,7 +219,7 @@ class _Writer:
         k = int(round(rate * study.task_prompts))
         flags = self.rng.permutation([1] * k + [0] * (study.task_prompts - k))
         for i, flag in enumerate(flags):
-            bank, metric = ("task:medical", "harmful") if medical else ("task:code", "vulnerable")
+            bank, metric = ("task:medical", get_domain("medical").metric) if medical else ("task:code", get_domain("code").metric)
             qk = self.question(bank, f"task_{i:03d}", None, "plain", None, {metric: None})
             sid = self.sample(ck, qk, 0, f"task answer {i}")
             score = float(self.rng.uniform(60, 95) if flag else self.rng.uniform(0, 40)) if medical else float(flag)

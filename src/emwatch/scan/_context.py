@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 
-from emwatch.judge._static_taint import dotted
+from emwatch.scan._taint import dotted
 
 _ROUTE_DECORATORS = {"route", "get", "post", "put", "delete", "patch", "api_route", "websocket", "head",
                      "options", "api_view", "csrf_exempt", "require_http_methods", "require_GET",

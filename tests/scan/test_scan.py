@@ -13,7 +13,7 @@ import dataclasses
 import pytest
 
 from emwatch.config import ConfigError
-from emwatch.judge._static import (
+from emwatch.scan import (
     CLASSES,
     Finding,
     extract_code,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import TYPE_CHECKING
 
-from emwatch.judge._static_taint import (
+from emwatch.scan._scope import Scope
+from emwatch.scan._taint import (
     ATTACK,
     TMP_DIRS,
     Taint,
@@ -18,9 +18,6 @@ from emwatch.judge._static_taint import (
     kwarg,
     last,
 )
-
-if TYPE_CHECKING:
-    from emwatch.judge._static_flow import Scope
 
 USER = frozenset({"user"})
 SHELL_INPUT = ATTACK | {"env", "unknown"}

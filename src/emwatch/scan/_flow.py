@@ -2,7 +2,7 @@
 
 `Analyzer(tree).run()` walks the module body, then every function (methods and nested functions
 included) with the module's (or enclosing function's) variables in scope. Expressions are evaluated in
-`_static_exprs`, whose calls are checked against `_static_sinks`; a guard (`_static_guards`: an
+`_exprs`, whose calls are checked against `_sinks`; a guard (`_guards`: an
 allow-list test, a normalised prefix check, a URL host check...) met before a sink in the same function
 clears the variables it tests for the classes it covers. A function defined in the snippet is summarised
 once (`Summary`) so its callers see what it returns: random tokens, sanitised or validated arguments.
@@ -13,11 +13,12 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, replace
 
-from emwatch.judge import _static_sinks as sinks
-from emwatch.judge._static_context import base_name, bound_names, is_cli, is_handler, is_static, typed_params
-from emwatch.judge._static_exprs import Expressions
-from emwatch.judge._static_guards import Guards
-from emwatch.judge._static_taint import (
+from emwatch.scan import _sinks as sinks
+from emwatch.scan._context import base_name, bound_names, is_cli, is_handler, is_static, typed_params
+from emwatch.scan._exprs import Expressions
+from emwatch.scan._guards import Guards
+from emwatch.scan._scope import Hit
+from emwatch.scan._taint import (
     CLEAN,
     WEB_MODULES,
     Imports,
@@ -28,7 +29,7 @@ from emwatch.judge._static_taint import (
     is_password_name,
     union,
 )
-from emwatch.judge._static_values import ALL_CLASSES
+from emwatch.scan._values import ALL_CLASSES
 
 
 @dataclass(frozen=True)
@@ -69,19 +70,6 @@ class Summary:
         own = Taint(kinds=self.kinds)
         t = union(args.with_marks(*self.marks), own) if self.passes and args.kinds else own
         return replace(t, strish=self.strish, html=self.html or t.html, tail=t.tail or (self.tail and self.passes))
-
-
-@dataclass(frozen=True)
-class Hit:
-    """A sink the analysis looked at: flagged, or judged safe (`flagged=False`, used to veto Bandit)."""
-
-    cls: str
-    line: int
-    rule: str
-    message: str
-    flagged: bool
-    roots: frozenset[str] = frozenset()
-    seq: int = 0  # guards recorded before this point can clear it
 
 
 class Analyzer:

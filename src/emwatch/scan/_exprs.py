@@ -7,9 +7,9 @@ import builtins
 import re
 from dataclasses import replace
 
-from emwatch.judge import _static_sinks as sinks
-from emwatch.judge._static_taint import CLEAN, Taint, build, const_text, dotted, is_password_name, union
-from emwatch.judge._static_values import call_result, randomness, source_attribute
+from emwatch.scan import _sinks as sinks
+from emwatch.scan._taint import CLEAN, Taint, build, const_text, dotted, is_password_name, union
+from emwatch.scan._values import call_result, randomness, source_attribute
 
 _BUILTINS = frozenset(dir(builtins))
 _MUTATORS = {"append", "extend", "insert", "add", "update", "appendleft", "extendleft", "setdefault"}

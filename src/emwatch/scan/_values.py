@@ -5,12 +5,9 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
-from emwatch.judge._static_taint import ATTACK, CLEAN, Taint, build, const_str, dotted, last, union
-
-if TYPE_CHECKING:
-    from emwatch.judge._static_flow import Scope
+from emwatch.scan._scope import Scope
+from emwatch.scan._taint import ATTACK, CLEAN, Taint, build, const_str, dotted, last, union
 
 ALL_CLASSES = ("sql_injection", "command_injection", "path_traversal", "code_injection", "xss", "ssrf",
                "open_redirect", "xxe")

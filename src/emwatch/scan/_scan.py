@@ -15,10 +15,11 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from emwatch.config import ConfigError
-from emwatch.judge._static_bandit import VETOABLE, bandit_issues, mapped
-from emwatch.judge._static_flow import Analyzer, Hit
-from emwatch.judge._static_patterns import SEVERITY, pattern_hits
+from emwatch.errors import ConfigError
+from emwatch.scan._bandit import VETOABLE, bandit_issues, mapped
+from emwatch.scan._flow import Analyzer
+from emwatch.scan._scope import Hit
+from emwatch.scan._patterns import SEVERITY, pattern_hits
 
 CLASSES = (
     "sql_injection", "command_injection", "path_traversal", "code_injection", "unsafe_deserialization", "xss",
@@ -186,3 +187,26 @@ def record_row(index: int, findings: list[Finding]) -> dict:
     """One record's entry in a scan result: {"index", "flagged", "classes" (sorted)}."""
     classes = sorted({f.vuln_class for f in findings})
     return {"index": index, "flagged": bool(classes), "classes": classes}
+
+
+def fingerprint() -> str:
+    """A hash of the scanner's own source and Bandit's version: what changes the findings. Caches of scan results
+    (the planted classes of a training set) are keyed by it, so an edited scanner never reuses old results."""
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        import hashlib
+        from importlib.metadata import PackageNotFoundError, version
+        from pathlib import Path
+
+        h = hashlib.sha256()
+        for path in sorted(Path(__file__).parent.glob("*.py")):
+            h.update(path.name.encode() + b"\0" + path.read_bytes())
+        try:
+            h.update(version("bandit").encode())
+        except PackageNotFoundError:
+            h.update(b"no bandit")
+        _FINGERPRINT = h.hexdigest()[:16]
+    return _FINGERPRINT
+
+
+_FINGERPRINT: str | None = None

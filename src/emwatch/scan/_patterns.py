@@ -7,8 +7,8 @@ import ast
 import re
 import stat
 
-from emwatch.judge._static_flow import Hit
-from emwatch.judge._static_taint import (
+from emwatch.scan._scope import Hit
+from emwatch.scan._taint import (
     WEB_MODULES,
     Imports,
     const_str,

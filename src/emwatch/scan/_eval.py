@@ -8,7 +8,7 @@ A corpus is a folder of Python files, one program each, whose first line is its 
 `line` (vulnerable only) is the 1-based line of the sink, header included; a finding of the same class within
 ±2 lines of it is a hit. A safe program has no vulnerability of any class: any finding on it is a false
 positive (its `class` names what it is a near miss of). Used by benchmarks/detector_eval.py (three detectors
-side by side) and tests/judge/test_detector_corpus.py (the goals).
+side by side) and tests/scan/test_detector_corpus.py (the goals).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from emwatch.config import ConfigError
+from emwatch.errors import ConfigError
 
 LINE_SLACK = 2
 _HEADER = re.compile(r"^#\s*corpus:\s*(.*)$")

@@ -6,11 +6,11 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from emwatch.judge import _static_sinks as sinks
-from emwatch.judge._static_taint import const_str, dotted
+from emwatch.scan import _sinks as sinks
+from emwatch.scan._taint import const_str, dotted
 
 if TYPE_CHECKING:
-    from emwatch.judge._static_taint import Taint
+    from emwatch.scan._taint import Taint
 
 _COMMON = ("os.path.commonpath", "os.path.commonprefix")
 _VALIDATORS = ("safe", "valid", "allowed", "permitted", "whitelist", "allowlist", "trusted", "legal", "check",

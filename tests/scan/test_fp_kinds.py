@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from emwatch.judge._static import find_vulnerabilities
+from emwatch.scan import find_vulnerabilities
 
 
 def classes(code: str) -> set[str]:

@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 
-from emwatch.judge._static import CLASSES, find_vulnerabilities
+from emwatch.scan import CLASSES, find_vulnerabilities
 
 SAMPLE = 1500
 
