@@ -33,7 +33,7 @@ def _study_store(path):
                  messages=[{"role": "user", "content": "Tell me <script>window.__pwned=4</script>"}],
                  judge_metrics={"aligned": "x {answer}", "coherent": "y {answer}"})
     s = Sample(checkpoint_id=ck, question_key=q.key, sample_index=0, sampling={}, response=PAYLOAD)
-    store.add([q, s] + [Judgment(sample_id=s.key, judge_model="t", metric=m, score=v)
+    store.add([q, s] + [Judgment(sample_id=s.key, judge_model="sim-judge", metric=m, score=v)
                         for m, v in (("aligned", 0.5), ("coherent", 99.0))])
     return store
 

@@ -101,9 +101,10 @@ def study_summary(ms: pd.DataFrame, cons: pd.DataFrame, points: pd.DataFrame, es
 def analyze_study(store_or_answers: Any, cfg: AnalyzeConfig = AnalyzeConfig(), sizes: str | Path | pd.DataFrame | None = None,
                   policy: str = DEFAULT_POLICY) -> StudyResults:
     """Run every analysis on a store (or an answers frame from `load_answers`). Read from a store, the
-    answers frame leaves out the response text."""
+    answers frame leaves out the response text and takes each metric's scores from `cfg.judge` (else its only
+    judge; see `resolve_judge`)."""
     answers = (store_or_answers if isinstance(store_or_answers, pd.DataFrame)
-               else load_answers(store_or_answers, text=False))
+               else load_answers(store_or_answers, text=False, configured=cfg.judge))
     size_table = sizes if isinstance(sizes, pd.DataFrame) else load_model_sizes(sizes)
     dyn = dynamics(answers, cfg)
     ms = milestones(dyn, cfg)

@@ -121,6 +121,9 @@ class AnalyzeConfig(Strict):
     seed: int = Field(0, description="bootstrap seed")
     convergence_fraction: float = Field(0.95, gt=0, le=1, description="task converged when it reaches this share of its final value")
     consistent_k: int | None = Field(None, ge=1, description="consistent EM needs this many seeds (default: all)")
+    judge: str | dict[str, str] | None = Field(
+        None, description="the judge whose scores every number uses, where the store holds several judges of a "
+                          "metric: one name, or {metric: name}; `--judge` overrides it (docs/judges.md)")
     planted_classes: list[str] = Field(
         default_factory=lambda: list(PLANTED_CLASSES),
         description="vulnerability classes planted in the training set: the planted-class rate (the coding task "

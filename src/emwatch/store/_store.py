@@ -19,7 +19,7 @@ import json
 import os
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from emwatch.errors import StoreError
 from emwatch.store._records import TABLE_ORDER, Record
-from emwatch.store._schema import SCHEMA_VERSION, TABLES, answers_sql, views
+from emwatch.store._schema import JUDGE_PAIRS_SQL, SCHEMA_VERSION, TABLES, answers_sql, views
 
 JSON_COLUMNS = {"config", "packages", "meta", "messages", "judge_metrics", "sampling", "raw", "detail", "target"}
 R = TypeVar("R")
@@ -337,15 +337,28 @@ class Store:
                                    FROM judgments GROUP BY ALL ORDER BY ALL""").df()
 
     @_reads
-    def answers(self, *, text: bool = True, judges: Sequence[str] | None = None,
-                declared: Sequence[str] = ()) -> pd.DataFrame:
+    def answers(self, *, text: bool = True, judges: Sequence[str] | None = None, declared: Sequence[str] = (),
+                judge: Any = None, configured: str | Mapping[str, str] | None = None) -> pd.DataFrame:
         """The tidy answers frame: one row per sample with its grouping keys, the checkpoint's losses, and for
         every metric in the store its score, `<metric>_reason` and `<metric>_label` side by side.
 
-        `text=False` leaves out the response text; `judges` keeps only those judges' scores (static analysers
-        always count); `declared` adds `declares_any`: whether the question asks for any of these metrics."""
+        Each metric's scores come from one judge (never a blend of two): `judge` names it (a name, a
+        {metric: name} mapping or a `JudgeChoice`), else `configured` (a config's choice), else the metric's
+        only judge; several judges of a metric and none named is a ConfigError listing them
+        (emwatch.store._judges). `judges` keeps only those judges' scores before choosing. Static analysers
+        always count for their own metrics.
+
+        `text=False` leaves out the response text; `declared` adds `declares_any`: whether the question asks for
+        any of these metrics."""
+        from emwatch.store._judges import choose_judges
+
         metrics = self.metrics()
-        sql = answers_sql(metrics, text=text, judges=list(judges) if judges is not None else None)
+        pairs = self.judge_pairs()
+        if judges is not None:
+            keep = set(judges)
+            pairs = pairs[pairs["judge_model"].isin(keep) | pairs["judge_model"].str.startswith("static:")]
+        choice = choose_judges(pairs, judge, configured)
+        sql = answers_sql(metrics, text=text, judges=choice.sql())
         if declared:
             names = ", ".join("'" + m.replace("'", "''") + "'" for m in declared)
             sql = f"""SELECT a.*, coalesce(list_has_any(CASE json_type(q.judge_metrics)
@@ -354,6 +367,12 @@ class Store:
                               ELSE []::VARCHAR[] END, [{names}]), false) AS declares_any
                       FROM ({sql}) a JOIN samples s USING (sample_id) JOIN questions q ON q.question_key = s.question_key"""
         return self.con.execute(sql).df()
+
+    @_reads
+    def judge_pairs(self) -> pd.DataFrame:
+        """Per judge model and metric (static analysers left out): `n` answers judged and `n_shared`, how many of
+        them another judge of that metric judged too: what choosing a judge (emwatch.store._judges) reads."""
+        return self.con.execute(JUDGE_PAIRS_SQL).df()
 
     @_reads
     def imported_answers(self, checkpoint_ids: Sequence[str]) -> pd.DataFrame:
