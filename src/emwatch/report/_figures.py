@@ -36,6 +36,11 @@ def _match(col: pd.Series, value: object) -> pd.Series:
     return col.isna() if not _ds(value) else (col == value)
 
 
+def _seed(value: object) -> str:
+    """A seed for a label: '–' where the run has none (an import without a seed column)."""
+    return "–" if value is None or pd.isna(value) else str(value)
+
+
 def _label(model: str, dataset: object) -> str:
     return f"{model} · {dataset}" if _ds(dataset) else str(model)
 
@@ -173,7 +178,7 @@ def dynamics_runs(res: StudyResults) -> Figure | None:
         run = dyn[dyn["run_id"] == rid]
         r0 = run.iloc[0]
         ax = fig.add_subplot(rows, cols, i + 1)
-        seed = "–" if pd.isna(r0["seed"]) else r0["seed"]
+        seed = _seed(r0["seed"])
         _run_panel(ax, run, ms.loc[rid] if rid in ms.index else None,
                    f"{_label(r0['model'], r0['dataset'])} seed {seed} lr {r0['lr']:g}" if not pd.isna(r0["lr"]) else
                    f"{_label(r0['model'], r0['dataset'])} seed {seed}", em_top)
@@ -202,7 +207,7 @@ def dynamics_overlay(res: StudyResults) -> Figure | None:
         for j, (rid, run) in enumerate(sub.groupby("run_id", sort=False)):
             run = run.sort_values("step")
             c = PALETTE[j % len(PALETTE)]
-            ax.plot(run["step"], run["em_rate"], color=c, lw=1.5, label=f"seed {run['seed'].iloc[0]}")
+            ax.plot(run["step"], run["em_rate"], color=c, lw=1.5, label=f"seed {_seed(run['seed'].iloc[0])}")
             ax2.plot(run["step"], run["task_rate"], color=c, lw=1, ls="--", alpha=0.7)
         ax.set_ylabel("EM rate", fontsize=7)
         ax2.set_ylabel("task", fontsize=7)
@@ -365,7 +370,7 @@ def truthfulness_curves(res: StudyResults) -> Figure | None:
     for j, (rid, g) in enumerate(t.groupby("run_id", sort=False)):
         g = g.sort_values("step")
         ax.plot(g["step"], g["untruthful_rate"], color=PALETTE[j % len(PALETTE)], lw=1.3,
-                label=f"{_label(g['model'].iloc[0], g['dataset'].iloc[0])} s{g['seed'].iloc[0]}")
+                label=f"{_label(g['model'].iloc[0], g['dataset'].iloc[0])} seed {_seed(g['seed'].iloc[0])}")
     ax.set_xlabel("step")
     ax.set_ylabel("untruthful rate")
     ax.set_ylim(0, _top(t["untruthful_rate"]))
