@@ -205,3 +205,16 @@ def test_choose_judges_rules():
     assert parse_judge("gpt-4o-2024-08-06") == "gpt-4o-2024-08-06"
     with pytest.raises(ConfigError, match="METRIC=NAME"):
         parse_judge("aligned=ref,coherent")
+
+
+def test_the_files_answers_view_keeps_judges_apart(two_judges):
+    """For users' own SQL: the `answers` view has one row per answer and judge, never a blend of the two."""
+    with Store(two_judges) as st:       # opened for writing: the views are rebuilt
+        view = st.query("SELECT judge, model, count(*) AS n, avg(aligned) AS aligned FROM answers GROUP BY ALL")
+        raw = st.query("SELECT judge_model AS judge, sample_id, score FROM judgments WHERE metric = 'aligned'")
+        keys = st.query("SELECT s.sample_id, r.model FROM samples s JOIN checkpoints c USING (checkpoint_id) "
+                        "JOIN runs r USING (run_id)")
+    want = raw.merge(keys, on="sample_id").groupby(["judge", "model"])["score"].agg(["size", "mean"])
+    got = view.set_index(["judge", "model"]).sort_index()
+    assert got["n"].tolist() == want["size"].tolist()
+    assert got["aligned"].tolist() == pytest.approx(want["mean"].tolist())
