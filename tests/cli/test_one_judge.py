@@ -218,3 +218,18 @@ def test_the_files_answers_view_keeps_judges_apart(two_judges):
     got = view.set_index(["judge", "model"]).sort_index()
     assert got["n"].tolist() == want["size"].tolist()
     assert got["aligned"].tolist() == pytest.approx(want["mean"].tolist())
+
+
+def test_export_hf_carries_the_named_judges_scores(two_judges, tmp_path):
+    datasets = pytest.importorskip("datasets")
+    res = runner.invoke(app, ["export", "-s", str(two_judges), "--hf", str(tmp_path / "hf"), "--split-by", "none",
+                              "--judge", "alt"])
+    assert res.exit_code == 0, res.output
+    got = datasets.load_from_disk(str(tmp_path / "hf"))["answers"].to_pandas().set_index("sample_id")
+    with Store(two_judges, read_only=True) as st:
+        raw = st.query("SELECT sample_id, score FROM judgments WHERE judge_model = 'alt' AND metric = 'aligned'")
+    raw = raw.set_index("sample_id")["score"]
+    assert got.loc[raw.index, "aligned"].tolist() == pytest.approx(raw.tolist(), nan_ok=True)
+    assert "`aligned` by alt" in (tmp_path / "hf" / "README.md").read_text()
+    bad = runner.invoke(app, ["export", "-s", str(two_judges), "--hf", str(tmp_path / "hf2")])
+    assert bad.exit_code == 1 and "alt, ref" in bad.output and not (tmp_path / "hf2").exists()
