@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 
 from emwatch.errors import StoreError
+from emwatch.store._judges import choose_judges
 from emwatch.store._records import TABLE_ORDER, Record
 from emwatch.store._schema import JUDGE_PAIRS_SQL, SCHEMA_VERSION, TABLES, answers_sql, views
 
@@ -340,18 +341,11 @@ class Store:
     def answers(self, *, text: bool = True, judges: Sequence[str] | None = None, declared: Sequence[str] = (),
                 judge: Any = None, configured: str | Mapping[str, str] | None = None) -> pd.DataFrame:
         """The tidy answers frame: one row per sample with its grouping keys, the checkpoint's losses, and for
-        every metric in the store its score, `<metric>_reason` and `<metric>_label` side by side.
-
-        Each metric's scores come from one judge (never a blend of two): `judge` names it (a name, a
-        {metric: name} mapping or a `JudgeChoice`), else `configured` (a config's choice), else the metric's
-        only judge; several judges of a metric and none named is a ConfigError listing them
-        (emwatch.store._judges). `judges` keeps only those judges' scores before choosing. Static analysers
-        always count for their own metrics.
-
-        `text=False` leaves out the response text; `declared` adds `declares_any`: whether the question asks for
-        any of these metrics."""
-        from emwatch.store._judges import choose_judges
-
+        every metric in the store its score, `<metric>_reason` and `<metric>_label` side by side, each metric's
+        from one judge: `judge` (a name, {metric: name} or JudgeChoice), else `configured`, else its only judge;
+        two judges of the same answers and none named is a ConfigError listing them (emwatch.store._judges).
+        `judges` keeps only those judges before choosing; static analysers always count. `text=False` leaves out
+        the response; `declared` adds `declares_any`: whether the question asks for any of these metrics."""
         metrics = self.metrics()
         pairs = self.judge_pairs()
         if judges is not None:
@@ -370,8 +364,7 @@ class Store:
 
     @_reads
     def judge_pairs(self) -> pd.DataFrame:
-        """Per judge model and metric (static analysers left out): `n` answers judged and `n_shared`, how many of
-        them another judge of that metric judged too: what choosing a judge (emwatch.store._judges) reads."""
+        """Per LLM judge and metric: `n` answers judged, `n_shared` of them judged by another judge of it too."""
         return self.con.execute(JUDGE_PAIRS_SQL).df()
 
     @_reads
