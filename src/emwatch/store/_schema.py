@@ -173,7 +173,7 @@ def answers_sql(metrics: list[str], *, text: bool = True,
 # of the same metric judged too (where two judges meet on an answer, a number must name which one it uses).
 JUDGE_PAIRS_SQL = """
     WITH j AS (SELECT DISTINCT sample_id, metric, judge_model FROM judgments
-               WHERE NOT starts_with(judge_model, 'static:')),
+               WHERE NOT starts_with(judge_model, 'static:') AND list_contains(?, metric)),
          shared AS (SELECT sample_id, metric FROM j GROUP BY sample_id, metric HAVING count(*) > 1)
     SELECT j.judge_model, j.metric, count(*) AS n, count(shared.sample_id) AS n_shared
     FROM j LEFT JOIN shared USING (sample_id, metric)

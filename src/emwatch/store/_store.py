@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 
 from emwatch.errors import StoreError
-from emwatch.store._judges import choose_judges
+from emwatch.store._judges import JudgeChoice, choose_judges
 from emwatch.store._records import TABLE_ORDER, Record
 from emwatch.store._schema import JUDGE_PAIRS_SQL, SCHEMA_VERSION, TABLES, answers_sql, views
 
@@ -347,11 +347,13 @@ class Store:
         `judges` keeps only those judges before choosing; static analysers always count. `text=False` leaves out
         the response; `declared` adds `declares_any`: whether the question asks for any of these metrics."""
         metrics = self.metrics()
-        pairs = self.judge_pairs()
-        if judges is not None:
-            keep = set(judges)
-            pairs = pairs[pairs["judge_model"].isin(keep) | pairs["judge_model"].str.startswith("static:")]
-        choice = choose_judges(pairs, judge, configured)
+        if isinstance(judge, JudgeChoice):   # chosen already (by the caller, from judge_pairs)
+            choice = judge
+        else:
+            pairs = self.judge_pairs()
+            if judges is not None:
+                pairs = pairs[pairs["judge_model"].isin(set(judges))]
+            choice = choose_judges(pairs, judge, configured)
         sql = answers_sql(metrics, text=text, judges=choice.sql())
         if declared:
             names = ", ".join("'" + m.replace("'", "''") + "'" for m in declared)
@@ -364,8 +366,11 @@ class Store:
 
     @_reads
     def judge_pairs(self) -> pd.DataFrame:
-        """Per LLM judge and metric: `n` answers judged, `n_shared` of them judged by another judge of it too."""
-        return self.con.execute(JUDGE_PAIRS_SQL).df()
+        """Per LLM judge and metric: `n` judged, `n_shared` also judged by another (scanned for 2+ judges only)."""
+        pairs = self.judges()
+        pairs = pairs[~pairs["judge_model"].astype(str).str.startswith("static:")][["judge_model", "metric", "n"]]
+        several = sorted(set(pairs.loc[pairs.duplicated("metric", keep=False), "metric"]))
+        return self.con.execute(JUDGE_PAIRS_SQL, [several]).df() if several else pairs.assign(n_shared=0)
 
     @_reads
     def imported_answers(self, checkpoint_ids: Sequence[str]) -> pd.DataFrame:
