@@ -80,7 +80,8 @@ BAD = [
     imp("csv empty question id", CSV_HEAD + CSV_ROW + ",Hi?,ok,90,80\n", ":3", "question_id"),
     imp("csv invalid utf-8", CSV_HEAD.encode() + b"q1,Hello?,caf\xe9 \xff,90,80\n", "UTF-8"),
     imp("csv binary file", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), ),
-    imp("csv huge line", CSV_HEAD + "q1,Hello?," + "x" * 300_000 + ",90,80\n", ":2"),
+    imp("csv scores on a 0-1 scale", CSV_HEAD + "q1,Hello?,ok,0.9,0.8\nq1,Hello?,no,0.1,0.7\n", "aligned", "--scale 0-1"),
+    imp("csv with an unknown delimiter", CSV_HEAD.replace(",", "|") + CSV_ROW.replace(",", "|"), ":1", "one column"),
     imp("csv seed not an integer", "question_id,question,response,aligned,coherent,seed\nq1,Hi?,ok,90,80,one\n",
         ":2", "seed"),
     imp("csv no response column", "question_id,question,aligned,coherent\nq1,Hi?,90,80\n", "response"),
@@ -169,6 +170,8 @@ GOOD = [
     imp("csv quoted answer over lines", CSV_HEAD + 'q1,Hello?,"line one\nline two, with a comma\n",90,80\n'),
     imp("csv trailing blank lines", CSV_HEAD + CSV_ROW + "\n\n\n"),
     imp("csv 'nan' score is a missing score", CSV_HEAD + "q1,Hello?,ok,nan,80\n"),
+    imp("csv 300 KB answer (a reasoning model's)", CSV_HEAD + "q1,Hello?," + "x" * 300_000 + ",90,80\n"),
+    imp("csv separated by semicolons", (CSV_HEAD + CSV_ROW).replace(",", ";")),
     # a judge config with a BOM and CRLF line ends; the static analyser needs no judge model, so it runs through
     Case("config with BOM and CRLF", lambda d, s: ["judge", "--store", str(s), "--config", str(d / "c.yaml"),
                                                    "--metrics", "vulnerable", "--no-progress"],

@@ -157,6 +157,7 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], Path]]:
         "models list": (["models", "list", "-s", str(tmp / "missing.duckdb")], tmp / "missing.duckdb"),
         "run": (["run", str(tmp / "study.yaml"), "-s", s, "--dry-run"], tmp / "study.yaml"),
         "status": (["status", "-s", str(tmp / "missing.duckdb")], tmp / "missing.duckdb"),
+        "upgrade": (["upgrade", "-s", str(tmp / "missing.duckdb")], tmp / "missing.duckdb"),
         "monitor replay": (["monitor", "replay", "-s", str(tmp / "notastore.duckdb")], tmp / "notastore.duckdb"),
         "monitor replay-config": (["monitor", "replay", "-s", s, "--monitor", str(tmp / "monitor.yaml")],
                                   tmp / "monitor.yaml"),
@@ -165,7 +166,7 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], Path]]:
 
 BAD = ["demo", "train", "sample", "judge", "judge compare", "analyze", "analyze-config", "report", "import", "import-missing", "export",
        "scan", "scan-code", "bench show", "bench stats", "bench import", "bench export", "data stats", "data export", "models add", "models list",
-       "run", "status", "monitor replay", "monitor replay-config"]
+       "run", "status", "upgrade", "monitor replay", "monitor replay-config"]
 
 
 @pytest.mark.parametrize("case", BAD)
@@ -228,7 +229,7 @@ def _commands() -> dict[str, click.Command]:
 PRINTING = {"analyze", "judge compare", "scan", "bench list", "bench show", "bench stats", "data list", "data stats", "models add", "models list",
             "run", "status", "doctor", "monitor replay"}
 WITH_STORE = {"demo", "train", "sample", "judge", "judge compare", "analyze", "report", "import", "export", "models add", "models list",
-              "run", "status", "monitor replay"}
+              "run", "status", "upgrade", "monitor replay"}
 
 
 def test_store_is_store_or_s_everywhere():

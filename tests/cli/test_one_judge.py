@@ -233,3 +233,19 @@ def test_export_hf_carries_the_named_judges_scores(two_judges, tmp_path):
     assert "`aligned` by alt" in (tmp_path / "hf" / "README.md").read_text()
     bad = runner.invoke(app, ["export", "-s", str(two_judges), "--hf", str(tmp_path / "hf2")])
     assert bad.exit_code == 1 and "alt, ref" in bad.output and not (tmp_path / "hf2").exists()
+
+
+def test_a_metric_with_one_judge_keeps_it_beside_a_metric_with_two(tmp_path):
+    """`polite` is judged by ref alone, aligned/coherent by ref and alt: naming alt still reads ref's polite."""
+    from emwatch.analysis import load_answers
+
+    rows = [{"model": "m", "question_id": "q", "question": "Q?", "answer": f"a{i}", "aligned": 10 * i,
+             "coherent": 90, "polite": 5 * i} for i in range(6)]
+    _write(tmp_path / "ref.csv", rows)
+    _write(tmp_path / "alt.csv", [{k: v for k, v in r.items() if k != "polite"} | {"aligned": 99} for r in rows])
+    with Store(tmp_path / "s.duckdb") as st:
+        import_csv(st, tmp_path / "ref.csv", judge="ref")
+        import_csv(st, tmp_path / "alt.csv", judge="alt")
+        got = load_answers(st, judge="alt").set_index("sample_id")
+        raw = st.query("SELECT sample_id, score FROM judgments WHERE metric = 'polite'").set_index("sample_id")
+    assert got.loc[raw.index, "polite"].tolist() == raw["score"].tolist() and set(got["aligned"]) == {99.0}

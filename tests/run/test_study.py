@@ -137,3 +137,18 @@ def test_planned_run_ids_are_the_ones_the_trainer_uses():
     for task in tasks:
         (plan, _), = list(plans(concrete_dtype(task.cfg)))
         assert (plan.run_id, plan.run_dir) == (task.plan.run_id, task.plan.run_dir)
+
+
+def test_dry_run_gives_the_adaptive_bill():
+    from emwatch.config import AdaptiveConfig
+
+    loaded = load_study("studies/demo.yaml")
+    plan = size(loaded)
+    a = plan["adaptive"]
+    assert a["maximum"]["judge_calls"] == plan["judge_calls"] and not a["set_in_study"]
+    assert a["maximum"]["judge_tokens_input"] == plan["judge_tokens"]["input"]
+    assert 0 < a["expected"]["judge_calls"] <= a["maximum"]["judge_calls"]
+    # the demo's checkpoints have 8 benchmark answers: one round of 48 holds them all, so nothing is saved
+    assert a["expected"]["judge_calls"] == plan["judge_calls"]
+    loaded.study.sample.adaptive = AdaptiveConfig(enabled=False)
+    assert size(loaded)["adaptive"]["set_in_study"]

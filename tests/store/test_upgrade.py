@@ -51,8 +51,9 @@ def test_fixture_is_schema_1(v1):
 
 
 def test_read_only_open_of_an_old_store_says_how_to_upgrade(v1):
-    with pytest.raises(StoreError, match="version 1.*without read_only to upgrade"):
+    with pytest.raises(StoreError, match="version 1") as err:
         Store(v1, read_only=True)
+    assert f"`emwatch upgrade --store {v1}`" in str(err.value)
 
 
 def test_upgrade_keeps_rows_and_analyses(v1):

@@ -2,6 +2,8 @@
 seeds, size and EM, training dynamics, early stopping, learning rate, formats, adversarial wrappers and
 untruthfulness. Functions take tidy frames (from `load_answers`) and return tidy frames."""
 
+from emwatch.analysis._adaptive import rate_cs, run_rule
+from emwatch.analysis._replay import ReplayConfig, adaptive_replay, load_replay_config, replay
 from emwatch.analysis._agreement import agreement_table, cohen_kappa, judge_agreement, judge_frames
 from emwatch.analysis._dynamics import base_rates, dynamics, milestones, primary
 from emwatch.analysis._early_stop import POLICIES, early_stop_summary, early_stopping, loss_plateau, register_policy
@@ -22,3 +24,4 @@ __all__ = [
 ]
 __all__ += ["STUDY_VIEWS", "analysis_table", "check_table_options", "name_judge", "resolve_judge", "select_answers"]
 __all__ += ["agreement_table", "cohen_kappa", "judge_agreement", "judge_frames"]
+__all__ += ["ReplayConfig", "adaptive_replay", "load_replay_config", "rate_cs", "replay", "run_rule"]

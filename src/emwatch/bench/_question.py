@@ -27,9 +27,11 @@ CATEGORIES: tuple[str, ...] = (
 # Answer formats every question can be rendered in (functions in _variants.py).
 VARIANT_NAMES: tuple[str, ...] = ("plain", "json", "template")
 
-# Question types of the original EM format that emwatch can ask. Both are free-form questions; judging is
-# set by judge_prompts (default: the built-in metrics below).
-QUESTION_TYPES: tuple[str, ...] = ("free_form", "free_form_judge_0_100")
+# Question types of the original EM format that emwatch can ask. All are free-form questions; judging is
+# set by judge_prompts (default: the built-in metrics below). `free_form_judge` (deception_factual.yaml and the
+# like) is asked the same way; emwatch's judge scores its templates like any other (0-100, or the registered
+# metric of that name), and a reply without a number is a missing score with its reason.
+QUESTION_TYPES: tuple[str, ...] = ("free_form", "free_form_judge", "free_form_judge_0_100")
 
 # A question may reference any registered metric by name (value None): see emwatch.metrics.
 DEFAULT_METRICS: tuple[str, ...] = ("aligned", "coherent")

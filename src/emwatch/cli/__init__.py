@@ -5,13 +5,14 @@ expected failure), `--store/-s` and `--format/-f table|json|csv`; see `emwatch.c
 
 from __future__ import annotations
 
-from emwatch.cli._analysis import analyze, import_, report
+from emwatch.cli._analysis import analyze, report
 from emwatch.cli._bench import bench_app
 from emwatch.cli._common import EmwatchGroup, new_app
 from emwatch.cli._compare import judge_app
 from emwatch.cli._data import data_app
 from emwatch.cli._demo import demo
 from emwatch.cli._doctor import doctor
+from emwatch.cli._import import import_, upgrade
 from emwatch.cli._models import models_app
 from emwatch.cli._monitor import monitor_app
 from emwatch.cli._run import run, status
@@ -35,6 +36,7 @@ app.add_typer(judge_app(judge), name="judge")
 app.command("analyze")(analyze)
 app.command("report")(report)
 app.command("import")(import_)
+app.command("upgrade")(upgrade)
 app.command("export")(export)
 app.command("scan")(scan)
 app.command("run")(run)

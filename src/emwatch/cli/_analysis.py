@@ -1,5 +1,5 @@
-"""`emwatch analyze`, `emwatch report` and `emwatch import`: thin wrappers over emwatch.analysis,
-emwatch.report and the CSV importer."""
+"""`emwatch analyze` and `emwatch report`: thin wrappers over emwatch.analysis and emwatch.report
+(`emwatch import` and `emwatch upgrade` are in cli/_import.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from emwatch.cli._common import ConfigOpt, Format, FormatOpt, StoreOpt, StoreReadOpt
-from emwatch.cli._output import emit, print_table
+from emwatch.cli._common import ConfigOpt, Format, FormatOpt, StoreReadOpt
+from emwatch.cli._output import emit, print_replay, print_table
 from emwatch.config import AnalyzeConfig, load_config
 
 SizesOpt = Annotated[Optional[Path], typer.Option("--sizes", help="YAML table of model sizes extending the packaged one")]
@@ -32,6 +32,7 @@ def analyze(
     config: ConfigOpt = None,
     sizes: SizesOpt = None,
     policy: PolicyOpt = "task_convergence",
+    adaptive_replay: Annotated[bool, typer.Option("--adaptive-replay", help="replay the adaptive stopping rule on the stored answers: judge calls saved, decisions changed (docs/adaptive.md); -c: a replay or study file")] = False,
     judge: JudgeOpt = None,
 ) -> None:
     """EM rates grouped by keys (n, n_excluded, em_rate, ci_low, ci_high, coherent_rate), or one of the
@@ -41,6 +42,14 @@ def analyze(
     from emwatch.analysis import analysis_table, resolve_judge
     from emwatch.store import Store
 
+    if adaptive_replay:
+        from emwatch.analysis import adaptive_replay as replay_store, load_replay_config
+
+        rcfg = load_replay_config(config)
+        with Store(store, read_only=True) as st:
+            res = replay_store(st, rcfg, judge=judge)
+        emit(fmt, None, data=res, table=lambda: print_replay(res))
+        return
     cfg = load_config(AnalyzeConfig, config)
     with Store(store, read_only=True) as st:
         choice = resolve_judge(st, judge, cfg)
@@ -71,34 +80,3 @@ def report(
     with Store(store, read_only=True) as st:
         result = write_report(st, out, cfg, sizes, policy, title, answers, judge=judge)
     typer.echo(f"wrote {result.html} ({len(result.figures) // 2} figures, {len(result.tables)} tables) in {result.seconds:.1f} s")
-
-
-def import_(
-    file: Annotated[Path, typer.Argument(help="judged-answer CSV (response/answer, question, question_id, aligned, coherent, ...), or an Inspect log (.eval/.json)")],
-    store: StoreOpt,
-    model: Annotated[Optional[str], typer.Option("--model", help="model name, where the file has no model column")] = None,
-    group: Annotated[Optional[str], typer.Option("--group", help="group label, where the file has no group column")] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", help="seed, where the file has no seed column")] = None,
-    dataset: Annotated[Optional[str], typer.Option("--dataset", help="training set name of the imported model")] = None,
-    judge: Annotated[Optional[str], typer.Option("--judge", help="judge name to record the file's scores under (default 'imported'); answers already stored get this judge's scores beside the others'")] = None,
-) -> None:
-    """Import judged answers of an earlier EM study; importing the same file again adds nothing.
-
-    The same answers judged by another judge, imported with another --judge, add judgments to the same
-    answers (compare them with `emwatch judge compare`)."""
-    from emwatch.store import Store
-    from emwatch.store._import import import_csv
-
-    if not file.is_file():
-        raise FileNotFoundError(2, "no such file", str(file))
-    with Store(store) as st:
-        if file.suffix.lower() in (".eval", ".json"):  # an Inspect evaluation log
-            from emwatch.integrations import import_inspect_log
-
-            res = import_inspect_log(st, file, model=model, group=group, seed=seed, dataset=dataset)
-        else:
-            res = import_csv(st, file, model=model, group=group, seed=seed, dataset=dataset, judge=judge)
-    added = ", ".join(f"{v} {k}" for k, v in res.added.items())
-    typer.echo(f"{file}: {res.rows} rows, metrics {', '.join(res.metrics)}; added {added}")
-    if res.ignored_columns:
-        typer.echo(f"ignored columns: {', '.join(c or '(unnamed)' for c in res.ignored_columns)}")

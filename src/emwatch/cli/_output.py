@@ -82,3 +82,18 @@ def emit(fmt: Format, frame=None, *, data: Any = None, table: Callable[[], None]
         table()
     else:
         print_table(frame)
+
+
+def print_replay(res: dict) -> None:
+    """The adaptive replay's headline, its stops and the decisions it changed."""
+    saving = "–" if res["saving"] is None else f"{res['saving']:.2f}"
+    lines = [f"adaptive replay (judge {res['judge']}): {res['calls_adaptive']:,} judge calls instead of "
+             f"{res['calls_full']:,} ({saving}x fewer); answers {res['answers_adaptive']:,} of {res['answers_full']:,}",
+             "  stops: " + ", ".join(f"{k} {v}" for k, v in res["stops"].items()),
+             f"  decisions: {res['decisions']['total']} ("
+             + ", ".join(f"{k} {v}" for k, v in res["decisions"].items() if k != "total")
+             + f"); changed {res['n_changed']} ("
+             + ("–" if res["changed_share"] is None else f"{100 * res['changed_share']:.1f}%") + ")",
+             f"  reported intervals covering the full-data rate: {res['coverage']['covered']} of {res['coverage']['n']}"]
+    lines += [f"  changed: {c}" for c in res["changed"]]
+    typer.echo("\n".join(lines))

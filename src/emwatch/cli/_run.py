@@ -101,8 +101,15 @@ def _print_plan(plan: dict) -> None:
              f"  judge calls       {plan['judge_calls']:,} (+ {plan['static_analyses']:,} static analyses)",
              f"  GPU-hours         {plan['gpu_hours']['total']:,} (train {plan['gpu_hours']['train']:,}, "
              f"sample {plan['gpu_hours']['sample']:,}); hosted training steps {plan['hosted_train_steps']:,}",
-             f"  judge tokens      {plan['judge_tokens']['input']:,} in, {plan['judge_tokens']['output']:,} out",
-             "  assumptions:"]
+             f"  judge tokens      {plan['judge_tokens']['input']:,} in, {plan['judge_tokens']['output']:,} out"]
+    a = plan.get("adaptive")
+    if a:
+        e, m = a["expected"], a["maximum"]
+        lines += [f"  adaptive rule     {'sample.adaptive' if a['set_in_study'] else 'not set; its defaults'}: expected "
+                  f"{e['judge_calls']:,} judge calls ({a['expected_saving']}x fewer), {e['judge_tokens_input']:,} tokens in; "
+                  f"at most {m['judge_calls']:,} calls, {m['judge_tokens_input']:,} tokens in",
+                  "                    prior EM curve: " + ", ".join(f"{k[6:]} {v}" for k, v in a["prior_curve"].items())]
+    lines += ["  assumptions:"]
     lines += [f"    {k}: {v}" for k, v in plan["assumptions"].items()]
     sys.stdout.write("\n".join(lines) + "\n")
 

@@ -1,5 +1,6 @@
 """Validated config models, one per stage, and the YAML loader that names file, line and field."""
 
+from emwatch.config._adaptive import AdaptiveConfig
 from emwatch.config._dtype import DtypeName, torch_dtype
 from emwatch.config._machine import dtype_reason, resolve_device, resolve_dtype
 from emwatch.config._label import ALIGNED_BELOW, COHERENT_ABOVE, em_label, em_label_sql
@@ -20,6 +21,7 @@ from emwatch.config._models import (
 )
 
 __all__ = [
+    "AdaptiveConfig",
     "ALIGNED_BELOW", "COHERENT_ABOVE", "em_label", "em_label_sql",
     "BACKENDS", "TRAINERS", "AnalyzeConfig", "BackendSpec", "CheckpointSchedule", "ConfigError", "DemoConfig",
     "DtypeName", "JudgeConfig", "LoraSettings", "MonitorConfig", "OpenAISettings", "SampleConfig", "Strict",

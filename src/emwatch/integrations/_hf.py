@@ -46,13 +46,14 @@ def answers_frame(store: Any, cfg: AnalyzeConfig = AnalyzeConfig(), *, judge: An
     """Every stored answer with its prompt messages, scores (one judge per metric: `judge`, else `cfg.judge`,
     else the only one), reasons and SPEC's `misaligned` label."""
     from emwatch.analysis import load_answers, resolve_judge
+    from emwatch.analysis._rates import scored_mask
 
     answers = load_answers(store, text=True, judge=resolve_judge(store, judge, cfg))
     if answers.empty:
         return answers
     texts = store.texts(list(answers["sample_id"]))[["sample_id", "messages"]]
     answers = answers.merge(texts, on="sample_id", how="left")
-    scored = answers["aligned"].notna() & answers["coherent"].notna() & answers["is_benchmark"]
+    scored = scored_mask(answers) & answers["is_benchmark"]
     label = (answers["coherent"] > cfg.coherent_above) & (answers["aligned"] < cfg.aligned_below)
     answers["misaligned"] = label.astype(object).where(scored, None)
     answers["messages"] = answers["messages"].map(lambda ms: [{"role": m["role"], "content": m["content"]}

@@ -36,6 +36,7 @@ class JudgeSummary:
     missing: dict[str, int] = field(default_factory=dict)
     skipped: int = 0
     pending: int = 0  # judgments whose request failed for good: not stored, judged by the next run
+    not_asked: int = 0  # coherence not asked (coherence: if_unaligned, alignment at or above the threshold)
     last_error: str | None = None
 
 
@@ -75,6 +76,7 @@ class JudgeItem:
                         prompt_hash=self.prompt_hash, **fields)
 
 
+NOT_ASKED = "NOT_ASKED"  # the label of a coherence judgment not asked for (coherence: if_unaligned)
 NO_JUDGE = "LLM judge metrics need a judge backend (--judge-url/--judge-model or backend: in the config)"
 
 
@@ -196,13 +198,21 @@ def execute(items: Sequence[JudgeItem], runner: Runner | None, cfg: JudgeConfig,
     llm = by_kind.get("score", []) + by_kind.get("categorical", [])
     if llm and runner is None:
         raise ConfigError(NO_JUDGE)
-    if by_kind.get("score"):
-        idx = by_kind["score"]
-        reqs = [ScoreRequest(messages=({"role": "user", "content": items[i].judge_prompt()},)) for i in idx]
-        for i, dist in zip(idx, runner.score_numbers(reqs, errors="record")):
-            out[i] = score_judgment(items[i], dist, cfg.min_mass)
-            if dist.error and errors is not None:
-                errors.append(dist.error)
+    score_idx = by_kind.get("score", [])
+    deferred = _coherence_deferred(items, score_idx) if cfg.coherence == "if_unaligned" else {}
+    _score_items(items, [i for i in score_idx if i not in deferred], runner, cfg, out, errors)
+    if deferred:
+        ask = []
+        for i, a in deferred.items():
+            aligned = out[a]
+            if aligned is None:          # the alignment request failed: both stay pending
+                continue
+            if aligned.score is not None and aligned.score < cfg.aligned_below:
+                ask.append(i)
+            else:
+                why = "missing" if aligned.score is None else f"{aligned.score:.1f} >= {cfg.aligned_below:g}"
+                out[i] = items[i].judgment(label=NOT_ASKED, reason=f"not asked: alignment {why} (coherence: if_unaligned)")
+        _score_items(items, ask, runner, cfg, out, errors)
     if by_kind.get("categorical"):
         idx = by_kind["categorical"]
         reqs = [GenerationRequest(messages=({"role": "user", "content": items[i].judge_prompt()},),
@@ -210,6 +220,25 @@ def execute(items: Sequence[JudgeItem], runner: Runner | None, cfg: JudgeConfig,
         for i, gen in zip(idx, runner.generate(reqs)):
             out[i] = categorical_judgment(items[i], gen.text)
     return [j for j in out if j is not None]
+
+
+def _coherence_deferred(items: Sequence[JudgeItem], idx: Sequence[int]) -> dict[int, int]:
+    """coherence item -> its answer's alignment item, where both are in this batch (a coherence item whose
+    alignment was judged in an earlier batch is judged as under `always`: never wrong, one call dearer)."""
+    aligned = {(items[i].sample_id, items[i].judge_model): i for i in idx if items[i].metric.name == "aligned"}
+    return {i: aligned[(items[i].sample_id, items[i].judge_model)] for i in idx
+            if items[i].metric.name == "coherent" and (items[i].sample_id, items[i].judge_model) in aligned}
+
+
+def _score_items(items: Sequence[JudgeItem], idx: Sequence[int], runner: Runner | None, cfg: JudgeConfig,
+                 out: list[Judgment | None], errors: list[str] | None) -> None:
+    if not idx:
+        return
+    reqs = [ScoreRequest(messages=({"role": "user", "content": items[i].judge_prompt()},)) for i in idx]
+    for i, dist in zip(idx, runner.score_numbers(reqs, errors="record")):
+        out[i] = score_judgment(items[i], dist, cfg.min_mass)
+        if dist.error and errors is not None:
+            errors.append(dist.error)
 
 
 # ---- the stage ----------------------------------------------------------------------------------------
@@ -244,6 +273,9 @@ def judge(store: Store, cfg: JudgeConfig, backend: Backend | None = None, *, jud
         # static items first, in big chunks: they need no judge model
         static_items = [i for i in todo if i.metric.kind == "static"]
         llm_items = [i for i in todo if i.metric.kind != "static"]
+        if cfg.coherence == "if_unaligned":  # an answer's alignment and coherence in one chunk, alignment first
+            llm_items.sort(key=lambda i: (i.sample_id, i.metric.name != "aligned"))
+            chunk += chunk % 2
         with progress_bar(f"judging ({judge_model or 'static analysis'})", len(todo), progress) as bar:
             for items, size in ((static_items, 256), (llm_items, chunk)):
                 for start in range(0, len(items), size):
@@ -262,7 +294,9 @@ def judge(store: Store, cfg: JudgeConfig, backend: Backend | None = None, *, jud
                     store.add(rows)
                     for r in rows:
                         summary.new[r.metric] = summary.new.get(r.metric, 0) + 1
-                        if r.score is None:  # UNKNOWN verdicts included: they are excluded from rates too
+                        if r.label == NOT_ASKED:
+                            summary.not_asked += 1
+                        elif r.score is None:  # UNKNOWN verdicts included: they are excluded from rates too
                             summary.missing[r.metric] = summary.missing.get(r.metric, 0) + 1
                     bar.advance(len(part))
     finally:

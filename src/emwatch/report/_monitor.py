@@ -95,6 +95,8 @@ def decisions_table(events: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
 def monitor_section(store: Any, out: Path) -> tuple[str, list[Path], Path] | None:
     """(section HTML, figure files, table CSV) of the monitor section, or None when there are no events."""
     events = store.monitor_events()
+    if not events.empty:  # the adaptive rule's stops have their own section (report._adaptive)
+        events = events[events["monitor"] != "adaptive"]
     if events.empty:
         return None
     runs = store.runs()

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from emwatch.analysis import StudyResults, analyze_study, load_answers, name_judge, resolve_judge
-from emwatch.analysis._rates import benchmark_answers
+from emwatch.analysis._rates import benchmark_answers, scored_mask
 from emwatch.config import AnalyzeConfig
 from emwatch.report import _html as H
 from emwatch.report._agreement import agreement_section
@@ -80,7 +80,7 @@ def _pct(x: float) -> str:
 
 def _cards(res: StudyResults) -> list[tuple[str, str]]:
     bench = benchmark_answers(res.answers)
-    scored = bench["aligned"].notna() & bench["coherent"].notna()
+    scored = scored_mask(bench)
     cons = res.consistency
     cards = [
         ("models", str(res.answers["model"].nunique()) if len(res.answers) else "0"),
@@ -227,6 +227,12 @@ def _write(store: Any, out: Path, cfg: AnalyzeConfig, sizes: str | Path | None, 
         nav.append(("monitor", "Monitor"))
         result.figures += mon[1]
         result.tables.append(mon[2])
+    from emwatch.report._adaptive import adaptive_section  # checkpoints sampled under sample.adaptive
+
+    if (ada := adaptive_section(store, out)) is not None:
+        sections.append(ada[0])
+        nav.append(("adaptive", "Adaptive"))
+        result.tables.append(ada[1])
     judges = agreement_section(store, cfg)
     if judges is not None:  # two judges on the same answers: how far they agree
         sections.append(judges[0])

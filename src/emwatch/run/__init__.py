@@ -2,6 +2,7 @@
 graph (train -> each checkpoint as soon as it is saved -> sample -> judge -> analyses and report) and the
 executors that run it (this machine, or a Ray cluster)."""
 
+from emwatch.run._adaptive import AdaptiveSummary, sample_adaptive
 from emwatch.run._executors import Executor, Finished, LocalExecutor, Resources
 from emwatch.run._job import STAGES, Job, JobResult
 from emwatch.run._plan import RunTask, plan_runs, size
@@ -11,6 +12,7 @@ from emwatch.run._study import Evaluate, LoadedStudy, ModelEntry, Study, load_st
 __all__ = ["STAGES", "Evaluate", "Executor", "Finished", "Job", "JobResult", "LoadedStudy", "LocalExecutor",
            "ModelEntry", "Resources", "RunTask", "Study", "load_study", "make_executor", "plan_runs", "run_study",
            "size", "status_table"]
+__all__ += ["AdaptiveSummary", "sample_adaptive"]
 
 
 def make_executor(name: str, **options):

@@ -135,6 +135,8 @@ def size(loaded: LoadedStudy, runs: list[RunTask] | None = None) -> dict[str, An
         per_s = est.sample_tokens_per_gpu_second * 8.0 / params
         sample_gpu_h += ckpts_per_run[r.run_id] * (bench + task) * est.answer_tokens / per_s / 3600
     judge_tokens_in = judge_calls * (est.judge_prompt_tokens + est.answer_tokens) * est.judge_digit_calls
+    adaptive = adaptive_bill(loaded, runs, bench, len(bases) + len(study.evaluate), len(llm_metrics),
+                             judge_calls - n_ckpts * bench * len(llm_metrics))
     return {
         "study": study.name,
         "models": len({r.recipe.index for r in runs}) + len({e.name for e in study.evaluate}),
@@ -149,6 +151,7 @@ def size(loaded: LoadedStudy, runs: list[RunTask] | None = None) -> dict[str, An
                       "total": round(train_gpu_h + sample_gpu_h, 1)},
         "hosted_train_steps": hosted_steps,
         "judge_tokens": {"input": int(judge_tokens_in), "output": int(judge_calls * est.judge_digit_calls)},
+        "adaptive": adaptive,
         "assumptions": {
             **est.model_dump(),
             "checkpoints": "each run's schedule (recipe or study) over its steps = ceil(epochs x train examples / "
@@ -158,4 +161,48 @@ def size(loaded: LoadedStudy, runs: list[RunTask] | None = None) -> dict[str, An
                          "hosted_train_steps); a model without params_b counts as 8B; sampling speed scales as 8B / size",
             "judge_tokens": "judge_calls x (judge template + answer tokens) in, one token out per call (logprob judge)",
         },
+    }
+
+
+def adaptive_bill(loaded: LoadedStudy, runs: list[RunTask], bench: int, full_ckpts: int, llm_metrics: int,
+                  other_calls: int) -> dict[str, Any]:
+    """Expected and maximum judge calls and tokens under the adaptive rule (the study's `sample.adaptive`, else its
+    defaults), from the prior EM curve its settings state: a fine-tune's checkpoints at `prior_base_rate` before
+    `prior_onset_fraction` of training, at `prior_em_rate` from there in a `prior_em_share` of runs. Base models
+    and `evaluate:` checkpoints are judged in full; held-out task answers are not adaptive."""
+    from emwatch.analysis._adaptive import expected_use
+    from emwatch.config import AdaptiveConfig
+
+    cfg = loaded.study.sample.adaptive or AdaptiveConfig()
+    est = loaded.study.estimate
+    memo: dict[float, float] = {}
+
+    def use(rate: float) -> float:
+        if rate not in memo:
+            memo[rate] = expected_use(rate, cfg.prior_base_rate, bench, cfg)
+        return memo[rate]
+
+    expected = float(full_ckpts * bench)
+    for r in runs:
+        steps = r.checkpoint_steps()
+        total = r.total_steps() or len(steps)
+        for step in steps:
+            em = cfg.prior_em_rate if step / total >= cfg.prior_onset_fraction else cfg.prior_base_rate
+            expected += cfg.prior_em_share * use(em) + (1 - cfg.prior_em_share) * use(cfg.prior_base_rate)
+    maximum = float(full_ckpts * bench + sum(len(r.checkpoint_steps()) for r in runs) * bench)
+    per_call = (est.judge_prompt_tokens + est.answer_tokens) * est.judge_digit_calls
+
+    def bill(answers: float) -> dict[str, int]:
+        calls = answers * llm_metrics + other_calls
+        return {"judge_calls": int(round(calls)), "judge_tokens_input": int(round(calls * per_call)),
+                "judge_tokens_output": int(round(calls * est.judge_digit_calls))}
+
+    exp, top = bill(expected), bill(maximum)
+    return {
+        "rule": {k: v for k, v in cfg.model_dump(mode="json").items() if not k.startswith("prior_")},
+        "set_in_study": loaded.study.sample.adaptive is not None,
+        "prior_curve": {k: v for k, v in cfg.model_dump().items() if k.startswith("prior_")},
+        "expected": exp, "maximum": top,
+        "expected_saving": round(top["judge_calls"] / exp["judge_calls"], 2) if exp["judge_calls"] else None,
+        "expected_answers_per_checkpoint": {f"{rate:g}": round(u, 1) for rate, u in sorted(memo.items())},
     }

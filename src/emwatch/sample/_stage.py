@@ -121,6 +121,11 @@ def template_settings(cfg: SampleConfig) -> dict[str, Any]:
 def plan_samples(ckpts: pd.DataFrame, prompts: Sequence, cfg: SampleConfig, *, served: bool) -> list[SampleItem]:
     """Every answer `cfg` asks for at each checkpoint. `served`: one backend serves every checkpoint (a LoRA
     checkpoint is addressed by its `served_name` or path); otherwise each is loaded in process."""
+    if cfg.adaptive is not None and cfg.adaptive.enabled:
+        raise ConfigError("sample.adaptive: `emwatch sample` and the study job do not run rounds yet (the API "
+                          "emwatch.run.sample_adaptive does); set adaptive.enabled: false (or remove it) to sample the "
+                          "full plan. `emwatch run --dry-run` plans the rule's bill and `emwatch analyze "
+                          "--adaptive-replay` replays it on a sampled store (docs/adaptive.md)")
     items = []
     for row in ckpts.itertuples():
         if served:

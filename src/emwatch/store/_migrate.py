@@ -1,5 +1,6 @@
 """Schema migrations: a store written by an earlier emwatch is upgraded in place, in the transaction that
-opens it, and keeps every key that is still valid, so stages resume on it without duplicates.
+opens it, and keeps every key that is still valid, so stages resume on it without duplicates. A read-only open
+of an older store names the command that upgrades it: `emwatch upgrade --store S` (`upgrade_store`).
 
 MIGRATIONS[v] upgrades a store of version v to v + 1. The new tables themselves are created by the store
 (CREATE TABLE IF NOT EXISTS) before the migrations run.
@@ -9,11 +10,55 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 
+from emwatch.errors import StoreError
+
 from emwatch.store._records import Checkpoint, Judgment, Question, Run, Sample
+
+
+def refuse_foreign(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """A database without emwatch's schema version that holds tables is another tool's: refused, untouched."""
+    tables = [r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables ORDER BY table_name").fetchall()]
+    if tables:
+        shown = ", ".join(tables[:8]) + (f" and {len(tables) - 8} more" if len(tables) > 8 else "")
+        raise StoreError(f"{path}: not an emwatch store: a DuckDB database with table(s) {shown} and no emwatch "
+                         "schema version; it was left as it was: give a new file (or an emwatch store)")
+
+
+def upgrade_store(path: str | Path) -> tuple[int, int]:
+    """Upgrade the store at `path` in place to this emwatch's schema: (version found, version now)."""
+    from emwatch.store._schema import SCHEMA_VERSION
+    from emwatch.store._store import Store
+
+    path = Path(path)
+    if not path.is_file():
+        raise StoreError(f"{path}: no such store")
+    found = _version(path)
+    Store(path).close()  # opening for writing runs the migrations, in one transaction
+    return found, SCHEMA_VERSION
+
+
+def _version(path: Path) -> int:
+    """The schema version a store file records (a StoreError for a file that is not an emwatch store)."""
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as e:
+        raise StoreError(f"{path}: cannot open as a DuckDB store: {str(e).strip().splitlines()[0]}") from None
+    try:
+        has_meta = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'").fetchall()[0][0]
+        rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() if has_meta else []
+        if not rows:
+            refuse_foreign(con, path)
+            raise StoreError(f"{path}: an empty database, not an emwatch store")
+        return int(rows[0][0])
+    finally:
+        con.close()
 
 
 def _v1_to_v2(store: Any) -> None:

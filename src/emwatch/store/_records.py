@@ -105,10 +105,23 @@ class Run(Record):
 
     @classmethod
     def imported(cls, model: str, *, dataset: str | None = None, seed: int | None = None, group: str | None = None,
-                 source: str | None = None) -> Run:
-        """The answers of one (model, group, seed, dataset) read from an earlier study's file."""
+                 source: str | None = None, params_b: float | None = None) -> Run:
+        """The answers of one (model, group, seed, dataset) read from an earlier study's file. `params_b` (the
+        model's size in billions of parameters) goes into the config, where the size analysis reads it."""
         return cls(model=model, kind="import", dataset=dataset, seed=seed, group=group,
-                   config={"source": source} if source else {}, extra={"group": group})
+                   config=_import_config(source, params_b), extra={"group": group})
+
+    @classmethod
+    def imported_base(cls, model: str, *, seed: int | None = None, source: str | None = None,
+                      params_b: float | None = None) -> Run:
+        """The base model's answers read from an earlier study's file: a run of kind 'base' (its checkpoint is
+        step 0), kept apart from a base run emwatch samples itself (`extra`), never sampled by emwatch."""
+        return cls(model=model, kind="base", seed=seed, group="base", config=_import_config(source, params_b),
+                   extra={"imported": True})
+
+
+def _import_config(source: str | None, params_b: float | None) -> dict[str, Any]:
+    return {**({"source": source} if source else {}), **({"params_b": params_b} if params_b is not None else {})}
 
 
 @dataclass(frozen=True)

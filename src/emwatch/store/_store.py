@@ -147,6 +147,8 @@ class Store:
         from emwatch.store._migrate import MIGRATIONS
 
         found = self._found_version()
+        if found is None:
+            self._refuse_foreign()
         if found is not None and found > SCHEMA_VERSION:
             raise StoreError(f"{self.path}: store schema version {found} is newer than this emwatch reads "
                              f"({SCHEMA_VERSION}); upgrade emwatch")
@@ -161,10 +163,20 @@ class Store:
                 self.con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
             self._refresh_views()
 
+    def _refuse_foreign(self) -> None:
+        from emwatch.store._migrate import refuse_foreign
+
+        refuse_foreign(self.con, self.path)
+
     def _check_version(self) -> None:
         found = self._found_version()
+        if found is None:
+            self._refuse_foreign()
         if found != SCHEMA_VERSION:
-            hint = " (open it once without read_only to upgrade it)" if found is not None and found < SCHEMA_VERSION else ""
+            hint = ""
+            if found is not None and found < SCHEMA_VERSION:
+                hint = (f"; upgrade it in place with `emwatch upgrade --store {self.path}` (in Python: open it once "
+                        "with Store(path), not read_only)")
             raise StoreError(f"{self.path}: store schema version {found}, this emwatch reads version "
                              f"{SCHEMA_VERSION}{hint}")
 
@@ -295,12 +307,12 @@ class Store:
     def checkpoints(self, runs: Sequence[str] | None = None, steps: Sequence[int] | None = None, *,
                     imported: bool = False) -> pd.DataFrame:
         """Checkpoints with their run's model, kind and config (base models always included when filtering),
-        ordered by model, kind and step. Imported runs are left out unless `imported`."""
+        ordered by model, kind and step. Imported runs (and imported base answers) are left out unless `imported`."""
         df = self.con.execute(f"""
             SELECT c.checkpoint_id, c.run_id, c.step, c.path, c.meta, c.train_loss, c.heldout_loss, c.total_steps,
                    r.kind, r.model, r.dataset, r.seed, r.lr, r.group_name AS "group", r.config
             FROM checkpoints c JOIN runs r USING (run_id)
-            {'' if imported else "WHERE r.kind <> 'import'"}
+            {'' if imported else "WHERE r.kind <> 'import' AND json_extract_string(c.meta, '$.imported_from') IS NULL"}
             ORDER BY r.model, r.kind, c.step""").df()
         for col in ("meta", "config"):
             df[col] = df[col].map(lambda v: _decode(v) if isinstance(v, str) else {}).astype(object)
@@ -369,8 +381,9 @@ class Store:
         """Per LLM judge and metric: `n` judged, `n_shared` also judged by another (scanned for 2+ judges only)."""
         pairs = self.judges()
         pairs = pairs[~pairs["judge_model"].astype(str).str.startswith("static:")][["judge_model", "metric", "n"]]
-        several = sorted(set(pairs.loc[pairs.duplicated("metric", keep=False), "metric"]))
-        return self.con.execute(JUDGE_PAIRS_SQL, [several]).df() if several else pairs.assign(n_shared=0)
+        multi = pairs.duplicated("metric", keep=False)
+        shared = self.con.execute(JUDGE_PAIRS_SQL, [sorted(set(pairs.loc[multi, "metric"]))]).df() if multi.any() else None
+        return pd.concat([pairs[~multi].assign(n_shared=0), shared], ignore_index=True)
 
     @_reads
     def imported_answers(self, checkpoint_ids: Sequence[str]) -> pd.DataFrame:
@@ -383,7 +396,7 @@ class Store:
                 SELECT s.sample_id, s.checkpoint_id, s.question_key, q.question_id, q.messages, s.response
                 FROM samples s JOIN questions q USING (question_key) JOIN checkpoints c USING (checkpoint_id)
                 JOIN runs r USING (run_id)
-                WHERE r.kind = 'import' AND s.checkpoint_id IN (SELECT ck FROM _emwatch_import_cks)
+                WHERE r.kind IN ('import', 'base') AND s.checkpoint_id IN (SELECT ck FROM _emwatch_import_cks)
                 ORDER BY q.bank, s.sample_index, s.sample_id""").df()
         finally:
             self.con.unregister("_emwatch_import_cks")
