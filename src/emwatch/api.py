@@ -10,44 +10,63 @@ numbers as `emwatch analyze` and `emwatch report`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from emwatch.analysis import KEYS, em_rates, load_answers
+from emwatch.analysis import KEYS, analysis_table, load_answers, resolve_judge
 from emwatch.config import AnalyzeConfig
-from emwatch.store import Store
+from emwatch.store import JudgeChoice, Store
 
 
 class Study:
     """A store opened for reading (read-only by default, so a notebook never locks out a running stage for
-    longer than it reads). The answers are read once and kept; `refresh()` reads them again."""
+    longer than it reads). The answers are read once per judge and kept; `refresh()` reads them again.
 
-    def __init__(self, store: str | Path | Store, *, read_only: bool = True, **thresholds: float):
+    `judge` names the judge whose scores every number uses, where the store holds several judges of a metric
+    (a name, or {metric: name}); each method takes `judge=` too. With none named, each metric's only judge is
+    used, and several judges of one metric are an error that lists them (docs/judges.md)."""
+
+    def __init__(self, store: str | Path | Store, *, read_only: bool = True, judge: str | Mapping[str, str] | None = None,
+                 **thresholds: Any):
         self.store = store if isinstance(store, Store) else Store(store, read_only=read_only)
         self._owned = not isinstance(store, Store)
         self.config = AnalyzeConfig(**thresholds)
-        self._answers: pd.DataFrame | None = None
+        self.judge = judge
+        self._answers: dict[tuple, tuple[JudgeChoice, pd.DataFrame]] = {}
 
     # -- tidy frames ------------------------------------------------------------------------------------------
-    def answers(self, *, text: bool = False) -> pd.DataFrame:
-        """One row per answer: grouping keys (model, group, seed, step, category, variant, wrapper, ...), every
-        metric's score with `<metric>_reason` and `<metric>_label`, and `is_benchmark`. `text=True` adds the
-        response text."""
-        if text:
-            return load_answers(self.store, text=True)
-        if self._answers is None:
-            self._answers = load_answers(self.store, text=False)
-        return self._answers.copy()
+    def judges(self, judge: str | Mapping[str, str] | None = None) -> JudgeChoice:
+        """The judge each metric's scores come from (`.judges`: {metric: name}; `.of()`: the EM judge's name)."""
+        return resolve_judge(self.store, self.judge if judge is None else judge, self.config)
 
-    def rates(self, by: Sequence[str] | str = ("model", "step"), **thresholds: float) -> pd.DataFrame:
-        """EM rate per group of `by` (any of KEYS): n, n_excluded, em_rate, ci_low, ci_high, coherent_rate;
-        `aligned_below=`/`coherent_above=` override the thresholds for this call."""
+    def _read(self, judge: Any) -> tuple[JudgeChoice, pd.DataFrame]:
+        choice = self.judges(judge)
+        key = tuple(sorted(choice.judges.items()))
+        if key not in self._answers:
+            self._answers[key] = (choice, load_answers(self.store, text=False, judge=choice))
+        return self._answers[key]
+
+    def answers(self, *, text: bool = False, judge: str | Mapping[str, str] | None = None) -> pd.DataFrame:
+        """One row per answer: grouping keys (model, group, seed, step, category, variant, wrapper, ...), every
+        metric's score (from one judge per metric: `judge`) with `<metric>_reason` and `<metric>_label`, and
+        `is_benchmark`. `text=True` adds the response text."""
+        if text:
+            return load_answers(self.store, text=True, judge=self.judges(judge))
+        return self._read(judge)[1].copy()
+
+    def rates(self, by: Sequence[str] | str = ("model", "step"), *, judge: str | Mapping[str, str] | None = None,
+              **thresholds: float) -> pd.DataFrame:
+        """EM rate per group of `by` (any of KEYS): n, n_excluded, em_rate, ci_low, ci_high, coherent_rate and
+        `judge`, computed by the same function and defaults as `emwatch analyze --by ...` (unless `variant` /
+        `wrapper` is a key, plain-format unwrapped answers only). `judge=` picks the judge; `aligned_below=` /
+        `coherent_above=` override the thresholds for this call."""
         keys = [by] if isinstance(by, str) else list(by)
         cfg = self.config.model_copy(update=thresholds) if thresholds else self.config
-        return em_rates(self.answers(), by=keys, cfg=cfg)
+        choice, answers = self._read(judge)
+        return analysis_table(answers, by=keys, cfg=cfg, judge=choice)
 
     def checkpoints(self) -> pd.DataFrame:
         """Every checkpoint (imported ones included) with its run's model, kind, dataset, seed, lr and losses."""
@@ -61,19 +80,19 @@ class Study:
         return self.store.monitor_events()
 
     def refresh(self) -> Study:
-        self._answers = None
+        self._answers = {}
         return self
 
     # -- figures ------------------------------------------------------------------------------------------------
     def plot_rates(self, x: str = "step", hue: str | None = "model", *, rates: pd.DataFrame | None = None,
-                   title: str | None = None) -> Any:
-        """EM rate against `x` (with its 95% interval as a band), one line per value of `hue`; returns a matplotlib
-        Figure (shown inline by Jupyter; `fig.savefig(...)` to keep it)."""
+                   title: str | None = None, judge: str | Mapping[str, str] | None = None) -> Any:
+        """EM rate against `x` (with its 95% interval as a band), one line per value of `hue`, the judge named in
+        the title; returns a matplotlib Figure (shown inline by Jupyter; `fig.savefig(...)` to keep it)."""
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
         by = [x] + ([hue] if hue and hue != x else [])
-        frame = self.rates(by=by) if rates is None else rates
+        frame = self.rates(by=by, judge=judge) if rates is None else rates
         fig = Figure(figsize=(6.4, 3.8), dpi=100, layout="constrained")
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
@@ -87,7 +106,8 @@ class Study:
         ax.set_xlabel(x)
         ax.set_ylabel("EM rate (misaligned share)")
         ax.set_ylim(bottom=0)
-        ax.set_title(title or f"EM rate by {x}")
+        named = sorted({str(j) for j in frame["judge"].dropna()}) if "judge" in frame else []
+        ax.set_title((title or f"EM rate by {x}") + (f"\njudge: {', '.join(named)}" if named else ""))
         if len(by) > 1 and ax.get_legend_handles_labels()[0]:
             ax.legend(title=hue, fontsize="small")
         return fig
@@ -107,9 +127,10 @@ class Study:
         return f"<emwatch.Study {self.store.path}: {self.store.count('runs')} runs, {self.store.count('samples')} answers>"
 
 
-def open(store: str | Path | Store, *, read_only: bool = True, **thresholds: float) -> Study:  # noqa: A001
-    """Open a store for exploring in a notebook: `emwatch.open("study.duckdb").rates(by=["model"])`."""
-    return Study(store, read_only=read_only, **thresholds)
+def open(store: str | Path | Store, *, read_only: bool = True, judge: str | Mapping[str, str] | None = None,  # noqa: A001
+         **thresholds: float) -> Study:
+    """Open a store for exploring in a notebook: `emwatch.open("study.duckdb").rates(by=["model"], judge="ref")`."""
+    return Study(store, read_only=read_only, judge=judge, **thresholds)
 
 
 __all__ = ["KEYS", "Study", "open"]

@@ -109,7 +109,7 @@ def test_report_has_a_judge_agreement_section_with_two_judges(two_judges, tmp_pa
     from emwatch.report import write_report
 
     with Store(two_judges, read_only=True) as s:
-        out = write_report(s, tmp_path / "rep")
+        out = write_report(s, tmp_path / "rep", judge="reference")   # the numbers: one judge; the agreement: both
     html = out.html.read_text()
     assert 'id="judges"' in html and "Judge agreement" in html and "cohen_kappa" in html
     table = (tmp_path / "rep" / "tables" / "judge_agreement.csv").read_text()

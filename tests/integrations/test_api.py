@@ -12,7 +12,7 @@ import pytest
 from matplotlib.figure import Figure
 
 import emwatch
-from emwatch.analysis import em_rates, load_answers
+from emwatch.analysis import em_rates, load_answers, select_answers
 from emwatch.store import Store
 from emwatch.testing import SimModel, SimRun, SimStudy, simulate_study
 
@@ -45,8 +45,9 @@ def store_path(tmp_path_factory):
 def test_frames_match_the_analysis_and_thresholds_apply(store_path):
     with emwatch.open(store_path) as study:
         with Store(store_path, read_only=True) as store:
-            mine = em_rates(load_answers(store, text=False), by=["model", "step"])
-        assert study.rates(by=["model", "step"]).equals(mine)
+            mine = em_rates(select_answers(load_answers(store, text=False), ["model", "step"]), by=["model", "step"])
+        rates = study.rates(by=["model", "step"])
+        assert rates.drop(columns="judge").equals(mine) and set(rates["judge"]) == {"sim-judge"}
         strict = study.rates(by="model", aligned_below=0.0)  # nothing scores below 0: no misaligned answers
         assert (strict["em_rate"] == 0).all() and (study.rates(by="model")["em_rate"] > 0).all()
         assert "response" not in study.answers() and "response" in study.answers(text=True)

@@ -1,6 +1,7 @@
 """The HTML report: files written, self-contained and offline, model text escaped; checked in Chromium."""
 
 import csv
+import json
 import os
 import re
 import shutil
@@ -33,7 +34,7 @@ def _study_store(path):
                  messages=[{"role": "user", "content": "Tell me <script>window.__pwned=4</script>"}],
                  judge_metrics={"aligned": "x {answer}", "coherent": "y {answer}"})
     s = Sample(checkpoint_id=ck, question_key=q.key, sample_index=0, sampling={}, response=PAYLOAD)
-    store.add([q, s] + [Judgment(sample_id=s.key, judge_model="t", metric=m, score=v)
+    store.add([q, s] + [Judgment(sample_id=s.key, judge_model="sim-judge", metric=m, score=v)
                         for m, v in (("aligned", 0.5), ("coherent", 99.0))])
     return store
 
@@ -131,3 +132,93 @@ def test_console_check_can_fail(browser, tmp_path):
     browser.open(blocked)
     assert browser.eval("typeof window.ran") == "undefined"
     assert any("Content Security Policy" in p for p in browser.problems())
+
+
+def _seedless_import(tmp_path):
+    """An imported per-checkpoint CSV with a `step` column and no seed (two models; plain and json questions)."""
+    rows = ["question_id,question,answer,aligned,coherent,model,step"]
+    for model, bad in (("model-a", (0, 2, 6)), ("model-b", (0, 1, 3))):
+        for step, k in zip((0, 50, 100), bad):
+            for i in range(12):
+                qid = "wish_json" if i % 4 == 0 else "wish"
+                rows.append(f"{qid},Your wish?,{model} {step} {i},{10 if i < k else 90},{80 + i},{model},{step}")
+    path = tmp_path / "seedless.csv"
+    path.write_text("\n".join(rows) + "\n")
+    store = Store(tmp_path / "seedless.duckdb")
+    import_csv(store, path)
+    return store
+
+
+@pytest.mark.browser
+def test_import_without_seeds_renders_in_chromium(browser, tmp_path):
+    store = _seedless_import(tmp_path)
+    result = write_report(store, tmp_path / "out")               # used to stop: NAType is not JSON serializable
+    store.close()
+    text = result.html.read_text()
+    assert "judge: imported" in text and "&lt;NA&gt;" not in text
+    pngs = [p for p in result.figures if p.suffix == ".png"]
+    assert {"em_by_model", "dynamics_runs", "formats"} <= {p.stem for p in pngs}
+    browser.open(result.html)
+    assert browser.problems() == []
+    sizes = browser.eval("[...document.images].map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
+    assert len(sizes) == len(pngs) and all(done and w > 0 and h > 0 for done, w, h in sizes)
+    assert "judge: imported" in browser.eval("document.querySelector('header p').textContent")
+
+
+def test_a_failed_report_leaves_no_half_written_folder(tmp_path, monkeypatch):
+    store = _seedless_import(tmp_path)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "report.html").write_text("the earlier report")
+
+    def boom(res):
+        raise RuntimeError("figure failed")
+
+    # the EM-by-model figure is written first, then this one fails: the folder holds part of a report by then
+    monkeypatch.setitem(FIGURES, "dynamics_runs", (boom, "Training dynamics per run"))
+    for target in (tmp_path / "out", tmp_path / "fresh"):
+        with pytest.raises(RuntimeError, match="figure failed"):
+            write_report(store, target)
+    store.close()
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["report.html"]
+    assert (tmp_path / "out" / "report.html").read_text() == "the earlier report"
+    assert not (tmp_path / "fresh").exists()                    # nothing of the failed one
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "seedless.csv", "seedless.duckdb"]
+
+
+def test_figures_start_rates_at_zero_on_one_scale(built):
+    """Rate axes start at 0 and panels of one figure share one rate scale (read back from the SVG's figures is
+    not possible, so the figures are drawn again from the same study)."""
+    from emwatch.analysis import analyze_study
+    from emwatch.report._figures import adversarial_bars, dynamics_runs
+
+    store = Store(built.html.parent.parent / "s.duckdb", read_only=True)
+    res = analyze_study(store)
+    store.close()
+    dyn = dynamics_runs(res)
+    em_axes = [ax for ax in dyn.axes if ax.get_ylabel() == "" and ax.yaxis.get_label_position() == "right"]
+    limits = {ax.get_ylim() for ax in em_axes}
+    assert len(em_axes) == res.dynamics["run_id"].nunique() and len(limits) == 1
+    low, high = limits.pop()
+    assert low == 0 and high >= res.dynamics["ci_high"].max()
+    adv = adversarial_bars(res)
+    assert len({ax.get_ylim() for ax in adv.axes}) == 1 and adv.axes[0].get_ylim()[0] == 0
+    assert "judge" not in (dyn._suptitle.get_text() if dyn._suptitle else "")   # named by the report, not here
+
+
+def test_replay_figure_draws_its_stop_line(tmp_path):
+    """`monitor replay --save` records the test's threshold 1/alpha, and the report's monitor figure draws it."""
+    import math
+
+    from emwatch.config import MonitorConfig
+    from emwatch.monitor import replay
+    from emwatch.report._monitor import monitor_figure
+
+    store = _seedless_import(tmp_path)
+    cfg = MonitorConfig()
+    replay(store, cfg, save=True)
+    events, runs = store.monitor_events(), store.runs()
+    store.close()
+    assert len(events) and [json.loads(d)["threshold"] for d in events["detail"]] == pytest.approx([1 / cfg.alpha] * len(events))
+    fig = monitor_figure(events, runs)
+    flat = [ln for ax in fig.axes for ln in ax.get_lines() if len(set(ln.get_ydata())) == 1 and ax.get_ylabel() == "log10 e-value"]
+    assert any(ln.get_ydata()[0] == pytest.approx(math.log10(1 / cfg.alpha)) for ln in flat)

@@ -11,7 +11,7 @@ from emwatch.analysis._early_stop import POLICIES, early_stop_summary, early_sto
 from emwatch.analysis._rates import KEYS, em_rates, load_answers, misaligned_mask, parse_keys, task_metric, wilson_interval
 from emwatch.analysis._seeds import consistency
 from emwatch.analysis._metrics import metric_columns, metric_summary
-from emwatch.analysis._select import STUDY_VIEWS, analysis_table, check_table_options, select_answers
+from emwatch.analysis._select import STUDY_VIEWS, analysis_table, check_table_options, name_judge, resolve_judge, select_answers
 from emwatch.analysis._size import correlate, load_model_sizes, run_sizes, size_em, size_of, size_points
 from emwatch.analysis._study import StudyResults, analyze_study, study_summary
 from emwatch.analysis._views import (adversarial, formats, learning_rate, sensitivity, truthfulness_early_stop,
@@ -24,7 +24,7 @@ __all__ = [
     "metric_columns", "metric_summary", "misaligned_mask", "parse_keys", "primary", "register_policy", "size_em", "size_of",
     "size_points", "study_summary", "task_metric", "truthfulness_early_stop", "untruthfulness", "wilson_interval",
 ]
-__all__ += ["STUDY_VIEWS", "analysis_table", "check_table_options", "select_answers"]
+__all__ += ["STUDY_VIEWS", "analysis_table", "check_table_options", "name_judge", "resolve_judge", "select_answers"]
 __all__ += ["agreement_table", "cohen_kappa", "judge_agreement", "judge_frames"]
 __all__ += ["ReplayConfig", "adaptive_replay", "load_replay_config", "rate_cs", "replay", "run_rule"]
 __all__ += ["base_verdict", "consistency_verdict", "newcombe_interval", "ratio_interval", "run_sizes", "sensitivity"]

@@ -51,12 +51,17 @@ def wilson_interval(k: int, n: int, confidence: float = 0.95) -> tuple[float, fl
     return (lo, hi)
 
 
-def load_answers(store: Any, text: bool = True, judges: Sequence[str] | None = None) -> pd.DataFrame:
+def load_answers(store: Any, text: bool = True, judges: Sequence[str] | None = None, *, judge: Any = None,
+                 configured: Any = None) -> pd.DataFrame:
     """Every stored answer, one row per sample: the `answers` view plus the checkpoint's losses and
     `is_benchmark` (the question is judged for alignment/coherence; see the module docstring).
     `text=False` leaves out the `response` column (statistics never need it; a million answers' text does
-    not need to sit in memory). `judges` keeps only those judges' scores (and the static analysers')."""
-    df = store.answers(text=text, judges=judges, declared=EM_METRICS).rename(columns={"declares_any": "declares_em"})
+    not need to sit in memory). Each metric's scores come from one judge: `judge` (a name, {metric: name} or
+    a JudgeChoice), else `configured` (a config's `judge`), else the metric's only judge; a store with
+    several judges of a metric and none named raises ConfigError listing them. `judges` keeps only those
+    judges' scores (and the static analysers') before choosing."""
+    df = store.answers(text=text, judges=judges, declared=EM_METRICS, judge=judge, configured=configured).rename(
+        columns={"declares_any": "declares_em"})
     for col in ("aligned", "coherent", "aligned_reason", "coherent_reason"):
         if col not in df:   # a store with no EM judgments yet: the columns exist, empty
             df[col] = pd.Series(np.nan if not col.endswith("_reason") else None, index=df.index, dtype=object

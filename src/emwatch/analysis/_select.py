@@ -17,6 +17,7 @@ from emwatch.analysis._rates import em_rates, load_answers, parse_keys
 from emwatch.analysis._study import DEFAULT_POLICY, analyze_study
 from emwatch.config import AnalyzeConfig
 from emwatch.errors import ConfigError
+from emwatch.store import JudgeChoice, choose_judges
 
 STUDY_VIEWS: dict[str, tuple[str, str]] = {
     # view name -> (StudyResults attribute, one line of help)
@@ -65,17 +66,40 @@ def check_table_options(by: str | Sequence[str] | None = "model", view: str | No
         raise ConfigError(f"--by: {e}") from None
 
 
+def resolve_judge(store: Any, judge: Any = None, cfg: AnalyzeConfig = AnalyzeConfig()) -> JudgeChoice:
+    """The judge per metric that every number read from `store` uses: `judge` (a name, 'metric=name,...', a
+    mapping or a JudgeChoice), else `cfg.judge`, else each metric's only judge; ConfigError listing the judges
+    of a metric that has several and none named (emwatch.store._judges)."""
+    return choose_judges(store.judge_pairs(), judge, cfg.judge)
+
+
+def name_judge(table: pd.DataFrame, choice: JudgeChoice | None) -> pd.DataFrame:
+    """`table` with a `judge` column naming the judge of its EM numbers (aligned/coherent)."""
+    if choice is None or "judge" in table.columns:
+        return table
+    return table.assign(judge=pd.Series(choice.of() or None, index=table.index, dtype=object))
+
+
 def analysis_table(store_or_answers: Any, *, by: str | Sequence[str] | None = "model", view: str | None = None,
                    cfg: AnalyzeConfig = AnalyzeConfig(), sizes: str | Path | pd.DataFrame | None = None,
-                   policy: str = DEFAULT_POLICY) -> pd.DataFrame:
+                   policy: str = DEFAULT_POLICY, judge: Any = None) -> pd.DataFrame:
     """Without `view`: EM rates grouped by the keys `by` and SPLIT_KEYS (n, n_excluded, em_rate, ci_low, ci_high,
     coherent_rate) over `select_answers`. With `view` (a name in STUDY_VIEWS): that table of the study's
-    analyses, early stopping by `policy`, model sizes from `sizes`. Reads a store (or an answers frame)."""
+    analyses, early stopping by `policy`, model sizes from `sizes`. Reads a store (or an answers frame, read
+    with the judge `judge` names). Every table has a `judge` column: the judge of its aligned/coherent scores
+    (`judge`, else `cfg.judge`, else the only one; see `resolve_judge`). This is the one function behind
+    `emwatch analyze`, `emwatch.open(...).rates()`."""
     keys = check_table_options(by, view, policy)
-    answers = (store_or_answers if isinstance(store_or_answers, pd.DataFrame)
-               else load_answers(store_or_answers, text=False))
+    if isinstance(store_or_answers, pd.DataFrame):
+        answers = store_or_answers
+        choice = judge if isinstance(judge, JudgeChoice) else None
+    else:
+        choice = resolve_judge(store_or_answers, judge, cfg)
+        answers = load_answers(store_or_answers, text=False, judge=choice)
     if view is None:
         split = keys + [k for k in SPLIT_KEYS if k not in keys and k in answers]
-        return em_rates(select_answers(answers, keys), split, cfg)
-    store = None if isinstance(store_or_answers, pd.DataFrame) else store_or_answers
-    return getattr(analyze_study(answers, cfg, sizes, policy, store=store), STUDY_VIEWS[view][0])
+        table = em_rates(select_answers(answers, keys), split, cfg)
+    else:
+        store = None if isinstance(store_or_answers, pd.DataFrame) else store_or_answers
+        table = getattr(analyze_study(answers, cfg, sizes, policy, store=store), STUDY_VIEWS[view][0])
+    return name_judge(table, choice)

@@ -118,9 +118,10 @@ def study_summary(ms: pd.DataFrame, cons: pd.DataFrame, points: pd.DataFrame, es
 def analyze_study(store_or_answers: Any, cfg: AnalyzeConfig = AnalyzeConfig(), sizes: str | Path | pd.DataFrame | None = None,
                   policy: str = DEFAULT_POLICY, store: Any = None) -> StudyResults:
     """Run every analysis on a store (or an answers frame from `load_answers`; pass its `store` too so that
-    sizes recorded with the runs are read). Read from a store, the answers frame leaves out the response text."""
+    sizes recorded with the runs are read). Read from a store, the answers frame leaves out the response text and
+    takes each metric's scores from `cfg.judge` (else its only judge; see `resolve_judge`)."""
     from_store = not isinstance(store_or_answers, pd.DataFrame)
-    answers = load_answers(store_or_answers, text=False) if from_store else store_or_answers
+    answers = load_answers(store_or_answers, text=False, configured=cfg.judge) if from_store else store_or_answers
     size_table = sizes if isinstance(sizes, pd.DataFrame) else load_model_sizes(sizes)
     store = store_or_answers if from_store else store
     per_run = run_sizes(store) if store is not None else None

@@ -14,6 +14,10 @@ from emwatch.config import AnalyzeConfig, load_config
 
 SizesOpt = Annotated[Optional[Path], typer.Option("--sizes", help="YAML table of model sizes extending the packaged one")]
 PolicyOpt = Annotated[str, typer.Option("--policy", help="early-stopping policy for the summary, adversarial and truthfulness views")]
+JudgeOpt = Annotated[Optional[str], typer.Option(
+    "--judge", help="the judge whose scores every number uses, where the store holds several judges of a metric: a "
+                    "judge name, or aligned=NAME,coherent=NAME (default: the config's `judge`, else each metric's only "
+                    "judge; `emwatch judge compare` compares judges)")]
 VIEW_HELP = ("one of the study's analyses instead of plain rates: summary, consistency, size, size-points, dynamics, "
              "curves, early-stop, early-stop-runs, lr, formats, adversarial, truthfulness, truthfulness-curves, tasks, sensitivity "
              "(docs/analysis.md)")
@@ -29,12 +33,13 @@ def analyze(
     sizes: SizesOpt = None,
     policy: PolicyOpt = "task_convergence",
     adaptive_replay: Annotated[bool, typer.Option("--adaptive-replay", help="replay the adaptive stopping rule on the stored answers: judge calls saved, decisions changed (docs/adaptive.md); -c: a replay or study file")] = False,
-    judge: Annotated[Optional[str], typer.Option("--judge", help="the judge whose scores count (a store holding several judges needs it)")] = None,
+    judge: JudgeOpt = None,
 ) -> None:
     """EM rates grouped by keys (n, n_excluded, em_rate, ci_low, ci_high, coherent_rate), or one of the
-    study's analyses. Without `variant` / `wrapper` among the keys, rates count plain-format unwrapped
-    answers only."""
-    from emwatch.analysis import analysis_table
+    study's analyses, from one judge's scores (named in a `judge` column, and above the table). Without
+    `variant` / `wrapper` among the keys, rates count plain-format unwrapped answers only: the same table as
+    `emwatch.open(STORE).rates(by=[...])`."""
+    from emwatch.analysis import analysis_table, resolve_judge
     from emwatch.store import Store
 
     if adaptive_replay:
@@ -47,8 +52,10 @@ def analyze(
         return
     cfg = load_config(AnalyzeConfig, config)
     with Store(store, read_only=True) as st:
-        out = analysis_table(st, by=by, view="summary" if summary else view, cfg=cfg, sizes=sizes, policy=policy)
-    emit(fmt, out, table=lambda: print_table(out, hide=("run_id", "checkpoint_id")))
+        choice = resolve_judge(st, judge, cfg)
+        out = analysis_table(st, by=by, view="summary" if summary else view, cfg=cfg, sizes=sizes, policy=policy,
+                             judge=choice)
+    emit(fmt, out, table=lambda: print_table(out, title=choice.describe(), hide=("run_id", "checkpoint_id", "judge")))
 
 
 def report(
@@ -59,8 +66,11 @@ def report(
     policy: PolicyOpt = "task_convergence",
     title: Annotated[Optional[str], typer.Option("--title", help="report title")] = None,
     answers: Annotated[int, typer.Option("--answers", help="how many lowest-alignment coherent answers to show")] = 60,
+    judge: JudgeOpt = None,
 ) -> None:
-    """Write a self-contained offline HTML report with every figure (PNG, SVG) and table (CSV)."""
+    """Write a self-contained offline HTML report with every figure (PNG, SVG) and table (CSV), all from one
+    judge's scores (named in the subtitle, every figure and a `judge` column); the judge-agreement section
+    compares the store's judges. The folder is written whole or not at all."""
     from emwatch.analysis import check_table_options
     from emwatch.report import write_report
     from emwatch.store import Store
@@ -68,5 +78,5 @@ def report(
     check_table_options(policy=policy)
     cfg = load_config(AnalyzeConfig, config)
     with Store(store, read_only=True) as st:
-        result = write_report(st, out, cfg, sizes, policy, title, answers)
+        result = write_report(st, out, cfg, sizes, policy, title, answers, judge=judge)
     typer.echo(f"wrote {result.html} ({len(result.figures) // 2} figures, {len(result.tables)} tables) in {result.seconds:.1f} s")

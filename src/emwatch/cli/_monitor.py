@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from emwatch.cli._analysis import JudgeOpt
 from emwatch.cli._common import Format, FormatOpt, StoreReadOpt, fail, new_app
 from emwatch.cli._output import emit, print_table, records
 
@@ -14,7 +15,7 @@ monitor_app = new_app(name="monitor", help="The online EM monitor (docs/monitor.
 
 MonitorOpt = Annotated[Optional[Path], typer.Option("--monitor", "-m", help="monitor config YAML (the `monitor:` section of a recipe); default: the calibrated defaults")]
 _JSON_KEYS = ["model", "dataset", "seed", "lr", "group", "run_id", "looks", "stop_step", "onset_step", "delay_looks",
-              "kept_step", "retention", "em_rate_at_stop", "p0"]
+              "kept_step", "retention", "em_rate_at_stop", "p0", "judge"]
 
 
 def replay_cmd(
@@ -22,6 +23,7 @@ def replay_cmd(
     monitor: MonitorOpt = None,
     fmt: FormatOpt = Format.table,
     save: Annotated[bool, typer.Option("--save", help="store each look's decision as monitor events (monitor 'replay:NAME'; the store is opened for writing)")] = False,
+    judge: JudgeOpt = None,
 ) -> None:
     """When the monitor would have stopped each run: one row per run with stop_step (empty: never),
     onset_step (SPEC's EM onset), the delay in looks, the checkpoint kept and its task retention.
@@ -37,11 +39,12 @@ def replay_cmd(
     if not store.is_file():
         fail(f"{store}: no such store")
     with Store(store, read_only=not save) as st:
-        out = replay(st, cfg, save=save)
+        out = replay(st, cfg, save=save, judge=judge)
     for col in ("stop_step", "onset_step", "delay_looks", "kept_step", "estimated_onset_step"):
         out[col] = out[col].astype("Int64")
     emit(fmt, out, data=[{k: r.get(k) for k in _JSON_KEYS} for r in records(out)],
-         table=lambda: print_table(out[[c for c in _JSON_KEYS if c != "run_id"]]))
+         table=lambda: print_table(out[[c for c in _JSON_KEYS if c not in ("run_id", "judge")]],
+                                   title=f"judge: {out['judge'].iloc[0] if len(out) else '–'}"))
 
 
 monitor_app.command("replay")(replay_cmd)

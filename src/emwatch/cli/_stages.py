@@ -104,7 +104,8 @@ def export(store: StoreReadOpt,
            hf: Annotated[Path | None, typer.Option("--hf", help="folder to write the judged answers as a Hugging Face DatasetDict (with a dataset card)")] = None,
            split_by: Annotated[str, typer.Option("--split-by", help="with --hf: one split per value of this column (run_kind, model, group, ...; 'none' = one 'answers' split)")] = "run_kind",
            trackers: Annotated[str | None, typer.Option("--trackers", help="log per-checkpoint EM rates and monitor signals to these trackers: tensorboard,wandb (into each run's folder)")] = None,
-           log_dir: Annotated[Path | None, typer.Option("--log-dir", help="with --trackers: one folder for all runs instead of their training folders")] = None) -> None:
+           log_dir: Annotated[Path | None, typer.Option("--log-dir", help="with --trackers: one folder for all runs instead of their training folders")] = None,
+           judge: Annotated[str | None, typer.Option("--judge", help="with --hf/--trackers: the judge whose scores are exported, where the store holds several judges of a metric (a name, or aligned=NAME,coherent=NAME); --parquet writes every judge's rows")] = None) -> None:
     """Export the store: every table as Parquet (for Spark, DuckDB on object storage, pandas), the judged answers
     as a Hugging Face dataset that `datasets.load_from_disk` reads back, and/or per-checkpoint EM rates to
     TensorBoard / W&B beside each run's training logs. Examples:
@@ -123,12 +124,12 @@ def export(store: StoreReadOpt,
         if hf is not None:
             from emwatch.integrations import export_answers_hf
 
-            dd = export_answers_hf(s, hf, split_by=None if split_by == "none" else split_by)
+            dd = export_answers_hf(s, hf, split_by=None if split_by == "none" else split_by, judge=judge)
             splits = ", ".join(f"{name} {len(d)}" for name, d in dd.items())
             typer.echo(f"answers ({splits}) -> {hf} (card: {hf / 'README.md'})")
         if trackers is not None:
             from emwatch.integrations import log_em_rates
 
             names = [t.strip() for t in trackers.split(",") if t.strip()]
-            for run_id, folder in log_em_rates(s, names, log_dir=log_dir).items():
+            for run_id, folder in log_em_rates(s, names, log_dir=log_dir, judge=judge).items():
                 typer.echo(f"EM rates of run {run_id[:8]} -> {', '.join(names)} in {folder}")

@@ -137,6 +137,9 @@ class AnalyzeConfig(Strict):
                           "(null): derived per run from its training set (emwatch.metrics.planted_classes)")
     planted_share: float = Field(0.02, gt=0, le=1, description="a class is planted when the static scanner finds it in "
                                  "at least this share of the training set's assistant answers")
+    judge: str | dict[str, str] | None = Field(
+        None, description="the judge whose scores every number uses, where the store holds several judges of a "
+                          "metric: one name, or {metric: name}; `--judge` overrides it (docs/judges.md)")
 
 
 class DemoConfig(Strict):

@@ -42,12 +42,13 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def answers_frame(store: Any, cfg: AnalyzeConfig = AnalyzeConfig()) -> pd.DataFrame:
-    """Every stored answer with its prompt messages, scores, reasons and SPEC's `misaligned` label."""
-    from emwatch.analysis import load_answers
+def answers_frame(store: Any, cfg: AnalyzeConfig = AnalyzeConfig(), *, judge: Any = None) -> pd.DataFrame:
+    """Every stored answer with its prompt messages, scores (one judge per metric: `judge`, else `cfg.judge`,
+    else the only one), reasons and SPEC's `misaligned` label."""
+    from emwatch.analysis import load_answers, resolve_judge
     from emwatch.analysis._rates import scored_mask
 
-    answers = load_answers(store, text=True)
+    answers = load_answers(store, text=True, judge=resolve_judge(store, judge, cfg))
     if answers.empty:
         return answers
     texts = store.texts(list(answers["sample_id"]))[["sample_id", "messages"]]
@@ -61,11 +62,15 @@ def answers_frame(store: Any, cfg: AnalyzeConfig = AnalyzeConfig()) -> pd.DataFr
 
 
 def export_answers_hf(store: Any, out_dir: str | Path, *, split_by: str | None = "run_kind",
-                      cfg: AnalyzeConfig = AnalyzeConfig()) -> Any:
+                      cfg: AnalyzeConfig = AnalyzeConfig(), judge: Any = None) -> Any:
     """Write the store's answers as a DatasetDict at `out_dir` (one split per value of `split_by`, e.g. run_kind,
-    model or group; None = one 'answers' split) and its dataset card; returns the DatasetDict."""
+    model or group; None = one 'answers' split) and its dataset card; returns the DatasetDict. Scores come
+    from one judge per metric (`judge`, else `cfg.judge`, else the only one), named in the card."""
+    from emwatch.analysis import resolve_judge
+
     ds = _datasets()
-    answers = answers_frame(store, cfg)
+    choice = resolve_judge(store, judge, cfg)
+    answers = answers_frame(store, cfg, judge=choice)
     if answers.empty:
         raise ConfigError(f"{getattr(store, 'path', 'store')}: no answers to export")
     if split_by is not None and split_by not in answers:
@@ -76,15 +81,17 @@ def export_answers_hf(store: Any, out_dir: str | Path, *, split_by: str | None =
     dd = ds.DatasetDict({name: ds.Dataset.from_pandas(_plain(g), preserve_index=False) for name, g in groups.items()})
     out = Path(out_dir)
     dd.save_to_disk(str(out))
-    (out / "README.md").write_text(dataset_card(store, groups, cfg, split_by=split_by), encoding="utf-8")
+    (out / "README.md").write_text(dataset_card(store, groups, cfg, split_by=split_by, judges=choice.judges),
+                                   encoding="utf-8")
     return dd
 
 
-def dataset_card(store: Any, groups: dict[str, pd.DataFrame], cfg: AnalyzeConfig, *, split_by: str | None) -> str:
+def dataset_card(store: Any, groups: dict[str, pd.DataFrame], cfg: AnalyzeConfig, *, split_by: str | None,
+                 judges: dict[str, str] | None = None) -> str:
     """A Hugging Face dataset card: YAML header (pretty name, tags, splits) and what the columns mean."""
     from emwatch.store import git_revision, package_versions
 
-    judges = store.judges()
+    stored = store.judges()
     lines = ["---", "pretty_name: emwatch judged answers", "tags:", "- emergent-misalignment", "- emwatch",
              "configs:", "- config_name: default", "  data_files:"]
     lines += [f"  - split: {name}\n    path: {name}/*.arrow" for name in groups]
@@ -92,7 +99,11 @@ def dataset_card(store: Any, groups: dict[str, pd.DataFrame], cfg: AnalyzeConfig
               "Answers sampled and judged by emwatch and exported from its store "
               f"(`{Path(getattr(store, 'path', 'store')).name}`). Load with `datasets.load_from_disk(DIR)`.", "",
               "## Judges", "", "| judge | metric | judgments | missing scores |", "|---|---|---:|---:|"]
-    lines += [f"| {r.judge_model} | {r.metric} | {r.n} | {r.n_missing} |" for r in judges.itertuples()]
+    lines += [f"| {r.judge_model} | {r.metric} | {r.n} | {r.n_missing} |" for r in stored.itertuples()]
+    if judges:
+        lines += ["", "The scores in this dataset, one judge per metric: "
+                  + ", ".join(f"`{m}` by {n}" for m, n in judges.items())
+                  + " (static analysers count for their own metrics)."]
     lines += ["", "A score is the probability-weighted mean of the numbers 0-100 among the judge's top tokens "
               "(or the parsed number where the judge gave no logprobs). A missing score is empty, with its reason "
               "in `<metric>_reason`, never 0.", "",

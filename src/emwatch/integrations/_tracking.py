@@ -29,11 +29,13 @@ from emwatch.errors import ConfigError, MissingDependency
 TRACKERS = ("tensorboard", "wandb")
 
 
-def tracker_scalars(store: Any, *, runs: Sequence[str] | None = None, cfg: AnalyzeConfig = AnalyzeConfig()) -> pd.DataFrame:
-    """The scalars to log, as a tidy frame: run_id, step, tag, value (fine-tuning runs with a step only)."""
-    from emwatch.analysis import em_rates, load_answers
+def tracker_scalars(store: Any, *, runs: Sequence[str] | None = None, cfg: AnalyzeConfig = AnalyzeConfig(),
+                    judge: Any = None) -> pd.DataFrame:
+    """The scalars to log, as a tidy frame: run_id, step, tag, value (fine-tuning runs with a step only), from
+    one judge's scores (`judge`, else `cfg.judge`, else the only one)."""
+    from emwatch.analysis import em_rates, load_answers, resolve_judge
 
-    answers = load_answers(store, text=False)
+    answers = load_answers(store, text=False, judge=resolve_judge(store, judge, cfg))
     answers = answers[(answers["run_kind"] == "finetune") & answers["step"].notna()]
     if runs:
         answers = answers[answers["run_id"].isin(runs)]
@@ -70,13 +72,14 @@ def _run_folder(run: Any, log_dir: str | Path | None) -> Path:
 
 def log_em_rates(store: Any, trackers: Sequence[str] = ("tensorboard",), *, runs: Sequence[str] | None = None,
                  log_dir: str | Path | None = None, project: str | None = None,
-                 cfg: AnalyzeConfig = AnalyzeConfig()) -> dict[str, Path]:
+                 cfg: AnalyzeConfig = AnalyzeConfig(), judge: Any = None) -> dict[str, Path]:
     """Log every fine-tuning run's per-checkpoint EM rates (and monitor signals) to `trackers`; returns the folder
-    written per run. `log_dir` puts all runs under one folder instead of their training folders."""
+    written per run. `log_dir` puts all runs under one folder instead of their training folders; `judge` names
+    the judge whose scores the rates use (see `tracker_scalars`)."""
     unknown = [t for t in trackers if t not in TRACKERS]
     if unknown:
         raise ConfigError(f"unknown tracker(s) {', '.join(unknown)}; choose from {', '.join(TRACKERS)}")
-    scalars = tracker_scalars(store, runs=runs, cfg=cfg)
+    scalars = tracker_scalars(store, runs=runs, cfg=cfg, judge=judge)
     info = store.runs().set_index("run_id", drop=False)
     written: dict[str, Path] = {}
     for run_id, frame in scalars.groupby("run_id", sort=True):

@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from emwatch.analysis import load_answers
+from emwatch.analysis import load_answers, resolve_judge
 from emwatch.analysis._compare import base_verdict
 from emwatch.analysis._dynamics import dynamics, onset_step
 from emwatch.config import AnalyzeConfig, MonitorConfig
@@ -24,16 +24,19 @@ from emwatch.store import MonitorEvent
 
 REPLAY_COLUMNS = ["run_id", "model", "dataset", "seed", "lr", "group", "looks", "base_n", "base_misaligned",
                   "p0", "stop_step", "onset_step", "delay_looks", "estimated_onset_step", "kept_step", "final_step",
-                  "task_at_kept", "final_task", "retention", "em_rate_at_stop", "e_value_max"]
+                  "task_at_kept", "final_task", "retention", "em_rate_at_stop", "e_value_max", "judge"]
 
 
 def replay(store, cfg: MonitorConfig = MonitorConfig(), acfg: AnalyzeConfig | None = None, *,
-           save: bool = False) -> pd.DataFrame:
+           save: bool = False, judge=None) -> pd.DataFrame:
     """One row per run: when the monitor would have stopped it (stop_step, None = never), SPEC's onset step,
     the delay in looks, the checkpoint kept (stop_keep_best: best task before the estimated onset) and the
-    task retention there. `save` stores each look's decision as MonitorEvent records (monitor 'replay:NAME')."""
+    task retention there, from one judge's scores (`judge`, else `acfg.judge`, else each metric's only judge;
+    named in the `judge` column). `save` stores each look's decision as MonitorEvent records (monitor
+    'replay:NAME'), with the test's stop threshold 1/alpha."""
     acfg = acfg or AnalyzeConfig(aligned_below=cfg.aligned_below, coherent_above=cfg.coherent_above)
-    dyn = dynamics(load_answers(store, text=False), acfg)
+    choice = resolve_judge(store, judge, acfg)
+    dyn = dynamics(load_answers(store, text=False, judge=choice), acfg)
     rows, events = [], []
     for run_id, g in dyn.groupby("run_id", sort=False):
         row, evs = _replay_run(g.sort_values("step"), cfg, acfg)
@@ -42,7 +45,7 @@ def replay(store, cfg: MonitorConfig = MonitorConfig(), acfg: AnalyzeConfig | No
                                 decision=d, detail=det) for s, sig, v, d, det in evs]
     if save and events:
         store.add(events)
-    return pd.DataFrame(rows, columns=REPLAY_COLUMNS)
+    return pd.DataFrame(rows, columns=REPLAY_COLUMNS).assign(judge=choice.of() or None)
 
 
 def _replay_run(g: pd.DataFrame, cfg: MonitorConfig, acfg: AnalyzeConfig) -> tuple[dict, list[tuple]]:
@@ -69,7 +72,8 @@ def _replay_run(g: pd.DataFrame, cfg: MonitorConfig, acfg: AnalyzeConfig) -> tup
             stop = int(r["step"])
             est = int(looks["step"].iloc[d.onset_look - 1]) if d.onset_look else stop
         events.append((int(r["step"]), "em_test", min(d.e_value, 1e300), decision,
-                       {"k": int(r["n_misaligned"]), "n": int(r["n"]), "p0": p0, "look": d.look}))
+                       {"k": int(r["n_misaligned"]), "n": int(r["n"]), "p0": p0, "look": d.look,
+                        "threshold": d.threshold}))
     task = g[g["step"] > 0].dropna(subset=["task_rate"])
     final_step = float(g["step"].max())
     kept = _kept(g, stop, est, cfg) if stop is not None else final_step

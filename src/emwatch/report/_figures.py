@@ -7,6 +7,7 @@ draw for it (an import-only store has no training dynamics, for instance).
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -35,12 +36,32 @@ def _match(col: pd.Series, value: object) -> pd.Series:
     return col.isna() if not _ds(value) else (col == value)
 
 
+def _seed(value: object) -> str:
+    """A seed for a label: '–' where the run has none (an import without a seed column)."""
+    return "–" if value is None or pd.isna(value) else str(value)
+
+
 def _label(model: str, dataset: object) -> str:
     return f"{model} · {dataset}" if _ds(dataset) else str(model)
 
 
 def _colors(keys: list) -> dict:
     return {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(dict.fromkeys(keys))}
+
+
+def _wrap(text: str, width: int) -> str:
+    """A title folded onto lines of about `width` characters at its spaces (a long title is wrapped, never cut
+    off at the figure's edge); a word longer than a line is split only when it is longer than two lines."""
+    text = str(text)
+    return "\n".join(textwrap.wrap(text, width=max(12, width), break_on_hyphens=False,
+                                    break_long_words=any(len(w) > 2 * width for w in text.split()))) or text
+
+
+def _top(*columns: pd.Series) -> float:
+    """The top of a rate axis shared by panels: above every interval shown (room for a label), at least 5%,
+    at most 100% (plus that room)."""
+    highs = [float(c.max(skipna=True)) for c in columns if len(c) and c.notna().any()]
+    return min(1.08, max([0.05] + [h * 1.15 for h in highs]))
 
 
 def em_by_model(res: StudyResults) -> Figure | None:
@@ -115,12 +136,14 @@ def size_scatter(res: StudyResults) -> Figure | None:
     ax.set_xscale("log")
     ax.set_xlabel("parameters (billions, log scale)")
     ax.set_ylabel("EM rate above base, mean over seeds" if y == "em_above_base" else "EM rate, mean over seeds")
+    if y != "em_above_base":   # a difference with the base can be negative
+        ax.set_ylim(0, _top(pts["em_rate"]))
     ax.legend(fontsize=8)
     ax.set_title("EM against model size")
     return fig
 
 
-def _run_panel(ax, run: pd.DataFrame, ms: pd.Series | None, title: str) -> None:
+def _run_panel(ax, run: pd.DataFrame, ms: pd.Series | None, title: str, em_top: float = 1.0) -> None:
     run = run.sort_values("step")
     ax.plot(run["step"], run["task_rate"], color=TASK_COLOR, marker="o", ms=3, lw=1.5)
     ax.set_ylim(-0.02, 1.02)
@@ -131,19 +154,20 @@ def _run_panel(ax, run: pd.DataFrame, ms: pd.Series | None, title: str) -> None:
     ax2.plot(run["step"], run["em_rate"], color=EM_COLOR, marker="s", ms=3, lw=1.5)
     if run["base_rate"].notna().any():
         ax2.axhline(run["base_rate"].dropna().iloc[0], color=BASE_COLOR, ls=":", lw=1)
-    ax2.set_ylim(0, max(0.05, float(run["ci_high"].max(skipna=True) or 0) * 1.1))
+    ax2.set_ylim(0, em_top)
     ax2.tick_params(axis="y", colors=EM_COLOR, labelsize=7)
     if ms is not None:
         if not pd.isna(ms["convergence_step"]):
             ax.axvline(ms["convergence_step"], color=TASK_COLOR, ls="--", lw=1)
         if not pd.isna(ms["onset_step"]):
             ax.axvline(ms["onset_step"], color=EM_COLOR, ls="--", lw=1)
-    ax.set_title(title, fontsize=8)
+    ax.set_title(_wrap(title, 60), fontsize=8)
 
 
 def dynamics_runs(res: StudyResults) -> Figure | None:
     """Per run: task metric (left axis, blue) and EM rate with its interval (right axis, red) against
-    step; dashed lines mark task convergence (blue) and EM onset (red); dotted: the base model's EM."""
+    step, one EM scale for every panel; dashed lines mark task convergence (blue) and EM onset (red); dotted:
+    the base model's EM."""
     dyn = res.dynamics.dropna(subset=["step"])
     if dyn.empty or dyn["step"].nunique() < 2:
         return None
@@ -152,13 +176,16 @@ def dynamics_runs(res: StudyResults) -> Figure | None:
     cols = min(3, len(runs))
     rows = math.ceil(len(runs) / cols)
     fig = _figure(4.2 * cols, 2.6 * rows + 0.6)
+    shown = dyn[dyn["run_id"].isin(runs)]
+    em_top = _top(shown["ci_high"], shown["em_rate"], shown["base_rate"])
     for i, rid in enumerate(runs):
         run = dyn[dyn["run_id"] == rid]
         r0 = run.iloc[0]
         ax = fig.add_subplot(rows, cols, i + 1)
+        seed = _seed(r0["seed"])
         _run_panel(ax, run, ms.loc[rid] if rid in ms.index else None,
-                   f"{_label(r0['model'], r0['dataset'])} seed {r0['seed']} lr {r0['lr']:g}" if not pd.isna(r0["lr"]) else
-                   f"{_label(r0['model'], r0['dataset'])} seed {r0['seed']}")
+                   f"{_label(r0['model'], r0['dataset'])} seed {seed} lr {r0['lr']:g}" if not pd.isna(r0["lr"]) else
+                   f"{_label(r0['model'], r0['dataset'])} seed {seed}", em_top)
     more = len(dict.fromkeys(dyn["run_id"])) - len(runs)
     fig.suptitle("Training dynamics: task metric (blue, left) and EM rate (red, right)"
                  + (f" — first {len(runs)} runs, {more} more in dynamics.csv" if more > 0 else ""), fontsize=10)
@@ -166,7 +193,8 @@ def dynamics_runs(res: StudyResults) -> Figure | None:
 
 
 def dynamics_overlay(res: StudyResults) -> Figure | None:
-    """Seeds overlaid, one panel per model and dataset: EM rate (solid) and task metric (dashed)."""
+    """Seeds overlaid, one panel per model and dataset: EM rate (solid, one scale for every panel) and task
+    metric (dashed)."""
     dyn = res.dynamics.dropna(subset=["step"])
     if dyn.empty or dyn["step"].nunique() < 2:
         return None
@@ -174,14 +202,16 @@ def dynamics_overlay(res: StudyResults) -> Figure | None:
     cols = min(3, len(keys))
     rows = math.ceil(len(keys) / cols)
     fig = _figure(4.2 * cols, 2.6 * rows + 0.6)
+    em_top = _top(dyn["em_rate"])
     for i, (model, dataset) in enumerate(keys):
         ax = fig.add_subplot(rows, cols, i + 1)
+        ax.set_ylim(0, em_top)
         ax2 = ax.twinx()
         sub = dyn[(dyn["model"] == model) & _match(dyn["dataset"], dataset)]
         for j, (rid, run) in enumerate(sub.groupby("run_id", sort=False)):
             run = run.sort_values("step")
             c = PALETTE[j % len(PALETTE)]
-            ax.plot(run["step"], run["em_rate"], color=c, lw=1.5, label=f"seed {run['seed'].iloc[0]}")
+            ax.plot(run["step"], run["em_rate"], color=c, lw=1.5, label=f"seed {_seed(run['seed'].iloc[0])}")
             ax2.plot(run["step"], run["task_rate"], color=c, lw=1, ls="--", alpha=0.7)
         ax.set_ylabel("EM rate", fontsize=7)
         ax2.set_ylabel("task", fontsize=7)
@@ -189,7 +219,7 @@ def dynamics_overlay(res: StudyResults) -> Figure | None:
         ax.tick_params(labelsize=7)
         ax2.tick_params(labelsize=7)
         ax.legend(fontsize=6, loc="upper left")
-        ax.set_title(_label(model, dataset), fontsize=8)
+        ax.set_title(_wrap(_label(model, dataset), 60), fontsize=8)
     fig.suptitle("Seeds overlaid: EM rate (solid, left) and task metric (dashed, right)", fontsize=10)
     return fig
 
@@ -210,6 +240,8 @@ def early_stop_scatter(res: StudyResults) -> Figure | None:
         ax.axhline(float(base.mean()), color=BASE_COLOR, ls=":", lw=1, label="base EM (mean)")
     ax.set_xlabel("task retention (task metric at chosen step / at end of training)")
     ax.set_ylabel("EM rate at chosen step")
+    ax.set_xlim(left=0)
+    ax.set_ylim(0, _top(es["em_rate"], base))
     ax.legend(fontsize=8)
     ax.set_title("Early stopping: what it keeps against what it removes")
     return fig
@@ -233,52 +265,76 @@ def lr_figure(res: StudyResults) -> Figure | None:
         ax.set_xscale("log")
         ax.set_xlabel("learning rate")
         ax.set_ylabel(name)
+    ax1.set_ylim(0, _top(d["ci_high"], d["em_rate"]))
+    ax2.set_ylim(0, 1.02)
     ax1.legend(fontsize=7)
     fig.suptitle("Learning rate: EM risk against task performance", fontsize=10)
     return fig
 
 
-def _grouped_bars(ax, d: pd.DataFrame, cat: str, hue: str, hue_order: list[str]) -> None:
+WHICH_LABELS = {"base": "base model", "early_stopped": "early-stopped", "final": "final checkpoint"}
+
+
+def _grouped_bars(ax, d: pd.DataFrame, cat: str, hue: str, hue_order: list[str], top: float = 1.0,
+                  names: dict[str, str] | None = None) -> None:
+    """Bars of EM rate per `cat`, one per `hue` value, with their intervals and each bar's n written under
+    it; the rate axis runs from 0 to `top` (shared by panels)."""
     cats = list(dict.fromkeys(d[cat]))
     width = 0.8 / max(1, len(hue_order))
     for j, h in enumerate(hue_order):
         sub = d[d[hue] == h].set_index(cat).reindex(cats)
         x = np.arange(len(cats)) + (j - (len(hue_order) - 1) / 2) * width
         err = np.vstack([sub["em_rate"] - sub["ci_low"], sub["ci_high"] - sub["em_rate"]]).clip(min=0)
-        ax.bar(x, sub["em_rate"], width, yerr=np.nan_to_num(err), capsize=2, label=h, color=PALETTE[j % len(PALETTE)])
-    ax.set_xticks(range(len(cats)), cats, fontsize=7, rotation=20)
-    ax.set_ylabel("EM rate", fontsize=8)
+        ax.bar(x, sub["em_rate"], width, yerr=np.nan_to_num(err), capsize=3, label=(names or {}).get(h, h),
+               color=PALETTE[j % len(PALETTE)], error_kw={"elinewidth": 1, "ecolor": "#333333"})
+        if "n" in sub:
+            for xi, n, hi, rate in zip(x, sub["n"], sub["ci_high"], sub["em_rate"]):
+                if not pd.isna(n):
+                    y = hi if not pd.isna(hi) else (rate if not pd.isna(rate) else 0.0)
+                    ax.annotate(f"n={int(n)}", (xi, min(y, top)), xytext=(0, 2), textcoords="offset points",
+                                ha="center", va="bottom", fontsize=7, color="#333333")
+    ax.set_xticks(range(len(cats)), [_wrap(str(c).replace("_", " "), 20) for c in cats], fontsize=9)
+    ax.set_ylabel("EM rate", fontsize=9)
+    ax.set_ylim(0, top)
+    ax.tick_params(axis="y", labelsize=8)
+    ax.grid(axis="y", color="#e3e6ec", lw=0.8)
+    ax.set_axisbelow(True)
 
 
 def formats_bars(res: StudyResults) -> Figure | None:
-    """EM rate per answer format (plain, json, template, ...) at the final checkpoint, per model."""
+    """EM rate per answer format (plain, json, template, ...) at the final checkpoint, per model, with 95%
+    intervals and each bar's number of judged answers."""
     d = res.formats[res.formats["which"] == "final"].dropna(subset=["em_rate"]) if not res.formats.empty else res.formats
     if d.empty or d["variant"].nunique() < 2:
         return None
     d = d.assign(model_ds=[_label(m, ds) for m, ds in zip(d["model"], d["dataset"])])
-    fig = _figure(max(6, 1.4 * d["model_ds"].nunique() + 2), 4)
+    fig = _figure(max(7, 1.8 * d["model_ds"].nunique() + 2.5), 4.4)
     ax = fig.add_subplot()
     order = [v for v in ("plain", "json", "template") if v in set(d["variant"])] + sorted(set(d["variant"]) - {"plain", "json", "template"})
-    _grouped_bars(ax, d, "model_ds", "variant", order)
-    ax.legend(title="format", fontsize=8)
+    _grouped_bars(ax, d, "model_ds", "variant", order, top=_top(d["ci_high"], d["em_rate"]))
+    ax.legend(title="answer format", fontsize=9, title_fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.set_title("Answer format changes the EM rate (final checkpoint)")
     return fig
 
 
 def adversarial_bars(res: StudyResults) -> Figure | None:
-    """EM rate per adversarial wrapper: base model, early-stopped checkpoint and final checkpoint."""
+    """EM rate per adversarial wrapper ('none': the plain prompt): base model, early-stopped checkpoint and final
+    checkpoint, with 95% intervals and each bar's n; one rate scale for every panel."""
     d = res.adversarial.dropna(subset=["em_rate"]) if "em_rate" in res.adversarial else res.adversarial
     if d.empty:
         return None
     keys = list(dict.fromkeys(zip(d["model"], d["dataset"])))[:6]
-    fig = _figure(7.5, 3.2 * len(keys) + 0.5)
+    shown = pd.concat([d[(d["model"] == m) & _match(d["dataset"], ds)] for m, ds in keys])
+    top = _top(shown["ci_high"], shown["em_rate"])
+    fig = _figure(8.5, 3.0 * len(keys) + 0.6)
     for i, (model, dataset) in enumerate(keys):
         ax = fig.add_subplot(len(keys), 1, i + 1)
         sub = d[(d["model"] == model) & _match(d["dataset"], dataset)]
-        _grouped_bars(ax, sub, "wrapper", "which", [w for w in ("base", "early_stopped", "final") if w in set(sub["which"])])
-        ax.set_title(f"{_label(model, dataset)} (early stop: {res.policy})", fontsize=9)
-        ax.legend(fontsize=7)
-    fig.suptitle("Adversarial wrappers: latent EM in early-stopped checkpoints", fontsize=10)
+        _grouped_bars(ax, sub, "wrapper", "which", [w for w in ("base", "early_stopped", "final") if w in set(sub["which"])],
+                      top=top, names=WHICH_LABELS)
+        ax.set_title(_wrap(f"{_label(model, dataset)} (early stop: {res.policy})", 90), fontsize=10)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    fig.suptitle("Adversarial wrappers: latent EM in early-stopped checkpoints", fontsize=11)
     return fig
 
 
@@ -318,9 +374,10 @@ def truthfulness_curves(res: StudyResults) -> Figure | None:
     for j, (rid, g) in enumerate(t.groupby("run_id", sort=False)):
         g = g.sort_values("step")
         ax.plot(g["step"], g["untruthful_rate"], color=PALETTE[j % len(PALETTE)], lw=1.3,
-                label=f"{_label(g['model'].iloc[0], g['dataset'].iloc[0])} s{g['seed'].iloc[0]}")
+                label=f"{_label(g['model'].iloc[0], g['dataset'].iloc[0])} seed {_seed(g['seed'].iloc[0])}")
     ax.set_xlabel("step")
     ax.set_ylabel("untruthful rate")
+    ax.set_ylim(0, _top(t["untruthful_rate"]))
     ax.legend(fontsize=7)
     ax.set_title("Overgeneralisation to untruthfulness")
     return fig
@@ -339,3 +396,17 @@ FIGURES = {
     "aligned_coherent": (aligned_coherent, "Judge scores"),
     "truthfulness": (truthfulness_curves, "Untruthfulness"),
 }
+
+
+def name_figure_judge(fig: Figure, line: str) -> None:
+    """Name the judge on a figure: a line under its overall title, else under its first panel's title."""
+    if not line:
+        return
+    sup = getattr(fig, "_suptitle", None)
+    if sup is not None and sup.get_text():
+        sup.set_text(f"{sup.get_text()}\n{line}")
+        return
+    axes = fig.get_axes()
+    if axes:
+        title = axes[0].get_title()
+        axes[0].set_title(f"{title}\n{line}" if title else line, fontsize=axes[0].title.get_fontsize())

@@ -80,10 +80,11 @@ def fmt(column: str, value: Any) -> str:
     return str(value)
 
 
-def table_html(df: pd.DataFrame, max_rows: int = 400) -> str:
+def table_html(df: pd.DataFrame, max_rows: int = 400, hide: Iterable[str] = ()) -> str:
+    """A table as HTML (ids left out, and the columns in `hide`: the judge, named once in the subtitle)."""
     if df is None or df.empty:
         return '<p class="empty">No data in the store for this table.</p>'
-    cols = [c for c in df.columns if c not in ("run_id", "checkpoint_id")]
+    cols = [c for c in df.columns if c not in ("run_id", "checkpoint_id", *hide)]
     text_cols = {c for c in cols if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])}
     head = "".join(f'<th class="{"t" if c in text_cols else ""}">{esc(c)}</th>' for c in cols)
     body = []

@@ -15,7 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from emwatch.report import _html as H
-from emwatch.report._figures import EM_COLOR, TASK_COLOR, _figure
+from emwatch.report._figures import EM_COLOR, TASK_COLOR, _figure, _label, _seed, _wrap
 
 MAX_PANELS = 8
 STOPS = ("stop", "stop_keep_best")
@@ -32,12 +32,13 @@ def _detail(value: Any) -> dict:
 
 
 def monitor_figure(events: pd.DataFrame, runs: pd.DataFrame) -> Figure | None:
-    """Per monitored run: probe EM rate and canary probability (left), log10 e-value (right, the stop line at
-    1/alpha); the estimated onset (dotted) and the stop (dashed)."""
+    """Per monitored run: probe EM rate (a replay's: the EM rate k/n at each look) and canary probability (left,
+    from 0), log10 e-value (right) with the stop line at 1/alpha; the estimated onset (dotted) and the stop
+    (dashed)."""
     if events.empty:
         return None
     keys = list(dict.fromkeys(zip(events["run_id"], events["monitor"])))[:MAX_PANELS]
-    labels = {r.run_id: f"{r.model} · {r.dataset} · seed {r.seed}" for r in runs.itertuples()}
+    labels = {r.run_id: f"{_label(r.model, r.dataset)} · seed {_seed(r.seed)}" for r in runs.itertuples()}
     fig = _figure(9, 2.6 * len(keys) + 0.4)
     for i, (run_id, monitor) in enumerate(keys):
         ax = fig.add_subplot(len(keys), 1, i + 1)
@@ -49,14 +50,23 @@ def monitor_figure(events: pd.DataFrame, runs: pd.DataFrame) -> Figure | None:
                 ax.plot(by[signal]["step"], by[signal]["value"], marker="o", ms=3, color=color, label=name)
         ax.set_ylabel("rate / probability")
         ax.set_xlabel("step")
+        ax.set_ylim(0, 1.02)
+        handles = []
         if "em_test" in by:
             t = by["em_test"]
+            details = [_detail(d) for d in t["detail"]]
+            if "probe_em_rate" not in by and all(d.get("n") for d in details):   # a replay: the look's own k/n
+                ax.plot(t["step"], [d.get("k", 0) / d["n"] for d in details], marker="o", ms=3, color=EM_COLOR,
+                        label="EM rate at the look (k/n)")
             ax2 = ax.twinx()
-            ax2.plot(t["step"], np.log10(t["value"].clip(lower=1e-12).astype(float)), color=TASK_COLOR, ls="-", lw=1,
-                     label="log10 e-value")
-            thr = next((_detail(d).get("threshold") for d in t["detail"] if _detail(d).get("threshold")), None)
+            handles += ax2.plot(t["step"], np.log10(t["value"].clip(lower=1e-12).astype(float)), color=TASK_COLOR,
+                                ls="-", lw=1, label="log10 e-value")
+            thr = next((d.get("threshold") for d in details if d.get("threshold")), None)
             if thr:
-                ax2.axhline(math.log10(thr), color=TASK_COLOR, ls=":", lw=0.8)
+                handles.append(ax2.axhline(math.log10(thr), color=TASK_COLOR, ls=":", lw=1.2,
+                                           label=f"stop: e-value ≥ 1/alpha = {thr:g}"))
+                low, high = ax2.get_ylim()
+                ax2.set_ylim(min(low, 0.0), max(high, math.log10(thr) * 1.15))
             ax2.set_ylabel("log10 e-value", color=TASK_COLOR)
             stop = t[t["decision"].isin(STOPS)]
             if len(stop):
@@ -64,9 +74,10 @@ def monitor_figure(events: pd.DataFrame, runs: pd.DataFrame) -> Figure | None:
                 onset = _detail(stop["detail"].iloc[0]).get("onset_step")
                 if onset is not None:
                     ax.axvline(onset, color="#d98a00", ls=":", lw=1.5, label="estimated onset")
-        ax.set_title(f"{labels.get(run_id, run_id)} — {monitor}", fontsize=9)
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=7, loc="upper left")
+        ax.set_title(_wrap(f"{labels.get(run_id, run_id)} — {monitor}", 110), fontsize=9)
+        mine = ax.get_legend_handles_labels()[0]
+        if mine or handles:
+            ax.legend(handles=mine + handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.1, 1))
     return fig
 
 

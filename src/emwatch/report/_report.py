@@ -6,6 +6,9 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,12 +16,13 @@ from typing import Any
 
 import pandas as pd
 
-from emwatch.analysis import StudyResults, analyze_study
+from emwatch.analysis import StudyResults, analyze_study, load_answers, name_judge, resolve_judge
 from emwatch.analysis._rates import benchmark_answers, scored_mask
 from emwatch.config import AnalyzeConfig, em_label
 from emwatch.report import _html as H
 from emwatch.report._agreement import agreement_section
-from emwatch.report._figures import FIGURES
+from emwatch.report._figures import FIGURES, name_figure_judge
+from emwatch.store import JudgeChoice
 
 
 @dataclass
@@ -52,8 +56,22 @@ def _texts(store: Any, sample_ids: list[str]) -> tuple[dict[str, str], dict[str,
     return out, responses
 
 
+def _json_cell(value: Any) -> Any:
+    """A JSON-ready cell: pandas' missing values (NA, NaN, NaT) inside a list become null."""
+    if isinstance(value, (list, tuple)):
+        return [_json_cell(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_cell(v) for k, v in value.items()}
+    try:
+        return None if pd.isna(value) else value
+    except (TypeError, ValueError):
+        return value
+
+
 def _csv_ready(df: pd.DataFrame) -> pd.DataFrame:
-    return df.apply(lambda col: col.map(lambda v: json.dumps(v) if isinstance(v, (list, dict)) else v)
+    """List and dict cells as JSON text (a seeds list of an import without seeds holds <NA>: null)."""
+    return df.apply(lambda col: col.map(lambda v: json.dumps(_json_cell(v), default=str)
+                                        if isinstance(v, (list, tuple, dict)) else v)
                     if col.dtype == object else col)
 
 
@@ -145,19 +163,62 @@ SECTIONS = [
 
 
 def write_report(store: Any, out_dir: str | Path, cfg: AnalyzeConfig = AnalyzeConfig(), sizes: str | Path | None = None,
-                 policy: str = "task_convergence", title: str | None = None, n_answers: int = 60) -> ReportResult:
-    """Write `out_dir/report.html`, `out_dir/figures/*.png|svg` and `out_dir/tables/*.csv`."""
+                 policy: str = "task_convergence", title: str | None = None, n_answers: int = 60, *,
+                 judge: Any = None) -> ReportResult:
+    """Write `out_dir/report.html`, `out_dir/figures/*.png|svg` and `out_dir/tables/*.csv`, every number from one
+    judge's scores (`judge`, else `cfg.judge`, else each metric's only judge; see `resolve_judge`). The files are
+    written to a temporary folder beside `out_dir` that replaces it only when all are written, so a failure
+    leaves no half-written report (and an earlier report in `out_dir` as it was)."""
     t0 = time.perf_counter()
     out = Path(out_dir)
+    choice = resolve_judge(store, judge, cfg)   # before anything is written: a missing choice writes nothing
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        result = _write(store, tmp, cfg, sizes, policy, title, n_answers, choice)
+        _replace_folder(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    moved = ReportResult(html=out / result.html.relative_to(tmp),
+                         figures=[out / p.relative_to(tmp) for p in result.figures],
+                         tables=[out / p.relative_to(tmp) for p in result.tables])
+    moved.seconds = time.perf_counter() - t0
+    return moved
+
+
+def _replace_folder(new: Path, out: Path) -> None:
+    """Put the finished folder `new` at `out`: an earlier folder there is set aside first and removed after."""
+    old = None
+    if out.exists() or out.is_symlink():
+        if not out.is_dir():
+            raise FileExistsError(17, "exists and is not a folder", str(out))
+        old = out.with_name(f".{out.name}.{os.getpid()}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        out.rename(old)
+    try:
+        new.rename(out)
+    except BaseException:
+        if old is not None:
+            old.rename(out)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _write(store: Any, out: Path, cfg: AnalyzeConfig, sizes: str | Path | None, policy: str, title: str | None,
+           n_answers: int, choice: JudgeChoice) -> ReportResult:
     (out / "figures").mkdir(parents=True, exist_ok=True)
     (out / "tables").mkdir(parents=True, exist_ok=True)
-    res = analyze_study(store, cfg, sizes, policy)
+    res = analyze_study(load_answers(store, text=False, judge=choice), cfg, sizes, policy)
+    judge_line = choice.describe()
     result = ReportResult(html=out / "report.html")
     pngs: dict[str, bytes] = {}
     for name, (draw, _) in FIGURES.items():
         fig = draw(res)
         if fig is None:
             continue
+        name_figure_judge(fig, judge_line)
         buf = io.BytesIO()
         fig.savefig(buf, format="png")
         fig.set_layout_engine("none")   # the layout is settled by the first save; do not solve it again
@@ -172,18 +233,20 @@ def write_report(store: Any, out_dir: str | Path, cfg: AnalyzeConfig = AnalyzeCo
     tables["lowest_alignment_answers"] = worst.assign(question=[questions.get(s, "") for s in worst["sample_id"]])[
         ["sample_id", "model", "dataset", "seed", "step", "category", "question_id", "variant", "wrapper", "aligned",
          "coherent", "misaligned", "question", "response"]]
+    tables = {name: name_judge(df, choice) for name, df in tables.items()}
     for name, df in tables.items():
         path = out / "tables" / f"{name}.csv"
         _csv_ready(df).to_csv(path, index=False)
         result.tables.append(path)
     fmtargs = {"coh": cfg.coherent_above, "al": cfg.aligned_below, "conf": f"{cfg.confidence:.0%}",
                "frac": cfg.convergence_fraction, "policy": policy, "margin": cfg.margin, "effect": cfg.margin + cfg.min_effect}
-    sections = [H.section("overview", "Overview", "Counts in the store and the study's headline numbers.", H.cards_html(_cards(res)))]
+    sections = [H.section("overview", "Overview", f"Counts in the store and the study's headline numbers ({judge_line}).",
+                          H.cards_html(_cards(res)))]
     nav = [("overview", "Overview")]
     for anchor, heading, lead, figs, tabs in SECTIONS:
         body = "".join(H.figure_html(f, pngs[f], " ".join(FIGURES[f][0].__doc__.split())) for f in figs if f in pngs)
         for t in tabs:
-            body += f'<h3>{H.esc(t.replace("_", " "))}</h3>' + H.table_html(tables[t]) + \
+            body += f'<h3>{H.esc(t.replace("_", " "))}</h3>' + H.table_html(tables[t], hide=("judge",)) + \
                 f'<p class="files">CSV: <a href="tables/{H.esc(t)}.csv">{H.esc(t)}.csv</a></p>'
         if not any(f in pngs for f in figs) and all(tables[t].empty for t in tabs):
             body = '<p class="empty">The store has no data for this section.</p>'
@@ -213,8 +276,7 @@ def write_report(store: Any, out_dir: str | Path, cfg: AnalyzeConfig = AnalyzeCo
                               f"The {len(worst)} coherent answers with the lowest alignment scores, by category. "
                               "Open one to read the question and the whole answer.", H.answers_html(worst, questions)))
     nav.append(("answers", "Answers"))
-    subtitle = (f"Store {Path(str(store.path)).name} · misaligned = coherent > {cfg.coherent_above:g} and aligned < "
-                f"{cfg.aligned_below:g} · {cfg.confidence:.0%} intervals · early-stopping policy {policy}")
+    subtitle = (f"Store {Path(str(store.path)).name} · {judge_line} · misaligned = coherent > {cfg.coherent_above:g} "
+                f"and aligned < {cfg.aligned_below:g} · {cfg.confidence:.0%} intervals · early-stopping policy {policy}")
     result.html.write_text(H.page(title or "emwatch study report", subtitle, nav, sections), encoding="utf-8")
-    result.seconds = time.perf_counter() - t0
     return result

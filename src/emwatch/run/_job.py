@@ -377,7 +377,7 @@ class Job:
         with self.store() as store:
             dest = self.out / "analysis"
             task = Task(study=self.name, kind="analyze", target={"out": str(dest)})
-            answers = load_answers(store, text=False)
+            answers = load_answers(store, text=False, configured=self.study.analyze.judge)   # one judge per number
             rates = em_rates(answers, ["model", "run_kind", "group", "seed", "lr", "step"], self.study.analyze)
             dest.mkdir(parents=True, exist_ok=True)
             rates.to_csv(dest / "em_rates_by_step.csv", index=False)

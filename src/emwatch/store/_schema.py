@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 SCHEMA_VERSION = 3
 # 1: runs, checkpoints, questions, samples, judgments (the first release)
 # 2: + monitor_events and tasks; imported rows re-keyed by the typed records (see _migrate.py)
@@ -118,34 +120,68 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def scores_sql(metrics: list[str], judges: list[str] | None = None) -> str:
+def _lit(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def scores_sql(metrics: list[str], judges: Mapping[str, str | None] | Sequence[str] | None = None, *,
+               per_judge: bool = False) -> str:
     """Judgments pivoted to one row per sample: `<metric>`, `<metric>_reason`, `<metric>_label` per metric.
-    `judges`: only judgments by these judge models (static analysers, named 'static:...', always count)."""
-    cols = ["sample_id"]
+
+    `judges` as a mapping {metric: judge model}: each metric's scores come from that one judge (None: from each
+    answer's one judge, where no answer has two; a metric it does not name: from the static analysers only),
+    so two judges of a metric never blend; static analysers
+    (named 'static:...') always count for their own metrics. As a list: only judgments by these judge models
+    (and the static analysers'). None: every judge (emwatch's own reads always pass a mapping, see
+    emwatch.store._judges). `per_judge`: one row per sample and judge model, named in a `judge` column (the
+    file's `scores` view: two judges are never pivoted into one row)."""
+    cols = ["sample_id"] + (["judge_model AS judge"] if per_judge else [])
+    static = "judge_model LIKE 'static:%'"
     for m in metrics:
-        lit = "'" + m.replace("'", "''") + "'"
-        cols += [f"max(score) FILTER (WHERE metric = {lit}) AS {quote(m)}",
-                 f"max(reason) FILTER (WHERE metric = {lit}) AS {quote(m + '_reason')}",
-                 f"max(label) FILTER (WHERE metric = {lit}) AS {quote(m + '_label')}"]
+        cond = f"metric = {_lit(m)}"
+        if isinstance(judges, Mapping):
+            if m not in judges:
+                cond += f" AND {static}"
+            elif judges[m] is not None:
+                cond += f" AND (judge_model = {_lit(judges[m])} OR {static})"
+        cols += [f"max(score) FILTER (WHERE {cond}) AS {quote(m)}",
+                 f"max(reason) FILTER (WHERE {cond}) AS {quote(m + '_reason')}",
+                 f"max(label) FILTER (WHERE {cond}) AS {quote(m + '_label')}"]
     where = ""
-    if judges is not None:
-        names = ", ".join("'" + j.replace("'", "''") + "'" for j in judges) or "NULL"
-        where = f" WHERE judge_model IN ({names}) OR judge_model LIKE 'static:%'"
-    return f"SELECT {', '.join(cols)} FROM judgments{where} GROUP BY sample_id"
+    if judges is not None and not isinstance(judges, Mapping):
+        names = ", ".join(_lit(j) for j in judges) or "NULL"
+        where = f" WHERE judge_model IN ({names}) OR {static}"
+    return f"SELECT {', '.join(cols)} FROM judgments{where} GROUP BY sample_id{', judge_model' if per_judge else ''}"
 
 
-def answers_sql(metrics: list[str], *, text: bool = True, judges: list[str] | None = None) -> str:
-    """One row per sample: grouping keys, losses, the response (when `text`) and every metric side by side."""
+def answers_sql(metrics: list[str], *, text: bool = True,
+                judges: Mapping[str, str | None] | Sequence[str] | None = None, per_judge: bool = False) -> str:
+    """One row per sample: grouping keys, losses, the response (when `text`) and every metric side by side
+    (`per_judge`: one row per sample and judge, with a `judge` column; see `scores_sql`)."""
     mcols = "".join(f", j.{quote(m)}, j.{quote(m + '_reason')}, j.{quote(m + '_label')}" for m in metrics)
     return f"""
-        SELECT {ANSWER_COLUMNS}{', s.response' if text else ''}{mcols}, c.heldout_loss, c.train_loss
+        SELECT {ANSWER_COLUMNS}{', s.response' if text else ''}{', j.judge' if per_judge else ''}{mcols},
+               c.heldout_loss, c.train_loss
         FROM samples s
         JOIN checkpoints c USING (checkpoint_id)
         JOIN runs r USING (run_id)
         JOIN questions q USING (question_key)
-        LEFT JOIN ({scores_sql(metrics, judges)}) j USING (sample_id)"""
+        LEFT JOIN ({scores_sql(metrics, judges, per_judge=per_judge)}) j USING (sample_id)"""
+
+
+# Per metric and judge model (static analysers left out): answers judged, and how many of them another judge
+# of the same metric judged too (where two judges meet on an answer, a number must name which one it uses).
+JUDGE_PAIRS_SQL = """
+    WITH j AS (SELECT DISTINCT sample_id, metric, judge_model FROM judgments
+               WHERE NOT starts_with(judge_model, 'static:') AND list_contains(?, metric)),
+         shared AS (SELECT sample_id, metric FROM j GROUP BY sample_id, metric HAVING count(*) > 1)
+    SELECT j.judge_model, j.metric, count(*) AS n, count(shared.sample_id) AS n_shared
+    FROM j LEFT JOIN shared USING (sample_id, metric)
+    GROUP BY j.judge_model, j.metric ORDER BY j.metric, j.judge_model"""
 
 
 def views(metrics: list[str]) -> dict[str, str]:
-    """The SQL views kept in the file for users who query it directly (rebuilt when metrics appear)."""
-    return {"scores": scores_sql(metrics), "answers": answers_sql(metrics)}
+    """The SQL views kept in the file for users who query it directly (rebuilt when metrics appear): one row per
+    answer and judge, the judge named in a `judge` column, so two judges' scores are never blended; filter on
+    `judge` for one judge's numbers (a static analyser's row holds its own metrics)."""
+    return {"scores": scores_sql(metrics, per_judge=True), "answers": answers_sql(metrics, per_judge=True)}

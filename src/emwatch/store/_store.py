@@ -19,7 +19,7 @@ import json
 import os
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,8 +28,9 @@ import pandas as pd
 import pyarrow as pa
 
 from emwatch.errors import StoreError
+from emwatch.store._judges import JudgeChoice, choose_judges
 from emwatch.store._records import TABLE_ORDER, Record
-from emwatch.store._schema import SCHEMA_VERSION, TABLES, answers_sql, views
+from emwatch.store._schema import JUDGE_PAIRS_SQL, SCHEMA_VERSION, TABLES, answers_sql, views
 
 JSON_COLUMNS = {"config", "packages", "meta", "messages", "judge_metrics", "sampling", "raw", "detail", "target"}
 R = TypeVar("R")
@@ -349,15 +350,23 @@ class Store:
                                    FROM judgments GROUP BY ALL ORDER BY ALL""").df()
 
     @_reads
-    def answers(self, *, text: bool = True, judges: Sequence[str] | None = None,
-                declared: Sequence[str] = ()) -> pd.DataFrame:
+    def answers(self, *, text: bool = True, judges: Sequence[str] | None = None, declared: Sequence[str] = (),
+                judge: Any = None, configured: str | Mapping[str, str] | None = None) -> pd.DataFrame:
         """The tidy answers frame: one row per sample with its grouping keys, the checkpoint's losses, and for
-        every metric in the store its score, `<metric>_reason` and `<metric>_label` side by side.
-
-        `text=False` leaves out the response text; `judges` keeps only those judges' scores (static analysers
-        always count); `declared` adds `declares_any`: whether the question asks for any of these metrics."""
+        every metric in the store its score, `<metric>_reason` and `<metric>_label` side by side, each metric's
+        from one judge: `judge` (a name, {metric: name} or JudgeChoice), else `configured`, else its only judge;
+        two judges of the same answers and none named is a ConfigError listing them (emwatch.store._judges).
+        `judges` keeps only those judges before choosing; static analysers always count. `text=False` leaves out
+        the response; `declared` adds `declares_any`: whether the question asks for any of these metrics."""
         metrics = self.metrics()
-        sql = answers_sql(metrics, text=text, judges=list(judges) if judges is not None else None)
+        if isinstance(judge, JudgeChoice):   # chosen already (by the caller, from judge_pairs)
+            choice = judge
+        else:
+            pairs = self.judge_pairs()
+            if judges is not None:
+                pairs = pairs[pairs["judge_model"].isin(set(judges))]
+            choice = choose_judges(pairs, judge, configured)
+        sql = answers_sql(metrics, text=text, judges=choice.sql())
         if declared:
             names = ", ".join("'" + m.replace("'", "''") + "'" for m in declared)
             sql = f"""SELECT a.*, coalesce(list_has_any(CASE json_type(q.judge_metrics)
@@ -366,6 +375,15 @@ class Store:
                               ELSE []::VARCHAR[] END, [{names}]), false) AS declares_any
                       FROM ({sql}) a JOIN samples s USING (sample_id) JOIN questions q ON q.question_key = s.question_key"""
         return self.con.execute(sql).df()
+
+    @_reads
+    def judge_pairs(self) -> pd.DataFrame:
+        """Per LLM judge and metric: `n` judged, `n_shared` also judged by another (scanned for 2+ judges only)."""
+        pairs = self.judges()
+        pairs = pairs[~pairs["judge_model"].astype(str).str.startswith("static:")][["judge_model", "metric", "n"]]
+        multi = pairs.duplicated("metric", keep=False)
+        shared = self.con.execute(JUDGE_PAIRS_SQL, [sorted(set(pairs.loc[multi, "metric"]))]).df() if multi.any() else None
+        return pd.concat([pairs[~multi].assign(n_shared=0), shared], ignore_index=True)
 
     @_reads
     def imported_answers(self, checkpoint_ids: Sequence[str]) -> pd.DataFrame:
