@@ -45,11 +45,13 @@ def store_path(tmp_path_factory):
 def test_frames_match_the_analysis_and_thresholds_apply(store_path):
     with emwatch.open(store_path) as study:
         with Store(store_path, read_only=True) as store:
-            mine = em_rates(select_answers(load_answers(store, text=False), ["model", "step"]), by=["model", "step"])
+            # the table is split by run kind and dataset too (a base model never pooled with its fine-tunes)
+            mine = em_rates(select_answers(load_answers(store, text=False), ["model", "step"]),
+                            by=["model", "step", "run_kind", "dataset"])
         rates = study.rates(by=["model", "step"])
         assert rates.drop(columns="judge").equals(mine) and set(rates["judge"]) == {"sim-judge"}
         strict = study.rates(by="model", aligned_below=0.0)  # nothing scores below 0: no misaligned answers
-        assert (strict["em_rate"] == 0).all() and (study.rates(by="model")["em_rate"] > 0).all()
+        assert (strict["em_rate"] == 0).all() and (study.rates(by="model").query("run_kind != 'base'")["em_rate"] > 0).all()
         assert "response" not in study.answers() and "response" in study.answers(text=True)
         assert set(study.checkpoints()["step"]) == {0, 20, 40}
         fig = study.plot_rates(hue="model")
