@@ -23,11 +23,12 @@ from emwatch.monitor import EVENTS_FILE, read_events
 from emwatch.run._executors import Executor, Finished, LocalExecutor, Resources
 from emwatch.run._plan import RunTask, plan_runs
 from emwatch.run._study import LoadedStudy
-from emwatch.run._work import (DEMO, BackendPool, base_path, judge_items, resolve_model, run_records, sample_items,
-                               saved_checkpoints, train_run)
+from emwatch.run._work import (DEMO, BackendPool, base_path, judge_items, plan_json, resolve_model, run_records,
+                               sample_items, saved_checkpoints, simulated_base, train_in_process, train_run)
 from emwatch.store import Checkpoint, Run, Store, Task
 
 STAGES = ("train", "sample", "judge", "analyze", "report")
+_PRIORITY = {"train": 0, "judge": 1, "sample": 2}
 
 
 @dataclass
@@ -52,15 +53,19 @@ class _Live:
     task: Task
     run: RunTask | None = None
     checkpoint_id: str | None = None
-    items: list = field(default_factory=list)
+    rows: Any = None             # the checkpoint's row (sample tasks)
+    items: list | None = None    # what this task still lacks, planned once from the store (None: not yet)
+    submitted: int = 0           # items of the piece in flight (dropped from `items` when it commits)
 
 
 class Job:
     """One `emwatch run`: plan, then drive the tasks on `executor` until every one is done or has failed."""
 
     def __init__(self, loaded: LoadedStudy, executor: Executor | None = None, *, progress: bool = True,
-                 log: Callable[[str], None] = print, poll_s: float = 1.0, hold_s: float = 2.0):
+                 log: Callable[[str], None] = print, poll_s: float = 1.0, hold_s: float = 2.0,
+                 simulate: bool = False):
         self.loaded, self.study = loaded, loaded.study
+        self.simulate = simulate  # every trainer, sampler and judge replaced by the simulated ones
         self.executor = executor or LocalExecutor()
         self.progress, self.log, self.poll_s, self.hold_s = progress, log, poll_s, hold_s
         self._store: Store | None = None
@@ -86,6 +91,7 @@ class Job:
         (opening a store costs a schema check); `_release` lets it go, so readers get their turn."""
         if self._store is None:
             self._store, self._opened_at = Store(self.loaded.store_path), time.time()
+            self._store.con  # noqa: B018  (held until _release: one connection for the burst, not one per call)
         yield self._store
 
     def _release(self, force: bool = False) -> None:
@@ -124,7 +130,7 @@ class Job:
                            for row in store.tasks(self.name).itertuples()}
             records: list = list(evaluate)
             for r in self.runs:
-                records += run_records(r.plan, base_path(r.cfg))
+                records += run_records(r.plan, self._base_path(r))
             store.add(records)
             for r in self.runs:
                 self._add_task(store, "train", r.target(), run=r)
@@ -173,11 +179,17 @@ class Job:
         in_flight: set[str] = set()
         last_poll, last_seen = time.time(), None
         while True:
-            for key, lv in list(self.live.items()):
-                if key in in_flight or (lv.task.kind != "train" and self._hold_for_training()):
-                    continue
-                if self._submit(lv):
+            # judge before sample (a checkpoint's plan leaves memory when its judging ends), and only a few pieces
+            # queued beyond what the executor runs at once: plans stay per checkpoint, not per study
+            order = sorted(self.live.items(), key=lambda kv: _PRIORITY[kv[1].task.kind])
+            busy = sum(1 for k in in_flight if k in self.live and self.live[k].task.kind != "train")
+            for key, lv in order:
+                train = lv.task.kind == "train"
+                if not train and (busy >= self._pieces() or self._hold_for_training()):
+                    break  # trains come first in `order`
+                if key not in in_flight and self._submit(lv):
                     in_flight.add(key)
+                    busy += not train
             if not in_flight and not self.live:
                 return
             local_work = isinstance(self.executor, LocalExecutor) and self.executor.has_local_work()
@@ -193,6 +205,11 @@ class Job:
                         self._scan(store, training)
                     last_seen = seen
                 last_poll = time.time()
+
+    def _pieces(self) -> int:
+        """Sample and judge pieces in flight at once: two on this machine (one runs, one waits), else the
+        executor's own width."""
+        return 2 if isinstance(self.executor, LocalExecutor) else max(2, getattr(self.executor, "width", 64))
 
     def _hold_for_training(self) -> bool:
         return not self.study.overlap and isinstance(self.executor, LocalExecutor) and self.executor.training()
@@ -212,7 +229,8 @@ class Job:
                     self._scan(store, [lv.run])
                 self._done(store, lv)
                 return False
-            self._set(store, lv.task, status="running", attempts=lv.task.attempts + 1)
+            if lv.task.status != "running":  # a chunked task stays running from its first piece to its last
+                self._set(store, lv.task, status="running", attempts=lv.task.attempts + 1)
         fn, args, res = work
         self.executor.submit(lv.task.key, kind, fn, args, res)
         return True
@@ -220,19 +238,32 @@ class Job:
     def _local_pool(self) -> tuple:
         return (self.pool,) if isinstance(self.executor, LocalExecutor) else ()
 
+    def _base_path(self, r: RunTask) -> str:
+        """The run's base model as registered: its folder or hosted name; simulated, a folder holding the
+        planted base rate of its family."""
+        if not self.simulate:
+            return base_path(r.cfg)
+        return simulated_base(self.out / "simulated" / "bases", r.plan.model_name,
+                              self.study.simulate.planted(r.plan.model_name, None, 0, None))
+
     def _train_work(self, lv: _Live):
         r = lv.run
         if (Path(r.plan.run_dir) / "done.json").is_file():
             return None
         res = self.study.resources
+        if self.simulate:  # the study's schedule as planned, written at once by the simulated trainer
+            steps = r.checkpoint_steps()
+            options = {"simulate": self.study.simulate.model_dump(), "base_path": self._base_path(r),
+                       "steps": steps, "total": r.total_steps() or max(steps)}
+            return (train_in_process, ("simulated", r.cfg, plan_json(r.plan), options),
+                    _resources(res.train_cpus, 0, res.gpu_resource))
         logs = self.out / "logs"
         args = (r.cfg.model_dump(mode="json"), r.run_id, str(logs / f"train-{r.run_id[:12]}.yaml"),
                 str(logs / f"train-{r.run_id[:12]}.log"))
         return train_run, args, _resources(res.train_cpus, r.recipe.entry.gpus, res.gpu_resource)
 
     def _checkpoint_rows(self, store: Store, checkpoint_id: str):
-        ck = store.checkpoints()
-        rows = ck[ck.checkpoint_id == checkpoint_id]
+        rows = store.checkpoint_rows([checkpoint_id])  # this checkpoint's row, not the whole table
         if rows.empty:
             raise ConfigError(f"checkpoint {checkpoint_id} is not in {store.path}")
         return rows
@@ -247,34 +278,49 @@ class Job:
 
     def _sample_work(self, store: Store, lv: _Live):
         cfg = self.study.sample
-        rows = self._checkpoint_rows(store, lv.checkpoint_id)
-        todo = store.lacking(self._planned_samples(store, rows), "samples")[: self.study.chunk]
+        served = cfg.backend is not None
+        if lv.items is None:  # planned once per checkpoint, from its own rows: later pieces take the next items
+            lv.rows = self._checkpoint_rows(store, lv.checkpoint_id)
+            lv.items = store.lacking(self._planned_samples(store, lv.rows), "samples", checkpoints=[lv.checkpoint_id])
+        todo = lv.items[: self.study.chunk]
         if not todo:
             return None
-        if cfg.backend is not None:
+        lv.submitted = len(todo)
+        if self.simulate:
+            spec = BackendSpec(kind="simulated", model=(cfg.backend.model if served else todo[0].model) or "simulated")
+        elif served:
             spec = _resolved(cfg.backend)
         else:
-            ip = self.study.in_process
-            spec = BackendSpec(kind="transformers", model=todo[0].model, dtype=ip.dtype, device=ip.device,
-                               batch_size=ip.batch_size)
-        entry = self._entry_for(rows.iloc[0].model)
+            spec = self._engine_spec(todo)
+        entry = self._entry_for(lv.rows.iloc[0].model)
         res = self.study.resources
         return (sample_items, (todo, spec) + self._local_pool(),
                 _resources(res.sample_cpus, entry.serve_gpus if entry else 0, res.gpu_resource))
+
+    def _engine_spec(self, todo: list) -> BackendSpec:
+        """The in-process spec of a checkpoint's answers. `sample.engine` other than transformers (a managed vLLM
+        server per base model) is what `emwatch sample` does; the job refuses it rather than ignore it."""
+        ip = self.study.in_process
+        return BackendSpec(kind="transformers", model=todo[0].model, dtype=ip.dtype, device=ip.device,
+                           batch_size=ip.batch_size)
 
     def _judge_work(self, store: Store, lv: _Live):
         from emwatch.judge import plan_judgments
         from emwatch.metrics import METRICS, get_metric
 
         cfg = self.study.judge
-        rows = self._checkpoint_rows(store, lv.checkpoint_id)
-        mine = {i.key for i in self._planned_samples(store, rows)}
-        static = [n for n in METRICS.names() if get_metric(n).kind == "static"] if cfg.static else []
-        todo = [i for i in plan_judgments(store, list(dict.fromkeys(static + list(cfg.metrics))), self.judge_name())
-                if i.sample_id in mine][: self.study.chunk]
+        if lv.items is None:  # this checkpoint's answers and judgments only, read once
+            static = [n for n in METRICS.names() if get_metric(n).kind == "static"] if cfg.static else []
+            lv.items = plan_judgments(store, list(dict.fromkeys(static + list(cfg.metrics))), self.judge_name(),
+                                      reads=cfg.judge_reads, checkpoints=[lv.checkpoint_id])
+        todo = lv.items[: self.study.chunk]
         if not todo:
             return None
-        spec = _resolved(cfg.backend) if cfg.backend is not None else None
+        lv.submitted = len(todo)
+        if self.simulate:
+            spec = BackendSpec(kind="simulated", model=self.judge_name() or "simulated-judge")
+        else:
+            spec = _resolved(cfg.backend) if cfg.backend is not None else None
         llm = any(i.metric.kind != "static" for i in todo)
         res = self.study.resources
         return (judge_items, (todo, cfg, spec) + self._local_pool(),
@@ -321,8 +367,12 @@ class Job:
                 store.add(fin.result or [])
                 if kind == "train":  # the trainer returned: its run is complete, its checkpoints just committed
                     self._done(store, lv)
-                else:  # done when a new plan finds nothing left (the next _submit): a chunked task goes on
-                    self._set(store, lv.task, status="pending", error=None)
+                elif lv.task.error is not None:  # a piece that failed before went through this time
+                    self._set(store, lv.task, error=None)
+                # else: done when nothing is left (the next _submit); a chunked task goes on with its next piece
+            if kind != "train" and lv.items is not None:  # committed: the piece leaves the plan
+                lv.items = lv.items[lv.submitted:]
+                lv.submitted = 0
             if kind == "train":
                 self._scan(store, [lv.run])
 
@@ -339,12 +389,12 @@ class Job:
             self.known_events.update(e.key for e in events)
             for e in sorted(events, key=lambda e: e.step):
                 self._say_monitor(e)
-        for row in store.checkpoints().itertuples():
-            if row.checkpoint_id in self.known_ckpts or row.run_id not in self._our_runs:
+        for ck_id, run_id, step in store.checkpoint_keys():  # three narrow columns, not the decoded table
+            if ck_id in self.known_ckpts or run_id not in self._our_runs:
                 continue
-            self.known_ckpts.add(row.checkpoint_id)
-            self._add_task(store, "sample", {"checkpoint_id": row.checkpoint_id, "run_id": row.run_id,
-                                             "step": int(row.step or 0)}, checkpoint_id=row.checkpoint_id)
+            self.known_ckpts.add(ck_id)
+            self._add_task(store, "sample", {"checkpoint_id": ck_id, "run_id": run_id, "step": step},
+                           checkpoint_id=ck_id)
 
     def _say_monitor(self, e) -> None:
         """One line per monitor look of a training child (its own stderr goes to the run's log file)."""

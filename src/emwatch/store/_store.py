@@ -85,6 +85,7 @@ class Store:
         self._depth = 0
         self._view_metrics: list[str] | None = None
         self.opens = 0  # connections opened so far (the benchmark of reopening per commit reads it)
+        self.rows_read = 0  # rows the planning reads (checkpoint_rows, judge_inputs, stored_keys) fetched so far
         with self._session():
             if not read_only:
                 self._upgrade()
@@ -266,28 +267,46 @@ class Store:
 
     # -- intent-level reads ------------------------------------------------------------------------------
     @_reads
-    def stored_keys(self, table: str, keys: Sequence[str]) -> set[str]:
-        """Which of `keys` are stored in `table` already."""
+    def stored_keys(self, table: str, keys: Sequence[str], *, checkpoints: Sequence[str] | None = None) -> set[str]:
+        """Which of `keys` are stored in `table` already. `checkpoints`: the keys all belong to the samples (or
+        their judgments) of these checkpoints, so only those checkpoints' rows are read (a plan of one
+        checkpoint costs that checkpoint's rows, not the store's)."""
         if not keys:
             return set()
         key_column = TABLES_KEYS[table]
+        # a failed judge request stored by an earlier release is not a judgment: it stays to be made
+        retry = f" AND NOT coalesce(starts_with(reason, '{RETRY_REASON}'), false)" if table == "judgments" else ""
+        if checkpoints is not None and table in ("samples", "judgments"):
+            cks = pd.DataFrame({"ck": list(dict.fromkeys(checkpoints))}, dtype=object)
+            self.con.register("_emwatch_cks", cks)
+            try:
+                mine = "SELECT sample_id FROM samples WHERE checkpoint_id IN (SELECT ck FROM _emwatch_cks)"
+                sql = mine if table == "samples" else \
+                    f"SELECT judgment_id FROM judgments WHERE sample_id IN ({mine}){retry}"
+                got = self.con.execute(sql).fetchall()
+            finally:
+                self.con.unregister("_emwatch_cks")
+            self.rows_read += len(got)
+            wanted = set(keys)
+            return {g[0] for g in got if g[0] in wanted}
         frame = pd.DataFrame({"k": list(dict.fromkeys(keys))})
         self.con.register("_emwatch_keys", frame)
         try:
-            # a failed judge request stored by an earlier release is not a judgment: it stays to be made
-            retry = f" AND NOT coalesce(starts_with(reason, '{RETRY_REASON}'), false)" if table == "judgments" else ""
             got = self.con.execute(
                 f"SELECT {key_column} FROM {table} WHERE {key_column} IN (SELECT k FROM _emwatch_keys){retry}").fetchall()
         finally:
             self.con.unregister("_emwatch_keys")
+        self.rows_read += len(got)
         return {g[0] for g in got}
 
-    def lacking(self, items: Sequence[R], table: str | None = None) -> list[R]:
+    def lacking(self, items: Sequence[R], table: str | None = None, *,
+                checkpoints: Sequence[str] | None = None) -> list[R]:
         """The items of a plan (records, or a stage's work items: anything with a `key`) whose key `table`
-        does not hold yet, in plan order. `table` defaults to the records' own table."""
+        does not hold yet, in plan order. `table` defaults to the records' own table; `checkpoints`: the plan
+        is of these checkpoints only (see `stored_keys`)."""
         if not items:
             return []
-        done = self.stored_keys(table or items[0].TABLE, [i.key for i in items])
+        done = self.stored_keys(table or items[0].TABLE, [i.key for i in items], checkpoints=checkpoints)
         return [i for i in items if i.key not in done]
 
     @_reads
@@ -310,19 +329,53 @@ class Store:
         return df.reset_index(drop=True)
 
     @_reads
+    def checkpoint_rows(self, checkpoint_ids: Sequence[str]) -> pd.DataFrame:
+        """The rows `checkpoints()` gives, of these checkpoints only (read by key, not the whole table)."""
+        frame = pd.DataFrame({"ck": list(dict.fromkeys(checkpoint_ids))}, dtype=object)
+        self.con.register("_emwatch_ck_rows", frame)
+        try:
+            df = self.con.execute("""
+                SELECT c.checkpoint_id, c.run_id, c.step, c.path, c.meta, c.train_loss, c.heldout_loss, c.total_steps,
+                       r.kind, r.model, r.dataset, r.seed, r.lr, r.group_name AS "group", r.config
+                FROM checkpoints c JOIN runs r USING (run_id)
+                WHERE c.checkpoint_id IN (SELECT ck FROM _emwatch_ck_rows)
+                ORDER BY r.model, r.kind, c.step""").df()
+        finally:
+            self.con.unregister("_emwatch_ck_rows")
+        self.rows_read += len(df)
+        for col in ("meta", "config"):
+            df[col] = df[col].map(lambda v: _decode(v) if isinstance(v, str) else {}).astype(object)
+        return df
+
+    @_reads
+    def checkpoint_keys(self) -> list[tuple[str, str, int]]:
+        """(checkpoint id, run id, step) of every checkpoint: the narrow list a job scans for new ones."""
+        return [(c, r, int(s or 0)) for c, r, s in self.con.execute(
+            "SELECT checkpoint_id, run_id, step FROM checkpoints ORDER BY run_id, step").fetchall()]
+
+    @_reads
     def runs(self) -> pd.DataFrame:
         """Every run with its kind, model, dataset, seed, lr and group."""
         return self.con.execute("""SELECT run_id, kind, model, dataset, seed, lr, group_name AS "group", out_dir
                                    FROM runs ORDER BY model, kind, dataset, seed, lr""").df()
 
     @_reads
-    def judge_inputs(self) -> pd.DataFrame:
-        """Every sample with what a judge needs: response, question messages, the metrics its question asks
-        for (decoded) and the reference answer."""
-        df = self.con.execute("""SELECT s.sample_id, s.response, s.reasoning, s.finish_reason, q.messages, q.judge_metrics, q.reference
-                                 FROM samples s JOIN questions q USING (question_key) ORDER BY s.sample_id""").df()
-        df["messages"] = df["messages"].map(_decode)
-        df["judge_metrics"] = df["judge_metrics"].map(lambda v: _decode(v) or {})
+    def judge_inputs(self, checkpoints: Sequence[str] | None = None) -> pd.DataFrame:
+        """Every sample (of `checkpoints`, when given: only their rows are read) with what a judge needs:
+        response, question messages, the metrics its question asks for (decoded) and the reference answer."""
+        where, params = "", []
+        if checkpoints is not None:
+            where = "WHERE s.checkpoint_id IN (SELECT unnest(?::VARCHAR[]))"
+            params = [list(dict.fromkeys(checkpoints))]
+        df = self.con.execute(f"""SELECT s.sample_id, s.response, s.reasoning, s.finish_reason, q.messages, q.judge_metrics, q.reference
+                                  FROM samples s JOIN questions q USING (question_key) {where}
+                                  ORDER BY s.sample_id""", params).df()
+        self.rows_read += len(df)
+        # a bank has few questions and a million answers: each question's JSON is decoded once
+        messages = {v: _decode(v) for v in df["messages"].unique()} if len(df) else {}
+        metrics = {v: (_decode(v) or {}) for v in df["judge_metrics"].unique()} if len(df) else {}
+        df["messages"] = df["messages"].map(messages.get)
+        df["judge_metrics"] = df["judge_metrics"].map(metrics.get)
         return df
 
     @_reads
