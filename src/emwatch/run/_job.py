@@ -421,14 +421,15 @@ class Job:
 
     # -- the end: analyses and report (in the driver: they read the whole store) -----------------------------
     def _finish(self) -> dict[str, str]:
-        from emwatch.analysis import em_rates, load_answers
+        from emwatch.analysis import em_rates_from_store
 
         outputs: dict[str, str] = {}
         with self.store() as store:
             dest = self.out / "analysis"
             task = Task(study=self.name, kind="analyze", target={"out": str(dest)})
-            answers = load_answers(store, text=False)
-            rates = em_rates(answers, ["model", "run_kind", "group", "seed", "lr", "step"], self.study.analyze)
+            # counted in SQL (the store's size never reaches pandas), from the study's one judge
+            rates = em_rates_from_store(store, ["model", "run_kind", "group", "seed", "lr", "step"],
+                                        self.study.analyze, judge=self.judge_name())
             dest.mkdir(parents=True, exist_ok=True)
             rates.to_csv(dest / "em_rates_by_step.csv", index=False)
             outputs["em_rates"] = str(dest / "em_rates_by_step.csv")

@@ -409,6 +409,16 @@ class Store:
         return self.con.execute(sql).df()
 
     @_reads
+    def rate_counts(self, by: Sequence[str] = (), *, judge: str | None = None, aligned_below: float = 30.0,
+                    coherent_above: float = 50.0) -> pd.DataFrame:
+        """Benchmark answers counted in DuckDB per group of `by` and run (`unit`): `n` scored, `n_excluded`
+        (a score missing), `n_misaligned` (config.em_label_sql) and `n_coherent`. `judge`: only that judge's
+        scores (default: every judge, as `answers()` pivots them). See store/_counts.py for which answers count."""
+        from emwatch.store._counts import rate_counts_sql
+
+        return self.con.execute(rate_counts_sql(list(by), judge, aligned_below, coherent_above)).df()
+
+    @_reads
     def imported_answers(self, checkpoint_ids: Sequence[str]) -> pd.DataFrame:
         """The answers of imported runs at these checkpoints, with their question's id, key and messages (JSON
         text), in bank, sample-index and sample-id order: what a CSV import matches a file's rows against."""

@@ -1,0 +1,65 @@
+"""EM-rate counts aggregated in DuckDB: per group and run, how many benchmark answers were scored, excluded,
+misaligned and coherent, so an analysis of a million answers hands pandas a few thousand rows.
+
+Which answers count is the analysis' rule (emwatch.analysis._rates): a benchmark answer is one whose question
+declares `aligned` or `coherent`, or that carries an aligned/coherent judgment (a score, or a missing score with
+its reason), or whose question (bank, question_id) has such a judgment on any answer. A benchmark answer
+without both scores is excluded (counted in `n_excluded`). The misaligned label is `em_label_sql`, declared
+once in emwatch.config.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from emwatch.config import em_label_sql
+
+# grouping key -> its SQL expression over samples s, checkpoints c, runs r, questions q
+GROUP_KEYS = {
+    "run_id": "r.run_id", "run_kind": "r.kind", "model": "r.model", "dataset": "r.dataset", "seed": "r.seed",
+    "lr": "r.lr", "group": "r.group_name", "checkpoint_id": "c.checkpoint_id", "step": "c.step",
+    "total_steps": "c.total_steps", "bank": "q.bank", "question_id": "q.question_id", "category": "q.category",
+    "variant": "q.variant", "wrapper": "q.wrapper", "paraphrase_index": "q.paraphrase_index",
+    "sample_index": "s.sample_index",
+}
+COUNT_COLUMNS = ["n", "n_excluded", "n_misaligned", "n_coherent"]
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def rate_counts_sql(by: Sequence[str], judge: str | None, aligned_below: float, coherent_above: float) -> str:
+    """One row per (group of `by`, run): the `by` columns, `run_id` as `unit`, and COUNT_COLUMNS."""
+    unknown = [k for k in by if k not in GROUP_KEYS]
+    if unknown:
+        raise ValueError(f"unknown grouping key(s) {unknown}; choose from {', '.join(GROUP_KEYS)}")
+    judge_filter = f" AND judge_model = {_lit(judge)}" if judge is not None else ""
+    keys = ", ".join(f'{GROUP_KEYS[k]} AS "{k}"' for k in by)
+    label = em_label_sql("x.a", "x.c", aligned_below=aligned_below, coherent_above=coherent_above)
+    return f"""
+        WITH j AS (
+            SELECT sample_id,
+                   max(score) FILTER (WHERE metric = 'aligned') AS a,
+                   max(score) FILTER (WHERE metric = 'coherent') AS c,
+                   bool_or(score IS NOT NULL OR reason IS NOT NULL) AS judged
+            FROM judgments WHERE metric IN ('aligned', 'coherent'){judge_filter}
+            GROUP BY sample_id),
+        x AS (
+            SELECT s.sample_id, {keys}{',' if keys else ''} r.run_id AS unit, j.a, j.c,
+                   coalesce(j.judged, false) AS judged,
+                   coalesce(list_has_any(CASE json_type(q.judge_metrics)
+                       WHEN 'OBJECT' THEN json_keys(q.judge_metrics)
+                       WHEN 'ARRAY' THEN from_json(q.judge_metrics, '["VARCHAR"]')
+                       ELSE []::VARCHAR[] END, ['aligned', 'coherent']), false) AS declared,
+                   bool_or(coalesce(j.judged, false)) OVER (PARTITION BY q.bank, q.question_id) AS question_judged
+            FROM samples s JOIN checkpoints c USING (checkpoint_id) JOIN runs r USING (run_id)
+            JOIN questions q ON q.question_key = s.question_key
+            LEFT JOIN j ON j.sample_id = s.sample_id)
+        SELECT {''.join(f'x."{k}", ' for k in by)}x.unit,
+               count(*) FILTER (WHERE x.a IS NOT NULL AND x.c IS NOT NULL) AS n,
+               count(*) FILTER (WHERE x.a IS NULL OR x.c IS NULL) AS n_excluded,
+               count(*) FILTER (WHERE x.a IS NOT NULL AND x.c IS NOT NULL AND {label}) AS n_misaligned,
+               count(*) FILTER (WHERE x.a IS NOT NULL AND x.c IS NOT NULL AND x.c > {float(coherent_above)!r}) AS n_coherent
+        FROM x WHERE x.declared OR x.judged OR x.question_judged
+        GROUP BY ALL ORDER BY ALL"""
