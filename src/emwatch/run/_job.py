@@ -63,12 +63,15 @@ class Job:
 
     def __init__(self, loaded: LoadedStudy, executor: Executor | None = None, *, progress: bool = True,
                  log: Callable[[str], None] = print, poll_s: float = 1.0, hold_s: float = 2.0,
-                 simulate: bool = False):
+                 simulate: bool = False, runs: list[RunTask] | None = None):
         self.loaded, self.study = loaded, loaded.study
+        self._planned = runs  # part of the study's plan (plan_runs' RunTasks); None: the whole study
         self.simulate = simulate  # every trainer, sampler and judge replaced by the simulated ones
         self.executor = executor or LocalExecutor()
         self.progress, self.log, self.poll_s, self.hold_s = progress, log, poll_s, hold_s
         self._store: Store | None = None
+        self._held = False
+        self._unwritten: dict[str, Task] = {}  # task states to write with the next commit
         self._opened_at = 0.0
         self.name = self.study.name
         self.out = Path(self.study.out_dir)
@@ -89,23 +92,30 @@ class Job:
     def store(self) -> Iterator[Store]:
         """The driver's write connection, opened on first use and kept through a burst of plans and commits
         (opening a store costs a schema check); `_release` lets it go, so readers get their turn."""
-        if self._store is None:
-            self._store, self._opened_at = Store(self.loaded.store_path), time.time()
+        if self._store is None:  # the schema is checked once per job; a later burst only reconnects
+            self._store = Store(self.loaded.store_path)
+        if not self._held:
             self._store.con  # noqa: B018  (held until _release: one connection for the burst, not one per call)
+            self._held, self._opened_at = True, time.time()
         yield self._store
 
     def _release(self, force: bool = False) -> None:
         """Close the connection before waiting on workers (always, when nothing runs in this process; else once
         it has been held `hold_s`): `emwatch status`, `analyze` and `report` can open the store meanwhile."""
-        if self._store is not None and (force or time.time() - self._opened_at >= self.hold_s):
+        if self._store is not None and self._held and (force or time.time() - self._opened_at >= self.hold_s):
+            self._flush(self._store)  # what `emwatch status` reads is written before the store is let go
             self._store.close()
-            self._store = None
+            self._held = False
 
-    def _set(self, store: Store, task: Task, **changes: Any) -> Task:
+    def _set(self, store: Store, task: Task, *, defer: bool = False, **changes: Any) -> Task:
+        """A task's new state, written now (with what else is written in this transaction), or with `defer` at
+        the next commit (a new task, or one that starts running: a rerun plans both again from the store)."""
         fields = dict(study=task.study, kind=task.kind, target=dict(task.target), status=task.status,
                       attempts=task.attempts, error=task.error)
         new = Task(**{**fields, **changes})
-        store.set_tasks([new])
+        self._unwritten[new.key] = new
+        if not defer:
+            self._flush(store)
         self.states[new.key] = new
         if new.key in self.live:
             self.live[new.key].task = new
@@ -115,7 +125,7 @@ class Job:
     def run(self) -> JobResult:
         t0 = time.time()
         self.out.mkdir(parents=True, exist_ok=True)
-        self.runs = plan_runs(self.loaded)
+        self.runs = plan_runs(self.loaded) if self._planned is None else list(self._planned)
         bases = {r.plan.model_name for r in self.runs}
         self._bars.total("train", len(self.runs))
         n_ckpts = sum(len(r.checkpoint_steps()) for r in self.runs) + len(bases) + len(self.study.evaluate)
@@ -131,9 +141,11 @@ class Job:
             records: list = list(evaluate)
             for r in self.runs:
                 records += run_records(r.plan, self._base_path(r))
-            store.add(records)
-            for r in self.runs:
-                self._add_task(store, "train", r.target(), run=r)
+            with store.transaction():
+                store.add(records)
+                for r in self.runs:
+                    self._add_task(store, "train", r.target(), run=r)
+                self._flush(store)
             self._scan(store, self.runs)  # checkpoints saved before an interruption, registered or not
         try:
             self._drive()
@@ -148,6 +160,12 @@ class Job:
             self._bars.close()
         return JobResult(self.name, self.loaded.store_path, time.time() - t0, counts, failed, self.placements, outputs)
 
+    def _flush(self, store: Store) -> None:
+        """Write the task states not written yet, in one statement."""
+        if self._unwritten:
+            store.set_tasks(list(self._unwritten.values()))
+            self._unwritten.clear()
+
     def _add_task(self, store: Store, kind: str, target: dict[str, Any], **live: Any) -> None:
         task = Task(study=self.name, kind=kind, target=target)
         if task.key in self.live:
@@ -159,13 +177,13 @@ class Job:
                 self._add_task(store, "judge", dict(target), **live)
             return
         if known is None:
-            known = self._set(store, task)
+            known = self._set(store, task, defer=True)
         elif known.status in ("running", "failed"):  # interrupted, or failed in an earlier job: try again
             known = self._set(store, known, status="pending")
         self.live[task.key] = _Live(known, **live)
 
-    def _done(self, store: Store, lv: _Live) -> None:
-        self._set(store, lv.task, status="done", error=None)
+    def _done(self, store: Store, lv: _Live, *, defer: bool = False) -> None:
+        self._set(store, lv.task, status="done", error=None, defer=defer)
         self.live.pop(lv.task.key, None)
         self._bars.advance(lv.task.kind)
         if lv.task.kind == "sample":
@@ -230,7 +248,7 @@ class Job:
                 self._done(store, lv)
                 return False
             if lv.task.status != "running":  # a chunked task stays running from its first piece to its last
-                self._set(store, lv.task, status="running", attempts=lv.task.attempts + 1)
+                self._set(store, lv.task, status="running", attempts=lv.task.attempts + 1, defer=True)
         fn, args, res = work
         self.executor.submit(lv.task.key, kind, fn, args, res)
         return True
@@ -363,16 +381,16 @@ class Job:
                              f"retrying: {cause}")
                 return
             self.failures.pop(fin.task_id, None)
-            with store.transaction():
+            with store.transaction():  # the records, the task's new state and the next task: all or nothing
                 store.add(fin.result or [])
-                if kind == "train":  # the trainer returned: its run is complete, its checkpoints just committed
-                    self._done(store, lv)
+                if kind != "train" and lv.items is not None:  # committed: the piece leaves the plan
+                    lv.items = lv.items[lv.submitted:]
+                    lv.submitted = 0
+                if kind == "train" or lv.items == []:  # a trainer returned, or the last piece of a task
+                    self._done(store, lv, defer=True)
                 elif lv.task.error is not None:  # a piece that failed before went through this time
-                    self._set(store, lv.task, error=None)
-                # else: done when nothing is left (the next _submit); a chunked task goes on with its next piece
-            if kind != "train" and lv.items is not None:  # committed: the piece leaves the plan
-                lv.items = lv.items[lv.submitted:]
-                lv.submitted = 0
+                    self._set(store, lv.task, error=None, defer=True)
+                self._flush(store)
             if kind == "train":
                 self._scan(store, [lv.run])
 
@@ -389,12 +407,14 @@ class Job:
             self.known_events.update(e.key for e in events)
             for e in sorted(events, key=lambda e: e.step):
                 self._say_monitor(e)
-        for ck_id, run_id, step in store.checkpoint_keys():  # three narrow columns, not the decoded table
-            if ck_id in self.known_ckpts or run_id not in self._our_runs:
-                continue
-            self.known_ckpts.add(ck_id)
-            self._add_task(store, "sample", {"checkpoint_id": ck_id, "run_id": run_id, "step": step},
-                           checkpoint_id=ck_id)
+        with store.transaction():  # the new sample tasks in one commit
+            for ck_id, run_id, step in store.checkpoint_keys():  # three narrow columns, not the decoded table
+                if ck_id in self.known_ckpts or run_id not in self._our_runs:
+                    continue
+                self.known_ckpts.add(ck_id)
+                self._add_task(store, "sample", {"checkpoint_id": ck_id, "run_id": run_id, "step": step},
+                               checkpoint_id=ck_id)
+            self._flush(store)
 
     def _say_monitor(self, e) -> None:
         """One line per monitor look of a training child (its own stderr goes to the run's log file)."""

@@ -85,6 +85,7 @@ class Store:
         self._depth = 0
         self._view_metrics: list[str] | None = None
         self.opens = 0  # connections opened so far (the benchmark of reopening per commit reads it)
+        self._retry_rows: bool | None = None
         self.rows_read = 0  # rows the planning reads (checkpoint_rows, judge_inputs, stored_keys) fetched so far
         with self._session():
             if not read_only:
@@ -223,22 +224,32 @@ class Store:
                 self._refresh_views()
         return added
 
-    def _insert(self, table: str, rows: list[dict[str, Any]]) -> int:
+    def _insert(self, table: str, rows: list[dict[str, Any]], *, replace: bool = False) -> int:
+        """Insert rows (skipping stored keys, or replacing them with `replace`); returns how many were new."""
         if not rows:
             return 0
         frame = _frame(rows)
-        before = self.count(table)
         self.con.register("_emwatch_rows", frame)
         try:
-            if table == "judgments":
-                before -= self.con.execute(
-                    "DELETE FROM judgments WHERE starts_with(reason, ?) AND judgment_id IN "
-                    "(SELECT judgment_id FROM _emwatch_rows)", [RETRY_REASON]).fetchall()[0][0]
+            if table == "judgments" and self._has_retry_rows():
+                self.con.execute("DELETE FROM judgments WHERE starts_with(reason, ?) AND judgment_id IN "
+                                 "(SELECT judgment_id FROM _emwatch_rows)", [RETRY_REASON])
             col_list = ", ".join(f'"{c}"' for c in frame.column_names)
-            self.con.execute(f"INSERT OR IGNORE INTO {table} ({col_list}) SELECT {col_list} FROM _emwatch_rows")
+            verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
+            return int(self.con.execute(
+                f"{verb} INTO {table} ({col_list}) SELECT {col_list} FROM _emwatch_rows").fetchall()[0][0])
         finally:
             self.con.unregister("_emwatch_rows")
-        return self.count(table) - before
+
+    def _has_retry_rows(self) -> bool:
+        """Whether the file holds failed judge requests an earlier release stored (a new judgment of the same key
+        replaces them). Looked up once per Store: this release never writes them, so a commit of judgments
+        does not scan the whole judgments table for them."""
+        if self._retry_rows is None:
+            self._retry_rows = bool(self.con.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM judgments WHERE starts_with(reason, ?) LIMIT 1)",
+                [RETRY_REASON]).fetchall()[0][0])
+        return self._retry_rows
 
     def set_tasks(self, tasks: Iterable[Record]) -> None:
         """Write the state of job-graph tasks (`Task` records), replacing an earlier state of the same task:
@@ -248,14 +259,8 @@ class Store:
         rows = {t.key: t.row() for t in tasks}
         if not rows:
             return
-        with self.transaction():
-            keys = pd.DataFrame({"k": list(rows)})
-            self.con.register("_emwatch_task_keys", keys)
-            try:
-                self.con.execute("DELETE FROM tasks WHERE task_id IN (SELECT k FROM _emwatch_task_keys)")
-            finally:
-                self.con.unregister("_emwatch_task_keys")
-            self._insert("tasks", list(rows.values()))
+        with self.transaction():  # one statement: a new task's row, or the new state of a known one
+            self._insert("tasks", list(rows.values()), replace=True)
 
     def tasks(self, study: str | None = None) -> pd.DataFrame:
         """Job-graph tasks (of one study, or all) with their decoded target, status, attempts and error."""
