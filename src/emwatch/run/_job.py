@@ -56,6 +56,7 @@ class _Live:
     rows: Any = None             # the checkpoint's row (sample tasks)
     items: list | None = None    # what this task still lacks, planned once from the store (None: not yet)
     submitted: int = 0           # items of the piece in flight (dropped from `items` when it commits)
+    engine: Any = None           # the sampling engine chosen for this checkpoint (sample.EngineChoice)
 
 
 class Job:
@@ -309,18 +310,23 @@ class Job:
         elif served:
             spec = _resolved(cfg.backend)
         else:
-            spec = self._engine_spec(todo)
+            spec = self._engine_spec(lv, todo)
         entry = self._entry_for(lv.rows.iloc[0].model)
         res = self.study.resources
         return (sample_items, (todo, spec) + self._local_pool(),
                 _resources(res.sample_cpus, entry.serve_gpus if entry else 0, res.gpu_resource))
 
-    def _engine_spec(self, todo: list) -> BackendSpec:
-        """The in-process spec of a checkpoint's answers. `sample.engine` other than transformers (a managed vLLM
-        server per base model) is what `emwatch sample` does; the job refuses it rather than ignore it."""
-        ip = self.study.in_process
-        return BackendSpec(kind="transformers", model=todo[0].model, dtype=ip.dtype, device=ip.device,
-                           batch_size=ip.batch_size)
+    def _engine_spec(self, lv: _Live, todo: list) -> BackendSpec:
+        """The engine of a checkpoint's answers when the study names no sampling backend: `sample.engine`,
+        chosen once over the checkpoint's whole plan as `emwatch sample` chooses over a base model's answers
+        (sample._engine: a managed vLLM server for a base model's own answers where it repays its start, in
+        process otherwise), with the study's `in_process` settings."""
+        from emwatch.sample import choose_engines
+
+        cfg, ip = self.study.sample, self.study.in_process
+        if lv.engine is None:
+            lv.engine = choose_engines(lv.items, cfg.engine, min_tokens=cfg.engine_min_tokens, device=ip.device)[0]
+        return lv.engine.spec(str(todo[0].model), dtype=ip.dtype, device=ip.device, batch_size=ip.batch_size)
 
     def _judge_work(self, store: Store, lv: _Live):
         from emwatch.judge import plan_judgments

@@ -178,6 +178,9 @@ def sample_items(items: Sequence[Any], spec: BackendSpec, pool: BackendPool | No
     from emwatch.sample import execute
 
     backend = (pool or worker_pool()).get(spec)
+    prepare = getattr(backend, "prepare", None)
+    if callable(prepare):  # a managed server serves the adapters it is asked for (as `emwatch sample` does)
+        prepare(sorted({i.adapter for i in items if i.adapter}))
     return execute(list(items), backend, Runner.for_spec(backend, progress=False))
 
 
