@@ -63,13 +63,14 @@ class Job:
     """One `emwatch run`: plan, then drive the tasks on `executor` until every one is done or has failed."""
 
     def __init__(self, loaded: LoadedStudy, executor: Executor | None = None, *, progress: bool = True,
-                 log: Callable[[str], None] = print, poll_s: float = 1.0, hold_s: float = 2.0,
+                 log: Callable[[str], None] = print, poll_s: float = 1.0, hold_s: float = 1.5, gap_s: float = 0.05,
                  simulate: bool = False, runs: list[RunTask] | None = None):
         self.loaded, self.study = loaded, loaded.study
         self._planned = runs  # part of the study's plan (plan_runs' RunTasks); None: the whole study
         self.simulate = simulate  # every trainer, sampler and judge replaced by the simulated ones
         self.executor = executor or LocalExecutor()
-        self.progress, self.log, self.poll_s, self.hold_s = progress, log, poll_s, hold_s
+        self.progress, self.log, self.poll_s, self.hold_s, self.gap_s = progress, log, poll_s, hold_s, gap_s
+        self._released_at = 0.0
         self._store: Store | None = None
         self._held = False
         self._unwritten: dict[str, Task] = {}  # task states to write with the next commit
@@ -96,6 +97,9 @@ class Job:
         if self._store is None:  # the schema is checked once per job; a later burst only reconnects
             self._store = Store(self.loaded.store_path)
         if not self._held:
+            gap = self._released_at + self.gap_s - time.time()
+            if gap > 0:  # a reader waiting for the file (`emwatch status`) gets its turn between two bursts
+                time.sleep(gap)
             self._store.con  # noqa: B018  (held until _release: one connection for the burst, not one per call)
             self._held, self._opened_at = True, time.time()
         yield self._store
@@ -106,7 +110,7 @@ class Job:
         if self._store is not None and self._held and (force or time.time() - self._opened_at >= self.hold_s):
             self._flush(self._store)  # what `emwatch status` reads is written before the store is let go
             self._store.close()
-            self._held = False
+            self._held, self._released_at = False, time.time()
 
     def _set(self, store: Store, task: Task, *, defer: bool = False, **changes: Any) -> Task:
         """A task's new state, written now (with what else is written in this transaction), or with `defer` at

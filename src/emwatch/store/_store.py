@@ -120,7 +120,7 @@ class Store:
                         f"{self.path}: the store is in use by another process (waited {self.wait:g} s); "
                         f"try again when it is done, or set ${WAIT_ENV} to wait longer") from None
                 time.sleep(min(left, random.uniform(0, delay)))
-                delay = min(delay * 2, 0.5)
+                delay = min(delay * 2, 0.1)  # a writer lets go between commits: look often
 
     @contextlib.contextmanager
     def _session(self) -> Iterator[duckdb.DuckDBPyConnection]:
