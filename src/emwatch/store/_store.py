@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import os
 import random
 import time
@@ -28,10 +27,10 @@ import pandas as pd
 import pyarrow as pa
 
 from emwatch.errors import StoreError
+from emwatch.store._arrow import _decode, _frame
 from emwatch.store._records import TABLE_ORDER, Record
 from emwatch.store._schema import SCHEMA_VERSION, TABLES, answers_sql, views
 
-JSON_COLUMNS = {"config", "packages", "meta", "messages", "judge_metrics", "sampling", "raw", "detail", "target"}
 R = TypeVar("R")
 # A judgment whose reason starts so records a failed request, not the judge's answer (emwatch before 0.x stored
 # them): it counts as not stored, and a new judgment of the same key replaces it.
@@ -224,11 +223,12 @@ class Store:
                 self._refresh_views()
         return added
 
-    def _insert(self, table: str, rows: list[dict[str, Any]], *, replace: bool = False) -> int:
-        """Insert rows (skipping stored keys, or replacing them with `replace`); returns how many were new."""
-        if not rows:
+    def _insert(self, table: str, rows: list[dict[str, Any]] | pa.Table, *, replace: bool = False) -> int:
+        """Insert rows (dicts, or an Arrow table) skipping stored keys, or replacing them with `replace`;
+        returns how many were new."""
+        if not len(rows):
             return 0
-        frame = _frame(rows)
+        frame = rows if isinstance(rows, pa.Table) else _frame(rows)
         self.con.register("_emwatch_rows", frame)
         try:
             if table == "judgments" and self._has_retry_rows():
@@ -250,6 +250,17 @@ class Store:
                 "SELECT count(*) FROM (SELECT 1 FROM judgments WHERE starts_with(reason, ?) LIMIT 1)",
                 [RETRY_REASON]).fetchall()[0][0])
         return self._retry_rows
+
+    def ingest_answers(self, samples: pd.DataFrame, judgments: pd.DataFrame | None = None) -> dict[str, int]:
+        """Answers and their judgments written in bulk, in one transaction, with the keys `Sample` and `Judgment`
+        records would get (computed a column at a time: no record per row). `samples`: the samples table's
+        columns without `sample_id` (checkpoint_id, question_key, sample_index, sampling as mappings, response,
+        ...); `judgments`: the judgments table's columns, `sample_id` replaced by `sample` (the row number of its
+        answer in `samples`). Their runs, checkpoints and questions are written first (`add`). Returns the new
+        rows per table; stored keys are skipped, as by `add`."""
+        from emwatch.store._bulk import ingest_answers
+
+        return ingest_answers(self, samples, judgments)
 
     def set_tasks(self, tasks: Iterable[Record]) -> None:
         """Write the state of job-graph tasks (`Task` records), replacing an earlier state of the same task:
@@ -503,55 +514,3 @@ TABLES_KEYS = {"meta": "key", "runs": "run_id", "checkpoints": "checkpoint_id", 
 
 def _first_line(err: BaseException) -> str:
     return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-
-
-def _frame(rows: list[dict[str, Any]]) -> pa.Table:
-    """The rows as an Arrow table, one typed column each (JSON columns as their text): DuckDB scans it in bulk,
-    where an object-typed DataFrame costs a Python conversion per cell. A column Arrow cannot type (mixed
-    kinds of values, say) goes as Python objects instead, which DuckDB converts as before."""
-    cols = list(rows[0])
-    arrays = {}
-    for c in cols:
-        values = [r.get(c) for r in rows]
-        if c in JSON_COLUMNS:
-            values = _encode_json(values)
-        try:
-            arrays[c] = pa.array(values)
-        except (pa.ArrowException, TypeError, ValueError, OverflowError):
-            arrays[c] = pa.array(pd.Series(values, dtype=object).map(lambda v: v if v is None else str(v)))
-    return pa.table(arrays)
-
-
-def _encode_json(values: list[Any]) -> list[Any]:
-    """JSON text of each value (texts and None as they are). Rows often repeat one small mapping (the
-    sampling parameters of a million samples): those are encoded once, looked up by their items and types."""
-    out: list[Any] = []
-    seen: dict[tuple, str] = {}
-    for v in values:
-        if v is None or isinstance(v, str):
-            out.append(v)
-            continue
-        memo = None
-        if type(v) is dict and len(v) <= 16:
-            try:
-                memo = tuple((k, type(x), repr(x) if type(x) is float else x) for k, x in v.items())
-                hit = seen.get(memo)
-            except TypeError:  # a nested list or mapping: not hashable
-                memo = hit = None
-            if hit is not None:
-                out.append(hit)
-                continue
-        text = json.dumps(v, sort_keys=True, default=str)
-        if memo is not None:
-            seen[memo] = text
-        out.append(text)
-    return out
-
-
-def _decode(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
