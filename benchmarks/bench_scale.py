@@ -120,46 +120,86 @@ def pandas_rates(csv: Path, cfg: AnalyzeConfig) -> pd.DataFrame:
     df["_n"] = scored
     df["_k"] = scored & (df["coherent"] > cfg.coherent_above) & (df["aligned"] < cfg.aligned_below)
     g = df.groupby(["model", "step"], sort=True).agg(n=("_n", "sum"), k=("_k", "sum")).reset_index()
+    g["n"] = g["n"].astype(int)
     g["em_rate"] = g["k"] / g["n"]
     ci = [wilson_interval(int(k), int(n), cfg.confidence) for k, n in zip(g["k"], g["n"])]
     g["ci_low"], g["ci_high"] = [c[0] for c in ci], [c[1] for c in ci]
     return g
 
 
-def ingest(src: Store, dest: Path, limit: int) -> tuple[float, int]:
-    """Answers (samples with their judgments, runs, checkpoints, questions) re-read as records and written to a
-    fresh store; returns (seconds, answers)."""
+def ingest(src: Store, dest: Path, limit: int) -> dict[str, tuple[float, int]]:
+    """Answers (samples with their judgments; runs, checkpoints, questions first) re-read from the job's store
+    and written into fresh stores, two ways: typed records through `Store.add` (a key per record), and
+    `Store.ingest_answers` (keys a column at a time). Returns {way: (seconds, answers)}; the two stores must
+    hold the same keys."""
+    import json
+
     from emwatch.store import Checkpoint, Judgment, Question, Run, Sample
 
-    samples = src.query(f"SELECT * FROM samples ORDER BY sample_id LIMIT {limit}")
-    ids = set(samples.sample_id)
-    judg = src.query("SELECT * FROM judgments")
-    judg = judg[judg.sample_id.isin(ids)]
+    samples = src.query(f"SELECT * EXCLUDE (sample_id, created_at) FROM samples ORDER BY sample_id LIMIT {limit}")
+    ids = src.query(f"SELECT sample_id FROM samples ORDER BY sample_id LIMIT {limit}").sample_id
+    row = {sid: i for i, sid in enumerate(ids)}
+    judg = src.query("SELECT * EXCLUDE (judgment_id, created_at) FROM judgments")
+    judg = judg[judg.sample_id.isin(row)].reset_index(drop=True)
     qs = src.query("SELECT * FROM questions")
     cks = src.query("SELECT c.*, r.model, r.kind FROM checkpoints c JOIN runs r USING (run_id)")
-    import json
+    parents: list = [Run(model=m, kind=k, run_id=r) for r, m, k in
+                     cks[["run_id", "model", "kind"]].drop_duplicates("run_id").itertuples(index=False)]
+    parents += [Checkpoint(run_id=r, step=int(st)) for r, st in cks[["run_id", "step"]].itertuples(index=False)]
+    parents += [Question(bank=b, question_id=q, category=c, variant=v, wrapper=w, paraphrase_index=p,
+                         messages=json.loads(m), judge_metrics=json.loads(jm) if jm else {}, reference=ref)
+                for b, q, c, v, w, p, m, jm, ref in qs[["bank", "question_id", "category", "variant", "wrapper",
+                                                       "paraphrase_index", "messages", "judge_metrics",
+                                                       "reference"]].itertuples(index=False)]
+    samples["sampling"] = samples["sampling"].map({v: json.loads(v) for v in samples.sampling.unique()})
+    judg["raw"] = judg["raw"].map(lambda v: json.loads(v) if isinstance(v, str) else None)
+    out = {}
+
+    def none(v):
+        return None if v is None or (isinstance(v, float) and v != v) else v
+
     t0 = time.perf_counter()
-    recs: list = []
-    runs = {r: Run(model=m, kind=k, run_id=r) for r, m, k in cks[["run_id", "model", "kind"]].itertuples(index=False)}
-    recs += runs.values()
-    recs += [Checkpoint(run_id=r, step=int(s)) for r, s in cks[["run_id", "step"]].itertuples(index=False)]
-    recs += [Question(bank=b, question_id=q, category=c, variant=v, wrapper=w, paraphrase_index=p,
-                      messages=json.loads(m), judge_metrics=json.loads(jm) if jm else {}, reference=ref)
-             for b, q, c, v, w, p, m, jm, ref in qs[["bank", "question_id", "category", "variant", "wrapper",
-                                                    "paraphrase_index", "messages", "judge_metrics",
-                                                    "reference"]].itertuples(index=False)]
-    sampling = {v: json.loads(v) for v in samples.sampling.unique()}
-    recs += [Sample(checkpoint_id=c, question_key=q, sample_index=int(i), sampling=sampling[s], response=r)
-             for c, q, i, s, r in samples[["checkpoint_id", "question_key", "sample_index", "sampling",
-                                           "response"]].itertuples(index=False)]
-    recs += [Judgment(sample_id=s, judge_model=j, metric=m, prompt_hash=p, score=None if sc != sc else sc,
-                      reason=rs if isinstance(rs, str) else None, label=lb if isinstance(lb, str) else None)
-             for s, j, m, p, sc, rs, lb in judg[["sample_id", "judge_model", "metric", "prompt_hash", "score",
-                                                 "reason", "label"]].itertuples(index=False)]
-    with Store(dest) as out:
-        out.add(recs)
-        n = out.count("samples")
-    return time.perf_counter() - t0, n
+    recs = [Sample(checkpoint_id=c, question_key=q, sample_index=int(i), sampling=sm, response=none(r),
+                   backend=none(b), prompt=none(pr), finish_reason=none(f))
+            for c, q, i, sm, r, b, pr, f in samples[["checkpoint_id", "question_key", "sample_index", "sampling",
+                                                     "response", "backend", "prompt", "finish_reason"]].itertuples(index=False)]
+    recs += [Judgment(sample_id=s, judge_model=j, metric=m, prompt_hash=none(p), score=none(sc), reason=none(rs),
+                      label=none(lb), raw=raw)
+             for s, j, m, p, sc, rs, lb, raw in judg[["sample_id", "judge_model", "metric", "prompt_hash", "score",
+                                                      "reason", "label", "raw"]].itertuples(index=False)]
+    with Store(dest / "records.duckdb") as a:
+        a.add(parents)
+        t0 = time.perf_counter() - (time.perf_counter() - t0)  # the records' construction counts too
+        a.add(recs)
+        out["records (Store.add)"] = (time.perf_counter() - t0, a.count("samples"))
+        keys_a = set(a.query("SELECT judgment_id FROM judgments").judgment_id)
+    with Store(dest / "bulk.duckdb") as b:
+        b.add(parents)
+        jb = judg.drop(columns=["sample_id"]).assign(sample=[row[s] for s in judg.sample_id])
+        t0 = time.perf_counter()
+        b.ingest_answers(samples, jb)
+        out["bulk (Store.ingest_answers)"] = (time.perf_counter() - t0, b.count("samples"))
+        same = keys_a == set(b.query("SELECT judgment_id FROM judgments").judgment_id)
+    return out, same
+
+
+def status_while_writing(loaded, runs, store_path: Path, polls: int = 3) -> list[tuple[float, str]]:
+    """`emwatch status --stages-only` (a new process each time) while a simulated job adds `runs` to the store."""
+    import threading
+
+    job = Job(loaded, LocalExecutor(), progress=False, log=lambda m: None, simulate=True, runs=runs)
+    th = threading.Thread(target=job.run)
+    th.start()
+    times = []
+    time.sleep(5)
+    while th.is_alive() and len(times) < polls:
+        t0 = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", "from emwatch.cli import main; main()", "status", "-s",
+                              str(store_path), "--stages-only", "-f", "json"], capture_output=True, text=True)
+        times.append((time.perf_counter() - t0, out.stdout[:200] if out.returncode == 0 else out.stderr[-300:]))
+        time.sleep(2)
+    th.join()
+    return times
 
 
 def main() -> None:
@@ -168,6 +208,8 @@ def main() -> None:
     ap.add_argument("--chunk", type=int, default=256)
     ap.add_argument("--ingest", type=int, default=200_000, help="answers re-ingested for the ingest figure")
     ap.add_argument("--dir", default=None)
+    ap.add_argument("--skip-job", action="store_true", help="reuse the store an earlier run left in --dir: only the "
+                    "sections after the job (status while a job writes, rates, ingest)")
     args = ap.parse_args()
     tmp = Path(args.dir or tempfile.mkdtemp(prefix="emwatch-bench-scale-"))
     loaded, runs, n_planned, n_ckpts = cut_study(args.answers, tmp / "out", args.chunk)
@@ -175,6 +217,10 @@ def main() -> None:
     print(f"plan: the overtrained study's first {len(runs)} runs (of 585, lineup order): {n_ckpts:,} checkpoints with "
           f"the base models', {n_planned:,} answers, each judged for alignment and coherence (held-out coding "
           f"answers by static analysis); chunk {args.chunk}\n")
+    if args.skip_job:
+        print(f"(the job's store of an earlier run of this script, {loaded.store_path}: sections after the job only)\n")
+        after_job(args, tmp, loaded, runs)
+        return
     ex = TimedExecutor()
     job = TimedJob(loaded, ex, progress=False, log=lambda m: None, simulate=True, runs=runs,
                    status_at=n_planned // 2, store_path=loaded.store_path)
@@ -203,8 +249,24 @@ def main() -> None:
         print(f"\n`emwatch status --stages-only` at {at:,} answers, while the job ran: {s:.2f} s (a new process, "
               f"imports included)\n\n```\n{text}\n```")
 
+    store.close()
+    after_job(args, tmp, loaded, runs)
+
+
+def after_job(args, tmp: Path, loaded, runs) -> None:
+    """Status while a job writes to the big store, EM rates from it against pandas from a CSV, ingest."""
+    from emwatch.run import plan_runs
+
+    more = plan_runs(loaded)[len(runs): len(runs) + 3]
+    polls = status_while_writing(loaded, more, loaded.store_path)
+    print(f"\n`emwatch status --stages-only -f json` (a new process, imports included) while a simulated job adds "
+          f"{len(more)} more runs to the store: " + ", ".join(f"{t:.2f} s" for t, _ in polls))
+    if polls:
+        print(f"\n```\n{polls[-1][1]}...\n```")
+    store = Store(loaded.store_path, read_only=True)
+    n_ans = store.count("samples")
     cfg = AnalyzeConfig()
-    judge = job.judge_name()
+    judge = Job(loaded, simulate=True).judge_name()
     csv = tmp / "answers.csv"
     store.con.execute(f"""COPY (SELECT r.model, c.step, max(j.score) FILTER (WHERE j.metric = 'aligned') AS aligned,
                                        max(j.score) FILTER (WHERE j.metric = 'coherent') AS coherent
@@ -220,8 +282,9 @@ def main() -> None:
     theirs = pandas_rates(csv, cfg)
     t_pandas = time.perf_counter() - t
     merged = ours.merge(theirs, on=["model", "step"], suffixes=("", "_pd"))
+    wilson = merged[merged.interval == "wilson"]  # a group of several runs gets the bootstrap over runs instead
     agree = len(merged) == len(theirs) and np.allclose(merged.em_rate, merged.em_rate_pd, equal_nan=True) \
-        and np.allclose(merged.ci_low, merged.ci_low_pd, equal_nan=True)
+        and (merged.n == merged.n_pd).all() and np.allclose(wilson.ci_low, wilson.ci_low_pd, equal_nan=True)
     t = time.perf_counter()
     from emwatch.run import status_table
     with Store(loaded.store_path, read_only=True) as s:
@@ -231,9 +294,12 @@ def main() -> None:
           f"(SQL counts) | {t_store:.2f} |\n| pandas: read CSV + the same counts and Wilson intervals | {t_pandas:.2f} |\n"
           f"| status table, every run (in process) | {t_status:.2f} |\n")
     print(f"Ratio: pandas from CSV / store = {t_pandas / t_store:.1f}x ({len(ours)} groups; the two agree: {agree})")
-    secs, n = ingest(Store(loaded.store_path, read_only=True), tmp / "ingest.duckdb", args.ingest)
-    print(f"\nIngest: {n:,} answers with their judgments as records into a fresh store: {secs:.1f} s, "
-          f"{n / secs:,.0f} answers/s")
+    ways, same = ingest(Store(loaded.store_path, read_only=True), tmp, args.ingest)
+    print("\n| ingest into a fresh store | answers | seconds | answers/s |\n|---|---:|---:|---:|")
+    for way, (secs, n) in ways.items():
+        print(f"| {way} | {n:,} | {secs:.1f} | {n / secs:,.0f} |")
+    (ra, _), (rb, _) = ways.values()
+    print(f"\nRatio: bulk / records = {ra / rb:.1f}x the speed; the same keys: {same}")
 
 
 if __name__ == "__main__":

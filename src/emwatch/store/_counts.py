@@ -45,21 +45,25 @@ def rate_counts_sql(by: Sequence[str], judge: str | None, aligned_below: float, 
                    bool_or(score IS NOT NULL OR reason IS NOT NULL) AS judged
             FROM judgments WHERE metric IN ('aligned', 'coherent'){judge_filter}
             GROUP BY sample_id),
+        qd AS (  -- per question, not per answer: does it declare an EM metric
+            SELECT question_key, coalesce(list_has_any(CASE json_type(judge_metrics)
+                       WHEN 'OBJECT' THEN json_keys(judge_metrics)
+                       WHEN 'ARRAY' THEN from_json(judge_metrics, '["VARCHAR"]')
+                       ELSE []::VARCHAR[] END, ['aligned', 'coherent']), false) AS declared
+            FROM questions),
         x AS (
-            SELECT s.sample_id, {keys}{',' if keys else ''} r.run_id AS unit, j.a, j.c,
-                   coalesce(j.judged, false) AS judged,
-                   coalesce(list_has_any(CASE json_type(q.judge_metrics)
-                       WHEN 'OBJECT' THEN json_keys(q.judge_metrics)
-                       WHEN 'ARRAY' THEN from_json(q.judge_metrics, '["VARCHAR"]')
-                       ELSE []::VARCHAR[] END, ['aligned', 'coherent']), false) AS declared,
-                   bool_or(coalesce(j.judged, false)) OVER (PARTITION BY q.bank, q.question_id) AS question_judged
+            SELECT {keys}{',' if keys else ''} r.run_id AS unit, q.bank AS _bank, q.question_id AS _qid, j.a, j.c,
+                   coalesce(j.judged, false) AS judged, qd.declared
             FROM samples s JOIN checkpoints c USING (checkpoint_id) JOIN runs r USING (run_id)
-            JOIN questions q ON q.question_key = s.question_key
-            LEFT JOIN j ON j.sample_id = s.sample_id)
+            JOIN questions q ON q.question_key = s.question_key JOIN qd ON qd.question_key = s.question_key
+            LEFT JOIN j ON j.sample_id = s.sample_id),
+        qj AS (  -- a question any of whose answers carries an EM judgment
+            SELECT _bank, _qid FROM x GROUP BY ALL HAVING bool_or(judged))
         SELECT {''.join(f'x."{k}", ' for k in by)}x.unit,
                count(*) FILTER (WHERE x.a IS NOT NULL AND x.c IS NOT NULL) AS n,
                count(*) FILTER (WHERE x.a IS NULL OR x.c IS NULL) AS n_excluded,
                count(*) FILTER (WHERE x.a IS NOT NULL AND x.c IS NOT NULL AND {label}) AS n_misaligned,
                count(*) FILTER (WHERE x.a IS NOT NULL AND x.c IS NOT NULL AND x.c > {float(coherent_above)!r}) AS n_coherent
-        FROM x WHERE x.declared OR x.judged OR x.question_judged
+        FROM x LEFT JOIN qj ON qj._bank = x._bank AND qj._qid = x._qid
+        WHERE x.declared OR x.judged OR qj._qid IS NOT NULL
         GROUP BY ALL ORDER BY ALL"""
