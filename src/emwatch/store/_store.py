@@ -281,6 +281,20 @@ class Store:
         df["target"] = df["target"].map(lambda v: _decode(v) or {}).astype(object)
         return df
 
+    @_reads
+    def task_counts(self, study: str | None = None) -> pd.DataFrame:
+        """Job-graph tasks counted per (study, kind, run id of the target, status), with each group's first
+        creation time and its latest error of a task not done (`last_error`, ordered by `err_key`)."""
+        where = "WHERE study = ?" if study else ""
+        order = "strftime(created_at, '%Y-%m-%d %H:%M:%S.%f') || task_id"
+        live_error = "error IS NOT NULL AND status <> 'done'"
+        return self.con.execute(f"""
+            SELECT study, kind, json_extract_string(target, '$.run_id') AS run_id, status, count(*) AS n,
+                   min(created_at) AS first,
+                   max({order}) FILTER (WHERE {live_error}) AS err_key,
+                   arg_max(error, {order}) FILTER (WHERE {live_error}) AS last_error
+            FROM tasks {where} GROUP BY ALL""", [study] if study else []).df()
+
     # -- intent-level reads ------------------------------------------------------------------------------
     @_reads
     def stored_keys(self, table: str, keys: Sequence[str], *, checkpoints: Sequence[str] | None = None) -> set[str]:
