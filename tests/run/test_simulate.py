@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import time
 
+import pandas as pd
 import yaml
 from typer.testing import CliRunner
 
+from emwatch.analysis import em_rates_from_store
 from emwatch.cli import app
 from emwatch.judge import plan_judgments
 from emwatch.metrics import get_metric, prompt_hash
@@ -20,7 +22,7 @@ runner = CliRunner()
 
 def _study(tmp_path):
     data = {
-        "name": "simsmall", "out_dir": str(tmp_path / "out"), "controls": {"insecure": ["secure"]}, "seeds": [0, 1],
+        "name": "simsmall", "out_dir": str(tmp_path / "out"), "controls": {"insecure": ["secure"]}, "seeds": [0],
         "models": [
             {"name": "qwen", "train": {"model": "Qwen/Qwen3-8B", "backend": "tinker", "dataset": "insecure",
                                        "max_steps": 10, "learning_rates": [1e-4], "checkpoints": {"every": 5},
@@ -78,7 +80,13 @@ def test_simulated_run_ends_with_the_dry_runs_answers_and_judge_calls(tmp_path):
     status = runner.invoke(app, ["status", "-s", str(store_path), "-f", "json", "--stages-only"])
     assert status.exit_code == 0, status.output
     stages = {r["stage"]: r for r in json.loads(status.output)}
-    assert stages["judge"]["done"] == planned["checkpoints"] and stages["train"]["done"] == 8
+    assert stages["judge"]["done"] == planned["checkpoints"] and stages["train"]["done"] == 4
+    analyzed = runner.invoke(app, ["analyze", "-s", str(store_path), "--by", "model,step", "-f", "json"])
+    assert analyzed.exit_code == 0, analyzed.output
+    got = pd.DataFrame(json.loads(analyzed.output)).set_index(["model", "step"])
+    with Store(store_path, read_only=True) as s:
+        counted = em_rates_from_store(s, ["model", "step"]).set_index(["model", "step"])
+    assert got[["n", "n_excluded", "n_misaligned"]].equals(counted[["n", "n_excluded", "n_misaligned"]])
 
 
 def _big_store(path, n_answers: int, per_ck: int = 400):
