@@ -259,7 +259,7 @@ def after_job(args, tmp: Path, loaded, runs) -> None:
     """Status while a job writes to the big store, EM rates from it against pandas from a CSV, ingest."""
     from emwatch.run import plan_runs
 
-    more = plan_runs(loaded)[len(runs): len(runs) + 3]
+    more = plan_runs(loaded)[len(runs): len(runs) + 2]
     polls = status_while_writing(loaded, more, loaded.store_path)
     print(f"\n`emwatch status --stages-only -f json` (a new process, imports included) while a simulated job adds "
           f"{len(more)} more runs to the store: " + ", ".join(f"{t:.2f} s" for t, _ in polls))
