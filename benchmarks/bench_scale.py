@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/bench_scale.py [--answers 1000000] [--chunk 1024] [--skip-job --dir DIR]
 
 Measured in one run, side by side:
-- driver time per 1,000 answers (with their judgments) while the store holds ~10k, ~100k and ~1M answers:
+- driver time per answer (with its judgments) while the store holds ~10k, ~100k and ~1M answers:
   the job's wall time minus the time spent inside the work functions (simulated training, sampling and judging,
   static analysis), over the stretch where the store grew from n/2 to n answers; answers + judgments committed
   per driver-second; the driver's peak memory (max RSS);
@@ -109,7 +109,7 @@ def window(timeline, n: int) -> dict | None:
     (w0, k0, a0, j0), (w1, k1, a1, j1) = pts[0], pts[-1]
     driver = (w1 - w0) - (k1 - k0)
     return {"n": n, "driver_s": driver, "work_s": k1 - k0, "answers": a1 - a0, "judgments": j1 - j0,
-            "ms_per_1k_answers": 1000 * driver / max(a1 - a0, 1) * 1000 / 1000,
+            "ms_per_answer": 1000 * driver / max(a1 - a0, 1),
             "per_driver_s": (a1 - a0 + j1 - j0) / driver if driver > 0 else float("nan")}
 
 
@@ -235,15 +235,15 @@ def main() -> None:
     print(f"job: {wall:.0f} s wall, {ex.work_s:.0f} s in work functions, driver {wall - ex.work_s:.0f} s; "
           f"{n_ans:,} answers and {n_judg:,} judgments stored (plan: {n_planned:,} answers); failed tasks: {len(res.failed)}; "
           f"driver peak memory (max RSS) {peak_mb:,.0f} MB\n")
-    print("| stored answers | driver s | work s | answers | judgments | driver ms per 1k answers | answers+judgments per driver-s |")
+    print("| stored answers | driver s | work s | answers | judgments | driver ms per answer | answers+judgments per driver-s |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     rows = [w for n in (10_000, 100_000, 1_000_000) if (w := window(job.timeline, n))]
     for w in rows:
         print(f"| {w['n'] // 2:,}-{w['n']:,} | {w['driver_s']:.1f} | {w['work_s']:.1f} | {w['answers']:,} | "
-              f"{w['judgments']:,} | {w['ms_per_1k_answers']:.0f} | {w['per_driver_s']:,.0f} |")
+              f"{w['judgments']:,} | {w['ms_per_answer']:.1f} | {w['per_driver_s']:,.0f} |")
     if len(rows) >= 2:
         print(f"\nRatio: driver time per answer at {rows[-1]['n']:,} / at {rows[0]['n']:,} = "
-              f"{rows[-1]['ms_per_1k_answers'] / rows[0]['ms_per_1k_answers']:.2f}x")
+              f"{rows[-1]['ms_per_answer'] / rows[0]['ms_per_answer']:.2f}x")
     whole = (n_ans + n_judg) / max(wall - ex.work_s, 1e-9)
     print(f"\nWhole run: {whole:,.0f} answers+judgments committed per driver-second.")
     if job.status:
