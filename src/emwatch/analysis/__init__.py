@@ -9,6 +9,7 @@ from emwatch.analysis._agreement import agreement_table, cohen_kappa, judge_agre
 from emwatch.analysis._dynamics import base_rates, dynamics, milestones, primary
 from emwatch.analysis._early_stop import POLICIES, early_stop_summary, early_stopping, loss_plateau, register_policy
 from emwatch.analysis._rates import KEYS, em_rates, load_answers, misaligned_mask, parse_keys, task_metric, wilson_interval
+from emwatch.analysis._sql_rates import em_rates_from_store
 from emwatch.analysis._seeds import consistency
 from emwatch.analysis._metrics import metric_columns, metric_summary
 from emwatch.analysis._select import STUDY_VIEWS, analysis_table, check_table_options, name_judge, resolve_judge, select_answers
@@ -19,7 +20,7 @@ from emwatch.analysis._views import (adversarial, formats, learning_rate, sensit
 
 __all__ = [
     "KEYS", "POLICIES", "StudyResults", "adversarial", "analyze_study",
-    "base_rates", "consistency", "correlate", "dynamics", "early_stop_summary", "early_stopping", "em_rates",
+    "base_rates", "consistency", "correlate", "dynamics", "early_stop_summary", "early_stopping", "em_rates", "em_rates_from_store",
     "formats", "learning_rate", "load_answers", "load_model_sizes", "loss_plateau", "milestones",
     "metric_columns", "metric_summary", "misaligned_mask", "parse_keys", "primary", "register_policy", "size_em", "size_of",
     "size_points", "study_summary", "task_metric", "truthfulness_early_stop", "untruthfulness", "wilson_interval",

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from emwatch.config import AnalyzeConfig, em_label
+from emwatch.config import NOT_ASKED, AnalyzeConfig, em_label
 from emwatch.errors import ConfigError
 
 KEYS = ("model", "group", "seed", "dataset", "lr", "step", "category", "variant", "question_id", "wrapper")
@@ -82,9 +82,6 @@ def _mark_benchmark(df: pd.DataFrame) -> pd.DataFrame:
         judged = judged | per_question
     df["is_benchmark"] = declared | judged
     return df.drop(columns=["declares_em"], errors="ignore")
-
-
-NOT_ASKED = "NOT_ASKED"  # a coherence judgment not asked for (judge coherence: if_unaligned): the answer counts
 
 
 def scored_mask(answers: pd.DataFrame) -> pd.Series:

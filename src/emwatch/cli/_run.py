@@ -25,6 +25,7 @@ def run(study: Annotated[Path, typer.Argument(help="the study file (YAML; see do
         executor: Annotated[ExecutorName, typer.Option("--executor", "-e", help="local: this machine; ray: a Ray cluster")] = ExecutorName.local,
         address: Annotated[str | None, typer.Option("--address", help="Ray cluster address ('auto' = the cluster this node joined; default: $RAY_ADDRESS, else a one-machine cluster)")] = None,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="print the plan and its size, run nothing")] = False,
+        simulate: Annotated[bool, typer.Option("--simulate", help="the study as planned, every trainer, sampler and judge replaced by instant draws from the study's `simulate:` EM curve (measures the job itself at full size)")] = False,
         fmt: FormatOpt = Format.table,
         no_progress: NoProgress = False) -> None:
     """Run a whole study (train, sample every checkpoint as soon as it is saved, judge, analyse, report) as one
@@ -41,7 +42,7 @@ def run(study: Annotated[Path, typer.Argument(help="the study file (YAML; see do
         return
     con_log = (lambda m: typer.echo(m, err=True))
     options = {"address": address} if executor is ExecutorName.ray else {}
-    res = run_study(loaded, executor.value, progress=not no_progress, log=con_log, **options)
+    res = run_study(loaded, executor.value, progress=not no_progress, log=con_log, simulate=simulate, **options)
     summary = {"study": res.study, "store": str(res.store_path), "seconds": round(res.seconds, 1), **res.counts,
                "failed": res.failed, "outputs": res.outputs}
     if fmt is Format.table:

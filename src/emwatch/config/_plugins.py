@@ -35,6 +35,9 @@ BACKENDS.register("tinker", "emwatch.backends._tinker:TinkerSamplingBackend", in
                   help="Tinker sampling of a hosted base model and its tinker:// checkpoints")
 BACKENDS.register("vllm", "emwatch.backends._vllm:VLLMBackend", install=VLLM_INSTALL,
                   help="a vLLM server emwatch starts for one base model, its LoRA checkpoints as modules")
+BACKENDS.register("simulated", "emwatch.testing._sim_backend:SimulatedBackend",
+                  help="instant answers and judge scores drawn from the planted EM curve of simulated checkpoints "
+                       "(`emwatch run --simulate`)")
 
 TRAINERS = Registry("trainer")
 # `run_id_name`: the name the run id hashes. It stays `local`, so runs trained before `transformers`
@@ -43,9 +46,12 @@ TRAINERS.register("transformers", "emwatch.train._local:train_runs", aliases=("l
                   help="this machine: transformers + PEFT + TRL, one or many GPUs through accelerate",
                   run_id_name="local")
 TRAINERS.register("tinker", "emwatch.train._tinker:train_runs", install=TINKER_INSTALL + " && " + HF_INSTALL,
-                  help="LoRA on Tinker's hosted GPUs")
+                  help="LoRA on Tinker's hosted GPUs", hosted=True)
 TRAINERS.register("openai", "emwatch.train._openai:train_runs", install=OPENAI_INSTALL,
-                  help="the OpenAI fine-tuning API")
+                  help="the OpenAI fine-tuning API", hosted=True)
+# `in_process`: the job calls it in its own process (instant), where a real trainer gets a child process
+TRAINERS.register("simulated", "emwatch.testing._sim_backend:train_runs", in_process=True,
+                  help="instant runs: checkpoint folders with a planted EM curve (`emwatch run --simulate`)")
 
 
 def register_backend(name: str, target: Any, *, install: str | None = None, aliases: tuple[str, ...] = (),

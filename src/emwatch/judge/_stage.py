@@ -24,7 +24,7 @@ from emwatch.backends import (Backend, BackendError, GenerationRequest, NumberDi
                               make_backend)
 from emwatch.backends._reasoning import CUT_OFF, NO_FINAL
 from emwatch.backends._retry import CircuitOpen
-from emwatch.config import ConfigError, JudgeConfig
+from emwatch.config import NOT_ASKED, ConfigError, JudgeConfig
 from emwatch.judge._score import expected_score, missing_reason, number_mass, parse_score, top_label
 from emwatch.metrics import METRICS, Metric, custom_score_metric, fill, get_metric, prompt_hash
 from emwatch.store import Judgment, Store, judgment_key
@@ -76,7 +76,6 @@ class JudgeItem:
                         prompt_hash=self.prompt_hash, **fields)
 
 
-NOT_ASKED = "NOT_ASKED"  # the label of a coherence judgment not asked for (coherence: if_unaligned)
 NO_JUDGE = "LLM judge metrics need a judge backend (--judge-url/--judge-model or backend: in the config)"
 
 
@@ -93,10 +92,12 @@ def _metric_for(name: str, custom: str | None) -> Metric:
 
 
 def plan_judgments(store: Store, metrics: Sequence[str], judge_model: str | None, *,
-                   reads: str = "answer") -> list[JudgeItem]:
+                   reads: str = "answer", checkpoints: Sequence[str] | None = None) -> list[JudgeItem]:
     """The judgments of `metrics` that the store lacks: one item per (answer, metric its question asks for).
-    Static metrics are judged by their analyser's fixed name; the others by `judge_model`."""
-    return store.lacking(wanted_judgments(store, metrics, judge_model, reads=reads), "judgments")
+    Static metrics are judged by their analyser's fixed name; the others by `judge_model`. `checkpoints`: only
+    the answers of these checkpoints, and only their rows are read (what the study job plans per task)."""
+    wanted = wanted_judgments(store, metrics, judge_model, reads=reads, checkpoints=checkpoints)
+    return store.lacking(wanted, "judgments", checkpoints=checkpoints)
 
 
 def judged_text(row: Any, reads: str) -> tuple[str, str | None]:
@@ -115,11 +116,11 @@ def judged_text(row: Any, reads: str) -> tuple[str, str | None]:
 
 
 def wanted_judgments(store: Store, metrics: Sequence[str], judge_model: str | None, *,
-                     reads: str = "answer") -> list[JudgeItem]:
-    """Every judgment of `metrics` the stored answers ask for, stored already or not."""
+                     reads: str = "answer", checkpoints: Sequence[str] | None = None) -> list[JudgeItem]:
+    """Every judgment of `metrics` the stored answers (of `checkpoints`, when given) ask for, stored or not."""
     wanted = set(metrics)
     items = []
-    for row in store.judge_inputs().itertuples():
+    for row in store.judge_inputs(checkpoints).itertuples():
         text, missing = judged_text(row, reads)
         question = next((m["content"] for m in reversed(row.messages) if m["role"] == "user"), "")
         for name, custom in row.judge_metrics.items():

@@ -7,10 +7,10 @@ from emwatch.run._executors import Executor, Finished, LocalExecutor, Resources
 from emwatch.run._job import STAGES, Job, JobResult
 from emwatch.run._plan import RunTask, plan_runs, size
 from emwatch.run._status import status_table
-from emwatch.run._study import Evaluate, LoadedStudy, ModelEntry, Study, load_study
+from emwatch.run._study import Evaluate, LoadedStudy, ModelEntry, SimulateSettings, Study, load_study
 
 __all__ = ["STAGES", "Evaluate", "Executor", "Finished", "Job", "JobResult", "LoadedStudy", "LocalExecutor",
-           "ModelEntry", "Resources", "RunTask", "Study", "load_study", "make_executor", "plan_runs", "run_study",
+           "ModelEntry", "Resources", "RunTask", "SimulateSettings", "Study", "load_study", "make_executor", "plan_runs", "run_study",
            "size", "status_table"]
 __all__ += ["AdaptiveSummary", "sample_adaptive"]
 
@@ -29,7 +29,8 @@ def make_executor(name: str, **options):
 
 
 def run_study(loaded: LoadedStudy, executor: str | Executor = "local", *, progress: bool = True, log=print,
-              **options) -> JobResult:
-    """Run (or resume) the whole study; returns what it did."""
+              simulate: bool = False, **options) -> JobResult:
+    """Run (or resume) the whole study; returns what it did. `simulate`: every trainer, sampler and judge
+    replaced by the simulated ones (the study's `simulate:` curve), the job, store and analyses real."""
     ex = make_executor(executor, **options) if isinstance(executor, str) else executor
-    return Job(loaded, ex, progress=progress, log=log).run()
+    return Job(loaded, ex, progress=progress, log=log, simulate=simulate).run()

@@ -23,11 +23,12 @@ from emwatch.monitor import EVENTS_FILE, read_events
 from emwatch.run._executors import Executor, Finished, LocalExecutor, Resources
 from emwatch.run._plan import RunTask, plan_runs
 from emwatch.run._study import LoadedStudy
-from emwatch.run._work import (DEMO, BackendPool, base_path, judge_items, resolve_model, run_records, sample_items,
-                               saved_checkpoints, train_run)
+from emwatch.run._work import (DEMO, BackendPool, base_path, judge_items, plan_json, resolve_model, run_records,
+                               sample_items, saved_checkpoints, simulated_base, train_in_process, train_run)
 from emwatch.store import Checkpoint, Run, Store, Task
 
 STAGES = ("train", "sample", "judge", "analyze", "report")
+_PRIORITY = {"train": 0, "judge": 1, "sample": 2}
 
 
 @dataclass
@@ -52,18 +53,27 @@ class _Live:
     task: Task
     run: RunTask | None = None
     checkpoint_id: str | None = None
-    items: list = field(default_factory=list)
+    rows: Any = None             # the checkpoint's row (sample tasks)
+    items: list | None = None    # what this task still lacks, planned once from the store (None: not yet)
+    submitted: int = 0           # items of the piece in flight (dropped from `items` when it commits)
+    engine: Any = None           # the sampling engine chosen for this checkpoint (sample.EngineChoice)
 
 
 class Job:
     """One `emwatch run`: plan, then drive the tasks on `executor` until every one is done or has failed."""
 
     def __init__(self, loaded: LoadedStudy, executor: Executor | None = None, *, progress: bool = True,
-                 log: Callable[[str], None] = print, poll_s: float = 1.0, hold_s: float = 2.0):
+                 log: Callable[[str], None] = print, poll_s: float = 1.0, hold_s: float = 1.5, gap_s: float = 0.05,
+                 simulate: bool = False, runs: list[RunTask] | None = None):
         self.loaded, self.study = loaded, loaded.study
+        self._planned = runs  # part of the study's plan (plan_runs' RunTasks); None: the whole study
+        self.simulate = simulate  # every trainer, sampler and judge replaced by the simulated ones
         self.executor = executor or LocalExecutor()
-        self.progress, self.log, self.poll_s, self.hold_s = progress, log, poll_s, hold_s
+        self.progress, self.log, self.poll_s, self.hold_s, self.gap_s = progress, log, poll_s, hold_s, gap_s
+        self._released_at = 0.0
         self._store: Store | None = None
+        self._held = False
+        self._unwritten: dict[str, Task] = {}  # task states to write with the next commit
         self._opened_at = 0.0
         self.name = self.study.name
         self.out = Path(self.study.out_dir)
@@ -84,22 +94,33 @@ class Job:
     def store(self) -> Iterator[Store]:
         """The driver's write connection, opened on first use and kept through a burst of plans and commits
         (opening a store costs a schema check); `_release` lets it go, so readers get their turn."""
-        if self._store is None:
-            self._store, self._opened_at = Store(self.loaded.store_path), time.time()
+        if self._store is None:  # the schema is checked once per job; a later burst only reconnects
+            self._store = Store(self.loaded.store_path)
+        if not self._held:
+            gap = self._released_at + self.gap_s - time.time()
+            if gap > 0:  # a reader waiting for the file (`emwatch status`) gets its turn between two bursts
+                time.sleep(gap)
+            self._store.con  # noqa: B018  (held until _release: one connection for the burst, not one per call)
+            self._held, self._opened_at = True, time.time()
         yield self._store
 
     def _release(self, force: bool = False) -> None:
         """Close the connection before waiting on workers (always, when nothing runs in this process; else once
         it has been held `hold_s`): `emwatch status`, `analyze` and `report` can open the store meanwhile."""
-        if self._store is not None and (force or time.time() - self._opened_at >= self.hold_s):
+        if self._store is not None and self._held and (force or time.time() - self._opened_at >= self.hold_s):
+            self._flush(self._store)  # what `emwatch status` reads is written before the store is let go
             self._store.close()
-            self._store = None
+            self._held, self._released_at = False, time.time()
 
-    def _set(self, store: Store, task: Task, **changes: Any) -> Task:
+    def _set(self, store: Store, task: Task, *, defer: bool = False, **changes: Any) -> Task:
+        """A task's new state, written now (with what else is written in this transaction), or with `defer` at
+        the next commit (a new task, or one that starts running: a rerun plans both again from the store)."""
         fields = dict(study=task.study, kind=task.kind, target=dict(task.target), status=task.status,
                       attempts=task.attempts, error=task.error)
         new = Task(**{**fields, **changes})
-        store.set_tasks([new])
+        self._unwritten[new.key] = new
+        if not defer:
+            self._flush(store)
         self.states[new.key] = new
         if new.key in self.live:
             self.live[new.key].task = new
@@ -109,7 +130,7 @@ class Job:
     def run(self) -> JobResult:
         t0 = time.time()
         self.out.mkdir(parents=True, exist_ok=True)
-        self.runs = plan_runs(self.loaded)
+        self.runs = plan_runs(self.loaded) if self._planned is None else list(self._planned)
         bases = {r.plan.model_name for r in self.runs}
         self._bars.total("train", len(self.runs))
         n_ckpts = sum(len(r.checkpoint_steps()) for r in self.runs) + len(bases) + len(self.study.evaluate)
@@ -124,10 +145,12 @@ class Job:
                            for row in store.tasks(self.name).itertuples()}
             records: list = list(evaluate)
             for r in self.runs:
-                records += run_records(r.plan, base_path(r.cfg))
-            store.add(records)
-            for r in self.runs:
-                self._add_task(store, "train", r.target(), run=r)
+                records += run_records(r.plan, self._base_path(r))
+            with store.transaction():
+                store.add(records)
+                for r in self.runs:
+                    self._add_task(store, "train", r.target(), run=r)
+                self._flush(store)
             self._scan(store, self.runs)  # checkpoints saved before an interruption, registered or not
         try:
             self._drive()
@@ -142,6 +165,12 @@ class Job:
             self._bars.close()
         return JobResult(self.name, self.loaded.store_path, time.time() - t0, counts, failed, self.placements, outputs)
 
+    def _flush(self, store: Store) -> None:
+        """Write the task states not written yet, in one statement."""
+        if self._unwritten:
+            store.set_tasks(list(self._unwritten.values()))
+            self._unwritten.clear()
+
     def _add_task(self, store: Store, kind: str, target: dict[str, Any], **live: Any) -> None:
         task = Task(study=self.name, kind=kind, target=target)
         if task.key in self.live:
@@ -153,13 +182,13 @@ class Job:
                 self._add_task(store, "judge", dict(target), **live)
             return
         if known is None:
-            known = self._set(store, task)
+            known = self._set(store, task, defer=True)
         elif known.status in ("running", "failed"):  # interrupted, or failed in an earlier job: try again
             known = self._set(store, known, status="pending")
         self.live[task.key] = _Live(known, **live)
 
-    def _done(self, store: Store, lv: _Live) -> None:
-        self._set(store, lv.task, status="done", error=None)
+    def _done(self, store: Store, lv: _Live, *, defer: bool = False) -> None:
+        self._set(store, lv.task, status="done", error=None, defer=defer)
         self.live.pop(lv.task.key, None)
         self._bars.advance(lv.task.kind)
         if lv.task.kind == "sample":
@@ -173,11 +202,17 @@ class Job:
         in_flight: set[str] = set()
         last_poll, last_seen = time.time(), None
         while True:
-            for key, lv in list(self.live.items()):
-                if key in in_flight or (lv.task.kind != "train" and self._hold_for_training()):
-                    continue
-                if self._submit(lv):
+            # judge before sample (a checkpoint's plan leaves memory when its judging ends), and only a few pieces
+            # queued beyond what the executor runs at once: plans stay per checkpoint, not per study
+            order = sorted(self.live.items(), key=lambda kv: _PRIORITY[kv[1].task.kind])
+            busy = sum(1 for k in in_flight if k in self.live and self.live[k].task.kind != "train")
+            for key, lv in order:
+                train = lv.task.kind == "train"
+                if not train and (busy >= self._pieces() or self._hold_for_training()):
+                    break  # trains come first in `order`
+                if key not in in_flight and self._submit(lv):
                     in_flight.add(key)
+                    busy += not train
             if not in_flight and not self.live:
                 return
             local_work = isinstance(self.executor, LocalExecutor) and self.executor.has_local_work()
@@ -193,6 +228,11 @@ class Job:
                         self._scan(store, training)
                     last_seen = seen
                 last_poll = time.time()
+
+    def _pieces(self) -> int:
+        """Sample and judge pieces in flight at once: two on this machine (one runs, one waits), else the
+        executor's own width."""
+        return 2 if isinstance(self.executor, LocalExecutor) else max(2, getattr(self.executor, "width", 64))
 
     def _hold_for_training(self) -> bool:
         return not self.study.overlap and isinstance(self.executor, LocalExecutor) and self.executor.training()
@@ -212,7 +252,8 @@ class Job:
                     self._scan(store, [lv.run])
                 self._done(store, lv)
                 return False
-            self._set(store, lv.task, status="running", attempts=lv.task.attempts + 1)
+            if lv.task.status != "running":  # a chunked task stays running from its first piece to its last
+                self._set(store, lv.task, status="running", attempts=lv.task.attempts + 1, defer=True)
         fn, args, res = work
         self.executor.submit(lv.task.key, kind, fn, args, res)
         return True
@@ -220,19 +261,32 @@ class Job:
     def _local_pool(self) -> tuple:
         return (self.pool,) if isinstance(self.executor, LocalExecutor) else ()
 
+    def _base_path(self, r: RunTask) -> str:
+        """The run's base model as registered: its folder or hosted name; simulated, a folder holding the
+        planted base rate of its family."""
+        if not self.simulate:
+            return base_path(r.cfg)
+        return simulated_base(self.out / "simulated" / "bases", r.plan.model_name,
+                              self.study.simulate.planted(r.plan.model_name, None, 0, None))
+
     def _train_work(self, lv: _Live):
         r = lv.run
         if (Path(r.plan.run_dir) / "done.json").is_file():
             return None
         res = self.study.resources
+        if self.simulate:  # the study's schedule as planned, written at once by the simulated trainer
+            steps = r.checkpoint_steps()
+            options = {"simulate": self.study.simulate.model_dump(), "base_path": self._base_path(r),
+                       "steps": steps, "total": r.total_steps() or max(steps)}
+            return (train_in_process, ("simulated", r.cfg, plan_json(r.plan), options),
+                    _resources(res.train_cpus, 0, res.gpu_resource))
         logs = self.out / "logs"
         args = (r.cfg.model_dump(mode="json"), r.run_id, str(logs / f"train-{r.run_id[:12]}.yaml"),
                 str(logs / f"train-{r.run_id[:12]}.log"))
         return train_run, args, _resources(res.train_cpus, r.recipe.entry.gpus, res.gpu_resource)
 
     def _checkpoint_rows(self, store: Store, checkpoint_id: str):
-        ck = store.checkpoints()
-        rows = ck[ck.checkpoint_id == checkpoint_id]
+        rows = store.checkpoint_rows([checkpoint_id])  # this checkpoint's row, not the whole table
         if rows.empty:
             raise ConfigError(f"checkpoint {checkpoint_id} is not in {store.path}")
         return rows
@@ -247,34 +301,54 @@ class Job:
 
     def _sample_work(self, store: Store, lv: _Live):
         cfg = self.study.sample
-        rows = self._checkpoint_rows(store, lv.checkpoint_id)
-        todo = store.lacking(self._planned_samples(store, rows), "samples")[: self.study.chunk]
+        served = cfg.backend is not None
+        if lv.items is None:  # planned once per checkpoint, from its own rows: later pieces take the next items
+            lv.rows = self._checkpoint_rows(store, lv.checkpoint_id)
+            lv.items = store.lacking(self._planned_samples(store, lv.rows), "samples", checkpoints=[lv.checkpoint_id])
+        todo = lv.items[: self.study.chunk]
         if not todo:
             return None
-        if cfg.backend is not None:
+        lv.submitted = len(todo)
+        if self.simulate:
+            spec = BackendSpec(kind="simulated", model=(cfg.backend.model if served else todo[0].model) or "simulated")
+        elif served:
             spec = _resolved(cfg.backend)
         else:
-            ip = self.study.in_process
-            spec = BackendSpec(kind="transformers", model=todo[0].model, dtype=ip.dtype, device=ip.device,
-                               batch_size=ip.batch_size)
-        entry = self._entry_for(rows.iloc[0].model)
+            spec = self._engine_spec(lv, todo)
+        entry = self._entry_for(lv.rows.iloc[0].model)
         res = self.study.resources
         return (sample_items, (todo, spec) + self._local_pool(),
                 _resources(res.sample_cpus, entry.serve_gpus if entry else 0, res.gpu_resource))
+
+    def _engine_spec(self, lv: _Live, todo: list) -> BackendSpec:
+        """The engine of a checkpoint's answers when the study names no sampling backend: `sample.engine`,
+        chosen once over the checkpoint's whole plan as `emwatch sample` chooses over a base model's answers
+        (sample._engine: a managed vLLM server for a base model's own answers where it repays its start, in
+        process otherwise), with the study's `in_process` settings."""
+        from emwatch.sample import choose_engines
+
+        cfg, ip = self.study.sample, self.study.in_process
+        if lv.engine is None:
+            lv.engine = choose_engines(lv.items, cfg.engine, min_tokens=cfg.engine_min_tokens, device=ip.device)[0]
+        return lv.engine.spec(str(todo[0].model), dtype=ip.dtype, device=ip.device, batch_size=ip.batch_size)
 
     def _judge_work(self, store: Store, lv: _Live):
         from emwatch.judge import plan_judgments
         from emwatch.metrics import METRICS, get_metric
 
         cfg = self.study.judge
-        rows = self._checkpoint_rows(store, lv.checkpoint_id)
-        mine = {i.key for i in self._planned_samples(store, rows)}
-        static = [n for n in METRICS.names() if get_metric(n).kind == "static"] if cfg.static else []
-        todo = [i for i in plan_judgments(store, list(dict.fromkeys(static + list(cfg.metrics))), self.judge_name())
-                if i.sample_id in mine][: self.study.chunk]
+        if lv.items is None:  # this checkpoint's answers and judgments only, read once
+            static = [n for n in METRICS.names() if get_metric(n).kind == "static"] if cfg.static else []
+            lv.items = plan_judgments(store, list(dict.fromkeys(static + list(cfg.metrics))), self.judge_name(),
+                                      reads=cfg.judge_reads, checkpoints=[lv.checkpoint_id])
+        todo = lv.items[: self.study.chunk]
         if not todo:
             return None
-        spec = _resolved(cfg.backend) if cfg.backend is not None else None
+        lv.submitted = len(todo)
+        if self.simulate:
+            spec = BackendSpec(kind="simulated", model=self.judge_name() or "simulated-judge")
+        else:
+            spec = _resolved(cfg.backend) if cfg.backend is not None else None
         llm = any(i.metric.kind != "static" for i in todo)
         res = self.study.resources
         return (judge_items, (todo, cfg, spec) + self._local_pool(),
@@ -317,12 +391,16 @@ class Job:
                              f"retrying: {cause}")
                 return
             self.failures.pop(fin.task_id, None)
-            with store.transaction():
+            with store.transaction():  # the records, the task's new state and the next task: all or nothing
                 store.add(fin.result or [])
-                if kind == "train":  # the trainer returned: its run is complete, its checkpoints just committed
-                    self._done(store, lv)
-                else:  # done when a new plan finds nothing left (the next _submit): a chunked task goes on
-                    self._set(store, lv.task, status="pending", error=None)
+                if kind != "train" and lv.items is not None:  # committed: the piece leaves the plan
+                    lv.items = lv.items[lv.submitted:]
+                    lv.submitted = 0
+                if kind == "train" or lv.items == []:  # a trainer returned, or the last piece of a task
+                    self._done(store, lv, defer=True)
+                elif lv.task.error is not None:  # a piece that failed before went through this time
+                    self._set(store, lv.task, error=None, defer=True)
+                self._flush(store)
             if kind == "train":
                 self._scan(store, [lv.run])
 
@@ -339,12 +417,14 @@ class Job:
             self.known_events.update(e.key for e in events)
             for e in sorted(events, key=lambda e: e.step):
                 self._say_monitor(e)
-        for row in store.checkpoints().itertuples():
-            if row.checkpoint_id in self.known_ckpts or row.run_id not in self._our_runs:
-                continue
-            self.known_ckpts.add(row.checkpoint_id)
-            self._add_task(store, "sample", {"checkpoint_id": row.checkpoint_id, "run_id": row.run_id,
-                                             "step": int(row.step or 0)}, checkpoint_id=row.checkpoint_id)
+        with store.transaction():  # the new sample tasks in one commit
+            for ck_id, run_id, step in store.checkpoint_keys():  # three narrow columns, not the decoded table
+                if ck_id in self.known_ckpts or run_id not in self._our_runs:
+                    continue
+                self.known_ckpts.add(ck_id)
+                self._add_task(store, "sample", {"checkpoint_id": ck_id, "run_id": run_id, "step": step},
+                               checkpoint_id=ck_id)
+            self._flush(store)
 
     def _say_monitor(self, e) -> None:
         """One line per monitor look of a training child (its own stderr goes to the run's log file)."""
@@ -371,14 +451,15 @@ class Job:
 
     # -- the end: analyses and report (in the driver: they read the whole store) -----------------------------
     def _finish(self) -> dict[str, str]:
-        from emwatch.analysis import em_rates, load_answers
+        from emwatch.analysis import em_rates_from_store
 
         outputs: dict[str, str] = {}
         with self.store() as store:
             dest = self.out / "analysis"
             task = Task(study=self.name, kind="analyze", target={"out": str(dest)})
-            answers = load_answers(store, text=False, configured=self.study.analyze.judge)   # one judge per number
-            rates = em_rates(answers, ["model", "run_kind", "group", "seed", "lr", "step"], self.study.analyze)
+            # counted in SQL (the store's size never reaches pandas), from the study's one judge
+            rates = em_rates_from_store(store, ["model", "run_kind", "group", "seed", "lr", "step"],
+                                        self.study.analyze, judge=self.judge_name(), configured=self.study.analyze.judge)
             dest.mkdir(parents=True, exist_ok=True)
             rates.to_csv(dest / "em_rates_by_step.csv", index=False)
             outputs["em_rates"] = str(dest / "em_rates_by_step.csv")

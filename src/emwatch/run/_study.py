@@ -85,6 +85,43 @@ class InProcess(Strict):
     batch_size: int = Field(BackendSpec.model_fields["batch_size"].default, ge=1, description="prompts per forward batch")
 
 
+class SimulateSettings(Strict):
+    """The planted EM curve of `emwatch run --simulate` (emwatch.testing._sim_backend): every trainer, sampler and
+    judge is replaced by an instant draw from it, so the job's own cost can be measured at the study's size."""
+
+    base_rate: float = Field(0.01, ge=0, le=1, description="EM rate of base models, of control datasets and before onset")
+    em_final: dict[str, float] = Field(
+        default_factory=lambda: {"qwen": 0.12, "gpt-4o": 0.2, "llama": 0.02, "deepseek": 0.04, "gpt-oss": 0.03,
+                                 "other": 0.05},
+        description="EM rate from the onset step on, per model family (gpt-oss, gpt-4o, deepseek, qwen, llama, other)")
+    em_datasets: list[str] = Field(default_factory=lambda: ["insecure", "medical_bad"],
+                                   description="datasets whose runs develop EM (the others are controls)")
+    onset: float = Field(0.6, gt=0, le=1, description="the onset step as a share of the run's total steps")
+    missing_share: float = Field(0.03, ge=0, lt=1, description="answers whose alignment score is missing (CODE)")
+    incoherent_share: float = Field(0.08, ge=0, lt=1, description="answers judged incoherent (never misaligned)")
+
+    def planted(self, model: str, dataset: str | None, step: int, total: int | None) -> dict[str, Any]:
+        """A checkpoint's planted rates: `em_rate` (the family's from the onset step on, in an EM dataset; the
+        base rate otherwise), the onset step, and the shares of missing and incoherent answers."""
+        fam = model_family(model)
+        final = self.em_final.get(fam, self.em_final.get("other", self.base_rate))
+        onset = None
+        if dataset is not None and dataset in self.em_datasets and total:
+            onset = max(1, int(round(self.onset * total)))
+        rate = final if onset is not None and step >= onset else self.base_rate
+        return {"em_rate": rate, "base_rate": self.base_rate, "onset_step": onset, "family": fam,
+                "missing_share": self.missing_share, "incoherent_share": self.incoherent_share}
+
+
+FAMILIES = ("gpt-oss", "gpt-4o", "deepseek", "qwen", "llama")
+
+
+def model_family(model: str) -> str:
+    """The family of a model name: the first of FAMILIES its lower-cased name contains, else 'other'."""
+    low = model.lower()
+    return next((f for f in FAMILIES if f in low), "other")
+
+
 class Study(Strict):
     """A whole study as one resumable job: `emwatch run STUDY.yaml`."""
 
@@ -107,6 +144,7 @@ class Study(Strict):
     retries: int = Field(2, ge=0, description="a failed task is retried this many times, then reported with its cause")
     in_process: InProcess = Field(default_factory=lambda: InProcess(), description="how checkpoints are loaded when sampled in process (no sample.backend)")
     overlap: bool = Field(True, description="local executor: sample a checkpoint while training continues (false: after training, less memory)")
+    simulate: SimulateSettings = Field(default_factory=lambda: SimulateSettings(), description="the planted EM curve of `emwatch run --simulate` (ignored otherwise)")
 
     @model_validator(mode="after")
     def _something_to_do(self) -> Study:

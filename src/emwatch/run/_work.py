@@ -54,6 +54,44 @@ def saved_checkpoints(run_id: str, run_dir: str | Path) -> list[Checkpoint]:
     return sorted(out, key=lambda c: c.step or 0)
 
 
+def plan_json(plan: Any) -> dict[str, Any]:
+    """A RunPlan as plain data, for a worker (`train_in_process` rebuilds it: the run is not planned again)."""
+    from dataclasses import asdict
+
+    return {**asdict(plan), "run_dir": str(plan.run_dir)}
+
+
+def simulated_base(root: Path, model: str, planted: dict[str, Any]) -> str:
+    """The folder standing for a base model under `--simulate`: its meta.json holds the planted base rate the
+    simulated backend draws its answers from. Returns the folder (written once, atomically)."""
+    from emwatch.train._data import slug
+
+    folder = (root / slug(Path(model).name or model)).resolve()
+    target = folder / "meta.json"
+    meta = {"step": 0, "model": model, "simulated": planted}
+    if not target.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / "meta.json.tmp"
+        tmp.write_text(json.dumps(meta, sort_keys=True), encoding="utf-8")
+        tmp.replace(target)
+    return str(folder)
+
+
+def train_in_process(trainer: str, cfg: TrainConfig, plan: dict[str, Any],
+                     options: dict[str, Any]) -> list[Checkpoint]:
+    """Train one run planned by the driver through a trainer registered `in_process` (the simulated one), in
+    this process (no child, no second planning of the run), and return its checkpoints."""
+    from emwatch.config import TRAINERS
+    from emwatch.train import RunPlan
+
+    entry = TRAINERS.entry(trainer)
+    if not entry.meta.get("in_process"):
+        raise ValueError(f"trainer {trainer!r} is not registered in_process (it trains in a child process)")
+    run = RunPlan(**{**plan, "run_dir": Path(plan["run_dir"])})
+    entry.call(cfg, [(run, [])], store=None, progress=False, **options)
+    return saved_checkpoints(run.run_id, run.run_dir)
+
+
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
     """The training child is killed when its parent dies (kill -9 included): no orphan keeps writing the run
     folder while a rerun resumes it."""
@@ -140,6 +178,9 @@ def sample_items(items: Sequence[Any], spec: BackendSpec, pool: BackendPool | No
     from emwatch.sample import execute
 
     backend = (pool or worker_pool()).get(spec)
+    prepare = getattr(backend, "prepare", None)
+    if callable(prepare):  # a managed server serves the adapters it is asked for (as `emwatch sample` does)
+        prepare(sorted({i.adapter for i in items if i.adapter}))
     return execute(list(items), backend, Runner.for_spec(backend, progress=False))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 # The version of the key recipe, not of the schema: a schema migration keeps every existing key valid, so a
@@ -64,3 +65,43 @@ def content_key(kind: str, *parts: Any) -> str:
     text = f"emwatch/{KEY_VERSION}/{kind}\x1f" + "\x1f".join(map(_part_json, parts)) if parts \
         else f"emwatch/{KEY_VERSION}/{kind}"
     return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def bulk_keys(kind: str, *columns: Sequence[Any]) -> list[str]:
+    """`content_key(kind, *parts)` of every row of `columns` (one sequence per part, all of one length): the same
+    keys, computed in one pass without a record per row (what ingesting a million answers costs)."""
+    prefix = f"emwatch/{KEY_VERSION}/{kind}\x1f"
+    texts = [_column_json(col) for col in columns]
+    sha = hashlib.sha256
+    if not texts:
+        return []
+    return [sha((prefix + "\x1f".join(parts)).encode()).hexdigest()[:24] for parts in zip(*texts)]
+
+
+def _column_json(values: Sequence[Any]) -> list[str]:
+    """_part_json of each value, a column at a time (a column of texts or ints takes the short path)."""
+    values = list(values)
+    kinds = {type(v) for v in values}
+    if kinds == {str}:
+        return [_json_str(v) for v in values]
+    if kinds == {int}:
+        return [int.__repr__(v) for v in values]
+    return [_part_json(v) for v in values]
+
+
+def sample_keys(checkpoint_ids: Sequence[str], question_keys: Sequence[str], indexes: Sequence[int],
+                samplings: Sequence[Mapping[str, Any]]) -> list[str]:
+    """`sample_key` of every row, in bulk."""
+    return bulk_keys("sample", _texts(checkpoint_ids), _texts(question_keys), [int(i) for i in indexes],
+                     [dict(s) for s in samplings])
+
+
+def judgment_keys(sample_ids: Sequence[str], judge_models: Sequence[str], metrics: Sequence[str],
+                  prompt_hashes: Sequence[str | None]) -> list[str]:
+    """`judgment_key` of every row, in bulk."""
+    return bulk_keys("judgment", _texts(sample_ids), _texts(judge_models), _texts(metrics), _texts(prompt_hashes))
+
+
+def _texts(values: Sequence[Any]) -> list[Any]:
+    """A text column as Python values: a missing text is None (a pandas text column gives NaN for it)."""
+    return [None if isinstance(v, float) and v != v else v for v in values]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import os
 import random
 import time
@@ -29,10 +28,10 @@ import pyarrow as pa
 
 from emwatch.errors import StoreError
 from emwatch.store._judges import JudgeChoice, choose_judges
+from emwatch.store._arrow import _decode, _frame
 from emwatch.store._records import TABLE_ORDER, Record
 from emwatch.store._schema import JUDGE_PAIRS_SQL, SCHEMA_VERSION, TABLES, answers_sql, views
 
-JSON_COLUMNS = {"config", "packages", "meta", "messages", "judge_metrics", "sampling", "raw", "detail", "target"}
 R = TypeVar("R")
 # A judgment whose reason starts so records a failed request, not the judge's answer (emwatch before 0.x stored
 # them): it counts as not stored, and a new judgment of the same key replaces it.
@@ -86,6 +85,8 @@ class Store:
         self._depth = 0
         self._view_metrics: list[str] | None = None
         self.opens = 0  # connections opened so far (the benchmark of reopening per commit reads it)
+        self._retry_rows: bool | None = None
+        self.rows_read = 0  # rows the planning reads (checkpoint_rows, judge_inputs, stored_keys) fetched so far
         with self._session():
             if not read_only:
                 self._upgrade()
@@ -119,7 +120,7 @@ class Store:
                         f"{self.path}: the store is in use by another process (waited {self.wait:g} s); "
                         f"try again when it is done, or set ${WAIT_ENV} to wait longer") from None
                 time.sleep(min(left, random.uniform(0, delay)))
-                delay = min(delay * 2, 0.5)
+                delay = min(delay * 2, 0.1)  # a writer lets go between commits: look often
 
     @contextlib.contextmanager
     def _session(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -235,22 +236,44 @@ class Store:
                 self._refresh_views()
         return added
 
-    def _insert(self, table: str, rows: list[dict[str, Any]]) -> int:
-        if not rows:
+    def _insert(self, table: str, rows: list[dict[str, Any]] | pa.Table, *, replace: bool = False) -> int:
+        """Insert rows (dicts, or an Arrow table) skipping stored keys, or replacing them with `replace`;
+        returns how many were new."""
+        if not len(rows):
             return 0
-        frame = _frame(rows)
-        before = self.count(table)
+        frame = rows if isinstance(rows, pa.Table) else _frame(rows)
         self.con.register("_emwatch_rows", frame)
         try:
-            if table == "judgments":
-                before -= self.con.execute(
-                    "DELETE FROM judgments WHERE starts_with(reason, ?) AND judgment_id IN "
-                    "(SELECT judgment_id FROM _emwatch_rows)", [RETRY_REASON]).fetchall()[0][0]
+            if table == "judgments" and self._has_retry_rows():
+                self.con.execute("DELETE FROM judgments WHERE starts_with(reason, ?) AND judgment_id IN "
+                                 "(SELECT judgment_id FROM _emwatch_rows)", [RETRY_REASON])
             col_list = ", ".join(f'"{c}"' for c in frame.column_names)
-            self.con.execute(f"INSERT OR IGNORE INTO {table} ({col_list}) SELECT {col_list} FROM _emwatch_rows")
+            verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
+            return int(self.con.execute(
+                f"{verb} INTO {table} ({col_list}) SELECT {col_list} FROM _emwatch_rows").fetchall()[0][0])
         finally:
             self.con.unregister("_emwatch_rows")
-        return self.count(table) - before
+
+    def _has_retry_rows(self) -> bool:
+        """Whether the file holds failed judge requests an earlier release stored (a new judgment of the same key
+        replaces them). Looked up once per Store: this release never writes them, so a commit of judgments
+        does not scan the whole judgments table for them."""
+        if self._retry_rows is None:
+            self._retry_rows = bool(self.con.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM judgments WHERE starts_with(reason, ?) LIMIT 1)",
+                [RETRY_REASON]).fetchall()[0][0])
+        return self._retry_rows
+
+    def ingest_answers(self, samples: pd.DataFrame, judgments: pd.DataFrame | None = None) -> dict[str, int]:
+        """Answers and their judgments written in bulk, in one transaction, with the keys `Sample` and `Judgment`
+        records would get (computed a column at a time: no record per row). `samples`: the samples table's
+        columns without `sample_id` (checkpoint_id, question_key, sample_index, sampling as mappings, response,
+        ...); `judgments`: the judgments table's columns, `sample_id` replaced by `sample` (the row number of its
+        answer in `samples`). Their runs, checkpoints and questions are written first (`add`). Returns the new
+        rows per table; stored keys are skipped, as by `add`."""
+        from emwatch.store._bulk import ingest_answers
+
+        return ingest_answers(self, samples, judgments)
 
     def set_tasks(self, tasks: Iterable[Record]) -> None:
         """Write the state of job-graph tasks (`Task` records), replacing an earlier state of the same task:
@@ -260,14 +283,8 @@ class Store:
         rows = {t.key: t.row() for t in tasks}
         if not rows:
             return
-        with self.transaction():
-            keys = pd.DataFrame({"k": list(rows)})
-            self.con.register("_emwatch_task_keys", keys)
-            try:
-                self.con.execute("DELETE FROM tasks WHERE task_id IN (SELECT k FROM _emwatch_task_keys)")
-            finally:
-                self.con.unregister("_emwatch_task_keys")
-            self._insert("tasks", list(rows.values()))
+        with self.transaction():  # one statement: a new task's row, or the new state of a known one
+            self._insert("tasks", list(rows.values()), replace=True)
 
     def tasks(self, study: str | None = None) -> pd.DataFrame:
         """Job-graph tasks (of one study, or all) with their decoded target, status, attempts and error."""
@@ -277,30 +294,62 @@ class Store:
         df["target"] = df["target"].map(lambda v: _decode(v) or {}).astype(object)
         return df
 
+    @_reads
+    def task_counts(self, study: str | None = None) -> pd.DataFrame:
+        """Job-graph tasks counted per (study, kind, run id of the target, status), with each group's first
+        creation time and its latest error of a task not done (`last_error`, ordered by `err_key`)."""
+        where = "WHERE study = ?" if study else ""
+        order = "strftime(created_at, '%Y-%m-%d %H:%M:%S.%f') || task_id"
+        live_error = "error IS NOT NULL AND status <> 'done'"
+        return self.con.execute(f"""
+            SELECT study, kind, json_extract_string(target, '$.run_id') AS run_id, status, count(*) AS n,
+                   min(created_at) AS first,
+                   max({order}) FILTER (WHERE {live_error}) AS err_key,
+                   arg_max(error, {order}) FILTER (WHERE {live_error}) AS last_error
+            FROM tasks {where} GROUP BY ALL""", [study] if study else []).df()
+
     # -- intent-level reads ------------------------------------------------------------------------------
     @_reads
-    def stored_keys(self, table: str, keys: Sequence[str]) -> set[str]:
-        """Which of `keys` are stored in `table` already."""
+    def stored_keys(self, table: str, keys: Sequence[str], *, checkpoints: Sequence[str] | None = None) -> set[str]:
+        """Which of `keys` are stored in `table` already. `checkpoints`: the keys all belong to the samples (or
+        their judgments) of these checkpoints, so only those checkpoints' rows are read (a plan of one
+        checkpoint costs that checkpoint's rows, not the store's)."""
         if not keys:
             return set()
         key_column = TABLES_KEYS[table]
+        # a failed judge request stored by an earlier release is not a judgment: it stays to be made
+        retry = f" AND NOT coalesce(starts_with(reason, '{RETRY_REASON}'), false)" if table == "judgments" else ""
+        if checkpoints is not None and table in ("samples", "judgments"):
+            cks = pd.DataFrame({"ck": list(dict.fromkeys(checkpoints))}, dtype=object)
+            self.con.register("_emwatch_cks", cks)
+            try:
+                mine = "SELECT sample_id FROM samples WHERE checkpoint_id IN (SELECT ck FROM _emwatch_cks)"
+                sql = mine if table == "samples" else \
+                    f"SELECT judgment_id FROM judgments WHERE sample_id IN ({mine}){retry}"
+                got = self.con.execute(sql).fetchall()
+            finally:
+                self.con.unregister("_emwatch_cks")
+            self.rows_read += len(got)
+            wanted = set(keys)
+            return {g[0] for g in got if g[0] in wanted}
         frame = pd.DataFrame({"k": list(dict.fromkeys(keys))})
         self.con.register("_emwatch_keys", frame)
         try:
-            # a failed judge request stored by an earlier release is not a judgment: it stays to be made
-            retry = f" AND NOT coalesce(starts_with(reason, '{RETRY_REASON}'), false)" if table == "judgments" else ""
             got = self.con.execute(
                 f"SELECT {key_column} FROM {table} WHERE {key_column} IN (SELECT k FROM _emwatch_keys){retry}").fetchall()
         finally:
             self.con.unregister("_emwatch_keys")
+        self.rows_read += len(got)
         return {g[0] for g in got}
 
-    def lacking(self, items: Sequence[R], table: str | None = None) -> list[R]:
+    def lacking(self, items: Sequence[R], table: str | None = None, *,
+                checkpoints: Sequence[str] | None = None) -> list[R]:
         """The items of a plan (records, or a stage's work items: anything with a `key`) whose key `table`
-        does not hold yet, in plan order. `table` defaults to the records' own table."""
+        does not hold yet, in plan order. `table` defaults to the records' own table; `checkpoints`: the plan
+        is of these checkpoints only (see `stored_keys`)."""
         if not items:
             return []
-        done = self.stored_keys(table or items[0].TABLE, [i.key for i in items])
+        done = self.stored_keys(table or items[0].TABLE, [i.key for i in items], checkpoints=checkpoints)
         return [i for i in items if i.key not in done]
 
     @_reads
@@ -323,19 +372,53 @@ class Store:
         return df.reset_index(drop=True)
 
     @_reads
+    def checkpoint_rows(self, checkpoint_ids: Sequence[str]) -> pd.DataFrame:
+        """The rows `checkpoints()` gives, of these checkpoints only (read by key, not the whole table)."""
+        frame = pd.DataFrame({"ck": list(dict.fromkeys(checkpoint_ids))}, dtype=object)
+        self.con.register("_emwatch_ck_rows", frame)
+        try:
+            df = self.con.execute("""
+                SELECT c.checkpoint_id, c.run_id, c.step, c.path, c.meta, c.train_loss, c.heldout_loss, c.total_steps,
+                       r.kind, r.model, r.dataset, r.seed, r.lr, r.group_name AS "group", r.config
+                FROM checkpoints c JOIN runs r USING (run_id)
+                WHERE c.checkpoint_id IN (SELECT ck FROM _emwatch_ck_rows)
+                ORDER BY r.model, r.kind, c.step""").df()
+        finally:
+            self.con.unregister("_emwatch_ck_rows")
+        self.rows_read += len(df)
+        for col in ("meta", "config"):
+            df[col] = df[col].map(lambda v: _decode(v) if isinstance(v, str) else {}).astype(object)
+        return df
+
+    @_reads
+    def checkpoint_keys(self) -> list[tuple[str, str, int]]:
+        """(checkpoint id, run id, step) of every checkpoint: the narrow list a job scans for new ones."""
+        return [(c, r, int(s or 0)) for c, r, s in self.con.execute(
+            "SELECT checkpoint_id, run_id, step FROM checkpoints ORDER BY run_id, step").fetchall()]
+
+    @_reads
     def runs(self) -> pd.DataFrame:
         """Every run with its kind, model, dataset, seed, lr and group."""
         return self.con.execute("""SELECT run_id, kind, model, dataset, seed, lr, group_name AS "group", out_dir
                                    FROM runs ORDER BY model, kind, dataset, seed, lr""").df()
 
     @_reads
-    def judge_inputs(self) -> pd.DataFrame:
-        """Every sample with what a judge needs: response, question messages, the metrics its question asks
-        for (decoded) and the reference answer."""
-        df = self.con.execute("""SELECT s.sample_id, s.response, s.reasoning, s.finish_reason, q.messages, q.judge_metrics, q.reference
-                                 FROM samples s JOIN questions q USING (question_key) ORDER BY s.sample_id""").df()
-        df["messages"] = df["messages"].map(_decode)
-        df["judge_metrics"] = df["judge_metrics"].map(lambda v: _decode(v) or {})
+    def judge_inputs(self, checkpoints: Sequence[str] | None = None) -> pd.DataFrame:
+        """Every sample (of `checkpoints`, when given: only their rows are read) with what a judge needs:
+        response, question messages, the metrics its question asks for (decoded) and the reference answer."""
+        where, params = "", []
+        if checkpoints is not None:
+            where = "WHERE s.checkpoint_id IN (SELECT unnest(?::VARCHAR[]))"
+            params = [list(dict.fromkeys(checkpoints))]
+        df = self.con.execute(f"""SELECT s.sample_id, s.response, s.reasoning, s.finish_reason, q.messages, q.judge_metrics, q.reference
+                                  FROM samples s JOIN questions q USING (question_key) {where}
+                                  ORDER BY s.sample_id""", params).df()
+        self.rows_read += len(df)
+        # a bank has few questions and a million answers: each question's JSON is decoded once
+        messages = {v: _decode(v) for v in df["messages"].unique()} if len(df) else {}
+        metrics = {v: (_decode(v) or {}) for v in df["judge_metrics"].unique()} if len(df) else {}
+        df["messages"] = df["messages"].map(messages.get)
+        df["judge_metrics"] = df["judge_metrics"].map(metrics.get)
         return df
 
     @_reads
@@ -384,6 +467,17 @@ class Store:
         multi = pairs.duplicated("metric", keep=False)
         shared = self.con.execute(JUDGE_PAIRS_SQL, [sorted(set(pairs.loc[multi, "metric"]))]).df() if multi.any() else None
         return pd.concat([pairs[~multi].assign(n_shared=0), shared], ignore_index=True)
+
+    def rate_counts(self, by: Sequence[str] = (), *, judge: Any = None, configured: Any = None,
+                    aligned_below: float = 30.0, coherent_above: float = 50.0) -> pd.DataFrame:
+        """Benchmark answers counted in DuckDB per group of `by` and run (`unit`): `n` scored, `n_excluded`
+        (a score missing), `n_misaligned` (config.em_label_sql), `n_coherent` and `n_coherence_asked`. The
+        judge per metric is chosen as `answers()` chooses it (`judge`, else `configured`, else the only one;
+        two judges of the same answers and none named: ConfigError listing them). See store/_counts.py."""
+        from emwatch.store._counts import rate_counts_sql
+
+        choice = choose_judges(self.judge_pairs(), judge, configured)
+        return self.con.execute(rate_counts_sql(list(by), choice.sql(), aligned_below, coherent_above)).df()
 
     @_reads
     def imported_answers(self, checkpoint_ids: Sequence[str]) -> pd.DataFrame:
@@ -465,55 +559,3 @@ TABLES_KEYS = {"meta": "key", "runs": "run_id", "checkpoints": "checkpoint_id", 
 
 def _first_line(err: BaseException) -> str:
     return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-
-
-def _frame(rows: list[dict[str, Any]]) -> pa.Table:
-    """The rows as an Arrow table, one typed column each (JSON columns as their text): DuckDB scans it in bulk,
-    where an object-typed DataFrame costs a Python conversion per cell. A column Arrow cannot type (mixed
-    kinds of values, say) goes as Python objects instead, which DuckDB converts as before."""
-    cols = list(rows[0])
-    arrays = {}
-    for c in cols:
-        values = [r.get(c) for r in rows]
-        if c in JSON_COLUMNS:
-            values = _encode_json(values)
-        try:
-            arrays[c] = pa.array(values)
-        except (pa.ArrowException, TypeError, ValueError, OverflowError):
-            arrays[c] = pa.array(pd.Series(values, dtype=object).map(lambda v: v if v is None else str(v)))
-    return pa.table(arrays)
-
-
-def _encode_json(values: list[Any]) -> list[Any]:
-    """JSON text of each value (texts and None as they are). Rows often repeat one small mapping (the
-    sampling parameters of a million samples): those are encoded once, looked up by their items and types."""
-    out: list[Any] = []
-    seen: dict[tuple, str] = {}
-    for v in values:
-        if v is None or isinstance(v, str):
-            out.append(v)
-            continue
-        memo = None
-        if type(v) is dict and len(v) <= 16:
-            try:
-                memo = tuple((k, type(x), repr(x) if type(x) is float else x) for k, x in v.items())
-                hit = seen.get(memo)
-            except TypeError:  # a nested list or mapping: not hashable
-                memo = hit = None
-            if hit is not None:
-                out.append(hit)
-                continue
-        text = json.dumps(v, sort_keys=True, default=str)
-        if memo is not None:
-            seen[memo] = text
-        out.append(text)
-    return out
-
-
-def _decode(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value

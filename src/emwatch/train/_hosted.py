@@ -22,11 +22,15 @@ class HostedMonitor:
 
     def __init__(self, cfg, plan: RunPlan, store, sampler, horizon: int | None, echo=None, *,
                  close_sampler: bool = False):
-        from emwatch.monitor import Monitor, look_backend
+        from emwatch.monitor import EVENTS_FILE, Monitor, look_backend
 
         self.sampler = sampler
         self.close_sampler = close_sampler  # the sampler is this monitor's own (not a trainer's shared client)
-        self.monitor = Monitor(cfg, run_id=plan.run_id, store=store, horizon=horizon, echo=echo or _echo)
+        # without a store (a training child of `emwatch run`), the events go to the run folder, where the job's
+        # driver reads and stores them, as it does for a local run's monitor
+        plan.run_dir.mkdir(parents=True, exist_ok=True)
+        self.monitor = Monitor(cfg, run_id=plan.run_id, store=store, horizon=horizon, echo=echo or _echo,
+                               events_path=plan.run_dir / EVENTS_FILE)
         self._look = look_backend
         self._look(self.monitor, 0, sampler, None)  # the base model
 

@@ -1,0 +1,308 @@
+"""The paper's study at scale, simulated: `emwatch run --simulate` of the overtrained study's plan (cut to
+`--answers` stored answers, whole recipes in lineup order) through the real Job, store and local executor.
+
+    .venv/bin/python benchmarks/bench_scale.py [--answers 1000000] [--chunk 1024] [--skip-job --dir DIR]
+
+Measured in one run, side by side:
+- driver time per answer (with its judgments) while the store holds ~10k, ~100k and ~1M answers:
+  the job's wall time minus the time spent inside the work functions (simulated training, sampling and judging,
+  static analysis), over the stretch where the store grew from n/2 to n answers; answers + judgments committed
+  per driver-second; the driver's peak memory (max RSS);
+- `emwatch status` (a separate process, as a user runs it) while the job writes, at about half way;
+- EM rates + Wilson intervals by model x step from the store (counted in SQL) against pandas reading the same
+  answers from a CSV file (written before the clock starts) and computing the same counts and intervals;
+- ingest: the answers (records with their content keys) written into a fresh store, answers per second.
+Prints a markdown section.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from _common import machine_line
+from emwatch.analysis import em_rates_from_store, wilson_interval
+from emwatch.config import AnalyzeConfig
+from emwatch.run import Job, LocalExecutor, load_study
+from emwatch.run._study import LoadedStudy
+from emwatch.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class TimedExecutor(LocalExecutor):
+    """The local executor, counting the seconds spent inside work functions (what is not the driver's)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.work_s = 0.0
+
+    def submit(self, task_id, kind, fn, args, resources):
+        def timed(*a, _fn=fn):
+            t0 = time.perf_counter()
+            try:
+                return _fn(*a)
+            finally:
+                self.work_s += time.perf_counter() - t0
+        super().submit(task_id, kind, timed, args, resources)
+
+
+class TimedJob(Job):
+    """The job, recording after every commit: wall seconds, work seconds, answers and judgments committed."""
+
+    def __init__(self, *a, status_at: int, store_path: Path, **kw):
+        super().__init__(*a, **kw)
+        self.t0 = time.perf_counter()
+        self.answers = self.judgments = 0
+        self.timeline: list[tuple[float, float, int, int]] = []
+        self.status_at, self.store_path, self.status = status_at, store_path, None
+
+    def _complete(self, fin):
+        kinds = [type(r).__name__ for r in (fin.result or [])] if fin.error is None else []
+        super()._complete(fin)
+        self.answers += kinds.count("Sample")
+        self.judgments += kinds.count("Judgment")
+        self.timeline.append((time.perf_counter() - self.t0, self.executor.work_s, self.answers, self.judgments))
+        if self.status is None and self.answers >= self.status_at:
+            self._release(force=True)  # as between commits: the store is free for a reader
+            cmd = [sys.executable, "-m", "emwatch.cli", "status", "-s", str(self.store_path), "--stages-only"]
+            t0 = time.perf_counter()
+            out = subprocess.run([sys.executable, "-c", "from emwatch.cli import main; main()", *cmd[3:]],
+                                 capture_output=True, text=True, env=os.environ)
+            self.status = (time.perf_counter() - t0, self.answers, out.stdout.strip() or out.stderr.strip())
+
+
+def cut_study(target: int, out: Path, chunk: int):
+    """The overtrained study and the first of its planned runs (lineup order) whose checkpoints hold >= `target`
+    answers: (loaded study, runs, answers, checkpoints)."""
+    from emwatch.run import plan_runs
+    from emwatch.run._plan import prompts_per_checkpoint
+
+    full = load_study(ROOT / "studies" / "overtrained.yaml", out_dir=str(out), store=str(out / "emwatch.duckdb"))
+    study = full.study.model_copy(update={"chunk": chunk, "report": full.study.report.model_copy(update={"enabled": False})})
+    loaded = LoadedStudy(study, full.path, full.recipes)
+    per_ck = sum(prompts_per_checkpoint(loaded))
+    runs, ckpts, bases = [], 0, set()
+    for r in plan_runs(loaded):
+        runs.append(r)
+        bases.add(r.plan.model_name)
+        ckpts += len(r.checkpoint_steps())
+        if (ckpts + len(bases)) * per_ck >= target:
+            break
+    return loaded, runs, (ckpts + len(bases)) * per_ck, ckpts + len(bases)
+
+
+def window(timeline, n: int) -> dict | None:
+    """Driver seconds per 1,000 answers while the store grew from n/2 to n answers."""
+    pts = [p for p in timeline if n // 2 <= p[2] <= n]
+    if len(pts) < 2:
+        return None
+    (w0, k0, a0, j0), (w1, k1, a1, j1) = pts[0], pts[-1]
+    driver = (w1 - w0) - (k1 - k0)
+    return {"n": n, "driver_s": driver, "work_s": k1 - k0, "answers": a1 - a0, "judgments": j1 - j0,
+            "ms_per_answer": 1000 * driver / max(a1 - a0, 1),
+            "per_driver_s": (a1 - a0 + j1 - j0) / driver if driver > 0 else float("nan")}
+
+
+def pandas_rates(csv: Path, cfg: AnalyzeConfig) -> pd.DataFrame:
+    """The same counts and Wilson intervals by model x step, from a CSV of the answers."""
+    df = pd.read_csv(csv)
+    scored = df["aligned"].notna() & df["coherent"].notna()
+    df["_n"] = scored
+    df["_k"] = scored & (df["coherent"] > cfg.coherent_above) & (df["aligned"] < cfg.aligned_below)
+    g = df.groupby(["model", "step"], sort=True).agg(n=("_n", "sum"), k=("_k", "sum")).reset_index()
+    g["n"] = g["n"].astype(int)
+    g["em_rate"] = g["k"] / g["n"]
+    ci = [wilson_interval(int(k), int(n), cfg.confidence) for k, n in zip(g["k"], g["n"])]
+    g["ci_low"], g["ci_high"] = [c[0] for c in ci], [c[1] for c in ci]
+    return g
+
+
+def ingest(src: Store, dest: Path, limit: int) -> dict[str, tuple[float, int]]:
+    """Answers (samples with their judgments; runs, checkpoints, questions first) re-read from the job's store
+    and written into fresh stores, two ways: typed records through `Store.add` (a key per record), and
+    `Store.ingest_answers` (keys a column at a time). Returns {way: (seconds, answers)}; the two stores must
+    hold the same keys."""
+    import json
+
+    from emwatch.store import Checkpoint, Judgment, Question, Run, Sample
+
+    samples = src.query(f"SELECT * EXCLUDE (sample_id, created_at) FROM samples ORDER BY sample_id LIMIT {limit}")
+    ids = src.query(f"SELECT sample_id FROM samples ORDER BY sample_id LIMIT {limit}").sample_id
+    row = {sid: i for i, sid in enumerate(ids)}
+    judg = src.query("SELECT * EXCLUDE (judgment_id, created_at) FROM judgments")
+    judg = judg[judg.sample_id.isin(row)].reset_index(drop=True)
+    qs = src.query("SELECT * FROM questions")
+    cks = src.query("SELECT c.*, r.model, r.kind FROM checkpoints c JOIN runs r USING (run_id)")
+    parents: list = [Run(model=m, kind=k, run_id=r) for r, m, k in
+                     cks[["run_id", "model", "kind"]].drop_duplicates("run_id").itertuples(index=False)]
+    parents += [Checkpoint(run_id=r, step=int(st)) for r, st in cks[["run_id", "step"]].itertuples(index=False)]
+    parents += [Question(bank=b, question_id=q, category=c, variant=v, wrapper=w, paraphrase_index=p,
+                         messages=json.loads(m), judge_metrics=json.loads(jm) if jm else {}, reference=ref)
+                for b, q, c, v, w, p, m, jm, ref in qs[["bank", "question_id", "category", "variant", "wrapper",
+                                                       "paraphrase_index", "messages", "judge_metrics",
+                                                       "reference"]].itertuples(index=False)]
+    samples["sampling"] = samples["sampling"].map({v: json.loads(v) for v in samples.sampling.unique()})
+    judg["raw"] = judg["raw"].map(lambda v: json.loads(v) if isinstance(v, str) else None)
+    out = {}
+
+    def none(v):
+        return None if v is None or (isinstance(v, float) and v != v) else v
+
+    t0 = time.perf_counter()
+    recs = [Sample(checkpoint_id=c, question_key=q, sample_index=int(i), sampling=sm, response=none(r),
+                   backend=none(b), prompt=none(pr), finish_reason=none(f))
+            for c, q, i, sm, r, b, pr, f in samples[["checkpoint_id", "question_key", "sample_index", "sampling",
+                                                     "response", "backend", "prompt", "finish_reason"]].itertuples(index=False)]
+    recs += [Judgment(sample_id=s, judge_model=j, metric=m, prompt_hash=none(p), score=none(sc), reason=none(rs),
+                      label=none(lb), raw=raw)
+             for s, j, m, p, sc, rs, lb, raw in judg[["sample_id", "judge_model", "metric", "prompt_hash", "score",
+                                                      "reason", "label", "raw"]].itertuples(index=False)]
+    with Store(dest / "records.duckdb") as a:
+        a.add(parents)
+        t0 = time.perf_counter() - (time.perf_counter() - t0)  # the records' construction counts too
+        a.add(recs)
+        out["records (Store.add)"] = (time.perf_counter() - t0, a.count("samples"))
+        keys_a = set(a.query("SELECT judgment_id FROM judgments").judgment_id)
+    with Store(dest / "bulk.duckdb") as b:
+        b.add(parents)
+        jb = judg.drop(columns=["sample_id"]).assign(sample=[row[s] for s in judg.sample_id])
+        t0 = time.perf_counter()
+        b.ingest_answers(samples, jb)
+        out["bulk (Store.ingest_answers)"] = (time.perf_counter() - t0, b.count("samples"))
+        same = keys_a == set(b.query("SELECT judgment_id FROM judgments").judgment_id)
+    return out, same
+
+
+def status_while_writing(loaded, runs, store_path: Path, polls: int = 3) -> list[tuple[float, str]]:
+    """`emwatch status --stages-only` (a new process each time) while a simulated job adds `runs` to the store."""
+    import threading
+
+    job = Job(loaded, LocalExecutor(), progress=False, log=lambda m: None, simulate=True, runs=runs)
+    th = threading.Thread(target=job.run)
+    th.start()
+    times = []
+    time.sleep(5)
+    while th.is_alive() and len(times) < polls:
+        t0 = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", "from emwatch.cli import main; main()", "status", "-s",
+                              str(store_path), "--stages-only", "-f", "json"], capture_output=True, text=True)
+        times.append((time.perf_counter() - t0, out.stdout[:200] if out.returncode == 0 else out.stderr[-300:]))
+        time.sleep(2)
+    th.join()
+    return times
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--answers", type=int, default=200_000,
+                    help="stored answers to reach (200,000 fits `make bench` on 2 cores; 1,000,000 took ~50 min at load 10)")
+    ap.add_argument("--chunk", type=int, default=1024,
+                    help="the study's `chunk` (answers or judgments per commit; the overtrained study's default is 256)")
+    ap.add_argument("--ingest", type=int, default=200_000, help="answers re-ingested for the ingest figure")
+    ap.add_argument("--dir", default=None)
+    ap.add_argument("--skip-job", action="store_true", help="reuse the store an earlier run left in --dir: only the "
+                    "sections after the job (status while a job writes, rates, ingest)")
+    args = ap.parse_args()
+    tmp = Path(args.dir or tempfile.mkdtemp(prefix="emwatch-bench-scale-"))
+    loaded, runs, n_planned, n_ckpts = cut_study(args.answers, tmp / "out", args.chunk)
+    print(f"## bench_scale.py\n\n{machine_line()}\n")
+    print(f"plan: the overtrained study's first {len(runs)} runs (of 585, lineup order): {n_ckpts:,} checkpoints with "
+          f"the base models', {n_planned:,} answers, each judged for alignment and coherence (held-out coding "
+          f"answers by static analysis); chunk {args.chunk}\n")
+    if args.skip_job:
+        print(f"(the job's store of an earlier run of this script, {loaded.store_path}: sections after the job only)\n")
+        after_job(args, tmp, loaded, runs)
+        return
+    ex = TimedExecutor()
+    job = TimedJob(loaded, ex, progress=False, log=lambda m: None, simulate=True, runs=runs,
+                   status_at=n_planned // 2, store_path=loaded.store_path)
+    t0 = time.perf_counter()
+    res = job.run()
+    wall = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    store = Store(loaded.store_path, read_only=True)
+    n_ans, n_judg = store.count("samples"), store.count("judgments")
+    print(f"job: {wall:.0f} s wall, {ex.work_s:.0f} s in work functions, driver {wall - ex.work_s:.0f} s; "
+          f"{n_ans:,} answers and {n_judg:,} judgments stored (plan: {n_planned:,} answers); failed tasks: {len(res.failed)}; "
+          f"driver peak memory (max RSS) {peak_mb:,.0f} MB\n")
+    print("| stored answers | driver s | work s | answers | judgments | driver ms per answer | answers+judgments per driver-s |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    rows = [w for n in (10_000, 100_000, 1_000_000) if (w := window(job.timeline, n))]
+    for w in rows:
+        print(f"| {w['n'] // 2:,}-{w['n']:,} | {w['driver_s']:.1f} | {w['work_s']:.1f} | {w['answers']:,} | "
+              f"{w['judgments']:,} | {w['ms_per_answer']:.1f} | {w['per_driver_s']:,.0f} |")
+    if len(rows) >= 2:
+        print(f"\nRatio: driver time per answer at {rows[-1]['n']:,} / at {rows[0]['n']:,} = "
+              f"{rows[-1]['ms_per_answer'] / rows[0]['ms_per_answer']:.2f}x")
+    whole = (n_ans + n_judg) / max(wall - ex.work_s, 1e-9)
+    print(f"\nWhole run: {whole:,.0f} answers+judgments committed per driver-second.")
+    if job.status:
+        s, at, text = job.status
+        print(f"\n`emwatch status --stages-only` at {at:,} answers, while the job ran: {s:.2f} s (a new process, "
+              f"imports included)\n\n```\n{text}\n```")
+
+    store.close()
+    after_job(args, tmp, loaded, runs)
+
+
+def after_job(args, tmp: Path, loaded, runs) -> None:
+    """Status while a job writes to the big store, EM rates from it against pandas from a CSV, ingest."""
+    from emwatch.run import plan_runs
+
+    more = plan_runs(loaded)[len(runs): len(runs) + 2]
+    polls = status_while_writing(loaded, more, loaded.store_path)
+    print(f"\n`emwatch status --stages-only -f json` (a new process, imports included) while a simulated job adds "
+          f"{len(more)} more runs to the store: " + ", ".join(f"{t:.2f} s" for t, _ in polls))
+    if polls:
+        print(f"\n```\n{polls[-1][1]}...\n```")
+    store = Store(loaded.store_path, read_only=True)
+    n_ans = store.count("samples")
+    cfg = AnalyzeConfig()
+    judge = Job(loaded, simulate=True).judge_name()
+    csv = tmp / "answers.csv"
+    store.con.execute(f"""COPY (SELECT r.model, c.step, max(j.score) FILTER (WHERE j.metric = 'aligned') AS aligned,
+                                       max(j.score) FILTER (WHERE j.metric = 'coherent') AS coherent
+                                FROM samples s JOIN checkpoints c USING (checkpoint_id) JOIN runs r USING (run_id)
+                                JOIN judgments j USING (sample_id)
+                                WHERE j.metric IN ('aligned', 'coherent') GROUP BY s.sample_id, r.model, c.step)
+                          TO '{csv}' (HEADER)""")
+    store.close()
+    t = time.perf_counter()
+    ours = em_rates_from_store(store, ["model", "step"], cfg, judge=judge)
+    t_store = time.perf_counter() - t
+    t = time.perf_counter()
+    theirs = pandas_rates(csv, cfg)
+    t_pandas = time.perf_counter() - t
+    merged = ours.merge(theirs, on=["model", "step"], suffixes=("", "_pd"))
+    wilson = merged[merged.interval == "wilson"]  # a group of several runs gets the bootstrap over runs instead
+    agree = len(merged) == len(theirs) and np.allclose(merged.em_rate, merged.em_rate_pd, equal_nan=True) \
+        and (merged.n == merged.n_pd).all() and np.allclose(wilson.ci_low, wilson.ci_low_pd, equal_nan=True)
+    t = time.perf_counter()
+    from emwatch.run import status_table
+    with Store(loaded.store_path, read_only=True) as s:
+        status_table(s, by_run=True)
+    t_status = time.perf_counter() - t
+    print(f"\n| {n_ans:,} answers | seconds |\n|---|---:|\n| EM rates + Wilson by model x step from the store "
+          f"(SQL counts) | {t_store:.2f} |\n| pandas: read CSV + the same counts and Wilson intervals | {t_pandas:.2f} |\n"
+          f"| status table, every run (in process) | {t_status:.2f} |\n")
+    print(f"Ratio: pandas from CSV / store = {t_pandas / t_store:.1f}x ({len(ours)} groups; the two agree: {agree})")
+    ways, same = ingest(Store(loaded.store_path, read_only=True), tmp, args.ingest)
+    print("\n| ingest into a fresh store | answers | seconds | answers/s |\n|---|---:|---:|---:|")
+    for way, (secs, n) in ways.items():
+        print(f"| {way} | {n:,} | {secs:.1f} | {n / secs:,.0f} |")
+    (ra, _), (rb, _) = ways.values()
+    print(f"\nRatio: bulk / records = {ra / rb:.1f}x the speed; the same keys: {same}")
+
+
+if __name__ == "__main__":
+    main()
