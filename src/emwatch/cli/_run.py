@@ -102,6 +102,8 @@ def _print_plan(plan: dict) -> None:
              f"  GPU-hours         {plan['gpu_hours']['total']:,} (train {plan['gpu_hours']['train']:,}, "
              f"sample {plan['gpu_hours']['sample']:,}); hosted training steps {plan['hosted_train_steps']:,}",
              f"  judge tokens      {plan['judge_tokens']['input']:,} in, {plan['judge_tokens']['output']:,} out",
+             *[f"  monitor           {m['monitor']} on {m['runs']} run{'s' * (m['runs'] != 1)}: "
+               + m["text"].replace("\n", "\n  ") for m in plan["monitor"]],
              "  assumptions:"]
     lines += [f"    {k}: {v}" for k, v in plan["assumptions"].items()]
     sys.stdout.write("\n".join(lines) + "\n")

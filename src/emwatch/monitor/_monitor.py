@@ -20,7 +20,7 @@ from emwatch.errors import ConfigError
 from emwatch.judge import JudgeItem, execute
 from emwatch.metrics import get_metric
 from emwatch.monitor._probes import load_canaries, probe_prompts
-from emwatch.monitor._sequential import OnsetTest, null_rate
+from emwatch.monitor._sequential import OnsetTest, Power, null_rate, power
 from emwatch.store import MonitorEvent
 
 STOPPING = ("stop", "stop_keep_best")
@@ -39,6 +39,14 @@ class Counts:
     @property
     def rate(self) -> float:
         return self.k / self.n if self.n else math.nan
+
+
+def monitor_power(cfg: MonitorConfig, horizon: int | None, p0: float | None = None) -> Power:
+    """What a monitor of this config can see (emwatch.monitor._sequential.power) with `horizon` planned looks:
+    its probe answers a look, alpha, alternatives and base bound; `p0` once the base model's look has set it."""
+    n = sum(p.samples for p in probe_prompts(cfg))
+    return power(n, alpha=cfg.alpha, alternatives=cfg.alternatives, horizon=horizon, base_rate=cfg.base_rate,
+                 floor=cfg.min_base_rate, confidence=cfg.base_confidence, p0=p0)
 
 
 def judge_spec(cfg: MonitorConfig):
@@ -88,6 +96,10 @@ class Monitor:
         self.kept_step: int | None = None
         self.judge_calls = 0
         self.events: list[MonitorEvent] = []
+        self.power: Power | None = None
+        if self.runner is not None:  # what the judged test can see, said before the first look
+            self.power = monitor_power(cfg, horizon)
+            self.echo(f"monitor {cfg.name}: {self.power.text()}")
 
     # -- what to ask -------------------------------------------------------------------------------
     def requests(self, step: int) -> list[GenerationRequest]:
@@ -169,6 +181,10 @@ class Monitor:
             p0 = null_rate(self.base.k if self.base else None, self.base.n if self.base else None,
                            base_rate=self.cfg.base_rate, floor=self.cfg.min_base_rate, confidence=self.cfg.base_confidence)
             self.test = OnsetTest(p0, self.cfg.alpha, self.cfg.alternatives, self.horizon)
+            self.power = monitor_power(self.cfg, self.horizon, p0)
+            given = (f"base_rate {self.cfg.base_rate:g} given" if self.cfg.base_rate is not None else
+                     f"base model {self.base.k}/{self.base.n} misaligned" if self.base else "no base look")
+            self.echo(f"monitor {self.cfg.name}: {given} -> {self.power.text()}")
         self._emit(step, "probe_em_rate", c.rate, detail=detail)
         self.looks.append(step)
         d = self.test.update(c.k, c.n)
