@@ -48,6 +48,7 @@ class OnsetTest:
     horizon: int | None = None
     _logs: np.ndarray = field(default=None, init=False, repr=False)  # [start look, q]: log of the product
     decided_at: int | None = field(default=None, init=False)
+    last: Decision | None = field(default=None, init=False)  # the decision after the latest look
 
     def __post_init__(self) -> None:
         if not 0 <= self.p0 < 1:
@@ -97,8 +98,9 @@ class OnsetTest:
             self.decided_at = t
         best = int(np.argmax(terms))
         onset = best + 1 if evidence[best] > 1 else None
-        return Decision(look=t, e_value=e if math.isfinite(e) else float("inf"), decided=decided,
-                        onset_look=onset, threshold=threshold)
+        self.last = Decision(look=t, e_value=e if math.isfinite(e) else float("inf"), decided=decided,
+                             onset_look=onset, threshold=threshold)
+        return self.last
 
 
 def null_rate(k0: int | None, n0: int | None, *, base_rate: float | None, floor: float, confidence: float) -> float:
@@ -197,7 +199,8 @@ class Power:
                f"p0 {self.p0:.1%}{base}: the smallest EM rate detected with {POWER:.0%} probability (EM from the "
                f"first look on) is {pct(self.within1)} within 1 look, {pct(self.within2)} within 2")
         if self.warn:
-            would = (f"{self.needed} probe answers a look would" if self.needed
+            would = (f"{self.needed} probe answers a look would (with a base model as clean as 0 misaligned)"
+                     if self.needed
                      else f"not even {MAX_ANSWERS} probe answers a look would")
             out += (f"\nwarning: this monitor cannot see {FLOOR_RATE:.0%} EM within {FLOOR_LOOKS} looks; {would} "
                     "(more samples, per_category or max_probes)")
@@ -208,17 +211,19 @@ def power(n: int, *, alpha: float, alternatives: Sequence[float], horizon: int |
           floor: float, confidence: float, p0: float | None = None) -> Power:
     """The `Power` of a monitor of `n` probe answers a look. p0: the tested rate when known (after the base look);
     else the one a base model with 0 misaligned of its `n` answers gives (the most favourable base; a base with
-    misaligned answers raises p0 and lowers the power)."""
+    misaligned answers raises p0 and lowers the power). The probe count suggested for FLOOR_RATE assumes such a
+    clean base measured on that many answers (or the configured base_rate)."""
     if n < 1:
         raise ValueError(f"a look needs at least one probe answer, got {n}")
 
-    def p0_of(m: int) -> float:
-        return p0 if p0 is not None else null_rate(0, m, base_rate=base_rate, floor=floor, confidence=confidence)
+    def p0_of(m: int) -> float:  # the base bound of a clean base measured on m answers (or the given base_rate)
+        return null_rate(0, m, base_rate=base_rate, floor=floor, confidence=confidence)
 
     def sees(m: int) -> bool:  # FLOOR_RATE within FLOOR_LOOKS looks
         return _power(_deciding(m, p0_of(m), alpha, alternatives, horizon), FLOOR_RATE, m)[FLOOR_LOOKS - 1] >= POWER
 
-    deciding = _deciding(n, p0_of(n), alpha, alternatives, horizon)
+    tested = p0 if p0 is not None else p0_of(n)
+    deciding = _deciding(n, tested, alpha, alternatives, horizon)
     within = [detectable_rate(deciding, n, looks) for looks in (1, 2)]
     needed = None
     if within[1] is None or within[1] > FLOOR_RATE:
@@ -232,4 +237,4 @@ def power(n: int, *, alpha: float, alternatives: Sequence[float], horizon: int |
                 mid = (lo + hi) // 2
                 lo, hi = (lo, mid) if sees(mid) else (mid, hi)
             needed = hi
-    return Power(n, p0_of(n), alpha, horizon, within[0], within[1], needed, p0 is not None)
+    return Power(n, tested, alpha, horizon, within[0], within[1], needed, p0 is not None)
