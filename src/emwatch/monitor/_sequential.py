@@ -64,10 +64,11 @@ class OnsetTest:
     def looks(self) -> int:
         return len(self._logs)
 
-    def weight(self, j: int) -> float:
-        """w_j of start look j (1-based)."""
+    def weight(self, j):
+        """w_j of start look j (1-based; an int or an array of them)."""
+        j = np.asarray(j, dtype=float)
         if self.horizon:
-            return 1.0 / self.horizon if j <= self.horizon else 0.0
+            return np.where(j <= self.horizon, 1.0 / self.horizon, 0.0)
         return 1.0 / (j * (j + 1))
 
     def _tail(self, t: int) -> float:
@@ -90,7 +91,7 @@ class OnsetTest:
         self._logs = np.vstack([self._logs + step, step])
         t = self.looks
         evidence = np.exp(self._logs).mean(axis=1)
-        terms = np.array([self.weight(j + 1) for j in range(t)]) * evidence
+        terms = self.weight(np.arange(1, t + 1)) * evidence
         e = float(terms.sum() + self._tail(t))
         threshold = 1.0 / self.alpha
         decided = e >= threshold
@@ -199,11 +200,11 @@ class Power:
                f"p0 {self.p0:.1%}{base}: the smallest EM rate detected with {POWER:.0%} probability (EM from the "
                f"first look on) is {pct(self.within1)} within 1 look, {pct(self.within2)} within 2")
         if self.warn:
-            would = (f"{self.needed} probe answers a look would (with a base model as clean as 0 misaligned)"
+            would = (f"{self.needed} probe answers a look would, with a base model as clean (0 misaligned)"
                      if self.needed
                      else f"not even {MAX_ANSWERS} probe answers a look would")
-            out += (f"\nwarning: this monitor cannot see {FLOOR_RATE:.0%} EM within {FLOOR_LOOKS} looks; {would} "
-                    "(more samples, per_category or max_probes)")
+            out += (f"\nwarning: this monitor cannot see {FLOOR_RATE:.0%} EM within {FLOOR_LOOKS} looks; {would}; "
+                    "raise samples, per_category or max_probes")
         return out
 
 
