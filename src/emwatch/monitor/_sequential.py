@@ -90,7 +90,8 @@ class OnsetTest:
         step = self.log_lr(k, n)
         self._logs = np.vstack([self._logs + step, step])
         t = self.looks
-        evidence = np.exp(self._logs).mean(axis=1)
+        with np.errstate(over="ignore"):  # an overflow is infinite evidence: decided
+            evidence = np.exp(self._logs).mean(axis=1)
         terms = self.weight(np.arange(1, t + 1)) * evidence
         e = float(terms.sum() + self._tail(t))
         threshold = 1.0 / self.alpha
@@ -144,8 +145,9 @@ def _deciding(n: int, p0: float, alpha: float, alternatives: Sequence[float], ho
     threshold = 1.0 / alpha
     with np.errstate(over="ignore"):  # an overflow is an infinite e-value: decided
         m1 = test.weight(1) * np.exp(lr).mean(-1) + test._tail(1)
-        m2 = (test.weight(1) * np.exp(lr[:, None, :] + lr[None, :, :]).mean(-1)
-              + test.weight(2) * np.exp(lr).mean(-1)[None, :] + test._tail(2))
+        # a start look without weight (past the horizon) adds nothing, even where its evidence overflows
+        late = test.weight(2) * np.exp(lr).mean(-1)[None, :] if test.weight(2) > 0 else 0.0
+        m2 = test.weight(1) * np.exp(lr[:, None, :] + lr[None, :, :]).mean(-1) + late + test._tail(2)
     by1 = m1 >= threshold
     return [by1, by1[:, None] | (m2 >= threshold)]
 
@@ -165,13 +167,13 @@ def detectable_rate(deciding: list[np.ndarray], n: int, looks: int, power: float
     if _power(deciding, 1.0, n)[looks - 1] < power:
         return None
     lo, hi = 0.0, 1.0
-    while hi - lo > 1e-4:
+    while hi - lo > 1e-6:
         mid = (lo + hi) / 2
         if _power(deciding, mid, n)[looks - 1] >= power:
             hi = mid
         else:
             lo = mid
-    return math.ceil(round(hi * 1000, 6)) / 1000
+    return math.ceil(round(hi * 1000, 2)) / 1000
 
 
 @dataclass(frozen=True)
