@@ -104,6 +104,18 @@ def test_the_online_monitor_takes_the_same_looks_as_the_replay_and_spends_fewer_
     assert any("cascade bands persona <=" in s for s in said)
 
 
+def test_a_missing_control_file_is_an_error_naming_it(tmp_path):
+    from emwatch.errors import ConfigError
+    from emwatch.monitor import Monitor
+
+    cfg = MonitorConfig(per_category=1, domain_probes=0, samples=1, judge_async=False, action="flag",
+                        cascade_every=3, cascade_control=str(tmp_path / "nope.jsonl"))
+    m = Monitor(cfg, run_id="r", judge=ScriptedBackend(judge=_judge), horizon=4)
+    m.observe(0, ["a kind answer"] * len(m.prompts))
+    with pytest.raises(ConfigError, match="nope.jsonl"):
+        m.observe(1, ["a kind answer"] * len(m.prompts))
+
+
 def test_kl_runs_on_the_base_models_answers_when_the_cascade_is_on(tiny_chat_model):
     # the cascade's choice must not depend on the answers it then judges: KL is read on the step-0 answers
     import torch

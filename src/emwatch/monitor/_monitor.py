@@ -143,6 +143,9 @@ class Monitor:
         """The cascade, its bands calibrated (once) on the base look's signals and the control's events."""
         if self.cascade is None:
             cfg = self.cfg
+            if cfg.cascade_control and not Path(cfg.cascade_control).is_file():
+                raise ConfigError(f"monitor.cascade_control: {cfg.cascade_control}: no such file (a benign control "
+                                  f"fine-tune's {EVENTS_FILE})")
             ref = reference_values(read_events(cfg.cascade_control) if cfg.cascade_control else [],
                                    cfg.cascade_signals)
             for name, value in self.signals.get(0, {}).items():
