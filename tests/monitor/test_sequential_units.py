@@ -167,3 +167,18 @@ def test_a_monitor_no_probe_count_can_save_says_so():
     assert p.warn and p.needed is None and f"not even {MAX_ANSWERS} probe answers" in p.text()
     demo = power(4, alpha=0.05, alternatives=(0.1, 0.2, 0.4), horizon=2, base_rate=None, floor=0.02, confidence=0.95)
     assert demo.within1 is None and demo.within2 is None and "none (not even 100%)" in demo.text()
+
+
+def test_edges_decide_at_exactly_one_over_alpha_and_no_evidence_names_no_onset():
+    d = OnsetTest(0.25, alpha=0.5, alternatives=(0.5,), horizon=1).update(1, 1)
+    assert d.e_value == 2.0 and d.decided                           # LR = 0.5 / 0.25 = 1/alpha exactly
+    assert OnsetTest(0.1, horizon=3).update(0, 0).onset_look is None  # evidence exactly 1 is no onset
+
+
+def test_a_rate_seen_only_with_certainty_and_a_monitor_that_needs_two_looks():
+    deciding = _deciding(3, 0.02, 0.05, (0.1, 0.2, 0.4), 2)
+    assert detectable_rate(deciding, 3, 2, power=1.0) == 1.0        # only an EM rate of 100% is certain
+    # 5 answers, p0 43%: 5 of 5 in one look do not decide, two looks of them do
+    p = power(5, alpha=0.05, alternatives=(0.1, 0.2, 0.4), horizon=2, base_rate=None, floor=0.02, confidence=0.95)
+    assert p.within1 is None and p.within2 is not None
+    assert not OnsetTest(p.p0, horizon=2).update(5, 5).decided
