@@ -182,3 +182,10 @@ def test_a_rate_seen_only_with_certainty_and_a_monitor_that_needs_two_looks():
     p = power(5, alpha=0.05, alternatives=(0.1, 0.2, 0.4), horizon=2, base_rate=None, floor=0.02, confidence=0.95)
     assert p.within1 is None and p.within2 is not None
     assert not OnsetTest(p.p0, horizon=2).update(5, 5).decided
+
+
+def test_mild_evidence_names_its_start_look():
+    # 1 of 5 at p0 5%: mean LR over (0.1, 0.2, 0.4) = 1.63 by hand, above 1 (an onset) though below 2
+    ev = sum(lr(q, 0.05, 1, 5) for q in (0.1, 0.2, 0.4)) / 3
+    assert 1 < ev < 2
+    assert OnsetTest(0.05, horizon=3).update(1, 5).onset_look == 1
