@@ -41,6 +41,7 @@ def test_why_a_look_is_judged():
     assert c.why(1, {"kl": 0.0}, last_e=0.7) is None
     with pytest.raises(ValueError):
         Cascade(every=0, signals=["kl"])
+    assert all(Cascade(every=1, signals=["kl"]).why(look, {"kl": 0.0}) for look in (1, 2, 3))  # every look
 
 
 def test_reference_values_pick_the_named_signals():

@@ -189,3 +189,7 @@ def test_mild_evidence_names_its_start_look():
     ev = sum(lr(q, 0.05, 1, 5) for q in (0.1, 0.2, 0.4)) / 3
     assert 1 < ev < 2
     assert OnsetTest(0.05, horizon=3).update(1, 5).onset_look == 1
+
+
+def test_only_alternatives_strictly_between_p0_and_1_are_bet_on():
+    assert list(OnsetTest(0.2, alternatives=(0.2, 1.0, 1.5, 0.4)).qs) == [0.4]
