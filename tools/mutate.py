@@ -162,6 +162,24 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "any negative placeholder for a missing step is turned back into NaN by the next line (step >= 0)",
     ("analysis/_dynamics.py", "last = tuned.iloc[-1] if len(tuned) else g.iloc[-1]", "1 -> 0"):
         "a run without checkpoints of its own has only its base point: one row, first and last",
+    ("monitor/_sequential.py", "lo, hi = 0.0, 1.0", "1.0 -> 2.0"):
+        "the bisection's first midpoint is then 1.0, whose power was checked just before (>= the target): hi "
+        "becomes 1.0 and every later step is the same",
+    ("monitor/_sequential.py", "while hi - lo > 1e-6:", "> -> >="):
+        "the width is 1 / 2^k, never exactly 1e-6: > and >= stop at the same step",
+    ("monitor/_sequential.py", "late = test.weight(2) * np.exp(lr).mean(-1)[None, :] if test.weight(2) > 0 else 0.0",
+     "drop unary -"):
+        "lr is 2-D [k, q]: mean over axis 1 is mean over axis -1",
+    ("monitor/_sequential.py", "m1 = test.weight(1) * np.exp(lr).mean(-1) + test._tail(1)", "drop unary -"):
+        "lr is 2-D [k, q]: mean over axis 1 is mean over axis -1",
+    ("monitor/_sequential.py", "_logs: np.ndarray = field(default=None, init=False, repr=False)  # [start look, q]: "
+     "log of the product", "False -> True"):
+        "a dataclass field made an __init__ argument (or shown in repr) that no caller passes; __post_init__ sets it",
+    ("monitor/_sequential.py", "decided_at: int | None = field(default=None, init=False)", "False -> True"):
+        "a dataclass field made an __init__ argument that no caller passes; its default is the same None",
+    ("monitor/_sequential.py", "last: Decision | None = field(default=None, init=False)  # the decision after the "
+     "latest look", "False -> True"):
+        "a dataclass field made an __init__ argument that no caller passes; its default is the same None",
 }
 
 

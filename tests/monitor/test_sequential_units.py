@@ -95,7 +95,7 @@ def test_the_base_rate_bounds_and_the_refusals():
     assert OnsetTest(0.1).update(3, 3).look == 1                    # k == n is a look
 
 
-@pytest.mark.parametrize("n,horizon", [(3, 3), (5, None), (4, 1)])
+@pytest.mark.parametrize("n,horizon", [(3, 3), (5, None), (4, 1), (4, 2)])
 def test_the_deciding_outcomes_are_the_real_tests_over_every_outcome(n, horizon):
     p0 = 0.02
     d1, d2 = _deciding(n, p0, 0.05, (0.1, 0.2, 0.4), horizon)
