@@ -172,6 +172,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "lr is 2-D [k, q]: mean over axis 1 is mean over axis -1",
     ("monitor/_sequential.py", "m1 = test.weight(1) * np.exp(lr).mean(-1) + test._tail(1)", "drop unary -"):
         "lr is 2-D [k, q]: mean over axis 1 is mean over axis -1",
+    ("monitor/_sequential.py", "if _power(deciding, mid, n)[looks - 1] >= power:", ">= -> >"):
+        "the midpoints are dyadic rationals: the power there equals the target (0.8) only by a float coincidence, "
+        "and the crossing moves by at most the 1e-6 tolerance, below the 0.1-point rounding",
     ("monitor/_sequential.py", "_logs: np.ndarray = field(default=None, init=False, repr=False)  # [start look, q]: "
      "log of the product", "False -> True"):
         "a dataclass field made an __init__ argument (or shown in repr) that no caller passes; __post_init__ sets it",

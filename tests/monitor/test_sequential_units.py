@@ -193,3 +193,24 @@ def test_mild_evidence_names_its_start_look():
 
 def test_only_alternatives_strictly_between_p0_and_1_are_bet_on():
     assert list(OnsetTest(0.2, alternatives=(0.2, 1.0, 1.5, 0.4)).qs) == [0.4]
+
+
+@pytest.mark.parametrize("k,n", [(4, 16), (3, 9), (3, 7)])
+def test_first_stop_bets_on_the_three_default_alternatives(k, n):
+    # one look, horizon 1: decided iff the mean LR over (0.1, 0.2, 0.4) reaches 20; each case flips without one of them
+    hand = hand_e([(k, n)], 0.05, [0.1, 0.2, 0.4], lambda j: 1.0, lambda u: 0.0)
+    assert first_stop([(k, n)], 0.05, horizon=1) == (0 if hand >= 20 else None)
+
+
+def test_a_weightless_second_start_adds_nothing():
+    # horizon 1, q 0.5 against p0 0.2, alpha 0.5: an aligned then a misaligned answer give M_2 = 0.625 * 2.5 = 1.56 < 2
+    d1, d2 = _deciding(1, 0.2, 0.5, (0.5,), 1)
+    assert list(d1) == [False, True] and not d2[0, 1] and d2[1, 0] and not d2[0, 0]
+
+
+@pytest.mark.parametrize("n,horizon", [(49, 2), (52, 6)])
+def test_a_monitor_that_sees_20_percent_within_two_looks_exactly_is_not_warned(n, horizon):
+    # 49 answers: 26.8% within 1 look but 19.9% within 2; 52 answers, 6 looks: exactly 20.0% within 2
+    p = power(n, alpha=0.05, alternatives=(0.1, 0.2, 0.4), horizon=horizon, base_rate=None, floor=0.02,
+              confidence=0.95)
+    assert p.within1 > FLOOR_RATE >= p.within2 and not p.warn and p.needed is None
