@@ -175,6 +175,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("monitor/_sequential.py", "if _power(deciding, mid, n)[looks - 1] >= power:", ">= -> >"):
         "the midpoints are dyadic rationals: the power there equals the target (0.8) only by a float coincidence, "
         "and the crossing moves by at most the 1e-6 tolerance, below the 0.1-point rounding",
+    ("monitor/_sequential.py", "return math.ceil(round(hi * 1000, 2)) / 1000", "2 -> 3"):
+        "differs only where the 80% crossing lies 5e-6 or less above a tenth of a point (below the bisection's "
+        "1e-6 tolerance plus float noise, 2 decimals call it that tenth); no test config lands there",
     ("monitor/_sequential.py", "_logs: np.ndarray = field(default=None, init=False, repr=False)  # [start look, q]: "
      "log of the product", "False -> True"):
         "a dataclass field made an __init__ argument (or shown in repr) that no caller passes; __post_init__ sets it",

@@ -165,6 +165,7 @@ def test_a_monitor_no_probe_count_can_save_says_so():
     # a base rate of 25% given: 20% EM is under the tested rate, so no probe count sees it
     p = power(4, alpha=0.05, alternatives=(0.1, 0.2, 0.4), horizon=2, base_rate=0.25, floor=0.02, confidence=0.95)
     assert p.warn and p.needed is None and f"not even {MAX_ANSWERS} probe answers" in p.text()
+    assert MAX_ANSWERS == 1000                                      # the cap docs/monitor.md states
     demo = power(4, alpha=0.05, alternatives=(0.1, 0.2, 0.4), horizon=2, base_rate=None, floor=0.02, confidence=0.95)
     assert demo.within1 is None and demo.within2 is None and "none (not even 100%)" in demo.text()
 
