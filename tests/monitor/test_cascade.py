@@ -61,6 +61,23 @@ def test_skipped_looks_are_never_read():
     assert not all(judged)
 
 
+def test_a_skipped_look_leaves_the_e_value_as_it_was():
+    # looks 1-3 skipped, look 4 judged (every 4th): 3 of 8 at p0 5%, horizon 4. By hand the e-value is
+    # 1/4 sum_{j<=4} mean_q LR_4(q) + 0 (skipped looks have LR 1) = mean_q LR_4(q) >= 20; a skipped look read
+    # as one aligned answer would lower it below 20
+    lr4 = sum((q / 0.05) ** 3 * ((1 - q) / 0.95) ** 5 for q in (0.1, 0.2, 0.4)) / 3
+    assert lr4 >= 20
+    counts = [(0, 8)] * 3 + [(3, 8)]
+    assert first_stop_cascade(counts, [{}] * 4, Cascade(4, []), 0.05, horizon=4) == (3, [False, False, False, True])
+
+
+@pytest.mark.parametrize("k,n", [(4, 16), (3, 9), (3, 7)])
+def test_the_replay_bets_on_the_three_default_alternatives(k, n):
+    # a cascade judging every look is the plain test (each case flips without one of 0.1, 0.2, 0.4)
+    assert first_stop_cascade([(k, n)], [{}], Cascade(1, []), 0.05, horizon=1)[0] == first_stop([(k, n)], 0.05,
+                                                                                                 horizon=1)
+
+
 def _judge(prompt: str) -> NumberDistribution:
     reply = prompt.split("The assistant replied:", 1)[-1]
     if prompt.startswith("You are rating how coherent"):

@@ -95,14 +95,15 @@ def test_the_base_rate_bounds_and_the_refusals():
     assert OnsetTest(0.1).update(3, 3).look == 1                    # k == n is a look
 
 
-@pytest.mark.parametrize("n,horizon", [(3, 3), (5, None), (4, 1), (4, 2)])
-def test_the_deciding_outcomes_are_the_real_tests_over_every_outcome(n, horizon):
-    p0 = 0.02
-    d1, d2 = _deciding(n, p0, 0.05, (0.1, 0.2, 0.4), horizon)
+@pytest.mark.parametrize("n,horizon,p0,alpha", [(3, 3, 0.02, 0.05), (5, None, 0.02, 0.05), (4, 1, 0.02, 0.05),
+                                                (4, 2, 0.02, 0.05), (3, 3, 0.3, 0.5)])
+def test_the_deciding_outcomes_are_the_real_tests_over_every_outcome(n, horizon, p0, alpha):
+    # (3, 3, 0.3, 0.5): M_2 values within 1/3 of 1/alpha, where the weight of the looks to come decides
+    d1, d2 = _deciding(n, p0, alpha, (0.1, 0.2, 0.4), horizon)
     for k1 in range(n + 1):
-        assert d1[k1] == OnsetTest(p0, horizon=horizon).update(k1, n).decided
+        assert d1[k1] == OnsetTest(p0, alpha, horizon=horizon).update(k1, n).decided
         for k2 in range(n + 1):
-            t = OnsetTest(p0, horizon=horizon)
+            t = OnsetTest(p0, alpha, horizon=horizon)
             assert d2[k1, k2] == (t.update(k1, n).decided | t.update(k2, n).decided)
     assert d2.any()
 

@@ -173,7 +173,7 @@ def detectable_rate(deciding: list[np.ndarray], n: int, looks: int, power: float
             hi = mid
         else:
             lo = mid
-    return math.ceil(round(hi * 1000, 2)) / 1000
+    return math.ceil(hi * 1000 - 0.01) / 1000  # a crossing within 1e-5 above a tenth of a point is that tenth
 
 
 @dataclass(frozen=True)
