@@ -179,6 +179,12 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "and the crossing moves by at most the 1e-6 tolerance, below the 0.1-point rounding",
     ("monitor/_sequential.py", "if n < 0 or k < 0 or k > n:", "0 -> -1"):
         "n = -1 is still refused: k >= 0 > n makes `k > n` true",
+    ("monitor/_sequential.py", "if within[1] is None or within[1] > FLOOR_RATE:", "1 -> 0"):
+        "(the first within[1]) within[0] None means n misaligned of n in one look cannot decide; two looks at 20% "
+        "carry at most 0.4 of that log-likelihood ratio, so within[1] is then above 20% too: the same branch",
+    ("monitor/_sequential.py", "lo, hi = hi, min(2 * hi, MAX_ANSWERS)", "2 -> 3"):
+        "tripling instead of doubling brackets the same crossing, and the bisection that follows returns the count "
+        "that sees 20% where the one below does not (tested), wherever the bracket started",
     ("monitor/_sequential.py", "_logs: np.ndarray = field(default=None, init=False, repr=False)  # [start look, q]: "
      "log of the product", "False -> True"):
         "a dataclass field made an __init__ argument (or shown in repr) that no caller passes; __post_init__ sets it",

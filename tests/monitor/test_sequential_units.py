@@ -216,3 +216,9 @@ def test_a_monitor_that_sees_20_percent_within_two_looks_exactly_is_not_warned(n
     p = power(n, alpha=0.05, alternatives=(0.1, 0.2, 0.4), horizon=horizon, base_rate=None, floor=0.02,
               confidence=0.95)
     assert p.within1 > FLOOR_RATE >= p.within2 and not p.warn and p.needed is None
+
+
+def test_the_power_grid_decides_at_exactly_one_over_alpha():
+    assert list(_deciding(1, 0.25, 0.5, (0.5,), 1)[0]) == [False, True]    # M_1 = 0.5 / 0.25 = 2 = 1/alpha
+    d1, d2 = _deciding(1, 0.25, 0.25, (0.5,), 1)
+    assert not d1.any() and d2[1, 1] and not d2[0, 1]                      # M_2 = 2 x 2 = 4 = 1/alpha
