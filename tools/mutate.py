@@ -185,6 +185,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("monitor/_sequential.py", "lo, hi = hi, min(2 * hi, MAX_ANSWERS)", "2 -> 3"):
         "tripling instead of doubling brackets the same crossing, and the bisection that follows returns the count "
         "that sees 20% where the one below does not (tested), wherever the bracket started",
+    ("monitor/_sequential.py", "return _power(_deciding(m, p0_of(m), alpha, alternatives, horizon), FLOOR_RATE, "
+     "m)[FLOOR_LOOKS - 1] >= POWER", ">= -> >"):
+        "the power at 20% equals 0.8 exactly only by a float coincidence (a sum of binomial probabilities)",
     ("monitor/_sequential.py", "_logs: np.ndarray = field(default=None, init=False, repr=False)  # [start look, q]: "
      "log of the product", "False -> True"):
         "a dataclass field made an __init__ argument (or shown in repr) that no caller passes; __post_init__ sets it",

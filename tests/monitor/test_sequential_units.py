@@ -222,3 +222,10 @@ def test_the_power_grid_decides_at_exactly_one_over_alpha():
     assert list(_deciding(1, 0.25, 0.5, (0.5,), 1)[0]) == [False, True]    # M_1 = 0.5 / 0.25 = 2 = 1/alpha
     d1, d2 = _deciding(1, 0.25, 0.25, (0.5,), 1)
     assert not d1.any() and d2[1, 1] and not d2[0, 1]                      # M_2 = 2 x 2 = 4 = 1/alpha
+
+
+def test_an_overflowing_look_past_the_horizon_still_decides():
+    # horizon 1, 300 answers: 300 of 300 misaligned overflow exp (infinite evidence); its own start has no weight,
+    # and 0 x inf must not turn M_2 into NaN (not decided)
+    d1, d2 = _deciding(300, 0.02, 0.05, (0.1, 0.2, 0.4), 1)
+    assert d2[0, 300] and not d1[0]
