@@ -188,6 +188,20 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("monitor/_sequential.py", "return _power(_deciding(m, p0_of(m), alpha, alternatives, horizon), FLOOR_RATE, "
      "m)[FLOOR_LOOKS - 1] >= POWER", ">= -> >"):
         "the power at 20% equals 0.8 exactly only by a float coincidence (a sum of binomial probabilities)",
+    ("store/_keys.py", 'return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")', '> -> >='):
+        "only +inf and -inf reach this branch (NaN is taken before): they compare the same with 0, -1 or 1, with > or >=",
+    ("store/_keys.py", 'return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")', '0 -> 1'):
+        "only +inf and -inf reach this branch (NaN is taken before): they compare the same with 0, -1 or 1, with > or >=",
+    ("store/_keys.py", 'return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")', '0 -> -1'):
+        "only +inf and -inf reach this branch (NaN is taken before): they compare the same with 0, -1 or 1, with > or >=",
+    ("store/_keys.py", 'if len(_DICT_MEMO) >= 4096:', '>= -> >'):
+        "the memo's size cap (or clearing it every time) changes only memory, never the JSON text a key is hashed from",
+    ("store/_keys.py", 'if len(_DICT_MEMO) >= 4096:', '>= -> <='):
+        "the memo's size cap (or clearing it every time) changes only memory, never the JSON text a key is hashed from",
+    ("store/_keys.py", 'if len(_DICT_MEMO) >= 4096:', '4096 -> 4097'):
+        "the memo's size cap (or clearing it every time) changes only memory, never the JSON text a key is hashed from",
+    ("store/_keys.py", 'if len(_DICT_MEMO) >= 4096:', '4096 -> 4095'):
+        "the memo's size cap (or clearing it every time) changes only memory, never the JSON text a key is hashed from",
     ("monitor/_sequential.py", "_logs: np.ndarray = field(default=None, init=False, repr=False)  # [start look, q]: "
      "log of the product", "False -> True"):
         "a dataclass field made an __init__ argument (or shown in repr) that no caller passes; __post_init__ sets it",
