@@ -96,9 +96,10 @@ def test_the_base_rate_bounds_and_the_refusals():
 
 
 @pytest.mark.parametrize("n,horizon,p0,alpha", [(3, 3, 0.02, 0.05), (5, None, 0.02, 0.05), (4, 1, 0.02, 0.05),
-                                                (4, 2, 0.02, 0.05), (3, 3, 0.3, 0.5), (1, 2, 0.05, 0.5)])
+                                                (4, 2, 0.02, 0.05), (3, 3, 0.3, 0.5), (1, 2, 0.05, 0.5),
+                                                (4, 2, 0.3, 0.5)])
 def test_the_deciding_outcomes_are_the_real_tests_over_every_outcome(n, horizon, p0, alpha):
-    # (3, 3, 0.3, 0.5) and (1, 2, 0.05, 0.5): M values near 1/alpha, where the weight of the looks to come decides
+    # the last three: M values near 1/alpha, where the weight of the looks to come decides
     d1, d2 = _deciding(n, p0, alpha, (0.1, 0.2, 0.4), horizon)
     for k1 in range(n + 1):
         assert d1[k1] == OnsetTest(p0, alpha, horizon=horizon).update(k1, n).decided
