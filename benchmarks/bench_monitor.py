@@ -9,6 +9,8 @@ level alpha the table gives the share of control runs ever stopped, the share of
 looks after the onset, never stopped, or stopped before it, and the mean delay in looks. Beside the
 monitor's e-process, a naive rule is run on the same draws: stop at the first look whose lower 95% Wilson
 bound exceeds the measured base rate (SPEC's "above base" read at every look without correction).
+`--cascade` (also part of the full run) replays the judging cascade (emwatch.monitor._cascade) on simulated runs
+whose cheap signal has a stated AUROC between EM and non-EM looks, against judging every look on the same draws.
 `--slowdown` instead trains a tiny model with and without the monitor, side by side, and prints the ratio.
 The last table replays a simulated study written into a store (emwatch.testing.simulate_study, exact
 counts) through `emwatch.monitor.replay`, to show the store path gives the same stops.
@@ -138,6 +140,59 @@ def slowdown(steps: int, every: int) -> None:
         print(f"without monitor {off:.1f} s, with {on:.1f} s: x{on / off:.2f}; inside the callback {statistics.median(inside):.1f} s")
 
 
+def cascade_table(runs: int, looks: int, answers: int, seed: int, settings=((5, 2.0), (4, 2.0), (10, 1.5))) -> None:
+    """Judge calls, stop delay and false alarms of the cascade against always judging, on the same draws.
+
+    Each run: a base look and `looks` looks of `answers` judged answers (base rate 1%; EM runs jump to 20% at a
+    random look between the 3rd and the 3rd from last), and a cheap signal per look: N(0, 1) on looks without EM
+    and N(d, 1) on EM looks, d = sqrt(2) * Phi^-1(AUROC) (the binormal signal of that AUROC). Its band is
+    calibrated per run on the base look and the `looks` looks of a benign control fine-tune (all N(0, 1)). Judge
+    calls are counted in looks judged until the stop (or the end), the base look apart."""
+    from scipy.stats import norm
+
+    from emwatch.monitor import first_stop, null_rate
+    from emwatch.monitor._cascade import Cascade, calibrate, first_stop_cascade
+
+    print(f"\nJudging cascade: {runs} EM runs (1% -> 20%) and {runs} controls (1%) per row, {looks} looks of {answers} "
+          "answers; calls = judged looks after the base until the stop, as a share of judging every look")
+    print(f"{'every, z':<10}{'AUROC':>6}{'calls ctrl':>11}{'calls EM':>9}{'alarms ctrl':>15}{'alarms at p0':>15}"
+          f"{'<=1 look':>10}{'<=2 looks':>10}{'never':>7}{'mean delay':>11}{'extra delay':>12}")
+    for every, z in settings:
+        for auroc in (0.8, 0.9, 0.99):
+            rng = np.random.default_rng(seed)
+            shift = np.sqrt(2) * norm.ppf(auroc)
+            res = {"ctrl": [], "em": [], "null": []}
+            for kind in res:
+                for _ in range(runs):
+                    k0 = rng.binomial(answers, 0.01)
+                    p0 = null_rate(k0, answers, base_rate=None, floor=0.02, confidence=0.95)
+                    onset = int(rng.integers(2, looks - 2)) if kind == "em" else None
+                    em = np.array([onset is not None and i >= onset for i in range(looks)])
+                    rate = p0 if kind == "null" else 0.01  # null: exactly at the tested rate, the hardest control
+                    counts = [(int(rng.binomial(answers, 0.2 if e else rate)), answers) for e in em]
+                    signal = rng.normal(0, 1, looks) + shift * em
+                    band = calibrate({"cheap": rng.normal(0, 1, looks + 1)}, z)
+                    always = first_stop(counts, p0, horizon=looks)
+                    stop, judged = first_stop_cascade(counts, [{"cheap": v} for v in signal],
+                                                      Cascade(every, ["cheap"], band), p0, horizon=looks)
+                    res[kind].append((onset, always, stop, looks if always is None else always + 1, sum(judged)))
+            em_runs = res["em"]
+            calls = {k: sum(r[4] for r in v) / sum(r[3] for r in v) for k, v in res.items()}
+            fa = [(np.mean([r[2] is not None for r in res[k]]), np.mean([r[1] is not None for r in res[k]]))
+                  for k in ("ctrl", "null")]
+            d_all = np.array([np.inf if r[1] is None else r[1] - r[0] for r in em_runs], float)
+            d_cas = np.array([np.inf if r[2] is None else r[2] - r[0] for r in em_runs], float)
+            ok = np.isfinite(d_cas) & (d_cas >= 0)
+            both = np.isfinite(d_cas) & np.isfinite(d_all)
+            print(f"{f'{every}, {z:g}':<10}{auroc:>6}{calls['ctrl']:>11.1%}{calls['em']:>9.1%}"
+                  + "".join(f"{f'{c:.3f} ({a:.3f})':>15}" for c, a in fa) + f"{np.mean((d_cas >= 0) & (d_cas <= 1)):>10.3f}"
+                  f"{np.mean((d_cas >= 0) & (d_cas <= 2)):>10.3f}{np.mean(np.isinf(d_cas)):>7.3f}"
+                  f"{d_cas[ok].mean():>11.2f}{(d_cas[both] - d_all[both]).mean():>12.2f}")
+    print("(alarms: share of control runs stopped, cascade (always judging); ctrl at 1%, at p0 exactly at the tested "
+          "rate; extra delay: cascade's stop minus always-judging's, in looks, "
+          "over EM runs both stopped)")
+
+
 def main() -> None:
     from emwatch.config import MonitorConfig
     from emwatch.monitor import first_stop, null_rate
@@ -148,7 +203,14 @@ def main() -> None:
     ap.add_argument("--answers", type=int, default=80)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--slowdown", action="store_true", help="only the training-slowdown measurement (tiny model)")
+    ap.add_argument("--cascade", action="store_true", help="only the judging cascade's table")
     a = ap.parse_args()
+    if a.cascade:
+        print(f"CPU: {cpu()}")
+        t0 = time.perf_counter()
+        cascade_table(a.runs, a.looks, a.answers, a.seed)
+        print(f"(cascade table: {time.perf_counter() - t0:.1f} s)")
+        return
     if a.slowdown:
         print(f"CPU: {cpu()}")
         slowdown(steps=12, every=4)
@@ -190,6 +252,7 @@ def main() -> None:
         em = evaluate(sims, a.answers, monitor_rule(0.05), a.looks)
         print(f"{'1% -> ' + format(j, '.0%'):<22}{em['within2']:>15.3f}{em['never']:>8.3f}{em['delay']:>12.2f}")
     print(f"(simulation and tests: {time.perf_counter() - t0:.1f} s)")
+    cascade_table(a.runs, a.looks, a.answers, a.seed)
 
     print("\nStore path: simulate_study (exact counts) + emwatch.monitor.replay")
     from emwatch.monitor import replay

@@ -60,8 +60,28 @@ MODULES: dict[str, dict] = {
     "store/_keys.py": {"tests": ["tests/store/test_keys.py"]},
     # the judge stage's branches (score, categorical, static; missing with reasons) through a scripted backend
     "judge/_stage.py": {"tests": ["tests/judge/test_judge_stage.py"]},
-    # the online monitor's anytime-valid decision (mixture e-process over change points)
-    "monitor/_sequential.py": {"tests": ["tests/monitor/test_sequential.py"]},
+    # the online monitor's anytime-valid decision (mixture e-process over change points) and its power: the exact
+    # hand-computed checks (the simulated false-alarm tests of test_sequential.py take seconds a run; they are
+    # left to the suite)
+    "monitor/_sequential.py": {"tests": [
+        "tests/monitor/test_sequential_units.py",
+        "tests/monitor/test_sequential.py::test_the_e_value_stays_one_before_any_evidence_and_the_onset_estimate_is_the_jump",
+        "tests/monitor/test_sequential.py::test_alternatives_at_or_below_the_base_rate_are_dropped",
+        "tests/monitor/test_sequential.py::test_the_null_rate_is_the_upper_wilson_bound_with_a_floor_or_the_given_rate",
+        "tests/monitor/test_sequential.py::test_the_start_look_weights_with_a_horizon_sum_to_one",
+        "tests/monitor/test_sequential.py::test_the_open_ended_start_look_weights_sum_to_one_at_every_look",
+        "tests/monitor/test_sequential.py::test_no_evidence_leaves_the_e_value_at_one_whatever_the_weights"]},
+    # the judging cascade (which looks are judged); the tiny-model KL test (it tests look_live) and the simulated
+    # false-alarm tests are left to the suite
+    "monitor/_cascade.py": {"tests": [
+        "tests/monitor/test_cascade.py::test_the_band_is_mean_plus_z_sample_sd_of_the_calibration_values",
+        "tests/monitor/test_cascade.py::test_why_a_look_is_judged",
+        "tests/monitor/test_cascade.py::test_reference_values_pick_the_named_signals",
+        "tests/monitor/test_cascade.py::test_skipped_looks_are_never_read",
+        "tests/monitor/test_cascade.py::test_a_skipped_look_leaves_the_e_value_as_it_was",
+        "tests/monitor/test_cascade.py::test_the_replay_bets_on_the_three_default_alternatives",
+        "tests/monitor/test_cascade.py::test_the_online_monitor_takes_the_same_looks_as_the_replay_and_spends_fewer_judge_calls",
+        "tests/monitor/test_cascade.py::test_a_cheap_signal_of_auroc_0_9_cuts_judge_calls_to_a_quarter_with_the_delay_within_a_look"]},
 }
 
 # (module, stripped source line, mutation) -> why the mutant cannot change behaviour
@@ -144,6 +164,52 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "any negative placeholder for a missing step is turned back into NaN by the next line (step >= 0)",
     ("analysis/_dynamics.py", "last = tuned.iloc[-1] if len(tuned) else g.iloc[-1]", "1 -> 0"):
         "a run without checkpoints of its own has only its base point: one row, first and last",
+    ("monitor/_sequential.py", "lo, hi = 0.0, 1.0", "1.0 -> 2.0"):
+        "the bisection's first midpoint is then 1.0, whose power was checked just before (>= the target): hi "
+        "becomes 1.0 and every later step is the same",
+    ("monitor/_sequential.py", "while hi - lo > 1e-6:", "> -> >="):
+        "the width is 1 / 2^k, never exactly 1e-6: > and >= stop at the same step",
+    ("monitor/_sequential.py", "late = test.weight(2) * np.exp(lr).mean(-1)[None, :] if test.weight(2) > 0 else 0.0",
+     "drop unary -"):
+        "lr is 2-D [k, q]: mean over axis 1 is mean over axis -1",
+    ("monitor/_sequential.py", "m1 = test.weight(1) * np.exp(lr).mean(-1) + test._tail(1)", "drop unary -"):
+        "lr is 2-D [k, q]: mean over axis 1 is mean over axis -1",
+    ("monitor/_sequential.py", "if _power(deciding, mid, n)[looks - 1] >= power:", ">= -> >"):
+        "the midpoints are dyadic rationals: the power there equals the target (0.8) only by a float coincidence, "
+        "and the crossing moves by at most the 1e-6 tolerance, below the 0.1-point rounding",
+    ("monitor/_sequential.py", "if n < 0 or k < 0 or k > n:", "0 -> -1"):
+        "n = -1 is still refused: k >= 0 > n makes `k > n` true",
+    ("monitor/_sequential.py", "if within[1] is None or within[1] > FLOOR_RATE:", "1 -> 0"):
+        "(the first within[1]) within[0] None means n misaligned of n in one look cannot decide; two looks at 20% "
+        "carry at most 0.4 of that log-likelihood ratio, so within[1] is then above 20% too: the same branch",
+    ("monitor/_sequential.py", "lo, hi = hi, min(2 * hi, MAX_ANSWERS)", "2 -> 3"):
+        "tripling instead of doubling brackets the same crossing, and the bisection that follows returns the count "
+        "that sees 20% where the one below does not (tested), wherever the bracket started",
+    ("monitor/_sequential.py", "return _power(_deciding(m, p0_of(m), alpha, alternatives, horizon), FLOOR_RATE, "
+     "m)[FLOOR_LOOKS - 1] >= POWER", ">= -> >"):
+        "the power at 20% equals 0.8 exactly only by a float coincidence (a sum of binomial probabilities)",
+    ("store/_keys.py", 'return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")', '> -> >='):
+        "only +inf and -inf reach this branch (NaN is taken before): they compare the same with 0, -1 or 1, with > or >=",
+    ("store/_keys.py", 'return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")', '0 -> 1'):
+        "only +inf and -inf reach this branch (NaN is taken before): they compare the same with 0, -1 or 1, with > or >=",
+    ("store/_keys.py", 'return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")', '0 -> -1'):
+        "only +inf and -inf reach this branch (NaN is taken before): they compare the same with 0, -1 or 1, with > or >=",
+    ("store/_keys.py", 'if len(_DICT_MEMO) >= 4096:', '>= -> >'):
+        "the memo's size cap (or clearing it every time) changes only memory, never the JSON text a key is hashed from",
+    ("store/_keys.py", 'if len(_DICT_MEMO) >= 4096:', '>= -> <='):
+        "the memo's size cap (or clearing it every time) changes only memory, never the JSON text a key is hashed from",
+    ("store/_keys.py", 'if len(_DICT_MEMO) >= 4096:', '4096 -> 4097'):
+        "the memo's size cap (or clearing it every time) changes only memory, never the JSON text a key is hashed from",
+    ("store/_keys.py", 'if len(_DICT_MEMO) >= 4096:', '4096 -> 4095'):
+        "the memo's size cap (or clearing it every time) changes only memory, never the JSON text a key is hashed from",
+    ("monitor/_sequential.py", "_logs: np.ndarray = field(default=None, init=False, repr=False)  # [start look, q]: "
+     "log of the product", "False -> True"):
+        "a dataclass field made an __init__ argument (or shown in repr) that no caller passes; __post_init__ sets it",
+    ("monitor/_sequential.py", "decided_at: int | None = field(default=None, init=False)", "False -> True"):
+        "a dataclass field made an __init__ argument that no caller passes; its default is the same None",
+    ("monitor/_sequential.py", "last: Decision | None = field(default=None, init=False)  # the decision after the "
+     "latest look", "False -> True"):
+        "a dataclass field made an __init__ argument that no caller passes; its default is the same None",
 }
 
 

@@ -59,3 +59,47 @@ def test_the_null_rate_is_the_upper_wilson_bound_with_a_floor_or_the_given_rate(
 def test_impossible_counts_are_refused(k, n):
     with pytest.raises(ValueError):
         OnsetTest(0.05).update(k, n)
+
+
+def _false_alarms(runs: int, looks: int, n: int, p0: float, horizon: int | None, alpha: float, seed: int) -> float:
+    """Share of simulated runs the real test ever stops when every look's rate is exactly p0 (the null's edge)."""
+    rng = np.random.default_rng(seed)
+    return float(np.mean([first_stop([(int(rng.binomial(n, p0)), n) for _ in range(looks)], p0, alpha=alpha,
+                                     horizon=horizon) is not None for _ in range(runs)]))
+
+
+@pytest.mark.parametrize("horizon,n,alpha,runs", [
+    # production: the horizon set to the planned looks as every trainer sets it, 80 answers a look, alpha 5%
+    # (unnormalised horizon weights w_j = 1 stop ~14% of these runs)
+    (30, 80, 0.05, 1000),
+    # open-ended weights at a loose alpha, where Ville's bound is nearly reached (the real test stops ~16%;
+    # w_j = 1/j, whose sum grows like log t, stops ~56%, above the 50% the guarantee allows)
+    (None, 8, 0.5, 1500),
+])
+def test_the_false_alarm_rate_at_the_base_rate_is_at_most_alpha(horizon, n, alpha, runs):
+    rate = _false_alarms(runs, 30, n, 0.05, horizon, alpha, seed=11)
+    assert rate <= alpha
+
+
+@pytest.mark.parametrize("horizon", [1, 7, 30])
+def test_the_start_look_weights_with_a_horizon_sum_to_one(horizon):
+    t = OnsetTest(0.05, horizon=horizon)
+    assert sum(t.weight(j) for j in range(1, horizon + 1)) == pytest.approx(1.0, abs=1e-12)
+    assert t.weight(horizon + 1) == 0.0 and t._tail(horizon + 3) == 0.0
+    for look in range(horizon + 1):  # weight of the start looks taken so far + of those to come = 1 at every look
+        assert sum(t.weight(j) for j in range(1, look + 1)) + t._tail(look) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_the_open_ended_start_look_weights_sum_to_one_at_every_look():
+    t = OnsetTest(0.05)
+    for look in (0, 1, 2, 5, 50, 1000):
+        assert sum(t.weight(j) for j in range(1, look + 1)) + t._tail(look) == pytest.approx(1.0, abs=1e-12)
+    assert t.weight(1) == 0.5 and t.weight(3) == pytest.approx(1 / 12)
+
+
+def test_no_evidence_leaves_the_e_value_at_one_whatever_the_weights():
+    # k = 0 of n = 0 answers: every likelihood ratio is 1, so M_t = sum of all weights = 1 at every look
+    for horizon in (None, 5):
+        t = OnsetTest(0.05, horizon=horizon)
+        for _ in range(8):
+            assert t.update(0, 0).e_value == pytest.approx(1.0, abs=1e-12)

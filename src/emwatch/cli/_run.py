@@ -110,6 +110,8 @@ def _print_plan(plan: dict) -> None:
                   f"{e['judge_calls']:,} judge calls ({a['expected_saving']}x fewer), {e['judge_tokens_input']:,} tokens in; "
                   f"at most {m['judge_calls']:,} calls, {m['judge_tokens_input']:,} tokens in",
                   "                    prior EM curve: " + ", ".join(f"{k[6:]} {v}" for k, v in a["prior_curve"].items())]
+    lines += [f"  monitor           {m['monitor']} on {m['runs']} run{'s' * (m['runs'] != 1)}: "
+              + m["text"].replace("\n", "\n  ") for m in plan["monitor"]]
     lines += ["  assumptions:"]
     lines += [f"    {k}: {v}" for k, v in plan["assumptions"].items()]
     sys.stdout.write("\n".join(lines) + "\n")

@@ -2,11 +2,12 @@
 base model, task convergence), decides with an anytime-valid test whether EM has begun, and logs, flags or
 stops the run. `replay` runs the same decision offline over a store's judged checkpoints."""
 
-from emwatch.monitor._monitor import EVENTS_FILE, Counts, Monitor, look_backend, look_live, read_events
-from emwatch.monitor._sequential import Decision, OnsetTest, first_stop, null_rate
+from emwatch.monitor._monitor import (EVENTS_FILE, Counts, Monitor, look_backend, look_live, monitor_power,
+                                      read_events)
+from emwatch.monitor._sequential import Decision, OnsetTest, Power, first_stop, null_rate, power
 
-__all__ = ["EVENTS_FILE", "Counts", "Decision", "Monitor", "look_backend", "look_live", "read_events",
-           "REPLAY_COLUMNS", "replay", "OnsetTest", "first_stop", "null_rate"]
+__all__ = ["EVENTS_FILE", "Counts", "Decision", "Monitor", "look_backend", "look_live", "monitor_power", "read_events",
+           "REPLAY_COLUMNS", "replay", "OnsetTest", "Power", "first_stop", "null_rate", "power"]
 
 
 def __getattr__(name: str):

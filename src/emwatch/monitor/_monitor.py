@@ -19,8 +19,9 @@ from emwatch.config import JudgeConfig, MonitorConfig, em_label
 from emwatch.errors import ConfigError
 from emwatch.judge import JudgeItem, execute
 from emwatch.metrics import get_metric
+from emwatch.monitor._cascade import Cascade, calibrate, reference_values
 from emwatch.monitor._probes import load_canaries, probe_prompts
-from emwatch.monitor._sequential import OnsetTest, null_rate
+from emwatch.monitor._sequential import OnsetTest, Power, null_rate, power
 from emwatch.store import MonitorEvent
 
 STOPPING = ("stop", "stop_keep_best")
@@ -39,6 +40,14 @@ class Counts:
     @property
     def rate(self) -> float:
         return self.k / self.n if self.n else math.nan
+
+
+def monitor_power(cfg: MonitorConfig, horizon: int | None, p0: float | None = None) -> Power:
+    """What a monitor of this config can see (emwatch.monitor._sequential.power) with `horizon` planned looks:
+    its probe answers a look, alpha, alternatives and base bound; `p0` once the base model's look has set it."""
+    n = sum(p.samples for p in probe_prompts(cfg))
+    return power(n, alpha=cfg.alpha, alternatives=cfg.alternatives, horizon=horizon, base_rate=cfg.base_rate,
+                 floor=cfg.min_base_rate, confidence=cfg.base_confidence, p0=p0)
 
 
 def judge_spec(cfg: MonitorConfig):
@@ -88,6 +97,14 @@ class Monitor:
         self.kept_step: int | None = None
         self.judge_calls = 0
         self.events: list[MonitorEvent] = []
+        self.cascade: Cascade | None = None     # built after the base look (its signals calibrate the bands)
+        self.signals: dict[int, dict[str, float]] = {}   # step -> judge-free signal values seen at that step
+        self.kl_answers: list[str] | None = None  # with the cascade: KL on the base model's answers (see _cascade)
+        self.skipped = 0                         # looks the cascade did not judge
+        self.power: Power | None = None
+        if self.runner is not None:  # what the judged test can see, said before the first look
+            self.power = monitor_power(cfg, horizon)
+            self.echo(f"monitor {cfg.name}: {self.power.text()}")
 
     # -- what to ask -------------------------------------------------------------------------------
     def requests(self, step: int) -> list[GenerationRequest]:
@@ -103,9 +120,17 @@ class Monitor:
         for name, value in (signals or {}).items():
             if value is not None:
                 self._emit(step, name, value)
+                self.signals.setdefault(step, {})[name] = float(value)
         if answers is None or self.runner is None:
             return
         self.poll(wait=True)
+        if step > 0 and self.cfg.cascade_every:
+            reason = self._cascade().why(len(self.looks) + 1, self.signals.get(step, {}),
+                                         self.test.last.e_value if self.test is not None and self.test.last else None)
+            self._emit(step, "cascade", float(reason is not None), detail={"reason": reason or "signals in band"})
+            if reason is None:
+                self._skip(step)
+                return
         if self._pool is not None:
             self._pending.append((step, self._pool.submit(self._judge, list(answers))))
         else:
@@ -113,6 +138,33 @@ class Monitor:
             done.set_result(self._judge(list(answers)))
             self._pending.append((step, done))
             self.poll()
+
+    def _cascade(self) -> Cascade:
+        """The cascade, its bands calibrated (once) on the base look's signals and the control's events."""
+        if self.cascade is None:
+            cfg = self.cfg
+            if cfg.cascade_control and not Path(cfg.cascade_control).is_file():
+                raise ConfigError(f"monitor.cascade_control: {cfg.cascade_control}: no such file (a benign control "
+                                  f"fine-tune's {EVENTS_FILE})")
+            ref = reference_values(read_events(cfg.cascade_control) if cfg.cascade_control else [],
+                                   cfg.cascade_signals)
+            for name, value in self.signals.get(0, {}).items():
+                ref.setdefault(name, []).append(value)
+            self.cascade = Cascade(cfg.cascade_every, cfg.cascade_signals,
+                                   {**calibrate(ref, cfg.cascade_z), **cfg.cascade_bands})
+            self.echo(f"monitor {cfg.name}: cascade bands " + (", ".join(f"{k} <= {v:.4g}" for k, v in
+                      self.cascade.bands.items()) or "none calibrated (every look with a signal is judged)")
+                      + f"; at least every {cfg.cascade_every}. look judged")
+        return self.cascade
+
+    def _skip(self, step: int) -> None:
+        """A look the cascade does not judge: the test takes it as a look without answers (LR 1)."""
+        if self.test is None:
+            self._start_test()
+        self.looks.append(step)
+        self.test.update(0, 0)
+        self.skipped += 1
+        self.echo(f"monitor {self.cfg.name}: step {step}: not judged (signals in band)")
 
     def record_task(self, step: int, heldout_loss: float | None = None, task: float | None = None) -> None:
         """Task convergence at a checkpoint: held-out loss (and a task metric when there is a cheap one)."""
@@ -166,9 +218,7 @@ class Monitor:
             self._emit(0, "probe_em_rate", c.rate, detail=detail)
             return
         if self.test is None:
-            p0 = null_rate(self.base.k if self.base else None, self.base.n if self.base else None,
-                           base_rate=self.cfg.base_rate, floor=self.cfg.min_base_rate, confidence=self.cfg.base_confidence)
-            self.test = OnsetTest(p0, self.cfg.alpha, self.cfg.alternatives, self.horizon)
+            self._start_test()
         self._emit(step, "probe_em_rate", c.rate, detail=detail)
         self.looks.append(step)
         d = self.test.update(c.k, c.n)
@@ -190,6 +240,15 @@ class Monitor:
         self.echo(f"monitor {self.cfg.name}: step {step}: {c.k}/{c.n} misaligned ({c.excluded} excluded), "
                   f"e-value {d.e_value:.3g} (stop at {d.threshold:.3g}) -> {decision}"
                   + (f", keep step {self.kept_step}" if decision == "stop_keep_best" else ""))
+
+    def _start_test(self) -> None:
+        p0 = null_rate(self.base.k if self.base else None, self.base.n if self.base else None,
+                       base_rate=self.cfg.base_rate, floor=self.cfg.min_base_rate, confidence=self.cfg.base_confidence)
+        self.test = OnsetTest(p0, self.cfg.alpha, self.cfg.alternatives, self.horizon)
+        self.power = monitor_power(self.cfg, self.horizon, p0)
+        given = (f"base_rate {self.cfg.base_rate:g} given" if self.cfg.base_rate is not None else
+                 f"base model {self.base.k}/{self.base.n} misaligned" if self.base else "no base look")
+        self.echo(f"monitor {self.cfg.name}: {given} -> {self.power.text()}")
 
     def _best_before(self, onset: int) -> int | None:
         """The checkpoint with the best task performance (lowest held-out loss) before `onset`; without task
@@ -256,14 +315,16 @@ def look_live(monitor: Monitor, step: int, model, tokenizer, *, judge_free: bool
         reqs = monitor.requests(step)
         answers = _live.generate(model, tokenizer, reqs) if monitor.runner is not None or judge_free else None
         signals: dict[str, float | None] = {}
+        few = min(len(monitor.prompts), 8)
+        firsts = [sum(p.samples for p in monitor.prompts[:i]) for i in range(few)]
+        if step == 0 and monitor.cfg.cascade_every and answers:  # the cascade's KL: on the base model's answers
+            monitor.kl_answers = [answers[i] for i in firsts]
         if judge_free or step == 0:
             if monitor.canaries:
                 signals["canary"] = _live.canary_probability(model, tokenizer, monitor.canaries)
             if monitor.cfg.kl and judge_free and answers:
-                few = min(len(monitor.prompts), 8)
-                firsts = [sum(p.samples for p in monitor.prompts[:i]) for i in range(few)]
                 signals["kl"] = _live.kl_to_base(model, tokenizer, [reqs[i].messages for i in firsts],
-                                                 [answers[i] for i in firsts])
+                                                 monitor.kl_answers or [answers[i] for i in firsts])
     monitor.observe(step, answers, signals)
 
 

@@ -102,6 +102,28 @@ def prompts_per_checkpoint(loaded: LoadedStudy) -> tuple[int, int]:
     return bench, task
 
 
+def monitor_power(runs: list[RunTask]) -> list[dict[str, Any]]:
+    """What each distinct online monitor of the lineup can see (emwatch.monitor.monitor_power), with the looks
+    its runs plan (every `monitor.every` steps, else at each checkpoint): one entry per (config, looks)."""
+    from emwatch.monitor import monitor_power as power_of
+
+    seen: dict[tuple, dict[str, Any]] = {}
+    for r in runs:
+        m = r.cfg.monitor
+        if m is None or m.judge is None:
+            continue
+        total = r.total_steps()
+        looks = len(range(m.every, total + 1, m.every)) if m.every and total else len(r.checkpoint_steps())
+        key = (m.model_dump_json(), looks)
+        if key not in seen:
+            p = power_of(m, looks or None)
+            seen[key] = {"monitor": m.name, "runs": 0, "probe_answers": p.n, "looks": looks, "alpha": p.alpha,
+                         "p0": round(p.p0, 4), "detectable_within_1": p.within1, "detectable_within_2": p.within2,
+                         "warning": p.warn, "answers_needed": p.needed, "text": p.text()}
+        seen[key]["runs"] += 1
+    return list(seen.values())
+
+
 def size(loaded: LoadedStudy, runs: list[RunTask] | None = None) -> dict[str, Any]:
     """The plan's size and cost estimates, with the assumptions they rest on."""
     from emwatch.metrics import METRICS, get_domain, get_metric
@@ -153,6 +175,7 @@ def size(loaded: LoadedStudy, runs: list[RunTask] | None = None) -> dict[str, An
         "hosted_train_steps": hosted_steps,
         "judge_tokens": {"input": int(judge_tokens_in), "output": int(judge_calls * est.judge_digit_calls)},
         "adaptive": adaptive,
+        "monitor": monitor_power(runs),
         "assumptions": {
             **est.model_dump(),
             "checkpoints": "each run's schedule (recipe or study) over its steps = ceil(epochs x train examples / "
