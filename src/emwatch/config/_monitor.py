@@ -40,3 +40,5 @@ class MonitorConfig(Strict):
     kl: bool = Field(True, description="judge-free signal: KL of the live model to the base on probe answers (LoRA only)")
     judge_async: bool = Field(True, description="judge in a background thread; training goes on meanwhile (a decision lands at most one look later)")
     seed: int = Field(0, description="probe sampling seed")
+    persona: bool = Field(False, description="judge-free signal: the live model's answers projected on its base model's misaligned-persona direction (built once per base and cached; local trainers only)")
+    persona_direction: str | None = Field(None, description="folder of the persona direction (`emwatch monitor direction --out`); default: the cache's for the base model, built at the first monitored run")
