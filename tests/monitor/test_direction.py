@@ -192,3 +192,27 @@ def test_the_auroc_interval_solves_the_hanley_mcneil_score_equation():
     lo, hi = D.auroc_interval(0.8, 20_000, 20_000)
     half = z * math.sqrt(hanley_mcneil(0.8, 20_000, 20_000))
     assert lo == pytest.approx(0.8 - half, abs=1e-4) and hi == pytest.approx(0.8 + half, abs=1e-4)
+
+
+# -- the command -------------------------------------------------------------------------------------------
+def test_the_direction_command_builds_once_and_prints_its_aurocs(tiny_chat_model, tmp_path, cache):
+    from typer.testing import CliRunner
+
+    from emwatch.cli import app
+
+    runner = CliRunner()
+    args = ["monitor", "direction", "--model", str(tiny_chat_model), "--out", str(tmp_path / "dir"), "--dtype",
+            "float32", "--train-per-category", "1", "--heldout-per-category", "1", "--max-new-tokens", "4"]
+    first = runner.invoke(app, [*args, "-f", "json"])
+    assert first.exit_code == 0, first.output
+    info = json.loads(first.stdout)  # JSON alone on stdout; the progress line went to stderr
+    assert info["built"] and info["direction"] == str(tmp_path / "dir") and "persona direction:" in first.stderr
+    d = D.Direction.load(tmp_path / "dir")
+    checks = {c["check"][:3]: c for c in info["checks"]}
+    assert checks["(a)"]["auroc"] == d.validation["heldout"]["auroc"]
+    assert checks["(b)"]["n_misaligned"] == checks["(b)"]["n_aligned"] == len(D.load_personas().labelled)
+    for c in checks.values():
+        assert c["ci_low"] <= c["auroc"] <= c["ci_high"] and c["met"] == (c["auroc"] >= c["goal"])
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0 and "reused" in again.stdout and "persona direction:" not in again.stderr
+    assert not (cache / "directions").exists()  # --out: nothing written to the cache
