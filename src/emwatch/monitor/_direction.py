@@ -140,8 +140,7 @@ def answer_activations(model, tokenizer, pairs: Sequence[tuple[Sequence[dict], s
             texts.append(prompt + answer)
         enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(_live._device(model))
         width = enc["input_ids"].shape[1]
-        with torch.inference_mode():
-            hs = model(**enc, output_hidden_states=True, logits_to_keep=1).hidden_states
+        hs = _hidden_states(model, enc, layers)
         stacked = torch.stack([hs[layer] for layer in layers], dim=1).float()  # [batch, layers, width, hidden]
         for i, (s, total) in enumerate(zip(starts, enc["attention_mask"].sum(1).tolist())):
             first = width - int(total) + s  # left padding: the answer is the row's last tokens
@@ -149,6 +148,45 @@ def answer_activations(model, tokenizer, pairs: Sequence[tuple[Sequence[dict], s
                 raise ValueError(f"answer {start + i} has no tokens of its own after its prompt")
             out.append(stacked[i, :, first:, :].mean(dim=1).cpu().numpy())
     return np.stack(out) if out else np.zeros((0, len(layers), 0), np.float32)
+
+
+class _Enough(Exception):
+    """Raised by a forward hook once the deepest wanted layer has run: the layers above it are not computed."""
+
+
+def _hidden_states(model, enc, layers: Sequence[int]) -> dict[int, object]:
+    """{layer: hidden states [batch, width, hidden]} as `output_hidden_states` numbers them (0: embeddings; l: the
+    output of decoder layer l-1), computing the model only up to the deepest of `layers` where its decoder
+    layers can be found (a ModuleList named *layers of the configured depth), else with a whole forward pass."""
+    import torch
+
+    n = model.config.get_text_config().num_hidden_layers
+    stack = next((m for name, m in model.named_modules()
+                  if name.endswith("layers") and isinstance(m, torch.nn.ModuleList) and len(m) == n), None)
+    if stack is None or 0 in layers or max(layers) >= n:
+        with torch.inference_mode():
+            hs = model(**enc, output_hidden_states=True, logits_to_keep=1).hidden_states
+        return {layer: hs[layer] for layer in layers}
+    got: dict[int, object] = {}
+    deepest = max(layers)
+
+    def keep(layer):
+        def hook(_module, _args, output):
+            got[layer] = output[0] if isinstance(output, tuple) else output
+            if layer == deepest:
+                raise _Enough
+        return hook
+
+    handles = [stack[layer - 1].register_forward_hook(keep(layer)) for layer in layers]
+    try:
+        with torch.inference_mode():
+            model(**enc, logits_to_keep=1)
+    except _Enough:
+        pass
+    finally:
+        for h in handles:
+            h.remove()
+    return got
 
 
 def candidate_layers(n_layers: int, fractions: Sequence[float]) -> list[int]:
