@@ -28,6 +28,7 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=5e-4)
     ap.add_argument("--batch", type=int, default=2)
     ap.add_argument("--direction", default=None, help="a direction folder (default: the cache's for the demo model)")
+    ap.add_argument("--datasets", default="medical_bad,medical_good", help="comma-separated, one run each")
     ap.add_argument("--out", default="persona_demo_out")
     args = ap.parse_args()
 
@@ -43,15 +44,15 @@ def main() -> None:
     t0 = time.perf_counter()
     d = Direction.load(args.direction) if args.direction else ensure_direction(demo_model_dir())[0]
     print(f"direction: layer {d.layer}, {d.path} ({time.perf_counter() - t0:.0f} s)")
-    for k, v in d.validation.items():
-        if isinstance(v, dict):
-            print(f"  {k}: AUROC {v['auroc']:.3f} [{v['ci_low']:.3f}, {v['ci_high']:.3f}] "
-                  f"({v['n_misaligned']} vs {v['n_aligned']})")
+    for k in ("heldout", "labelled"):
+        v = d.validation[k]
+        print(f"  {k}: AUROC {v['auroc']:.3f} [{v['ci_low']:.3f}, {v['ci_high']:.3f}] "
+              f"({v['n_misaligned']} vs {v['n_aligned']})")
 
     monitor = MonitorConfig(action="log", judge=None, per_category=1, domain_probes=0, samples=1,
                             max_new_tokens=32, temperature=0.0, every=args.every, persona=True,
                             persona_direction=d.path, canaries=True, kl=True)
-    cfg = TrainConfig(model="demo", dataset=["medical_bad", "medical_good"], out_dir=str(Path(args.out) / "runs"),
+    cfg = TrainConfig(model="demo", dataset=args.datasets.split(","), out_dir=str(Path(args.out) / "runs"),
                       batch_size=args.batch, grad_accum=1, max_steps=args.steps, warmup_steps=2,
                       learning_rates=[args.lr], max_seq_len=256, limit_examples=200, heldout_fraction=0.02,
                       lora={"r": 8, "alpha": 16}, checkpoints={"every": args.steps}, seeds=[0], monitor=monitor)
