@@ -142,6 +142,7 @@ def test_the_live_signal_at_step_0_is_the_base_models_value(tiny_chat_model, cac
         if answer.strip():
             own.append(d.score(_direct_activation(model, tok, tuple(p.messages), answer, d.layer)[None])[0])
     assert ev[(0, "persona")].value == pytest.approx(np.mean(own), rel=1e-3, abs=1e-5)
+    assert ev[(0, "persona")].detail["n_answers"] == len(own) == 8 - ev[(0, "persona")].detail["n_empty_left_out"]
     assert ev[(2, "persona_fixed")].value != pytest.approx(base_fixed, rel=1e-6)  # the adapters moved it
 
 

@@ -428,9 +428,10 @@ class PersonaProbe:
 
     def __init__(self, direction: Direction, personas_path: str | Path = PERSONAS, bank: str | None = None):
         self.direction = direction
-        data = load_personas(personas_path, bank or direction.settings.get("bank", "em240"))
-        self.fixed = [(_plain(q), text) for q, item in _labelled_prompts(data, bank or direction.settings["bank"])
+        bank = bank or direction.settings.get("bank", "em240")
+        self.fixed = [(_plain(q), text) for q, item in _labelled_prompts(load_personas(personas_path, bank), bank)
                       for text in (item.misaligned, item.aligned)]
+        self.counts: dict[str, int] = {}  # the last look's: own answers scored, empty ones left out, fixed ones
 
     def detail(self) -> dict:
         d = self.direction
@@ -444,6 +445,8 @@ class PersonaProbe:
             firsts.append(i)
             i += n
         own = [(requests[j].messages, answers[j]) for j in firsts if answers and answers[j].strip()]
+        self.counts = {"n_answers": len(own), "n_empty_left_out": len(firsts) - len(own) if answers else 0,
+                       "n_fixed": len(self.fixed)}
         acts = answer_activations(model, tokenizer, self.fixed + own, [self.direction.layer])[:, 0, :]
         scores = self.direction.score(acts)
         nf = len(self.fixed)

@@ -271,6 +271,7 @@ def look_live(monitor: Monitor, step: int, model, tokenizer, *, judge_free: bool
                                                  [answers[i] for i in firsts])
             if probe is not None:  # one forward pass: fixed answers and the first answer to each probe
                 signals.update(probe.signals(model, tokenizer, reqs, answers, [p.samples for p in monitor.prompts]))
+                monitor.signal_detail["persona"] = {**probe.detail(), **probe.counts}
     monitor.observe(step, answers, signals)
 
 

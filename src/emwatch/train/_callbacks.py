@@ -209,7 +209,7 @@ class MonitorCallback(TrainerCallback):
             if built:
                 (self.echo or _echo)(f"monitor: persona direction built and saved at {d.path}")
         m.persona = PersonaProbe(d)
-        m.signal_detail["persona"] = m.signal_detail["persona_fixed"] = m.persona.detail()
+        m.signal_detail["persona_fixed"] = m.persona.detail()
 
     def _look(self, step: int, model, judge_free: bool = True) -> None:
         from emwatch.monitor import look_live
