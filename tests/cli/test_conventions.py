@@ -161,12 +161,13 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], Path]]:
         "monitor replay": (["monitor", "replay", "-s", str(tmp / "notastore.duckdb")], tmp / "notastore.duckdb"),
         "monitor replay-config": (["monitor", "replay", "-s", s, "--monitor", str(tmp / "monitor.yaml")],
                                   tmp / "monitor.yaml"),
+        "monitor direction": (["monitor", "direction", "--model", str(tmp / "no_model")], tmp / "no_model"),
     }
 
 
 BAD = ["demo", "train", "sample", "judge", "judge compare", "analyze", "analyze-config", "report", "import", "import-missing", "export",
        "scan", "scan-code", "bench show", "bench stats", "bench import", "bench export", "data stats", "data export", "models add", "models list",
-       "run", "status", "upgrade", "monitor replay", "monitor replay-config"]
+       "run", "status", "upgrade", "monitor replay", "monitor replay-config", "monitor direction"]
 
 
 @pytest.mark.parametrize("case", BAD)
@@ -227,7 +228,7 @@ def _commands() -> dict[str, click.Command]:
 
 
 PRINTING = {"analyze", "judge compare", "scan", "bench list", "bench show", "bench stats", "data list", "data stats", "models add", "models list",
-            "run", "status", "doctor", "monitor replay"}
+            "run", "status", "doctor", "monitor replay", "monitor direction"}
 WITH_STORE = {"demo", "train", "sample", "judge", "judge compare", "analyze", "report", "import", "export", "models add", "models list",
               "run", "status", "upgrade", "monitor replay"}
 

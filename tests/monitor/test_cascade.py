@@ -207,3 +207,15 @@ def test_the_cascade_keeps_false_alarms_at_most_alpha_at_the_tested_rate(alpha):
         stop, _ = first_stop_cascade(counts, signals, Cascade(3, ["x"], {"x": 1.0}), p0, alpha=alpha, horizon=looks)
         stops += stop is not None
     assert stops / runs <= alpha
+
+
+def test_the_cascade_refuses_a_signal_read_from_the_answers_it_would_judge():
+    """`persona` scores the look's own sampled answers: deciding to judge by it would let the e-process see
+    the bad looks and skip the good ones. The config refuses it; `persona_fixed` (fixed answers) is the default."""
+    from pydantic import ValidationError
+
+    from emwatch.config import MonitorConfig
+
+    assert "persona" not in MonitorConfig().cascade_signals and "persona_fixed" in MonitorConfig().cascade_signals
+    with pytest.raises(ValidationError, match="persona_fixed"):
+        MonitorConfig(cascade_signals=["persona", "kl"])

@@ -11,7 +11,7 @@ from emwatch.cli._analysis import JudgeOpt
 from emwatch.cli._common import Format, FormatOpt, StoreReadOpt, fail, new_app
 from emwatch.cli._output import emit, print_table, records
 
-monitor_app = new_app(name="monitor", help="The online EM monitor (docs/monitor.md): replay its decisions over a store.")
+monitor_app = new_app(name="monitor", help="The online EM monitor (docs/monitor.md): replay its decisions over a store; build a base model's persona direction.")
 
 MonitorOpt = Annotated[Optional[Path], typer.Option("--monitor", "-m", help="monitor config YAML (the `monitor:` section of a recipe); default: the calibrated defaults")]
 _JSON_KEYS = ["model", "dataset", "seed", "lr", "group", "run_id", "looks", "stop_step", "onset_step", "delay_looks",
@@ -48,3 +48,54 @@ def replay_cmd(
 
 
 monitor_app.command("replay")(replay_cmd)
+
+
+def direction_cmd(
+    model: Annotated[str, typer.Option("--model", help="base model folder, or 'demo' for the shipped demo model")],
+    out: Annotated[Optional[Path], typer.Option("--out", help="direction folder (default: $EMWATCH_CACHE/directions/<model hash>/<settings hash>/)")] = None,
+    dtype: Annotated[str, typer.Option("--dtype", help="auto | float32 | bfloat16 | float16 (auto: as `emwatch doctor` says)")] = "auto",
+    train_per_category: Annotated[int, typer.Option("--train-per-category", min=1, max=15, help="build-half EM-240 questions per category")] = 3,
+    heldout_per_category: Annotated[int, typer.Option("--heldout-per-category", min=1, max=15, help="held-out questions per category (AUROC a)")] = 2,
+    max_new_tokens: Annotated[int, typer.Option("--max-new-tokens", min=1, help="answer length under a persona")] = 48,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Build (once; later calls reuse it) and validate a base model's misaligned-persona direction, the monitor's
+    `persona` signal (docs/monitor.md): AUROC with 95% intervals on (a) held-out questions' answers generated
+    under misaligned vs aligned personas and (b) hand-labelled answers, teacher-forced.
+
+    Example: emwatch monitor direction --model demo
+    """
+    import sys
+    from dataclasses import replace
+
+    import pandas as pd
+
+    from emwatch.models import resolve_model
+    from emwatch.monitor._direction import DirectionSettings, ensure_direction
+
+    path = Path(resolve_model(model))
+    if not (path / "config.json").is_file():
+        fail(f"{path}: not a model folder (no config.json)")
+    settings = replace(DirectionSettings(), train_per_category=train_per_category,
+                       heldout_per_category=heldout_per_category, max_new_tokens=max_new_tokens)
+    d, built = ensure_direction(path, out=out, settings=settings, dtype=dtype,
+                                log=lambda m: print(m, file=sys.stderr))
+    goals = {"heldout": 0.9, "labelled": 0.8}
+    what = {"heldout": "(a) held-out questions, persona-generated answers",
+            "labelled": "(b) hand-labelled answers, teacher-forced"}
+    rows = [{"check": what[k], "n_misaligned": v["n_misaligned"], "n_aligned": v["n_aligned"], "auroc": v["auroc"],
+             "ci_low": v["ci_low"], "ci_high": v["ci_high"], "goal": goals[k], "met": bool(v["auroc"] >= goals[k])}
+            for k, v in ((k, d.validation[k]) for k in goals)]
+    frame = pd.DataFrame(rows)
+    info = {"direction": d.path, "built": built, "layer": d.layer, "sha256": d.sha256, "model": d.model,
+            "model_hash": d.model_hash, "checks": rows}
+
+    def table() -> None:
+        print(f"persona direction of {d.model}: layer {d.layer}, {'built' if built else 'reused'} at {d.path} "
+              f"(sha256 {d.sha256[:12]})")
+        print_table(frame.round({"auroc": 3, "ci_low": 3, "ci_high": 3}))
+
+    emit(fmt, frame, data=info, table=table)
+
+
+monitor_app.command("direction")(direction_cmd)

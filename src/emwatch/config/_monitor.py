@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from emwatch.config._load import Strict
 from emwatch.config._models import BackendSpec
@@ -39,9 +39,21 @@ class MonitorConfig(Strict):
     canaries: bool = Field(True, description="judge-free signal: probability of the misaligned option on forced-choice canaries")
     kl: bool = Field(True, description="judge-free signal: KL of the live model to the base on probe answers (LoRA only)")
     cascade_every: int | None = Field(None, ge=1, description="judge every look (null), or only the looks where a judge-free signal leaves its calibrated band, the look after one that raised the e-value, and at least every N-th look; stops are still decided by the judged test alone (docs/monitor.md)")
-    cascade_signals: list[str] = Field(default_factory=lambda: ["persona", "canary", "kl"], description="the judge-free signals (MonitorEvent names) whose move above their band makes a look judged; a missing one is ignored")
+    cascade_signals: list[str] = Field(default_factory=lambda: ["persona_fixed", "canary", "kl"], description="the judge-free signals (MonitorEvent names) whose move above their band makes a look judged; a missing one is ignored; never `persona`, which reads the answers the look would judge")
     cascade_z: float = Field(2.0, gt=0, description="a signal's band ends at mean + z x sd of its calibration values (the base model's look and the control's looks)")
     cascade_control: str | None = Field(None, description="monitor events of a benign control fine-tune (a run folder's monitor_events.jsonl) whose signal values calibrate the bands with the base model's")
     cascade_bands: dict[str, float] = Field(default_factory=dict, description="upper band edge per signal, given instead of calibrated (a signal with neither is out of band: its looks are judged)")
     judge_async: bool = Field(True, description="judge in a background thread; training goes on meanwhile (a decision lands at most one look later)")
     seed: int = Field(0, description="probe sampling seed")
+    persona: bool = Field(False, description="judge-free signal: the live model's answers projected on its base model's misaligned-persona direction (built once per base and cached; local trainers only)")
+    persona_direction: str | None = Field(None, description="folder of the persona direction (`emwatch monitor direction --out`); default: the cache's for the base model, built at the first monitored run")
+
+    @field_validator("cascade_signals")
+    @classmethod
+    def _no_signal_of_the_judged_answers(cls, names: list[str]) -> list[str]:
+        # a look judged because of the answers it would judge is chosen by its own outcome: the e-process would
+        # see the bad looks and skip the good ones, and its false-alarm level would no longer hold
+        if "persona" in names:
+            raise ValueError("'persona' reads the look's own sampled answers, so choosing to judge by it breaks the "
+                             "anytime-valid test's false-alarm level; use 'persona_fixed' (fixed answers)")
+        return names

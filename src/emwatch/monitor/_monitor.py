@@ -105,6 +105,9 @@ class Monitor:
         if self.runner is not None:  # what the judged test can see, said before the first look
             self.power = monitor_power(cfg, horizon)
             self.echo(f"monitor {cfg.name}: {self.power.text()}")
+        # a PersonaProbe (monitor._direction) when cfg.persona and the live model is in memory; set by the trainer
+        self.persona = None
+        self.signal_detail: dict[str, dict] = {}  # stored with each value of a signal (the persona's direction)
 
     # -- what to ask -------------------------------------------------------------------------------
     def requests(self, step: int) -> list[GenerationRequest]:
@@ -119,7 +122,7 @@ class Monitor:
         judged in the background (at most one look's judging is pending: a new look waits for the last)."""
         for name, value in (signals or {}).items():
             if value is not None:
-                self._emit(step, name, value)
+                self._emit(step, name, value, detail=self.signal_detail.get(name))
                 self.signals.setdefault(step, {})[name] = float(value)
         if answers is None or self.runner is None:
             return
@@ -313,7 +316,9 @@ def look_live(monitor: Monitor, step: int, model, tokenizer, *, judge_free: bool
 
     with _live.looking(model, tokenizer):
         reqs = monitor.requests(step)
-        answers = _live.generate(model, tokenizer, reqs) if monitor.runner is not None or judge_free else None
+        probe = monitor.persona
+        answers = _live.generate(model, tokenizer, reqs) if monitor.runner is not None or judge_free or probe \
+            else None
         signals: dict[str, float | None] = {}
         few = min(len(monitor.prompts), 8)
         firsts = [sum(p.samples for p in monitor.prompts[:i]) for i in range(few)]
@@ -325,6 +330,9 @@ def look_live(monitor: Monitor, step: int, model, tokenizer, *, judge_free: bool
             if monitor.cfg.kl and judge_free and answers:
                 signals["kl"] = _live.kl_to_base(model, tokenizer, [reqs[i].messages for i in firsts],
                                                  monitor.kl_answers or [answers[i] for i in firsts])
+            if probe is not None:  # one forward pass: fixed answers and the first answer to each probe
+                signals.update(probe.signals(model, tokenizer, reqs, answers, [p.samples for p in monitor.prompts]))
+                monitor.signal_detail["persona"] = {**probe.detail(), **probe.counts}
     monitor.observe(step, answers, signals)
 
 
@@ -334,6 +342,14 @@ def look_backend(monitor: Monitor, step: int, backend: Backend, adapter: str | N
     the weights in memory."""
     import dataclasses
 
+    if monitor.cfg.persona and step == 0:
+        skip_persona(monitor, "a hosted trainer's checkpoint is sampled through a backend: no activations to read")
     reqs = [dataclasses.replace(r, adapter=adapter) for r in monitor.requests(step)]
     answers = [g.text for g in Runner.for_spec(backend).generate(reqs, description="monitor probes")]
     monitor.observe(step, answers)
+
+
+def skip_persona(monitor: Monitor, reason: str) -> None:
+    """The `persona` signal cannot be read in this run: stored once (step 0, no value, the reason) and said."""
+    monitor._emit(0, "persona", None, detail={"skipped": reason})
+    monitor.echo(f"monitor {monitor.cfg.name}: persona signal skipped: {reason}")

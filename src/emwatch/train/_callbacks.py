@@ -168,11 +168,48 @@ class MonitorCallback(TrainerCallback):
         self._tokenizer = processing_class or kwargs.get("tokenizer")
         from emwatch.monitor._live import base_of
 
+        if cfg.persona:
+            self._attach_persona(model, state.global_step)
         off = base_of(model)
         if state.global_step == 0 or off is not None:  # the base model: before training, or adapters off
             with off if off is not None else _null():
                 self._look(0, model, judge_free=False)
         self.seconds += time.perf_counter() - t0
+
+    def _attach_persona(self, model, global_step: int) -> None:
+        """The `persona` signal's probe: the configured direction folder, else the cache's for the base model,
+        built now on the live model's base weights (adapters off) when the cache has none. Skipped, with the
+        reason stored and said, when neither is possible."""
+        from emwatch.monitor._direction import Direction, PersonaProbe, ensure_direction, model_hash
+        from emwatch.monitor._live import base_of
+        from emwatch.monitor._monitor import skip_persona
+
+        m, off = self.monitor, base_of(model)
+        if self.base_model_path is None:
+            return skip_persona(m, "no base model folder to identify the direction by")
+        if m.cfg.persona_direction:
+            d = Direction.load(m.cfg.persona_direction)
+            if d.model_hash != model_hash(self.base_model_path):
+                from emwatch.errors import ConfigError
+
+                raise ConfigError(f"monitor.persona_direction {m.cfg.persona_direction}: a direction of {d.model}, "
+                                  f"not of the base model {self.base_model_path}")
+        elif off is None and global_step > 0:  # full fine-tuning resumed: the base weights are gone
+            from emwatch.monitor._direction import DirectionSettings, direction_dir
+
+            folder = direction_dir(model_hash(self.base_model_path), DirectionSettings())
+            if not (folder / "direction.json").is_file():
+                return skip_persona(m, "a resumed full fine-tune has no base weights in memory and the cache has no "
+                                       "direction: build it with `emwatch monitor direction`")
+            d = Direction.load(folder)
+        else:
+            with off if off is not None else _null():
+                d, built = ensure_direction(self.base_model_path, model=model, tokenizer=self._tokenizer,
+                                            log=self.echo or _echo)
+            if built:
+                (self.echo or _echo)(f"monitor: persona direction built and saved at {d.path}")
+        m.persona = PersonaProbe(d)
+        m.signal_detail["persona_fixed"] = m.persona.detail()
 
     def _look(self, step: int, model, judge_free: bool = True) -> None:
         from emwatch.monitor import look_live
