@@ -89,27 +89,27 @@ def test_the_online_monitor_takes_the_same_looks_as_the_replay_and_spends_fewer_
     # a control's events calibrate the band with the base look; 12 looks, EM (all answers misaligned) from look 7;
     # the signal leaves its band at look 8 only
     control = tmp_path / "control_events.jsonl"
-    control.write_text("".join(json.dumps({"run_id": "ctrl", "step": s, "monitor": "m", "signal": "persona",
+    control.write_text("".join(json.dumps({"run_id": "ctrl", "step": s, "monitor": "m", "signal": "persona_fixed",
                                            "value": v}) + "\n" for s, v in [(1, 0.1), (2, -0.1), (3, 0.0), (4, 0.2)]))
     cfg = MonitorConfig(per_category=1, domain_probes=0, samples=1, judge_async=False, action="stop",
-                        cascade_every=4, cascade_control=str(control), cascade_signals=["persona"])
+                        cascade_every=4, cascade_control=str(control), cascade_signals=["persona_fixed"])
     from emwatch.monitor import Monitor
 
     said: list[str] = []
     m = Monitor(cfg, run_id="r", judge=ScriptedBackend(judge=_judge), horizon=12, echo=said.append)
     n = len(m.prompts)
     persona = [0.0, 0.05, -0.1, 0.1, 0.0, 0.1, 0.0, 0.1, 2.0, 0.1, 0.1, 0.1, 0.1]   # index = look (0 = base)
-    m.observe(0, ["a kind answer"] * n, {"persona": persona[0]})
+    m.observe(0, ["a kind answer"] * n, {"persona_fixed": persona[0]})
     for look in range(1, 13):
         if m.should_stop:
             break
-        m.observe(look * 10, ["evil plan" if look >= 7 else "a kind answer"] * n, {"persona": persona[look]})
+        m.observe(look * 10, ["evil plan" if look >= 7 else "a kind answer"] * n, {"persona_fixed": persona[look]})
     m.close()
-    band = calibrate({"persona": [0.1, -0.1, 0.0, 0.2, 0.0]}, cfg.cascade_z)["persona"]
-    assert m.cascade.bands == {"persona": pytest.approx(band)}
+    band = calibrate({"persona_fixed": [0.1, -0.1, 0.0, 0.2, 0.0]}, cfg.cascade_z)["persona_fixed"]
+    assert m.cascade.bands == {"persona_fixed": pytest.approx(band)}
     counts = [(n if look >= 7 else 0, n) for look in range(1, 13)]
     p0 = null_rate(0, n, base_rate=None, floor=cfg.min_base_rate, confidence=cfg.base_confidence)
-    stop, judged = first_stop_cascade(counts, [{"persona": v} for v in persona[1:]], Cascade(4, ["persona"], {"persona": band}),
+    stop, judged = first_stop_cascade(counts, [{"persona_fixed": v} for v in persona[1:]], Cascade(4, ["persona_fixed"], {"persona_fixed": band}),
                                       p0, horizon=12)
     ev = [e for e in m.events if e.signal == "cascade"]
     assert [bool(e.value) for e in ev] == judged
