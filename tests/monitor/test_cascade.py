@@ -119,7 +119,7 @@ def test_the_online_monitor_takes_the_same_looks_as_the_replay_and_spends_fewer_
     assert m.stop_step == (stop + 1) * 10 == 100
     assert m.judge_calls == 2 * n * (1 + sum(judged)) < 2 * n * (1 + len(judged))
     assert m.skipped == len(judged) - sum(judged)
-    assert any("cascade bands persona <=" in s for s in said)
+    assert any("cascade bands persona_fixed <=" in s for s in said)
 
 
 def test_a_missing_control_file_is_an_error_naming_it(tmp_path):
