@@ -125,14 +125,19 @@ def em_rates(
     cols = by + RATE_COLUMNS + EXTRA_RATE_COLUMNS
     if bench.empty:
         return pd.DataFrame(columns=cols)
-    frame = _unit_counts(bench, by, cfg)
+    return rates_from_counts(_unit_counts(bench, by, cfg), by, cfg)
+
+
+def rates_from_counts(frame: pd.DataFrame, by: list[str], cfg: AnalyzeConfig) -> pd.DataFrame:
+    """The rate table from counts per (group keys, run `_unit`): `_n`, `_excl`, `_k`, `_coh`, `_cohn`. One
+    function for the pandas path (em_rates) and the SQL path (em_rates_from_store), so their rows are equal."""
     rng = np.random.default_rng(cfg.seed)
     rows = []
     groups = frame.groupby(by, dropna=False, sort=True) if by else [((), frame)]
     for key, g in groups:
         key = key if isinstance(key, tuple) else (key,)
         rows.append(dict(zip(by, key)) | _rate_row(g, cfg, rng))
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=by + RATE_COLUMNS + EXTRA_RATE_COLUMNS)
 
 
 def _unit_counts(bench: pd.DataFrame, by: list[str], cfg: AnalyzeConfig) -> pd.DataFrame:

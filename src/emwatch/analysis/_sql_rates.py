@@ -7,10 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from emwatch.analysis._rates import EXTRA_RATE_COLUMNS, RATE_COLUMNS, _rate_row
+from emwatch.analysis._rates import EXTRA_RATE_COLUMNS, RATE_COLUMNS, rates_from_counts
 from emwatch.config import AnalyzeConfig
 
 
@@ -29,10 +28,4 @@ def em_rates_from_store(store: Any, by: Sequence[str] = (), cfg: AnalyzeConfig =
                                    "n_coherent": "_coh", "n_coherence_asked": "_cohn"})
     for c in ("_n", "_excl", "_k", "_coh", "_cohn"):
         frame[c] = frame[c].astype(int)
-    rng = np.random.default_rng(cfg.seed)
-    rows = []
-    groups = frame.groupby(by, dropna=False, sort=True) if by else [((), frame)]
-    for key, g in groups:
-        key = key if isinstance(key, tuple) else (key,)
-        rows.append(dict(zip(by, key)) | _rate_row(g, cfg, rng))
-    return pd.DataFrame(rows, columns=cols)
+    return rates_from_counts(frame, by, cfg)
