@@ -107,7 +107,7 @@ def test_an_unknown_kind_names_file_line_field_and_the_known_kinds(tmp_path):
         load_config(SampleConfig, path)
     msg = str(e.value)
     assert f"{path}:3" in msg and "backend.kind" in msg and "unknown backend 'mine'" in msg
-    assert "openai, tinker, transformers (or hf)" in msg
+    assert "openai, simulated, tinker, transformers (or hf)" in msg   # simulated: `emwatch run --simulate`
 
 
 def test_hf_is_an_alias_of_transformers():

@@ -71,8 +71,10 @@ def test_readers_work_while_a_judge_stage_writes(study, tmp_path):
         time.sleep(2)
         assert writer.poll() is None, writer.communicate()
         readers = [subprocess.Popen(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                   for cmd in ([*CLI, "analyze", "--store", str(study), "--format", "json"],
-                               [*CLI, "report", "--store", str(study), "--out", str(tmp_path / "rep")])]
+                   # the writer's judge scores answers sim-judge scored too: one judge per number, named
+                   for cmd in ([*CLI, "analyze", "--store", str(study), "--format", "json", "--judge", "sim-judge"],
+                               [*CLI, "report", "--store", str(study), "--out", str(tmp_path / "rep"),
+                                "--judge", "sim-judge"])]
         (analyze_out, analyze_err), (_, report_err) = (r.communicate(timeout=300) for r in readers)
         still_writing = writer.poll() is None
         stop.touch()

@@ -60,7 +60,7 @@ def test_an_unknown_trainer_names_file_line_field_and_the_known_ones(tmp_path):
         load_config(TrainConfig, path)
     msg = str(e.value)
     assert f"{path}:3" in msg and "field 'backend'" in msg and "unknown trainer 'mine'" in msg
-    assert "openai, tinker, transformers (or local)" in msg
+    assert "openai, simulated, tinker, transformers (or local)" in msg   # simulated: `emwatch run --simulate`
 
 
 def test_a_trainer_missing_its_dependency_raises_the_pip_hint():

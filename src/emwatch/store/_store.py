@@ -248,6 +248,10 @@ class Store:
                 self.con.execute("DELETE FROM judgments WHERE starts_with(reason, ?) AND judgment_id IN "
                                  "(SELECT judgment_id FROM _emwatch_rows)", [RETRY_REASON])
             col_list = ", ".join(f'"{c}"' for c in frame.column_names)
+            if table == "judgments" and self._retry_rows is False and "reason" in frame.column_names:
+                # rows an earlier release's format arriving now (an old file's rows copied in): look again
+                self._retry_rows = bool(self.con.execute(
+                    "SELECT count(*) FROM _emwatch_rows WHERE starts_with(reason, ?)", [RETRY_REASON]).fetchall()[0][0])
             verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
             return int(self.con.execute(
                 f"{verb} INTO {table} ({col_list}) SELECT {col_list} FROM _emwatch_rows").fetchall()[0][0])
