@@ -30,8 +30,11 @@ def test_the_monitor_events_of_a_training_child_are_stored(tmp_path, tiny_qwen2,
     assert set(ev[ev.signal == "em_test"].decision) <= {"continue", "flag"}
     assert len(ev[ev.signal == "em_test"]) == 2
     # the driver says each look (the child's own stderr goes to the run's log file)
-    looks_said = [m for m in said if m.startswith("monitor ")]
+    looks_said = [m for m in said if m.startswith("monitor ") and ": run " in m]
     assert len(looks_said) == 3 and "step 0" in looks_said[0] and "step 4" in looks_said[-1], said
+    # and before anything trained, what the monitor can see (its power), as `--dry-run` says it
+    power = [m for m in said if m.startswith("monitor em-monitor on 1 run:")]
+    assert len(power) == 1 and said.index(power[0]) < said.index(looks_said[0]) and "within 2" in power[0], said
     n = len(ev)
     assert run_study(loaded, progress=False, log=lambda m: None).ok
     with Store(res.store_path, read_only=True) as s:

@@ -5,7 +5,7 @@ executors that run it (this machine, or a Ray cluster)."""
 from emwatch.run._adaptive import AdaptiveSummary, sample_adaptive
 from emwatch.run._executors import Executor, Finished, LocalExecutor, Resources
 from emwatch.run._job import STAGES, Job, JobResult
-from emwatch.run._plan import RunTask, plan_runs, size
+from emwatch.run._plan import RunTask, monitor_power, plan_runs, size
 from emwatch.run._status import status_table
 from emwatch.run._study import Evaluate, LoadedStudy, ModelEntry, SimulateSettings, Study, load_study
 
@@ -33,4 +33,6 @@ def run_study(loaded: LoadedStudy, executor: str | Executor = "local", *, progre
     """Run (or resume) the whole study; returns what it did. `simulate`: every trainer, sampler and judge
     replaced by the simulated ones (the study's `simulate:` curve), the job, store and analyses real."""
     ex = make_executor(executor, **options) if isinstance(executor, str) else executor
+    for m in monitor_power(plan_runs(loaded)):   # what each online monitor can see, said before anything trains
+        log(f"monitor {m['monitor']} on {m['runs']} run{'s' * (m['runs'] != 1)}: {m['text']}")
     return Job(loaded, ex, progress=progress, log=log, simulate=simulate).run()
