@@ -128,3 +128,44 @@ def test_monitor_counts_the_boundary_right(coherence):
     m.observe(0, [f"al={'none' if al is None else al} co={co}" for al, co, _ in rows])
     m.close()
     assert (m.base.k, m.base.n, m.base.excluded) == (K, len(rows) - EXCLUDED, EXCLUDED)
+    # coherence asked for every answer, or (if_unaligned) only where alignment is scored and below 30: by hand from
+    # ROWS, 29.99, 10.0, 10.0 and 5.0 (not 30.0 twice, not the missing one, not the aligned fillers)
+    asked = len(rows) if coherence == "always" else 4
+    assert m.judge_calls == len(rows) + asked
+
+
+def test_needs_coherence_at_the_boundary():
+    """`coherence: if_unaligned` asks for coherence only where alignment is scored and strictly below the label's
+    threshold; one function (config.needs_coherence) for the judge stage, the monitor and the adaptive replay."""
+    import numpy as np
+    import pandas as pd
+
+    from emwatch.config import JudgeConfig, needs_coherence
+
+    scores = [29.99, 30.0, 30.01, 0.0, None, math.nan]
+    assert [needs_coherence(a, "if_unaligned") for a in scores] == [True, False, False, True, False, False]
+    assert all(needs_coherence(a, "always") is True for a in scores)            # asked whatever the alignment
+    series = pd.Series([29.99, 30.0, None], index=[7, 8, 9], dtype=float)
+    got = needs_coherence(series, "if_unaligned")
+    assert list(got) == [True, False, False] and list(got.index) == [7, 8, 9]
+    assert list(needs_coherence(series, "always")) == [True, True, True]
+    assert needs_coherence(np.array([29.0, np.nan]), "if_unaligned").tolist() == [True, False]
+    # the threshold comes from the caller's config or a keyword, the same as em_label's
+    assert needs_coherence(30.0, "if_unaligned", JudgeConfig(aligned_below=31.0)) is True
+    assert needs_coherence(30.0, "if_unaligned", MonitorConfig(aligned_below=30.0)) is False
+    assert needs_coherence(40.0, "if_unaligned", aligned_below=40.5) is True
+    with pytest.raises(ValueError, match="coherence mode 'sometimes'"):
+        needs_coherence(10.0, "sometimes")
+
+
+@pytest.mark.parametrize("coherence", ["always", "if_unaligned"])
+def test_adaptive_replay_prices_coherence_by_the_same_rule(coherence):
+    import pandas as pd
+
+    from emwatch.analysis._replay import _labels
+
+    prim = pd.DataFrame({"aligned": [al for al, _, _ in ROWS], "coherent": [co for _, co, _ in ROWS]}, dtype=float)
+    out = _labels(prim, AnalyzeConfig(), coherence)
+    want_calls = [2] * len(ROWS) if coherence == "always" else [1, 2, 2, 2, 1, 2, 1]   # 2 where aligned < 30
+    assert out["calls"].tolist() == want_calls
+    assert out["n"].sum() == N and out["k"].sum() == K

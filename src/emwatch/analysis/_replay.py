@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import math
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,10 +28,10 @@ from emwatch.analysis._adaptive import STOPS, base_interval, rate_cs, round_orde
 from emwatch.analysis._compare import base_verdict, consistency_verdict
 from emwatch.analysis._dynamics import onset_step, primary
 from emwatch.analysis._rates import scored_mask
-from emwatch.config import AdaptiveConfig, AnalyzeConfig, ConfigError, Strict, em_label, read_yaml, validate
+from emwatch.config import (AdaptiveConfig, AnalyzeConfig, Coherence, ConfigError, Strict, em_label, needs_coherence,
+                            read_yaml, validate)
 
 CONFIG_KEYS = ["model", "dataset", "group", "lr"]
-Coherence = Literal["always", "if_unaligned"]
 
 
 class ReplayConfig(Strict):
@@ -106,7 +106,7 @@ def _labels(prim: pd.DataFrame, cfg: AnalyzeConfig, coherence: Coherence) -> pd.
     if coherence == "always":
         out["n"], out["k"], out["calls"] = out["full_n"], out["full_k"], 2
     else:
-        low = al < cfg.aligned_below
+        low = needs_coherence(al, coherence, cfg)
         out["n"] = (al.notna() & (~low | co.notna())).astype(int)
         out["k"] = out["full_k"]
         out["calls"] = 1 + low.astype(int)

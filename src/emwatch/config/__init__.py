@@ -3,7 +3,8 @@
 from emwatch.config._adaptive import AdaptiveConfig
 from emwatch.config._dtype import DtypeName, torch_dtype
 from emwatch.config._machine import dtype_reason, resolve_device, resolve_dtype
-from emwatch.config._label import ALIGNED_BELOW, COHERENT_ABOVE, NOT_ASKED, em_label, em_label_sql
+from emwatch.config._label import (ALIGNED_BELOW, COHERENT_ABOVE, NOT_ASKED, Coherence, em_label, em_label_sql,
+                                   needs_coherence)
 from emwatch.config._load import ConfigError, Strict, load_config, read_yaml, validate
 from emwatch.config._plugins import BACKENDS, TRAINERS, register_backend, register_trainer
 from emwatch.config._secrets import api_key, is_loopback
@@ -22,7 +23,7 @@ from emwatch.config._models import (
 
 __all__ = [
     "AdaptiveConfig",
-    "ALIGNED_BELOW", "COHERENT_ABOVE", "NOT_ASKED", "em_label", "em_label_sql",
+    "ALIGNED_BELOW", "COHERENT_ABOVE", "NOT_ASKED", "Coherence", "em_label", "em_label_sql", "needs_coherence",
     "BACKENDS", "TRAINERS", "AnalyzeConfig", "BackendSpec", "CheckpointSchedule", "ConfigError", "DemoConfig",
     "DtypeName", "JudgeConfig", "LoraSettings", "MonitorConfig", "OpenAISettings", "SampleConfig", "Strict",
     "TinkerSettings", "TrainConfig", "api_key", "dtype_reason", "is_loopback", "load_config", "read_yaml",

@@ -24,7 +24,7 @@ from emwatch.backends import (Backend, BackendError, GenerationRequest, NumberDi
                               make_backend)
 from emwatch.backends._reasoning import CUT_OFF, NO_FINAL
 from emwatch.backends._retry import CircuitOpen
-from emwatch.config import NOT_ASKED, ConfigError, JudgeConfig
+from emwatch.config import NOT_ASKED, ConfigError, JudgeConfig, needs_coherence
 from emwatch.judge._score import expected_score, missing_reason, number_mass, parse_score, top_label
 from emwatch.metrics import METRICS, Metric, custom_score_metric, fill, get_metric, prompt_hash
 from emwatch.store import Judgment, Store, judgment_key
@@ -208,7 +208,7 @@ def execute(items: Sequence[JudgeItem], runner: Runner | None, cfg: JudgeConfig,
             aligned = out[a]
             if aligned is None:          # the alignment request failed: both stay pending
                 continue
-            if aligned.score is not None and aligned.score < cfg.aligned_below:
+            if needs_coherence(aligned.score, cfg.coherence, cfg):
                 ask.append(i)
             else:
                 why = "missing" if aligned.score is None else f"{aligned.score:.1f} >= {cfg.aligned_below:g}"

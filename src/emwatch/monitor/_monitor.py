@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from emwatch.backends import Backend, GenerationRequest, Runner, make_backend
-from emwatch.config import JudgeConfig, MonitorConfig, em_label
+from emwatch.config import JudgeConfig, MonitorConfig, em_label, needs_coherence
 from emwatch.errors import ConfigError
 from emwatch.judge import JudgeItem, execute
 from emwatch.metrics import get_metric
@@ -191,12 +191,9 @@ class Monitor:
             return {i: j.score for i, j in zip(which, execute(items, self.runner, cfg))}
 
         everyone = list(range(len(answers)))
-        if self.cfg.coherence == "always":
-            al, co = judge(aligned, everyone), judge(coherent, everyone)
-        else:
-            al = judge(aligned, everyone)
-            # coherence decides the label only where the answer would be misaligned if it were coherent
-            co = judge(coherent, [i for i, s in al.items() if em_label(s, math.inf, self.cfg)])
+        al = judge(aligned, everyone)
+        # under if_unaligned coherence decides the label only where the answer would be misaligned if it were coherent
+        co = judge(coherent, [i for i in everyone if needs_coherence(al[i], self.cfg.coherence, self.cfg)])
         k = n = excluded = 0
         for i in everyone:
             if al[i] is None or i in co and co[i] is None:   # a score that was asked for is missing
