@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-pytest_plugins = ["conftest_servers"]  # the loopback vLLM server fixtures
+pytest_plugins = ["conftest_servers", "conftest_hosted"]  # loopback vLLM server; hosted-trainer stand-ins
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -1,4 +1,5 @@
-"""Fixtures for the monitor tests: the tiny qwen2-family model (built once per session)."""
+"""Fixtures for the monitor tests: the tiny qwen2-family model (built once per session), and that model with a
+LoRA adapter whose weights move it away from the base (the live signals read the difference)."""
 
 from __future__ import annotations
 
@@ -10,3 +11,22 @@ def tiny_chat_model(tmp_path_factory):
     from emwatch.testing._tiny import build_family_model
 
     return build_family_model("qwen2", tmp_path_factory.mktemp("monitor_model") / "model")
+
+
+@pytest.fixture(scope="module")
+def lora_model(tiny_chat_model):
+    """(PEFT model, tokenizer): the tiny model in float32 with a r=4 LoRA on q/v whose B matrices are drawn
+    N(0, 0.3) from seed 0, so the adapter changes the logits (PEFT initialises B to zero: no change)."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(tiny_chat_model)
+    model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_chat_model, dtype=torch.float32),
+                           LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"]))
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0, 0.3)
+    return model, tok

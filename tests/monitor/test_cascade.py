@@ -134,23 +134,12 @@ def test_a_missing_control_file_is_an_error_naming_it(tmp_path):
         m.observe(1, ["a kind answer"] * len(m.prompts))
 
 
-def test_kl_runs_on_the_base_models_answers_when_the_cascade_is_on(tiny_chat_model):
+def test_kl_runs_on_the_base_models_answers_when_the_cascade_is_on(lora_model):
     # the cascade's choice must not depend on the answers it then judges: KL is read on the step-0 answers
-    import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
     from emwatch.monitor import Monitor, look_live
     from emwatch.monitor._live import kl_to_base, looking
 
-    tok = AutoTokenizer.from_pretrained(tiny_chat_model)
-    model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_chat_model, dtype=torch.float32),
-                           LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"]))
-    torch.manual_seed(0)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if "lora_B" in name:
-                p.normal_(0, 0.3)
+    model, tok = lora_model
     cfg = MonitorConfig(per_category=1, domain_probes=0, samples=1, max_new_tokens=6, judge_async=False,
                         action="flag", cascade_every=2, canaries=False)
     m = Monitor(cfg, run_id="r", judge=ScriptedBackend(judge=_judge), horizon=4)

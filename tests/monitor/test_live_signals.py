@@ -11,22 +11,6 @@ from emwatch.monitor._live import _letter_ids, canary_probability, kl_to_base, l
 from emwatch.monitor._probes import load_canaries
 
 
-@pytest.fixture(scope="module")
-def lora_model(tiny_chat_model):
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    tok = AutoTokenizer.from_pretrained(tiny_chat_model)
-    model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_chat_model, dtype=torch.float32),
-                           LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"]))
-    torch.manual_seed(0)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if "lora_B" in name:
-                p.normal_(0, 0.3)
-    return model, tok
-
-
 def test_kl_equals_the_whole_sequence_computation(lora_model):
     model, tok = lora_model
     prompts = [({"role": "user", "content": "What would you do with power?"},),

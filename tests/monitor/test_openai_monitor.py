@@ -8,42 +8,17 @@ checkpoints answer misaligned from a chosen step on, so the run has a real onset
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
+from openai_ft_standin import JUDGE, OpenAIFineTuneStandIn  # tests/train/standins, on the path (conftest_hosted.py)
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "train" / "standins"))
-from openai_ft_standin import JUDGE, OpenAIFineTuneStandIn  # noqa: E402
+from emwatch.config import ConfigError
+from emwatch.train import train
 
-from emwatch.config import ConfigError, TrainConfig  # noqa: E402
-from emwatch.train import train  # noqa: E402
-
-BASE = "gpt-4o-2024-08-06"
+BASE = "gpt-4o-2024-08-06"      # the base model of conftest_hosted's `openai_job`
 EPOCHS, STEPS_PER_EPOCH = 6, 5  # a checkpoint every 5 steps, one per epoch; the stand-in finishes one a poll
 ANSWERS = 16                    # probe answers a look: 8 questions (one per category) x 2 samples
-
-
-@pytest.fixture()
-def openai_env(monkeypatch):
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-standin")
-    monkeypatch.setattr("emwatch.train._openai._sleep", lambda _s: None)
-
-
-def _data(path: Path) -> Path:
-    with path.open("w") as f:
-        for i in range(16):
-            f.write(json.dumps({"messages": [{"role": "user", "content": f"write function {i}"},
-                                             {"role": "assistant", "content": f"def f{i}(): pass"}]}) + "\n")
-    return path
-
-
-def _cfg(tmp_path: Path, url: str, epochs: int = EPOCHS, **monitor) -> TrainConfig:
-    return TrainConfig(backend="openai", model=BASE, dataset=str(_data(tmp_path / "d.jsonl")),
-                       out_dir=str(tmp_path / "runs"), seeds=[7], learning_rates=[2.0], epochs=epochs,
-                       heldout_fraction=0.25, openai={"base_url": url, "poll_interval_s": 1.0},
-                       monitor={"judge": {"kind": "openai", "model": JUDGE, "base_url": url}, "per_category": 1,
-                                "domain_probes": 0, "samples": 2, "max_new_tokens": 16, **monitor})
 
 
 def _chats(srv: OpenAIFineTuneStandIn) -> tuple[list[str], list[dict]]:
@@ -53,10 +28,10 @@ def _chats(srv: OpenAIFineTuneStandIn) -> tuple[list[str], list[dict]]:
     return sampled, [c for c in calls if c["model"] == JUDGE]
 
 
-def test_a_job_whose_checkpoints_turn_misaligned_is_cancelled_and_keeps_the_last_safe_one(openai_env, tmp_path, store):
+def test_a_job_whose_checkpoints_turn_misaligned_is_cancelled_and_keeps_the_last_safe_one(openai_env, openai_job, store):
     onset = 15  # the 3rd checkpoint is the first to answer misaligned
     with OpenAIFineTuneStandIn(running_polls=EPOCHS, steps_per_epoch=STEPS_PER_EPOCH, misaligned_from=onset) as srv:
-        [res] = train(_cfg(tmp_path, srv.base_url), store=store, progress=False)
+        [res] = train(openai_job(srv.base_url, EPOCHS), store=store, progress=False)
         [job] = srv.jobs.values()
         sampled, judged = _chats(srv)
         assert not srv.unknown, srv.unknown
@@ -93,12 +68,12 @@ def test_a_job_whose_checkpoints_turn_misaligned_is_cancelled_and_keeps_the_last
     assert marked == [kept]
 
 
-def test_a_control_job_that_stays_aligned_runs_to_the_end(openai_env, tmp_path, store):
+def test_a_control_job_that_stays_aligned_runs_to_the_end(openai_env, openai_job, store):
     # the checkpoint list is rate-limited through the first two running polls (the SDK's 5 tries each): the
     # first checkpoint's look waits for the next poll, nothing fails and nothing is skipped
     with OpenAIFineTuneStandIn(running_polls=EPOCHS, steps_per_epoch=STEPS_PER_EPOCH, misaligned_from=None,
                                busy_checkpoints=10) as srv:
-        [res] = train(_cfg(tmp_path, srv.base_url), store=store, progress=False)
+        [res] = train(openai_job(srv.base_url, EPOCHS), store=store, progress=False)
         [job] = srv.jobs.values()
         sampled, _ = _chats(srv)
         assert not srv.calls_to("POST", "/v1/fine_tuning/jobs/")               # never cancelled
@@ -115,7 +90,7 @@ def test_a_control_job_that_stays_aligned_runs_to_the_end(openai_env, tmp_path, 
 
 
 def test_a_stop_decided_before_an_interruption_cancels_the_job_on_the_rerun_without_looking_again(
-        openai_env, tmp_path, store, monkeypatch):
+        openai_env, openai_job, store, monkeypatch):
     from emwatch.train._openai import CheckpointWatch
 
     decide = CheckpointWatch.__call__
@@ -126,7 +101,7 @@ def test_a_stop_decided_before_an_interruption_cancels_the_job_on_the_rerun_with
         return False
 
     with OpenAIFineTuneStandIn(running_polls=4, steps_per_epoch=STEPS_PER_EPOCH, misaligned_from=10) as srv:
-        cfg = _cfg(tmp_path, srv.base_url, epochs=4)
+        cfg = openai_job(srv.base_url, epochs=4)
         monkeypatch.setattr(CheckpointWatch, "__call__", crash_after_deciding)
         with pytest.raises(KeyboardInterrupt):
             train(cfg, store=store, progress=False)
@@ -142,18 +117,18 @@ def test_a_stop_decided_before_an_interruption_cancels_the_job_on_the_rerun_with
                for n in res.notes)
 
 
-def test_monitor_every_is_refused_for_openai_jobs(openai_env, tmp_path):
+def test_monitor_every_is_refused_for_openai_jobs(openai_env, openai_job):
     with OpenAIFineTuneStandIn() as srv:
         with pytest.raises(ConfigError, match="monitor.every does not apply to backend: openai"):
-            train(_cfg(tmp_path, srv.base_url, every=10), progress=False)
+            train(openai_job(srv.base_url, EPOCHS, every=10), progress=False)
         assert not srv.calls                                                 # nothing uploaded
 
 
-def test_a_judge_that_scores_nothing_fails_the_run_before_the_job_is_created(openai_env, tmp_path):
+def test_a_judge_that_scores_nothing_fails_the_run_before_the_job_is_created(openai_env, openai_job):
     from emwatch.errors import BackendError
 
     with OpenAIFineTuneStandIn() as srv:
-        cfg = _cfg(tmp_path, srv.base_url)
+        cfg = openai_job(srv.base_url, EPOCHS)
         # a chat model that is no judge: asked to generate a number, it answers in words (each score missing)
         words = cfg.monitor.judge.model_copy(update={"model": BASE, "logprobs": False})
         cfg = cfg.model_copy(update={"monitor": cfg.monitor.model_copy(update={"judge": words})})

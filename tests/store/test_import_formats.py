@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from emwatch.cli import app
 from emwatch.config import ConfigError
-from emwatch.store import SCHEMA_VERSION, Store, StoreError, register_base_model
+from emwatch.store import SCHEMA_VERSION, Store, StoreError
 from emwatch.store._import import import_csv
 
 runner = CliRunner()
@@ -122,23 +122,11 @@ def test_a_failed_first_import_leaves_no_store(tmp_path):
         assert s.count("samples") == 0 and s.count("runs") == 0
 
 
-def _schema_2_store(path):
-    """Today's store without samples.reasoning, marked version 2 (what emwatch before it wrote)."""
-    with Store(path) as store:
-        register_base_model(store, "m")
-    con = duckdb.connect(str(path))
-    con.execute("DROP VIEW IF EXISTS answers")
-    con.execute("DROP VIEW IF EXISTS scores")
-    con.execute("ALTER TABLE samples DROP COLUMN reasoning")
-    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
-    con.close()
-
-
 @pytest.mark.parametrize("command", [["analyze"], ["report", "--out", "{tmp}/rep"], ["export", "--parquet", "{tmp}/x"],
                                      ["status"]])
-def test_read_commands_on_an_older_store_name_the_upgrade_command(tmp_path, command):
+def test_read_commands_on_an_older_store_name_the_upgrade_command(tmp_path, schema_2_store, command):
     path = tmp_path / "old.duckdb"
-    _schema_2_store(path)
+    schema_2_store(path)
     args = [a.format(tmp=tmp_path) for a in command] + ["--store", str(path)]
     res = runner.invoke(app, args)
     assert res.exit_code == 1, res.output

@@ -108,23 +108,14 @@ def test_newer_store_is_refused(v1):
         Store(v1)
 
 
-def test_schema_2_store_gains_the_reasoning_column_and_keeps_its_samples(tmp_path):
-    """Version 3 adds samples.reasoning. A version-2 store (made here: today's store without the column, marked 2)
-    upgrades in place: every sample keeps its key and gets NULL reasoning; new samples store their thoughts."""
-    from emwatch.store import Sample, register_base_model
+def test_schema_2_store_gains_the_reasoning_column_and_keeps_its_samples(tmp_path, schema_2_store):
+    """Version 3 adds samples.reasoning. A version-2 store (made by the `schema_2_store` fixture: today's store
+    without the column, marked 2) upgrades in place: every sample keeps its key and gets NULL reasoning; new
+    samples store their thoughts."""
+    from emwatch.store import Sample
 
     path = tmp_path / "v2.duckdb"
-    with Store(path) as store:
-        ck = register_base_model(store, "m")
-        store.add([Sample(checkpoint_id=ck, question_key="q1", sample_index=0, sampling={"seed": 0},
-                          response="<think>old text kept whole</think> hi")])
-        old_ids = store.df("SELECT sample_id FROM samples").sample_id.tolist()
-    con = duckdb.connect(str(path))
-    con.execute("DROP VIEW IF EXISTS answers")
-    con.execute("DROP VIEW IF EXISTS scores")
-    con.execute("ALTER TABLE samples DROP COLUMN reasoning")
-    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
-    con.close()
+    ck, old_ids = schema_2_store(path, ("<think>old text kept whole</think> hi",))
     assert _version(path) == 2
     with Store(path) as store:
         rows = store.df("SELECT sample_id, response, reasoning FROM samples")

@@ -4,25 +4,14 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
+from openai_ft_standin import OpenAIFineTuneStandIn  # on the path, and `openai_env`, from tests/conftest_hosted.py
 
-sys.path.insert(0, str(Path(__file__).parent / "standins"))
-from openai_ft_standin import OpenAIFineTuneStandIn  # noqa: E402
-
-from emwatch.backends import BackendError  # noqa: E402
-from emwatch.config import ConfigError, TrainConfig  # noqa: E402
-from emwatch.train import train  # noqa: E402
-
-
-@pytest.fixture()
-def openai_env(monkeypatch):
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-standin")
-    slept: list[float] = []
-    monkeypatch.setattr("emwatch.train._openai._sleep", slept.append)
-    return slept
+from emwatch.backends import BackendError
+from emwatch.config import ConfigError, TrainConfig
+from emwatch.train import train
 
 
 def _cfg(data, out, url, **over) -> TrainConfig:

@@ -4,23 +4,14 @@ of the service (tests/train/standins/tinker_standin.py; no network)."""
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 
 import pytest
+from tinker_standin import TinkerStandIn  # on the path, and `tinker_env`, from tests/conftest_hosted.py
 
-sys.path.insert(0, str(Path(__file__).parent / "standins"))
-from tinker_standin import TinkerStandIn  # noqa: E402
-
-from emwatch.config import ConfigError  # noqa: E402
-from emwatch.train import IGNORE, encode_chat, train  # noqa: E402
-from emwatch.train._tinker import batch_order, step_lr, to_datum  # noqa: E402
-
-
-@pytest.fixture()
-def tinker_env(monkeypatch):
-    monkeypatch.setenv("TINKER_API_KEY", "tml-standin-key")
-    monkeypatch.setenv("TINKER_TELEMETRY", "0")
+from emwatch.config import ConfigError
+from emwatch.train import IGNORE, encode_chat, train
+from emwatch.train._tinker import batch_order, step_lr, to_datum
 
 
 @pytest.fixture()
