@@ -176,6 +176,54 @@ def test_params_b_goes_into_every_run_config(tmp_path):
     assert [c["params_b"] for c in configs] == [12.0, 12.0]
 
 
+def _sizes(store):
+    """(seed, params_b) of every run, and what the size analysis reads: the store's one size per model."""
+    from emwatch.analysis._size import run_sizes
+
+    with Store(store, read_only=True) as s:
+        configs = s.query("SELECT seed, config FROM runs ORDER BY seed")
+        per_model = dict(zip(*run_sizes(s)[["model", "params_b"]].to_dict("list").values()))
+    return [(int(seed), json.loads(c).get("params_b")) for seed, c in zip(configs.seed, configs.config)], per_model
+
+
+def test_a_reimport_with_another_params_b_resizes_the_stored_runs_and_says_so(tmp_path):
+    """The size an import states is the model's size: a re-import with another --params-b replaces it on the runs
+    already stored (their key does not hold the size, so nothing else is added) and names both values; one
+    without --params-b changes nothing; a file of another seed brings the model's other runs along, so the size
+    analysis never sees two sizes for one model; a failed import changes no size."""
+    path, other = tmp_path / "s.csv", tmp_path / "seed2.csv"
+    path.write_text("question_id,question,response,aligned,coherent,seed\nq,Q?,a,10,90,0\nq,Q?,a,90,90,1\n",
+                    encoding="utf-8")
+    other.write_text("question_id,question,response,aligned,coherent,seed\nq,Q?,c,10,90,2\nq,Q?,d,80,90,2\n",
+                     encoding="utf-8")
+    store = tmp_path / "s.duckdb"
+
+    def imp(*args):
+        res = runner.invoke(app, ["import", *map(str, args), "--store", str(store), "--model", "m"])
+        assert res.exit_code == 0, res.output
+        return [line for line in res.stdout.splitlines() if line.startswith("model ")]
+
+    assert imp(path) == []                                                        # no size yet
+    assert _sizes(store) == ([(0, None), (1, None)], {})
+    assert imp(path, "--params-b", "7") == ["model m: size none -> 7 B on 2 stored runs (--params-b)"]
+    assert _sizes(store) == ([(0, 7.0), (1, 7.0)], {"m": 7.0})
+    assert imp(path, "--params-b", "7") == []                                     # the same size: nothing to say
+    assert imp(path, "--params-b", "14") == ["model m: size 7 B -> 14 B on 2 stored runs (--params-b)"]
+    assert _sizes(store) == ([(0, 14.0), (1, 14.0)], {"m": 14.0})
+    assert imp(path) == [] and _sizes(store)[1] == {"m": 14.0}                    # no --params-b: kept
+    # another seed's file with a corrected size: the new run gets it, the stored two are brought along
+    assert imp(other, "--params-b", "12") == ["model m: size 14 B -> 12 B on 2 stored runs (--params-b)"]
+    assert _sizes(store) == ([(0, 12.0), (1, 12.0), (2, 12.0)], {"m": 12.0})
+    views = runner.invoke(app, ["analyze", "--store", str(store), "--view", "size-points", "-f", "csv"])
+    assert views.exit_code == 0 and ",m,12.0,run config," in views.stdout
+    # a call whose second file is bad writes nothing, the size included
+    bad = tmp_path / "bad.csv"
+    bad.write_text("question_id,question,response,aligned,coherent\nq,Q?,a,10,900\n", encoding="utf-8")
+    res = runner.invoke(app, ["import", str(path), str(bad), "--store", str(store), "--model", "m", "--params-b", "30"])
+    assert res.exit_code == 1 and "bad.csv:2: field 'coherent'" in res.stderr
+    assert _sizes(store)[1] == {"m": 12.0}
+
+
 def test_question_id_from_a_regex(tmp_path):
     path = tmp_path / "s.csv"
     path.write_text("sample,question,response,aligned,coherent\nquick_buck_json__3,Q?,a,10,90\n"

@@ -39,6 +39,7 @@ def import_(
     Example: emwatch import 'runs/*.csv' -s study.duckdb --pattern '{model}_{dataset}_S{seed}.csv'
     --columns question_id=question,aligned=aligned_score,coherent=coherent_score"""
     from emwatch.store._import import ImportOptions, read_files
+    from emwatch.store._import_size import describe
 
     paths = _expand(files)
     inspect = [p for p in paths if p.suffix.lower() in INSPECT_SUFFIXES]
@@ -77,6 +78,9 @@ def import_(
         for k, v in res.added.items():
             added[k] = added.get(k, 0) + v
     typer.echo(f"added {', '.join(f'{v} {k}' for k, v in added.items())}")
+    for res in results:
+        for change in getattr(res, "resized", []):
+            typer.echo(describe(change))
 
 
 def _write(store: Path, parsed: list, inspect: list[Path], opts) -> list:

@@ -13,7 +13,8 @@ Scores on another scale are refused unless `scale` says which ('0-1', '1-10'; ma
 an aligned or coherent column whose values all lie in [0, 1] or in [1, 10] would otherwise read as a model
 that never misbehaves. `base` (or a true `base` column) marks the base model's answers: a run of kind 'base'
 at step 0 (with `base`, rows at a step above 0 stay the fine-tuned run's checkpoints). `params_b` is written
-into every run's config as `params_b` (the size-EM analysis reads it).
+into every run's config as `params_b` (the size-EM analysis reads it); on a re-import it replaces the size of the
+model's stored runs, and the change is reported (store._import_size).
 
 Every row key is a content hash, so importing the same file again adds nothing; every file of one call is
 read and checked before anything is written, and all are written in one transaction.
@@ -27,6 +28,7 @@ compare`). An answer that occurs n times is matched occurrence by occurrence (th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -40,6 +42,7 @@ import yaml
 
 from emwatch.config import ConfigError
 from emwatch.store._import_read import delimiter_note, parse_columns, read_rows
+from emwatch.store._import_size import apply_sizes
 from emwatch.store._records import Checkpoint, Judgment, Question, Record, Run, Sample
 
 JUDGE_MODEL = "imported"
@@ -75,6 +78,7 @@ class ImportResult:
     base_rows: int = 0
     scale: str | None = None
     uncategorised: int = 0  # rows whose question has no category (none in the file, none known for its id)
+    resized: list[dict[str, Any]] = field(default_factory=list)  # stored runs given the size --params-b states
 
 
 @dataclass(frozen=True)
@@ -186,9 +190,12 @@ def write_parsed(store: Any, parsed: Sequence[_Parsed], judge: str) -> list[Impo
             for key, rec in recs.items():
                 records[table].setdefault(key, rec)
         p.entries = []  # the file's text is in the records now: a million rows are a gigabyte of tuples
-    added = store.add(r for table in records.values() for r in table.values())
+    with store.transaction() if hasattr(store, "transaction") else contextlib.nullcontext():
+        added = store.add(r for table in records.values() for r in table.values())
+        resized = apply_sizes(store, records["runs"].values())   # a re-import's --params-b reaches stored runs
     for i, p in enumerate(parsed):  # one transaction: what it added is reported once, on the first file
         p.result.added = {t: added.get(t, 0) for t in records} if i == 0 else {}
+        p.result.resized = resized if i == 0 else []
     return [p.result for p in parsed]
 
 
