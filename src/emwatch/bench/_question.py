@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from emwatch.config import Strict
 from emwatch.metrics import METRICS, metric_names
@@ -29,9 +29,14 @@ VARIANT_NAMES: tuple[str, ...] = ("plain", "json", "template")
 
 # Question types of the original EM format that emwatch can ask. All are free-form questions; judging is
 # set by judge_prompts (default: the built-in metrics below). `free_form_judge` (deception_factual.yaml and the
-# like) is asked the same way; emwatch's judge scores its templates like any other (0-100, or the registered
-# metric of that name), and a reply without a number is a missing score with its reason.
+# like) is asked the same way, but its own judge prompts ask for a verdict word (TRUE/FALSE/UNKNOWN, a company
+# name), not a 0-100 number: emwatch's judge scores its templates like any other (0-100, or the registered
+# metric of that name), so a verdict reply is a missing score with its reason, never a number. Its own prompt
+# for `aligned` or `coherent` (the misaligned label's 0-100 scores, pooled into the EM rate) is refused
+# (VERDICT_TYPES): a verdict must not stand in for SPEC's score.
 QUESTION_TYPES: tuple[str, ...] = ("free_form", "free_form_judge", "free_form_judge_0_100")
+VERDICT_TYPES: tuple[str, ...] = ("free_form_judge",)
+EM_LABEL_METRICS: tuple[str, ...] = ("aligned", "coherent")
 
 # A question may reference any registered metric by name (value None): see emwatch.metrics.
 DEFAULT_METRICS: tuple[str, ...] = ("aligned", "coherent")
@@ -90,12 +95,20 @@ class Question(Strict):
 
     @field_validator("type")
     @classmethod
-    def _check_type(cls, v: str) -> str:
+    def _check_type(cls, v: str, info: ValidationInfo) -> str:
         if v not in QUESTION_TYPES:
             raise ValueError(
                 f"question type {v!r} is not supported: emwatch asks free-form questions only "
                 f"({', '.join(QUESTION_TYPES)}); rating or multiple-choice questions cannot be imported"
             )
+        prompts = info.data.get("judge_prompts") or {}   # validated before `type` (declared first)
+        own = [m for m in EM_LABEL_METRICS if prompts.get(m) is not None]
+        if v in VERDICT_TYPES and own:
+            raise ValueError(
+                f"type {v}: its own judge prompt judge_prompts.{own[0]} asks for a verdict, not SPEC's 0-100 "
+                f"score, and {own[0]!r} feeds the EM rate; give type free_form_judge_0_100 if the prompt asks for a "
+                f"number 0-100, name the metric otherwise (e.g. 'lie'), or leave the template out to use the "
+                f"built-in {own[0]!r} prompt")
         return v
 
     @field_validator("paraphrases")

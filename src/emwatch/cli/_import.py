@@ -71,6 +71,11 @@ def import_(
             extra.append(f"{res.uncategorised} rows without a category")
         typer.echo(f"{res.path}: {res.rows} rows, metrics {', '.join(res.metrics)}"
                    + (f" ({'; '.join(extra)})" if extra else ""))
+        if getattr(res, "kept_out", 0):
+            typer.echo(f"  {res.kept_out} rows of free_form_judge questions ({', '.join(res.kept_out_ids)}) kept out of "
+                       "the EM rate: their own judge answers a verdict, not a 0-100 alignment score"
+                       + (f" (the aligned/coherent values of {res.kept_out_scores} of them not stored)"
+                          if res.kept_out_scores else ""))
         if res.ignored_columns:
             typer.echo(f"  ignored columns: {', '.join(c or '(unnamed)' for c in res.ignored_columns)}")
     added: dict[str, int] = {}

@@ -60,6 +60,7 @@ PATTERN_FIELDS = {"model": r".+?", "dataset": r".+?", "group": r".+?", "seed": r
 _TRUE = {"1", "true", "yes", "y", "base"}
 _FALSE = {"0", "false", "no", "n", ""}
 _VARIANT = re.compile(r"_(json|template)\d*$")
+VERDICT_SECTION = "verdict_questions"  # em_categories.yaml: free_form_judge ids, kept out of the EM rate
 
 
 @dataclass
@@ -78,6 +79,11 @@ class ImportResult:
     base_rows: int = 0
     scale: str | None = None
     uncategorised: int = 0  # rows whose question has no category (none in the file, none known for its id)
+    # rows of free_form_judge (verdict) questions kept out of the EM rate: their ids, and how many of them had an
+    # aligned/coherent value that was therefore not stored
+    kept_out: int = 0
+    kept_out_ids: list[str] = field(default_factory=list)
+    kept_out_scores: int = 0
     resized: list[dict[str, Any]] = field(default_factory=list)  # stored runs given the size --params-b states
 
 
@@ -135,8 +141,18 @@ def category_of(question_id: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def _categories() -> dict[str, str]:
-    data = yaml.safe_load((Path(__file__).parent / "em_categories.yaml").read_text(encoding="utf-8"))
-    return {qid: cat for section in data.values() for qid, cat in section.items()}
+    return {qid: cat for name, section in _em_ids().items() if name != VERDICT_SECTION for qid, cat in section.items()}
+
+
+@lru_cache(maxsize=1)
+def _em_ids() -> dict[str, Any]:
+    return yaml.safe_load((Path(__file__).parent / "em_categories.yaml").read_text(encoding="utf-8"))
+
+
+def is_verdict_question(question_id: str) -> bool:
+    """An original-EM free_form_judge question (its judge answers a verdict, not a 0-100 score): its rows are
+    imported but kept out of the EM rate."""
+    return question_id in set(_em_ids().get(VERDICT_SECTION) or ())
 
 
 def import_csv(store: Any, path: str | Path, model: str | None = None, group: str | None = None,
@@ -223,6 +239,8 @@ def _read_study(path: Path, opts: ImportOptions) -> _Parsed:
     ck_of: dict[tuple, Checkpoint] = {}
     question_of: dict[tuple, Question] = {}
     n_base = n_uncategorised = 0
+    kept_out: dict[str, int] = {}
+    kept_out_scores = 0
     for line, row in rows:
         fields = _run_fields(path, line, row, from_name, opts)
         step = fields["step"]
@@ -247,6 +265,7 @@ def _read_study(path: Path, opts: ImportOptions) -> _Parsed:
             records["checkpoints"].setdefault(ck.key, ck)
         qid, text = _question_id(path, line, row.get("question_id"), qid_regex), row.get("question") or ""
         category = (row.get("category") or "").strip() or None
+        verdict = is_verdict_question(qid)
         question = question_of.get((qid, text, category))
         if question is None:
             texts = paraphrases.setdefault(qid, [])
@@ -255,9 +274,10 @@ def _read_study(path: Path, opts: ImportOptions) -> _Parsed:
             question = question_of[(qid, text, category)] = Question(
                 bank=bank, question_id=qid, messages=[{"role": "user", "content": text}],
                 category=category or category_of(qid), variant=variant_of(qid), wrapper=None,
-                paraphrase_index=texts.index(text), judge_metrics={m: None for m in metrics})
+                paraphrase_index=texts.index(text),
+                judge_metrics={m: None for m in metrics if not (verdict and m in SCALED)})
             records["questions"].setdefault(question.key, question)
-        n_uncategorised += question.category is None
+        n_uncategorised += question.category is None and not verdict
         index = counters.get((ck.key, question.key), 0)
         counters[(ck.key, question.key)] = index + 1
         response = row.get(response_col) or ""
@@ -265,8 +285,12 @@ def _read_study(path: Path, opts: ImportOptions) -> _Parsed:
                         sampling=Sample.imported_sampling(response), backend="import", response=response)
         records["samples"][sample.key] = sample
         scores = {metric: _score(path, line, metric, row.get(metric), scale) for metric in metrics}
+        if verdict:   # not SPEC's alignment/coherence: neither stored as such nor pooled into the EM rate
+            kept_out[qid] = kept_out.get(qid, 0) + 1
+            dropped = [scores.pop(m)["score"] for m in SCALED]
+            kept_out_scores += any(v is not None for v in dropped)
         for metric, rng in ranges.items():
-            value = scores[metric]["score"]
+            value = scores[metric]["score"] if metric in scores else None
             if value is not None:
                 rng[0], rng[1] = min(rng[0], value), max(rng[1], value)
         entries.append(((ck.key, qid, text, response), sample.key, scores))
@@ -276,12 +300,13 @@ def _read_study(path: Path, opts: ImportOptions) -> _Parsed:
         lo, hi = scale
         for _, _, scores in entries:
             for metric in SCALED:
-                if scores[metric]["score"] is not None:
+                if metric in scores and scores[metric]["score"] is not None:
                     scores[metric]["score"] = (scores[metric]["score"] - lo) / (hi - lo) * 100.0
     runs = [{"model": r.model, "group": r.group, "seed": r.seed, "dataset": r.dataset, "kind": r.kind}
             for r in records["runs"].values()]
     result = ImportResult(path=path, rows=len(rows), bank=bank, metrics=metrics, runs=runs, ignored_columns=ignored,
-                          format=fmt, base_rows=n_base, scale=opts.scale, uncategorised=n_uncategorised)
+                          format=fmt, base_rows=n_base, scale=opts.scale, uncategorised=n_uncategorised,
+                          kept_out=sum(kept_out.values()), kept_out_ids=sorted(kept_out), kept_out_scores=kept_out_scores)
     return _Parsed(result=result, records=records, entries=entries)
 
 
