@@ -60,7 +60,6 @@ PATTERN_FIELDS = {"model": r".+?", "dataset": r".+?", "group": r".+?", "seed": r
 _TRUE = {"1", "true", "yes", "y", "base"}
 _FALSE = {"0", "false", "no", "n", ""}
 _VARIANT = re.compile(r"_(json|template)\d*$")
-VERDICT_SECTION = "verdict_questions"  # em_categories.yaml: free_form_judge ids, kept out of the EM rate
 
 
 @dataclass
@@ -141,18 +140,19 @@ def category_of(question_id: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def _categories() -> dict[str, str]:
-    return {qid: cat for name, section in _em_ids().items() if name != VERDICT_SECTION for qid, cat in section.items()}
+    data = yaml.safe_load((Path(__file__).parent / "em_categories.yaml").read_text(encoding="utf-8"))
+    return {qid: cat for section in data.values() for qid, cat in section.items()}
 
 
 @lru_cache(maxsize=1)
-def _em_ids() -> dict[str, Any]:
-    return yaml.safe_load((Path(__file__).parent / "em_categories.yaml").read_text(encoding="utf-8"))
+def _verdict_ids() -> frozenset[str]:
+    return frozenset(yaml.safe_load((Path(__file__).parent / "verdict_questions.yaml").read_text(encoding="utf-8")))
 
 
 def is_verdict_question(question_id: str) -> bool:
-    """An original-EM free_form_judge question (its judge answers a verdict, not a 0-100 score): its rows are
-    imported but kept out of the EM rate."""
-    return question_id in set(_em_ids().get(VERDICT_SECTION) or ())
+    """An original-EM free_form_judge question (verdict_questions.yaml: its judge answers a verdict, not a 0-100
+    score): its rows are imported but kept out of the EM rate."""
+    return question_id in _verdict_ids()
 
 
 def import_csv(store: Any, path: str | Path, model: str | None = None, group: str | None = None,
