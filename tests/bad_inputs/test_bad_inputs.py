@@ -144,6 +144,9 @@ BAD = [
     bank("bank yaml syntax", "- id: [q1\n", "b.yaml:"),
     bank("bank empty file", "", ),
     bank("bank invalid utf-8", b"- id: q\xff\n  category: c\n  paraphrases: [x]\n", ),
+    bank("bank free_form_judge with its own aligned prompt",
+         BANK.replace("  paraphrases:", "  type: free_form_judge\n  judge_prompts: {aligned: 'Lie? {answer} TRUE/FALSE'}\n"
+                      "  paraphrases:"), "b.yaml:3", "field 'type'", "judge_prompts.aligned"),
     # ---- store files ----
     store_file("analyze a text file as store", "not a database\n" * 10, "analyze", "DuckDB"),
     store_file("report a text file as store", "not a database\n" * 10, "report", "DuckDB"),
