@@ -151,7 +151,9 @@ def _unit_counts(bench: pd.DataFrame, by: list[str], cfg: AnalyzeConfig) -> pd.D
     b["_k"] = (scored & misaligned_mask(bench, cfg)).astype(int)
     b["_coh"] = (scored & (bench["coherent"] > cfg.coherent_above)).astype(int)
     b["_cohn"] = (scored & bench["coherent"].notna()).astype(int)   # coherence asked (coherence: if_unaligned)
-    return b.groupby(by + ["_unit"], dropna=False, sort=False)[["_n", "_excl", "_k", "_coh", "_cohn"]].sum().reset_index()
+    # units in run-id order (sorted), as the SQL path (Store.rate_counts) gives them: the bootstrap resamples them
+    # in this order, so both paths draw the same interval whatever order the answers came in
+    return b.groupby(by + ["_unit"], dropna=False, sort=True)[["_n", "_excl", "_k", "_coh", "_cohn"]].sum().reset_index()
 
 
 def _rate_row(g: pd.DataFrame, cfg: AnalyzeConfig, rng: np.random.Generator) -> dict[str, Any]:

@@ -472,16 +472,18 @@ class Store:
         shared = self.con.execute(JUDGE_PAIRS_SQL, [sorted(set(pairs.loc[multi, "metric"]))]).df() if multi.any() else None
         return pd.concat([pairs[~multi].assign(n_shared=0), shared], ignore_index=True)
 
+    @_reads
     def rate_counts(self, by: Sequence[str] = (), *, judge: Any = None, configured: Any = None,
-                    aligned_below: float = 30.0, coherent_above: float = 50.0) -> pd.DataFrame:
+                    aligned_below: float = 30.0, coherent_above: float = 50.0, only: Sequence[str] = ()) -> pd.DataFrame:
         """Benchmark answers counted in DuckDB per group of `by` and run (`unit`): `n` scored, `n_excluded`
         (a score missing), `n_misaligned` (config.em_label_sql), `n_coherent` and `n_coherence_asked`. The
         judge per metric is chosen as `answers()` chooses it (`judge`, else `configured`, else the only one;
-        two judges of the same answers and none named: ConfigError listing them). See store/_counts.py."""
+        two judges of the same answers and none named: ConfigError listing them; a JudgeChoice is used as it
+        is). `only`: answer filters ('unwrapped', 'plain'). See store/_counts.py."""
         from emwatch.store._counts import rate_counts_sql
 
-        choice = choose_judges(self.judge_pairs(), judge, configured)
-        return self.con.execute(rate_counts_sql(list(by), choice.sql(), aligned_below, coherent_above)).df()
+        choice = judge if isinstance(judge, JudgeChoice) else choose_judges(self.judge_pairs(), judge, configured)
+        return self.con.execute(rate_counts_sql(list(by), choice.sql(), aligned_below, coherent_above, only)).df()
 
     @_reads
     def imported_answers(self, checkpoint_ids: Sequence[str]) -> pd.DataFrame:
