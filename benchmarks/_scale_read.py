@@ -151,4 +151,5 @@ def read_sections(tmp: Path, loaded, more_runs: list, judge: str, *, report: boo
                                           "--judge", judge])
         print(f"\n`emwatch report -s S --out D` on {n_ans:,} answers, a new process: {wall_r:.1f} s wall, "
               f"{cpu_r:.1f} s CPU ({load()}); exit {out.returncode}: "
-              f"{(out.stdout.strip() or out.stderr.strip()[-300:])}")
+              + next((ln.strip() for ln in reversed((out.stdout + out.stderr).splitlines()) if "wrote " in ln),
+                     out.stderr.strip()[-300:]))

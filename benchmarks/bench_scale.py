@@ -195,7 +195,8 @@ def main() -> None:
           f"the base models', {n_planned:,} answers, each judged for alignment and coherence (held-out coding "
           f"answers by static analysis); chunk {args.chunk}\n")
     if args.skip_job:
-        print(f"(the job's store of an earlier run of this script, {loaded.store_path}: sections after the job only)\n")
+        print(f"(the store in --dir, {loaded.store_path}: an earlier run's, or one grown by _grow_store.py; sections "
+              "after the job only)\n")
         after_job(args, tmp, loaded, runs)
         return
     ex = TimedExecutor()
