@@ -3,14 +3,22 @@
 
     .venv/bin/python benchmarks/bench_scale.py [--answers 1000000] [--chunk 1024] [--skip-job --dir DIR]
 
+The reading side alone, on a million answers in minutes (a small simulated job, copied; see _grow_store.py):
+
+    .venv/bin/python benchmarks/bench_scale.py --answers 90000 --dir D0 --ingest 0 --no-report   # the source store
+    .venv/bin/python benchmarks/_grow_store.py D0/out/emwatch.duckdb D1/out/emwatch.duckdb --answers 1000000
+    .venv/bin/python benchmarks/bench_scale.py --answers 1000000 --skip-job --dir D1 --ingest 0
+
 Measured in one run, side by side:
 - driver time per answer (with its judgments) while the store holds ~10k, ~100k and ~1M answers:
   the job's wall time minus the time spent inside the work functions (simulated training, sampling and judging,
   static analysis), over the stretch where the store grew from n/2 to n answers; answers + judgments committed
   per driver-second; the driver's peak memory (max RSS);
 - `emwatch status` (a separate process, as a user runs it) while the job writes, at about half way;
-- EM rates + Wilson intervals by model x step from the store (counted in SQL) against pandas reading the same
-  answers from a CSV file (written before the clock starts) and computing the same counts and intervals;
+- the reading side (benchmarks/_scale_read.py): `emwatch status` while a job writes; EM rates + Wilson intervals
+  by model x step from the store (counted in SQL) against pandas reading the same answers from a CSV file (written
+  before the clock starts) and computing the same counts and intervals; `emwatch analyze --by model,step`'s table
+  counted in SQL against the answers frame; `emwatch report` (a new process);
 - ingest: the answers (records with their content keys) written into a fresh store, answers per second.
 Prints a markdown section.
 """
@@ -30,8 +38,6 @@ import numpy as np
 import pandas as pd
 
 from _common import machine_line
-from emwatch.analysis import em_rates_from_store, wilson_interval
-from emwatch.config import AnalyzeConfig
 from emwatch.run import Job, LocalExecutor, load_study
 from emwatch.run._study import LoadedStudy
 from emwatch.store import Store
@@ -113,20 +119,6 @@ def window(timeline, n: int) -> dict | None:
             "per_driver_s": (a1 - a0 + j1 - j0) / driver if driver > 0 else float("nan")}
 
 
-def pandas_rates(csv: Path, cfg: AnalyzeConfig) -> pd.DataFrame:
-    """The same counts and Wilson intervals by model x step, from a CSV of the answers."""
-    df = pd.read_csv(csv)
-    scored = df["aligned"].notna() & df["coherent"].notna()
-    df["_n"] = scored
-    df["_k"] = scored & (df["coherent"] > cfg.coherent_above) & (df["aligned"] < cfg.aligned_below)
-    g = df.groupby(["model", "step"], sort=True).agg(n=("_n", "sum"), k=("_k", "sum")).reset_index()
-    g["n"] = g["n"].astype(int)
-    g["em_rate"] = g["k"] / g["n"]
-    ci = [wilson_interval(int(k), int(n), cfg.confidence) for k, n in zip(g["k"], g["n"])]
-    g["ci_low"], g["ci_high"] = [c[0] for c in ci], [c[1] for c in ci]
-    return g
-
-
 def ingest(src: Store, dest: Path, limit: int) -> dict[str, tuple[float, int]]:
     """Answers (samples with their judgments; runs, checkpoints, questions first) re-read from the job's store
     and written into fresh stores, two ways: typed records through `Store.add` (a key per record), and
@@ -183,35 +175,18 @@ def ingest(src: Store, dest: Path, limit: int) -> dict[str, tuple[float, int]]:
     return out, same
 
 
-def status_while_writing(loaded, runs, store_path: Path, polls: int = 3) -> list[tuple[float, str]]:
-    """`emwatch status --stages-only` (a new process each time) while a simulated job adds `runs` to the store."""
-    import threading
-
-    job = Job(loaded, LocalExecutor(), progress=False, log=lambda m: None, simulate=True, runs=runs)
-    th = threading.Thread(target=job.run)
-    th.start()
-    times = []
-    time.sleep(5)
-    while th.is_alive() and len(times) < polls:
-        t0 = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", "from emwatch.cli import main; main()", "status", "-s",
-                              str(store_path), "--stages-only", "-f", "json"], capture_output=True, text=True)
-        times.append((time.perf_counter() - t0, out.stdout[:200] if out.returncode == 0 else out.stderr[-300:]))
-        time.sleep(2)
-    th.join()
-    return times
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--answers", type=int, default=200_000,
                     help="stored answers to reach (200,000 fits `make bench` on 2 cores; 1,000,000 took ~50 min at load 10)")
     ap.add_argument("--chunk", type=int, default=1024,
                     help="the study's `chunk` (answers or judgments per commit; the overtrained study's default is 256)")
-    ap.add_argument("--ingest", type=int, default=200_000, help="answers re-ingested for the ingest figure")
+    ap.add_argument("--ingest", type=int, default=200_000, help="answers re-ingested for the ingest figure (0: skip)")
+    ap.add_argument("--no-report", action="store_true", help="skip `emwatch report` on the big store")
     ap.add_argument("--dir", default=None)
-    ap.add_argument("--skip-job", action="store_true", help="reuse the store an earlier run left in --dir: only the "
-                    "sections after the job (status while a job writes, rates, ingest)")
+    ap.add_argument("--skip-job", action="store_true", help="reuse the store an earlier run left in --dir (or one "
+                    "benchmarks/_grow_store.py wrote to DIR/out/emwatch.duckdb): only the sections after the job "
+                    "(status while a job writes, rates, analyze, report, ingest)")
     args = ap.parse_args()
     tmp = Path(args.dir or tempfile.mkdtemp(prefix="emwatch-bench-scale-"))
     loaded, runs, n_planned, n_ckpts = cut_study(args.answers, tmp / "out", args.chunk)
@@ -220,7 +195,8 @@ def main() -> None:
           f"the base models', {n_planned:,} answers, each judged for alignment and coherence (held-out coding "
           f"answers by static analysis); chunk {args.chunk}\n")
     if args.skip_job:
-        print(f"(the job's store of an earlier run of this script, {loaded.store_path}: sections after the job only)\n")
+        print(f"(the store in --dir, {loaded.store_path}: an earlier run's, or one grown by _grow_store.py; sections "
+              "after the job only)\n")
         after_job(args, tmp, loaded, runs)
         return
     ex = TimedExecutor()
@@ -256,46 +232,15 @@ def main() -> None:
 
 
 def after_job(args, tmp: Path, loaded, runs) -> None:
-    """Status while a job writes to the big store, EM rates from it against pandas from a CSV, ingest."""
+    """The reading side on the big store (benchmarks/_scale_read.py: status while a job writes, EM rates from it
+    against pandas from a CSV, analyze's table both ways, the report), then ingest."""
+    from _scale_read import read_sections
     from emwatch.run import plan_runs
 
     more = plan_runs(loaded)[len(runs): len(runs) + 2]
-    polls = status_while_writing(loaded, more, loaded.store_path)
-    print(f"\n`emwatch status --stages-only -f json` (a new process, imports included) while a simulated job adds "
-          f"{len(more)} more runs to the store: " + ", ".join(f"{t:.2f} s" for t, _ in polls))
-    if polls:
-        print(f"\n```\n{polls[-1][1]}...\n```")
-    store = Store(loaded.store_path, read_only=True)
-    n_ans = store.count("samples")
-    cfg = AnalyzeConfig()
-    judge = Job(loaded, simulate=True).judge_name()
-    csv = tmp / "answers.csv"
-    store.con.execute(f"""COPY (SELECT r.model, c.step, max(j.score) FILTER (WHERE j.metric = 'aligned') AS aligned,
-                                       max(j.score) FILTER (WHERE j.metric = 'coherent') AS coherent
-                                FROM samples s JOIN checkpoints c USING (checkpoint_id) JOIN runs r USING (run_id)
-                                JOIN judgments j USING (sample_id)
-                                WHERE j.metric IN ('aligned', 'coherent') GROUP BY s.sample_id, r.model, c.step)
-                          TO '{csv}' (HEADER)""")
-    store.close()
-    t = time.perf_counter()
-    ours = em_rates_from_store(store, ["model", "step"], cfg, judge=judge)
-    t_store = time.perf_counter() - t
-    t = time.perf_counter()
-    theirs = pandas_rates(csv, cfg)
-    t_pandas = time.perf_counter() - t
-    merged = ours.merge(theirs, on=["model", "step"], suffixes=("", "_pd"))
-    wilson = merged[merged.interval == "wilson"]  # a group of several runs gets the bootstrap over runs instead
-    agree = len(merged) == len(theirs) and np.allclose(merged.em_rate, merged.em_rate_pd, equal_nan=True) \
-        and (merged.n == merged.n_pd).all() and np.allclose(wilson.ci_low, wilson.ci_low_pd, equal_nan=True)
-    t = time.perf_counter()
-    from emwatch.run import status_table
-    with Store(loaded.store_path, read_only=True) as s:
-        status_table(s, by_run=True)
-    t_status = time.perf_counter() - t
-    print(f"\n| {n_ans:,} answers | seconds |\n|---|---:|\n| EM rates + Wilson by model x step from the store "
-          f"(SQL counts) | {t_store:.2f} |\n| pandas: read CSV + the same counts and Wilson intervals | {t_pandas:.2f} |\n"
-          f"| status table, every run (in process) | {t_status:.2f} |\n")
-    print(f"Ratio: pandas from CSV / store = {t_pandas / t_store:.1f}x ({len(ours)} groups; the two agree: {agree})")
+    read_sections(tmp, loaded, more, Job(loaded, simulate=True).judge_name(), report=not args.no_report)
+    if not args.ingest:
+        return
     ways, same = ingest(Store(loaded.store_path, read_only=True), tmp, args.ingest)
     print("\n| ingest into a fresh store | answers | seconds | answers/s |\n|---|---:|---:|---:|")
     for way, (secs, n) in ways.items():

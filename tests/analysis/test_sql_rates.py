@@ -8,7 +8,7 @@ import pytest
 
 from emwatch.analysis import em_rates, em_rates_from_store, load_answers
 from emwatch.config import AnalyzeConfig
-from emwatch.store import Judgment, Store
+from emwatch.store import Judgment, Store, choose_judges
 from emwatch.testing import SimModel, SimRun, SimStudy, simulate_study
 
 
@@ -89,3 +89,52 @@ def test_coherence_not_asked_counts_as_scored_and_not_misaligned(tmp_path):
     assert int(got["n_excluded"].sum()) == int(want["n_excluded"].sum())
     hand_n = s.query("""SELECT count(*) AS n FROM judgments WHERE metric = 'aligned' AND score IS NOT NULL""").n[0]
     assert int(got["n"].sum()) <= hand_n and len(high) == 20
+
+
+@pytest.mark.parametrize("by", [["model"], ["model", "step"], ["category"], ["model", "variant"], ["wrapper"]],
+                         ids=lambda b: ",".join(b))
+def test_analyze_sql_path_equals_the_pandas_path(tmp_path_factory, by):
+    """`emwatch analyze`'s plain rates read from a store (counted in DuckDB, analysis_table's SQL path) equal the
+    same table computed from the answers frame (load_answers, pandas), on a store with two judges of the same
+    answers (each named in turn), base models, answer formats and wrappers, and coherence NOT_ASKED where
+    alignment is high: n, n_excluded, rates and intervals, row for row."""
+    from emwatch.analysis import analysis_table
+    from emwatch.config import NOT_ASKED
+
+    path = tmp_path_factory.getbasetemp() / "analyze_paths.duckdb"
+    if not path.exists():
+        with Store(path) as s:
+            simulate_study(s, SimStudy(
+                models=[SimModel("m-a", base_rate=0.05), SimModel("m-b", base_rate=0.0)],
+                runs=[SimRun("m-a", seed, 0.3, 20, total_steps=40, every=20) for seed in (0, 1)]
+                + [SimRun("m-b", 0, 0.2, 20, total_steps=40, every=20, dataset="secure", group="secure")],
+                questions_per_category=2, samples=3, task_prompts=4, wrappers=("persona",), wrapper_samples=4,
+                variant_multipliers={"json": 2.0}), seed=5)
+            sids = s.query("SELECT sample_id FROM judgments WHERE metric = 'aligned' ORDER BY sample_id LIMIT 150").sample_id
+            s.add(Judgment(sample_id=sid, judge_model="other", metric=m, prompt_hash="p",
+                           score=10.0 + (i % 50) if m == "aligned" else 70.0)
+                  for i, sid in enumerate(sids) for m in ("aligned", "coherent"))
+            high = s.query("""SELECT sample_id FROM judgments WHERE metric = 'aligned' AND judge_model = 'sim-judge'
+                              AND score >= 30 ORDER BY sample_id LIMIT 25""").sample_id.tolist()
+            s.con.execute(f"""UPDATE judgments SET score = NULL, label = '{NOT_ASKED}', reason = 'not asked'
+                              WHERE metric = 'coherent' AND judge_model = 'sim-judge'
+                              AND sample_id IN ({', '.join("'" + x + "'" for x in high)})""")
+    cfg = AnalyzeConfig(bootstrap=300)
+    with Store(path, read_only=True) as s:
+        assert s.count("runs") == 5 and set(s.runs().kind) == {"base", "finetune"}
+        for judge in ("sim-judge", "other"):
+            sql = analysis_table(s, by=by, cfg=cfg, judge=judge)
+            frame = load_answers(s, text=False, judges=[judge]).sample(frac=1.0, random_state=0)  # any row order
+            pandas = analysis_table(frame, by=by, cfg=cfg, judge=choose_judges(s.judge_pairs(), judge))
+            assert len(sql) > 0 and list(sql.columns) == list(pandas.columns)
+            pd.testing.assert_frame_equal(sql.reset_index(drop=True), pandas.reset_index(drop=True), check_dtype=False)
+            assert set(sql.judge) == {judge}
+        # every format and wrapper: n is the hand count of answers with alignment scored and coherence scored or
+        # NOT_ASKED (the 25 NOT_ASKED answers included)
+        n = int(analysis_table(s, by=["variant", "wrapper"], cfg=cfg, judge="sim-judge")["n"].sum())
+        hand = s.query(f"""SELECT count(*) FILTER (WHERE c.score IS NOT NULL OR c.label = '{NOT_ASKED}') AS n,
+                                  count(*) FILTER (WHERE c.label = '{NOT_ASKED}') AS na
+                           FROM judgments a JOIN judgments c ON c.sample_id = a.sample_id AND c.metric = 'coherent'
+                                AND c.judge_model = 'sim-judge'
+                           WHERE a.metric = 'aligned' AND a.judge_model = 'sim-judge' AND a.score IS NOT NULL""")
+        assert n == int(hand.n[0]) and int(hand.na[0]) == 25

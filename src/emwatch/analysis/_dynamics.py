@@ -62,17 +62,19 @@ def base_rates(answers: pd.DataFrame, cfg: AnalyzeConfig = AnalyzeConfig()) -> p
                              "em_rate": "base_rate"})[cols]
 
 
-def dynamics(answers: pd.DataFrame, cfg: AnalyzeConfig = AnalyzeConfig()) -> pd.DataFrame:
+def dynamics(answers: pd.DataFrame, cfg: AnalyzeConfig = AnalyzeConfig(), *,
+             tasks: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per fine-tuning run and checkpoint (the base model's point first, at step 0): n, n_excluded, em_rate,
     ci_low, ci_high, n_misaligned, base_n, base_rate, diff, diff_low, diff_high (Newcombe), vs_base (verdict;
     empty on the base point), above_base, task, task_rate, task_low, task_high (Wilson), n_task, heldout_loss,
-    fraction."""
+    fraction. `tasks`: `task_metric(answers, ...)` when the caller computed it already (analyze_study)."""
     runs = runs_of(answers)
     tuned = runs[~runs["run_kind"].isin(BASE_KINDS)]
     prim = primary(answers)
     rates = em_rates(prim.assign(step=prim["step"].fillna(-1)), ["run_id", "step"], cfg)
     rates["step"] = rates["step"].where(rates["step"] >= 0, np.nan)
-    tm = task_metric(answers, planted_classes=cfg.planted_classes, planted_share=cfg.planted_share)
+    tm = task_metric(answers, planted_classes=cfg.planted_classes, planted_share=cfg.planted_share) \
+        if tasks is None else tasks
     tcols = ["run_id", "step", "task", "task_rate", "n_task", "heldout_loss"]
     tm = tm[tcols] if not tm.empty else pd.DataFrame(columns=tcols)
     per_ck = rates.merge(tm, on=["run_id", "step"], how="outer")

@@ -151,7 +151,9 @@ def _unit_counts(bench: pd.DataFrame, by: list[str], cfg: AnalyzeConfig) -> pd.D
     b["_k"] = (scored & misaligned_mask(bench, cfg)).astype(int)
     b["_coh"] = (scored & (bench["coherent"] > cfg.coherent_above)).astype(int)
     b["_cohn"] = (scored & bench["coherent"].notna()).astype(int)   # coherence asked (coherence: if_unaligned)
-    return b.groupby(by + ["_unit"], dropna=False, sort=False)[["_n", "_excl", "_k", "_coh", "_cohn"]].sum().reset_index()
+    # units in run-id order (sorted), as the SQL path (Store.rate_counts) gives them: the bootstrap resamples them
+    # in this order, so both paths draw the same interval whatever order the answers came in
+    return b.groupby(by + ["_unit"], dropna=False, sort=True)[["_n", "_excl", "_k", "_coh", "_cohn"]].sum().reset_index()
 
 
 def _rate_row(g: pd.DataFrame, cfg: AnalyzeConfig, rng: np.random.Generator) -> dict[str, Any]:
@@ -207,15 +209,21 @@ def planted_flags(answers: pd.DataFrame, planted: Sequence[str] | pd.Series) -> 
     classes were not recorded (an imported score) counts as planted, since nothing says otherwise."""
     vul = answers["vulnerable"] if "vulnerable" in answers else pd.Series(np.nan, index=answers.index)
     labels = answers["vulnerable_label"] if "vulnerable_label" in answers else pd.Series(None, index=answers.index)
-    wanted = planted if isinstance(planted, pd.Series) else pd.Series([set(planted)] * len(answers), index=answers.index)
-
-    def one(score: Any, label: Any, want: set[str]) -> bool:
-        if pd.isna(score) or score <= 0.5:
-            return False
-        found = _classes_of(label)
-        return True if found is None else bool(want & found)
-
-    return pd.Series([one(s, lab, w) for s, lab, w in zip(vul, labels, wanted)], index=answers.index, dtype=bool)
+    out = np.zeros(len(answers), dtype=bool)
+    flagged = np.flatnonzero((vul.notna() & (vul > 0.5)).to_numpy(bool))   # unflagged or unscored: False
+    if len(flagged):
+        lab = labels.to_numpy(object)[flagged]
+        want = (planted.to_numpy(object)[flagged] if isinstance(planted, pd.Series)
+                else [frozenset(planted)] * len(flagged))
+        memo: dict[tuple, bool] = {}   # a million answers hold a few labels and a few planted sets
+        for i, (label, w) in enumerate(zip(lab, want)):
+            key = (None if label is None or (isinstance(label, float) and math.isnan(label)) else label, id(w))
+            hit = memo.get(key)
+            if hit is None:
+                found = _classes_of(label)
+                hit = memo[key] = True if found is None else bool(w & found)
+            out[flagged[i]] = hit
+    return pd.Series(out, index=answers.index, dtype=bool)
 
 
 def planted_per_row(answers: pd.DataFrame, planted_classes: Sequence[str] | None = None,
@@ -247,11 +255,18 @@ def planted_per_row(answers: pd.DataFrame, planted_classes: Sequence[str] | None
     else:
         fallback = set(derive("insecure", min_share=share).classes) if needed.any() else set()
         fallback_from = "insecure (built-in)"
-    pairs = []
-    for ds, has_code in zip(datasets, vul.notna()):
-        s = sets.get(ds) if ds is not None and not (isinstance(ds, float) and math.isnan(ds)) else None
-        pairs.append((set(), None) if not has_code else (s, str(ds)) if s is not None else (fallback, fallback_from))
-    out_sets, out_from = [p[0] for p in pairs], [p[1] for p in pairs]
+    # per distinct training set, not per answer: (classes, where from) for answers with a code score, else none
+    codes, uniques = pd.factorize(datasets, use_na_sentinel=True)
+    per_set = [(sets[ds], str(ds)) if sets.get(ds) is not None else (fallback, fallback_from) for ds in uniques]
+    set_of = np.empty(len(uniques) + 1, dtype=object)
+    from_of = np.empty(len(uniques) + 1, dtype=object)
+    for i, (classes, origin) in enumerate(per_set + [(fallback, fallback_from)]):   # the last: no training set
+        set_of[i], from_of[i] = classes, origin
+    has_code = vul.notna().to_numpy(bool)
+    none = np.empty(len(answers), dtype=object)
+    none[:] = [frozenset()] * len(answers)
+    out_sets = np.where(has_code, set_of[codes], none)
+    out_from = np.where(has_code, from_of[codes], None)
     return (pd.Series(out_sets, index=answers.index, dtype=object),
             pd.Series(out_from, index=answers.index, dtype=object))
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from emwatch.analysis._early_stop import POLICIES
 from emwatch.analysis._rates import em_rates, load_answers, parse_keys
+from emwatch.analysis._sql_rates import em_rates_from_store
 from emwatch.analysis._study import DEFAULT_POLICY, analyze_study
 from emwatch.config import AnalyzeConfig
 from emwatch.errors import ConfigError
@@ -53,6 +54,11 @@ def select_answers(answers: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     return answers[keep]
 
 
+def plain_filters(by: Sequence[str]) -> list[str]:
+    """select_answers' choice as the SQL path's answer filters (Store.rate_counts `only`)."""
+    return [f for f, key in (("unwrapped", "wrapper"), ("plain", "variant")) if key not in by]
+
+
 def check_table_options(by: str | Sequence[str] | None = "model", view: str | None = None,
                         policy: str = DEFAULT_POLICY) -> list[str]:
     """The grouping keys of `by`; ConfigError naming the option for an unknown key, view or policy."""
@@ -90,6 +96,15 @@ def analysis_table(store_or_answers: Any, *, by: str | Sequence[str] | None = "m
     (`judge`, else `cfg.judge`, else the only one; see `resolve_judge`). This is the one function behind
     `emwatch analyze`, `emwatch.open(...).rates()`."""
     keys = check_table_options(by, view, policy)
+    if view is None and not isinstance(store_or_answers, pd.DataFrame):
+        # plain rates are counts: DuckDB counts them per group and run (analysis._sql_rates), so a store of a
+        # million answers hands pandas a few thousand rows; the same filters as select_answers, the same rows
+        choice = resolve_judge(store_or_answers, judge, cfg)
+        table = em_rates_from_store(store_or_answers, keys + [k for k in SPLIT_KEYS if k not in keys], cfg,
+                                    judge=choice, only=plain_filters(keys))
+        return name_judge(table, choice)
+    # the study's views need every answer's row (task metrics per answer's findings, per-run curves and
+    # milestones, early stopping, formats, truthfulness labels): they read the answers frame
     if isinstance(store_or_answers, pd.DataFrame):
         answers = store_or_answers
         choice = judge if isinstance(judge, JudgeChoice) else None

@@ -14,13 +14,14 @@ from emwatch.config import AnalyzeConfig
 
 
 def em_rates_from_store(store: Any, by: Sequence[str] = (), cfg: AnalyzeConfig = AnalyzeConfig(), *,
-                        judge: Any = None, configured: Any = None) -> pd.DataFrame:
+                        judge: Any = None, configured: Any = None, only: Sequence[str] = ()) -> pd.DataFrame:
     """EM rate per group of `by` keys (n, n_excluded, em_rate, ci_low, ci_high, coherent_rate, n_misaligned,
-    n_seeds, interval), counted in SQL. `judge`/`configured`: the judge per metric, chosen as load_answers chooses it.
+    n_seeds, interval), counted in SQL. `judge`/`configured`: the judge per metric, chosen as load_answers chooses it
+    (or a JudgeChoice). `only`: answer filters of Store.rate_counts ('unwrapped', 'plain').
     Runs within a group are taken in run-id order (the bootstrap's resampling order)."""
     by = list(by)
     counts = store.rate_counts(by, judge=judge, configured=cfg.judge if configured is None else configured,
-                               aligned_below=cfg.aligned_below, coherent_above=cfg.coherent_above)
+                               aligned_below=cfg.aligned_below, coherent_above=cfg.coherent_above, only=only)
     cols = by + RATE_COLUMNS + EXTRA_RATE_COLUMNS
     if counts.empty:
         return pd.DataFrame(columns=cols)

@@ -125,7 +125,8 @@ def analyze_study(store_or_answers: Any, cfg: AnalyzeConfig = AnalyzeConfig(), s
     size_table = sizes if isinstance(sizes, pd.DataFrame) else load_model_sizes(sizes)
     store = store_or_answers if from_store else store
     per_run = run_sizes(store) if store is not None else None
-    dyn = dynamics(answers, cfg)
+    tasks = task_metric(answers, planted_classes=cfg.planted_classes, planted_share=cfg.planted_share)
+    dyn = dynamics(answers, cfg, tasks=tasks)   # one pass over the answers' task scores, not two
     ms = milestones(dyn, cfg)
     es = early_stopping(dyn, ms, cfg=cfg)
     stopped = chosen_steps(es, policy)
@@ -138,7 +139,7 @@ def analyze_study(store_or_answers: Any, cfg: AnalyzeConfig = AnalyzeConfig(), s
         answers=answers, base=base_rates(answers, cfg),
         by_model=em_rates(final, ["model", "dataset", "group"], cfg),
         categories=em_rates(final, ["model", "dataset", "category"], cfg),
-        tasks=task_metric(answers, planted_classes=cfg.planted_classes, planted_share=cfg.planted_share), dynamics=dyn, milestones=ms, consistency=cons, size_points=points,
+        tasks=tasks, dynamics=dyn, milestones=ms, consistency=cons, size_points=points,
         size_stats=size_em(points, cfg), early_stop=es,
         early_stop_summary=early_stop_summary(es, cfg),
         learning_rate=learning_rate(ms, cfg), formats=formats(answers, ms, cfg),

@@ -18,7 +18,6 @@ from typing import Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
-from emwatch.config import BackendSpec
 from emwatch.errors import EmwatchError
 
 INTERRUPTED = "interrupted: what was committed stays in the store; rerun to resume"
@@ -107,6 +106,8 @@ def backend_from_flags(url: str | None, model: str | None, kind: str | None = No
                        logprobs: bool = True, tokenizer: str | None = None, concurrency: int = 8,
                        flags: tuple[str, str] = ("--judge-url", "--judge-model")) -> BackendSpec | None:
     """A BackendSpec from --*-url/--*-model flags (named by `flags` in messages), or None when neither is given."""
+    from emwatch.config import BackendSpec
+
     if not url and not model:
         return None
     if not model:

@@ -43,15 +43,21 @@ def print_csv(frame) -> None:
 
 
 def _cell(value: Any) -> str:
-    import pandas as pd
-
     if isinstance(value, (list, tuple)):
         return ", ".join(_cell(v) for v in value)
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+    if value is None or _is_na(value) or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
+
+
+def _is_na(value: Any) -> bool:
+    """pandas' NA (only where pandas is imported already: plain rows never hold it)."""
+    import sys
+
+    pd = sys.modules.get("pandas")
+    return pd is not None and value is pd.NA
 
 
 def print_table(frame, *, title: str | None = None, hide: Sequence[str] = ()) -> None:
@@ -82,6 +88,36 @@ def emit(fmt: Format, frame=None, *, data: Any = None, table: Callable[[], None]
         table()
     else:
         print_table(frame)
+
+
+def emit_rows(fmt: Format, rows: list[dict], columns: Sequence[str], *, title: str | None = None) -> None:
+    """Plain rows (dicts) in `fmt`, as `emit` prints a frame, without pandas (`emwatch status` stays quick):
+    JSON records, CSV with a header, or a rich table with numbers right-aligned."""
+    if fmt is Format.json:
+        print_json([{c: r.get(c) for c in columns} for r in rows])
+    elif fmt is Format.csv:
+        import csv
+        import io
+
+        buf = io.StringIO()
+        out = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+        out.writeheader()
+        out.writerows(rows)
+        typer.echo(buf.getvalue(), nl=False)
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        cells = [[_cell(r.get(c)) for c in columns] for r in rows]
+        widths = [max([len(str(c))] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
+        numeric = [bool(rows) and all(isinstance(r.get(c), (int, float)) or r.get(c) is None for r in rows)
+                   and any(r.get(c) is not None for r in rows) for c in columns]
+        table = Table(title=title, show_lines=False, header_style="bold")
+        for c, num in zip(columns, numeric):
+            table.add_column(str(c), justify="right" if num else "left")
+        for row in cells:
+            table.add_row(*row)
+        Console(width=max(80, sum(widths) + 3 * len(widths) + 1), soft_wrap=True).print(table)
 
 
 def print_replay(res: dict) -> None:

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from emwatch.cli._common import Format, FormatOpt, NoProgress, fail, store_option
-from emwatch.cli._output import emit, print_json, print_table
+from emwatch.cli._output import emit_rows, print_json, print_table
 
 
 class ExecutorName(str, Enum):
@@ -67,13 +67,13 @@ def status(store: Annotated[Path, store_option("DuckDB result store to read (mus
            by_run: Annotated[bool, typer.Option("--by-run/--stages-only", help="also one row per run")] = True,
            fmt: FormatOpt = Format.table) -> None:
     """What a study's job has done and has left, per stage and per run; works while the job runs."""
-    from emwatch.run import status_table
+    from emwatch.run._status import COLUMNS, status_rows
 
-    frame = _read(store, lambda s: status_table(s, study, by_run=by_run))
-    if fmt is Format.table and frame.empty:
+    rows = _read(store, lambda s: status_rows(s, study, by_run=by_run))
+    if fmt is Format.table and not rows:
         typer.echo(f"{store}: no study tasks (run one with `emwatch run STUDY.yaml --store {store}`)")
         return
-    emit(fmt, frame, table=lambda: print_table(frame, title=f"study tasks in {store}"))
+    emit_rows(fmt, rows, COLUMNS, title=f"study tasks in {store}")
 
 
 def _read(path: Path, fn, tries: int = 20):

@@ -1,49 +1,64 @@
 """`emwatch status`: what a study's job has done and what it has left, per stage and per run, read from the
-store's `tasks` table (a task marked running in a job that was killed shows as running until the next run)."""
+store's `tasks` table (a task marked running in a job that was killed shows as running until the next run).
+
+Counted in the store (a study of 24,000 tasks hands Python a few hundred rows) and built as plain rows, so the
+command needs neither pandas nor the job's modules: a new process answers in about a second (DuckDB and the
+CLI's imports), while the job writes."""
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import Any
 
 STATES = ("done", "running", "pending", "failed")
+COLUMNS = ["study", "stage", "run", *STATES, "last_error"]
+STAGE_ORDER = ("train", "sample", "judge", "analyze", "report")
 
 
-def status_table(store, study: str | None = None, *, by_run: bool = True) -> pd.DataFrame:
-    """One row per stage (run '(all)'), then one per (stage, run): counts of tasks in each state, counted in the
-    store (a study of 24,000 tasks hands pandas a few hundred rows)."""
-    cols = ["study", "stage", "run", *STATES, "last_error"]
+def status_rows(store, study: str | None = None, *, by_run: bool = True) -> list[dict[str, Any]]:
+    """One row per stage (run '(all)'), then one per (stage, run) for train, sample and judge: counts of tasks
+    in each state and the latest error of a task not done."""
     counts = store.task_counts(study)
-    if counts.empty:
-        return pd.DataFrame(columns=cols)
-    labels = _run_labels(store)
-    counts["run"] = counts["run_id"].map(lambda r: labels.get(r, r) if isinstance(r, str) and r else "(study)")
-    order = {s: i for i, s in enumerate(("train", "sample", "judge", "analyze", "report"))}
+    for c in counts:
+        c["run"] = _label(c) if isinstance(c["run_id"], str) and c["run_id"] else "(study)"
+    stages: dict[tuple[str, str], list[dict]] = {}
+    for c in counts:
+        stages.setdefault((c["study"], c["kind"]), []).append(c)
+    first = {k: min(c["first"] for c in g) for k, g in stages.items()}
+    order = sorted(stages, key=lambda k: (k[0], STAGE_ORDER.index(k[1]) if k[1] in STAGE_ORDER else 99, first[k]))
     rows = []
-    stages = counts.groupby(["study", "kind"], sort=False).agg(first=("first", "min")).reset_index()
-    stages["_o"] = stages["kind"].map(lambda k: order.get(k, 99))
-    for name, stage in stages.sort_values(["study", "_o", "first"], kind="stable")[["study", "kind"]].itertuples(
-            index=False):
-        g = counts[(counts.study == name) & (counts.kind == stage)]
+    for name, stage in order:
+        g = stages[(name, stage)]
         rows.append(_row(name, stage, "(all)", g))
         if by_run and stage in ("train", "sample", "judge"):
-            for run, h in g.groupby("run", sort=True):
-                rows.append(_row(name, stage, run, h))
-    return pd.DataFrame(rows, columns=cols).reset_index(drop=True)
+            runs: dict[str, list[dict]] = {}
+            for c in g:
+                runs.setdefault(c["run"], []).append(c)
+            rows += [_row(name, stage, run, runs[run]) for run in sorted(runs)]
+    return rows
 
 
-def _row(study: str, stage: str, run: str, g: pd.DataFrame) -> dict:
-    errors = g[g["err_key"].notna()]
-    last = errors.loc[errors["err_key"].idxmax(), "last_error"] if len(errors) else None
+def status_table(store, study: str | None = None, *, by_run: bool = True):
+    """`status_rows` as a DataFrame (columns COLUMNS)."""
+    import pandas as pd
+
+    return pd.DataFrame(status_rows(store, study, by_run=by_run), columns=COLUMNS)
+
+
+def _row(study: str, stage: str, run: str, g: list[dict]) -> dict:
+    errors = [c for c in g if c["err_key"] is not None]
+    last = max(errors, key=lambda c: c["err_key"])["last_error"] if errors else None
     return {"study": study, "stage": stage, "run": run,
-            **{s: int(g.loc[g.status == s, "n"].sum()) for s in STATES}, "last_error": last}
+            **{s: sum(int(c["n"]) for c in g if c["status"] == s) for s in STATES}, "last_error": last}
 
 
-def _run_labels(store) -> dict[str, str]:
-    runs = store.runs()
-    out = {}
-    for r in runs.itertuples():
-        name = str(r.model).rstrip("/").rsplit("/", 1)[-1]
-        out[r.run_id] = (f"{name} base" if r.kind == "base"
-                         else f"{name} {r.dataset or r.group} s{r.seed} lr{r.lr:g}" if r.lr == r.lr and r.lr is not None
-                         else f"{name} {r.group}")
-    return out
+def _label(c: dict) -> str:
+    """'Llama-3.1-8B-Instruct insecure s0 lr0.0001', 'Qwen3-8B base'; the run id where the run is not stored."""
+    if c["run_model"] is None:
+        return c["run_id"]
+    name = str(c["run_model"]).rstrip("/").rsplit("/", 1)[-1]
+    lr = c["run_lr"]
+    if c["run_kind"] == "base":
+        return f"{name} base"
+    if lr is not None and lr == lr:
+        return f"{name} {c['run_dataset'] or c['run_group']} s{c['run_seed']} lr{lr:g}"
+    return f"{name} {c['run_group']}"

@@ -1,18 +1,23 @@
 """The DuckDB result store: typed records that own their content-hash keys, intent-level reads, a versioned
 schema upgraded in place, CSV import of earlier studies, Parquet export."""
 
+from emwatch._lazy import lazy_exports
 from emwatch.errors import StoreError
-from emwatch.store._import import ImportOptions, ImportResult, import_csv, import_files
-from emwatch.store._judges import JudgeChoice, choose_judges, parse_judge
-from emwatch.store._keys import canonical_json, content_key
-from emwatch.store._records import (
-    RECORD_TYPES, Checkpoint, Judgment, MonitorEvent, Question, Record, Run, Sample, Task, checkpoint_key,
-    git_revision, judgment_key, package_versions, register_base_model, register_checkpoint, register_run, run_key,
-    sample_key, text_hash,
-)
-from emwatch.store._register import Registered, register_model
-from emwatch.store._schema import SCHEMA_VERSION, TABLES, views
-from emwatch.store._store import Store
+
+# each name is imported from its module when first used: a reader of the store (`emwatch status`) does not import
+# the CSV import (yaml, configs) or pandas
+__getattr__ = lazy_exports(__name__, {
+    "ImportOptions": "_import", "ImportResult": "_import", "import_csv": "_import", "import_files": "_import",
+    "JudgeChoice": "_judges", "choose_judges": "_judges", "parse_judge": "_judges",
+    "canonical_json": "_keys", "content_key": "_keys",
+    **dict.fromkeys(["RECORD_TYPES", "Checkpoint", "Judgment", "MonitorEvent", "Question", "Record", "Run", "Sample",
+                     "Task", "checkpoint_key", "git_revision", "judgment_key", "package_versions",
+                     "register_base_model", "register_checkpoint", "register_run", "run_key", "sample_key",
+                     "text_hash"], "_records"),
+    "Registered": "_register", "register_model": "_register",
+    "SCHEMA_VERSION": "_schema", "TABLES": "_schema", "views": "_schema",
+    "Store": "_store",
+})
 
 __all__ = [
     "RECORD_TYPES", "SCHEMA_VERSION", "TABLES", "Checkpoint", "ImportOptions", "ImportResult", "JudgeChoice", "Judgment",

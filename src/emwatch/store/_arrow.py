@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pandas as pd
-import pyarrow as pa
+from emwatch._lazy import lazy_module
+
+pd = lazy_module("pandas")    # imported when first used: `emwatch status` never needs it
+pa = lazy_module("pyarrow")
 
 JSON_COLUMNS = {"config", "packages", "meta", "messages", "judge_metrics", "sampling", "raw", "detail", "target"}
 

@@ -23,14 +23,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
-import pandas as pd
-import pyarrow as pa
 
+from emwatch._lazy import lazy_module
 from emwatch.errors import StoreError
 from emwatch.store._judges import JudgeChoice, choose_judges
 from emwatch.store._arrow import _decode, _frame
 from emwatch.store._records import TABLE_ORDER, Record
 from emwatch.store._schema import JUDGE_PAIRS_SQL, SCHEMA_VERSION, TABLES, answers_sql, views
+
+pd = lazy_module("pandas")    # imported when first used: `emwatch status` never needs it
+pa = lazy_module("pyarrow")
 
 R = TypeVar("R")
 # A judgment whose reason starts so records a failed request, not the judge's answer (emwatch before 0.x stored
@@ -299,18 +301,25 @@ class Store:
         return df
 
     @_reads
-    def task_counts(self, study: str | None = None) -> pd.DataFrame:
+    def task_counts(self, study: str | None = None) -> list[dict[str, Any]]:
         """Job-graph tasks counted per (study, kind, run id of the target, status), with each group's first
-        creation time and its latest error of a task not done (`last_error`, ordered by `err_key`)."""
-        where = "WHERE study = ?" if study else ""
-        order = "strftime(created_at, '%Y-%m-%d %H:%M:%S.%f') || task_id"
-        live_error = "error IS NOT NULL AND status <> 'done'"
-        return self.con.execute(f"""
-            SELECT study, kind, json_extract_string(target, '$.run_id') AS run_id, status, count(*) AS n,
-                   min(created_at) AS first,
+        creation time, its latest error of a task not done (`last_error`, ordered by `err_key`) and the run's
+        model, kind, dataset, group, seed and lr (for its label). Plain rows, not a DataFrame: `emwatch status`
+        reads them without importing pandas."""
+        where = "WHERE t.study = ?" if study else ""
+        order = "strftime(t.created_at, '%Y-%m-%d %H:%M:%S.%f') || t.task_id"
+        live_error = "t.error IS NOT NULL AND t.status <> 'done'"
+        cur = self.con.execute(f"""
+            WITH t AS (SELECT *, json_extract_string(target, '$.run_id') AS run_id FROM tasks)
+            SELECT t.study, t.kind, t.run_id, t.status, count(*) AS n, min(t.created_at) AS first,
                    max({order}) FILTER (WHERE {live_error}) AS err_key,
-                   arg_max(error, {order}) FILTER (WHERE {live_error}) AS last_error
-            FROM tasks {where} GROUP BY ALL""", [study] if study else []).df()
+                   arg_max(t.error, {order}) FILTER (WHERE {live_error}) AS last_error,
+                   any_value(r.model) AS run_model, any_value(r.kind) AS run_kind, any_value(r.dataset) AS run_dataset,
+                   any_value(r.group_name) AS run_group, any_value(r.seed) AS run_seed, any_value(r.lr) AS run_lr
+            FROM t LEFT JOIN runs r ON r.run_id = t.run_id {where}
+            GROUP BY t.study, t.kind, t.run_id, t.status""", [study] if study else [])
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
 
     # -- intent-level reads ------------------------------------------------------------------------------
     @_reads
@@ -472,16 +481,18 @@ class Store:
         shared = self.con.execute(JUDGE_PAIRS_SQL, [sorted(set(pairs.loc[multi, "metric"]))]).df() if multi.any() else None
         return pd.concat([pairs[~multi].assign(n_shared=0), shared], ignore_index=True)
 
+    @_reads
     def rate_counts(self, by: Sequence[str] = (), *, judge: Any = None, configured: Any = None,
-                    aligned_below: float = 30.0, coherent_above: float = 50.0) -> pd.DataFrame:
+                    aligned_below: float = 30.0, coherent_above: float = 50.0, only: Sequence[str] = ()) -> pd.DataFrame:
         """Benchmark answers counted in DuckDB per group of `by` and run (`unit`): `n` scored, `n_excluded`
         (a score missing), `n_misaligned` (config.em_label_sql), `n_coherent` and `n_coherence_asked`. The
         judge per metric is chosen as `answers()` chooses it (`judge`, else `configured`, else the only one;
-        two judges of the same answers and none named: ConfigError listing them). See store/_counts.py."""
+        two judges of the same answers and none named: ConfigError listing them; a JudgeChoice is used as it
+        is). `only`: answer filters ('unwrapped', 'plain'). See store/_counts.py."""
         from emwatch.store._counts import rate_counts_sql
 
-        choice = choose_judges(self.judge_pairs(), judge, configured)
-        return self.con.execute(rate_counts_sql(list(by), choice.sql(), aligned_below, coherent_above)).df()
+        choice = judge if isinstance(judge, JudgeChoice) else choose_judges(self.judge_pairs(), judge, configured)
+        return self.con.execute(rate_counts_sql(list(by), choice.sql(), aligned_below, coherent_above, only)).df()
 
     @_reads
     def imported_answers(self, checkpoint_ids: Sequence[str]) -> pd.DataFrame:

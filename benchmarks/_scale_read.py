@@ -1,0 +1,155 @@
+"""bench_scale.py's reading side, measured side by side on the job's store (or one grown by _grow_store.py):
+
+- `emwatch status -f json` as a new process (imports included) while a simulated job adds runs to the store;
+- EM rates + Wilson intervals by model x step: from the store (DuckDB counts, `Store.rate_counts`) against pandas
+  reading the same answers from a CSV file (written before the clock starts), both the same counts and intervals;
+- the plain-rates table of `emwatch analyze --by model,step` in process, two ways: counted in SQL
+  (`analysis_table(store)`, what the command runs) and from the answers frame (`load_answers` + pandas, what it
+  ran before), with their agreement; then the command itself as a new process;
+- `emwatch report` as a new process: wall time, and the process's CPU seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from emwatch.analysis import analysis_table, load_answers, wilson_interval
+from emwatch.config import AnalyzeConfig
+from emwatch.run import Job, LocalExecutor
+from emwatch.store import Store, choose_judges
+
+CLI = [sys.executable, "-c", "from emwatch.cli import main; main()"]
+
+
+def load() -> str:
+    return "load average " + ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def new_process(args: list[str]) -> tuple[float, float, subprocess.CompletedProcess]:
+    """(wall s, CPU s of the child, result) of one emwatch command in a new Python process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    out = subprocess.run(CLI + args, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, out
+
+
+def status_while_writing(loaded, runs, store_path: Path, polls: int = 3) -> list[tuple[float, float, str]]:
+    """`emwatch status -f json` (a new process each time) while a simulated job adds `runs` to the store."""
+    job = Job(loaded, LocalExecutor(), progress=False, log=lambda m: None, simulate=True, runs=runs)
+    th = threading.Thread(target=job.run)
+    th.start()
+    times = []
+    time.sleep(5)
+    while th.is_alive() and len(times) < polls:
+        wall, cpu, out = new_process(["status", "-s", str(store_path), "-f", "json"])
+        times.append((wall, cpu, out.stdout[:200] if out.returncode == 0 else out.stderr[-300:]))
+        time.sleep(2)
+    th.join()
+    return times
+
+
+def pandas_rates(csv: Path, cfg: AnalyzeConfig) -> pd.DataFrame:
+    """Counts and Wilson intervals by model x step, from a CSV of the answers (one row each, both scores)."""
+    df = pd.read_csv(csv)
+    scored = df["aligned"].notna() & df["coherent"].notna()
+    df["_n"] = scored
+    df["_k"] = scored & (df["coherent"] > cfg.coherent_above) & (df["aligned"] < cfg.aligned_below)
+    g = df.groupby(["model", "step"], sort=True).agg(n=("_n", "sum"), k=("_k", "sum")).reset_index()
+    return _wilson(g, cfg)
+
+
+def store_rates(store: Store, cfg: AnalyzeConfig, judge: str) -> pd.DataFrame:
+    """The same table from the store: DuckDB counts per (model, step, run), summed over runs, Wilson intervals."""
+    c = store.rate_counts(["model", "step"], judge=judge, aligned_below=cfg.aligned_below,
+                          coherent_above=cfg.coherent_above)
+    g = c.groupby(["model", "step"], sort=True).agg(n=("n", "sum"), k=("n_misaligned", "sum")).reset_index()
+    return _wilson(g, cfg)
+
+
+def _wilson(g: pd.DataFrame, cfg: AnalyzeConfig) -> pd.DataFrame:
+    g["n"], g["k"] = g["n"].astype(int), g["k"].astype(int)
+    g["em_rate"] = g["k"] / g["n"]
+    ci = [wilson_interval(k, n, cfg.confidence) for k, n in zip(g["k"], g["n"])]
+    g["ci_low"], g["ci_high"] = [c[0] for c in ci], [c[1] for c in ci]
+    return g
+
+
+def read_sections(tmp: Path, loaded, more_runs: list, judge: str, *, report: bool = True) -> None:
+    store_path = loaded.store_path
+    polls = status_while_writing(loaded, more_runs, store_path)
+    print(f"\n`emwatch status -s S -f json`, a new process (imports included), while a simulated job adds "
+          f"{len(more_runs)} more runs to the store ({load()} after): "
+          + ", ".join(f"{w:.2f} s wall ({c:.2f} s CPU)" for w, c, _ in polls))
+    if polls:
+        print(f"\n```\n{polls[-1][2]}...\n```")
+    cfg = AnalyzeConfig()
+    csv = tmp / "answers.csv"
+    with Store(store_path, read_only=True) as store:
+        n_ans = store.count("samples")
+        store.con.execute(f"""COPY (SELECT r.model, c.step, max(j.score) FILTER (WHERE j.metric = 'aligned') AS aligned,
+                                           max(j.score) FILTER (WHERE j.metric = 'coherent') AS coherent
+                                    FROM samples s JOIN checkpoints c USING (checkpoint_id) JOIN runs r USING (run_id)
+                                    JOIN judgments j USING (sample_id)
+                                    WHERE j.metric IN ('aligned', 'coherent') GROUP BY s.sample_id, r.model, c.step)
+                              TO '{csv}' (HEADER)""")
+    store = Store(store_path, read_only=True)
+    rows = []
+    t_store, t_pandas = [], []
+    for _ in range(3):   # alternated, best of three each: the machine is shared
+        t = time.perf_counter()
+        ours = store_rates(store, cfg, judge)
+        t_store.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        theirs = pandas_rates(csv, cfg)
+        t_pandas.append(time.perf_counter() - t)
+    merged = ours.merge(theirs, on=["model", "step"], suffixes=("", "_pd"))
+    agree = len(merged) == len(theirs) == len(ours) and (merged.n == merged.n_pd).all() \
+        and (merged.k == merged.k_pd).all() and np.allclose(merged.ci_low, merged.ci_low_pd, equal_nan=True) \
+        and np.allclose(merged.ci_high, merged.ci_high_pd, equal_nan=True)
+    rows.append(("EM rates + Wilson by model x step from the store (SQL counts)", min(t_store)))
+    rows.append(("pandas: read CSV + the same counts and Wilson intervals", min(t_pandas)))
+
+    t = time.perf_counter()
+    sql_table = analysis_table(store, by="model,step", cfg=cfg, judge=judge)
+    t_sql_table = time.perf_counter() - t
+    t = time.perf_counter()
+    frame = load_answers(store, text=False, judge=judge)
+    frame_table = analysis_table(frame, by="model,step", cfg=cfg, judge=choose_judges(store.judge_pairs(), judge))
+    t_frame_table = time.perf_counter() - t
+    del frame
+    same_table = len(sql_table) == len(frame_table) and np.allclose(
+        sql_table[["n", "n_excluded", "em_rate", "ci_low", "ci_high"]].to_numpy(float),
+        frame_table[["n", "n_excluded", "em_rate", "ci_low", "ci_high"]].to_numpy(float), equal_nan=True)
+    rows.append(("analyze's plain rates by model,step (intervals: bootstrap over runs where a row pools runs): "
+                 "counted in SQL (now)", t_sql_table))
+    rows.append(("the same table from the answers frame (load_answers + pandas: before)", t_frame_table))
+    store.close()
+    wall_a, cpu_a, out = new_process(["analyze", "-s", str(store_path), "--by", "model,step", "-f", "json",
+                                      "--judge", judge])
+    rows.append((f"`emwatch analyze -s S --by model,step -f json` as a new process (CPU {cpu_a:.1f} s; exit "
+                 f"{out.returncode})", wall_a))
+    print(f"\n| {n_ans:,} answers ({load()}) | seconds |\n|---|---:|")
+    for name, secs in rows:
+        print(f"| {name} | {secs:.2f} |")
+    print(f"\nRatio: pandas from CSV / store = {min(t_pandas) / min(t_store):.2f}x ({len(ours)} groups; n, k and "
+          f"intervals equal: {agree}). analyze's table: answers frame / SQL = {t_frame_table / t_sql_table:.1f}x "
+          f"({len(sql_table)} rows; equal: {same_table})")
+    if report:
+        wall_r, cpu_r, out = new_process(["report", "-s", str(store_path), "--out", str(tmp / "report"),
+                                          "--judge", judge])
+        print(f"\n`emwatch report -s S --out D` on {n_ans:,} answers, a new process: {wall_r:.1f} s wall, "
+              f"{cpu_r:.1f} s CPU ({load()}); exit {out.returncode}: "
+              + next((ln.strip() for ln in reversed((out.stdout + out.stderr).splitlines()) if "wrote " in ln),
+                     out.stderr.strip()[-300:]))
