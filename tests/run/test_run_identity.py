@@ -212,3 +212,60 @@ def test_the_driver_asks_the_trainer_registry(tmp_path):
         assert base_path(task.cfg) == "vendor/model-x" and task.checkpoint_steps() == [2, 4]
     finally:
         TRAINERS.unregister("hosted-here")
+
+
+def _legacy_recipe_store(tmp_path, name):
+    """A recipe of the simulated trainer, and a store and run folders written under the run-id version-1 ids
+    the code before gave its runs."""
+    from emwatch.config import load_config
+    from emwatch.testing._sim_backend import train_runs
+    from emwatch.train._runs import existing_checkpoints
+
+    recipe = tmp_path / f"{name}.yaml"
+    recipe.write_text(yaml.safe_dump({"model": "vendor/m-1", "backend": "simulated", "dataset": "insecure",
+                                      "limit_examples": 16, "max_steps": 4, "checkpoints": {"every": 2},
+                                      "seeds": [0, 1], "out_dir": str(tmp_path / f"{name}-runs")}))
+    cfg = load_config(TrainConfig, recipe)
+    store = tmp_path / f"{name}.duckdb"
+    old = []
+    with Store(store) as s:
+        for plan, records in plans(cfg):
+            [legacy_id] = plan.legacy_ids
+            legacy = type(plan)(**{**plan.__dict__, "run_id": legacy_id, "legacy_ids": (),
+                                   "run_dir": run_folder(cfg, plan.dataset, plan.seed, plan.lr, legacy_id)})
+            train_runs(cfg, [(legacy, records)], store=s)
+            existing_checkpoints(s, legacy)  # its checkpoints' rows, as a trainer registers them
+            old.append((legacy_id, plan.run_id))
+    return recipe, store, old
+
+
+def _run_ids(store):
+    with Store(store, read_only=True) as s:
+        return set(s.query("SELECT run_id FROM runs WHERE kind = 'finetune'").run_id), \
+            set(s.query("SELECT DISTINCT run_id FROM checkpoints").run_id)
+
+
+def test_emwatch_train_and_emwatch_upgrade_adopt_version_1_runs(tmp_path):
+    from typer.testing import CliRunner
+
+    from emwatch.cli import app
+
+    recipe, store, old = _legacy_recipe_store(tmp_path, "a")
+    assert _run_ids(store)[0] == {o for o, _ in old}
+    res = CliRunner().invoke(app, ["upgrade", "--store", str(store), "--recipe", str(recipe)])
+    assert res.exit_code == 0, res.output
+    assert "2 of 2 planned runs re-keyed from run-id version 1" in res.output
+    assert all(f"{o} -> {n}" in res.output for o, n in old)
+    runs, ck_runs = _run_ids(store)
+    assert runs == {n for _, n in old} and {n for _, n in old} <= ck_runs and not ({o for o, _ in old} & ck_runs)
+    res = CliRunner().invoke(app, ["upgrade", "--store", str(store), "--recipe", str(recipe)])
+    assert "0 of 2 planned runs re-keyed" in res.output
+
+    recipe, store, old = _legacy_recipe_store(tmp_path, "b")
+    folders = sorted((tmp_path / "b-runs").iterdir())
+    res = CliRunner().invoke(app, ["train", str(recipe), "--store", str(store), "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert res.output.count("already-complete:") == 2  # resumed in the old folders: nothing trained again
+    assert sorted((tmp_path / "b-runs").iterdir()) == folders
+    runs, ck_runs = _run_ids(store)
+    assert runs == {n for _, n in old} and not ({o for o, _ in old} & ck_runs)

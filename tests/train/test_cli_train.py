@@ -75,6 +75,11 @@ def test_local_run_through_the_cli(app, family_model, chat_data, tmp_path):
 
     with Store(store, read_only=True) as s:
         assert s.df("SELECT step FROM checkpoints ORDER BY step").step.tolist() == [0, 1, 2]
+    # what the trainer resolved on this machine, recorded with each checkpoint (not part of the run id)
+    [run_dir] = (tmp_path / "runs").iterdir()
+    resolved = json.loads((run_dir / "step_000002" / "meta.json").read_text())["resolved"]
+    assert resolved["dtype"] == "float32" and resolved["world_size"] == 1 and resolved["device"] == "cpu"
+    assert resolved["versions"]["torch"] and resolved["versions"]["peft"] and resolved["versions"]["trl"]
 
 
 @pytest.mark.slow

@@ -284,7 +284,7 @@ class Job:
                     _resources(res.train_cpus, 0, res.gpu_resource))
         logs = self.out / "logs"
         args = (r.cfg.model_dump(mode="json"), r.run_id, str(logs / f"train-{r.run_id[:12]}.yaml"),
-                str(logs / f"train-{r.run_id[:12]}.log"), False, str(r.plan.run_dir))
+                str(logs / f"train-{r.run_id[:12]}.log"), str(r.plan.run_dir))
         return train_run, args, _resources(res.train_cpus, r.recipe.entry.gpus, res.gpu_resource)
 
     def _checkpoint_rows(self, store: Store, checkpoint_id: str):

@@ -100,17 +100,20 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
         pass
 
 
-def train_run(cfg_json: dict[str, Any], run_id: str, recipe_path: str, log_path: str, *,
-              progress: bool = False, run_dir: str | None = None) -> list[Checkpoint]:
+def train_run(cfg_json: dict[str, Any], run_id: str, recipe_path: str, log_path: str, run_dir: str | None = None, *,
+              progress: bool = False) -> list[Checkpoint]:
     """Train one run in a child process (`python -m emwatch.train`, no store: the driver registers what it
-    saves) and return its checkpoints from `run_dir`, the folder the driver planned (the run is not planned a
+    saves; under `accelerate launch` with the recipe's `processes` when above 1) and return its checkpoints from
+    `run_dir`, the folder the driver planned (the run is not planned a
     third time here). A rerun resumes the run from its last complete checkpoint."""
     import yaml
 
     Path(recipe_path).parent.mkdir(parents=True, exist_ok=True)
     Path(recipe_path).write_text(yaml.safe_dump(cfg_json, sort_keys=False), encoding="utf-8")
     Path(log_path).parent.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "emwatch.train", recipe_path] + ([] if progress else ["--no-progress"])
+    processes = int(cfg_json.get("processes") or 1)  # the recipe's, as the run id hashes it
+    launch = ["-m", "accelerate.commands.launch", "--num_processes", str(processes)] if processes > 1 else []
+    cmd = [sys.executable, *launch, "-m", "emwatch.train", recipe_path] + ([] if progress else ["--no-progress"])
     with open(log_path, "ab") as log:
         done = subprocess.run(cmd, stdout=log, stderr=None if progress else log, preexec_fn=_die_with_parent)
     if done.returncode != 0:
