@@ -54,7 +54,7 @@ def _node(monkeypatch, *, gpu: bool) -> None:
         monkeypatch.delenv("WORLD_SIZE", raising=False)
 
 
-def _ids(path, tmp_path):
+def _ids(path):
     tasks = plan_runs(load_study(path))
     trainer_ids = []
     for t in tasks:  # the training child's own planning, on the same node
@@ -70,10 +70,10 @@ def test_a_study_planned_on_a_gpu_node_and_a_cpu_node_gets_the_same_ids(tmp_path
     try:
         _node(monkeypatch, gpu=True)
         assert machine.resolve_dtype("auto") == "bfloat16"
-        gpu_driver, gpu_trainer = _ids(path, tmp_path)
+        gpu_driver, gpu_trainer = _ids(path)
         _node(monkeypatch, gpu=False)
         assert machine.resolve_dtype("auto") == "float32"
-        cpu_driver, cpu_trainer = _ids(path, tmp_path)
+        cpu_driver, cpu_trainer = _ids(path)
     finally:
         machine.cpu_info.cache_clear()
     assert len(gpu_driver) == 4 and len({i for i, _ in gpu_driver}) == 4

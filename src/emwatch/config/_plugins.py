@@ -51,9 +51,9 @@ TRAINERS.register("transformers", "emwatch.train._local:train_runs", aliases=("l
                   help="this machine: transformers + PEFT + TRL, one or many GPUs through accelerate",
                   run_id_name="local", facts="emwatch.train._facts:LOCAL", multi_process=True)
 TRAINERS.register("tinker", "emwatch.train._tinker:train_runs", install=TINKER_INSTALL + " && " + HF_INSTALL,
-                  help="LoRA on Tinker's hosted GPUs", hosted=True, facts="emwatch.train._facts:TINKER")
+                  help="LoRA on Tinker's hosted GPUs", facts="emwatch.train._facts:TINKER")
 TRAINERS.register("openai", "emwatch.train._openai:train_runs", install=OPENAI_INSTALL,
-                  help="the OpenAI fine-tuning API", hosted=True, facts="emwatch.train._facts:OPENAI")
+                  help="the OpenAI fine-tuning API", facts="emwatch.train._facts:OPENAI")
 TRAINERS.register("simulated", "emwatch.testing._sim_backend:train_runs", in_process=True,
                   facts="emwatch.train._facts:SIMULATED",
                   help="instant runs: checkpoint folders with a planted EM curve (`emwatch run --simulate`)")
