@@ -98,6 +98,11 @@ def test_the_number_of_processes_comes_from_the_recipe_and_is_checked_at_run_tim
         check_resolution(asked, dtype="bfloat16", loaded_dtype="float32")
     with pytest.raises(ConfigError, match=r"asks auto \(resolved to float32\), but the model was loaded in bfloat16"):
         check_resolution(TrainConfig(model="m", dataset="insecure"), dtype="float32", loaded_dtype="bfloat16")
+    earlier = [{"step": 2, "resolved": {"dtype": "bfloat16"}}, {"step": 4, "resolved": {"dtype": "bfloat16"}}]
+    with pytest.raises(ConfigError, match=r"trained up to step 4 in bfloat16, but `auto` resolves to float32"):
+        check_resolution(TrainConfig(model="m", dataset="insecure"), dtype="float32", earlier=earlier)
+    check_resolution(TrainConfig(model="m", dataset="insecure"), dtype="bfloat16", earlier=earlier)
+    check_resolution(TrainConfig(model="m", dataset="insecure"), dtype="float32", earlier=[{"step": 2}])  # version 1
     with pytest.raises(ValueError, match="processes: 2: backend simulated trains each run in one process"):
         TrainConfig(model="m", dataset="insecure", backend="simulated", processes=2)
     with pytest.raises(ValueError, match="`processes` does not apply to backend: tinker"):

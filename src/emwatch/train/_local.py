@@ -181,6 +181,7 @@ def train_local(cfg: TrainConfig, plan: RunPlan, prepared: Prepared, *, store=No
     on_disk, finished = open_run(cfg, plan, store, base_path=base_path, info={"backend": "local"})
     if finished:
         return result_from(plan, on_disk, "already-complete", 0.0, 0, [])
+    check_resolution(cfg, dtype=dtype, earlier=on_disk)  # a resumed run keeps the dtype it trained in
     resume_from = _resume_point(run_dir) if cfg.resume else None
 
     model, tokenizer = load_model_and_tokenizer(model_path, dtype)

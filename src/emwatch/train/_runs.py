@@ -193,10 +193,19 @@ def resolved_meta(dtype: str, device: str) -> dict[str, Any]:
     return {"dtype": dtype, "world_size": world_size(), "device": device, "versions": versions}
 
 
-def check_resolution(cfg: TrainConfig, *, dtype: str | None = None, loaded_dtype: str | None = None) -> None:
+def check_resolution(cfg: TrainConfig, *, dtype: str | None = None, loaded_dtype: str | None = None,
+                     earlier: list[dict[str, Any]] = ()) -> None:
     """A run whose resolution contradicts what its recipe asks stops here, with both values named: a world size
-    other than `processes`, or a model loaded in another dtype than the one asked (or `auto` resolved to)."""
+    other than `processes`, or a model loaded in another dtype than the one asked (or `auto` resolved to), or
+    a resumed run whose `auto` resolves to another dtype than its `earlier` checkpoints trained in (a run
+    continued on another kind of machine: one run is never trained in two dtypes)."""
     from emwatch.config import ConfigError
+
+    before = next((m["resolved"].get("dtype") for m in reversed(list(earlier)) if m.get("resolved")), None)
+    if dtype is not None and before is not None and before != dtype:
+        step = max(m["step"] for m in earlier)
+        raise ConfigError(f"dtype: the run trained up to step {step} in {before}, but `{cfg.dtype}` resolves to "
+                          f"{dtype} on this machine; resume it where {before} is native, or name `dtype: {before}`")
 
     ws = world_size()
     if ws != cfg.processes:
