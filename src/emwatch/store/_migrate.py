@@ -163,26 +163,20 @@ def rekey_runs(store: Any, mapping: dict[str, str]) -> dict[str, int]:
         for ck_id, run_id, step in cks:
             _same(ck_id, Checkpoint(run_id=run_id, step=step).key, "checkpoints", "checkpoint_id")
             ck_map[ck_id] = (Checkpoint(run_id=mapping[run_id], step=step).key, mapping[run_id])
-        samples = con.execute("""SELECT sample_id, checkpoint_id, question_key, sample_index, sampling FROM samples
-                                 WHERE checkpoint_id IN (SELECT unnest(?))""", [sorted(ck_map)]).df()
-        s_new: list[str] = []
-        if not samples.empty:
-            samplings = [_json(v) or {} for v in samples["sampling"]]
-            old_keys = sample_keys(list(samples["checkpoint_id"]), list(samples["question_key"]),
-                                   list(samples["sample_index"]), samplings)
-            for got, want in zip(samples["sample_id"], old_keys):
-                _same(got, want, "samples", "sample_id")
-            s_new = sample_keys([ck_map[c][0] for c in samples["checkpoint_id"]], list(samples["question_key"]),
-                                list(samples["sample_index"]), samplings)
-        s_map = dict(zip(samples["sample_id"], s_new))
-        judg = con.execute("""SELECT judgment_id, sample_id, judge_model, metric, prompt_hash FROM judgments
-                              WHERE sample_id IN (SELECT unnest(?))""", [sorted(s_map)]).df()
-        j_new: list[str] = []
-        if not judg.empty:
-            args = (list(judg["judge_model"]), list(judg["metric"]), list(judg["prompt_hash"]))
-            for got, want in zip(judg["judgment_id"], judgment_keys(list(judg["sample_id"]), *args)):
-                _same(got, want, "judgments", "judgment_id")
-            j_new = judgment_keys([s_map[s] for s in judg["sample_id"]], *args)
+        # narrow columns, fetched as Python values (no answer text leaves the database)
+        s_ids, s_cks, s_qs, s_idx, s_smp = _columns(con.execute(
+            """SELECT sample_id, checkpoint_id, question_key, sample_index, sampling FROM samples
+               WHERE checkpoint_id IN (SELECT unnest(?))""", [sorted(ck_map)]).fetchall(), 5)
+        samplings = [_json(v) or {} for v in s_smp]
+        for got, want in zip(s_ids, sample_keys(s_cks, s_qs, s_idx, samplings)):
+            _same(got, want, "samples", "sample_id")
+        s_map = dict(zip(s_ids, sample_keys([ck_map[c][0] for c in s_cks], s_qs, s_idx, samplings)))
+        j_ids, j_sids, *j_rest = _columns(con.execute(
+            """SELECT judgment_id, sample_id, judge_model, metric, prompt_hash FROM judgments
+               WHERE sample_id IN (SELECT unnest(?))""", [list(s_map)]).fetchall(), 5)
+        for got, want in zip(j_ids, judgment_keys(j_sids, *j_rest)):
+            _same(got, want, "judgments", "judgment_id")
+        j_map = dict(zip(j_ids, judgment_keys([s_map[s] for s in j_sids], *j_rest)))
         events = con.execute("""SELECT event_id, run_id, step, monitor, signal FROM monitor_events
                                 WHERE run_id IN (SELECT unnest(?))""", [olds]).fetchall()
         e_map = {}
@@ -205,11 +199,10 @@ def rekey_runs(store: Any, mapping: dict[str, str]) -> dict[str, int]:
             t_map[task_id] = (Task(study=study, kind=kind, target=new_target).key, json.dumps(new_target))
 
         # every new key is computed, and every old one checked, before any row moves
-        moved["judgments"] = _move(con, "judgments", "judgment_id", dict(zip(judg["judgment_id"], j_new)),
-                                   {"sample_id": dict(zip(judg["judgment_id"], (s_map[s] for s in judg["sample_id"])))})
+        moved["judgments"] = _move(con, "judgments", "judgment_id", j_map,
+                                   {"sample_id": {j: s_map[s] for j, s in zip(j_ids, j_sids)}})
         moved["samples"] = _move(con, "samples", "sample_id", s_map,
-                                 {"checkpoint_id": {s: ck_map[c][0] for s, c in zip(samples["sample_id"],
-                                                                                   samples["checkpoint_id"])}})
+                                 {"checkpoint_id": {s: ck_map[c][0] for s, c in zip(s_ids, s_cks)}})
         moved["checkpoints"] = _move(con, "checkpoints", "checkpoint_id", {k: v[0] for k, v in ck_map.items()},
                                      {"run_id": {k: v[1] for k, v in ck_map.items()}})
         moved["monitor_events"] = _move(con, "monitor_events", "event_id", {k: v[0] for k, v in e_map.items()},
@@ -218,6 +211,11 @@ def rekey_runs(store: Any, mapping: dict[str, str]) -> dict[str, int]:
                                {"target": {k: v[1] for k, v in t_map.items()}})
         moved["runs"] = _move(con, "runs", "run_id", mapping, {})
     return moved
+
+
+def _columns(rows: list[tuple], n: int) -> list[list]:
+    """Rows as `n` column lists (empty lists for no rows)."""
+    return [list(c) for c in zip(*rows)] if rows else [[] for _ in range(n)]
 
 
 def _same(stored: str, computed: str, table: str, column: str) -> None:
