@@ -274,3 +274,25 @@ def test_emwatch_train_and_emwatch_upgrade_adopt_version_1_runs(tmp_path):
     assert sorted((tmp_path / "b-runs").iterdir()) == folders
     runs, ck_runs = _run_ids(store)
     assert runs == {n for _, n in old} and not ({o for o, _ in old} & ck_runs)
+
+
+def test_the_job_trains_a_run_in_its_planned_folder_with_the_recipes_processes(tmp_path, monkeypatch):
+    """The worker is handed the folder the driver planned (no third planning of the run), and a recipe asking
+    2 processes is started through `accelerate launch` with 2 (one process would stop at check_resolution)."""
+    import subprocess
+
+    from emwatch.run import _work
+
+    seen = []
+    monkeypatch.setattr(_work.subprocess, "run",
+                        lambda cmd, **kw: seen.append(cmd) or subprocess.CompletedProcess(cmd, 0))
+    cfg = TrainConfig(model="m", dataset="insecure", processes=2, out_dir=str(tmp_path / "elsewhere"))
+    folder = tmp_path / "planned"
+    (folder / "step_000002").mkdir(parents=True)
+    (folder / "step_000002" / "meta.json").write_text('{"step": 2, "path": "p"}')
+    got = _work.train_run(cfg.model_dump(mode="json"), "r" * 24, str(tmp_path / "r.yaml"), str(tmp_path / "l.log"),
+                          str(folder))
+    assert [c.step for c in got] == [2] and got[0].run_id == "r" * 24
+    [cmd] = seen
+    assert cmd[1:5] == ["-m", "accelerate.commands.launch", "--num_processes", "2"]
+    assert cmd[5:8] == ["-m", "emwatch.train", str(tmp_path / "r.yaml")]
