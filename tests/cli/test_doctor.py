@@ -50,15 +50,18 @@ def test_this_machine_resolves_auto_from_its_own_cpuinfo():
     assert machine.resolve_dtype("auto", "cpu") == ("bfloat16" if native else "float32")
 
 
-def test_training_plans_store_the_resolved_dtype():
-    from emwatch.train._api import concrete_dtype
+def test_training_plans_keep_auto_and_the_trainer_resolves_it():
+    """A run's id and stored config hold the dtype as asked; `auto` is resolved by the trainer, on the machine
+    that trains, and recorded in each checkpoint's meta.json (train._runs.resolved_meta)."""
+    from emwatch.train._api import plans
+    from emwatch.train._runs import resolved_meta
 
-    cfg = TrainConfig(model="m", dataset="insecure")
-    resolved = concrete_dtype(cfg)
-    assert resolved.dtype == machine.resolve_dtype("auto") != "auto"
-    assert concrete_dtype(cfg.model_copy(update={"dtype": "float32"})).dtype == "float32"
-    hosted = TrainConfig(model="m", dataset="insecure", backend="openai")
-    assert concrete_dtype(hosted).dtype == "auto"  # the API chooses; nothing to resolve
+    cfg = TrainConfig(model="m", dataset="insecure", limit_examples=4)
+    (plan, _), = list(plans(cfg))
+    assert plan.config["dtype"] == "auto"
+    meta = resolved_meta(machine.resolve_dtype("auto"), "cpu")
+    assert meta["dtype"] == machine.resolve_dtype("auto") != "auto" and meta["world_size"] == 1
+    assert meta["versions"]["torch"] and meta["versions"]["peft"]
 
 
 def test_doctor_json_reports_the_machine_and_the_chosen_dtype():

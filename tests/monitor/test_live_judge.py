@@ -7,12 +7,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from emwatch.config import MonitorConfig, TrainConfig
 from emwatch.monitor import EVENTS_FILE, read_events
 from emwatch.train import train
 
 
-def test_a_judge_that_is_the_trained_base_shares_the_live_model(tiny_chat_model, tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("dtype", ["float32", "auto"])  # auto: resolved by the trainer (not in the run's config)
+def test_a_judge_that_is_the_trained_base_shares_the_live_model(dtype, tiny_chat_model, tmp_path, monkeypatch, capsys):
     from safetensors.torch import load_file
     from transformers import AutoModelForCausalLM
 
@@ -29,10 +32,10 @@ def test_a_judge_that_is_the_trained_base_shares_the_live_model(tiny_chat_model,
                                                      {"role": "assistant", "content": "word " * 5}]}) + "\n"
                             for i in range(16)))
     mcfg = MonitorConfig(per_category=1, domain_probes=0, samples=1, max_new_tokens=4, every=2, action="flag",
-                         judge={"kind": "transformers", "model": str(tiny_chat_model), "dtype": "float32",
+                         judge={"kind": "transformers", "model": str(tiny_chat_model), "dtype": dtype,
                                 "device": "cpu", "batch_size": 4})
     cfg = TrainConfig(model=str(tiny_chat_model), dataset=str(data), out_dir=str(tmp_path / "runs"), batch_size=4,
-                      grad_accum=1, max_steps=4, warmup_steps=0, learning_rates=[1e-2], dtype="float32",
+                      grad_accum=1, max_steps=4, warmup_steps=0, learning_rates=[1e-2], dtype=dtype,
                       max_seq_len=256, heldout_fraction=0.0, lora={"r": 4, "alpha": 8}, checkpoints={"every": 2},
                       monitor=mcfg)
     (run,) = train(cfg, store=None, progress=False)

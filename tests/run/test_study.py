@@ -127,15 +127,15 @@ def test_bad_study_is_one_line_exit_1(tmp_path):
 
 
 def test_planned_run_ids_are_the_ones_the_trainer_uses():
-    """`dtype: auto` is part of a run's id once resolved: the driver must plan the run id and folder that the
-    training child computes, or it never finds the checkpoints the child saves."""
+    """The driver must plan the run id and folder that the training child computes, or it never finds the
+    checkpoints the child saves: both plan the recipe as written (`dtype: auto` stays `auto`)."""
     from emwatch.run._plan import plan_runs
-    from emwatch.train._api import concrete_dtype, plans
+    from emwatch.train._api import plans
 
     tasks = plan_runs(load_study("studies/demo.yaml"))
-    assert tasks and all(t.cfg.dtype != "auto" for t in tasks)
+    assert tasks and all(t.cfg.dtype == "auto" for t in tasks)
     for task in tasks:
-        (plan, _), = list(plans(concrete_dtype(task.cfg)))
+        (plan, _), = list(plans(task.cfg))
         assert (plan.run_id, plan.run_dir) == (task.plan.run_id, task.plan.run_dir)
 
 

@@ -44,6 +44,8 @@ def test_wrong_type_and_bad_launcher(app, tmp_path):
     assert res.exit_code == 1 and "only launcher is 'accelerate'" in res.output
     res = CliRunner().invoke(app, ["train", str(ok), "--num-processes", "2"])
     assert res.exit_code == 1 and "need --launch accelerate" in res.output
+    res = CliRunner().invoke(app, ["train", str(ok), "--launch", "accelerate", "--num-processes", "2"])
+    assert res.exit_code == 1 and "--num-processes 2" in res.output and "processes: 1" in res.output
 
 
 def test_accelerate_command_line(tmp_path):
@@ -73,6 +75,11 @@ def test_local_run_through_the_cli(app, family_model, chat_data, tmp_path):
 
     with Store(store, read_only=True) as s:
         assert s.df("SELECT step FROM checkpoints ORDER BY step").step.tolist() == [0, 1, 2]
+    # what the trainer resolved on this machine, recorded with each checkpoint (not part of the run id)
+    [run_dir] = (tmp_path / "runs").iterdir()
+    resolved = json.loads((run_dir / "step_000002" / "meta.json").read_text())["resolved"]
+    assert resolved["dtype"] == "float32" and resolved["world_size"] == 1 and resolved["device"] == "cpu"
+    assert resolved["versions"]["torch"] and resolved["versions"]["peft"] and resolved["versions"]["trl"]
 
 
 @pytest.mark.slow
@@ -81,7 +88,7 @@ def test_ddp_two_cpu_processes_with_the_shipped_config(app, family_model, chat_d
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     recipe = _recipe(tmp_path, model=str(family_model("llama")), dataset=str(chat_data), out_dir=str(tmp_path / "runs"),
                      batch_size=2, grad_accum=1, max_steps=2, warmup_steps=0, dtype="float32", max_seq_len=256,
-                     heldout_fraction=0.25, lora={"r": 4, "alpha": 8}, checkpoints={"every": 1})
+                     heldout_fraction=0.25, lora={"r": 4, "alpha": 8}, checkpoints={"every": 1}, processes=2)
     store = tmp_path / "ddp.duckdb"
     res = CliRunner().invoke(app, ["train", str(recipe), "--store", str(store), "--launch", "accelerate",
                                    "--accelerate-config", str(REPO / "configs/accelerate/ddp.yaml"),
@@ -93,6 +100,7 @@ def test_ddp_two_cpu_processes_with_the_shipped_config(app, family_model, chat_d
     # (one process alone would need 9 steps per epoch: 2/9)
     assert meta["n_train"] == 18 and meta["epoch"] == pytest.approx(2 / 5)
     assert meta["heldout_loss"] is not None
+    assert meta["resolved"]["world_size"] == 2 and meta["resolved"]["dtype"] == "float32"
     from emwatch.store import Store
 
     with Store(store, read_only=True) as s:  # only rank 0 wrote, once per checkpoint

@@ -82,8 +82,10 @@ def test_hosted_trainers_refuse_callbacks_they_cannot_run(chat_data):
 
 
 # Run ids computed by the code before `transformers` became the trainer's name (commit 97f0799), for the
-# first run of each shipped recipe with data hash "0" * 16: recipes written with `backend: local` (and
-# those on tinker and openai) must keep naming the runs they named, so existing runs resume.
+# first run of each shipped recipe with data hash "0" * 16. They are run-id version 1: version 2 hashes the
+# recipe as written (`dtype: auto` as `auto`, `processes`), so the ids changed, and these are the ids runs of
+# version 1 are found by (`legacy_run_ids`, then re-keyed by `adopt_legacy`): the version-1 recipe kept for it
+# must still give exactly them, or existing runs would not resume.
 RUN_IDS_BEFORE = {
     "deepseek-r1-distill-llama-8b/insecure.yaml": "fe72f56455d7fc12ea7609de",
     "qwen2.5-coder-32b-instruct/medical.yaml": "98630b9d157bdbfff4a7c2a7",
@@ -96,25 +98,35 @@ RUN_IDS_BEFORE = {
 }
 
 
+def _first_plan(cfg: TrainConfig):
+    return plan_run(cfg, cfg.datasets[0], cfg.seeds[0], cfg.learning_rates[0], "0" * 16)
+
+
 def _first_run_id(cfg: TrainConfig) -> str:
-    return plan_run(cfg, cfg.datasets[0], cfg.seeds[0], cfg.learning_rates[0], "0" * 16).run_id
+    return _first_plan(cfg).run_id
 
 
 @pytest.mark.parametrize("recipe", sorted(RUN_IDS_BEFORE))
-def test_run_ids_of_shipped_recipes_are_unchanged(recipe):
-    assert _first_run_id(load_config(TrainConfig, RECIPES / recipe)) == RUN_IDS_BEFORE[recipe]
+def test_version_1_run_ids_of_shipped_recipes_are_still_found(recipe):
+    plan = _first_plan(load_config(TrainConfig, RECIPES / recipe))
+    # an unresolved `auto` was hashed as bfloat16 by version 1: the first candidate
+    assert plan.legacy_ids[0] == RUN_IDS_BEFORE[recipe] != plan.run_id
 
 
-def test_local_and_transformers_name_the_same_runs(tmp_path, monkeypatch):
+def test_local_and_transformers_name_the_same_runs(tmp_path):
     text = (RECIPES / "qwen3-14b/insecure.yaml").read_text()
     assert "\nbackend: local\n" in text
     renamed = tmp_path / "insecure.yaml"
     renamed.write_text(text.replace("\nbackend: local\n", "\nbackend: transformers\n"))
     cfg = load_config(TrainConfig, renamed)
-    assert cfg.backend == "transformers" and _first_run_id(cfg) == RUN_IDS_BEFORE["qwen3-14b/insecure.yaml"]
-    # the default trainer, alone and in a two-process launch (the world size is part of a local run's id)
+    local = load_config(TrainConfig, RECIPES / "qwen3-14b/insecure.yaml")
+    assert cfg.backend == "transformers" and _first_run_id(cfg) == _first_run_id(local)
+    assert _first_plan(cfg).legacy_ids[0] == RUN_IDS_BEFORE["qwen3-14b/insecure.yaml"]
+    # the default trainer, alone and in a two-process run (the number of processes is part of a run's id; in
+    # version 1 it came from WORLD_SIZE, now from the recipe's `processes`)
     default = TrainConfig(model="models/x", dataset="insecure")
-    assert default.backend == "transformers" and _first_run_id(default) == "e7ba98d04a2cffc6274eb444"
-    monkeypatch.setenv("WORLD_SIZE", "2")
-    assert _first_run_id(default) == "316a6494f7eab54abceb7e1d"
-    assert _first_run_id(default.model_copy(update={"backend": "local"})) == "316a6494f7eab54abceb7e1d"
+    two = default.model_copy(update={"processes": 2})
+    assert default.backend == "transformers" and _first_plan(default).legacy_ids[0] == "e7ba98d04a2cffc6274eb444"
+    assert _first_plan(two).legacy_ids[0] == "316a6494f7eab54abceb7e1d"
+    assert _first_run_id(two) != _first_run_id(default)
+    assert _first_run_id(two.model_copy(update={"backend": "local"})) == _first_run_id(two)

@@ -122,10 +122,30 @@ def _expand(files: list[str]) -> list[Path]:
     return list(dict.fromkeys(out))
 
 
-def upgrade(store: Annotated[Path, typer.Option("--store", "-s", help="DuckDB result store written by an earlier emwatch")]) -> None:
+def upgrade(store: Annotated[Path, typer.Option("--store", "-s", help="DuckDB result store written by an earlier emwatch")],
+            study: Annotated[Optional[Path], typer.Option("--study", help="a study file whose runs an earlier emwatch stored under run-id version 1: re-key them to today's ids (emwatch run does it too, when it plans them)")] = None,
+            recipe: Annotated[Optional[list[Path]], typer.Option("--recipe", help="the same for a training recipe (repeatable; emwatch train does it too)")] = None) -> None:
     """Upgrade a store written by an earlier emwatch to this version's schema, in place (keys kept; stages
-    resume on it). Read commands (analyze, report, export, status) name this command when they need it."""
+    resume on it). Read commands (analyze, report, export, status) name this command when they need it.
+    With --study / --recipe, the runs they plan that the store holds under their run-id version 1 ids are
+    re-keyed (with their checkpoints, answers, judgments, events and tasks) to today's ids."""
     from emwatch.store._migrate import upgrade_store
 
     found, now = upgrade_store(store)
     typer.echo(f"{store}: schema version {found} -> {now}" if found != now else f"{store}: already at schema version {now}")
+    if study is None and not recipe:
+        return
+    from emwatch.config import TrainConfig, load_config
+    from emwatch.run import load_study
+    from emwatch.run._plan import plan_runs
+    from emwatch.store import Store
+    from emwatch.train._api import plans
+    from emwatch.train._runs import adopt_legacy
+
+    planned = [t.plan for t in plan_runs(load_study(study, store=str(store)))] if study is not None else []
+    for path in recipe or []:
+        planned += [p for p, _ in plans(load_config(TrainConfig, path))]
+    with Store(store) as s:
+        moved = adopt_legacy(s, planned)
+    typer.echo(f"{store}: {len(moved)} of {len(planned)} planned runs re-keyed from run-id version 1"
+               + "".join(f"\n  {old} -> {new}" for old, new in moved.items()))

@@ -17,7 +17,7 @@ def train_cmd(
     store: StoreOpt = Path("emwatch.duckdb"),
     launch: Annotated[str | None, typer.Option("--launch", help="'accelerate': run under `accelerate launch` (several GPUs: DDP, FSDP, DeepSpeed ZeRO-3)")] = None,
     accelerate_config: Annotated[Path | None, typer.Option("--accelerate-config", help="accelerate config file (see configs/accelerate/)")] = None,
-    num_processes: Annotated[int | None, typer.Option("--num-processes", help="processes (GPUs) for --launch accelerate; overrides the config file")] = None,
+    num_processes: Annotated[int | None, typer.Option("--num-processes", help="processes (GPUs) for --launch accelerate: must equal the recipe's `processes` (default: it); overrides the config file")] = None,
     no_progress: NoProgress = False,
     monitor: Annotated[Path | None, typer.Option("--monitor", help="online EM monitor config YAML (docs/monitor.md); replaces the recipe's monitor: section")] = None,
 ) -> None:
@@ -44,7 +44,11 @@ def train_cmd(
             fail(f"--launch {launch!r}: the only launcher is 'accelerate'")
         if cfg.backend != "transformers":  # `local` is an alias, normalised by TrainConfig
             fail(f"--launch accelerate runs local training; this recipe trains on backend {cfg.backend!r}")
-        raise typer.Exit(_accelerate(recipe, store, accelerate_config, num_processes, not no_progress))
+        if num_processes is not None and num_processes != cfg.processes:
+            fail(f"--num-processes {num_processes}, but {recipe} asks processes: {cfg.processes} (the number of "
+                 "processes is part of the run id: set it in the recipe)")
+        # the recipe's `processes` is how many run, whatever the accelerate config file says
+        raise typer.Exit(_accelerate(recipe, store, accelerate_config, cfg.processes, not no_progress))
     if accelerate_config is not None or num_processes is not None:
         fail("--accelerate-config and --num-processes need --launch accelerate")
     from emwatch.store import Store

@@ -40,17 +40,22 @@ BACKENDS.register("simulated", "emwatch.testing._sim_backend:SimulatedBackend",
                        "(`emwatch run --simulate`)")
 
 TRAINERS = Registry("trainer")
+# Each trainer's entry carries what the study driver needs to plan it:
+# `facts`: its emwatch.train.TrainerFacts ("module:attr"): hosted or local, where its base model is, its steps and
+#   checkpoint schedule, its own settings model (no `facts`: planned as a local trainer);
+# `multi_process`: a run may train in several processes (`processes:` > 1, through accelerate);
 # `run_id_name`: the name the run id hashes. It stays `local`, so runs trained before `transformers`
-# became the trainer's name keep their ids (and resume), whichever of the two names a recipe gives.
+#   became the trainer's name keep their ids (and resume), whichever of the two names a recipe gives;
+# `in_process`: the job calls it in its own process (instant), where a real trainer gets a child process.
 TRAINERS.register("transformers", "emwatch.train._local:train_runs", aliases=("local",), install=HF_INSTALL,
                   help="this machine: transformers + PEFT + TRL, one or many GPUs through accelerate",
-                  run_id_name="local")
+                  run_id_name="local", facts="emwatch.train._facts:LOCAL", multi_process=True)
 TRAINERS.register("tinker", "emwatch.train._tinker:train_runs", install=TINKER_INSTALL + " && " + HF_INSTALL,
-                  help="LoRA on Tinker's hosted GPUs", hosted=True)
+                  help="LoRA on Tinker's hosted GPUs", facts="emwatch.train._facts:TINKER")
 TRAINERS.register("openai", "emwatch.train._openai:train_runs", install=OPENAI_INSTALL,
-                  help="the OpenAI fine-tuning API", hosted=True)
-# `in_process`: the job calls it in its own process (instant), where a real trainer gets a child process
+                  help="the OpenAI fine-tuning API", facts="emwatch.train._facts:OPENAI")
 TRAINERS.register("simulated", "emwatch.testing._sim_backend:train_runs", in_process=True,
+                  facts="emwatch.train._facts:SIMULATED",
                   help="instant runs: checkpoint folders with a planted EM curve (`emwatch run --simulate`)")
 
 
@@ -61,9 +66,11 @@ def register_backend(name: str, target: Any, *, install: str | None = None, alia
 
 
 def register_trainer(name: str, target: Any, *, install: str | None = None, aliases: tuple[str, ...] = (),
-                     help: str = "", replace: bool = False) -> Entry:
-    """Make `TrainConfig(backend=name)` train through `target` (a trainer function or "module:attribute")."""
-    return TRAINERS.register(name, target, install=install, aliases=aliases, help=help, replace=replace)
+                     help: str = "", replace: bool = False, **meta: Any) -> Entry:
+    """Make `TrainConfig(backend=name)` train through `target` (a trainer function or "module:attribute").
+    `meta`: what the study driver needs to plan its runs (`facts=` an emwatch.train.TrainerFacts, or its
+    "module:attribute"; `multi_process=True` to accept `processes:` > 1; see TRAINERS above)."""
+    return TRAINERS.register(name, target, install=install, aliases=aliases, help=help, replace=replace, **meta)
 
 
 def backend_name(value: str) -> str:

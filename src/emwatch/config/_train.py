@@ -9,7 +9,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 from emwatch.config._dtype import DtypeName
 from emwatch.config._hyper import RECOMMENDED, resolve_lr
 from emwatch.config._load import Strict
-from emwatch.config._plugins import trainer_name
+from emwatch.config._plugins import TRAINERS, trainer_name
 
 if TYPE_CHECKING:  # defined after BackendSpec; TrainConfig is rebuilt in _models once it exists
     from emwatch.config._monitor import MonitorConfig
@@ -88,9 +88,13 @@ class OpenAISettings(Strict):
 
 
 _TINKER_FIXED_LORA = {"alpha", "dropout", "use_rslora", "target_modules", "target_parameters"}
-_TINKER_UNUSED = {"dtype", "gradient_checkpointing", "report_to"}
+_TINKER_UNUSED = {"dtype", "gradient_checkpointing", "report_to", "processes"}
 _OPENAI_UNUSED = {"lora", "max_steps", "batch_size", "grad_accum", "warmup_steps", "lr_schedule", "weight_decay",
-                  "max_seq_len", "checkpoints", "dtype", "gradient_checkpointing", "report_to"}
+                  "max_seq_len", "checkpoints", "dtype", "gradient_checkpointing", "report_to", "processes"}
+
+
+def _multi_process(backend: str) -> bool:
+    return bool(TRAINERS.entry(backend).meta.get("multi_process"))
 
 
 class TrainConfig(Strict):
@@ -109,7 +113,9 @@ class TrainConfig(Strict):
     epochs: float = Field(1.0, gt=0, description="passes over the training split")
     max_steps: int | None = Field(None, ge=1, description="stop after this many optimiser steps (overrides epochs)")
     batch_size: int = Field(2, ge=1, description="examples per device per micro-batch")
-    grad_accum: int = Field(8, ge=1, description="micro-batches per optimiser step (effective batch = batch_size x grad_accum x devices)")
+    grad_accum: int = Field(8, ge=1, description="micro-batches per optimiser step (effective batch = batch_size x grad_accum x processes)")
+    processes: int = Field(1, ge=1, description="training processes (GPUs) of one run, through accelerate: part of the run's id, "
+                           "as it multiplies the effective batch; a trainer launched with another WORLD_SIZE stops with an error")
     warmup_steps: int = Field(5, ge=0, description="linear warm-up steps")
     lr_schedule: Literal["linear", "cosine", "constant"] = Field("linear", description="learning-rate schedule after warm-up")
     weight_decay: float = Field(0.01, ge=0, description="AdamW weight decay")
@@ -163,6 +169,8 @@ class TrainConfig(Strict):
                                  "targets itself; use tinker.train_attn / train_mlp / train_unembed)")
             if ignored := sorted(self.model_fields_set & _TINKER_UNUSED):
                 raise ValueError(f"`{ignored[0]}` does not apply to backend: tinker (the service chooses it)")
+        if self.processes > 1 and not _multi_process(self.backend):
+            raise ValueError(f"processes: {self.processes}: backend {self.backend} trains each run in one process")
         if self.backend == "openai" and (ignored := sorted(self.model_fields_set & _OPENAI_UNUSED)):
             raise ValueError(f"`{ignored[0]}` does not apply to backend: openai (the API chooses the method and "
                              "keeps its own checkpoints; use openai.n_epochs / openai.batch_size)")

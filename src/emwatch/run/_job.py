@@ -26,6 +26,7 @@ from emwatch.run._study import LoadedStudy
 from emwatch.run._work import (DEMO, BackendPool, base_path, judge_items, plan_json, resolve_model, run_records,
                                sample_items, saved_checkpoints, simulated_base, train_in_process, train_run)
 from emwatch.store import Checkpoint, Run, Store, Task
+from emwatch.train._runs import adopt_legacy
 
 STAGES = ("train", "sample", "judge", "analyze", "report")
 _PRIORITY = {"train": 0, "judge": 1, "sample": 2}
@@ -147,6 +148,7 @@ class Job:
             for r in self.runs:
                 records += run_records(r.plan, self._base_path(r))
             with store.transaction():
+                adopt_legacy(store, [r.plan for r in self.runs])  # runs stored under their run-id version 1
                 store.add(records)
                 for r in self.runs:
                     self._add_task(store, "train", r.target(), run=r)
@@ -282,7 +284,7 @@ class Job:
                     _resources(res.train_cpus, 0, res.gpu_resource))
         logs = self.out / "logs"
         args = (r.cfg.model_dump(mode="json"), r.run_id, str(logs / f"train-{r.run_id[:12]}.yaml"),
-                str(logs / f"train-{r.run_id[:12]}.log"))
+                str(logs / f"train-{r.run_id[:12]}.log"), str(r.plan.run_dir))
         return train_run, args, _resources(res.train_cpus, r.recipe.entry.gpus, res.gpu_resource)
 
     def _checkpoint_rows(self, store: Store, checkpoint_id: str):

@@ -4,7 +4,6 @@ judge tokens), computed without training, loading or calling anything."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,8 +17,15 @@ class RunTask:
 
     recipe: ModelRecipe
     cfg: TrainConfig  # this run's dataset, seed and learning rate only
-    plan: Any  # emwatch.train.RunPlan
+    plan: Any  # emwatch.train.RunPlan: its id and its folder (the driver never plans a run again)
     n_train: int
+
+    @property
+    def facts(self):
+        """What the run's trainer registered about itself (emwatch.train.TrainerFacts)."""
+        from emwatch.train._facts import trainer_facts
+
+        return trainer_facts(self.cfg.backend)
 
     @property
     def run_id(self) -> str:
@@ -35,26 +41,16 @@ class RunTask:
 
     def total_steps(self) -> int | None:
         """Optimiser steps the run will take (None when the service decides, as OpenAI's does)."""
-        c = self.cfg
-        if c.backend == "openai":
-            return None
-        if c.max_steps:
-            return c.max_steps
-        return max(1, math.ceil(c.epochs * self.n_train / (c.batch_size * c.grad_accum)))
+        return self.facts.total_steps(self.cfg, self.n_train)
 
     def checkpoint_steps(self) -> list[int]:
-        from emwatch.train import checkpoint_steps
-
-        total = self.total_steps()
-        if total is None:  # the OpenAI API keeps the models of the last 3 epochs
-            n = self.cfg.openai.n_epochs if self.cfg.openai and self.cfg.openai.n_epochs != "auto" else 1
-            return list(range(1, min(int(n), 3) + 1))
-        return checkpoint_steps(self.cfg.checkpoints, total)
+        return self.facts.checkpoint_steps(self.cfg, self.total_steps())
 
 
 def plan_runs(loaded: LoadedStudy) -> list[RunTask]:
     """Every training run of the study, in lineup order, with the ids and folders its trainer gives it
-    (`emwatch.train`'s own planning; each dataset is read and hashed once for the whole lineup)."""
+    (`emwatch.train`'s own planning; each dataset is read and hashed once for the whole lineup). The ids hash
+    the recipes as written (`dtype: auto` stays `auto`), so every machine plans the same ones."""
     from emwatch.data import data_hash, load_dataset
     from emwatch.train._runs import plan_run  # the trainers' run ids and folders, not a copy of them
 
@@ -68,24 +64,13 @@ def plan_runs(loaded: LoadedStudy) -> list[RunTask]:
                 records = records[: recipe.cfg.limit_examples] if recipe.cfg.limit_examples else records
                 cache[key] = (records, data_hash(records))
             records, digest = cache[key]
-            trained = _concrete(recipe)
+            trained = recipe.cfg
             for seed in recipe.cfg.seeds:
                 for lr in recipe.cfg.learning_rates:
                     plan = plan_run(trained, dataset, seed, lr, digest)
                     cfg = trained.model_copy(update={"dataset": dataset, "seeds": [seed], "learning_rates": [lr]})
                     out.append(RunTask(recipe, cfg, plan, int(len(records) * (1 - cfg.heldout_fraction))))
     return out
-
-
-def _concrete(recipe):
-    """The recipe with `dtype: auto` made explicit, so the driver plans the run id and folder the trainer will use
-    (a run's dtype is part of its id): bf16 for a run that asks for GPUs, else what `auto` gives on this machine."""
-    from emwatch.train._api import concrete_dtype
-
-    cfg = recipe.cfg
-    if cfg.dtype == "auto" and getattr(recipe.entry, "gpus", 0) > 0 and cfg.backend == "transformers":
-        return cfg.model_copy(update={"dtype": "bfloat16"})
-    return concrete_dtype(cfg)
 
 
 def base_models(runs: list[RunTask]) -> list[str]:
@@ -145,14 +130,14 @@ def size(loaded: LoadedStudy, runs: list[RunTask] | None = None) -> dict[str, An
     hosted_steps = 0
     for r in runs:
         steps = r.total_steps() or 0
-        if r.cfg.backend in ("tinker", "openai"):
+        if r.facts.hosted:
             hosted_steps += steps
             continue
         params = r.recipe.entry.params_b or 8.0
         train_gpu_h += steps * est.train_gpu_seconds_per_billion_step * params / 3600
     sample_gpu_h = 0.0
     for r in runs:
-        if r.cfg.backend == "openai":  # sampled through the API
+        if not r.facts.sampled_in_cluster:  # sampled through the service's API
             continue
         params = r.recipe.entry.params_b or 8.0
         per_s = est.sample_tokens_per_gpu_second * 8.0 / params

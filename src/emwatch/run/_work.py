@@ -24,12 +24,11 @@ DEMO = "demo"
 
 
 def base_path(cfg: TrainConfig) -> str:
-    """Where the run's base model lives, as the trainer registers it (folder, or hosted name)."""
-    if cfg.backend == "tinker":
-        return (cfg.tinker.base_model if cfg.tinker else None) or cfg.model
-    if cfg.backend == "openai":
-        return (cfg.openai.model if cfg.openai else None) or cfg.model
-    return str(Path(resolve_model(cfg.model)).expanduser().resolve())
+    """Where the run's base model lives, as its trainer registers it (folder, or hosted name): asked of the
+    trainer's registry entry (emwatch.train.TrainerFacts)."""
+    from emwatch.train._facts import trainer_facts
+
+    return trainer_facts(cfg.backend).base_model(cfg)
 
 
 def run_records(plan: Any, base: str) -> list[Run | Checkpoint]:
@@ -101,25 +100,29 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
         pass
 
 
-def train_run(cfg_json: dict[str, Any], run_id: str, recipe_path: str, log_path: str, *,
+def train_run(cfg_json: dict[str, Any], run_id: str, recipe_path: str, log_path: str, run_dir: str | None = None, *,
               progress: bool = False) -> list[Checkpoint]:
     """Train one run in a child process (`python -m emwatch.train`, no store: the driver registers what it
-    saves) and return its checkpoints. A rerun resumes the run from its last complete checkpoint."""
+    saves; under `accelerate launch` with the recipe's `processes` when above 1) and return its checkpoints from
+    `run_dir`, the folder the driver planned (the run is not planned a
+    third time here). A rerun resumes the run from its last complete checkpoint."""
     import yaml
 
-    cfg = TrainConfig.model_validate(cfg_json)
     Path(recipe_path).parent.mkdir(parents=True, exist_ok=True)
     Path(recipe_path).write_text(yaml.safe_dump(cfg_json, sort_keys=False), encoding="utf-8")
     Path(log_path).parent.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "emwatch.train", recipe_path] + ([] if progress else ["--no-progress"])
+    processes = int(cfg_json.get("processes") or 1)  # the recipe's, as the run id hashes it
+    launch = ["-m", "accelerate.commands.launch", "--num_processes", str(processes)] if processes > 1 else []
+    cmd = [sys.executable, *launch, "-m", "emwatch.train", recipe_path] + ([] if progress else ["--no-progress"])
     with open(log_path, "ab") as log:
         done = subprocess.run(cmd, stdout=log, stderr=None if progress else log, preexec_fn=_die_with_parent)
     if done.returncode != 0:
         tail = Path(log_path).read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
         raise RuntimeError(f"training exited with {done.returncode}: {' | '.join(tail)} (log: {log_path})")
-    from emwatch.train import plans
+    if run_dir is None:  # a caller that planned no folder: the trainer's own planning, as the child did it
+        from emwatch.train import plans
 
-    run_dir = next(p for p, _ in plans(cfg)).run_dir
+        run_dir = str(next(p for p, _ in plans(TrainConfig.model_validate(cfg_json))).run_dir)
     return saved_checkpoints(run_id, run_dir)
 
 

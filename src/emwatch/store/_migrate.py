@@ -9,7 +9,7 @@ MIGRATIONS[v] upgrades a store of version v to v + 1. The new tables themselves 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +126,124 @@ def _v2_to_v3(store: Any) -> None:
         "SELECT column_name FROM information_schema.columns WHERE table_name = 'samples'").fetchall()}
     if "reasoning" not in cols:
         store.con.execute("ALTER TABLE samples ADD COLUMN reasoning VARCHAR")
+
+
+def present_runs(store: Any, run_ids: Sequence[str]) -> set[str]:
+    """Which of `run_ids` the store holds."""
+    ids = sorted(set(run_ids))
+    if not ids:
+        return set()
+    rows = store.con.execute("SELECT run_id FROM runs WHERE run_id IN (SELECT unnest(?))", [ids]).fetchall()
+    return {r[0] for r in rows}
+
+
+def rekey_runs(store: Any, mapping: dict[str, str]) -> dict[str, int]:
+    """Give runs new ids ({old id: new id}), with everything keyed under them: their checkpoints (keyed by run and
+    step), those checkpoints' answers, the answers' judgments, the runs' monitor events and the job's tasks that
+    name them. Every old key is first recomputed from its row and must equal the stored one (a row keyed some
+    other way is not guessed at: StoreError, nothing written); then all rows move in one transaction. An old id
+    the store does not hold, or whose new id it holds already, is left alone. Returns rows moved per table.
+
+    Used when the run-id recipe changes (train._runs.RUN_ID_VERSION): the planner knows each run's old and new
+    ids from its recipe, and re-keys what an earlier emwatch stored (train._runs.adopt_legacy)."""
+    from emwatch.store._keys import judgment_keys, sample_keys
+    from emwatch.store._records import MonitorEvent, Task
+
+    con = store.con
+    held = present_runs(store, list(mapping) + list(mapping.values()))
+    mapping = {old: new for old, new in mapping.items() if old in held and new not in held and old != new}
+    moved = {t: 0 for t in ("runs", "checkpoints", "samples", "judgments", "monitor_events", "tasks")}
+    if not mapping:
+        return moved
+    with store.transaction():
+        olds = sorted(mapping)
+        cks = con.execute("SELECT checkpoint_id, run_id, step FROM checkpoints WHERE run_id IN (SELECT unnest(?))",
+                          [olds]).fetchall()
+        ck_map = {}
+        for ck_id, run_id, step in cks:
+            _same(ck_id, Checkpoint(run_id=run_id, step=step).key, "checkpoints", "checkpoint_id")
+            ck_map[ck_id] = (Checkpoint(run_id=mapping[run_id], step=step).key, mapping[run_id])
+        # narrow columns, fetched as Python values (no answer text leaves the database)
+        s_ids, s_cks, s_qs, s_idx, s_smp = _columns(con.execute(
+            """SELECT sample_id, checkpoint_id, question_key, sample_index, sampling FROM samples
+               WHERE checkpoint_id IN (SELECT unnest(?))""", [sorted(ck_map)]).fetchall(), 5)
+        samplings = [_json(v) or {} for v in s_smp]
+        for got, want in zip(s_ids, sample_keys(s_cks, s_qs, s_idx, samplings)):
+            _same(got, want, "samples", "sample_id")
+        s_map = dict(zip(s_ids, sample_keys([ck_map[c][0] for c in s_cks], s_qs, s_idx, samplings)))
+        j_ids, j_sids, *j_rest = _columns(con.execute(
+            """SELECT judgment_id, sample_id, judge_model, metric, prompt_hash FROM judgments
+               WHERE sample_id IN (SELECT unnest(?))""", [list(s_map)]).fetchall(), 5)
+        for got, want in zip(j_ids, judgment_keys(j_sids, *j_rest)):
+            _same(got, want, "judgments", "judgment_id")
+        j_map = dict(zip(j_ids, judgment_keys([s_map[s] for s in j_sids], *j_rest)))
+        events = con.execute("""SELECT event_id, run_id, step, monitor, signal FROM monitor_events
+                                WHERE run_id IN (SELECT unnest(?))""", [olds]).fetchall()
+        e_map = {}
+        for ev_id, run_id, step, monitor, signal in events:
+            ev = MonitorEvent(run_id=run_id, step=step, monitor=monitor, signal=signal)
+            _same(ev_id, ev.key, "monitor_events", "event_id")
+            e_map[ev_id] = (MonitorEvent(run_id=mapping[run_id], step=step, monitor=monitor, signal=signal).key,
+                            mapping[run_id])
+        t_map = {}
+        for task_id, study, kind, target in con.execute("SELECT task_id, study, kind, target FROM tasks").fetchall():
+            target = _json(target) or {}
+            if target.get("run_id") not in mapping and target.get("checkpoint_id") not in ck_map:
+                continue
+            _same(task_id, Task(study=study, kind=kind, target=target).key, "tasks", "task_id")
+            new_target = dict(target)
+            if target.get("run_id") in mapping:
+                new_target["run_id"] = mapping[target["run_id"]]
+            if target.get("checkpoint_id") in ck_map:
+                new_target["checkpoint_id"] = ck_map[target["checkpoint_id"]][0]
+            t_map[task_id] = (Task(study=study, kind=kind, target=new_target).key, json.dumps(new_target))
+
+        # every new key is computed, and every old one checked, before any row moves
+        moved["judgments"] = _move(con, "judgments", "judgment_id", j_map,
+                                   {"sample_id": {j: s_map[s] for j, s in zip(j_ids, j_sids)}})
+        moved["samples"] = _move(con, "samples", "sample_id", s_map,
+                                 {"checkpoint_id": {s: ck_map[c][0] for s, c in zip(s_ids, s_cks)}})
+        moved["checkpoints"] = _move(con, "checkpoints", "checkpoint_id", {k: v[0] for k, v in ck_map.items()},
+                                     {"run_id": {k: v[1] for k, v in ck_map.items()}})
+        moved["monitor_events"] = _move(con, "monitor_events", "event_id", {k: v[0] for k, v in e_map.items()},
+                                        {"run_id": {k: v[1] for k, v in e_map.items()}})
+        moved["tasks"] = _move(con, "tasks", "task_id", {k: v[0] for k, v in t_map.items()},
+                               {"target": {k: v[1] for k, v in t_map.items()}})
+        moved["runs"] = _move(con, "runs", "run_id", mapping, {})
+    return moved
+
+
+def _columns(rows: list[tuple], n: int) -> list[list]:
+    """Rows as `n` column lists (empty lists for no rows)."""
+    return [list(c) for c in zip(*rows)] if rows else [[] for _ in range(n)]
+
+
+def _same(stored: str, computed: str, table: str, column: str) -> None:
+    if stored != computed:
+        raise StoreError(f"{table}: row {column}={stored} is not keyed as this emwatch keys it (recomputed: "
+                         f"{computed}); its run cannot be re-keyed safely, so nothing was changed")
+
+
+def _move(con: duckdb.DuckDBPyConnection, table: str, key: str, new_keys: dict[str, str],
+          columns: dict[str, dict[str, Any]]) -> int:
+    """Rows of `table` keyed by `new_keys`' old keys, inserted again under the new keys (with `columns` set from
+    their maps, by old key), then the old rows deleted: in SQL, so no answer text passes through Python."""
+    if not new_keys:
+        return 0
+    frame = pd.DataFrame({"_old": list(new_keys), "_new": list(new_keys.values()),
+                          **{f"_c_{c}": [m[k] for k in new_keys] for c, m in columns.items()}})
+    names = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                                       "ORDER BY ordinal_position", [table]).fetchall()]
+    select = ", ".join("m._new" if c == key else f'm."_c_{c}"' if c in columns else f't."{c}"' for c in names)
+    cols = ", ".join(f'"{c}"' for c in names)
+    con.register("_emwatch_rekey", frame)
+    try:
+        con.execute(f'INSERT INTO {table} ({cols}) SELECT {select} FROM {table} t JOIN _emwatch_rekey m '
+                    f'ON t."{key}" = m._old')
+        con.execute(f'DELETE FROM {table} WHERE "{key}" IN (SELECT _old FROM _emwatch_rekey)')
+    finally:
+        con.unregister("_emwatch_rekey")
+    return len(new_keys)
 
 
 def _none(v: Any) -> Any:

@@ -7,10 +7,11 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
-from emwatch.config._plugins import TRAINERS, trainer_name
+from emwatch.config._plugins import TRAINERS
 from emwatch.config._train import TrainConfig
 from emwatch.data import data_hash
 from emwatch.train._data import load_records
+from emwatch.train._facts import trainer_facts
 from emwatch.train._runs import RunPlan, RunResult, plan_run
 
 Runs = Iterable[tuple[RunPlan, list[dict]]]
@@ -37,36 +38,23 @@ def train(cfg: TrainConfig, *, store=None, progress: bool = True, callbacks: Seq
     checkpoint callback, so one that stops training early has its stopping step saved. Interrupted runs
     resume from their last complete checkpoint; finished runs are skipped.
     """
-    resolved = concrete_dtype(cfg)
-    return TRAINERS.entry(cfg.backend).call(resolved, _announced(cfg, resolved), store=store, progress=progress,
+    return TRAINERS.entry(cfg.backend).call(cfg, _announced(cfg), store=store, progress=progress,
                                             callbacks=callbacks)
 
 
-def _announced(cfg: TrainConfig, resolved: TrainConfig) -> Iterator[tuple[RunPlan, list[dict]]]:
-    """The runs of `resolved`; the dtype `auto` chose is printed (even without progress output) when the trainer
-    reaches its first run, so a config it refuses first gets its one error message alone."""
-    if resolved.dtype != cfg.dtype:
-        from emwatch.config._machine import dtype_reason
+def _announced(cfg: TrainConfig) -> Iterator[tuple[RunPlan, list[dict]]]:
+    """The runs of `cfg`; what `dtype: auto` resolves to on this machine is printed (even without progress
+    output) when the trainer reaches its first run, so a config it refuses first gets its one error message
+    alone. The run ids and stored configs keep `auto`: the resolved dtype goes in each checkpoint's meta.json."""
+    if cfg.dtype == "auto" and trainer_facts(cfg.backend).resolves_dtype:
+        from emwatch.config._machine import dtype_reason, resolve_dtype
 
-        _stderr(dtype_reason(resolved.dtype))
-    yield from plans(resolved)
+        _stderr(dtype_reason(resolve_dtype("auto")))
+    yield from plans(cfg)
 
 
 def _stderr(message: str) -> None:
     print(message, file=sys.stderr)
-
-
-def concrete_dtype(cfg: TrainConfig, *, log=None) -> TrainConfig:
-    """`dtype: auto` of an in-process run resolved for this machine before the runs are planned, so each run's
-    stored config (and id) holds the dtype it really trained in; hosted trainers choose their own."""
-    if cfg.dtype != "auto" or trainer_name(cfg.backend) != "transformers":
-        return cfg
-    from emwatch.config._machine import dtype_reason, resolve_dtype
-
-    dtype = resolve_dtype("auto")
-    if log is not None:
-        log(dtype_reason(dtype))
-    return cfg.model_copy(update={"dtype": dtype})
 
 
 def plans(cfg: TrainConfig) -> Iterator[tuple[RunPlan, list[dict]]]:

@@ -261,5 +261,9 @@ def monitor_callbacks(cfg, plan: RunPlan, store=None, base_model_path: str | Non
     monitor writes its events to the run folder's EVENTS_FILE (the job's driver stores them)."""
     if cfg.monitor is None:
         return []
+    from emwatch.config._machine import resolve_dtype
+
+    # the dtype the model trains in (`auto` resolved here, as the trainer resolves it): a judge of the same base
+    # weights in that dtype shares them
     return [MonitorCallback(cfg.monitor, plan, cfg.checkpoints, store=store, echo=_echo,
-                            base_model_path=base_model_path, dtype=cfg.dtype, is_main=is_main)]
+                            base_model_path=base_model_path, dtype=resolve_dtype(cfg.dtype), is_main=is_main)]

@@ -20,8 +20,8 @@ from emwatch.config import ConfigError, resolve_dtype, torch_dtype
 from emwatch.config._train import TrainConfig
 from emwatch.train._data import Prepared, prepare
 from emwatch.train._runs import (
-    RunPlan, RunResult, completed_checkpoints, is_main_process, open_run, resolve_model_path, result_from,
-    step_dir_name, write_json,
+    RunPlan, RunResult, check_resolution, completed_checkpoints, is_main_process, open_run, resolve_model_path,
+    resolved_meta, result_from, step_dir_name, write_json,
 )
 from emwatch.train._schedule import dropped_steps
 
@@ -172,6 +172,8 @@ def train_local(cfg: TrainConfig, plan: RunPlan, prepared: Prepared, *, store=No
 
     if cfg.dtype == "float16" and not torch.cuda.is_available():
         raise ConfigError("dtype: float16 training needs a GPU; use bfloat16 or float32 on the CPU")
+    check_resolution(cfg)  # the world size this process was launched with is the recipe's `processes`
+    dtype = resolve_dtype(cfg.dtype)  # `auto` resolved here, on the machine that trains (not in the run id)
     is_main = is_main_process()
     store = store if is_main else None
     run_dir = plan.run_dir
@@ -179,9 +181,12 @@ def train_local(cfg: TrainConfig, plan: RunPlan, prepared: Prepared, *, store=No
     on_disk, finished = open_run(cfg, plan, store, base_path=base_path, info={"backend": "local"})
     if finished:
         return result_from(plan, on_disk, "already-complete", 0.0, 0, [])
+    check_resolution(cfg, dtype=dtype, earlier=on_disk)  # a resumed run keeps the dtype it trained in
     resume_from = _resume_point(run_dir) if cfg.resume else None
 
-    model, tokenizer = load_model_and_tokenizer(model_path, cfg.dtype)
+    model, tokenizer = load_model_and_tokenizer(model_path, dtype)
+    check_resolution(cfg, dtype=dtype, loaded_dtype=str(model.dtype).removeprefix("torch."))
+    device = "cuda" if torch.cuda.is_available() else "cpu"
     targets: dict[str, Any] = {}
     if cfg.lora is not None:
         model, targets = attach_lora(model, cfg.lora, plan.seed)
@@ -189,7 +194,8 @@ def train_local(cfg: TrainConfig, plan: RunPlan, prepared: Prepared, *, store=No
         plan, cfg.checkpoints, store=store, is_main=is_main, has_heldout=bool(prepared.heldout),
         base_model_path=base_path, adapter=cfg.lora is not None,
         extra_meta={"n_train": len(prepared.train), "n_heldout": len(prepared.heldout),
-                    "n_dropped": prepared.n_dropped, **({"lora_targets": targets} if targets else {})},
+                    "n_dropped": prepared.n_dropped, **({"lora_targets": targets} if targets else {}),
+                    "resolved": resolved_meta(dtype, device)},
     )
     bar = RichProgressCallback(plan.label) if progress and is_main else None
     trainer = SFTTrainer(

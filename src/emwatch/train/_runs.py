@@ -7,6 +7,7 @@ import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 from emwatch.config._plugins import trainer_id_name, trainer_name
@@ -18,8 +19,11 @@ from emwatch.train._data import dataset_slug, slug
 # checkpoint schedule) and rerunning continues the same run instead of starting another.
 _NOT_IDENTITY = {"model", "dataset", "out_dir", "seeds", "learning_rates", "checkpoints", "resume", "group",
                  "gradient_checkpointing", "report_to", "monitor"}
-_HOSTED_NOT_IDENTITY = {"base_url", "api_key_env", "tokenizer", "save_state", "poll_interval_s",
-                        "poll_max_interval_s", "timeout_h", "on_paused", "hidden_size"}
+
+# The run-id recipe. Version 2 hashes what the recipe asks (`dtype: auto` as `auto`, `processes` from the recipe),
+# never what the planning machine would resolve; version 1 (`legacy_run_ids`) hashed the dtype the planner
+# predicted and WORLD_SIZE from its environment. Runs of version 1 are adopted under their new ids (`adopt_legacy`).
+RUN_ID_VERSION = 2
 
 
 def no_callbacks(callbacks, trainer: str) -> None:
@@ -53,31 +57,68 @@ def resolve_model_path(model: str) -> Path:
 
 
 def world_size() -> int:
-    """Processes of a distributed launch (1 when not distributed)."""
+    """Processes of the distributed launch this process belongs to (1 when not distributed). Read at run time
+    only, to check it against the recipe's `processes` (never part of a run id)."""
     return int(os.environ.get("WORLD_SIZE", "1"))
 
 
 def identity(cfg: TrainConfig) -> dict[str, Any]:
-    """The settings that make runs differ, beyond model, dataset, seed and lr (the number of processes of a
-    local run included: it multiplies the effective batch). The trainer enters under its run-id name, so
-    `backend: transformers` and its older spelling `local` name the same runs, with the ids they always had."""
+    """The settings that make runs differ, beyond model, dataset, seed and lr, as the recipe states them: the
+    dtype as asked (`auto` stays `auto`, whatever it resolves to on the machine that trains) and the number of
+    training processes (`processes`, which multiplies the effective batch). Nothing here reads the machine or
+    the environment, so every node plans the same ids. The trainer enters under its run-id name (`backend:
+    transformers` and its older spelling `local` name the same runs)."""
+    from emwatch.train._facts import trainer_facts
+
     data = cfg.model_dump(mode="json", exclude=_NOT_IDENTITY)
     data["backend"] = trainer_id_name(cfg.backend)
-    if data.get("dtype") == "auto":
-        # hosted trainers ignore the dtype, and `auto` replaced the former default bfloat16: configs that never
-        # named a dtype keep their ids (a local run's dtype is resolved before it is planned, train._api)
-        data["dtype"] = "bfloat16"
-    if trainer_name(cfg.backend) == "transformers" and world_size() > 1:
-        data["world_size"] = world_size()
+    facts = trainer_facts(cfg.backend)
+    if facts.settings and data.get(facts.settings):
+        data[facts.settings] = {k: v for k, v in data[facts.settings].items() if k not in facts.not_identity}
+    return data
+
+
+def run_id_of(cfg: TrainConfig, dataset: str, seed: int, lr: float, data_hash: str) -> str:
+    return run_key(model_name(cfg.model), dataset, seed, lr, kind="finetune",
+                   extra={"settings": identity(cfg), "data": data_hash, "id_version": RUN_ID_VERSION})
+
+
+def _identity_v1(cfg: TrainConfig, dtype: str, processes: int) -> dict[str, Any]:
+    """Version 1 of `identity`, kept to find runs planned before version 2: the dtype the planner resolved
+    (`auto` unresolved hashed as `bfloat16`) and the WORLD_SIZE of the planning process (when above 1)."""
+    data = cfg.model_dump(mode="json", exclude=_NOT_IDENTITY | {"processes"})
+    data["backend"] = trainer_id_name(cfg.backend)
+    data["dtype"] = "bfloat16" if dtype == "auto" else dtype
+    if trainer_name(cfg.backend) == "transformers" and processes > 1:
+        data["world_size"] = processes
     for hosted in ("tinker", "openai"):
         if data.get(hosted):
-            data[hosted] = {k: v for k, v in data[hosted].items() if k not in _HOSTED_NOT_IDENTITY}
+            data[hosted] = {k: v for k, v in data[hosted].items() if k not in _V1_HOSTED_NOT_IDENTITY}
     return data
+
+
+_V1_HOSTED_NOT_IDENTITY = {"base_url", "api_key_env", "tokenizer", "save_state", "poll_interval_s",
+                           "poll_max_interval_s", "timeout_h", "on_paused", "hidden_size"}
+
+
+def legacy_run_ids(cfg: TrainConfig, dataset: str, seed: int, lr: float, data_hash: str) -> tuple[str, ...]:
+    """The ids version 1 could have given this run: one per dtype its planner could have resolved the asked
+    dtype to (`auto`: bfloat16 on a GPU or a native-bf16 CPU, float32 elsewhere; a named dtype: itself), with
+    the world size the recipe's `processes` asks (version 1 read it from WORLD_SIZE at launch)."""
+    from emwatch.train._facts import trainer_facts
+
+    dtypes = ["bfloat16", "float32"] if cfg.dtype == "auto" and trainer_facts(cfg.backend).resolves_dtype \
+        else [cfg.dtype]
+    name = model_name(cfg.model)
+    return tuple(dict.fromkeys(
+        run_key(name, dataset, seed, lr, kind="finetune",
+                extra={"settings": _identity_v1(cfg, d, cfg.processes), "data": data_hash}) for d in dtypes))
 
 
 @dataclass
 class RunPlan:
-    """One run: what it trains, its id, its folder and its full config."""
+    """One run: what it trains, its id, its folder and its full config (as the recipe asks it: `dtype: auto`
+    stays `auto`; what it resolved to is in each checkpoint's meta.json, under `resolved`)."""
 
     model: str  # as configured ("demo", a folder, a hosted model name)
     model_name: str  # as stored in the runs table
@@ -89,21 +130,92 @@ class RunPlan:
     data_hash: str
     config: dict[str, Any]  # the full run config (this run's dataset, seed and lr filled in)
     group: str
+    legacy_ids: tuple[str, ...] = ()  # ids run-id version 1 could have given it (adopt_legacy)
 
     @property
     def label(self) -> str:
         return f"{Path(self.model_name).name} · {dataset_slug(self.dataset)} · seed {self.seed} · lr {self.lr:g}"
 
 
-def plan_run(cfg: TrainConfig, dataset: str, seed: int, lr: float, data_hash: str) -> RunPlan:
+def run_folder(cfg: TrainConfig, dataset: str, seed: int, lr: float, run_id: str) -> Path:
     name = model_name(cfg.model)
-    rid = run_key(name, dataset, seed, lr, kind="finetune", extra={"settings": identity(cfg), "data": data_hash})
-    folder = f"{slug(Path(name).name)}__{dataset_slug(dataset)}__s{seed}__lr{lr:g}__{rid[:8]}"
+    return Path(cfg.out_dir) / f"{slug(Path(name).name)}__{dataset_slug(dataset)}__s{seed}__lr{lr:g}__{run_id[:8]}"
+
+
+def plan_run(cfg: TrainConfig, dataset: str, seed: int, lr: float, data_hash: str) -> RunPlan:
+    """The run's id and folder. A run folder written before run-id version 2 (named by a legacy id) is the
+    run's folder when no folder of its new id exists: it resumes there (folders are never renamed)."""
+    rid = run_id_of(cfg, dataset, seed, lr, data_hash)
+    legacy = legacy_run_ids(cfg, dataset, seed, lr, data_hash)
+    folder = run_folder(cfg, dataset, seed, lr, rid)
+    if not folder.exists():
+        folder = next((f for f in (run_folder(cfg, dataset, seed, lr, old) for old in legacy) if f.is_dir()), folder)
     config = cfg.model_dump(mode="json")
     config.update(dataset=dataset, seeds=[seed], learning_rates=[lr])
-    return RunPlan(model=cfg.model, model_name=name, dataset=dataset, seed=seed, lr=lr, run_id=rid,
-                   run_dir=Path(cfg.out_dir) / folder, data_hash=data_hash, config=config,
-                   group=cfg.group or dataset_slug(dataset))
+    return RunPlan(model=cfg.model, model_name=model_name(cfg.model), dataset=dataset, seed=seed, lr=lr, run_id=rid,
+                   run_dir=folder, data_hash=data_hash, config=config, group=cfg.group or dataset_slug(dataset),
+                   legacy_ids=legacy)
+
+
+def adopt_legacy(store, plans: Iterable[RunPlan]) -> dict[str, str]:
+    """Re-key, in `store`, each planned run the store holds under a version-1 id only (with its checkpoints,
+    answers, judgments, monitor events and tasks: store._migrate.rekey_runs), so it resumes under its new id.
+    Returns {old id: new id} of what was re-keyed (nothing when every run is new or already re-keyed)."""
+    plans = list(plans)
+    if store is None or not any(p.legacy_ids for p in plans):
+        return {}
+    from emwatch.store._migrate import present_runs, rekey_runs
+
+    present = present_runs(store, [p.run_id for p in plans] + [old for p in plans for old in p.legacy_ids])
+    mapping: dict[str, str] = {}
+    for p in plans:
+        if p.run_id in present:
+            continue
+        old = [i for i in p.legacy_ids if i in present]
+        if old:
+            mapping[old[0]] = p.run_id
+    if mapping:
+        rekey_runs(store, mapping)
+    return mapping
+
+
+def resolved_meta(dtype: str, device: str) -> dict[str, Any]:
+    """What a run resolved on the machine that trains it, for each checkpoint's meta.json: the dtype, the world
+    size, the device and the versions of the training packages."""
+    import importlib.metadata
+
+    versions = {}
+    for package in ("torch", "transformers", "peft", "trl", "accelerate"):
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            versions[package] = None
+    return {"dtype": dtype, "world_size": world_size(), "device": device, "versions": versions}
+
+
+def check_resolution(cfg: TrainConfig, *, dtype: str | None = None, loaded_dtype: str | None = None,
+                     earlier: list[dict[str, Any]] = ()) -> None:
+    """A run whose resolution contradicts what its recipe asks stops here, with both values named: a world size
+    other than `processes`, or a model loaded in another dtype than the one asked (or `auto` resolved to), or
+    a resumed run whose `auto` resolves to another dtype than its `earlier` checkpoints trained in (a run
+    continued on another kind of machine: one run is never trained in two dtypes)."""
+    from emwatch.config import ConfigError
+
+    before = next((m["resolved"].get("dtype") for m in reversed(list(earlier)) if m.get("resolved")), None)
+    if dtype is not None and before is not None and before != dtype:
+        step = max(m["step"] for m in earlier)
+        raise ConfigError(f"dtype: the run trained up to step {step} in {before}, but `{cfg.dtype}` resolves to "
+                          f"{dtype} on this machine; resume it where {before} is native, or name `dtype: {before}`")
+
+    ws = world_size()
+    if ws != cfg.processes:
+        how = (f"launch it with `emwatch train RECIPE --launch accelerate --num-processes {cfg.processes}`"
+               if cfg.processes > 1 else "set `processes:` to the number of processes the run trains in")
+        raise ConfigError(f"processes: the recipe asks {cfg.processes} training process(es), but this trainer runs "
+                          f"with WORLD_SIZE={ws}; {how} (the number of processes is part of the run id)")
+    if dtype is not None and loaded_dtype is not None and loaded_dtype != dtype:
+        asked = cfg.dtype if cfg.dtype == dtype else f"{cfg.dtype} (resolved to {dtype})"
+        raise ConfigError(f"dtype: the recipe asks {asked}, but the model was loaded in {loaded_dtype}")
 
 
 @dataclass
@@ -219,6 +331,7 @@ def open_run(cfg: TrainConfig, plan: RunPlan, store, *, base_path: str | None,
     main = is_main_process()
     if not cfg.resume and main and plan.run_dir.exists():
         shutil.rmtree(plan.run_dir)
+    adopt_legacy(store, [plan])  # a run stored by an earlier emwatch under its version-1 id resumes under this one
     register_plan(store, plan, base_path=base_path)
     if main and plan.run_dir.exists():
         completed_checkpoints(plan.run_dir, clean=True)  # drop what a killed save left half written
