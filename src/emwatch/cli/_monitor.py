@@ -54,9 +54,10 @@ def direction_cmd(
     model: Annotated[str, typer.Option("--model", help="base model folder, or 'demo' for the shipped demo model")],
     out: Annotated[Optional[Path], typer.Option("--out", help="direction folder (default: $EMWATCH_CACHE/directions/<model hash>/<settings hash>/)")] = None,
     dtype: Annotated[str, typer.Option("--dtype", help="auto | float32 | bfloat16 | float16 (auto: as `emwatch doctor` says)")] = "auto",
-    train_per_category: Annotated[int, typer.Option("--train-per-category", min=1, max=15, help="build-half EM-240 questions per category")] = 3,
-    heldout_per_category: Annotated[int, typer.Option("--heldout-per-category", min=1, max=15, help="held-out questions per category (AUROC a)")] = 2,
-    max_new_tokens: Annotated[int, typer.Option("--max-new-tokens", min=1, help="answer length under a persona")] = 48,
+    train_per_category: Annotated[int, typer.Option("--train-per-category", min=1, max=15, help="build-half EM-240 questions per category")] = 6,
+    heldout_per_category: Annotated[int, typer.Option("--heldout-per-category", min=1, max=15, help="held-out questions per category (AUROC a)")] = 4,
+    max_new_tokens: Annotated[int, typer.Option("--max-new-tokens", min=1, help="tokens the model writes after each forced opening")] = 32,
+    prefill: Annotated[bool, typer.Option("--prefill/--no-prefill", help="start each persona answer with a forced opening (personas.yaml `openings`) and read only the tokens after it")] = True,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Build (once; later calls reuse it) and validate a base model's misaligned-persona direction, the monitor's
@@ -77,7 +78,7 @@ def direction_cmd(
     if not (path / "config.json").is_file():
         fail(f"{path}: not a model folder (no config.json)")
     settings = replace(DirectionSettings(), train_per_category=train_per_category,
-                       heldout_per_category=heldout_per_category, max_new_tokens=max_new_tokens)
+                       heldout_per_category=heldout_per_category, max_new_tokens=max_new_tokens, prefill=prefill)
     d, built = ensure_direction(path, out=out, settings=settings, dtype=dtype,
                                 log=lambda m: print(m, file=sys.stderr))
     goals = {"heldout": 0.9, "labelled": 0.8}
