@@ -392,6 +392,7 @@ def choose_layer(acts: np.ndarray, label: np.ndarray, fold: np.ndarray, layers: 
 def build_direction(model, tokenizer, *, model_name: str, mhash: str, settings: DirectionSettings = DirectionSettings(),
                     personas_path: str | Path = PERSONAS, log: Callable[[str], object] = print) -> Direction:
     """Build and validate the direction on a base model in memory (a LoRA model's adapters must be off)."""
+    personas_sha256 = _sha256(Path(personas_path)) or ""  # before it is read: an edit during the build goes stale
     data = load_personas(personas_path, settings.bank)
     build_half, heldout_half = question_halves(settings.bank)
     build, held = _take(build_half, settings.train_per_category), _take(heldout_half, settings.heldout_per_category)
@@ -419,7 +420,7 @@ def build_direction(model, tokenizer, *, model_name: str, mhash: str, settings: 
     layer = layers[li]
     vec, center = _fit(acts[:, li, :], label, is_build)
     d = Direction(vector=vec.astype(np.float32), center=center, layer=layer, model=model_name, model_hash=mhash,
-                  settings=_as_json(settings), personas_sha256=_sha256(Path(personas_path)) or "")
+                  settings=_as_json(settings), personas_sha256=personas_sha256)
     held_scores, held_label = d.score(acts[~is_build, li, :]), label[~is_build]
     fixed_scores = d.score(fixed_acts[:, li, :])
     fixed_label = np.array([1, 0] * (len(fixed) // 2), bool)
