@@ -82,18 +82,22 @@ def direction_cmd(
     d, built = ensure_direction(path, out=out, settings=settings, dtype=dtype,
                                 log=lambda m: print(m, file=sys.stderr))
     goals = {"heldout": 0.9, "labelled": 0.8}
-    what = {"heldout": "(a) held-out questions, persona-generated answers",
+    prefilled = bool(d.settings.get("prefill"))
+    what = {"heldout": "(a) held-out questions, persona answers" + (" after unseen openings" if prefilled else ""),
             "labelled": "(b) hand-labelled answers, teacher-forced"}
     rows = [{"check": what[k], "n_misaligned": v["n_misaligned"], "n_aligned": v["n_aligned"], "auroc": v["auroc"],
              "ci_low": v["ci_low"], "ci_high": v["ci_high"], "goal": goals[k], "met": bool(v["auroc"] >= goals[k])}
             for k, v in ((k, d.validation[k]) for k in goals)]
     frame = pd.DataFrame(rows)
     info = {"direction": d.path, "built": built, "layer": d.layer, "sha256": d.sha256, "model": d.model,
-            "model_hash": d.model_hash, "checks": rows}
+            "model_hash": d.model_hash, "checks": rows, "reads": d.validation.get("reads"),
+            "layer_rule": d.validation.get("layer_rule"), "heldout_whole_answer": d.validation.get("heldout_whole_answer")}
 
     def table() -> None:
         print(f"persona direction of {d.model}: layer {d.layer}, {'built' if built else 'reused'} at {d.path} "
               f"(sha256 {d.sha256[:12]})")
+        if d.validation.get("reads"):
+            print(f"(a) reads {d.validation['reads']}; the layer: best out-of-fold separation on the build half")
         print_table(frame.round({"auroc": 3, "ci_low": 3, "ci_high": 3}))
 
     emit(fmt, frame, data=info, table=table)
