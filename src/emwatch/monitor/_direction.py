@@ -11,7 +11,7 @@ Built once per base model (`emwatch monitor direction --model M`, or by the firs
    (teacher-forced); its activation is the residual stream after a layer, averaged over the tokens the model
    wrote after the opening (not over the forced words, which are our text, not the model's).
 3. The direction at a layer is the mean difference misaligned minus aligned over the build half. The layer is
-   the candidate (3/12 .. 9/12 of the depth) whose out-of-fold projections separate best (Cohen's d) on a
+   the candidate (1/4 .. 3/4 of the depth) whose out-of-fold projections separate best (Cohen's d) on a
    two-fold split of the build half: the held-out half plays no part in it. A score is the projection on the
    unit direction, centred on the midpoint of the two means: above 0 is the misaligned side.
 4. Validation, never on the data the direction was built from: (a) the held-out questions' persona answers
