@@ -84,6 +84,9 @@ def test_the_direction_is_the_mean_difference_of_the_build_answers(tiny_chat_mod
             neg += list(got["aligned"] @ unit - (mis + ali) @ unit / 2)
         assert rule[layer] == pytest.approx(_cohens_d(pos, neg), rel=1e-3, abs=1e-6)
     assert d.layer == max(rule, key=rule.get)
+    build_scores = {k: v @ (want / np.linalg.norm(want)) for k, v in a.items()}
+    assert d.validation["build_separation_d"] == pytest.approx(_cohens_d(build_scores["misaligned"],
+                                                                         build_scores["aligned"]), rel=1e-3)
     # the stored figures are this direction's: held-out answers re-scored from scratch give the same AUROC
     held = [a for a in d.answers if a["half"] == "heldout"]
     plain.update({p.question_id: tuple(p.messages) for p in D.question_halves("em240")[1]})

@@ -422,11 +422,12 @@ def build_direction(model, tokenizer, *, model_name: str, mhash: str, settings: 
     d = Direction(vector=vec.astype(np.float32), center=center, layer=layer, model=model_name, model_hash=mhash,
                   settings=_as_json(settings), personas_sha256=personas_sha256)
     held_scores, held_label = d.score(acts[~is_build, li, :]), label[~is_build]
+    build_scores = d.score(acts[is_build, li, :])  # in-sample: for information, not for choosing
     fixed_scores = d.score(fixed_acts[:, li, :])
     fixed_label = np.array([1, 0] * (len(fixed) // 2), bool)
     d.validation = {
         "layers_tried": layers, "layer_rule": rule,
-        "buildseparation_d": separation(*(lambda p: (p[is_build & label], p[is_build & ~label]))(d.score(acts[:, li, :]))),
+        "build_separation_d": separation(build_scores[label[is_build]], build_scores[~label[is_build]]),
         "empty_answers_dropped": len(written) - len(keep),
         "reads": "the tokens the model wrote after its opening" if settings.prefill else "all answer tokens",
         "heldout": figures(held_scores[held_label], held_scores[~held_label]),
