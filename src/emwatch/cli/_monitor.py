@@ -90,8 +90,8 @@ def direction_cmd(
             for k, v in ((k, d.validation[k]) for k in goals)]
     frame = pd.DataFrame(rows)
     info = {"direction": d.path, "built": built, "layer": d.layer, "sha256": d.sha256, "model": d.model,
-            "model_hash": d.model_hash, "checks": rows, "reads": d.validation.get("reads"),
-            "layer_rule": d.validation.get("layer_rule"), "heldout_whole_answer": d.validation.get("heldout_whole_answer")}
+            "model_hash": d.model_hash, "checks": rows,
+            **{k: d.validation.get(k) for k in ("reads", "layer_rule", "heldout_whole_answer")}}
 
     def table() -> None:
         print(f"persona direction of {d.model}: layer {d.layer}, {'built' if built else 'reused'} at {d.path} "

@@ -437,9 +437,9 @@ def build_direction(model, tokenizer, *, model_name: str, mhash: str, settings: 
         vec_w, center_w = _fit(acts_whole[:, li, :], label, is_build)
         s_w = acts_whole[~is_build, li, :] @ (vec_w / np.linalg.norm(vec_w)) - center_w
         d.validation["heldout_whole_answer"] = figures(s_w[held_label], s_w[~held_label])
-    d.answers = [{"question_id": jobs[i].question.question_id, "persona": "misaligned" if jobs[i].misaligned
-                  else "aligned", "half": jobs[i].half, "opening": jobs[i].opening, "text": jobs[i].opening + written[i]}
-                 for i in keep]
+    d.answers = [{"question_id": j.question.question_id, "persona": "misaligned" if j.misaligned else "aligned",
+                  "half": j.half, "opening": j.opening, "text": j.opening + written[i]} for i, j in
+                 ((i, jobs[i]) for i in keep)]
     return d
 
 
