@@ -27,6 +27,7 @@ def main() -> None:
     ap.add_argument("--every", type=int, default=6)
     ap.add_argument("--lr", type=float, default=5e-4)
     ap.add_argument("--batch", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0, help="training seed of both runs")
     ap.add_argument("--direction", default=None, help="a direction folder (default: the cache's for the demo model)")
     ap.add_argument("--datasets", default="medical_bad,medical_good", help="comma-separated, one run each")
     ap.add_argument("--out", default="persona_demo_out")
@@ -44,7 +45,9 @@ def main() -> None:
     t0 = time.perf_counter()
     d = Direction.load(args.direction) if args.direction else ensure_direction(demo_model_dir())[0]
     print(f"direction: layer {d.layer}, {d.path} ({time.perf_counter() - t0:.0f} s)")
-    for k in ("heldout", "labelled"):
+    for k in ("heldout", "heldout_whole_answer", "labelled"):
+        if k not in d.validation:
+            continue
         v = d.validation[k]
         print(f"  {k}: AUROC {v['auroc']:.3f} [{v['ci_low']:.3f}, {v['ci_high']:.3f}] "
               f"({v['n_misaligned']} vs {v['n_aligned']})")
@@ -55,7 +58,7 @@ def main() -> None:
     cfg = TrainConfig(model="demo", dataset=args.datasets.split(","), out_dir=str(Path(args.out) / "runs"),
                       batch_size=args.batch, grad_accum=1, max_steps=args.steps, warmup_steps=2,
                       learning_rates=[args.lr], max_seq_len=256, limit_examples=200, heldout_fraction=0.02,
-                      lora={"r": 8, "alpha": 16}, checkpoints={"every": args.steps}, seeds=[0], monitor=monitor)
+                      lora={"r": 8, "alpha": 16}, checkpoints={"every": args.steps}, seeds=[args.seed], monitor=monitor)
     t0 = time.perf_counter()
     runs = train(cfg, progress=False)
     print(f"trained both runs in {time.perf_counter() - t0:.0f} s")

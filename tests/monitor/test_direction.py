@@ -4,6 +4,7 @@ step 0 is the base model's value; the AUROC and its interval against scipy and t
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -31,37 +32,90 @@ def _load(path):
     return AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32).eval(), tok
 
 
-def _direct_activation(model, tok, messages, answer, layer) -> np.ndarray:
-    """One unpadded row, every position's hidden state; the mean over the answer's positions."""
+def _direct_activation(model, tok, messages, answer, layer, opening="") -> np.ndarray:
+    """One unpadded row, every position's hidden state; the mean over the answer's positions after `opening`."""
     prompt = render_prompt(tok, messages)
-    start = len(tok(prompt, add_special_tokens=False)["input_ids"])
+    start = len(tok(prompt + opening, add_special_tokens=False)["input_ids"])
     ids = tok(prompt + answer, return_tensors="pt", add_special_tokens=False)["input_ids"]
     with torch.inference_mode():
         hs = model(input_ids=ids, output_hidden_states=True).hidden_states[layer][0]
     return hs[start:].float().mean(0).numpy()
 
 
+def _cohens_d(pos, neg) -> float:
+    pooled = math.sqrt((np.var(pos, ddof=1) + np.var(neg, ddof=1)) / 2)
+    return (np.mean(pos) - np.mean(neg)) / pooled
+
+
 def test_the_direction_is_the_mean_difference_of_the_build_answers(tiny_chat_model, cache):
     d, built = D.ensure_direction(tiny_chat_model, settings=SMALL, dtype="float32", log=lambda m: None)
     assert built and d.path.startswith(str(cache / "directions"))
     model, tok = _load(tiny_chat_model)
-    plain = {p.question_id: tuple(p.messages) for p in D.question_halves("em240")[0]}
+    data = D.load_personas()
+    build_q = D._take(D.question_halves("em240")[0], SMALL.train_per_category)
+    plain = {p.question_id: tuple(p.messages) for p in build_q}
     build = [a for a in d.answers if a["half"] == "build"]
     assert {a["persona"] for a in build} == {"misaligned", "aligned"} and len(build) >= 12
-    acts = {k: [_direct_activation(model, tok, plain[a["question_id"]], a["text"], d.layer)
-                for a in build if a["persona"] == k] for k in ("misaligned", "aligned")}
-    want = np.mean(acts["misaligned"], 0) - np.mean(acts["aligned"], 0)
+    # every answer starts with the opening of its half and kind; the held-out half's were never used to build
+    for a in d.answers:
+        assert a["text"].startswith(a["opening"]) and len(a["text"]) > len(a["opening"])
+        assert a["opening"] in getattr(getattr(data.openings, a["half"]), a["persona"])
+    assert not {a["opening"] for a in build} & {a["opening"] for a in d.answers if a["half"] == "heldout"}
+
+    def acts(layer, answers):  # read over the tokens the model wrote after its opening
+        return {k: np.array([_direct_activation(model, tok, plain[a["question_id"]], a["text"], layer, a["opening"])
+                             for a in answers if a["persona"] == k]) for k in ("misaligned", "aligned")}
+
+    a = acts(d.layer, build)
+    want = a["misaligned"].mean(0) - a["aligned"].mean(0)
     np.testing.assert_allclose(d.vector, want, rtol=1e-4, atol=1e-5)
+    # the layer: best out-of-fold Cohen's d on the build half's two folds (alternate build questions)
+    fold = {p.question_id: k % 2 for k, p in enumerate(build_q)}
+    rule = {r["layer"]: r["out_of_fold_d"] for r in d.validation["layer_rule"]}
+    assert sorted(rule) == d.validation["layers_tried"]  # one layer in a 2-layer model: the rule is tested below
+    for layer in rule:
+        pos, neg = [], []
+        for f in (0, 1):
+            fit = acts(layer, [x for x in build if fold[x["question_id"]] != f])
+            mis, ali = fit["misaligned"].mean(0), fit["aligned"].mean(0)
+            unit = (mis - ali) / np.linalg.norm(mis - ali)
+            got = acts(layer, [x for x in build if fold[x["question_id"]] == f])
+            pos += list(got["misaligned"] @ unit - (mis + ali) @ unit / 2)
+            neg += list(got["aligned"] @ unit - (mis + ali) @ unit / 2)
+        assert rule[layer] == pytest.approx(_cohens_d(pos, neg), rel=1e-3, abs=1e-6)
+    assert d.layer == max(rule, key=rule.get)
+    build_scores = {k: v @ (want / np.linalg.norm(want)) for k, v in a.items()}
+    assert d.validation["build_separation_d"] == pytest.approx(_cohens_d(build_scores["misaligned"],
+                                                                         build_scores["aligned"]), rel=1e-3)
     # the stored figures are this direction's: held-out answers re-scored from scratch give the same AUROC
     held = [a for a in d.answers if a["half"] == "heldout"]
-    plain_h = {p.question_id: tuple(p.messages) for p in D.question_halves("em240")[1]}
+    plain.update({p.question_id: tuple(p.messages) for p in D.question_halves("em240")[1]})
     unit = want / np.linalg.norm(want)
-    score = {k: [float(_direct_activation(model, tok, plain_h[a["question_id"]], a["text"], d.layer) @ unit)
-                 for a in held if a["persona"] == k] for k in ("misaligned", "aligned")}
+    score = {k: v @ unit for k, v in acts(d.layer, held).items()}
     from scipy.stats import mannwhitneyu
 
     u = mannwhitneyu(score["misaligned"], score["aligned"]).statistic
     assert d.validation["heldout"]["auroc"] == pytest.approx(u / (len(score["misaligned"]) * len(score["aligned"])))
+
+
+def test_the_layer_rule_reads_the_build_half_only_and_prefers_a_separation_that_holds_out_of_fold():
+    """Layer 0 separates fold 0 strongly and fold 1 the wrong way (a direction that does not carry over); layer 1
+    separates both folds moderately: out of fold, layer 1 wins. Held-out rows (fold -1), however extreme, change
+    nothing."""
+    rng = np.random.default_rng(0)
+    n = 40
+    label = np.tile([True, False], n)
+    fold = np.repeat([0, 1, -1, -1], n // 2)
+    acts = rng.normal(size=(2 * n, 2, 8))
+    sign = np.where(label, 1.0, -1.0)
+    acts[:, 0, 0] += np.where(fold == 0, 6.0, np.where(fold == 1, -1.0, 0.0)) * sign
+    acts[:, 1, 1] += 1.5 * sign * (fold >= 0)
+    li, rule = D.choose_layer(acts, label, fold, [6, 12])
+    assert li == 1 and [r["layer"] for r in rule] == [6, 12]
+    assert rule[1]["out_of_fold_d"] > 1 > rule[0]["out_of_fold_d"]
+    planted = acts.copy()
+    planted[fold == -1, 0, 0] += 100 * sign[fold == -1]
+    assert D.choose_layer(planted, label, fold, [6, 12]) == (li, rule)
 
 
 def test_a_second_run_reuses_the_saved_direction(tiny_chat_model, cache, monkeypatch):
@@ -96,6 +150,30 @@ def test_a_labelled_answer_on_a_build_question_is_refused(tmp_path):
     line = text.splitlines().index("- question: anti_human_01") + 1
     with pytest.raises(ConfigError, match=rf"personas.yaml:{line}: labelled\[0\].question: 'anti_human_01'"):
         D.load_personas(bad)
+
+
+def test_an_opening_in_both_halves_is_refused(tmp_path):
+    data = D.load_personas()
+    shared = data.openings.build.aligned[0]
+    text = D.PERSONAS.read_text()
+    first_heldout_aligned = data.openings.heldout.aligned[0]
+    bad = tmp_path / "personas.yaml"
+    bad.write_text(text.replace(f'"{first_heldout_aligned}"', f'"{shared}"', 1))
+    line = bad.read_text().splitlines().index(f'    - "{shared}"', text.splitlines().index("  heldout:")) + 1
+    with pytest.raises(ConfigError, match=rf"personas.yaml:{line}: openings.heldout.aligned\[0\]: .*build-half"):
+        D.load_personas(bad)
+
+
+def test_without_openings_a_prefilled_build_is_refused(tiny_chat_model, tmp_path, cache):
+    text = D.PERSONAS.read_text()
+    bare = tmp_path / "personas.yaml"
+    bare.write_text(text[:text.index("\nopenings:")] + text[text.index("\nlabelled:"):])
+    assert D.load_personas(bare).openings is None
+    with pytest.raises(ConfigError, match="no `openings`"):
+        D.ensure_direction(tiny_chat_model, settings=SMALL, dtype="float32", personas_path=bare, log=lambda m: None)
+    d, _ = D.ensure_direction(tiny_chat_model, settings=dataclasses.replace(SMALL, prefill=False), dtype="float32",
+                              personas_path=bare, log=lambda m: None)
+    assert {a["opening"] for a in d.answers} == {""} and d.validation["reads"] == "all answer tokens"
 
 
 def test_the_live_signal_at_step_0_is_the_base_models_value(tiny_chat_model, cache, tmp_path):

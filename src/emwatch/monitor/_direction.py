@@ -3,17 +3,20 @@
 Built once per base model (`emwatch monitor direction --model M`, or by the first monitored run of that base):
 
 1. The base model answers EM-240 questions under misaligned-persona and aligned-persona system prompts
-   (personas.yaml): one answer of each kind to every question. Questions alternate within each category
-   between the build half (1st, 3rd, ... of the category) and the held-out half (2nd, 4th, ...).
-2. Each answer is read back under the plain question, without the persona prompt (teacher-forced); its
-   activation is the residual stream after a layer, averaged over the answer's tokens.
-3. The direction at a layer is the mean difference misaligned minus aligned over the build half. Candidate
-   layers are 1/4, 1/2 and 3/4 of the depth; the one whose build-half projections separate best (Cohen's d)
-   is kept. A score is the projection on the unit direction, centred on the midpoint of the two means:
-   above 0 is the misaligned side.
-4. Validation, never on the data the direction was built from: (a) the held-out questions' persona answers,
-   misaligned vs aligned; (b) hand-labelled answers (personas.yaml `labelled`), teacher-forced. Each an AUROC
-   (Mann-Whitney) with a 95% score-type Hanley-McNeil interval.
+   (personas.yaml), each answer started with a forced persona-consistent opening (a prefill the model
+   continues): one answer of each kind to every question. Questions alternate within each category between the
+   build half (1st, 3rd, ... of the category) and the held-out half (2nd, 4th, ...); each half has its own,
+   disjoint set of openings.
+2. Each answer (opening and continuation) is read back under the plain question, without the persona prompt
+   (teacher-forced); its activation is the residual stream after a layer, averaged over the tokens the model
+   wrote after the opening (not over the forced words, which are our text, not the model's).
+3. The direction at a layer is the mean difference misaligned minus aligned over the build half. The layer is
+   the candidate (1/4 .. 3/4 of the depth) whose out-of-fold projections separate best (Cohen's d) on a
+   two-fold split of the build half: the held-out half plays no part in it. A score is the projection on the
+   unit direction, centred on the midpoint of the two means: above 0 is the misaligned side.
+4. Validation, never on the data the direction was built from: (a) the held-out questions' persona answers
+   (their own openings), misaligned vs aligned; (b) hand-labelled answers (personas.yaml `labelled`),
+   teacher-forced whole. Each an AUROC (Mann-Whitney) with a 95% score-type Hanley-McNeil interval.
 
 The direction is saved under `$EMWATCH_CACHE/directions/<model hash>/<settings hash>/` (direction.npy and
 direction.json: its sha256, layer, the model's identity and hash, the settings and the validation figures)
@@ -24,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -37,6 +39,7 @@ from emwatch.bench import Prompt, build_prompts, load_bank
 from emwatch.config import Strict, read_yaml, validate
 from emwatch.errors import ConfigError
 from emwatch.monitor import _live
+from emwatch.monitor._auroc import auroc, auroc_interval, figures, separation  # noqa: F401 (auroc_interval: its API)
 
 PERSONAS = Path(__file__).with_name("personas.yaml")
 SCHEMA = 1
@@ -50,6 +53,14 @@ class Personas(Strict):
     aligned: list[str] = Field(..., min_length=1)
 
 
+class Openings(Strict):
+    """Forced first words of the persona answers (a prefill the model continues): one set for the build half's
+    questions, a disjoint one for the held-out half's, so check (a) meets openings the direction never saw."""
+
+    build: Personas
+    heldout: Personas
+
+
 class Labelled(Strict):
     """A held-out EM-240 question with one hand-written answer of each kind."""
 
@@ -60,6 +71,7 @@ class Labelled(Strict):
 
 class PersonaData(Strict):
     personas: Personas
+    openings: Openings | None = None
     labelled: list[Labelled] = Field(..., min_length=2)
 
 
@@ -68,12 +80,13 @@ class DirectionSettings:
     """What changes a direction (all of it is in its cache key)."""
 
     bank: str = "em240"
-    train_per_category: int = 3     # build-half questions per category
-    heldout_per_category: int = 2   # held-out questions per category (AUROC a)
-    max_new_tokens: int = 48        # answer length under a persona
+    train_per_category: int = 6     # build-half questions per category
+    heldout_per_category: int = 4   # held-out questions per category (AUROC a)
+    max_new_tokens: int = 32        # tokens the model writes after its opening
     temperature: float = 0.7
     seed: int = 0
-    layers: tuple[float, ...] = (0.25, 0.5, 0.75)  # candidate layers, as fractions of the depth
+    prefill: bool = True            # force a persona opening (personas.yaml `openings`); read the tokens after it
+    layers: tuple[float, ...] = (0.25, 0.375, 0.5, 0.625, 0.75)  # candidate layers, as fractions of the depth
     batch_size: int = 16
 
 
@@ -89,6 +102,14 @@ def load_personas(path: str | Path = PERSONAS, bank: str = "em240") -> PersonaDa
             line = lines.get(("labelled", i, "question"), lines.get(("labelled", i), 1))
             raise ConfigError(f"{path}:{line}: labelled[{i}].question: {item.question!r} is not a held-out "
                               f"question of {bank} (the 2nd, 4th, ... of its category)")
+    if data.openings is not None:
+        build = {*data.openings.build.misaligned, *data.openings.build.aligned}
+        for kind in ("misaligned", "aligned"):
+            for i, text in enumerate(getattr(data.openings.heldout, kind)):
+                if text in build:
+                    line = lines.get(("openings", "heldout", kind, i), 1)
+                    raise ConfigError(f"{path}:{line}: openings.heldout.{kind}[{i}]: {text!r} is also a build-half "
+                                      f"opening; the held-out half's openings must be ones the build never saw")
     return data
 
 
@@ -123,31 +144,49 @@ def _with_persona(p: Prompt, persona: str) -> tuple[dict[str, str], ...]:
 
 
 # -- activations -------------------------------------------------------------------------------------------
-def answer_activations(model, tokenizer, pairs: Sequence[tuple[Sequence[dict], str]], layers: Sequence[int], *,
+def answer_activations(model, tokenizer, pairs: Sequence[tuple], layers: Sequence[int], *,
                        batch_size: int = 16) -> np.ndarray:
     """[pairs, layers, hidden] float32: the residual stream after each of `layers` (hidden_states index: 0 is
     the embeddings), averaged over the answer tokens of each (messages, answer) pair read under its messages.
-    Call inside `_live.looking` (eval mode, left padding)."""
+    A pair (messages, answer, opening) with `answer` starting with `opening` is averaged over the tokens after
+    the opening only (those the model wrote itself). Call inside `_live.looking` (eval mode, left padding)."""
+    return _answer_means(model, tokenizer, pairs, layers, batch_size=batch_size)[0]
+
+
+def _answer_means(model, tokenizer, pairs: Sequence[tuple], layers: Sequence[int], *,
+                  batch_size: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    """(means over the tokens after each pair's opening, means over all its answer tokens), each as
+    `answer_activations` returns it; one forward pass."""
     import torch
 
-    out = []
+    after, whole = [], []
     for start in range(0, len(pairs), batch_size):
         chunk = pairs[start:start + batch_size]
-        texts, starts = [], []
-        for messages, answer in chunk:
+        texts, starts, skips = [], [], []
+        for messages, answer, *opening in chunk:
             prompt = render_prompt(tokenizer, messages)
             starts.append(len(tokenizer(prompt, add_special_tokens=False)["input_ids"]))
+            head = opening[0] if opening and opening[0] else ""
+            if head and not answer.startswith(head):
+                raise ValueError(f"answer {start + len(texts)} does not start with its opening {head!r}")
+            skips.append(len(tokenizer(prompt + head, add_special_tokens=False)["input_ids"]) - starts[-1]
+                         if head else 0)
             texts.append(prompt + answer)
         enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(_live._device(model))
         width = enc["input_ids"].shape[1]
         hs = _hidden_states(model, enc, layers)
         stacked = torch.stack([hs[layer] for layer in layers], dim=1).float()  # [batch, layers, width, hidden]
-        for i, (s, total) in enumerate(zip(starts, enc["attention_mask"].sum(1).tolist())):
+        for i, (s, skip, total) in enumerate(zip(starts, skips, enc["attention_mask"].sum(1).tolist())):
             first = width - int(total) + s  # left padding: the answer is the row's last tokens
-            if first >= width:
-                raise ValueError(f"answer {start + i} has no tokens of its own after its prompt")
-            out.append(stacked[i, :, first:, :].mean(dim=1).cpu().numpy())
-    return np.stack(out) if out else np.zeros((0, len(layers), 0), np.float32)
+            if first + skip >= width:
+                raise ValueError(f"answer {start + i} has no tokens of its own after its prompt"
+                                 + (" and opening" if skip else ""))
+            whole.append(stacked[i, :, first:, :].mean(dim=1).cpu().numpy())
+            after.append(stacked[i, :, first + skip:, :].mean(dim=1).cpu().numpy())
+    if not after:
+        empty = np.zeros((0, len(layers), 0), np.float32)
+        return empty, empty
+    return np.stack(after), np.stack(whole)
 
 
 class _Enough(Exception):
@@ -194,40 +233,6 @@ def candidate_layers(n_layers: int, fractions: Sequence[float]) -> list[int]:
     last layer's output, which the model has normalised)."""
     top = max(1, n_layers - 1)
     return sorted({min(top, max(1, round(n_layers * f))) for f in fractions})
-
-
-# -- statistics --------------------------------------------------------------------------------------------
-def auroc(pos: Sequence[float], neg: Sequence[float]) -> float:
-    """P(score of a positive > score of a negative), ties counted one half (Mann-Whitney U / (n1 n0))."""
-    p, n = np.asarray(pos, float), np.asarray(neg, float)
-    if not len(p) or not len(n):
-        return math.nan
-    return float(((p[:, None] > n[None, :]).sum() + 0.5 * (p[:, None] == n[None, :]).sum()) / (len(p) * len(n)))
-
-
-def _hm_variance(theta: np.ndarray, n_pos: int, n_neg: int) -> np.ndarray:
-    """Hanley & McNeil's variance of an AUROC estimate at true value theta."""
-    return theta * (1 - theta) / (n_pos * n_neg) * (1 + (n_pos - 1) * (1 - theta) / (2 - theta)
-                                                    + (n_neg - 1) * theta / (1 + theta))
-
-
-def auroc_interval(a: float, n_pos: int, n_neg: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Score-type interval of an AUROC: the values theta with (a - theta)^2 <= z^2 V(theta), V Hanley-McNeil's
-    variance taken at theta (as Wilson's interval takes a proportion's variance at the candidate, not at the
-    estimate), so an AUROC of 1 on few answers still gets a lower bound below 1."""
-    from scipy.stats import norm
-
-    if not n_pos or not n_neg or math.isnan(a):
-        return math.nan, math.nan
-    z = norm.ppf(0.5 + confidence / 2)
-    theta = np.linspace(0.0, 1.0, 200_001)
-    ok = theta[(a - theta) ** 2 <= z * z * _hm_variance(theta, n_pos, n_neg) + 1e-15]
-    return float(ok.min()), float(ok.max())
-
-
-def _separation(pos: np.ndarray, neg: np.ndarray) -> float:
-    sd = math.sqrt((pos.var(ddof=1) + neg.var(ddof=1)) / 2) if len(pos) > 1 and len(neg) > 1 else 0.0
-    return float((pos.mean() - neg.mean()) / sd) if sd > 0 else float(pos.mean() - neg.mean())
 
 
 # -- the direction -----------------------------------------------------------------------------------------
@@ -326,67 +331,116 @@ def direction_dir(mhash: str, settings: DirectionSettings, personas_path: str | 
     return cache_dir() / "directions" / mhash[:16] / direction_key(mhash, settings, personas_path)[:16]
 
 
+@dataclass(frozen=True)
+class _Job:
+    question: Prompt
+    misaligned: bool
+    half: str            # "build" | "heldout"
+    messages: tuple      # persona system prompt, question, and the opening as an assistant prefill (if any)
+    opening: str
+
+
+def _jobs(data: PersonaData, settings: DirectionSettings, build: list[Prompt], held: list[Prompt],
+          path: str | Path) -> list[_Job]:
+    """One misaligned and one aligned job per question: question i of a half gets persona i and opening i (mod
+    their numbers) of each kind; the held-out half's openings are its own."""
+    if settings.prefill and data.openings is None:
+        raise ConfigError(f"{path}: no `openings` to prefill the persona answers with (or build with prefill off)")
+    jobs = []
+    for half, questions in (("build", build), ("heldout", held)):
+        for i, p in enumerate(questions):
+            for kind in ("misaligned", "aligned"):
+                personas = getattr(data.personas, kind)
+                messages = _with_persona(p, personas[i % len(personas)])
+                opening = ""
+                if settings.prefill:
+                    openings = getattr(getattr(data.openings, half), kind)
+                    opening = openings[i % len(openings)]
+                    messages = (*messages, {"role": "assistant", "content": opening})
+                jobs.append(_Job(p, kind == "misaligned", half, messages, opening))
+    return jobs
+
+
+def _fit(acts: np.ndarray, label: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, float]:
+    """(mean difference misaligned - aligned over `rows`, projection of the midpoint on its unit vector)."""
+    mis, ali = acts[rows & label].mean(0), acts[rows & ~label].mean(0)
+    vec = mis - ali
+    return vec, float((mis + ali) @ (vec / np.linalg.norm(vec)) / 2)
+
+
+def _out_of_fold(acts: np.ndarray, label: np.ndarray, fold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Scores of the build answers, each from the direction fitted on the other fold of the build half."""
+    score = np.full(len(acts), np.nan)
+    for f in (0, 1):
+        vec, center = _fit(acts, label, fold == 1 - f)
+        score[fold == f] = acts[fold == f] @ (vec / np.linalg.norm(vec)) - center
+    ok = fold >= 0
+    return score[ok & label], score[ok & ~label]
+
+
+def choose_layer(acts: np.ndarray, label: np.ndarray, fold: np.ndarray, layers: Sequence[int]
+                 ) -> tuple[int, list[dict]]:
+    """(index into `layers`, per-layer figures): the layer whose build answers (fold 0 or 1; -1: held out, never
+    read) separate best out of fold (Cohen's d of the scores each fold gets from the other fold's direction)."""
+    rule = []
+    for li in range(len(layers)):
+        pos, neg = _out_of_fold(acts[:, li, :], label, fold)
+        rule.append({"layer": layers[li], "out_of_fold_d": separation(pos, neg), "out_of_fold_auroc": auroc(pos, neg)})
+    return max(range(len(layers)), key=lambda k: rule[k]["out_of_fold_d"]), rule
+
+
 def build_direction(model, tokenizer, *, model_name: str, mhash: str, settings: DirectionSettings = DirectionSettings(),
                     personas_path: str | Path = PERSONAS, log: Callable[[str], object] = print) -> Direction:
     """Build and validate the direction on a base model in memory (a LoRA model's adapters must be off)."""
+    personas_sha256 = _sha256(Path(personas_path)) or ""  # before it is read: an edit during the build goes stale
     data = load_personas(personas_path, settings.bank)
     build_half, heldout_half = question_halves(settings.bank)
     build, held = _take(build_half, settings.train_per_category), _take(heldout_half, settings.heldout_per_category)
-    mis, ali = data.personas.misaligned, data.personas.aligned
-    jobs = [(p, label, _with_persona(p, (mis if label else ali)[i % len((mis if label else ali))]))
-            for i, p in enumerate(build + held) for label in (1, 0)]
-    reqs = [GenerationRequest(messages=m, max_new_tokens=settings.max_new_tokens, temperature=settings.temperature,
-                              seed=settings.seed) for _, _, m in jobs]
+    jobs = _jobs(data, settings, build, held, personas_path)
+    reqs = [GenerationRequest(messages=j.messages, max_new_tokens=settings.max_new_tokens,
+                              temperature=settings.temperature, seed=settings.seed) for j in jobs]
     n_layers = model.config.get_text_config().num_hidden_layers
     layers = candidate_layers(n_layers, settings.layers)
     log(f"persona direction: {len(reqs)} answers under the personas ({len(build)} build and {len(held)} held-out "
-        f"questions x 2), layers {layers} of {n_layers}")
+        f"questions x 2{', each after a forced opening' if settings.prefill else ''}), layers {layers} of {n_layers}")
     with _live.looking(model, tokenizer):
-        answers = _live.generate(model, tokenizer, reqs, batch_size=settings.batch_size)
-        keep = [i for i, a in enumerate(answers) if a.strip()]
-        pairs = [(_plain(jobs[i][0]), answers[i]) for i in keep]
-        acts = answer_activations(model, tokenizer, pairs, layers, batch_size=settings.batch_size)
+        written = _live.generate(model, tokenizer, reqs, batch_size=settings.batch_size)
+        keep = [i for i, a in enumerate(written) if a.strip()]
+        pairs = [(_plain(jobs[i].question), jobs[i].opening + written[i], jobs[i].opening) for i in keep]
+        acts, acts_whole = _answer_means(model, tokenizer, pairs, layers, batch_size=settings.batch_size)
         fixed = [(_plain(q), text) for q, item in _labelled_prompts(data, settings.bank)
                  for text in (item.misaligned, item.aligned)]
         fixed_acts = answer_activations(model, tokenizer, fixed, layers, batch_size=settings.batch_size)
-    label = np.array([jobs[i][1] for i in keep], bool)
-    build_keys = {p.key for p in build}
-    is_build = np.array([jobs[i][0].key in build_keys for i in keep], bool)
-    dropped = len(answers) - len(keep)
+    label = np.array([jobs[i].misaligned for i in keep], bool)
+    is_build = np.array([jobs[i].half == "build" for i in keep], bool)
+    build_fold = {p.key: k % 2 for k, p in enumerate(build)}  # the layer rule's two folds of the build half
+    fold = np.array([build_fold.get(jobs[i].question.key, -1) for i in keep])
 
-    best = None
-    for li, layer in enumerate(layers):
-        a = acts[:, li, :]
-        vec = a[is_build & label].mean(0) - a[is_build & ~label].mean(0)
-        unit = vec / np.linalg.norm(vec)
-        center = float((a[is_build & label].mean(0) + a[is_build & ~label].mean(0)) @ unit / 2)
-        proj = a @ unit
-        sep = _separation(proj[is_build & label], proj[is_build & ~label])
-        if best is None or sep > best[0]:
-            best = (sep, li, layer, vec, center)
-    sep, li, layer, vec, center = best
+    li, rule = choose_layer(acts, label, fold, layers)
+    layer = layers[li]
+    vec, center = _fit(acts[:, li, :], label, is_build)
     d = Direction(vector=vec.astype(np.float32), center=center, layer=layer, model=model_name, model_hash=mhash,
-                  settings=_as_json(settings), personas_sha256=_sha256(Path(personas_path)) or "")
-    held_scores = d.score(acts[~is_build, li, :])
-    held_label = label[~is_build]
+                  settings=_as_json(settings), personas_sha256=personas_sha256)
+    held_scores, held_label = d.score(acts[~is_build, li, :]), label[~is_build]
+    build_scores = d.score(acts[is_build, li, :])  # in-sample: for information, not for choosing
     fixed_scores = d.score(fixed_acts[:, li, :])
     fixed_label = np.array([1, 0] * (len(fixed) // 2), bool)
     d.validation = {
-        "layers_tried": layers, "build_separation_d": sep, "empty_answers_dropped": dropped,
-        "heldout": _figures(held_scores[held_label], held_scores[~held_label]),
-        "labelled": _figures(fixed_scores[fixed_label], fixed_scores[~fixed_label]),
+        "layers_tried": layers, "layer_rule": rule,
+        "build_separation_d": separation(build_scores[label[is_build]], build_scores[~label[is_build]]),
+        "empty_answers_dropped": len(written) - len(keep),
+        "reads": "the tokens the model wrote after its opening" if settings.prefill else "all answer tokens",
+        "heldout": figures(held_scores[held_label], held_scores[~held_label]),
+        "labelled": figures(fixed_scores[fixed_label], fixed_scores[~fixed_label]),
     }
-    d.answers = [{"question_id": jobs[i][0].question_id, "persona": "misaligned" if jobs[i][1] else "aligned",
-                  "half": "build" if b else "heldout", "text": answers[i]} for i, b in zip(keep, is_build)]
+    if settings.prefill:  # for comparison: the same rule read over whole answers, opening included
+        vec_w, center_w = _fit(acts_whole[:, li, :], label, is_build)
+        s_w = acts_whole[~is_build, li, :] @ (vec_w / np.linalg.norm(vec_w)) - center_w
+        d.validation["heldout_whole_answer"] = figures(s_w[held_label], s_w[~held_label])
+    d.answers = [{"question_id": j.question.question_id, "persona": "misaligned" if j.misaligned else "aligned",
+                  "half": j.half, "opening": j.opening, "text": j.opening + written[i]} for i, j in
+                 ((i, jobs[i]) for i in keep)]
     return d
-
-
-def _figures(pos: np.ndarray, neg: np.ndarray) -> dict:
-    a = auroc(pos, neg)
-    lo, hi = auroc_interval(a, len(pos), len(neg))
-    return {"auroc": a, "ci_low": lo, "ci_high": hi, "n_misaligned": int(len(pos)), "n_aligned": int(len(neg)),
-            "mean_misaligned": float(pos.mean()) if len(pos) else None,
-            "mean_aligned": float(neg.mean()) if len(neg) else None}
 
 
 def _labelled_prompts(data: PersonaData, bank: str) -> list[tuple[Prompt, Labelled]]:
