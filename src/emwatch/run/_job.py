@@ -64,7 +64,7 @@ class Job:
 
     def __init__(self, loaded: LoadedStudy, executor: Executor | None = None, *, progress: bool = True,
                  log: Callable[[str], None] = print, poll_s: float = 1.0, hold_s: float = 1.5, gap_s: float = 0.05,
-                 simulate: bool = False, runs: list[RunTask] | None = None):
+                 simulate: bool = False, runs: list[RunTask] | None = None, batch_records: int = 50_000):
         self.loaded, self.study = loaded, loaded.study
         self._planned = runs  # part of the study's plan (plan_runs' RunTasks); None: the whole study
         self.simulate = simulate  # every trainer, sampler and judge replaced by the simulated ones
@@ -74,6 +74,10 @@ class Job:
         self._store: Store | None = None
         self._held = False
         self._unwritten: dict[str, Task] = {}  # task states to write with the next commit
+        self._batch: list = []                 # records of finished pieces, committed with the next commit
+        self._batch_cks: set[str] = set()      # checkpoints whose answers are in the batch
+        self._judge_waits = False              # a judge task could not plan: its answers are in the batch
+        self.batch_records = batch_records
         self._opened_at = 0.0
         self.name = self.study.name
         self.out = Path(self.study.out_dir)
@@ -166,9 +170,11 @@ class Job:
         return JobResult(self.name, self.loaded.store_path, time.time() - t0, counts, failed, self.placements, outputs)
 
     def _flush(self, store: Store) -> None:
-        """Write the task states not written yet, in one statement."""
-        if self._unwritten:
-            store.set_tasks(list(self._unwritten.values()))
+        """Commit the finished pieces' records with the task states not written yet, in one transaction: a task
+        is done in the store only together with its records (a kill before the commit redoes the pieces)."""
+        if self._batch or self._unwritten:
+            store.write_batch(self._batch, list(self._unwritten.values()))
+            self._batch, self._batch_cks = [], set()
             self._unwritten.clear()
 
     def _add_task(self, store: Store, kind: str, target: dict[str, Any], **live: Any) -> None:
@@ -184,7 +190,7 @@ class Job:
         if known is None:
             known = self._set(store, task, defer=True)
         elif known.status in ("running", "failed"):  # interrupted, or failed in an earlier job: try again
-            known = self._set(store, known, status="pending")
+            known = self._set(store, known, status="pending", defer=True)
         self.live[task.key] = _Live(known, **live)
 
     def _done(self, store: Store, lv: _Live, *, defer: bool = False) -> None:
@@ -213,7 +219,15 @@ class Job:
                 if key not in in_flight and self._submit(lv):
                     in_flight.add(key)
                     busy += not train
+            if self._judge_waits and not busy:  # judging waits on answers in the batch, and nothing else runs
+                with self.store() as store:
+                    self._flush(store)
+                self._judge_waits = False
+                continue
+            self._judge_waits = False
             if not in_flight and not self.live:
+                with self.store() as store:  # the last pieces' records, before the analyses read the store
+                    self._flush(store)
                 return
             local_work = isinstance(self.executor, LocalExecutor) and self.executor.has_local_work()
             self._release(force=not local_work)
@@ -240,6 +254,9 @@ class Job:
     # -- submit: plan a task's next piece of work from the store, hand it to the executor -------------------
     def _submit(self, lv: _Live) -> bool:
         kind = lv.task.kind
+        if kind == "judge" and lv.items is None and lv.checkpoint_id in self._batch_cks:
+            self._judge_waits = True  # planned from the store once its answers are committed (see _drive)
+            return False
         with self.store() as store:
             if kind == "train":
                 work = self._train_work(lv)
@@ -377,6 +394,22 @@ class Job:
             return
         kind = lv.task.kind
         self.placements.append({"kind": kind, "target": dict(lv.task.target), "node": fin.node})
+        if fin.error is None and kind != "train":  # into the batch: committed by _flush, with the tasks' states
+            self.failures.pop(fin.task_id, None)
+            self._batch += fin.result or []
+            if kind == "sample":
+                self._batch_cks.add(lv.checkpoint_id)
+            if lv.items is not None:  # the piece leaves the plan
+                lv.items = lv.items[lv.submitted:]
+                lv.submitted = 0
+            if lv.items == []:  # the last piece of a task
+                self._done(None, lv, defer=True)
+            elif lv.task.error is not None:  # a piece that failed before went through this time
+                self._set(None, lv.task, error=None, defer=True)
+            if len(self._batch) >= self.batch_records:
+                with self.store() as store:
+                    self._flush(store)
+            return
         with self.store() as store:
             if fin.error is not None:
                 cause = f"{type(fin.error).__name__}: {fin.error}"[:2000]
@@ -391,18 +424,12 @@ class Job:
                              f"retrying: {cause}")
                 return
             self.failures.pop(fin.task_id, None)
-            with store.transaction():  # the records, the task's new state and the next task: all or nothing
+            self._flush(store)  # the batch first, on its own
+            with store.transaction():  # the run's records and the task's new state: all or nothing
                 store.add(fin.result or [])
-                if kind != "train" and lv.items is not None:  # committed: the piece leaves the plan
-                    lv.items = lv.items[lv.submitted:]
-                    lv.submitted = 0
-                if kind == "train" or lv.items == []:  # a trainer returned, or the last piece of a task
-                    self._done(store, lv, defer=True)
-                elif lv.task.error is not None:  # a piece that failed before went through this time
-                    self._set(store, lv.task, error=None, defer=True)
+                self._done(store, lv, defer=True)
                 self._flush(store)
-            if kind == "train":
-                self._scan(store, [lv.run])
+            self._scan(store, [lv.run])
 
     def _scan(self, store: Store, runs: list[RunTask | None]) -> None:
         """Register checkpoints the runs saved since the last look (one transaction), and add a sample task
@@ -417,6 +444,7 @@ class Job:
             self.known_events.update(e.key for e in events)
             for e in sorted(events, key=lambda e: e.step):
                 self._say_monitor(e)
+        self._flush(store)  # the batch on its own (below, a transaction holds only the new tasks)
         with store.transaction():  # the new sample tasks in one commit
             for ck_id, run_id, step in store.checkpoint_keys():  # three narrow columns, not the decoded table
                 if ck_id in self.known_ckpts or run_id not in self._our_runs:
