@@ -71,12 +71,17 @@ class Job:
         self.executor = executor or LocalExecutor()
         self.progress, self.log, self.poll_s, self.hold_s, self.gap_s = progress, log, poll_s, hold_s, gap_s
         self._released_at = 0.0
+        self.hold_ratio, self.hold_max_s = 4.0, 10.0
+        self._cycle_s = self._last_cycle_s = 0.0  # what taking the store and letting it go cost (see _release)
+        self._first_write = False
         self._store: Store | None = None
         self._held = False
         self._unwritten: dict[str, Task] = {}  # task states to write with the next commit
         self._batch: list = []                 # records of finished pieces, committed with the next commit
         self._batch_cks: set[str] = set()      # checkpoints whose answers are in the batch
         self._judge_waits = False              # a judge task could not plan: its answers are in the batch
+        self._new_cks: set[str] = set()        # checkpoints with no answer stored when this job planned them
+        self._fresh_cks: set[str] = set()      # ... whose answers all went in as new rows: none has a judgment
         self.batch_records = batch_records
         self._opened_at = 0.0
         self.name = self.study.name
@@ -104,17 +109,29 @@ class Job:
             gap = self._released_at + self.gap_s - time.time()
             if gap > 0:  # a reader waiting for the file (`emwatch status`) gets its turn between two bursts
                 time.sleep(gap)
+            t0 = time.perf_counter()
             self._store.con  # noqa: B018  (held until _release: one connection for the burst, not one per call)
             self._held, self._opened_at = True, time.time()
+            self._cycle_s, self._first_write = time.perf_counter() - t0, True
         yield self._store
 
     def _release(self, force: bool = False) -> None:
-        """Close the connection before waiting on workers (always, when nothing runs in this process; else once
-        it has been held `hold_s`): `emwatch status`, `analyze` and `report` can open the store meanwhile."""
-        if self._store is not None and self._held and (force or time.time() - self._opened_at >= self.hold_s):
+        """Close the connection before waiting on workers (when nothing runs in this process; else once it has
+        been held `hold_s`): `emwatch status`, `analyze` and `report` can open the store meanwhile. Letting go
+        and taking it back costs more as the store grows (DuckDB reads each key index back on the first write
+        after opening, and writes it at closing: about a second at a million answers, measured), so the store is
+        held at least `hold_ratio` times what the last such cycle cost (at most `hold_max_s`): that cost stays a
+        bounded share of the driver's time, and a reader waits at most that long."""
+        if self._store is None or not self._held:
+            return
+        held = time.time() - self._opened_at
+        cost_hold = min(self.hold_max_s, self.hold_ratio * self._last_cycle_s)
+        if held >= max(self.hold_s, cost_hold) or (force and held >= cost_hold):
+            t0 = time.perf_counter()
             self._flush(self._store)  # what `emwatch status` reads is written before the store is let go
             self._store.close()
             self._held, self._released_at = False, time.time()
+            self._last_cycle_s = self._cycle_s + time.perf_counter() - t0
 
     def _set(self, store: Store, task: Task, *, defer: bool = False, **changes: Any) -> Task:
         """A task's new state, written now (with what else is written in this transaction), or with `defer` at
@@ -173,7 +190,16 @@ class Job:
         """Commit the finished pieces' records with the task states not written yet, in one transaction: a task
         is done in the store only together with its records (a kill before the commit redoes the pieces)."""
         if self._batch or self._unwritten:
+            t0 = time.perf_counter()
+            fallbacks, fast = store.fresh_fallbacks, not store._depth  # in a transaction: no fast path
             store.write_batch(self._batch, list(self._unwritten.values()))
+            if store.fresh_fallbacks > fallbacks or not fast:  # a key may be stored: plan from the store
+                self._new_cks -= self._batch_cks
+                self._fresh_cks -= self._batch_cks
+            self._fresh_cks |= self._batch_cks & self._new_cks
+            if self._first_write:  # the first write after opening: it reads the key indexes back (see _release)
+                self._cycle_s += time.perf_counter() - t0
+                self._first_write = False
             self._batch, self._batch_cks = [], set()
             self._unwritten.clear()
 
@@ -321,7 +347,10 @@ class Job:
         served = cfg.backend is not None
         if lv.items is None:  # planned once per checkpoint, from its own rows: later pieces take the next items
             lv.rows = self._checkpoint_rows(store, lv.checkpoint_id)
-            lv.items = store.lacking(self._planned_samples(store, lv.rows), "samples", checkpoints=[lv.checkpoint_id])
+            planned = self._planned_samples(store, lv.rows)
+            lv.items = store.lacking(planned, "samples", checkpoints=[lv.checkpoint_id])
+            if len(lv.items) == len(planned):
+                self._new_cks.add(lv.checkpoint_id)
         todo = lv.items[: self.study.chunk]
         if not todo:
             return None
@@ -351,13 +380,24 @@ class Job:
 
     def _judge_work(self, store: Store, lv: _Live):
         from emwatch.judge import plan_judgments
+        from emwatch.judge._stage import wanted_judgments
         from emwatch.metrics import METRICS, get_metric
 
         cfg = self.study.judge
         if lv.items is None:  # this checkpoint's answers and judgments only, read once
             static = [n for n in METRICS.names() if get_metric(n).kind == "static"] if cfg.static else []
-            lv.items = plan_judgments(store, list(dict.fromkeys(static + list(cfg.metrics))), self.judge_name(),
-                                      reads=cfg.judge_reads, checkpoints=[lv.checkpoint_id])
+            metrics = list(dict.fromkeys(static + list(cfg.metrics)))
+            if lv.checkpoint_id in self._fresh_cks:
+                # every answer of it went in as a new row in this job: no judgment of them is stored, so the
+                # look-up (a scan of every stored judgment) is skipped; one stored after all (another writer)
+                # makes write_batch write the batch again skipping it
+                lv.items = wanted_judgments(store, metrics, self.judge_name(), reads=cfg.judge_reads,
+                                            checkpoints=[lv.checkpoint_id])
+                self._fresh_cks.discard(lv.checkpoint_id)
+                self._new_cks.discard(lv.checkpoint_id)
+            else:
+                lv.items = plan_judgments(store, metrics, self.judge_name(), reads=cfg.judge_reads,
+                                          checkpoints=[lv.checkpoint_id])
         todo = lv.items[: self.study.chunk]
         if not todo:
             return None
