@@ -246,6 +246,10 @@ def main() -> None:
               f"{rows[-1]['ms_per_answer'] / rows[0]['ms_per_answer']:.2f}x")
     whole = (n_ans + n_judg) / max(wall - ex.work_s, 1e-9)
     print(f"\nWhole run: {whole:,.0f} answers+judgments committed per driver-second.")
+    js = job._store
+    print(f"\nStore connections opened by the driver: {js.opens:,}; batches written again skipping stored keys: "
+          f"{js.fresh_fallbacks}; the last release cycle (reopen, first write, close) cost "
+          f"{job._last_cycle_s:.2f} s, so the store was held at least {min(job.hold_max_s, job.hold_ratio * job._last_cycle_s):.1f} s a burst")
     if job.status:
         s, at, text = job.status
         print(f"\n`emwatch status --stages-only` at {at:,} answers, while the job ran: {s:.2f} s (a new process, "
