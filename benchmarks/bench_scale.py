@@ -73,7 +73,7 @@ class TimedJob(Job):
         self.judgments += kinds.count("Judgment")
         self.timeline.append((time.perf_counter() - self.t0, self.executor.work_s, self.answers, self.judgments))
         if self.status is None and self.answers >= self.status_at:
-            self._release(force=True)  # as between commits: the store is free for a reader
+            self._release(now=True)  # as between commits: the store is free for a reader
             cmd = [sys.executable, "-m", "emwatch.cli", "status", "-s", str(self.store_path), "--stages-only"]
             t0 = time.perf_counter()
             out = subprocess.run([sys.executable, "-c", "from emwatch.cli import main; main()", *cmd[3:]],

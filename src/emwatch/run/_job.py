@@ -115,18 +115,19 @@ class Job:
             self._cycle_s, self._first_write = time.perf_counter() - t0, True
         yield self._store
 
-    def _release(self, force: bool = False) -> None:
+    def _release(self, force: bool = False, now: bool = False) -> None:
         """Close the connection before waiting on workers (when nothing runs in this process; else once it has
         been held `hold_s`): `emwatch status`, `analyze` and `report` can open the store meanwhile. Letting go
         and taking it back costs more as the store grows (DuckDB reads each key index back on the first write
         after opening, and writes it at closing: about a second at a million answers, measured), so the store is
         held at least `hold_ratio` times what the last such cycle cost (at most `hold_max_s`): that cost stays a
-        bounded share of the driver's time, and a reader waits at most that long."""
+        bounded share of the driver's time, and a reader waits at most that long. `now`: let go whatever the
+        time held (the job's end)."""
         if self._store is None or not self._held:
             return
         held = time.time() - self._opened_at
         cost_hold = min(self.hold_max_s, self.hold_ratio * self._last_cycle_s)
-        if held >= max(self.hold_s, cost_hold) or (force and held >= cost_hold):
+        if now or held >= max(self.hold_s, cost_hold) or (force and held >= cost_hold):
             t0 = time.perf_counter()
             self._flush(self._store)  # what `emwatch status` reads is written before the store is let go
             self._store.close()
@@ -180,7 +181,7 @@ class Job:
             with self.store() as store:
                 counts = {t: store.count(t) for t in ("runs", "checkpoints", "samples", "judgments")}
         finally:
-            self._release(force=True)
+            self._release(now=True)
             self.pool.close()
             self.executor.close()
             self._bars.close()
