@@ -121,17 +121,17 @@ def test_ingest_keeps_the_first_of_equal_keys_and_skips_stored_ones(tmp_path):
 
 
 def test_store_add_keys_many_records_in_bulk_equal_to_their_own_keys():
-    """Store.add of many answers and judgments computes their keys a column at a time (store._store._with_keys):
+    """Store.add of many answers and judgments computes their keys a column at a time (store._bulk.with_bulk_keys):
     the key each record then holds is the one it computes itself."""
     import dataclasses
 
-    from emwatch.store._store import _with_keys
+    from emwatch.store._bulk import with_bulk_keys
 
     def rebuild(r):  # the same record, its key not computed yet
         return type(r)(**{f.name: getattr(r, f.name) for f in dataclasses.fields(r)})
 
     recs = _records() * 10
-    got = _with_keys([rebuild(r) for r in recs])
+    got = with_bulk_keys([rebuild(r) for r in recs])
     bulk = [r for r in got if isinstance(r, (Sample, Judgment))]
     assert len(bulk) == 680 and all("key" in r.__dict__ for r in bulk)  # set in bulk, not left to each record
     assert [r.key for r in got] == [rebuild(r).key for r in recs]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import duckdb
@@ -13,6 +14,7 @@ import pyarrow.compute as pc
 
 from emwatch.errors import StoreError
 from emwatch.store._keys import judgment_keys, sample_keys
+from emwatch.store._records import Judgment, Record, Sample
 from emwatch.store._arrow import arrow_columns
 from emwatch.store._store import TABLES_KEYS
 
@@ -71,3 +73,24 @@ def _first_of_each_key(table: pa.Table, key: str) -> pa.Table:
         kept = pa.array(np.flatnonzero(first))
         return table.take(kept.take(pc.sort_indices(table[key].take(kept))))
     return table.take(order)
+
+
+def with_bulk_keys(records: Iterable[Record]) -> list[Record]:
+    """The records, the keys of many answers and judgments computed a column at a time (store._keys: the same
+    keys as each record's own, tested key for key) and kept on the records, as each would keep its own."""
+    records = list(records)
+    if len(records) < 256:
+        return records
+    todo = [r for r in records if type(r) is Sample and "key" not in r.__dict__]
+    if todo:
+        keys = sample_keys([r.checkpoint_id for r in todo], [r.question_key for r in todo],
+                           [r.sample_index for r in todo], [r.sampling for r in todo])
+        for r, k in zip(todo, keys):
+            r.__dict__["key"] = k  # a frozen record's cached key (functools.cached_property keeps it there)
+    todo = [r for r in records if type(r) is Judgment and "key" not in r.__dict__]
+    if todo:
+        keys = judgment_keys([r.sample_id for r in todo], [r.judge_model for r in todo], [r.metric for r in todo],
+                             [r.prompt_hash for r in todo])
+        for r, k in zip(todo, keys):
+            r.__dict__["key"] = k
+    return records

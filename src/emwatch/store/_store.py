@@ -222,7 +222,9 @@ class Store:
         stored keys, and a stored one stops the transaction with duckdb.ConstraintException."""
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only")
-        records = _with_keys(records)
+        from emwatch.store._bulk import with_bulk_keys
+
+        records = with_bulk_keys(records)
         by_table: dict[str, dict[str, dict[str, Any]]] = {}
         for rec in records:
             rows = by_table.get(rec.TABLE)
@@ -581,30 +583,6 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _with_keys(records: Iterable[Record]) -> list[Record]:
-    """The records, the keys of many answers and judgments computed a column at a time (store._keys: the same
-    keys as each record's own, tested key for key) and kept on the records, as each would keep its own."""
-    from emwatch.store._keys import judgment_keys, sample_keys
-    from emwatch.store._records import Judgment, Sample
-
-    records = list(records)
-    if len(records) < 256:
-        return records
-    todo = [r for r in records if type(r) is Sample and "key" not in r.__dict__]
-    if todo:
-        keys = sample_keys([r.checkpoint_id for r in todo], [r.question_key for r in todo],
-                           [r.sample_index for r in todo], [r.sampling for r in todo])
-        for r, k in zip(todo, keys):
-            r.__dict__["key"] = k  # a frozen record's cached key (functools.cached_property keeps it there)
-    todo = [r for r in records if type(r) is Judgment and "key" not in r.__dict__]
-    if todo:
-        keys = judgment_keys([r.sample_id for r in todo], [r.judge_model for r in todo], [r.metric for r in todo],
-                             [r.prompt_hash for r in todo])
-        for r, k in zip(todo, keys):
-            r.__dict__["key"] = k
-    return records
 
 
 # The tables a million answers make big: `write_batch` inserts their planned rows without a look-up per key.
