@@ -92,6 +92,9 @@ def _encode_json_objects(values: list[Any]) -> list[Any]:
     by_object: dict[int, Any] = {}
     out = []
     for v in values:
+        if v is None or type(v) is str:  # stored as it is
+            out.append(v)
+            continue
         got = by_object.get(id(v), by_object)
         if got is by_object:
             got = by_object[id(v)] = _encode_json([v])[0]
