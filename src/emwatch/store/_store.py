@@ -236,7 +236,9 @@ class Store:
         added: dict[str, int] = {}
         with self.transaction():
             for table in sorted(by_table, key=TABLE_ORDER.index):
-                added[table] = self._insert(table, list(by_table[table].values()), fresh=fresh and table in FRESH_TABLES)
+                rows = list(by_table[table].values())
+                added[table] = self._insert(table, rows, fresh=True) if fresh and table in FRESH_TABLES \
+                    else self._insert(table, rows)
             # the file's views name every metric: rebuild them only when a metric they lack arrives
             if set(r["metric"] for r in by_table.get("judgments", {}).values()) - set(self._view_metrics or ()):
                 self._refresh_views()
