@@ -79,7 +79,7 @@ class TimedJob(Job):
         self.judgments += kinds.count("Judgment")
         self.timeline.append((time.perf_counter() - self.t0, self.executor.work_s, self.answers, self.judgments))
         if self.status is None and self.answers >= self.status_at:
-            self._release(force=True)  # as between commits: the store is free for a reader
+            self._release(now=True)  # as between commits: the store is free for a reader
             cmd = [sys.executable, "-m", "emwatch.cli", "status", "-s", str(self.store_path), "--stages-only"]
             t0 = time.perf_counter()
             out = subprocess.run([sys.executable, "-c", "from emwatch.cli import main; main()", *cmd[3:]],
@@ -116,6 +116,9 @@ def window(timeline, n: int) -> dict | None:
     driver = (w1 - w0) - (k1 - k0)
     return {"n": n, "driver_s": driver, "work_s": k1 - k0, "answers": a1 - a0, "judgments": j1 - j0,
             "ms_per_answer": 1000 * driver / max(a1 - a0, 1),
+            # answers run ahead of judgments (a judge task waits while its answers are in the job's batch): a
+            # window can hold answers only, so the cost per answer and its judgments is the comparable figure
+            "ms_per_record": 1000 * driver / max(a1 - a0 + j1 - j0, 1),
             "per_driver_s": (a1 - a0 + j1 - j0) / driver if driver > 0 else float("nan")}
 
 
@@ -123,7 +126,7 @@ def ingest(src: Store, dest: Path, limit: int) -> dict[str, tuple[float, int]]:
     """Answers (samples with their judgments; runs, checkpoints, questions first) re-read from the job's store
     and written into fresh stores, two ways: typed records through `Store.add` (a key per record), and
     `Store.ingest_answers` (keys a column at a time). Returns {way: (seconds, answers)}; the two stores must
-    hold the same keys."""
+    hold the same keys. Sampling settings go in as mappings (they are part of the keys), `raw` as its JSON text."""
     import json
 
     from emwatch.store import Checkpoint, Judgment, Question, Run, Sample
@@ -144,7 +147,10 @@ def ingest(src: Store, dest: Path, limit: int) -> dict[str, tuple[float, int]]:
                                                        "paraphrase_index", "messages", "judge_metrics",
                                                        "reference"]].itertuples(index=False)]
     samples["sampling"] = samples["sampling"].map({v: json.loads(v) for v in samples.sampling.unique()})
-    judg["raw"] = judg["raw"].map(lambda v: json.loads(v) if isinstance(v, str) else None)
+    # a judgment's `raw` (the judge's number distribution and top tokens) stays the JSON text it is stored as, in
+    # both ways: both store a text as it is, and encoding 200k nested mappings again (json.dumps, ~60% of the
+    # bulk time at load 10) would measure the json module rather than the store
+    judg["raw"] = judg["raw"].map(lambda v: v if isinstance(v, str) else None)
     out = {}
 
     def none(v):
@@ -211,17 +217,22 @@ def main() -> None:
     print(f"job: {wall:.0f} s wall, {ex.work_s:.0f} s in work functions, driver {wall - ex.work_s:.0f} s; "
           f"{n_ans:,} answers and {n_judg:,} judgments stored (plan: {n_planned:,} answers); failed tasks: {len(res.failed)}; "
           f"driver peak memory (max RSS) {peak_mb:,.0f} MB\n")
-    print("| stored answers | driver s | work s | answers | judgments | driver ms per answer | answers+judgments per driver-s |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print("| stored answers | driver s | work s | answers | judgments | driver ms per answer | driver ms per answer "
+          "or judgment | answers+judgments per driver-s |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     rows = [w for n in (10_000, 100_000, 1_000_000) if (w := window(job.timeline, n))]
     for w in rows:
         print(f"| {w['n'] // 2:,}-{w['n']:,} | {w['driver_s']:.1f} | {w['work_s']:.1f} | {w['answers']:,} | "
-              f"{w['judgments']:,} | {w['ms_per_answer']:.1f} | {w['per_driver_s']:,.0f} |")
+              f"{w['judgments']:,} | {w['ms_per_answer']:.1f} | {w['ms_per_record']:.2f} | {w['per_driver_s']:,.0f} |")
     if len(rows) >= 2:
         print(f"\nRatio: driver time per answer at {rows[-1]['n']:,} / at {rows[0]['n']:,} = "
               f"{rows[-1]['ms_per_answer'] / rows[0]['ms_per_answer']:.2f}x")
     whole = (n_ans + n_judg) / max(wall - ex.work_s, 1e-9)
     print(f"\nWhole run: {whole:,.0f} answers+judgments committed per driver-second.")
+    js = job._store
+    print(f"\nStore connections opened by the driver: {js.opens:,}; batches written again skipping stored keys: "
+          f"{js.fresh_fallbacks}; the last release cycle (reopen, first write, close) cost "
+          f"{job._last_cycle_s:.2f} s, so the store was held at least {min(job.hold_max_s, job.hold_ratio * job._last_cycle_s):.1f} s a burst")
     if job.status:
         s, at, text = job.status
         print(f"\n`emwatch status --stages-only` at {at:,} answers, while the job ran: {s:.2f} s (a new process, "

@@ -93,7 +93,8 @@ def test_simulated_run_ends_with_the_dry_runs_answers_and_judge_calls(tmp_path):
 
 
 def _big_store(path, n_answers: int, per_ck: int = 400):
-    """A store of n answers written by SQL (not by the code under test): checkpoints ck0..ckN, 10 questions."""
+    """A store of n answers written by SQL (not by the code under test): checkpoints ck0..ckN, 10 questions, and
+    every answer but ck3's judged (n judgments the plan of ck3 must not fetch)."""
     s = Store(path)
     qs = [Question(bank="b", question_id=f"q{i}", category="c", variant="plain", wrapper=None, paraphrase_index=0,
                    messages=[{"role": "user", "content": f"question {i}"}],
@@ -104,13 +105,17 @@ def _big_store(path, n_answers: int, per_ck: int = 400):
                       SELECT md5('s' || i::VARCHAR)[:24], 'ck' || (i // {per_ck})::VARCHAR,
                              (?::VARCHAR[])[(i % 10) + 1], i, '{{}}', 'answer ' || i::VARCHAR
                       FROM range({n_answers}) t(i)""", [keys])
+    s.con.execute("""INSERT INTO judgments (judgment_id, sample_id, judge_model, metric, score)
+                     SELECT md5('j' || sample_id)[:24], sample_id, 'j', 'aligned', 50.0
+                     FROM samples WHERE checkpoint_id <> 'ck3'""")
     s.close()
     return s
 
 
 def test_planning_one_checkpoint_reads_its_rows_only(tmp_path):
-    """Planning the judgments of one checkpoint fetches that checkpoint's rows, in a store of 200k answers as in
-    one of 20k; half of its answers judged already (written as records here) leaves exactly the other half."""
+    """Planning the answers and the judgments of one checkpoint fetches that checkpoint's rows, in a store of 200k
+    answers and 200k judgments as in one of 20k; half of its answers judged already (written as records here)
+    leaves exactly the other half."""
     judge = "j"
     times = {}
     for n in (20_000, 200_000):
@@ -119,6 +124,7 @@ def test_planning_one_checkpoint_reads_its_rows_only(tmp_path):
         done = list(sids[:200])
         s.add(Judgment(sample_id=sid, judge_model=judge, metric=m, prompt_hash=prompt_hash(get_metric(m).prompt),
                        score=50.0) for sid in done for m in ("aligned", "coherent"))
+        assert s.count("judgments") == (n - 400) + 400
         best = float("inf")
         for _ in range(3):
             s.rows_read = 0
@@ -128,4 +134,9 @@ def test_planning_one_checkpoint_reads_its_rows_only(tmp_path):
         times[n] = best
         assert s.rows_read == 400 + 400  # its 400 answers, its 400 stored judgments: nothing else
         assert len(items) == 2 * 200 and {i.sample_id for i in items} == set(sids[200:])
+        # the sample stage's look-up of one checkpoint's planned answers: its 400 stored rows, nothing else
+        s.rows_read = 0
+        planned = list(sids[:100]) + [f"new{i}" for i in range(100)]
+        assert s.stored_keys("samples", planned, checkpoints=["ck3"]) == set(sids[:100])
+        assert s.rows_read == 400
     assert times[200_000] <= 2 * times[20_000] + 0.05, times

@@ -38,3 +38,28 @@ def test_values_arrow_cannot_type_go_in_as_text(tmp_path):
     assert paths.path.tolist() == ["runs/a", "runs/b"]
     assert scores.score.tolist()[:2] == [80.0, 12.5] and scores.score.isna().tolist() == [False, False, True]
     assert scores.raw.tolist()[2] == '{"top": [["8", 0.5]]}'
+
+
+def test_write_batch_commits_records_and_tasks_together_and_skips_stored_keys(tmp_path):
+    """Store.write_batch (the job's commit) inserts planned answers as new rows; one stored already (another writer)
+    rolls the fast attempt back and writes the batch again skipping it: no error, nothing twice, the task states
+    with their records."""
+    from emwatch.store import Task
+
+    run = Run(model="m", dataset="d", seed=0, lr=1e-4)
+    ck = Checkpoint(run_id=run.key, step=1)
+    ss = [Sample(checkpoint_id=ck.key, question_key="q", sample_index=i, sampling={}, response=f"r{i}") for i in range(4)]
+    js = [Judgment(sample_id=s.key, judge_model="j", metric="aligned", score=float(i)) for i, s in enumerate(ss)]
+    task = Task(study="st", kind="judge", target={"checkpoint_id": ck.key}, status="done", attempts=1)
+    with Store(tmp_path / "s.duckdb") as store:
+        assert store.write_batch([run, ck, *ss[:2], *js[:1]]) == {"runs": 1, "checkpoints": 1, "samples": 2,
+                                                                 "judgments": 1}
+        assert store.fresh_fallbacks == 0
+        added = store.write_batch([*ss, *js, ss[3]], [task])  # two answers and a judgment stored already
+        assert added == {"samples": 2, "judgments": 3} and store.fresh_fallbacks == 1
+        assert store.count("samples") == 4 and store.count("judgments") == 4
+        assert store.tasks("st").status.tolist() == ["done"]
+        # a metric first seen in a batch that fell back: the file's views name it all the same
+        store.write_batch([Judgment(sample_id=ss[0].key, judge_model="j", metric="coherent", score=9.0),
+                           js[0]])
+        assert store.fresh_fallbacks == 2 and "coherent" in store.query("SELECT * FROM scores LIMIT 0").columns

@@ -65,16 +65,25 @@ class Job:
 
     def __init__(self, loaded: LoadedStudy, executor: Executor | None = None, *, progress: bool = True,
                  log: Callable[[str], None] = print, poll_s: float = 1.0, hold_s: float = 1.5, gap_s: float = 0.05,
-                 simulate: bool = False, runs: list[RunTask] | None = None):
+                 simulate: bool = False, runs: list[RunTask] | None = None, batch_records: int = 50_000):
         self.loaded, self.study = loaded, loaded.study
         self._planned = runs  # part of the study's plan (plan_runs' RunTasks); None: the whole study
         self.simulate = simulate  # every trainer, sampler and judge replaced by the simulated ones
         self.executor = executor or LocalExecutor()
         self.progress, self.log, self.poll_s, self.hold_s, self.gap_s = progress, log, poll_s, hold_s, gap_s
         self._released_at = 0.0
+        self.hold_ratio, self.hold_max_s = 4.0, 10.0
+        self._cycle_s = self._last_cycle_s = 0.0  # what taking the store and letting it go cost (see _release)
+        self._first_write = False
         self._store: Store | None = None
         self._held = False
         self._unwritten: dict[str, Task] = {}  # task states to write with the next commit
+        self._batch: list = []                 # records of finished pieces, committed with the next commit
+        self._batch_cks: set[str] = set()      # checkpoints whose answers are in the batch
+        self._judge_waits = False              # a judge task could not plan: its answers are in the batch
+        self._new_cks: set[str] = set()        # checkpoints with no answer stored when this job planned them
+        self._fresh_cks: set[str] = set()      # ... whose answers all went in as new rows: none has a judgment
+        self.batch_records = batch_records
         self._opened_at = 0.0
         self.name = self.study.name
         self.out = Path(self.study.out_dir)
@@ -101,17 +110,30 @@ class Job:
             gap = self._released_at + self.gap_s - time.time()
             if gap > 0:  # a reader waiting for the file (`emwatch status`) gets its turn between two bursts
                 time.sleep(gap)
+            t0 = time.perf_counter()
             self._store.con  # noqa: B018  (held until _release: one connection for the burst, not one per call)
             self._held, self._opened_at = True, time.time()
+            self._cycle_s, self._first_write = time.perf_counter() - t0, True
         yield self._store
 
-    def _release(self, force: bool = False) -> None:
-        """Close the connection before waiting on workers (always, when nothing runs in this process; else once
-        it has been held `hold_s`): `emwatch status`, `analyze` and `report` can open the store meanwhile."""
-        if self._store is not None and self._held and (force or time.time() - self._opened_at >= self.hold_s):
+    def _release(self, force: bool = False, now: bool = False) -> None:
+        """Close the connection before waiting on workers (when nothing runs in this process; else once it has
+        been held `hold_s`): `emwatch status`, `analyze` and `report` can open the store meanwhile. Letting go
+        and taking it back costs more as the store grows (DuckDB reads each key index back on the first write
+        after opening, and writes it at closing: about a second at a million answers, measured), so the store is
+        held at least `hold_ratio` times what the last such cycle cost (at most `hold_max_s`): that cost stays a
+        bounded share of the driver's time, and a reader waits at most that long. `now`: let go whatever the
+        time held (the job's end)."""
+        if self._store is None or not self._held:
+            return
+        held = time.time() - self._opened_at
+        cost_hold = min(self.hold_max_s, self.hold_ratio * self._last_cycle_s)
+        if now or held >= max(self.hold_s, cost_hold) or (force and held >= cost_hold):
+            t0 = time.perf_counter()
             self._flush(self._store)  # what `emwatch status` reads is written before the store is let go
             self._store.close()
             self._held, self._released_at = False, time.time()
+            self._last_cycle_s = self._cycle_s + time.perf_counter() - t0
 
     def _set(self, store: Store, task: Task, *, defer: bool = False, **changes: Any) -> Task:
         """A task's new state, written now (with what else is written in this transaction), or with `defer` at
@@ -161,16 +183,27 @@ class Job:
             with self.store() as store:
                 counts = {t: store.count(t) for t in ("runs", "checkpoints", "samples", "judgments")}
         finally:
-            self._release(force=True)
+            self._release(now=True)
             self.pool.close()
             self.executor.close()
             self._bars.close()
         return JobResult(self.name, self.loaded.store_path, time.time() - t0, counts, failed, self.placements, outputs)
 
     def _flush(self, store: Store) -> None:
-        """Write the task states not written yet, in one statement."""
-        if self._unwritten:
-            store.set_tasks(list(self._unwritten.values()))
+        """Commit the finished pieces' records with the task states not written yet, in one transaction: a task
+        is done in the store only together with its records (a kill before the commit redoes the pieces)."""
+        if self._batch or self._unwritten:
+            t0 = time.perf_counter()
+            fallbacks, fast = store.fresh_fallbacks, not store._depth  # in a transaction: no fast path
+            store.write_batch(self._batch, list(self._unwritten.values()))
+            if store.fresh_fallbacks > fallbacks or not fast:  # a key may be stored: plan from the store
+                self._new_cks -= self._batch_cks
+                self._fresh_cks -= self._batch_cks
+            self._fresh_cks |= self._batch_cks & self._new_cks
+            if self._first_write:  # the first write after opening: it reads the key indexes back (see _release)
+                self._cycle_s += time.perf_counter() - t0
+                self._first_write = False
+            self._batch, self._batch_cks = [], set()
             self._unwritten.clear()
 
     def _add_task(self, store: Store, kind: str, target: dict[str, Any], **live: Any) -> None:
@@ -186,7 +219,7 @@ class Job:
         if known is None:
             known = self._set(store, task, defer=True)
         elif known.status in ("running", "failed"):  # interrupted, or failed in an earlier job: try again
-            known = self._set(store, known, status="pending")
+            known = self._set(store, known, status="pending", defer=True)
         self.live[task.key] = _Live(known, **live)
 
     def _done(self, store: Store, lv: _Live, *, defer: bool = False) -> None:
@@ -215,7 +248,15 @@ class Job:
                 if key not in in_flight and self._submit(lv):
                     in_flight.add(key)
                     busy += not train
+            if self._judge_waits and not busy:  # judging waits on answers in the batch, and nothing else runs
+                with self.store() as store:
+                    self._flush(store)
+                self._judge_waits = False
+                continue
+            self._judge_waits = False
             if not in_flight and not self.live:
+                with self.store() as store:  # the last pieces' records, before the analyses read the store
+                    self._flush(store)
                 return
             local_work = isinstance(self.executor, LocalExecutor) and self.executor.has_local_work()
             self._release(force=not local_work)
@@ -242,6 +283,9 @@ class Job:
     # -- submit: plan a task's next piece of work from the store, hand it to the executor -------------------
     def _submit(self, lv: _Live) -> bool:
         kind = lv.task.kind
+        if kind == "judge" and lv.items is None and lv.checkpoint_id in self._batch_cks:
+            self._judge_waits = True  # planned from the store once its answers are committed (see _drive)
+            return False
         with self.store() as store:
             if kind == "train":
                 work = self._train_work(lv)
@@ -306,7 +350,10 @@ class Job:
         served = cfg.backend is not None
         if lv.items is None:  # planned once per checkpoint, from its own rows: later pieces take the next items
             lv.rows = self._checkpoint_rows(store, lv.checkpoint_id)
-            lv.items = store.lacking(self._planned_samples(store, lv.rows), "samples", checkpoints=[lv.checkpoint_id])
+            planned = self._planned_samples(store, lv.rows)
+            lv.items = store.lacking(planned, "samples", checkpoints=[lv.checkpoint_id])
+            if len(lv.items) == len(planned):
+                self._new_cks.add(lv.checkpoint_id)
         todo = lv.items[: self.study.chunk]
         if not todo:
             return None
@@ -336,13 +383,24 @@ class Job:
 
     def _judge_work(self, store: Store, lv: _Live):
         from emwatch.judge import plan_judgments
+        from emwatch.judge._stage import wanted_judgments
         from emwatch.metrics import METRICS, get_metric
 
         cfg = self.study.judge
         if lv.items is None:  # this checkpoint's answers and judgments only, read once
             static = [n for n in METRICS.names() if get_metric(n).kind == "static"] if cfg.static else []
-            lv.items = plan_judgments(store, list(dict.fromkeys(static + list(cfg.metrics))), self.judge_name(),
-                                      reads=cfg.judge_reads, checkpoints=[lv.checkpoint_id])
+            metrics = list(dict.fromkeys(static + list(cfg.metrics)))
+            if lv.checkpoint_id in self._fresh_cks:
+                # every answer of it went in as a new row in this job: no judgment of them is stored, so the
+                # look-up (a scan of every stored judgment) is skipped; one stored after all (another writer)
+                # makes write_batch write the batch again skipping it
+                lv.items = wanted_judgments(store, metrics, self.judge_name(), reads=cfg.judge_reads,
+                                            checkpoints=[lv.checkpoint_id])
+                self._fresh_cks.discard(lv.checkpoint_id)
+                self._new_cks.discard(lv.checkpoint_id)
+            else:
+                lv.items = plan_judgments(store, metrics, self.judge_name(), reads=cfg.judge_reads,
+                                          checkpoints=[lv.checkpoint_id])
         todo = lv.items[: self.study.chunk]
         if not todo:
             return None
@@ -379,6 +437,22 @@ class Job:
             return
         kind = lv.task.kind
         self.placements.append({"kind": kind, "target": dict(lv.task.target), "node": fin.node})
+        if fin.error is None and kind != "train":  # into the batch: committed by _flush, with the tasks' states
+            self.failures.pop(fin.task_id, None)
+            self._batch += fin.result or []
+            if kind == "sample":
+                self._batch_cks.add(lv.checkpoint_id)
+            if lv.items is not None:  # the piece leaves the plan
+                lv.items = lv.items[lv.submitted:]
+                lv.submitted = 0
+            if lv.items == []:  # the last piece of a task
+                self._done(None, lv, defer=True)
+            elif lv.task.error is not None:  # a piece that failed before went through this time
+                self._set(None, lv.task, error=None, defer=True)
+            if len(self._batch) >= self.batch_records:
+                with self.store() as store:
+                    self._flush(store)
+            return
         with self.store() as store:
             if fin.error is not None:
                 cause = f"{type(fin.error).__name__}: {fin.error}"[:2000]
@@ -393,18 +467,12 @@ class Job:
                              f"retrying: {cause}")
                 return
             self.failures.pop(fin.task_id, None)
-            with store.transaction():  # the records, the task's new state and the next task: all or nothing
+            self._flush(store)  # the batch first, on its own
+            with store.transaction():  # the run's records and the task's new state: all or nothing
                 store.add(fin.result or [])
-                if kind != "train" and lv.items is not None:  # committed: the piece leaves the plan
-                    lv.items = lv.items[lv.submitted:]
-                    lv.submitted = 0
-                if kind == "train" or lv.items == []:  # a trainer returned, or the last piece of a task
-                    self._done(store, lv, defer=True)
-                elif lv.task.error is not None:  # a piece that failed before went through this time
-                    self._set(store, lv.task, error=None, defer=True)
+                self._done(store, lv, defer=True)
                 self._flush(store)
-            if kind == "train":
-                self._scan(store, [lv.run])
+            self._scan(store, [lv.run])
 
     def _scan(self, store: Store, runs: list[RunTask | None]) -> None:
         """Register checkpoints the runs saved since the last look (one transaction), and add a sample task
@@ -419,6 +487,7 @@ class Job:
             self.known_events.update(e.key for e in events)
             for e in sorted(events, key=lambda e: e.step):
                 self._say_monitor(e)
+        self._flush(store)  # the batch on its own (below, a transaction holds only the new tasks)
         with store.transaction():  # the new sample tasks in one commit
             for ck_id, run_id, step in store.checkpoint_keys():  # three narrow columns, not the decoded table
                 if ck_id in self.known_ckpts or run_id not in self._our_runs:

@@ -66,14 +66,39 @@ def _decode(value: Any) -> Any:
 
 
 def arrow_columns(frame: pd.DataFrame) -> pa.Table:
-    """A DataFrame as an Arrow table the way `_frame` types rows (JSON columns as their text; NaN as NULL)."""
+    """A DataFrame as an Arrow table the way `_frame` types rows (JSON columns as their text; NaN as NULL),
+    converted a column at a time: a typed column (numbers, pandas texts) by Arrow itself, without a Python
+    value per cell; a JSON column with each distinct object encoded once."""
     arrays = {}
     for c in frame.columns:
-        values = frame[c].tolist()
+        col = frame[c]
         if c in JSON_COLUMNS:
-            values = _encode_json(values)
+            values: Any = _encode_json_objects(col.tolist())
+        elif col.dtype != object:
+            try:
+                arrays[c] = pa.array(col, from_pandas=True)
+                continue
+            except (pa.ArrowException, TypeError, ValueError, OverflowError):
+                values = col.tolist()
+        else:
+            values = col.tolist()
         try:
             arrays[c] = pa.array(values, from_pandas=True)
         except (pa.ArrowException, TypeError, ValueError, OverflowError):
             arrays[c] = pa.array(pd.Series(values, dtype=object).map(lambda v: v if v is None else str(v)))
     return pa.table(arrays)
+
+
+def _encode_json_objects(values: list[Any]) -> list[Any]:
+    """`_encode_json`, each distinct object once (a million rows holding one sampling mapping)."""
+    by_object: dict[int, Any] = {}
+    out = []
+    for v in values:
+        if v is None or type(v) is str:  # stored as it is
+            out.append(v)
+            continue
+        got = by_object.get(id(v), by_object)
+        if got is by_object:
+            got = by_object[id(v)] = _encode_json([v])[0]
+        out.append(got)
+    return out

@@ -3,12 +3,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from emwatch.errors import StoreError
 from emwatch.store._keys import judgment_keys, sample_keys
+from emwatch.store._records import Judgment, Record, Sample
 from emwatch.store._arrow import arrow_columns
 from emwatch.store._store import TABLES_KEYS
 
@@ -18,27 +24,73 @@ def ingest_answers(store: Any, samples: pd.DataFrame, judgments: pd.DataFrame | 
     if store.read_only:
         raise StoreError(f"{store.path}: opened read-only")
     s = samples.reset_index(drop=True)
-    sids = sample_keys(s["checkpoint_id"], s["question_key"], s["sample_index"], s["sampling"])
-    tables = {"samples": s.assign(sample_id=sids)}
+    sids = pa.array(sample_keys(s["checkpoint_id"], s["question_key"], s["sample_index"], s["sampling"]), pa.string())
+    tables = {"samples": arrow_columns(s).append_column("sample_id", sids)}
     if judgments is not None and len(judgments):
         j = judgments.reset_index(drop=True)
-        js = [sids[i] for i in j["sample"]]
+        rows = np.asarray(j["sample"])
+        if rows.dtype.kind not in "iu" or (len(rows) and (rows.min() < 0 or rows.max() >= len(s))):
+            raise ValueError(f"judgments: `sample` must be a row number of `samples` (0 to {len(s) - 1})")
+        js = sids.take(pa.array(rows))
         if "prompt_hash" not in j:
             j = j.assign(prompt_hash=None)
-        j = j.drop(columns=["sample"]).assign(sample_id=js)
+        j = j.drop(columns=["sample"])
         missing = j["score"].isna() & j.get("reason", pd.Series(None, index=j.index)).isna() \
             & j.get("label", pd.Series(None, index=j.index)).isna()
         if missing.any():
-            first = j[missing].iloc[0]
-            raise ValueError(f"judgment {first['metric']!r} of sample {first['sample_id']}: a missing score "
+            first = j[missing].index[0]
+            raise ValueError(f"judgment {j['metric'][first]!r} of sample {js[int(first)].as_py()}: a missing score "
                              "needs a reason")
-        tables["judgments"] = j.assign(judgment_id=judgment_keys(js, j["judge_model"], j["metric"], j["prompt_hash"]))
-    added = {}
-    with store.transaction():
-        for table, frame in tables.items():
-            key = TABLES_KEYS[table]
-            frame = frame.drop_duplicates(key)  # the first of equal keys wins
-            added[table] = store._insert(table, arrow_columns(frame))
-        if "judgments" in tables and set(tables["judgments"]["metric"]) - set(store._view_metrics or ()):
-            store._refresh_views()
-    return added
+        jids = pa.array(judgment_keys(js, j["judge_model"], j["metric"], j["prompt_hash"]), pa.string())
+        tables["judgments"] = arrow_columns(j).append_column("sample_id", js).append_column("judgment_id", jids)
+    tables = {t: _first_of_each_key(frame, TABLES_KEYS[t]) for t, frame in tables.items()}
+
+    def write(fresh: bool) -> dict[str, int]:
+        added = {}
+        with store.transaction():
+            for table, frame in tables.items():
+                added[table] = store._insert(table, frame, fresh=fresh)
+            if "judgments" in tables and set(pc.unique(tables["judgments"]["metric"]).to_pylist()) \
+                    - set(store._view_metrics or ()):
+                store._refresh_views()
+        return added
+
+    if not store._depth:  # new keys go in without a look-up each (Store.write_batch); a stored one: again, skipping
+        try:
+            return write(True)
+        except duckdb.ConstraintException:
+            store._view_metrics = None
+    return write(False)
+
+
+def _first_of_each_key(table: pa.Table, key: str) -> pa.Table:
+    """The rows with the first of equal keys kept (as `Store.add` keeps the first record of a key), in key
+    order: DuckDB builds its key index faster from sorted keys (the commit of 600k rows took half as long)."""
+    order = pc.sort_indices(table[key])
+    keys = table[key].take(order)
+    if len(keys) > 1 and not pc.all(pc.not_equal(keys.slice(1), keys.slice(0, len(keys) - 1))).as_py():
+        first = ~pd.Series(table[key].to_pandas()).duplicated().to_numpy()  # equal keys: the caller's first
+        kept = pa.array(np.flatnonzero(first))
+        return table.take(kept.take(pc.sort_indices(table[key].take(kept))))
+    return table.take(order)
+
+
+def with_bulk_keys(records: Iterable[Record]) -> list[Record]:
+    """The records, the keys of many answers and judgments computed a column at a time (store._keys: the same
+    keys as each record's own, tested key for key) and kept on the records, as each would keep its own."""
+    records = list(records)
+    if len(records) < 256:
+        return records
+    todo = [r for r in records if type(r) is Sample and "key" not in r.__dict__]
+    if todo:
+        keys = sample_keys([r.checkpoint_id for r in todo], [r.question_key for r in todo],
+                           [r.sample_index for r in todo], [r.sampling for r in todo])
+        for r, k in zip(todo, keys):
+            r.__dict__["key"] = k  # a frozen record's cached key (functools.cached_property keeps it there)
+    todo = [r for r in records if type(r) is Judgment and "key" not in r.__dict__]
+    if todo:
+        keys = judgment_keys([r.sample_id for r in todo], [r.judge_model for r in todo], [r.metric for r in todo],
+                             [r.prompt_hash for r in todo])
+        for r, k in zip(todo, keys):
+            r.__dict__["key"] = k
+    return records

@@ -8,6 +8,11 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
 # The version of the key recipe, not of the schema: a schema migration keeps every existing key valid, so a
 # store written before the migration resumes without duplicates. Bump only when the recipe below changes.
 KEY_VERSION = 1
@@ -69,39 +74,106 @@ def content_key(kind: str, *parts: Any) -> str:
 
 def bulk_keys(kind: str, *columns: Sequence[Any]) -> list[str]:
     """`content_key(kind, *parts)` of every row of `columns` (one sequence per part, all of one length): the same
-    keys, computed in one pass without a record per row (what ingesting a million answers costs)."""
-    prefix = f"emwatch/{KEY_VERSION}/{kind}\x1f"
-    texts = [_column_json(col) for col in columns]
+    keys, computed a column at a time (what ingesting a million answers costs): each column's JSON text built by
+    Arrow (a distinct value encoded once), the texts joined by Arrow, then one sha256 per row."""
+    return _sha24(_joined(kind, columns))
+
+
+def _joined(kind: str, columns: Sequence[Sequence[Any]]) -> pa.Array:
+    """Each row's key text: 'emwatch/<version>/<kind>', then each part's canonical JSON after a 0x1f byte."""
+    if not columns:
+        return pa.array([], pa.string())
+    parts = [col if isinstance(col, pa.Array) else _column_json(col) for col in columns]
+    return pc.binary_join_element_wise(f"emwatch/{KEY_VERSION}/{kind}", *parts, "\x1f")
+
+
+def _sha24(texts: pa.Array) -> list[str]:
     sha = hashlib.sha256
-    if not texts:
-        return []
-    return [sha((prefix + "\x1f".join(parts)).encode()).hexdigest()[:24] for parts in zip(*texts)]
+    return [sha(b).hexdigest()[:24] for b in texts.cast(pa.binary()).to_pylist()]
 
 
-def _column_json(values: Sequence[Any]) -> list[str]:
-    """_part_json of each value, a column at a time (a column of texts or ints takes the short path)."""
-    values = list(values)
-    kinds = {type(v) for v in values}
-    if kinds == {str}:
-        return [_json_str(v) for v in values]
-    if kinds == {int}:
-        return [int.__repr__(v) for v in values]
-    return [_part_json(v) for v in values]
+_NEEDS_ESCAPE = r'[\x00-\x1f"\\]'  # what json's encode_basestring escapes (non-ASCII stays as it is)
+
+
+def _column_json(values: Sequence[Any], *, text: bool = False) -> pa.Array:
+    """_part_json of each value as an Arrow text column. A column of texts (None, or with `text` NaN, for a
+    missing one: JSON null) is quoted by Arrow, only distinct texts that need escaping going through Python; a
+    column of integers is cast by Arrow; any other column is encoded a distinct object at a time (a million
+    samples share a few sampling mappings)."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+        return pc.cast(pa.array(values.astype(np.int64)), pa.string())
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        values = values.to_pylist() if not pa.types.is_string(values.type) else values
+    texts = _as_text_array(values, text)
+    if texts is not None:
+        if pc.any(pc.match_substring_regex(texts, _NEEDS_ESCAPE)).as_py():
+            coded = texts.dictionary_encode()  # each distinct text escaped once, by json's own encoder
+            quoted = pa.array([_json_str(t) for t in coded.dictionary.to_pylist()], pa.string())
+            out = pc.take(quoted, coded.indices)
+        else:
+            out = pc.binary_join_element_wise('"', texts, '"', "")
+        return pc.fill_null(out, "null")
+    by_object: dict[int, str] = {}  # rows holding one object (the same mapping) are encoded once
+    out_list = []
+    for v in (values.tolist() if isinstance(values, (pd.Series, np.ndarray)) else values):
+        if text and type(v) is float and v != v:
+            v = None  # a pandas text column gives NaN for a missing text
+        got = by_object.get(id(v))
+        if got is None:
+            got = by_object[id(v)] = _part_json(v)
+        out_list.append(got)
+    return pa.array(out_list, pa.string())
+
+
+def _as_text_array(values: Sequence[Any], text: bool) -> pa.Array | None:
+    """The column as an Arrow text array when every value is a text or None (or, with `text`, NaN); else None."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if isinstance(values, pd.Series):
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
+            return None
+    first = next((v for v in values if not (v is None or (type(v) is float and v != v))), None)
+    if first is not None and type(first) is not str:
+        return None  # not a text column (ints, mappings): no Arrow conversion tried
+    try:
+        arr = pa.array(values, from_pandas=text)
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):
+        return None  # a text beside a value of another kind
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_large_string(arr.type) or pa.types.is_string_view(arr.type):
+        arr = arr.cast(pa.string())
+    if pa.types.is_null(arr.type):
+        arr = arr.cast(pa.string())
+    return arr if pa.types.is_string(arr.type) else None
 
 
 def sample_keys(checkpoint_ids: Sequence[str], question_keys: Sequence[str], indexes: Sequence[int],
                 samplings: Sequence[Mapping[str, Any]]) -> list[str]:
     """`sample_key` of every row, in bulk."""
-    return bulk_keys("sample", _texts(checkpoint_ids), _texts(question_keys), [int(i) for i in indexes],
-                     [dict(s) for s in samplings])
+    return _sha24(_joined("sample", _sample_parts(checkpoint_ids, question_keys, indexes, samplings)))
+
+
+def _sample_parts(checkpoint_ids: Sequence[str], question_keys: Sequence[str], indexes: Sequence[int],
+                  samplings: Sequence[Mapping[str, Any]]) -> list[pa.Array]:
+    index = np.asarray(indexes)
+    if index.dtype.kind not in "iub":
+        index = np.array([int(i) for i in index.tolist()], dtype=object)
+    elif index.dtype.kind == "b":
+        index = index.astype(np.int64)
+    by_object: dict[int, dict] = {}  # dict(s) of each distinct object, once
+    maps = []
+    for s in samplings:
+        m = by_object.get(id(s))
+        if m is None:
+            m = by_object[id(s)] = dict(s)
+        maps.append(m)
+    return [_column_json(checkpoint_ids, text=True), _column_json(question_keys, text=True), _column_json(index),
+            _column_json(maps)]
 
 
 def judgment_keys(sample_ids: Sequence[str], judge_models: Sequence[str], metrics: Sequence[str],
                   prompt_hashes: Sequence[str | None]) -> list[str]:
     """`judgment_key` of every row, in bulk."""
-    return bulk_keys("judgment", _texts(sample_ids), _texts(judge_models), _texts(metrics), _texts(prompt_hashes))
-
-
-def _texts(values: Sequence[Any]) -> list[Any]:
-    """A text column as Python values: a missing text is None (a pandas text column gives NaN for it)."""
-    return [None if isinstance(v, float) and v != v else v for v in values]
+    return _sha24(_joined("judgment", [_column_json(c, text=True) for c in (sample_ids, judge_models, metrics,
+                                                                            prompt_hashes)]))

@@ -88,6 +88,7 @@ class Store:
         self._view_metrics: list[str] | None = None
         self.opens = 0  # connections opened so far (the benchmark of reopening per commit reads it)
         self._retry_rows: bool | None = None
+        self.fresh_fallbacks = 0  # `write_batch` commits that found a key stored and were written again
         self.rows_read = 0  # rows the planning reads (checkpoint_rows, judge_inputs, stored_keys) fetched so far
         with self._session():
             if not read_only:
@@ -216,11 +217,16 @@ class Store:
             con.execute("COMMIT")
 
     # -- writing -----------------------------------------------------------------------------------
-    def add(self, records: Iterable[Record]) -> dict[str, int]:
+    def add(self, records: Iterable[Record], *, fresh: bool = False) -> dict[str, int]:
         """Write records (any mix of types) in one transaction; returns how many rows were new, per table.
-        Records whose key is stored already are skipped (that is how every stage resumes)."""
+        Records whose key is stored already are skipped (that is how every stage resumes). `fresh`: the caller
+        planned the answers and judgments as not stored (see `write_batch`): they go in without a look for
+        stored keys, and a stored one stops the transaction with duckdb.ConstraintException."""
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only")
+        from emwatch.store._bulk import with_bulk_keys
+
+        records = with_bulk_keys(records)
         by_table: dict[str, dict[str, dict[str, Any]]] = {}
         for rec in records:
             rows = by_table.get(rec.TABLE)
@@ -232,15 +238,40 @@ class Store:
         added: dict[str, int] = {}
         with self.transaction():
             for table in sorted(by_table, key=TABLE_ORDER.index):
-                added[table] = self._insert(table, list(by_table[table].values()))
+                rows = list(by_table[table].values())
+                added[table] = self._insert(table, rows, fresh=True) if fresh and table in FRESH_TABLES \
+                    else self._insert(table, rows)
             # the file's views name every metric: rebuild them only when a metric they lack arrives
             if set(r["metric"] for r in by_table.get("judgments", {}).values()) - set(self._view_metrics or ()):
                 self._refresh_views()
         return added
 
-    def _insert(self, table: str, rows: list[dict[str, Any]] | pa.Table, *, replace: bool = False) -> int:
-        """Insert rows (dicts, or an Arrow table) skipping stored keys, or replacing them with `replace`;
-        returns how many were new."""
+    def write_batch(self, records: Iterable[Record], tasks: Iterable[Record] = ()) -> dict[str, int]:
+        """A job's commit: records and task states (`Task`, as `set_tasks` writes them) in one transaction.
+        The writer planned the answers and judgments as lacking, so they go in as new rows: DuckDB's INSERT OR
+        IGNORE looks each key up in an index whose cost grows with the table (0.1-0.4 s per commit at a million
+        answers, measured), a plain INSERT does not. Should one be stored after all (another writer, a judgment
+        stored without its answer), the transaction is rolled back and written again skipping stored keys, so
+        the store ends the same either way. Returns the new rows per table, as `add`."""
+        records, tasks = list(records), list(tasks)
+        if not self._depth:  # in a caller's transaction the fallback could not roll back alone: no fast path
+            try:
+                with self.transaction():
+                    added = self.add(records, fresh=True)
+                    self.set_tasks(tasks)
+                return added
+            except duckdb.ConstraintException:
+                self.fresh_fallbacks += 1
+                self._view_metrics = None  # views made in the rolled-back transaction went with it
+        with self.transaction():
+            added = self.add(records)
+            self.set_tasks(tasks)
+        return added
+
+    def _insert(self, table: str, rows: list[dict[str, Any]] | pa.Table, *, replace: bool = False,
+                fresh: bool = False) -> int:
+        """Insert rows (dicts, or an Arrow table) skipping stored keys, or replacing them with `replace`, or
+        (`fresh`) as new rows, a stored key failing the statement; returns how many were new."""
         if not len(rows):
             return 0
         frame = rows if isinstance(rows, pa.Table) else _frame(rows)
@@ -254,11 +285,12 @@ class Store:
                 # rows an earlier release's format arriving now (an old file's rows copied in): look again
                 self._retry_rows = bool(self.con.execute(
                     "SELECT count(*) FROM _emwatch_rows WHERE starts_with(reason, ?)", [RETRY_REASON]).fetchall()[0][0])
-            verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
+            verb = "INSERT OR REPLACE" if replace else "INSERT" if fresh else "INSERT OR IGNORE"
             return int(self.con.execute(
                 f"{verb} INTO {table} ({col_list}) SELECT {col_list} FROM _emwatch_rows").fetchall()[0][0])
         finally:
-            self.con.unregister("_emwatch_rows")
+            with contextlib.suppress(duckdb.Error):  # a failed statement aborts the transaction: rolled back above
+                self.con.unregister("_emwatch_rows")
 
     def _has_retry_rows(self) -> bool:
         """Whether the file holds failed judge requests an earlier release stored (a new judgment of the same key
@@ -333,15 +365,13 @@ class Store:
         # a failed judge request stored by an earlier release is not a judgment: it stays to be made
         retry = f" AND NOT coalesce(starts_with(reason, '{RETRY_REASON}'), false)" if table == "judgments" else ""
         if checkpoints is not None and table in ("samples", "judgments"):
-            cks = pd.DataFrame({"ck": list(dict.fromkeys(checkpoints))}, dtype=object)
-            self.con.register("_emwatch_cks", cks)
-            try:
-                mine = "SELECT sample_id FROM samples WHERE checkpoint_id IN (SELECT ck FROM _emwatch_cks)"
-                sql = mine if table == "samples" else \
-                    f"SELECT judgment_id FROM judgments WHERE sample_id IN ({mine}){retry}"
-                got = self.con.execute(sql).fetchall()
-            finally:
-                self.con.unregister("_emwatch_cks")
+            cks = list(dict.fromkeys(checkpoints))
+            # the checkpoints as constants: DuckDB filters the scan of one column with them, where a join with
+            # a registered frame hashes every stored row
+            mine = f"SELECT sample_id FROM samples WHERE checkpoint_id IN ({', '.join('?' * len(cks))})"
+            sql = mine if table == "samples" else \
+                f"SELECT judgment_id FROM judgments WHERE sample_id IN ({mine}){retry}"
+            got = self.con.execute(sql, cks).fetchall()
             self.rows_read += len(got)
             wanted = set(keys)
             return {g[0] for g in got if g[0] in wanted}
@@ -421,8 +451,8 @@ class Store:
         response, question messages, the metrics its question asks for (decoded) and the reference answer."""
         where, params = "", []
         if checkpoints is not None:
-            where = "WHERE s.checkpoint_id IN (SELECT unnest(?::VARCHAR[]))"
-            params = [list(dict.fromkeys(checkpoints))]
+            params = list(dict.fromkeys(checkpoints))  # constants: a filter on the scan (see stored_keys)
+            where = f"WHERE s.checkpoint_id IN ({', '.join('?' * len(params))})" if params else "WHERE false"
         df = self.con.execute(f"""SELECT s.sample_id, s.response, s.reasoning, s.finish_reason, q.messages, q.judge_metrics, q.reference
                                   FROM samples s JOIN questions q USING (question_key) {where}
                                   ORDER BY s.sample_id""", params).df()
@@ -568,6 +598,8 @@ class Store:
         self.close()
 
 
+# The tables a million answers make big: `write_batch` inserts their planned rows without a look-up per key.
+FRESH_TABLES = frozenset({"samples", "judgments"})
 TABLES_KEYS = {"meta": "key", "runs": "run_id", "checkpoints": "checkpoint_id", "questions": "question_key",
                "samples": "sample_id", "judgments": "judgment_id", "monitor_events": "event_id", "tasks": "task_id"}
 
