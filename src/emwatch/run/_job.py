@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from emwatch.config import BackendSpec, ConfigError
+from emwatch.sample import adaptive_on
 from emwatch.monitor import EVENTS_FILE, read_events
 from emwatch.run._executors import Executor, Finished, LocalExecutor, Resources
+from emwatch.run._adaptive import check_judge
 from emwatch.run._plan import RunTask, plan_runs
 from emwatch.run._study import LoadedStudy
 from emwatch.run._work import (DEMO, BackendPool, base_path, judge_items, plan_json, resolve_model, run_records,
@@ -57,6 +59,16 @@ class _Live:
     items: list | None = None    # what this task still lacks, planned once from the store (None: not yet)
     submitted: int = 0           # items of the piece in flight (dropped from `items` when it commits)
     engine: Any = None           # the sampling engine chosen for this checkpoint (sample.EngineChoice)
+    rounds: Any = None           # sample.adaptive: the checkpoint's plan in rounds (run._adaptive.CheckpointRounds)
+    last_pending: int = -1       # sample.adaptive: judgments lacking when the last judge piece was planned
+    stalls: int = 0              # judge pieces in a row that left as much lacking as before
+
+
+_WAIT = object()  # a task that cannot plan its next piece yet (an adaptive checkpoint waiting for its base model)
+
+
+class _TaskFailed(Exception):
+    """A task that cannot go on, found while planning its next piece (reported as failed with this cause)."""
 
 
 class Job:
@@ -86,6 +98,7 @@ class Job:
         self.placements: list[dict[str, Any]] = []
         self.runs: list[RunTask] = []
         self._prompts: list | None = None
+        self._base_counts: dict[str, tuple[int, int] | None] = {}  # sample.adaptive: model -> its base's counts
         self._our_runs: set[str] = set()
         self._bars = _StageBars(progress, log)
 
@@ -129,6 +142,8 @@ class Job:
     # -- the graph ----------------------------------------------------------------------------------------
     def run(self) -> JobResult:
         t0 = time.time()
+        if adaptive_on(self.study.sample):
+            check_judge(self.judge_name(), str(self.loaded.path or self.name))
         self.out.mkdir(parents=True, exist_ok=True)
         self.runs = plan_runs(self.loaded) if self._planned is None else list(self._planned)
         bases = {r.plan.model_name for r in self.runs}
@@ -241,12 +256,20 @@ class Job:
     def _submit(self, lv: _Live) -> bool:
         kind = lv.task.kind
         with self.store() as store:
-            if kind == "train":
-                work = self._train_work(lv)
-            elif kind == "sample":
-                work = self._sample_work(store, lv)
-            else:
-                work = self._judge_work(store, lv)
+            try:
+                if kind == "train":
+                    work = self._train_work(lv)
+                elif kind == "sample":
+                    work = self._sample_work(store, lv)
+                else:
+                    work = self._judge_work(store, lv)
+            except _TaskFailed as e:
+                self._set(store, lv.task, status="failed", error=str(e))
+                self.live.pop(lv.task.key, None)
+                self.log(f"  {kind} {_short(lv.task.target)} failed: {e}")
+                return False
+            if work is _WAIT:
+                return False
             if work is None:  # nothing left to do: the store holds it all
                 if kind == "train":
                     self._scan(store, [lv.run])
@@ -291,36 +314,52 @@ class Job:
             raise ConfigError(f"checkpoint {checkpoint_id} is not in {store.path}")
         return rows
 
-    def _planned_samples(self, store: Store, rows) -> list:
-        from emwatch.sample import build_plan_prompts, plan_samples
+    def _plan_prompts(self, store: Store) -> list:
+        """The study's prompts, built once per job and stored (the sample stage's plan takes them)."""
+        from emwatch.sample import build_plan_prompts
 
         if self._prompts is None:
             self._prompts = build_plan_prompts(self.study.sample)
             store.add(p.record() for p in self._prompts)
-        return plan_samples(rows, self._prompts, self.study.sample, served=self.study.sample.backend is not None)
+        return self._prompts
+
+    def _sample_plan(self, store: Store, checkpoint_id: str, *, lacking: bool = True) -> list:
+        """The sample stage's plan of one checkpoint (its own rows only)."""
+        from emwatch.sample import plan
+
+        cfg = self.study.sample
+        return plan(store, cfg, [checkpoint_id], served=cfg.backend is not None, prompts=self._plan_prompts(store),
+                    lacking=lacking)
 
     def _sample_work(self, store: Store, lv: _Live):
         cfg = self.study.sample
-        served = cfg.backend is not None
-        if lv.items is None:  # planned once per checkpoint, from its own rows: later pieces take the next items
+        if lv.rows is None:
             lv.rows = self._checkpoint_rows(store, lv.checkpoint_id)
-            lv.items = store.lacking(self._planned_samples(store, lv.rows), "samples", checkpoints=[lv.checkpoint_id])
+        if adaptive_on(cfg) and lv.rows.iloc[0].kind != "base":
+            return self._adaptive_work(store, lv)
+        if lv.items is None:  # planned once per checkpoint, from its own rows: later pieces take the next items
+            lv.items = self._sample_plan(store, lv.checkpoint_id)
         todo = lv.items[: self.study.chunk]
         if not todo:
             return None
+        return self._sample_piece(lv, todo, lv.items)
+
+    def _sample_piece(self, lv: _Live, todo: list, plan: list):
+        cfg = self.study.sample
+        served = cfg.backend is not None
         lv.submitted = len(todo)
         if self.simulate:
             spec = BackendSpec(kind="simulated", model=(cfg.backend.model if served else todo[0].model) or "simulated")
         elif served:
             spec = _resolved(cfg.backend)
         else:
-            spec = self._engine_spec(lv, todo)
+            spec = self._engine_spec(lv, todo, plan)
         entry = self._entry_for(lv.rows.iloc[0].model)
         res = self.study.resources
         return (sample_items, (todo, spec) + self._local_pool(),
                 _resources(res.sample_cpus, entry.serve_gpus if entry else 0, res.gpu_resource))
 
-    def _engine_spec(self, lv: _Live, todo: list) -> BackendSpec:
+    def _engine_spec(self, lv: _Live, todo: list, plan: list) -> BackendSpec:
         """The engine of a checkpoint's answers when the study names no sampling backend: `sample.engine`,
         chosen once over the checkpoint's whole plan as `emwatch sample` chooses over a base model's answers
         (sample._engine: a managed vLLM server for a base model's own answers where it repays its start, in
@@ -329,21 +368,86 @@ class Job:
 
         cfg, ip = self.study.sample, self.study.in_process
         if lv.engine is None:
-            lv.engine = choose_engines(lv.items, cfg.engine, min_tokens=cfg.engine_min_tokens, device=ip.device)[0]
+            lv.engine = choose_engines(plan, cfg.engine, min_tokens=cfg.engine_min_tokens, device=ip.device)[0]
         return lv.engine.spec(str(todo[0].model), dtype=ip.dtype, device=ip.device, batch_size=ip.batch_size)
 
-    def _judge_work(self, store: Store, lv: _Live):
-        from emwatch.judge import plan_judgments
-        from emwatch.metrics import METRICS, get_metric
+    # -- sample.adaptive: a fine-tuned checkpoint's sample task runs the rule's rounds (run/_adaptive.py) ----------
+    def _adaptive_work(self, store: Store, lv: _Live):
+        """The checkpoint's next piece under the rule: sample round r, judge it, or stop (the decision stored as
+        a monitor event with the task's end). Waits until its base model is sampled and judged."""
+        from emwatch.run._adaptive import checkpoint_rounds, next_step
+
+        cfg, jcfg = self.study.sample, self.study.judge
+        if lv.rounds is None:
+            row = lv.rows.iloc[0]
+            lv.rounds = checkpoint_rounds(lv.checkpoint_id, row.model, row.run_id, row.step,
+                                          self._sample_plan(store, lv.checkpoint_id, lacking=False), cfg.adaptive)
+        base = self._adaptive_base(store, lv.rounds.model)
+        if base is _WAIT:
+            return _WAIT
+        step = next_step(store, lv.rounds, cfg.adaptive, base, judge_name=self.judge_name(),
+                         analyze=self.study.analyze, judge_plan=lambda: self._judge_plan(store, lv.checkpoint_id))
+        lv.items = None  # planned again from the store for every piece: a round is a commit
+        if step.kind == "stop":
+            if step.event is not None:
+                store.add([step.event])
+                r = step.row
+                self.log(f"  adaptive: {_short(lv.task.target)}: {r['used']} of {r['planned']} answers, {r['stop']}")
+            return None
+        if step.kind == "sample":
+            lv.last_pending, lv.stalls = -1, 0
+            return self._sample_piece(lv, step.items[: self.study.chunk],
+                                      [i for r in lv.rounds.rounds for i in r] + lv.rounds.full)
+        if 0 <= lv.last_pending <= len(step.items):
+            lv.stalls += 1
+            if lv.stalls > self.study.retries:
+                raise _TaskFailed(f"the judge gave no judgment for {len(step.items)} answers {lv.stalls + 1} times "
+                                  "in a row (a failing judge service?); rerun when it answers again")
+        lv.last_pending = len(step.items)
+        return self._judge_piece(lv, step.items)
+
+    def _adaptive_base(self, store: Store, model: str):
+        """The base model's (misaligned, counted) benchmark answers for the rule's "above base" stop: _WAIT
+        until the base's judge task is done; None when the store has no base for this model."""
+        from emwatch.run._adaptive import base_checkpoints, counts, is_bench
+
+        if model in self._base_counts:
+            return self._base_counts[model]
+        base_ck = base_checkpoints(store, [model]).get(model)
+        if base_ck is None:
+            self._base_counts[model] = None
+            return None
+        tasks = {t.kind: t for t in self.states.values() if t.target.get("checkpoint_id") == base_ck}
+        failed = [t for t in tasks.values() if t.status == "failed"]
+        if failed:
+            raise _TaskFailed(f"the base model's {failed[0].kind} task failed ({failed[0].error}); every fine-tune "
+                              "is compared with its base")
+        if "judge" not in tasks or tasks["judge"].status != "done":
+            if not tasks:
+                raise _TaskFailed(f"the base model of {model} (checkpoint {base_ck[:12]}) is not part of this study")
+            return _WAIT
+        ids = [i.key for i in self._sample_plan(store, base_ck, lacking=False) if is_bench(i)]
+        self._base_counts[model] = counts(store, ids, self.judge_name(), self.study.analyze)
+        return self._base_counts[model]
+
+    def _judge_plan(self, store: Store, checkpoint_id: str) -> list:
+        """The judge stage's plan of one checkpoint (its own rows only), in the stage's order."""
+        from emwatch.judge import order_items, plan
 
         cfg = self.study.judge
+        return order_items(plan(store, cfg, self.judge_name(), [checkpoint_id]), cfg)
+
+    def _judge_work(self, store: Store, lv: _Live):
         if lv.items is None:  # this checkpoint's answers and judgments only, read once
-            static = [n for n in METRICS.names() if get_metric(n).kind == "static"] if cfg.static else []
-            lv.items = plan_judgments(store, list(dict.fromkeys(static + list(cfg.metrics))), self.judge_name(),
-                                      reads=cfg.judge_reads, checkpoints=[lv.checkpoint_id])
-        todo = lv.items[: self.study.chunk]
-        if not todo:
+            lv.items = self._judge_plan(store, lv.checkpoint_id)
+        if not lv.items:
             return None
+        return self._judge_piece(lv, lv.items)
+
+    def _judge_piece(self, lv: _Live, items: list):
+        cfg = self.study.judge
+        size = self.study.chunk + (self.study.chunk % 2 if cfg.coherence == "if_unaligned" else 0)
+        todo = items[:size]  # with if_unaligned an answer's alignment and coherence stay in one piece
         lv.submitted = len(todo)
         if self.simulate:
             spec = BackendSpec(kind="simulated", model=self.judge_name() or "simulated-judge")
