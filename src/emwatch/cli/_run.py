@@ -65,15 +65,31 @@ def run(study: Annotated[Path, typer.Argument(help="the study file (YAML; see do
 def status(store: Annotated[Path, store_option("DuckDB result store to read (must exist).")],
            study: Annotated[str | None, typer.Option("--study", help="only this study's tasks")] = None,
            by_run: Annotated[bool, typer.Option("--by-run/--stages-only", help="also one row per run")] = True,
+           adaptive: Annotated[bool, typer.Option("--adaptive", help="only the adaptive-sampling table: per checkpoint the rule decided, answers used against planned and why it stopped")] = False,
            fmt: FormatOpt = Format.table) -> None:
-    """What a study's job has done and has left, per stage and per run; works while the job runs."""
-    from emwatch.run import status_table
+    """What a study's job has done and has left, per stage and per run; works while the job runs. Where
+    `sample.adaptive` decided checkpoints, a second table gives per checkpoint the answers used against those
+    planned and why it stopped (`--adaptive`: that table alone, in any format)."""
+    from emwatch.run import adaptive_status, status_table
 
-    frame = _read(store, lambda s: status_table(s, study, by_run=by_run))
+    if adaptive:
+        frame = _read(store, adaptive_status)
+        if fmt is Format.table and frame.empty:
+            typer.echo(f"{store}: no checkpoint was sampled adaptively (sample.adaptive, docs/adaptive.md)")
+            return
+        emit(fmt, frame, table=lambda: print_table(frame, title=_ADAPTIVE_TITLE))
+        return
+    frame, rounds = _read(store, lambda s: (status_table(s, study, by_run=by_run), adaptive_status(s)))
     if fmt is Format.table and frame.empty:
         typer.echo(f"{store}: no study tasks (run one with `emwatch run STUDY.yaml --store {store}`)")
         return
     emit(fmt, frame, table=lambda: print_table(frame, title=f"study tasks in {store}"))
+    if fmt is Format.table and not rounds.empty:
+        print_table(rounds, title=_ADAPTIVE_TITLE)
+
+
+_ADAPTIVE_TITLE = ("adaptive sampling: benchmark answers used of those planned, per checkpoint the rule decided "
+                   "(stop: above base / below negligible / narrow / max)")
 
 
 def _read(path: Path, fn, tries: int = 20):

@@ -6,13 +6,13 @@ from emwatch.run._adaptive import AdaptiveSummary, sample_adaptive
 from emwatch.run._executors import Executor, Finished, LocalExecutor, Resources
 from emwatch.run._job import STAGES, Job, JobResult
 from emwatch.run._plan import RunTask, monitor_power, plan_runs, size
-from emwatch.run._status import status_table
+from emwatch.run._status import adaptive_status, status_table
 from emwatch.run._study import Evaluate, LoadedStudy, ModelEntry, SimulateSettings, Study, load_study
 
 __all__ = ["STAGES", "Evaluate", "Executor", "Finished", "Job", "JobResult", "LoadedStudy", "LocalExecutor",
            "ModelEntry", "Resources", "RunTask", "SimulateSettings", "Study", "load_study", "make_executor", "plan_runs", "run_study",
            "size", "status_table"]
-__all__ += ["AdaptiveSummary", "sample_adaptive"]
+__all__ += ["AdaptiveSummary", "adaptive_status", "sample_adaptive"]
 
 
 def make_executor(name: str, **options):

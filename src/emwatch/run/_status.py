@@ -47,3 +47,22 @@ def _run_labels(store) -> dict[str, str]:
                          else f"{name} {r.dataset or r.group} s{r.seed} lr{r.lr:g}" if r.lr == r.lr and r.lr is not None
                          else f"{name} {r.group}")
     return out
+
+
+ADAPTIVE_COLUMNS = ["run", "step", "used", "planned", "share_used", "rounds", "stop", "k", "n", "ci_low", "ci_high",
+                    "judge"]
+
+
+def adaptive_status(store) -> pd.DataFrame:
+    """One row per checkpoint that `sample.adaptive` decided: answers used against planned, rounds and why it
+    stopped (read from the rule's monitor events, as the report's adaptive section reads them); empty when
+    none was sampled adaptively. A checkpoint still in its rounds has no row yet."""
+    from emwatch.report._adaptive import adaptive_table
+
+    table = adaptive_table(store.monitor_events(), store.runs())
+    if table.empty:
+        return pd.DataFrame(columns=ADAPTIVE_COLUMNS)
+    labels = _run_labels(store)
+    table["run"] = table["run_id"].map(lambda r: labels.get(r, r))
+    table["share_used"] = table["share_used"].round(3)
+    return table[ADAPTIVE_COLUMNS].reset_index(drop=True)
