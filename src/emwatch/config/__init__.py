@@ -12,7 +12,6 @@ from emwatch.config._models import (
     AnalyzeConfig,
     BackendSpec,
     CheckpointSchedule,
-    DemoConfig,
     JudgeConfig,
     LoraSettings,
     MonitorConfig,
@@ -23,7 +22,7 @@ from emwatch.config._models import (
 __all__ = [
     "AdaptiveConfig",
     "ALIGNED_BELOW", "COHERENT_ABOVE", "NOT_ASKED", "em_label", "em_label_sql",
-    "BACKENDS", "TRAINERS", "AnalyzeConfig", "BackendSpec", "CheckpointSchedule", "ConfigError", "DemoConfig",
+    "BACKENDS", "TRAINERS", "AnalyzeConfig", "BackendSpec", "CheckpointSchedule", "ConfigError",
     "DtypeName", "JudgeConfig", "LoraSettings", "MonitorConfig", "OpenAISettings", "SampleConfig", "Strict",
     "TinkerSettings", "TrainConfig", "api_key", "dtype_reason", "is_loopback", "load_config", "read_yaml",
     "register_backend", "register_trainer", "resolve_device", "resolve_dtype", "torch_dtype", "validate",
