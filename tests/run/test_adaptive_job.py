@@ -166,3 +166,19 @@ def test_kill_9_mid_round_then_rerun_gives_the_uninterrupted_answers(tmp_path):
             partial = _stored(load_study(path).store_path)
             assert 0 < len(partial["answers"]) < len(expected["answers"])
     assert _stored(load_study(path).store_path) == expected
+
+
+def test_coherence_if_unaligned_takes_effect_in_the_job(tmp_path):
+    """The job judges through the judge stage's plan and order: with an odd chunk every piece still holds an
+    answer's alignment and coherence, so coherence is asked only of the misaligned answers (the 'bad' ones)."""
+    path = study_file(tmp_path, adaptive=None)
+    data = yaml.safe_load(path.read_text())
+    data["chunk"], data["judge"]["coherence"] = 7, "if_unaligned"
+    path.write_text(yaml.safe_dump(data))
+    before = Rounds.judged[0]
+    res = run_study(load_study(path), progress=False, log=lambda m: None)
+    assert res.ok, res.failed
+    assert Rounds.judged[0] - before == 3 * PER_CKPT + PER_CKPT    # alignment of all, coherence of 'bad' only
+    with Store(res.store_path, read_only=True) as st:
+        labels = st.query("SELECT count(*) AS n FROM judgments WHERE metric = 'coherent' AND label = 'NOT_ASKED'")
+    assert labels.n.iloc[0] == 2 * PER_CKPT
