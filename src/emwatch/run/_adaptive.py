@@ -66,6 +66,11 @@ class CheckpointRounds:
     def planned(self) -> int:
         return sum(len(r) for r in self.rounds)
 
+    @property
+    def items(self) -> list:
+        """The checkpoint's whole plan (every round, and what is sampled in full)."""
+        return [i for r in self.rounds for i in r] + self.full
+
 
 @dataclass
 class Step:
@@ -164,6 +169,75 @@ def base_checkpoints(store: Any, models: Sequence[str]) -> dict[str, str]:
     df = store.query("""SELECT r.model, c.checkpoint_id FROM checkpoints c JOIN runs r USING (run_id)
                         WHERE r.kind = 'base' AND r.model IN (SELECT unnest(?::VARCHAR[]))""", [list(models)])
     return dict(zip(df["model"], df["checkpoint_id"]))
+
+
+WAIT = object()  # a checkpoint whose next piece cannot be planned yet (its base model is not judged yet)
+
+
+class Blocked(Exception):
+    """A checkpoint whose rounds cannot go on (its base model's task failed, the judge keeps giving nothing)."""
+
+
+class JobRounds:
+    """The study job's side of the rounds: a fine-tuned checkpoint's sample task asks `piece` for its next piece
+    (a round's answers, then their judgments), which the job hands to its executor like any other piece; the
+    rule's stop is stored as the task ends. `job` gives the study, its task states and the stages' plans of one
+    checkpoint (`_sample_plan`, `_judge_plan`)."""
+
+    def __init__(self, job: Any):
+        self.job = job
+        self.base: dict[str, tuple[int, int] | None] = {}  # model -> its base model's (misaligned, counted)
+
+    def piece(self, store: Any, lv: Any) -> Step | object:
+        """`lv` (the job's live task) keeps the checkpoint's rounds and its stall count between pieces."""
+        job, cfg = self.job, self.job.study.sample
+        if lv.rounds is None:
+            row = lv.rows.iloc[0]
+            lv.rounds = checkpoint_rounds(lv.checkpoint_id, row.model, row.run_id, row.step,
+                                          job._sample_plan(store, lv.checkpoint_id, lacking=False), cfg.adaptive)
+        base = self.base_counts(store, lv.rounds.model)
+        if base is WAIT:
+            return WAIT
+        step = next_step(store, lv.rounds, cfg.adaptive, base, judge_name=job.judge_name(), analyze=job.study.analyze,
+                         judge_plan=lambda: job._judge_plan(store, lv.checkpoint_id))
+        if step.kind == "stop" and step.event is not None:
+            store.add([step.event])
+            r = step.row
+            job.log(f"  adaptive: checkpoint {lv.checkpoint_id[:12]} (step {lv.rounds.step}): {r['used']} of "
+                    f"{r['planned']} answers, {r['stop']}")
+        elif step.kind == "sample":
+            lv.last_pending, lv.stalls = -1, 0
+        elif step.kind == "judge":
+            if 0 <= lv.last_pending <= len(step.items):   # the last judge piece left as much lacking as before
+                lv.stalls += 1
+                if lv.stalls > job.study.retries:
+                    raise Blocked(f"the judge gave no judgment for {len(step.items)} answers {lv.stalls + 1} times "
+                                  "in a row (a failing judge service?); rerun when it answers again")
+            lv.last_pending = len(step.items)
+        return step
+
+    def base_counts(self, store: Any, model: str) -> tuple[int, int] | None | object:
+        """The base model's (misaligned, counted) benchmark answers, for the "above base" stop: WAIT until the
+        base's judge task is done; None when the store has no base for this model."""
+        if model in self.base:
+            return self.base[model]
+        base_ck = base_checkpoints(store, [model]).get(model)
+        if base_ck is None:
+            self.base[model] = None
+            return None
+        job = self.job
+        tasks = {t.kind: t for t in job.states.values() if t.target.get("checkpoint_id") == base_ck}
+        failed = [t for t in tasks.values() if t.status == "failed"]
+        if failed:
+            raise Blocked(f"the base model's {failed[0].kind} task failed ({failed[0].error}); every fine-tune is "
+                          "compared with its base")
+        if not tasks:
+            raise Blocked(f"the base model of {model} (checkpoint {base_ck[:12]}) is not part of this study")
+        if "judge" not in tasks or tasks["judge"].status != "done":
+            return WAIT
+        ids = [i.key for i in job._sample_plan(store, base_ck, lacking=False) if is_bench(i)]
+        self.base[model] = counts(store, ids, job.judge_name(), job.study.analyze)
+        return self.base[model]
 
 
 def check_judge(judge_name: str | None, where: str) -> None:

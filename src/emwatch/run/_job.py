@@ -22,7 +22,7 @@ from emwatch.config import BackendSpec, ConfigError
 from emwatch.sample import adaptive_on
 from emwatch.monitor import EVENTS_FILE, read_events
 from emwatch.run._executors import Executor, Finished, LocalExecutor, Resources
-from emwatch.run._adaptive import check_judge
+from emwatch.run._adaptive import WAIT, Blocked, JobRounds, check_judge
 from emwatch.run._plan import RunTask, plan_runs
 from emwatch.run._study import LoadedStudy
 from emwatch.run._work import (DEMO, BackendPool, base_path, judge_items, plan_json, resolve_model, run_records,
@@ -64,11 +64,8 @@ class _Live:
     stalls: int = 0              # judge pieces in a row that left as much lacking as before
 
 
-_WAIT = object()  # a task that cannot plan its next piece yet (an adaptive checkpoint waiting for its base model)
-
-
-class _TaskFailed(Exception):
-    """A task that cannot go on, found while planning its next piece (reported as failed with this cause)."""
+_WAIT = WAIT  # a task that cannot plan its next piece yet (an adaptive checkpoint waiting for its base model)
+_TaskFailed = Blocked  # a task that cannot go on, found while planning its next piece (reported as failed)
 
 
 class Job:
@@ -98,7 +95,7 @@ class Job:
         self.placements: list[dict[str, Any]] = []
         self.runs: list[RunTask] = []
         self._prompts: list | None = None
-        self._base_counts: dict[str, tuple[int, int] | None] = {}  # sample.adaptive: model -> its base's counts
+        self._rounds = JobRounds(self)  # sample.adaptive: the rule's rounds as pieces of sample tasks
         self._our_runs: set[str] = set()
         self._bars = _StageBars(progress, log)
 
@@ -371,64 +368,18 @@ class Job:
             lv.engine = choose_engines(plan, cfg.engine, min_tokens=cfg.engine_min_tokens, device=ip.device)[0]
         return lv.engine.spec(str(todo[0].model), dtype=ip.dtype, device=ip.device, batch_size=ip.batch_size)
 
-    # -- sample.adaptive: a fine-tuned checkpoint's sample task runs the rule's rounds (run/_adaptive.py) ----------
     def _adaptive_work(self, store: Store, lv: _Live):
-        """The checkpoint's next piece under the rule: sample round r, judge it, or stop (the decision stored as
-        a monitor event with the task's end). Waits until its base model is sampled and judged."""
-        from emwatch.run._adaptive import checkpoint_rounds, next_step
-
-        cfg, jcfg = self.study.sample, self.study.judge
-        if lv.rounds is None:
-            row = lv.rows.iloc[0]
-            lv.rounds = checkpoint_rounds(lv.checkpoint_id, row.model, row.run_id, row.step,
-                                          self._sample_plan(store, lv.checkpoint_id, lacking=False), cfg.adaptive)
-        base = self._adaptive_base(store, lv.rounds.model)
-        if base is _WAIT:
+        """sample.adaptive: a fine-tuned checkpoint's next piece under the rule (run/_adaptive.py, JobRounds):
+        sample round r, judge it, or stop; _WAIT until its base model is sampled and judged."""
+        step = self._rounds.piece(store, lv)
+        if step is WAIT:
             return _WAIT
-        step = next_step(store, lv.rounds, cfg.adaptive, base, judge_name=self.judge_name(),
-                         analyze=self.study.analyze, judge_plan=lambda: self._judge_plan(store, lv.checkpoint_id))
         lv.items = None  # planned again from the store for every piece: a round is a commit
         if step.kind == "stop":
-            if step.event is not None:
-                store.add([step.event])
-                r = step.row
-                self.log(f"  adaptive: {_short(lv.task.target)}: {r['used']} of {r['planned']} answers, {r['stop']}")
             return None
         if step.kind == "sample":
-            lv.last_pending, lv.stalls = -1, 0
-            return self._sample_piece(lv, step.items[: self.study.chunk],
-                                      [i for r in lv.rounds.rounds for i in r] + lv.rounds.full)
-        if 0 <= lv.last_pending <= len(step.items):
-            lv.stalls += 1
-            if lv.stalls > self.study.retries:
-                raise _TaskFailed(f"the judge gave no judgment for {len(step.items)} answers {lv.stalls + 1} times "
-                                  "in a row (a failing judge service?); rerun when it answers again")
-        lv.last_pending = len(step.items)
+            return self._sample_piece(lv, step.items[: self.study.chunk], lv.rounds.items)
         return self._judge_piece(lv, step.items)
-
-    def _adaptive_base(self, store: Store, model: str):
-        """The base model's (misaligned, counted) benchmark answers for the rule's "above base" stop: _WAIT
-        until the base's judge task is done; None when the store has no base for this model."""
-        from emwatch.run._adaptive import base_checkpoints, counts, is_bench
-
-        if model in self._base_counts:
-            return self._base_counts[model]
-        base_ck = base_checkpoints(store, [model]).get(model)
-        if base_ck is None:
-            self._base_counts[model] = None
-            return None
-        tasks = {t.kind: t for t in self.states.values() if t.target.get("checkpoint_id") == base_ck}
-        failed = [t for t in tasks.values() if t.status == "failed"]
-        if failed:
-            raise _TaskFailed(f"the base model's {failed[0].kind} task failed ({failed[0].error}); every fine-tune "
-                              "is compared with its base")
-        if "judge" not in tasks or tasks["judge"].status != "done":
-            if not tasks:
-                raise _TaskFailed(f"the base model of {model} (checkpoint {base_ck[:12]}) is not part of this study")
-            return _WAIT
-        ids = [i.key for i in self._sample_plan(store, base_ck, lacking=False) if is_bench(i)]
-        self._base_counts[model] = counts(store, ids, self.judge_name(), self.study.analyze)
-        return self._base_counts[model]
 
     def _judge_plan(self, store: Store, checkpoint_id: str) -> list:
         """The judge stage's plan of one checkpoint (its own rows only), in the stage's order."""
