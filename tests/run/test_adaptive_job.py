@@ -182,3 +182,26 @@ def test_coherence_if_unaligned_takes_effect_in_the_job(tmp_path):
     with Store(res.store_path, read_only=True) as st:
         labels = st.query("SELECT count(*) AS n FROM judgments WHERE metric = 'coherent' AND label = 'NOT_ASKED'")
     assert labels.n.iloc[0] == 2 * PER_CKPT
+
+
+class BaseBroken(Rounds):
+    name = "base-broken"
+
+    def generate(self, requests):
+        if any(r.adapter is None for r in requests):
+            raise RuntimeError("the base model's weights are corrupt")
+        return super().generate(requests)
+
+
+register_backend("base-broken", BaseBroken, replace=True)
+
+
+def test_a_fine_tune_whose_base_failed_fails_with_that_cause_instead_of_waiting(tmp_path):
+    path = study_file(tmp_path, backend={"kind": "base-broken", "model": "m"})
+    res = run_study(load_study(path), progress=False, log=lambda m: None)
+    assert not res.ok
+    by_step = {f["target"]["step"]: f for f in res.failed}
+    assert "weights are corrupt" in by_step[0]["error"]
+    assert all("the base model's sample task failed" in by_step[s]["error"] for s in (10, 20))
+    with Store(res.store_path, read_only=True) as st:
+        assert st.count("samples") == 0
