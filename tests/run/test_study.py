@@ -146,10 +146,11 @@ def test_dry_run_gives_the_adaptive_bill():
     loaded = load_study("studies/demo.yaml")
     plan = size(loaded)
     a = plan["adaptive"]
-    assert a["maximum"]["judge_calls"] == plan["judge_calls"] and not a["set_in_study"]
+    assert a["maximum"]["judge_calls"] == plan["judge_calls"] and a["set_in_study"]   # the demo samples adaptively
     assert a["maximum"]["judge_tokens_input"] == plan["judge_tokens"]["input"]
     assert 0 < a["expected"]["judge_calls"] <= a["maximum"]["judge_calls"]
-    # the demo's checkpoints have 8 benchmark answers: one round of 48 holds them all, so nothing is saved
-    assert a["expected"]["judge_calls"] == plan["judge_calls"]
-    loaded.study.sample.adaptive = AdaptiveConfig(enabled=False)
-    assert size(loaded)["adaptive"]["set_in_study"]
+    # the demo's checkpoints have 16 benchmark answers: one round of 48 holds them all, so nothing is saved
+    loaded.study.sample.adaptive = AdaptiveConfig(round_size=48)
+    assert size(loaded)["adaptive"]["expected"]["judge_calls"] == plan["judge_calls"]
+    loaded.study.sample.adaptive = None
+    assert not size(loaded)["adaptive"]["set_in_study"]
