@@ -13,7 +13,7 @@ from emwatch.config._adaptive import AdaptiveConfig
 from emwatch.config._dtype import DtypeName
 from emwatch.config._load import Strict
 from emwatch.config._plugins import backend_name
-from emwatch.config._train import CheckpointSchedule, LoraSettings, TrainConfig, iso_date
+from emwatch.config._train import CheckpointSchedule, LoraSettings, TrainConfig, iso_date  # noqa: F401  (re-exported)
 
 
 class BackendSpec(Strict):

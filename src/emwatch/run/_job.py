@@ -19,14 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from emwatch.config import BackendSpec, ConfigError
-from emwatch.sample import adaptive_on
 from emwatch.monitor import EVENTS_FILE, read_events
-from emwatch.run._executors import Executor, Finished, LocalExecutor, Resources
 from emwatch.run._adaptive import WAIT, Blocked, JobRounds, check_judge
+from emwatch.run._executors import Executor, Finished, LocalExecutor, Resources
 from emwatch.run._plan import RunTask, plan_runs
 from emwatch.run._study import LoadedStudy
 from emwatch.run._work import (DEMO, BackendPool, base_path, judge_items, plan_json, resolve_model, run_records,
                                sample_items, saved_checkpoints, simulated_base, train_in_process, train_run)
+from emwatch.sample import adaptive_on
 from emwatch.store import Checkpoint, Run, Store, Task
 
 STAGES = ("train", "sample", "judge", "analyze", "report")
@@ -62,10 +62,6 @@ class _Live:
     rounds: Any = None           # sample.adaptive: the checkpoint's plan in rounds (run._adaptive.CheckpointRounds)
     last_pending: int = -1       # sample.adaptive: judgments lacking when the last judge piece was planned
     stalls: int = 0              # judge pieces in a row that left as much lacking as before
-
-
-_WAIT = WAIT  # a task that cannot plan its next piece yet (an adaptive checkpoint waiting for its base model)
-_TaskFailed = Blocked  # a task that cannot go on, found while planning its next piece (reported as failed)
 
 
 class Job:
@@ -260,12 +256,12 @@ class Job:
                     work = self._sample_work(store, lv)
                 else:
                     work = self._judge_work(store, lv)
-            except _TaskFailed as e:
+            except Blocked as e:  # a task that cannot go on, found while planning its next piece
                 self._set(store, lv.task, status="failed", error=str(e))
                 self.live.pop(lv.task.key, None)
                 self.log(f"  {kind} {_short(lv.task.target)} failed: {e}")
                 return False
-            if work is _WAIT:
+            if work is WAIT:  # cannot plan its next piece yet (an adaptive checkpoint waiting for its base)
                 return False
             if work is None:  # nothing left to do: the store holds it all
                 if kind == "train":
@@ -370,10 +366,10 @@ class Job:
 
     def _adaptive_work(self, store: Store, lv: _Live):
         """sample.adaptive: a fine-tuned checkpoint's next piece under the rule (run/_adaptive.py, JobRounds):
-        sample round r, judge it, or stop; _WAIT until its base model is sampled and judged."""
+        sample round r, judge it, or stop; WAIT until its base model is sampled and judged."""
         step = self._rounds.piece(store, lv)
         if step is WAIT:
-            return _WAIT
+            return WAIT
         lv.items = None  # planned again from the store for every piece: a round is a commit
         if step.kind == "stop":
             return None
