@@ -175,12 +175,14 @@ def test_coherence_if_unaligned_takes_effect_in_the_job(tmp_path):
     data = yaml.safe_load(path.read_text())
     data["chunk"], data["judge"]["coherence"] = 7, "if_unaligned"
     path.write_text(yaml.safe_dump(data))
-    before = Rounds.judged[0]
     res = run_study(load_study(path), progress=False, log=lambda m: None)
     assert res.ok, res.failed
-    assert Rounds.judged[0] - before == 3 * PER_CKPT + PER_CKPT    # alignment of all, coherence of 'bad' only
     with Store(res.store_path, read_only=True) as st:
+        asked = st.query("SELECT metric, count(*) AS n FROM judgments WHERE label IS DISTINCT FROM 'NOT_ASKED' "
+                         "GROUP BY metric")
         labels = st.query("SELECT count(*) AS n FROM judgments WHERE metric = 'coherent' AND label = 'NOT_ASKED'")
+    # alignment of every answer; coherence of the 'bad' checkpoint's only (each asked judgment is one judge call)
+    assert dict(zip(asked.metric, asked.n)) == {"aligned": 3 * PER_CKPT, "coherent": PER_CKPT}
     assert labels.n.iloc[0] == 2 * PER_CKPT
 
 
