@@ -27,7 +27,7 @@ import numpy as np
 from emwatch.analysis._adaptive import base_interval, round_order, run_rule
 from emwatch.analysis._rates import scored_mask
 from emwatch.config import AdaptiveConfig, AnalyzeConfig, ConfigError, JudgeConfig, SampleConfig, em_label
-from emwatch.store import MonitorEvent
+from emwatch.store import MonitorEvent, Task
 
 EVENT_MONITOR = "adaptive"  # the store's monitor_events rows of the rule's stops (status, the report)
 
@@ -187,6 +187,7 @@ class JobRounds:
     def __init__(self, job: Any):
         self.job = job
         self.base: dict[str, tuple[int, int] | None] = {}  # model -> its base model's (misaligned, counted)
+        self.base_tasks: dict[str, tuple[str, str, str]] = {}  # model -> (base checkpoint, its sample and judge task keys)
 
     def piece(self, store: Any, lv: Any) -> Step | object:
         """`lv` (the job's live task) keeps the checkpoint's rounds and its stall count between pieces."""
@@ -221,23 +222,41 @@ class JobRounds:
         base's judge task is done; None when the store has no base for this model."""
         if model in self.base:
             return self.base[model]
-        base_ck = base_checkpoints(store, [model]).get(model)
-        if base_ck is None:
-            self.base[model] = None
-            return None
-        job = self.job
-        tasks = {t.kind: t for t in job.states.values() if t.target.get("checkpoint_id") == base_ck}
-        failed = [t for t in tasks.values() if t.status == "failed"]
-        if failed:
-            raise Blocked(f"the base model's {failed[0].kind} task failed ({failed[0].error}); every fine-tune is "
-                          "compared with its base")
-        if not tasks:
-            raise Blocked(f"the base model of {model} (checkpoint {base_ck[:12]}) is not part of this study")
-        if "judge" not in tasks or tasks["judge"].status != "done":
+        if model not in self.base_tasks:
+            base_ck = base_checkpoints(store, [model]).get(model)
+            if base_ck is None:
+                self.base[model] = None
+                return None
+            sample = next((t for t in self.job.states.values() if t.kind == "sample"
+                           and t.target.get("checkpoint_id") == base_ck), None)  # once per base model
+            if sample is None:
+                raise Blocked(f"the base model of {model} (checkpoint {base_ck[:12]}) is not part of this study")
+            judge = Task(study=sample.study, kind="judge", target=dict(sample.target))
+            self.base_tasks[model] = (base_ck, sample.key, judge.key)
+        if self.waits_for_base(model):
             return WAIT
-        ids = [i.key for i in job._sample_plan(store, base_ck, lacking=False) if is_bench(i)]
-        self.base[model] = counts(store, ids, job.judge_name(), job.study.analyze)
+        base_ck = self.base_tasks[model][0]
+        ids = [i.key for i in self.job._sample_plan(store, base_ck, lacking=False) if is_bench(i)]
+        self.base[model] = counts(store, ids, self.job.judge_name(), self.job.study.analyze)
         return self.base[model]
+
+    def waits_for_base(self, model: str) -> bool:
+        """Whether a checkpoint of `model` waits for its base's judge task, from the job's task states alone (no
+        store: a waiting task does not take the store from readers every second). Blocked if the base failed."""
+        if model in self.base or model not in self.base_tasks:
+            return False
+        _, sample_key, judge_key = self.base_tasks[model]
+        for key in (sample_key, judge_key):
+            task = self.job.states.get(key)
+            if task is not None and task.status == "failed":
+                raise Blocked(f"the base model's {task.kind} task failed ({task.error}); every fine-tune is "
+                              "compared with its base")
+        judge = self.job.states.get(judge_key)
+        return judge is None or judge.status != "done"
+
+    def waiting(self, lv: Any) -> bool:
+        """Whether this checkpoint's sample task waits for its base model (known once `piece` has looked)."""
+        return lv.rounds is not None and self.waits_for_base(lv.rounds.model)
 
 
 def check_judge(judge_name: str | None, where: str) -> None:

@@ -248,6 +248,11 @@ class Job:
     # -- submit: plan a task's next piece of work from the store, hand it to the executor -------------------
     def _submit(self, lv: _Live) -> bool:
         kind = lv.task.kind
+        try:
+            if kind == "sample" and self._rounds.waiting(lv):  # checked without opening the store
+                return False
+        except Blocked:
+            pass  # reported below, with the store open
         with self.store() as store:
             try:
                 if kind == "train":
