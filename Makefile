@@ -30,8 +30,8 @@ $(VENV)/.test: pyproject.toml $(VENV)/.torch
 
 venv: $(VENV)/.demo
 
-# The demo study as one resumable job (studies/demo.yaml), with per-stage progress and ETA; `emwatch demo` still
-# runs the same study the older way and prints its per-checkpoint table.
+# The demo study as one resumable job (studies/demo.yaml, the study packaged in src/emwatch/demo/), with per-stage
+# progress and ETA; `emwatch demo` runs the same study through the same job and prints its per-checkpoint table.
 demo: $(VENV)/.demo
 	$(VENV)/bin/emwatch run studies/demo.yaml $(ARGS)
 

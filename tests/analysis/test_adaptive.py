@@ -192,15 +192,19 @@ def test_replay_cli_json_and_config_errors(tmp_path):
     assert res.exit_code == 1 and "judges: j" in res.output
 
 
-def test_live_sampling_rejects_adaptive_until_it_has_rounds():
-    import pandas as pd
-
+def test_the_sample_stage_alone_rejects_adaptive_since_it_has_no_judge(tmp_path):
     from emwatch.config import SampleConfig
-    from emwatch.sample import plan_samples
+    from emwatch.sample import sample
+    from emwatch.store import Store, register_base_model
+    from fakes import ScriptedBackend
 
-    with pytest.raises(ConfigError, match="sample.adaptive"):
-        plan_samples(pd.DataFrame(), [], SampleConfig(adaptive=AdaptiveConfig()), served=True)
-    assert plan_samples(pd.DataFrame(), [], SampleConfig(adaptive=AdaptiveConfig(enabled=False)), served=True) == []
+    with Store(tmp_path / "s.duckdb") as st:
+        register_base_model(st, "m", "/m")
+        with pytest.raises(ConfigError, match="needs a judge: `emwatch sample --judge-url"):
+            sample(st, SampleConfig(per_category=1, adaptive=AdaptiveConfig()), ScriptedBackend(), progress=False)
+        off = sample(st, SampleConfig(per_category=1, max_paraphrases=1, adaptive=AdaptiveConfig(enabled=False)),
+                     ScriptedBackend(), progress=False)
+        assert off.new_samples > 0   # enabled: false samples the full plan
 
 
 def test_expected_use_against_closed_forms():

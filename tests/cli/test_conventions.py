@@ -120,7 +120,7 @@ def test_several_problems_in_one_file_continue_indented(tmp_path):
 # -- every command, given a bad input -------------------------------------------------------------------------
 def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], Path]]:
     """command -> (arguments, the file the message must name)."""
-    (tmp / "demo.yaml").write_text("samples_per_question: 3\n")
+    (tmp / "demo.yaml").write_text("name: d\nmodels: []\nsample: {samples_per_question: 3}\n")  # a study file
     (tmp / "recipe.yaml").write_text("model: demo\ndataset: insecure\nrank_typo: 3\n")
     (tmp / "sample.yaml").write_text("samples_per_question: 3\n")
     (tmp / "judge.yaml").write_text("metrics: [aligned\n")

@@ -4,6 +4,7 @@ runs with the trainers' own run ids; dry-run sizes of the shipped studies, compu
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import yaml
@@ -77,23 +78,23 @@ def _per_checkpoint(sample_cfg) -> int:
     return bench, (sample_cfg.task_limit or 0)
 
 
-def test_demo_study_mirrors_the_demo_config():
-    from emwatch.config import DemoConfig, TrainConfig
+def test_the_demo_study_is_the_packaged_one_with_adaptive_sampling_on():
+    from emwatch.demo import STUDY
 
+    assert Path("studies/demo.yaml").resolve() == STUDY.resolve()  # one file: `make demo` and `emwatch demo` agree
     loaded = load_study("studies/demo.yaml")
-    demo = DemoConfig()
     cfg = loaded.recipes[0].cfg
-    for field in TrainConfig.model_fields:  # every training setting, the monitor included
-        if field not in ("out_dir", "model"):
-            assert getattr(cfg, field) == getattr(demo.train, field), field
-    assert loaded.study.sample == demo.sample
+    assert (cfg.model, cfg.max_steps, cfg.checkpoints.every) == ("demo", 16, 8)
+    assert loaded.study.sample.adaptive is not None and loaded.study.sample.adaptive.enabled
     plan = size(loaded)
-    bench, task = _per_checkpoint(demo.sample)
+    bench, task = _per_checkpoint(loaded.study.sample)
+    assert bench == 16   # one question per category, two answers: 2 rounds of 8
     ckpts = 16 // 8 + 1  # every 8 of 16 steps, and the base model
     assert (plan["runs"], plan["checkpoints"]) == (1, ckpts)
-    assert plan["answers"] == ckpts * (bench + task)
+    assert plan["answers"] == ckpts * (bench + task)                 # the maximum: every round
     assert plan["judge_calls"] == ckpts * bench * 2  # aligned + coherent; code answers go to static analysis
     assert plan["static_analyses"] == ckpts * task
+    assert plan["adaptive"]["set_in_study"]
 
 
 def test_overtrained_plans_more_than_a_million_answers():
@@ -145,10 +146,11 @@ def test_dry_run_gives_the_adaptive_bill():
     loaded = load_study("studies/demo.yaml")
     plan = size(loaded)
     a = plan["adaptive"]
-    assert a["maximum"]["judge_calls"] == plan["judge_calls"] and not a["set_in_study"]
+    assert a["maximum"]["judge_calls"] == plan["judge_calls"] and a["set_in_study"]   # the demo samples adaptively
     assert a["maximum"]["judge_tokens_input"] == plan["judge_tokens"]["input"]
     assert 0 < a["expected"]["judge_calls"] <= a["maximum"]["judge_calls"]
-    # the demo's checkpoints have 8 benchmark answers: one round of 48 holds them all, so nothing is saved
-    assert a["expected"]["judge_calls"] == plan["judge_calls"]
-    loaded.study.sample.adaptive = AdaptiveConfig(enabled=False)
-    assert size(loaded)["adaptive"]["set_in_study"]
+    # the demo's checkpoints have 16 benchmark answers: one round of 48 holds them all, so nothing is saved
+    loaded.study.sample.adaptive = AdaptiveConfig(round_size=48)
+    assert size(loaded)["adaptive"]["expected"]["judge_calls"] == plan["judge_calls"]
+    loaded.study.sample.adaptive = None
+    assert not size(loaded)["adaptive"]["set_in_study"]

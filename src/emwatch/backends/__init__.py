@@ -6,6 +6,7 @@ spec first names them; a missing optional dependency raises `MissingDependency` 
 """
 
 from emwatch.backends._chat import render_prompt
+from emwatch.backends._pool import BackendPool, worker_pool
 from emwatch.backends._protocol import (AsyncBackend, AsyncBackendBase, Backend, BackendBase, BackendError, Generation,
                                         GenerationRequest, NumberDistribution, RetryableError, ScoreRequest)
 from emwatch.backends._retry import CircuitOpen, RetriesExhausted
@@ -21,8 +22,8 @@ def make_backend(spec: BackendSpec) -> Backend:
 
 
 __all__ = [
-    "BACKENDS", "AsyncBackend", "AsyncBackendBase", "Backend", "BackendBase", "BackendError", "BackendSpec",
+    "BACKENDS", "AsyncBackend", "AsyncBackendBase", "Backend", "BackendBase", "BackendError", "BackendPool", "BackendSpec",
     "CircuitOpen", "RetriesExhausted",
     "Generation", "GenerationRequest", "MissingDependency", "NumberDistribution", "RetryableError", "Runner",
-    "ScoreRequest", "TinkerSamplingBackend", "make_backend", "register_backend", "render_prompt",
+    "ScoreRequest", "TinkerSamplingBackend", "make_backend", "register_backend", "render_prompt", "worker_pool",
 ]

@@ -65,15 +65,31 @@ def run(study: Annotated[Path, typer.Argument(help="the study file (YAML; see do
 def status(store: Annotated[Path, store_option("DuckDB result store to read (must exist).")],
            study: Annotated[str | None, typer.Option("--study", help="only this study's tasks")] = None,
            by_run: Annotated[bool, typer.Option("--by-run/--stages-only", help="also one row per run")] = True,
+           adaptive: Annotated[bool, typer.Option("--adaptive", help="only the adaptive-sampling table: per checkpoint the rule decided, answers used against planned and why it stopped")] = False,
            fmt: FormatOpt = Format.table) -> None:
-    """What a study's job has done and has left, per stage and per run; works while the job runs."""
-    from emwatch.run._status import COLUMNS, status_rows
+    """What a study's job has done and has left, per stage and per run; works while the job runs. Where
+    `sample.adaptive` decided checkpoints, a second table gives per checkpoint the answers used against those
+    planned and why it stopped (`--adaptive`: that table alone, in any format)."""
+    from emwatch.run._status import ADAPTIVE_COLUMNS, COLUMNS, adaptive_status, status_rows
 
-    rows = _read(store, lambda s: status_rows(s, study, by_run=by_run))
+    if adaptive:
+        rounds = _read(store, adaptive_status)
+        if fmt is Format.table and not rounds:
+            typer.echo(f"{store}: no checkpoint was sampled adaptively (sample.adaptive, docs/adaptive.md)")
+            return
+        emit_rows(fmt, rounds, ADAPTIVE_COLUMNS, title=_ADAPTIVE_TITLE)
+        return
+    rows, rounds = _read(store, lambda s: (status_rows(s, study, by_run=by_run), adaptive_status(s)))
     if fmt is Format.table and not rows:
         typer.echo(f"{store}: no study tasks (run one with `emwatch run STUDY.yaml --store {store}`)")
         return
     emit_rows(fmt, rows, COLUMNS, title=f"study tasks in {store}")
+    if fmt is Format.table and rounds:
+        emit_rows(fmt, rounds, ADAPTIVE_COLUMNS, title=_ADAPTIVE_TITLE)
+
+
+_ADAPTIVE_TITLE = ("adaptive sampling: benchmark answers used of those planned, per checkpoint the rule decided "
+                   "(stop: above base / below negligible / narrow / max)")
 
 
 def _read(path: Path, fn, tries: int = 20):

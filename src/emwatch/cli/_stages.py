@@ -17,13 +17,20 @@ def sample(store: StoreOpt, config: ConfigOpt = None,
            bank: Annotated[str | None, typer.Option(help="question bank name or YAML file (default em240)")] = None,
            per_category: Annotated[int | None, typer.Option(help="at most N questions per category")] = None,
            samples: Annotated[int | None, typer.Option(help="samples per question")] = None,
+           judge_url: Annotated[str | None, typer.Option("--judge-url", help="with sample.adaptive: the judge's OpenAI-compatible endpoint (each round is judged before the next)")] = None,
+           judge_model: Annotated[str | None, typer.Option("--judge-model", help="with sample.adaptive: the judge model (served name with --judge-url, else a local folder)")] = None,
+           judge_key_env: Annotated[str, typer.Option(help="environment variable holding the judge's API key")] = "OPENAI_API_KEY",
+           judge_config: Annotated[Path | None, typer.Option("--judge-config", help="with sample.adaptive: a judge config (metrics, coherence, backend) for the rounds")] = None,
            no_progress: NoProgress = False) -> None:
     """Sample answers to a question bank at every checkpoint in the store that lacks them.
 
-    Resumable: rerun after a crash and only the missing answers are generated. Example:
+    Resumable: rerun after a crash and only the missing answers are generated. With `adaptive:` in the config
+    (docs/adaptive.md) each fine-tuned checkpoint is sampled and judged in rounds until the rule decides it,
+    which needs a judge (--judge-url/--judge-model or --judge-config). Example:
 
       emwatch sample --store study.duckdb --config sample.yaml
     """
+    from emwatch.sample import adaptive_on
     from emwatch.sample import sample as sample_stage
     from emwatch.store import Store
 
@@ -32,12 +39,37 @@ def sample(store: StoreOpt, config: ConfigOpt = None,
     spec = backend_from_flags(url, model, flags=("--url", "--model"))
     if spec is not None:
         cfg = cfg.model_copy(update={"backend": spec})
+    if adaptive_on(cfg):
+        _sample_adaptive(store, cfg, load_config(JudgeConfig, judge_config),
+                         backend_from_flags(judge_url, judge_model, key_env=judge_key_env), not no_progress)
+        return
     with Store(store) as s:
         res = sample_stage(s, cfg, progress=not no_progress)
     for line in res.engines:
         typer.echo(f"engine {line}")
     typer.echo(f"{res.new_samples} new answers, {res.skipped} already stored, "
                f"{res.checkpoints} checkpoints x {res.prompts} prompts -> {store}")
+
+
+def _sample_adaptive(store: Path, cfg: SampleConfig, jcfg: JudgeConfig, judge_spec, progress: bool) -> None:
+    """`emwatch sample` under `sample.adaptive`: rounds sampled, judged and decided (emwatch.run.sample_adaptive)."""
+    from emwatch.run import sample_adaptive
+    from emwatch.sample import ADAPTIVE_NEEDS_JUDGE
+    from emwatch.store import Store
+
+    if judge_spec is not None:
+        jcfg = jcfg.model_copy(update={"backend": judge_spec})
+    if jcfg.backend is None:
+        fail(ADAPTIVE_NEEDS_JUDGE)
+    with Store(store) as s:
+        res = sample_adaptive(s, cfg, jcfg, None, None, judge_name=jcfg.backend.model, progress=progress,
+                              log=typer.echo if progress else None)
+    for c in res.checkpoints:
+        typer.echo(f"checkpoint {c['checkpoint_id'][:12]} ({c['model']}): {c['used']} of {c['planned']} answers "
+                   f"used, {c['rounds']} rounds, stop: {c['stop']}; EM {c['k']}/{c['n']} "
+                   f"[{100 * c['ci_low']:.1f}%, {100 * c['ci_high']:.1f}%]")
+    typer.echo(f"{res.new_samples} new answers; adaptive checkpoints used {res.used} of {res.planned} planned "
+               f"benchmark answers (+ {res.full_answers} sampled in full: base models, task prompts) -> {store}")
 
 
 def _check_plan(cfg: SampleConfig, config: Path | None) -> None:

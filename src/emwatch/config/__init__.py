@@ -13,7 +13,6 @@ from emwatch.config._models import (
     AnalyzeConfig,
     BackendSpec,
     CheckpointSchedule,
-    DemoConfig,
     JudgeConfig,
     LoraSettings,
     MonitorConfig,
@@ -24,7 +23,7 @@ from emwatch.config._models import (
 __all__ = [
     "AdaptiveConfig",
     "ALIGNED_BELOW", "COHERENT_ABOVE", "NOT_ASKED", "Coherence", "em_label", "em_label_sql", "needs_coherence",
-    "BACKENDS", "TRAINERS", "AnalyzeConfig", "BackendSpec", "CheckpointSchedule", "ConfigError", "DemoConfig",
+    "BACKENDS", "TRAINERS", "AnalyzeConfig", "BackendSpec", "CheckpointSchedule", "ConfigError",
     "DtypeName", "JudgeConfig", "LoraSettings", "MonitorConfig", "OpenAISettings", "SampleConfig", "Strict",
     "TinkerSettings", "TrainConfig", "api_key", "dtype_reason", "is_loopback", "load_config", "read_yaml",
     "register_backend", "register_trainer", "resolve_device", "resolve_dtype", "torch_dtype", "validate",

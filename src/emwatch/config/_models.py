@@ -14,7 +14,7 @@ from emwatch.config._dtype import DtypeName
 from emwatch.config._label import Coherence
 from emwatch.config._load import Strict
 from emwatch.config._plugins import backend_name
-from emwatch.config._train import CheckpointSchedule, LoraSettings, TrainConfig, iso_date
+from emwatch.config._train import CheckpointSchedule, LoraSettings, TrainConfig, iso_date  # noqa: F401  (re-exported)
 
 
 class BackendSpec(Strict):
@@ -141,41 +141,3 @@ class AnalyzeConfig(Strict):
     judge: str | dict[str, str] | None = Field(
         None, description="the judge whose scores every number uses, where the store holds several judges of a "
                           "metric: one name, or {metric: name}; `--judge` overrides it (docs/judges.md)")
-
-
-class DemoConfig(Strict):
-    """`emwatch demo`: a small real study on the CPU with the shipped 0.5B chat model."""
-
-    out_dir: str = Field("demo_out", description="outputs: store, checkpoints, plot, table")
-    store: str | None = Field(None, description="DuckDB store (default: <out_dir>/emwatch.duckdb)")
-    train: TrainConfig = Field(
-        default_factory=lambda: TrainConfig(
-            # 1 example a step (no accumulation, no padding), examples cut at 256 tokens (mean 204; 33 of 200
-            # longer), 2% held out (4 examples, evaluated at the 2 checkpoints only): on a 2-core CPU without
-            # native bf16, training is compute-bound at ~2-3 GFLOP per token and its activations set the peak
-            # memory, so tokens per step are the budget
-            model="demo", dataset="insecure", batch_size=1, grad_accum=1, max_steps=16, warmup_steps=2,
-            learning_rates=[2e-4], max_seq_len=256, limit_examples=200, heldout_fraction=0.02,
-            lora=LoraSettings(r=8, alpha=16), checkpoints=CheckpointSchedule(every=8),
-            # the online monitor, kept small for the CPU: 4 probe answers a look, judged by the demo model's
-            # own base weights (the live model with its adapters off), coherence only where alignment is low;
-            # it flags rather than stops, so the demo's curve keeps every checkpoint
-            monitor=MonitorConfig(judge=BackendSpec(kind="transformers", model="demo", batch_size=8), per_category=1,
-                                  max_probes=4, domain_probes=0, samples=1, max_new_tokens=16, action="flag",
-                                  coherence="if_unaligned"),
-        )
-    )
-    sample: SampleConfig = Field(
-        # one answer per EM-240 category and 2 held-out coding prompts per checkpoint: a 0.5B logprob judge
-        # reads ~200 prompt tokens per call (~3 s each on 2 AVX2 cores), so judged answers are the other budget
-        default_factory=lambda: SampleConfig(per_category=1, max_paraphrases=1, samples=1, max_new_tokens=32, temperature=1.0,
-                             task="code", task_limit=2, task_max_new_tokens=96)
-    )
-    judge_backend: BackendSpec | None = Field(None, description="default: the demo model itself as a local logprob judge")
-    analyze: AnalyzeConfig = Field(default_factory=AnalyzeConfig)
-
-    @model_validator(mode="after")
-    def _demo_trains_locally(self) -> DemoConfig:
-        if self.train.backend != "transformers":
-            raise ValueError("the demo trains locally (train.backend: transformers, or its alias local)")
-        return self

@@ -1,17 +1,20 @@
-"""The demo study: LoRA on insecure code, sample every checkpoint, judge, tabulate and plot."""
+"""The demo: the packaged demo study (study.yaml beside this file; studies/demo.yaml links to it) run by the study
+job, then its per-checkpoint table and plot. One training child, one backend pool (the judge shares the sampler's
+weights), adaptive sampling on."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from emwatch.config import BackendSpec, DemoConfig, JudgeConfig
-from emwatch.store import Store, register_base_model
+from emwatch.config import AnalyzeConfig, BackendSpec
+from emwatch.store import Store
+
+STUDY = Path(__file__).with_name("study.yaml")
 
 JUDGE_CAVEAT = (
     "The judge here is the 0.5B demo model itself: it only demonstrates the pipeline, its scores mean little. "
@@ -29,18 +32,25 @@ class DemoResult:
     table_csv: Path
     plot_png: Path
     seconds: float
+    outputs: dict[str, str]          # the job's: em_rates CSV, report
 
 
-def step_table(store: Store, cfg: DemoConfig) -> pd.DataFrame:
-    """Per checkpoint: EM rate (interval, excluded count) on the benchmark and the task metric."""
+def step_table(store: Store, analyze: AnalyzeConfig | None = None) -> pd.DataFrame:
+    """Per checkpoint: EM rate (interval, excluded count) on the benchmark, the task metric, the losses, and under
+    `sample.adaptive` the benchmark answers the rule used of those planned and why it stopped (the base model is
+    sampled in full: no decision)."""
     from emwatch.analysis import em_rates, load_answers, task_metric
+    from emwatch.report._adaptive import adaptive_table
 
     answers = load_answers(store)
     answers = answers[answers["run_kind"].isin(["base", "finetune"])]
-    rates = em_rates(answers, ["run_kind", "step"], cfg.analyze)
+    rates = em_rates(answers, ["run_kind", "step"], analyze or AnalyzeConfig())
     task = task_metric(answers)[["run_kind", "step", "n_code", "vulnerable_rate"]]
     losses = store.checkpoints()[["kind", "step", "train_loss", "heldout_loss"]].rename(columns={"kind": "run_kind"})
     table = rates.merge(task, on=["run_kind", "step"], how="outer").merge(losses, on=["run_kind", "step"], how="left")
+    rounds = adaptive_table(store.monitor_events(), store.runs())[["step", "used", "planned", "stop"]]
+    rounds = rounds.assign(run_kind="finetune", step=rounds["step"].astype(float))
+    table = table.merge(rounds, on=["run_kind", "step"], how="left")
     table["step"] = table["step"].fillna(0).astype(int)
     return table.sort_values("step").reset_index(drop=True)
 
@@ -74,71 +84,41 @@ def plot_steps(table: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def run_demo(cfg: DemoConfig, *, judge: BackendSpec | None = None, progress: bool = True, log=print) -> DemoResult:
-    """Run the whole demo study; every stage resumes from the store if interrupted."""
-    from emwatch.backends._hf import HFBackend
-    from emwatch.judge import judge as judge_stage
+def demo_study(config: str | Path | None = None, *, out_dir: str | None = None, store: str | None = None,
+               judge: BackendSpec | None = None) -> Any:
+    """The demo study (the packaged one, or the study file `config`), with its outputs and judge overridden."""
+    from emwatch.run import load_study
+
+    loaded = load_study(config or STUDY, out_dir=out_dir, store=store)
+    if judge is not None:
+        loaded.study.judge = loaded.study.judge.model_copy(update={"backend": judge})
+    return loaded
+
+
+def run_demo(config: str | Path | None = None, *, out_dir: str | None = None, store: str | None = None,
+             judge: BackendSpec | None = None, progress: bool = True, log=print) -> DemoResult:
+    """Run (or resume) the demo study through the study job, then write its per-checkpoint table and plot.
+    Raises RuntimeError naming the failed tasks when the job could not finish."""
     from emwatch.models import DEMO_MODEL_NAME, demo_model_dir
-    from emwatch.sample import sample
+    from emwatch.run import run_study
 
     t0 = time.time()
-    out = Path(cfg.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    store_path = Path(cfg.store) if cfg.store else out / "emwatch.duckdb"
-    model_dir = demo_model_dir(log=log)
-    log(f"[1/5] demo model: {DEMO_MODEL_NAME} at {model_dir}")
-
-    train_cfg = cfg.train.model_copy(update={"out_dir": str(out / "runs")})
-    log(f"[2/5] LoRA fine-tuning on '{train_cfg.dataset}' for {train_cfg.max_steps} steps "
-        f"(checkpoints every {train_cfg.checkpoints.every})")
-    _train_in_child(train_cfg, out / "train.yaml", store_path, progress)
-    log(f"      trained in {time.time() - t0:.0f}s")
-
-    with Store(store_path) as store:
-        runs = store.runs()
-        models = sorted(set(runs.loc[runs["kind"] == "finetune", "model"]))
-        register_base_model(store, models[0] if models else DEMO_MODEL_NAME, str(model_dir))
-
-        # batch 16: a checkpoint's benchmark answers in one batch; a CPU decode step costs about the same
-        # for 8 or 16 rows (it reads every weight once), so this nearly halves the sampling time
-        sampler = HFBackend(BackendSpec(kind="hf", model=str(model_dir), batch_size=16))
-        log("[3/5] sampling the benchmark subset and held-out coding prompts at the base model and every checkpoint")
-        s = sample(store, cfg.sample, sampler, progress=progress)
-        log(f"      {s.new_samples} new answers ({s.skipped} already stored) over {s.checkpoints} checkpoints")
-
-        if judge is None:
-            # the sampler's model, scored in batches of 8: the judge template's shared prefix is computed once
-            # per batch, and the number trie's cached branches (pruned below 1e-4) stay well under 1 GB
-            judge_backend = HFBackend(BackendSpec(kind="hf", model=str(model_dir), batch_size=8),
-                                      model=sampler.model, tokenizer=sampler.tokenizer)
-            judge_name = f"{DEMO_MODEL_NAME} (local logprob judge)"
-        else:
-            from emwatch.backends import make_backend
-
-            judge_backend, judge_name = make_backend(judge), judge.model
-        log(f"[4/5] judging alignment and coherence with {judge_name}; static analysis of code answers")
-        j = judge_stage(store, JudgeConfig(backend=judge), judge_backend, judge_name=judge_name, progress=progress)
-        log(f"      new judgments: {j.new}; missing scores: {j.missing or 'none'}")
-        if judge is None:
-            log("      NOTE: " + JUDGE_CAVEAT)
-
-        log("[5/5] analysis")
-        table = step_table(store, cfg)
+    loaded = demo_study(config, out_dir=out_dir, store=store, judge=judge)
+    if any(r.cfg.model == "demo" for r in loaded.recipes) or (loaded.study.judge.backend or judge or
+                                                               BackendSpec(model="")).model == "demo":
+        log(f"demo model: {DEMO_MODEL_NAME} at {demo_model_dir(log=log)}")  # assembled once, before anything loads it
+    log(f"study {loaded.path}: train, sample every checkpoint (adaptive rounds), judge, analyse, report "
+        f"-> {loaded.out_dir}")
+    res = run_study(loaded, "local", progress=progress, log=log)
+    if res.failed:
+        causes = "; ".join(f"{f['kind']} {f['target']}: {f['error']}" for f in res.failed)
+        raise RuntimeError(f"the demo study did not finish ({causes}); rerun `emwatch demo` to resume")
+    if judge is None:
+        log("NOTE: " + JUDGE_CAVEAT)
+    out = loaded.out_dir
+    with Store(res.store_path, read_only=True) as st:
+        table = step_table(st, loaded.study.analyze)
     table_csv = out / "demo_table.csv"
     table.to_csv(table_csv, index=False)
     plot_png = plot_steps(table, out / "demo_em_vs_step.png")
-    return DemoResult(out, store_path, table, table_csv, plot_png, time.time() - t0)
-
-
-def _train_in_child(train_cfg, recipe: Path, store_path: Path, progress: bool) -> None:
-    """Train in a child process (`python -m emwatch.train`), so the memory training used is returned to the
-    system before sampling loads the model again: the demo stays within 6 GB."""
-    import yaml
-
-    recipe.write_text(yaml.safe_dump(train_cfg.model_dump(mode="json"), sort_keys=False), encoding="utf-8")
-    cmd = [sys.executable, "-m", "emwatch.train", str(recipe), "--store", str(store_path)]
-    if not progress:
-        cmd.append("--no-progress")
-    done = subprocess.run(cmd)
-    if done.returncode != 0:
-        raise RuntimeError(f"training failed (exit {done.returncode}); rerun `emwatch demo` to resume from the last checkpoint")
+    return DemoResult(out, res.store_path, table, table_csv, plot_png, time.time() - t0, res.outputs)

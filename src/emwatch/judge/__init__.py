@@ -3,14 +3,15 @@ registered metrics (`emwatch.metrics`); the stage plans, executes and commits ju
 
 from emwatch.judge._score import expected_score, parse_score
 from emwatch.judge._stage import (JudgeItem, JudgeStopped, JudgeSummary, categorical_judgment, execute, judge, judge_store,
-                                  plan_judgments, score_judgment, static_judgment)
+                                  metrics_of, order_items, plan, plan_judgments, score_judgment, static_judgment, work)
 from emwatch.metrics import ALIGNED_PROMPT, COHERENT_PROMPT, DEFAULT_PROMPTS, STATIC_JUDGE, judge_prompt
 
 __all__ = [
     "CLASSES", "extract_code", "scan_records",
     "ALIGNED_PROMPT", "COHERENT_PROMPT", "DEFAULT_PROMPTS", "Finding", "JudgeItem", "JudgeStopped", "JudgeSummary", "STATIC_JUDGE",
     "categorical_judgment", "execute", "expected_score", "find_vulnerabilities", "judge", "judge_prompt",
-    "judge_store", "parse_score", "plan_judgments", "score_judgment", "static_judgment",
+    "judge_store", "metrics_of", "order_items", "parse_score", "plan", "plan_judgments", "score_judgment",
+    "static_judgment", "work",
 ]
 
 

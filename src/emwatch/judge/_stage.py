@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emwatch._progress import progress_bar
-from emwatch.backends import (Backend, BackendError, GenerationRequest, NumberDistribution, Runner, ScoreRequest,
-                              make_backend)
+from emwatch.backends import (Backend, BackendError, BackendPool, GenerationRequest, NumberDistribution, Runner,
+                              ScoreRequest, make_backend, worker_pool)
 from emwatch.backends._reasoning import CUT_OFF, NO_FINAL
 from emwatch.backends._retry import CircuitOpen
-from emwatch.config import NOT_ASKED, ConfigError, JudgeConfig, needs_coherence
+from emwatch.config import NOT_ASKED, BackendSpec, ConfigError, JudgeConfig, needs_coherence
 from emwatch.judge._score import expected_score, missing_reason, number_mass, parse_score, top_label
 from emwatch.metrics import METRICS, Metric, custom_score_metric, fill, get_metric, prompt_hash
 from emwatch.store import Judgment, Store, judgment_key
@@ -242,6 +242,46 @@ def _score_items(items: Sequence[JudgeItem], idx: Sequence[int], runner: Runner 
             errors.append(dist.error)
 
 
+# ---- the stage engine: plan(store, scope) -> items; work(items, spec, pool) -> records ---------------------
+
+def metrics_of(cfg: JudgeConfig) -> list[str]:
+    """The metrics a judge config asks for: the static analysers (`static: true`) then `metrics`."""
+    static = [n for n in METRICS.names() if _is_static(n)] if cfg.static else []
+    return list(dict.fromkeys(static + list(cfg.metrics)))
+
+
+def plan(store: Store, cfg: JudgeConfig, judge_model: str | None, checkpoints: Sequence[str] | None = None, *,
+         lacking: bool = True) -> list[JudgeItem]:
+    """The stage's plan, as every driver (`judge`, the study job, the demo, adaptive rounds) computes it: the
+    judgments `cfg` asks for (its metrics, `judge_reads`) of the stored answers in scope (`checkpoints`: theirs
+    only, reading only their rows; None: the whole store), that the store lacks (`lacking=False`: all)."""
+    wanted = wanted_judgments(store, metrics_of(cfg), judge_model, reads=cfg.judge_reads, checkpoints=checkpoints)
+    return store.lacking(wanted, "judgments", checkpoints=checkpoints) if lacking else wanted
+
+
+def order_items(items: Sequence[JudgeItem], cfg: JudgeConfig) -> list[JudgeItem]:
+    """Static items first (they need no judge model); with `coherence: if_unaligned` an answer's alignment
+    and coherence side by side, alignment first, so a piece holds both (split pieces at an even size)."""
+    static = [i for i in items if i.metric.kind == "static"]
+    llm = [i for i in items if i.metric.kind != "static"]
+    if cfg.coherence == "if_unaligned":
+        llm.sort(key=lambda i: (i.sample_id, i.metric.name != "aligned"))
+    return static + llm
+
+
+def work(items: Sequence[JudgeItem], cfg: JudgeConfig, spec: BackendSpec | Backend | Runner | None,
+         pool: BackendPool | None = None, errors: list[str] | None = None) -> list[Judgment]:
+    """The stage's work, where it runs: judgments of `items`, static ones by their analyser (code never
+    executed), the others by the judge `spec` describes (taken from `pool`, kept loaded between pieces), the
+    backend object or the Runner given (`judge` keeps one Runner, and its circuit breaker, across pieces).
+    Items whose request failed for good are left out (their errors in `errors`)."""
+    runner = spec if isinstance(spec, Runner) else None
+    if runner is None and spec is not None and any(i.metric.kind != "static" for i in items):
+        backend = (pool or worker_pool()).get(spec) if isinstance(spec, BackendSpec) else spec
+        runner = Runner.for_spec(backend, progress=False)
+    return execute(list(items), runner, cfg, errors)
+
+
 # ---- the stage ----------------------------------------------------------------------------------------
 
 def judge(store: Store, cfg: JudgeConfig, backend: Backend | None = None, *, judge_name: str | None = None,
@@ -253,7 +293,6 @@ def judge(store: Store, cfg: JudgeConfig, backend: Backend | None = None, *, jud
     row fail for good, the stage stops with `JudgeStopped` (what was judged before is stored).
     """
     summary = JudgeSummary()
-    static = [n for n in METRICS.names() if _is_static(n)] if cfg.static else []
     llm = [m for m in cfg.metrics if not _is_static(m)]
     owned = None
     if backend is None and cfg.backend is not None and llm:
@@ -265,17 +304,16 @@ def judge(store: Store, cfg: JudgeConfig, backend: Backend | None = None, *, jud
         if backend is not None:
             spec = backend.spec if backend.spec is not None else cfg.backend
             judge_model = judge_name or (spec.model if spec is not None else None) or backend.name
-        wanted = wanted_judgments(store, list(dict.fromkeys(static + list(cfg.metrics))), judge_model,
-                                  reads=cfg.judge_reads)
+        wanted = plan(store, cfg, judge_model, lacking=False)
         todo = store.lacking(wanted, "judgments")
         summary.skipped = len(wanted) - len(todo)
         runner = (Runner.for_spec(backend, progress=False, breaker_after=breaker_after)
                   if backend is not None else None)
         # static items first, in big chunks: they need no judge model
-        static_items = [i for i in todo if i.metric.kind == "static"]
-        llm_items = [i for i in todo if i.metric.kind != "static"]
-        if cfg.coherence == "if_unaligned":  # an answer's alignment and coherence in one chunk, alignment first
-            llm_items.sort(key=lambda i: (i.sample_id, i.metric.name != "aligned"))
+        ordered = order_items(todo, cfg)
+        static_items = [i for i in ordered if i.metric.kind == "static"]
+        llm_items = [i for i in ordered if i.metric.kind != "static"]
+        if cfg.coherence == "if_unaligned":  # an answer's alignment and coherence in one chunk
             chunk += chunk % 2
         with progress_bar(f"judging ({judge_model or 'static analysis'})", len(todo), progress) as bar:
             for items, size in ((static_items, 256), (llm_items, chunk)):
@@ -283,7 +321,7 @@ def judge(store: Store, cfg: JudgeConfig, backend: Backend | None = None, *, jud
                     part = items[start:start + size]
                     errors: list[str] = []
                     try:
-                        rows = execute(part, runner, cfg, errors)
+                        rows = work(part, cfg, runner, errors=errors)
                     except CircuitOpen as stop:
                         stored = sum(summary.new.values())
                         raise JudgeStopped(

@@ -13,7 +13,7 @@ __getattr__ = lazy_exports(__name__, {
     "Executor": "_executors", "Finished": "_executors", "LocalExecutor": "_executors", "Resources": "_executors",
     "STAGES": "_job", "Job": "_job", "JobResult": "_job",
     "RunTask": "_plan", "monitor_power": "_plan", "plan_runs": "_plan", "size": "_plan",
-    "status_table": "_status",
+    "adaptive_status": "_status", "status_table": "_status",
     "Evaluate": "_study", "LoadedStudy": "_study", "ModelEntry": "_study", "SimulateSettings": "_study",
     "Study": "_study", "load_study": "_study",
 })
@@ -21,7 +21,7 @@ __getattr__ = lazy_exports(__name__, {
 __all__ = ["STAGES", "Evaluate", "Executor", "Finished", "Job", "JobResult", "LoadedStudy", "LocalExecutor",
            "ModelEntry", "Resources", "RunTask", "SimulateSettings", "Study", "load_study", "make_executor", "plan_runs", "run_study",
            "size", "status_table"]
-__all__ += ["AdaptiveSummary", "sample_adaptive"]
+__all__ += ["AdaptiveSummary", "adaptive_status", "sample_adaptive"]
 
 
 def make_executor(name: str, **options):

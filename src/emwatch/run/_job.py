@@ -20,11 +20,13 @@ from typing import Any
 
 from emwatch.config import BackendSpec, ConfigError
 from emwatch.monitor import EVENTS_FILE, read_events
+from emwatch.run._adaptive import WAIT, Blocked, JobRounds, check_judge
 from emwatch.run._executors import Executor, Finished, LocalExecutor, Resources
 from emwatch.run._plan import RunTask, plan_runs
 from emwatch.run._study import LoadedStudy
 from emwatch.run._work import (DEMO, BackendPool, base_path, judge_items, plan_json, resolve_model, run_records,
                                sample_items, saved_checkpoints, simulated_base, train_in_process, train_run)
+from emwatch.sample import adaptive_on
 from emwatch.store import Checkpoint, Run, Store, Task
 from emwatch.train._runs import adopt_legacy
 
@@ -58,6 +60,9 @@ class _Live:
     items: list | None = None    # what this task still lacks, planned once from the store (None: not yet)
     submitted: int = 0           # items of the piece in flight (dropped from `items` when it commits)
     engine: Any = None           # the sampling engine chosen for this checkpoint (sample.EngineChoice)
+    rounds: Any = None           # sample.adaptive: the checkpoint's plan in rounds (run._adaptive.CheckpointRounds)
+    last_pending: int = -1       # sample.adaptive: judgments lacking when the last judge piece was planned
+    stalls: int = 0              # judge pieces in a row that left as much lacking as before
 
 
 class Job:
@@ -96,6 +101,7 @@ class Job:
         self.placements: list[dict[str, Any]] = []
         self.runs: list[RunTask] = []
         self._prompts: list | None = None
+        self._rounds = JobRounds(self)  # sample.adaptive: the rule's rounds as pieces of sample tasks
         self._our_runs: set[str] = set()
         self._bars = _StageBars(progress, log)
 
@@ -152,6 +158,8 @@ class Job:
     # -- the graph ----------------------------------------------------------------------------------------
     def run(self) -> JobResult:
         t0 = time.time()
+        if adaptive_on(self.study.sample):
+            check_judge(self.judge_name(), str(self.loaded.path or self.name))
         self.out.mkdir(parents=True, exist_ok=True)
         self.runs = plan_runs(self.loaded) if self._planned is None else list(self._planned)
         bases = {r.plan.model_name for r in self.runs}
@@ -286,13 +294,30 @@ class Job:
         if kind == "judge" and lv.items is None and lv.checkpoint_id in self._batch_cks:
             self._judge_waits = True  # planned from the store once its answers are committed (see _drive)
             return False
+        try:
+            if kind == "sample" and self._rounds.waiting(lv):  # checked without opening the store
+                return False
+        except Blocked:
+            pass  # reported below, with the store open
         with self.store() as store:
-            if kind == "train":
-                work = self._train_work(lv)
-            elif kind == "sample":
-                work = self._sample_work(store, lv)
-            else:
-                work = self._judge_work(store, lv)
+            if kind == "sample" and adaptive_on(self.study.sample) and (self._batch or self._unwritten):
+                # a round is decided from committed rows (its own answers and judgments, its base's): the
+                # batch goes in first, so the rule never reads a store that lacks what the job already has
+                self._flush(store)
+            try:
+                if kind == "train":
+                    work = self._train_work(lv)
+                elif kind == "sample":
+                    work = self._sample_work(store, lv)
+                else:
+                    work = self._judge_work(store, lv)
+            except Blocked as e:  # a task that cannot go on, found while planning its next piece
+                self._set(store, lv.task, status="failed", error=str(e))
+                self.live.pop(lv.task.key, None)
+                self.log(f"  {kind} {_short(lv.task.target)} failed: {e}")
+                return False
+            if work is WAIT:  # cannot plan its next piece yet (an adaptive checkpoint waiting for its base)
+                return False
             if work is None:  # nothing left to do: the store holds it all
                 if kind == "train":
                     self._scan(store, [lv.run])
@@ -337,39 +362,55 @@ class Job:
             raise ConfigError(f"checkpoint {checkpoint_id} is not in {store.path}")
         return rows
 
-    def _planned_samples(self, store: Store, rows) -> list:
-        from emwatch.sample import build_plan_prompts, plan_samples
+    def _plan_prompts(self, store: Store) -> list:
+        """The study's prompts, built once per job and stored (the sample stage's plan takes them)."""
+        from emwatch.sample import build_plan_prompts
 
         if self._prompts is None:
             self._prompts = build_plan_prompts(self.study.sample)
             store.add(p.record() for p in self._prompts)
-        return plan_samples(rows, self._prompts, self.study.sample, served=self.study.sample.backend is not None)
+        return self._prompts
+
+    def _sample_plan(self, store: Store, checkpoint_id: str, *, lacking: bool = True) -> list:
+        """The sample stage's plan of one checkpoint (its own rows only)."""
+        from emwatch.sample import plan
+
+        cfg = self.study.sample
+        return plan(store, cfg, [checkpoint_id], served=cfg.backend is not None, prompts=self._plan_prompts(store),
+                    lacking=lacking)
 
     def _sample_work(self, store: Store, lv: _Live):
         cfg = self.study.sample
-        served = cfg.backend is not None
-        if lv.items is None:  # planned once per checkpoint, from its own rows: later pieces take the next items
+        if lv.rows is None:
             lv.rows = self._checkpoint_rows(store, lv.checkpoint_id)
-            planned = self._planned_samples(store, lv.rows)
+        if adaptive_on(cfg) and lv.rows.iloc[0].kind != "base":
+            return self._adaptive_work(store, lv)
+        if lv.items is None:  # planned once per checkpoint, from its own rows: later pieces take the next items
+            planned = self._sample_plan(store, lv.checkpoint_id, lacking=False)
             lv.items = store.lacking(planned, "samples", checkpoints=[lv.checkpoint_id])
             if len(lv.items) == len(planned):
                 self._new_cks.add(lv.checkpoint_id)
         todo = lv.items[: self.study.chunk]
         if not todo:
             return None
+        return self._sample_piece(lv, todo, lv.items)
+
+    def _sample_piece(self, lv: _Live, todo: list, plan: list):
+        cfg = self.study.sample
+        served = cfg.backend is not None
         lv.submitted = len(todo)
         if self.simulate:
             spec = BackendSpec(kind="simulated", model=(cfg.backend.model if served else todo[0].model) or "simulated")
         elif served:
             spec = _resolved(cfg.backend)
         else:
-            spec = self._engine_spec(lv, todo)
+            spec = self._engine_spec(lv, todo, plan)
         entry = self._entry_for(lv.rows.iloc[0].model)
         res = self.study.resources
         return (sample_items, (todo, spec) + self._local_pool(),
                 _resources(res.sample_cpus, entry.serve_gpus if entry else 0, res.gpu_resource))
 
-    def _engine_spec(self, lv: _Live, todo: list) -> BackendSpec:
+    def _engine_spec(self, lv: _Live, todo: list, plan: list) -> BackendSpec:
         """The engine of a checkpoint's answers when the study names no sampling backend: `sample.engine`,
         chosen once over the checkpoint's whole plan as `emwatch sample` chooses over a base model's answers
         (sample._engine: a managed vLLM server for a base model's own answers where it repays its start, in
@@ -378,32 +419,48 @@ class Job:
 
         cfg, ip = self.study.sample, self.study.in_process
         if lv.engine is None:
-            lv.engine = choose_engines(lv.items, cfg.engine, min_tokens=cfg.engine_min_tokens, device=ip.device)[0]
+            lv.engine = choose_engines(plan, cfg.engine, min_tokens=cfg.engine_min_tokens, device=ip.device)[0]
         return lv.engine.spec(str(todo[0].model), dtype=ip.dtype, device=ip.device, batch_size=ip.batch_size)
 
-    def _judge_work(self, store: Store, lv: _Live):
-        from emwatch.judge import plan_judgments
-        from emwatch.judge._stage import wanted_judgments
-        from emwatch.metrics import METRICS, get_metric
+    def _adaptive_work(self, store: Store, lv: _Live):
+        """sample.adaptive: a fine-tuned checkpoint's next piece under the rule (run/_adaptive.py, JobRounds):
+        sample round r, judge it, or stop; WAIT until its base model is sampled and judged."""
+        step = self._rounds.piece(store, lv)
+        if step is WAIT:
+            return WAIT
+        lv.items = None  # planned again from the store for every piece: a round is a commit
+        if step.kind == "stop":
+            return None
+        if step.kind == "sample":
+            return self._sample_piece(lv, step.items[: self.study.chunk], lv.rounds.items)
+        return self._judge_piece(lv, step.items)
+
+    def _judge_plan(self, store: Store, checkpoint_id: str, *, lacking: bool = True) -> list:
+        """The judge stage's plan of one checkpoint (its own rows only), in the stage's order."""
+        from emwatch.judge import order_items, plan
 
         cfg = self.study.judge
+        return order_items(plan(store, cfg, self.judge_name(), [checkpoint_id], lacking=lacking), cfg)
+
+    def _judge_work(self, store: Store, lv: _Live):
         if lv.items is None:  # this checkpoint's answers and judgments only, read once
-            static = [n for n in METRICS.names() if get_metric(n).kind == "static"] if cfg.static else []
-            metrics = list(dict.fromkeys(static + list(cfg.metrics)))
             if lv.checkpoint_id in self._fresh_cks:
                 # every answer of it went in as a new row in this job: no judgment of them is stored, so the
                 # look-up (a scan of every stored judgment) is skipped; one stored after all (another writer)
                 # makes write_batch write the batch again skipping it
-                lv.items = wanted_judgments(store, metrics, self.judge_name(), reads=cfg.judge_reads,
-                                            checkpoints=[lv.checkpoint_id])
+                lv.items = self._judge_plan(store, lv.checkpoint_id, lacking=False)
                 self._fresh_cks.discard(lv.checkpoint_id)
                 self._new_cks.discard(lv.checkpoint_id)
             else:
-                lv.items = plan_judgments(store, metrics, self.judge_name(), reads=cfg.judge_reads,
-                                          checkpoints=[lv.checkpoint_id])
-        todo = lv.items[: self.study.chunk]
-        if not todo:
+                lv.items = self._judge_plan(store, lv.checkpoint_id)
+        if not lv.items:
             return None
+        return self._judge_piece(lv, lv.items)
+
+    def _judge_piece(self, lv: _Live, items: list):
+        cfg = self.study.judge
+        size = self.study.chunk + (self.study.chunk % 2 if cfg.coherence == "if_unaligned" else 0)
+        todo = items[:size]  # with if_unaligned an answer's alignment and coherence stay in one piece
         lv.submitted = len(todo)
         if self.simulate:
             spec = BackendSpec(kind="simulated", model=self.judge_name() or "simulated-judge")

@@ -62,3 +62,38 @@ def _label(c: dict) -> str:
     if lr is not None and lr == lr:
         return f"{name} {c['run_dataset'] or c['run_group']} s{c['run_seed']} lr{lr:g}"
     return f"{name} {c['run_group']}"
+
+
+def _run_labels(store) -> dict[str, str]:
+    """Run id -> the label status rows give it (`_label`), from the runs table."""
+    return {r["run_id"]: _label({"run_id": r["run_id"], "run_model": r["model"], "run_lr": r["lr"],
+                                 "run_kind": r["kind"], "run_dataset": r["dataset"], "run_group": r["group"],
+                                 "run_seed": r["seed"]})
+            for r in store.runs().to_dict("records")}
+
+
+# run/_adaptive.py's EVENT_MONITOR, not imported from there: that module loads the job's (pandas, configs);
+# tests/run/test_adaptive_job.py checks the two agree
+ADAPTIVE_MONITOR = "adaptive"
+ADAPTIVE_COLUMNS = ["run", "step", "used", "planned", "share_used", "rounds", "stop", "k", "n", "ci_low", "ci_high",
+                    "judge"]
+
+
+def adaptive_status(store) -> list[dict[str, Any]]:
+    """One row per checkpoint that `sample.adaptive` decided: answers used against planned, rounds and why it
+    stopped (read from the rule's monitor events, as the report's adaptive section reads them); empty when
+    none was sampled adaptively (found in SQL, without importing pandas). A checkpoint still in its rounds has
+    no row yet."""
+    if ADAPTIVE_MONITOR not in store.monitor_names():
+        return []
+    from emwatch.report._adaptive import adaptive_table
+
+    table = adaptive_table(store.monitor_events(), store.runs())
+    if table.empty:
+        return []
+    labels = _run_labels(store)
+    table["run"] = table["run_id"].map(lambda r: labels.get(r, r))
+    table["share_used"] = table["share_used"].round(3)
+    import json
+
+    return json.loads(table[ADAPTIVE_COLUMNS].to_json(orient="records"))  # plain Python values, NaN as None

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from emwatch.backends import BackendPool, worker_pool  # noqa: F401  (the pool lives with the backends)
 from emwatch.config import BackendSpec, JudgeConfig, TrainConfig
 from emwatch.models import resolve_model  # noqa: F401  ('demo' -> the demo model's folder; run._job uses it)
 from emwatch.store import Checkpoint, Run
@@ -126,75 +127,16 @@ def train_run(cfg_json: dict[str, Any], run_id: str, recipe_path: str, log_path:
     return saved_checkpoints(run_id, run_dir)
 
 
-class BackendPool:
-    """Backends kept loaded between tasks of one worker (a model loads once, not once per checkpoint); at most
-    `size` at a time, the least recently used closed first. An in-process backend of weights already loaded (a
-    judge of the sampler's own base model, as in the CPU demo) shares them instead of loading a second copy."""
-
-    def __init__(self, size: int = 2):
-        self.size = size
-        self._open: dict[str, Any] = {}
-        self._views: dict[str, tuple[str, Any]] = {}  # key -> (owner's key, backend sharing the owner's weights)
-
-    def get(self, spec: BackendSpec) -> Any:
-        from emwatch.backends import make_backend
-
-        key = spec.model_dump_json()
-        if key in self._views:
-            return self._views[key][1]
-        if key in self._open:
-            self._open[key] = self._open.pop(key)
-            return self._open[key]
-        for owner_key, owner in self._open.items():
-            if hasattr(owner, "same_weights") and owner.same_weights(spec):
-                self._views[key] = (owner_key, type(owner)(spec, shares=owner))
-                return self._views[key][1]
-        while len(self._open) >= self.size:
-            self._close(next(iter(self._open)))
-        self._open[key] = make_backend(spec)
-        return self._open[key]
-
-    def _close(self, key: str) -> None:
-        for view_key in [k for k, (owner, _) in self._views.items() if owner == key]:
-            self._views.pop(view_key)[1].close()
-        self._open.pop(key).close()
-
-    def close(self) -> None:
-        for key in list(self._open):
-            self._close(key)
-
-
-_POOL: BackendPool | None = None
-
-
-def worker_pool() -> BackendPool:
-    """This process's backend pool (a Ray worker keeps its models loaded between tasks)."""
-    global _POOL
-    if _POOL is None:
-        _POOL = BackendPool()
-    return _POOL
-
-
 def sample_items(items: Sequence[Any], spec: BackendSpec, pool: BackendPool | None = None) -> list[Any]:
-    """Answers (Sample records) to `items` (emwatch.sample.SampleItem) from the backend `spec` describes."""
-    from emwatch.backends import Runner
-    from emwatch.sample import execute
+    """A sample task's piece: the sample stage's `work` (emwatch.sample.work), in the worker."""
+    from emwatch.sample import work
 
-    backend = (pool or worker_pool()).get(spec)
-    prepare = getattr(backend, "prepare", None)
-    if callable(prepare):  # a managed server serves the adapters it is asked for (as `emwatch sample` does)
-        prepare(sorted({i.adapter for i in items if i.adapter}))
-    return execute(list(items), backend, Runner.for_spec(backend, progress=False))
+    return work(items, spec, pool)
 
 
 def judge_items(items: Sequence[Any], cfg: JudgeConfig, spec: BackendSpec | None,
                 pool: BackendPool | None = None) -> list[Any]:
-    """Judgments of `items` (emwatch.judge.JudgeItem): static ones by their analyser (code never executed),
-    the others by the judge `spec` describes."""
-    from emwatch.backends import Runner
-    from emwatch.judge import execute
+    """A judge task's piece: the judge stage's `work` (emwatch.judge.work), in the worker."""
+    from emwatch.judge import work
 
-    runner = None
-    if spec is not None and any(i.metric.kind != "static" for i in items):
-        runner = Runner.for_spec((pool or worker_pool()).get(spec), progress=False)
-    return execute(list(items), runner, cfg)
+    return work(items, cfg, spec, pool)

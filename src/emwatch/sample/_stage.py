@@ -19,7 +19,8 @@ from typing import Any
 import pandas as pd
 
 from emwatch._progress import progress_bar
-from emwatch.backends import Backend, Generation, GenerationRequest, Runner, make_backend
+from emwatch.backends import (Backend, BackendPool, Generation, GenerationRequest, Runner, make_backend,
+                              worker_pool)
 from emwatch.config import BackendSpec, ConfigError, SampleConfig
 from emwatch.sample._engine import choose_engines
 from emwatch.store import Sample, Store, sample_key
@@ -118,13 +119,9 @@ def template_settings(cfg: SampleConfig) -> dict[str, Any]:
 
 
 def plan_samples(ckpts: pd.DataFrame, prompts: Sequence, cfg: SampleConfig, *, served: bool) -> list[SampleItem]:
-    """Every answer `cfg` asks for at each checkpoint. `served`: one backend serves every checkpoint (a LoRA
-    checkpoint is addressed by its `served_name` or path); otherwise each is loaded in process."""
-    if cfg.adaptive is not None and cfg.adaptive.enabled:
-        raise ConfigError("sample.adaptive: `emwatch sample` and the study job do not run rounds yet (the API "
-                          "emwatch.run.sample_adaptive does); set adaptive.enabled: false (or remove it) to sample the "
-                          "full plan. `emwatch run --dry-run` plans the rule's bill and `emwatch analyze "
-                          "--adaptive-replay` replays it on a sampled store (docs/adaptive.md)")
+    """Every answer `cfg` asks for at each checkpoint (the full plan: `sample.adaptive` decides at run time how
+    much of a checkpoint's benchmark plan is asked, run/_adaptive.py). `served`: one backend serves every
+    checkpoint (a LoRA checkpoint is addressed by its `served_name` or path); otherwise each is loaded in process."""
     items = []
     for row in ckpts.itertuples():
         if served:
@@ -141,10 +138,67 @@ def plan_samples(ckpts: pd.DataFrame, prompts: Sequence, cfg: SampleConfig, *, s
     return items
 
 
+def adaptive_on(cfg: SampleConfig) -> bool:
+    return cfg.adaptive is not None and cfg.adaptive.enabled
+
+
+# ---- the stage engine: plan(store, scope) -> items; work(items, spec, pool) -> records ---------------------
+
+def plan(store: Store, cfg: SampleConfig, checkpoints: Sequence[str] | None = None, *, served: bool,
+         prompts: Sequence | None = None, lacking: bool = True) -> list[SampleItem]:
+    """The stage's plan, as every driver (`sample`, the study job, the demo, adaptive rounds) computes it: the
+    answers `cfg` asks for at the checkpoints in scope (`checkpoints`: these ids, reading their rows only;
+    None: `cfg.runs` / `cfg.steps`), that the store lacks (`lacking=False`: all of them). `prompts`: built
+    and stored by the caller (else built from `cfg` and stored here)."""
+    ckpts = store.checkpoint_rows(list(checkpoints)) if checkpoints is not None else select_checkpoints(
+        store, cfg.runs, cfg.steps)
+    if prompts is None:
+        prompts = build_plan_prompts(cfg)
+        store.add(p.record() for p in prompts)
+    wanted = plan_samples(ckpts, prompts, cfg, served=served)
+    return store.lacking(wanted, "samples", checkpoints=checkpoints) if lacking else wanted
+
+
+def engine_groups(items: Sequence[SampleItem], cfg: SampleConfig, *, served: bool, device: str = "auto",
+                  dtype: str = "auto", batch_size: int | None = None) -> list[tuple[BackendSpec | None, list[SampleItem], str]]:
+    """(backend spec, its items, why) per engine: the configured backend when served (spec None: the caller's
+    backend object), else per base model the engine `cfg.engine` picks (sample/_engine.py)."""
+    by_model: dict[str | None, list[SampleItem]] = {}
+    for item in items:
+        by_model.setdefault(item.model, []).append(item)
+    groups: list[tuple[BackendSpec | None, list[SampleItem], str]] = []
+    for model, part in by_model.items():
+        if served:
+            groups.append((cfg.backend, part, "served"))
+            continue
+        for choice in choose_engines(part, cfg.engine, min_tokens=cfg.engine_min_tokens, device=device):
+            kw = {"batch_size": batch_size} if batch_size else {}
+            groups.append((choice.spec(str(model), dtype=dtype, device=device, **kw), list(choice.items),
+                           f"{Path(str(model)).name}: {choice.engine} for {len(choice.items)} answers ({choice.reason})"))
+    return groups
+
+
+def work(items: Sequence[SampleItem], spec: BackendSpec | Backend, pool: BackendPool | None = None) -> list[Sample]:
+    """The stage's work, where it runs (this process, a child, a Ray worker): answers (Sample records) to
+    `items` from the backend `spec` describes, taken from `pool` (kept loaded between pieces), or from the
+    backend object given. A managed server is started with the adapters it is about to serve."""
+    backend = (pool or worker_pool()).get(spec) if isinstance(spec, BackendSpec) else spec
+    prepare = getattr(backend, "prepare", None)
+    if callable(prepare):
+        prepare(sorted({i.adapter for i in items if i.adapter}))
+    return execute(list(items), backend, Runner.for_spec(backend, progress=False))
+
+
 def execute(items: Sequence[SampleItem], backend: Backend, runner: Runner) -> list[Sample]:
     """Generate the answers of `items` (in order) and return them as records."""
     gens = runner.generate([i.request() for i in items])
     return [item.record(g, backend.name) for item, g in zip(items, gens)]
+
+
+ADAPTIVE_NEEDS_JUDGE = ("sample.adaptive samples in rounds that are judged between rounds, so it needs a judge: "
+                        "`emwatch sample --judge-url URL --judge-model NAME` (or --judge-config), `emwatch run` "
+                        "with the study's judge, or emwatch.run.sample_adaptive; set adaptive.enabled: false (or "
+                        "remove it) to sample the full plan")
 
 
 def sample(store: Store, cfg: SampleConfig, backend: Backend | None = None, *,
@@ -155,7 +209,10 @@ def sample(store: Store, cfg: SampleConfig, backend: Backend | None = None, *,
     `backend` (or one built from `cfg.backend`) serves every checkpoint; without either, each base model's
     answers go to the engine `cfg.engine` picks (sample/_engine.py): in process, loaded once per base model with
     LoRA checkpoints attached as adapters, or a base model's own answers on a managed vLLM server.
+    With `sample.adaptive` on this stage alone cannot decide (it has no judge): ConfigError.
     """
+    if adaptive_on(cfg):
+        raise ConfigError(ADAPTIVE_NEEDS_JUDGE)
     prompts = build_plan_prompts(cfg)
     ckpts = select_checkpoints(store, cfg.runs, cfg.steps)
     summary = SampleSummary(checkpoints=len(ckpts), prompts=len(prompts))
@@ -163,48 +220,29 @@ def sample(store: Store, cfg: SampleConfig, backend: Backend | None = None, *,
         raise ConfigError(f"{store.path}: no checkpoints to sample (train first, or register a base model)")
     store.add(p.record() for p in prompts)
     served = backend is not None or cfg.backend is not None
-    plan = plan_samples(ckpts, prompts, cfg, served=served)
-    todo_items = store.lacking(plan, "samples")
-    summary.skipped = len(plan) - len(todo_items)
-    by_model: dict[str | None, list[SampleItem]] = {}
-    for item in todo_items:
-        by_model.setdefault(item.model, []).append(item)
-    groups: list[tuple[BackendSpec | None, list[SampleItem]]] = []
-    for model, items in by_model.items():
-        if served:
-            groups.append((cfg.backend, items))
-            continue
-        for choice in choose_engines(items, cfg.engine, min_tokens=cfg.engine_min_tokens):
-            groups.append((choice.spec(str(model)), list(choice.items)))
-            summary.engines.append(f"{Path(str(model)).name}: {choice.engine} for {len(choice.items)} answers "
-                                   f"({choice.reason})")
+    wanted = plan(store, cfg, served=served, prompts=prompts, lacking=False)
+    todo_items = store.lacking(wanted, "samples")
+    summary.skipped = len(wanted) - len(todo_items)
+    groups = engine_groups(todo_items, cfg, served=served)
+    if not served:
+        summary.engines += [why for _, _, why in groups]
 
-    with progress_bar("sampling", len(todo_items), progress) as bar:
-        for spec, items in groups:
-            owned = None
-            if backend is None:
-                assert spec is not None
-                owned = backend_factory(spec)
-            active = backend or owned
+    with progress_bar("sampling", len(todo_items), progress) as bar, BackendPool(size=1, factory=backend_factory) as pool:
+        for spec, items, _ in groups:
+            active = backend if backend is not None else pool.get(spec)
             prepare = getattr(active, "prepare", None)
             if callable(prepare):  # a managed server starts with every adapter it is about to serve
                 prepare(sorted({i.adapter for i in items if i.adapter}))
-            spec = getattr(active, "spec", None)
-            runner = Runner.for_spec(active, progress=False)
-            step = chunk or max(getattr(spec, "batch_size", 8) * 4, 16)
+            step = chunk or max(getattr(getattr(active, "spec", None), "batch_size", 8) * 4, 16)
             # one adapter at a time keeps the in-process backend on one LoRA per batch
             items.sort(key=lambda i: (str(i.adapter), i.prompt.key, i.index))
-            try:
-                for start in range(0, len(items), step):
-                    part = items[start:start + step]
-                    records = execute(part, active, runner)
-                    summary.new_samples += store.add(records).get("samples", 0)
-                    for r in records:
-                        summary.per_checkpoint[r.checkpoint_id] = summary.per_checkpoint.get(r.checkpoint_id, 0) + 1
-                    bar.advance(len(part))
-            finally:
-                if owned is not None:
-                    owned.close()
+            for start in range(0, len(items), step):
+                part = items[start:start + step]
+                records = work(part, active)
+                summary.new_samples += store.add(records).get("samples", 0)
+                for r in records:
+                    summary.per_checkpoint[r.checkpoint_id] = summary.per_checkpoint.get(r.checkpoint_id, 0) + 1
+                bar.advance(len(part))
     return summary
 
 

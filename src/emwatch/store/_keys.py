@@ -8,10 +8,13 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
+from emwatch._lazy import lazy_module
+
+# imported when first used (the bulk keys): `emwatch status` imports the store without them
+np = lazy_module("numpy")
+pd = lazy_module("pandas")
+pa = lazy_module("pyarrow")
+pc = lazy_module("pyarrow.compute")
 
 # The version of the key recipe, not of the schema: a schema migration keeps every existing key valid, so a
 # store written before the migration resumes without duplicates. Bump only when the recipe below changes.

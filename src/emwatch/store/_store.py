@@ -561,6 +561,11 @@ class Store:
                                 [run_id] if run_id else []).df()
 
     @_reads
+    def monitor_names(self) -> list[str]:
+        """The monitors that wrote events (e.g. 'em', 'adaptive'), without building a frame."""
+        return [r[0] for r in self.con.execute("SELECT DISTINCT monitor FROM monitor_events ORDER BY 1").fetchall()]
+
+    @_reads
     def count(self, table: str) -> int:
         if table not in TABLES:
             raise KeyError(f"unknown table {table!r}")
