@@ -19,7 +19,7 @@ from emwatch.config import JudgeConfig, MonitorConfig, em_label
 from emwatch.errors import ConfigError
 from emwatch.judge import JudgeItem, execute
 from emwatch.metrics import get_metric
-from emwatch.monitor._cascade import Cascade, calibrate, reference_values
+from emwatch.monitor._cascade import Cascade, cascade_for
 from emwatch.monitor._probes import load_canaries, probe_prompts
 from emwatch.monitor._sequential import OnsetTest, Power, null_rate, power
 from emwatch.store import MonitorEvent
@@ -149,12 +149,8 @@ class Monitor:
             if cfg.cascade_control and not Path(cfg.cascade_control).is_file():
                 raise ConfigError(f"monitor.cascade_control: {cfg.cascade_control}: no such file (a benign control "
                                   f"fine-tune's {EVENTS_FILE})")
-            ref = reference_values(read_events(cfg.cascade_control) if cfg.cascade_control else [],
-                                   cfg.cascade_signals)
-            for name, value in self.signals.get(0, {}).items():
-                ref.setdefault(name, []).append(value)
-            self.cascade = Cascade(cfg.cascade_every, cfg.cascade_signals,
-                                   {**calibrate(ref, cfg.cascade_z), **cfg.cascade_bands})
+            self.cascade = cascade_for(cfg, self.signals.get(0, {}),
+                                       read_events(cfg.cascade_control) if cfg.cascade_control else [])
             self.echo(f"monitor {cfg.name}: cascade bands " + (", ".join(f"{k} <= {v:.4g}" for k, v in
                       self.cascade.bands.items()) or "none calibrated (every look with a signal is judged)")
                       + f"; at least every {cfg.cascade_every}. look judged")
