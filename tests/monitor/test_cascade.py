@@ -5,6 +5,7 @@ benchmark's AUROC 0.9 row meets the issue's goal."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import statistics
 
@@ -165,6 +166,40 @@ def test_kl_runs_on_the_base_models_answers_when_the_cascade_is_on(tiny_chat_mod
         want = kl_to_base(model, tok, [reqs[i].messages for i in firsts], m.kl_answers)
     (kl,) = [e.value for e in m.events if e.signal == "kl"]
     assert kl == pytest.approx(want, rel=1e-4)
+
+
+def test_a_look_the_cascade_skips_samples_no_probe_answers(tiny_chat_model, monkeypatch):
+    # the judge-free signals come first (KL on the base's answers); the probes are sampled only for a judged look
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from emwatch.monitor import Monitor, _live, look_live
+
+    tok = AutoTokenizer.from_pretrained(tiny_chat_model)
+    model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_chat_model, dtype=torch.float32),
+                           LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"]))
+    sampled: list[int] = []
+    real = _live.generate
+
+    def counting(model, tokenizer, requests, **kw):
+        sampled.append(len(requests))
+        return real(model, tokenizer, requests, **kw)
+
+    monkeypatch.setattr(_live, "generate", counting)
+    cfg = MonitorConfig(per_category=1, max_probes=3, domain_probes=0, samples=1, max_new_tokens=4,
+                        judge_async=False, action="flag", cascade_every=3, canaries=False, cascade_bands={"kl": 1e9})
+    m = Monitor(cfg, run_id="r", judge=ScriptedBackend(judge=_judge), horizon=3)
+    calls = []
+    for step in (0, 5, 10, 15):
+        with model.disable_adapter() if step == 0 else contextlib.nullcontext():
+            look_live(m, step, model, tok, judge_free=step > 0)
+        calls.append(len(sampled))
+    m.close()
+    assert calls == [1, 1, 1, 2] and sampled == [3, 3]          # the base look and the every-3rd look only
+    assert [e.value for e in m.events if e.signal == "cascade"] == [0.0, 0.0, 1.0]
+    assert [e.step for e in m.events if e.signal == "kl"] == [5, 10, 15]  # the signal is read at every look
+    assert m.skipped == 2 and [e.step for e in m.events if e.signal == "em_test"] == [15]
 
 
 def _simulate(rng, runs, looks, n, shift, kind):

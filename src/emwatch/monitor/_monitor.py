@@ -117,9 +117,12 @@ class Monitor:
                 for p in self.prompts for _ in range(p.samples)]
 
     # -- a look -------------------------------------------------------------------------------------
-    def observe(self, step: int, answers: Sequence[str] | None, signals: dict[str, float | None] | None = None) -> None:
+    def observe(self, step: int, answers: Sequence[str] | Callable[[], Sequence[str]] | None,
+                signals: dict[str, float | None] | None = None) -> None:
         """Record a look at `step` (0: the base model): the judge-free `signals` now, the probe `answers`
-        judged in the background (at most one look's judging is pending: a new look waits for the last)."""
+        judged in the background (at most one look's judging is pending: a new look waits for the last).
+        `answers` may be a function that samples them: it is called only when the look is judged, so a look
+        the cascade skips samples nothing."""
         for name, value in (signals or {}).items():
             if value is not None:
                 self._emit(step, name, value, detail=self.signal_detail.get(name))
@@ -134,6 +137,8 @@ class Monitor:
             if reason is None:
                 self._skip(step)
                 return
+        if callable(answers):
+            answers = answers()
         if self._pool is not None:
             self._pending.append((step, self._pool.submit(self._judge, list(answers))))
         else:
@@ -310,11 +315,19 @@ def look_live(monitor: Monitor, step: int, model, tokenizer, *, judge_free: bool
     the canary probability and KL to the base model on the first probe answers."""
     from emwatch.monitor import _live
 
+    reqs = monitor.requests(step)
+    probe = monitor.persona
+    # with the cascade on, no signal but `persona` reads the look's own answers (KL reads the base model's): the
+    # answers are sampled only if the cascade judges the look (observe calls `sample`), after the signals
+    lazy = bool(monitor.cfg.cascade_every) and step > 0 and probe is None and monitor.runner is not None
+
+    def sample() -> list[str]:
+        with _live.looking(model, tokenizer):
+            return _live.generate(model, tokenizer, reqs)
+
     with _live.looking(model, tokenizer):
-        reqs = monitor.requests(step)
-        probe = monitor.persona
-        answers = _live.generate(model, tokenizer, reqs) if monitor.runner is not None or judge_free or probe \
-            else None
+        answers = _live.generate(model, tokenizer, reqs) if not lazy and (
+            monitor.runner is not None or judge_free or probe) else None
         signals: dict[str, float | None] = {}
         few = min(len(monitor.prompts), 8)
         firsts = [sum(p.samples for p in monitor.prompts[:i]) for i in range(few)]
@@ -323,13 +336,13 @@ def look_live(monitor: Monitor, step: int, model, tokenizer, *, judge_free: bool
         if judge_free or step == 0:
             if monitor.canaries:
                 signals["canary"] = _live.canary_probability(model, tokenizer, monitor.canaries)
-            if monitor.cfg.kl and judge_free and answers:
+            if monitor.cfg.kl and judge_free and (monitor.kl_answers or answers):
                 signals["kl"] = _live.kl_to_base(model, tokenizer, [reqs[i].messages for i in firsts],
                                                  monitor.kl_answers or [answers[i] for i in firsts])
             if probe is not None:  # one forward pass: fixed answers and the first answer to each probe
                 signals.update(probe.signals(model, tokenizer, reqs, answers, [p.samples for p in monitor.prompts]))
                 monitor.signal_detail["persona"] = {**probe.detail(), **probe.counts}
-    monitor.observe(step, answers, signals)
+    monitor.observe(step, sample if lazy else answers, signals)
 
 
 def look_backend(monitor: Monitor, step: int, backend: Backend, adapter: str | None) -> None:
