@@ -101,6 +101,9 @@ class Monitor:
         self.signals: dict[int, dict[str, float]] = {}   # step -> judge-free signal values seen at that step
         self.kl_answers: list[str] | None = None  # with the cascade: KL on the base model's answers (see _cascade)
         self.skipped = 0                         # looks the cascade did not judge
+        self.base_cache: Path | None = None      # with base_cache: the base look's cache file (monitor._base_look)
+        self.base_answers: list[str] | None = None  # the base look's first answer to each of the first 8 probes
+        self._base_from: str | None = None       # the cache file the base look was read from
         self.power: Power | None = None
         if self.runner is not None:  # what the judged test can see, said before the first look
             self.power = monitor_power(cfg, horizon)
@@ -170,6 +173,21 @@ class Monitor:
         self.skipped += 1
         self.echo(f"monitor {self.cfg.name}: step {step}: not judged (signals in band)")
 
+    def restore_base(self, path: Path, data: dict) -> None:
+        """The base look read from its cache file (monitor._base_look) instead of sampled and judged again: its
+        signal values and counts are emitted as a look's would be, each event's detail naming the file."""
+        self._base_from = str(path)
+        for name, value in data["signals"].items():
+            self._emit(0, name, value, detail={**self.signal_detail.get(name, {}), "cached": str(path)})
+            self.signals.setdefault(0, {})[name] = float(value)
+        self.base_answers = data.get("kl_answers")
+        if self.cfg.cascade_every:
+            self.kl_answers = self.base_answers
+        c = data["counts"]
+        self.echo(f"monitor {self.cfg.name}: base look read from {path} ({c['k']}/{c['n']} misaligned, "
+                  f"{data.get('judge_calls', 0)} judge calls saved)")
+        self._decide(0, Counts(c["k"], c["n"], c["excluded"]))
+
     def record_task(self, step: int, heldout_loss: float | None = None, task: float | None = None) -> None:
         """Task convergence at a checkpoint: held-out loss (and a task metric when there is a cheap one)."""
         if heldout_loss is not None:
@@ -219,7 +237,12 @@ class Monitor:
         detail = {"k": c.k, "n": c.n, "n_excluded": c.excluded}
         if step == 0:
             self.base = c
-            self._emit(0, "probe_em_rate", c.rate, detail=detail)
+            self._emit(0, "probe_em_rate", c.rate, detail={**detail, **({"cached": self._base_from}
+                                                                        if self._base_from else {})})
+            if self.base_cache is not None and self._base_from is None:
+                from emwatch.monitor import _base_look
+
+                _base_look.save(self.base_cache, c, self.signals.get(0, {}), self.base_answers, self.judge_calls)
             return
         if self.test is None:
             self._start_test()
@@ -315,6 +338,15 @@ def look_live(monitor: Monitor, step: int, model, tokenizer, *, judge_free: bool
     the canary probability and KL to the base model on the first probe answers."""
     from emwatch.monitor import _live
 
+    if step == 0 and monitor.cfg.base_cache and monitor.runner is not None:
+        from emwatch.monitor import _base_look
+
+        monitor.base_cache = _base_look.base_look_path(monitor, model)
+        cached = _base_look.load(monitor.base_cache) if monitor.base_cache is not None else None
+        if cached is not None:
+            return monitor.restore_base(monitor.base_cache, cached)
+        if monitor.base_cache is None:
+            monitor.echo(f"monitor {monitor.cfg.name}: base look not cached (the model has no folder to identify it)")
     reqs = monitor.requests(step)
     probe = monitor.persona
     # with the cascade on, no signal but `persona` reads the look's own answers (KL reads the base model's): the
@@ -331,8 +363,10 @@ def look_live(monitor: Monitor, step: int, model, tokenizer, *, judge_free: bool
         signals: dict[str, float | None] = {}
         few = min(len(monitor.prompts), 8)
         firsts = [sum(p.samples for p in monitor.prompts[:i]) for i in range(few)]
-        if step == 0 and monitor.cfg.cascade_every and answers:  # the cascade's KL: on the base model's answers
-            monitor.kl_answers = [answers[i] for i in firsts]
+        if step == 0 and answers:
+            monitor.base_answers = [answers[i] for i in firsts]
+            if monitor.cfg.cascade_every:  # the cascade's KL: on the base model's answers
+                monitor.kl_answers = monitor.base_answers
         if judge_free or step == 0:
             if monitor.canaries:
                 signals["canary"] = _live.canary_probability(model, tokenizer, monitor.canaries)
