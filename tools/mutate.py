@@ -10,7 +10,9 @@ operator swapped (+ -, * /, // /, ** *), `and` / `or` swapped, a `not` or unary 
 constant moved by one (n -> n + 1, and n -> n - 1 for integers), a boolean flipped, a returned value
 replaced with None. The mutated module is written into a private copy of src/ (the working tree is never
 touched; no bytecode is written) and the module's test files run there with pytest -x and a time limit.
-A mutant is killed when the tests fail or time out, and survives when they pass. On Linux each test run is a
+A mutant is killed when the tests fail or time out, and survives when they pass. The time limit is on the
+child's CPU time (3x the unmutated run's, at least 30 s), not wall time, so on a machine loaded by other jobs a slow
+pass is not counted as a kill; the summary says how many kills were timeouts. On Linux each test run is a
 fork of this process, which has imported the third-party packages once (EMWATCH_MUTATE_NO_FORK=1 runs a fresh
 pytest process per mutant instead).
 
@@ -363,7 +365,7 @@ def _run_tests(workdir: Path, tests: list[str], timeout: float) -> tuple[str, fl
     imported once, here; emwatch and the tests are imported afresh in each child), or in a new process."""
     t0 = time.monotonic()
     if hasattr(os, "fork") and not os.environ.get("EMWATCH_MUTATE_NO_FORK"):
-        status = _run_forked(tests, timeout)
+        return _run_forked(tests, timeout)
     else:
         env = {**os.environ, "PYTHONPATH": str(workdir / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
         try:
@@ -394,7 +396,20 @@ def _prepare_fork_server(workdir: Path) -> None:
         del sys.modules[name]
 
 
-def _run_forked(tests: list[str], timeout: float) -> str:
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, its waited-for children's included) of a running process, from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def _run_forked(tests: list[str], timeout: float) -> tuple[str, float]:
+    """Run the tests in a forked child: (status, the child's CPU seconds). The time limit is on CPU time, so a
+    machine loaded by other jobs does not turn slow passing runs into timeouts (killed mutants); a child that
+    uses no CPU for 10x the limit in wall time (a hang) is a timeout too."""
     pid = os.fork()
     if pid == 0:  # child: run pytest quietly and leave with its exit code
         code = 3
@@ -407,16 +422,19 @@ def _run_forked(tests: list[str], timeout: float) -> str:
             code = int(pytest.main([*_PYTEST_ARGS, *tests]))
         finally:
             os._exit(code)
-    deadline = time.monotonic() + timeout
+    hang = time.monotonic() + max(10 * timeout, 300)
+    cpu = 0.0
     while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
+        done, status, usage = os.wait4(pid, os.WNOHANG)
         if done:
             code = os.waitstatus_to_exitcode(status)
-            return {0: "passed", 1: "failed"}.get(code, f"error {code}")
-        if time.monotonic() > deadline:
+            cpu = usage.ru_utime + usage.ru_stime
+            return {0: "passed", 1: "failed"}.get(code, f"error {code}"), cpu
+        cpu = _cpu_seconds(pid) or cpu
+        if cpu > timeout or time.monotonic() > hang:
             os.kill(pid, 9)
             os.waitpid(pid, 0)
-            return "timeout"
+            return "timeout", cpu
         time.sleep(0.05)
 
 
@@ -434,8 +452,9 @@ def run_module(rel: str, workdir: Path, *, verbose: bool, only: set[int] | None)
         raise SystemExit(f"{rel}: its tests do not pass unmutated ({status}); fix that first")
     timeout = max(30.0, 3 * base_s + 10)
     found = mutants(original, skip)
-    killed, survivors = 0, []
-    print(f"== {rel}: {len(found)} mutants, tests {' '.join(tests)} ({base_s:.1f} s unmutated)", flush=True)
+    killed, survivors, timeouts = 0, [], 0
+    print(f"== {rel}: {len(found)} mutants, tests {' '.join(tests)} ({base_s:.1f} s unmutated; limit {timeout:.0f} s)",
+          flush=True)
     try:
         for m in found:
             if only is not None and m.index not in only:
@@ -444,6 +463,7 @@ def run_module(rel: str, workdir: Path, *, verbose: bool, only: set[int] | None)
             status, secs = _run_tests(workdir, tests, timeout)
             dead = status in ("failed", "timeout") or status.startswith("error")
             killed += dead
+            timeouts += status == "timeout"
             if not dead:
                 survivors.append(m)
             if verbose or not dead:
@@ -453,7 +473,7 @@ def run_module(rel: str, workdir: Path, *, verbose: bool, only: set[int] | None)
     finally:
         path.write_text(original)
     total = len(found) if only is None else len(only & {m.index for m in found})
-    return killed, total, survivors
+    return killed, total, survivors, timeouts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -480,15 +500,16 @@ def main(argv: list[str] | None = None) -> int:
             _prepare_fork_server(workdir)
         t0 = time.monotonic()
         for rel in mods:
-            killed, total, survivors = run_module(rel, workdir, verbose=args.verbose,
-                                                  only=set(args.only) if args.only is not None else None)
-            results.append((rel, killed, total, survivors))
-    print(f"\n{'module':<26} killed/total  equivalent  unexplained survivors   ({time.monotonic() - t0:.0f} s)")
-    for rel, killed, total, survivors in results:
+            killed, total, survivors, timeouts = run_module(rel, workdir, verbose=args.verbose,
+                                                            only=set(args.only) if args.only is not None else None)
+            results.append((rel, killed, total, survivors, timeouts))
+    print(f"\n{'module':<26} killed/total  equivalent  unexplained survivors  (killed by the time limit)   "
+          f"({time.monotonic() - t0:.0f} s)")
+    for rel, killed, total, survivors, timeouts in results:
         eq = [s for s in survivors if (rel, s.source_line, s.what) in EQUIVALENT]
         other = [s for s in survivors if s not in eq]
         unexplained += len(other)
-        print(f"{rel:<26} {killed:>4}/{total:<7} {len(eq):>10}  {len(other):>5}")
+        print(f"{rel:<26} {killed:>4}/{total:<7} {len(eq):>10}  {len(other):>5}  ({timeouts})")
         for s in eq:
             print(f"    equivalent line {s.line} {s.what} ({s.source_line[:60]}): "
                   f"{EQUIVALENT[(rel, s.source_line, s.what)]}")
