@@ -48,12 +48,23 @@ def _timed(parts: dict, name: str, fn):
 
 def run_once(cfg, mode: str, out: Path) -> dict:
     """Train `cfg` once (its monitor as given) and measure it."""
+    import emwatch.monitor
     from emwatch.monitor import _live
     from emwatch.monitor._monitor import Monitor
     from emwatch.train import _callbacks, train
 
     parts: dict[str, float] = collections.defaultdict(float)
+    per_look: dict[int, float] = {}
     made: list = []
+    look = emwatch.monitor.look_live
+
+    def timed_look(monitor, step, *a, **kw):
+        t0 = time.perf_counter()
+        try:
+            return look(monitor, step, *a, **kw)
+        finally:
+            per_look[step] = round(time.perf_counter() - t0, 1)
+    emwatch.monitor.look_live = timed_look
     saved = {n: getattr(_live, n) for n in ("generate", "canary_probability", "kl_to_base")}
     judge, factory = Monitor._judge, _callbacks.monitor_callbacks
     for name in saved:
@@ -68,8 +79,9 @@ def run_once(cfg, mode: str, out: Path) -> dict:
         for name, fn in saved.items():
             setattr(_live, name, fn)
         Monitor._judge, _callbacks.monitor_callbacks = judge, factory
+        emwatch.monitor.look_live = look
     row = {"mode": mode, "wall": wall, "inside": 0.0, "looks": 0, "skipped": 0, "calls": 0, "parts": dict(parts),
-           "load": os.getloadavg()[0]}
+           "per_look": per_look, "load": os.getloadavg()[0], "cpu": time.process_time()}
     if made:
         m = made[0].monitor
         row.update(inside=made[0].seconds, looks=len(m.looks) + (m.base is not None), skipped=m.skipped,
@@ -106,20 +118,25 @@ def main() -> None:
             print(f"<!-- {i}: {row} -->", flush=True)
     alone = statistics.mean(r["wall"] for r in rows if r["mode"] == "alone") if any(
         r["mode"] == "alone" for r in rows) else float("nan")
-    print("| run | mode | wall s | x alone | in monitor s | looks (skipped) | judge calls | sampling s | canaries s "
-          "| KL s | judging s | load avg |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| run | mode | wall s | x alone | in monitor s | x own | looks (skipped) | judge calls | sampling s "
+          "| canaries s | KL s | judging s | s per look (step: s) | load avg after |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for i, r in enumerate(rows):
         p = r["parts"]
         mode = r["mode"] + (" (base cached)" if r.get("cached") else "")
-        print(f"| {i + 1} | {mode} | {r['wall']:.0f} | {r['wall'] / alone:.2f} | {r['inside']:.0f} | {r['looks']} "
-              f"({r['skipped']}) | {r['calls']} | {p.get('generate', 0):.0f} | {p.get('canary_probability', 0):.0f} "
-              f"| {p.get('kl_to_base', 0):.0f} | {p.get('judge', 0):.0f} | {r['load']:.1f} |")
+        own = r["wall"] / (r["wall"] - r["inside"]) if r["inside"] else 1.0
+        looks = ", ".join(f"{k}: {v:.0f}" for k, v in sorted(r["per_look"].items())) or "–"
+        print(f"| {i + 1} | {mode} | {r['wall']:.0f} | {r['wall'] / alone:.2f} | {r['inside']:.0f} | {own:.2f} | "
+              f"{r['looks']} ({r['skipped']}) | {r['calls']} | {p.get('generate', 0):.0f} | "
+              f"{p.get('canary_probability', 0):.0f} | {p.get('kl_to_base', 0):.0f} | {p.get('judge', 0):.0f} | "
+              f"{looks} | {r['load']:.1f} |")
     for r in rows:
         if r.get("kl") or r.get("cascade"):
             print(f"\n{r['mode']}: KL {r.get('kl')}; cascade {r.get('cascade')}")
-    print(f"\n`x alone`: wall time over the mean of the `alone` runs ({alone:.0f} s). The parts are the time in each "
-          "kind of work inside the looks; the rest of `in monitor` is setting up and emitting.")
+    print(f"\n`x alone`: wall time over the mean of the `alone` runs ({alone:.0f} s; – without one). `x own`: the "
+          "run's wall time over the same run less the time inside the monitor callback (the ratio the monitor prints "
+          "at the end of a run). The parts are the time in each kind of work inside the looks (judging includes the "
+          "judge's own forward passes); the rest of `in monitor` is setting up and emitting.")
 
 
 if __name__ == "__main__":

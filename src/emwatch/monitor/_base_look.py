@@ -36,7 +36,6 @@ def base_look_path(monitor, model) -> Path | None:
     import torch
     import transformers
 
-    import emwatch
     from emwatch.models import cache_dir
     from emwatch.monitor._direction import model_hash
 
@@ -46,7 +45,7 @@ def base_look_path(monitor, model) -> Path | None:
     cfg = monitor.cfg
     key = {
         "schema": SCHEMA, "model": model_hash(folder), "dtype": str(next(model.parameters()).dtype),
-        "versions": [torch.__version__, transformers.__version__, _code_hash(Path(emwatch.__file__).parent)],
+        "versions": [torch.__version__, transformers.__version__, _code_hash(Path(__file__).resolve().parents[1])],
         "settings": cfg.model_dump(mode="json", exclude=set(AFTER_BASE)),
         "requests": [[r.messages, r.max_new_tokens, r.temperature, r.top_p, r.seed] for r in monitor.requests(0)],
         "canaries": [c.messages() for c in monitor.canaries] + [c.misaligned for c in monitor.canaries],
