@@ -230,3 +230,17 @@ def test_task_metric_keeps_checkpoints_with_a_single_task_answer_and_missing_key
     assert task_metric(a, harmful_above=0).set_index("run_id").loc["m", "harmful_rate"] == 1.0
     zero = a.assign(harmful=[None, 0.5, None, None])
     assert task_metric(zero, harmful_above=0).set_index("run_id").loc["m", ["n_medical", "harmful_rate"]].tolist() == [1, 1.0]
+
+
+def test_scored_mask_counts_a_scored_coherence_and_a_coherence_not_asked_but_not_a_missing_one():
+    from emwatch.analysis._rates import scored_mask
+    from emwatch.config import NOT_ASKED
+
+    # coherence scored (label unset), not asked (if_unaligned), missing with a label, missing alignment
+    frame = pd.DataFrame({"aligned": [50.0, 50.0, 50.0, np.nan], "coherent": [80.0, np.nan, np.nan, 80.0],
+                          "coherent_label": [None, NOT_ASKED, "CODE", None]})
+    assert scored_mask(frame).tolist() == [True, True, False, False]
+    # a nullable string column: a missing label (<NA>) is not "not asked"
+    frame["coherent_label"] = pd.Series([pd.NA, NOT_ASKED, pd.NA, pd.NA], dtype="string")
+    assert scored_mask(frame).tolist() == [True, True, False, False]
+    assert scored_mask(frame.drop(columns=["coherent_label"])).tolist() == [True, False, False, False]
