@@ -4,6 +4,9 @@ side by side in one process (same model, data, seed and steps), and where the mo
     nice -n 19 .venv/bin/python benchmarks/bench_monitor_cost.py [--study studies/demo.yaml]
         [--modes alone,before,after,after,alone]
 
+On a machine shared with other jobs, OMP_NUM_THREADS=1 keeps torch's threads from spinning against each other
+(the ratios are then for one thread; the header says how many).
+
 The recipe is the first model of the study file (the demo: 16 LoRA steps of one example, a checkpoint every 8, so
 looks at steps 0, 8 and 16). Modes, run in the order given:
 
@@ -105,7 +108,10 @@ def main() -> None:
     after = cfg.monitor
     configs = {"alone": None, "before": MonitorConfig(**BEFORE), "after": after}
     modes = a.modes.split(",")
-    print(f"## The monitor's share of training time (CPU demo)\n\nCPU: {cpu()}, {os.cpu_count()} cores; "
+    import torch
+
+    print(f"## The monitor's share of training time (CPU demo)\n\nCPU: {cpu()}, {os.cpu_count()} cores, torch "
+          f"threads {torch.get_num_threads()}; "
           f"load average at start {', '.join(f'{x:.1f}' for x in os.getloadavg())}; recipe: {a.study} "
           f"({cfg.max_steps} steps, checkpoint every {cfg.checkpoints.every}); modes in order: {', '.join(modes)}\n")
     if after is not None and getattr(after, "base_cache", False):
