@@ -132,7 +132,8 @@ def main() -> None:
         mode = r["mode"] + (" (base cached)" if r.get("cached") else "")
         own = r["wall"] / (r["wall"] - r["inside"]) if r["inside"] else 1.0
         looks = ", ".join(f"{k}: {v:.0f}" for k, v in sorted(r["per_look"].items())) or "–"
-        print(f"| {i + 1} | {mode} | {r['wall']:.0f} | {r['wall'] / alone:.2f} | {r['inside']:.0f} | {own:.2f} | "
+        vs_alone = f"{r['wall'] / alone:.2f}" if alone == alone else "–"
+        print(f"| {i + 1} | {mode} | {r['wall']:.0f} | {vs_alone} | {r['inside']:.0f} | {own:.2f} | "
               f"{r['looks']} ({r['skipped']}) | {r['calls']} | {p.get('generate', 0):.0f} | "
               f"{p.get('canary_probability', 0):.0f} | {p.get('kl_to_base', 0):.0f} | {p.get('judge', 0):.0f} | "
               f"{looks} | {r['load']:.1f} |")
