@@ -83,3 +83,16 @@ def test_a_damaged_file_is_ignored_and_rewritten_and_no_cache_without_the_settin
     assert sampled == 0 and third.judge_calls == 0                 # the rewritten file is read
     off, sampled = _base_look(MonitorConfig(**{**CFG, "base_cache": False}), model, tok, monkeypatch)
     assert sampled == 1 and off.base_cache is None
+
+
+def test_a_judge_spec_of_the_base_folder_is_keyed_by_the_base_models_content(lora, tiny_chat_model, tmp_path,
+                                                                               monkeypatch):
+    monkeypatch.setenv("EMWATCH_CACHE", str(tmp_path))
+    model, tok = lora
+    spec = {"kind": "transformers", "model": str(tiny_chat_model)}
+    first, _ = _base_look(MonitorConfig(**CFG, judge=spec), model, tok, monkeypatch)
+    assert first.base_cache.is_file() and first.judge_calls == 6
+    again, sampled = _base_look(MonitorConfig(**CFG, judge=spec), model, tok, monkeypatch)
+    assert sampled == 0 and again.judge_calls == 0
+    other, sampled = _base_look(MonitorConfig(**CFG, judge={**spec, "batch_size": 3}), model, tok, monkeypatch)
+    assert sampled == 1 and other.base_cache != first.base_cache      # another judge spec: another file

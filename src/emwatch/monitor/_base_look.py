@@ -43,13 +43,14 @@ def base_look_path(monitor, model) -> Path | None:
     if not folder or not (Path(folder) / "config.json").is_file():
         return None
     cfg = monitor.cfg
+    base = model_hash(folder)
     key = {
-        "schema": SCHEMA, "model": model_hash(folder), "dtype": str(next(model.parameters()).dtype),
+        "schema": SCHEMA, "model": base, "dtype": str(next(model.parameters()).dtype),
         "versions": [torch.__version__, transformers.__version__, _code_hash(Path(__file__).resolve().parents[1])],
         "settings": cfg.model_dump(mode="json", exclude=set(AFTER_BASE)),
         "requests": [[r.messages, r.max_new_tokens, r.temperature, r.top_p, r.seed] for r in monitor.requests(0)],
         "canaries": [c.messages() for c in monitor.canaries] + [c.misaligned for c in monitor.canaries],
-        "judge": _judge_identity(monitor),
+        "judge": _judge_identity(monitor, folder, base),
     }
     digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
     return cache_dir() / "monitor" / "base_looks" / f"{digest[:32]}.json"
@@ -64,9 +65,10 @@ def _code_hash(package: Path) -> str:
     return digest.hexdigest()
 
 
-def _judge_identity(monitor) -> object:
-    """The judge as far as it decides the scores: a spec's model folder by its content, else the spec, else the
-    judge object's class and name."""
+def _judge_identity(monitor, base_folder: str, base_hash: str) -> object:
+    """The judge as far as it decides the scores: a spec's model folder by its content (the base model's hash
+    reused when the judge is the base model, as in the demo), else the spec, else the judge object's class and
+    name."""
     from emwatch.monitor._direction import model_hash
 
     spec = monitor.cfg.judge
@@ -74,8 +76,9 @@ def _judge_identity(monitor) -> object:
         from emwatch.models import resolve_model
 
         model = resolve_model(spec.model) if spec.kind in ("transformers", "hf") else spec.model
-        return {"spec": spec.model_dump(mode="json"),
-                "folder": model_hash(model) if (Path(model) / "config.json").is_file() else None}
+        same = (Path(model) / "config.json").is_file() and Path(model).resolve() == Path(base_folder).resolve()
+        return {"spec": spec.model_dump(mode="json"), "folder": base_hash if same else
+                model_hash(model) if (Path(model) / "config.json").is_file() else None}
     if monitor.judge is None:
         return None
     return [type(monitor.judge).__module__, type(monitor.judge).__qualname__, getattr(monitor.judge, "name", None)]
