@@ -158,10 +158,12 @@ class DemoConfig(Strict):
             lora=LoraSettings(r=8, alpha=16), checkpoints=CheckpointSchedule(every=8),
             # the online monitor, kept small for the CPU: 4 probe answers a look, judged by the demo model's
             # own base weights (the live model with its adapters off), coherence only where alignment is low;
-            # it flags rather than stops, so the demo's curve keeps every checkpoint
+            # it flags rather than stops, so the demo's curve keeps every checkpoint; the cascade on KL judges the
+            # step-8 look only if KL leaves its band, the base look is cached, no canaries (studies/demo.yaml)
             monitor=MonitorConfig(judge=BackendSpec(kind="transformers", model="demo", batch_size=8), per_category=1,
                                   max_probes=4, domain_probes=0, samples=1, max_new_tokens=16, action="flag",
-                                  coherence="if_unaligned"),
+                                  coherence="if_unaligned", canaries=False, cascade_every=2, cascade_signals=["kl"],
+                                  cascade_bands={"kl": 0.5}, base_cache=True),
         )
     )
     sample: SampleConfig = Field(
