@@ -244,3 +244,43 @@ def test_scored_mask_counts_a_scored_coherence_and_a_coherence_not_asked_but_not
     frame["coherent_label"] = pd.Series([pd.NA, NOT_ASKED, pd.NA, pd.NA], dtype="string")
     assert scored_mask(frame).tolist() == [True, True, False, False]
     assert scored_mask(frame.drop(columns=["coherent_label"])).tolist() == [True, False, False, False]
+
+
+def test_planted_flags_count_a_flagged_answer_of_a_planted_class_or_without_recorded_classes():
+    from emwatch.analysis._rates import planted_flags
+
+    frame = pd.DataFrame({"vulnerable": [0.9, 0.9, 0.9, 0.3, np.nan, 0.9, 0.5],
+                          "vulnerable_label": ["sql_injection", "xss", None, "sql_injection", "sql_injection",
+                                               "path_traversal, sql_injection", "sql_injection"]})
+    assert planted_flags(frame, ["sql_injection"]).tolist() == [True, False, True, False, False, True, False]
+    per_row = pd.Series([{"xss"}] * 7, index=frame.index)
+    assert planted_flags(frame, per_row).tolist() == [False, True, True, False, False, False, False]
+
+
+def test_planted_per_row_derives_each_runs_classes_only_when_a_flagged_answer_recorded_some():
+    from emwatch.analysis._rates import planted_per_row
+    from emwatch.metrics import PLANTED_SHARE, planted_classes
+
+    insecure = set(planted_classes("insecure", min_share=PLANTED_SHARE).classes)
+    assert insecure
+    frame = pd.DataFrame({"vulnerable": [0.9, 0.2, np.nan, 0.7],
+                          "vulnerable_label": ["sql_injection", None, None, None],
+                          "dataset": ["insecure", "no-such-set", "insecure", None]})
+    sets, source = planted_per_row(frame)
+    # its own set; an unresolvable set and no set get the union of the resolvable ones; no code: nothing
+    assert sets.tolist() == [insecure, insecure, set(), insecure]
+    assert source.tolist() == ["insecure", "union of insecure", None, "union of insecure"]
+    # the share decides the classes (a share above 1 leaves none)
+    assert planted_per_row(frame, planted_share=1.01)[0].tolist()[0] == set()
+    # only unresolvable sets: the built-in insecure set
+    alone = frame.assign(dataset=["no-such-set"] * 4)
+    assert planted_per_row(alone)[1].tolist() == ["insecure (built-in)"] * 2 + [None, "insecure (built-in)"]
+    assert planted_per_row(alone)[0].tolist()[0] == insecure
+    # no flagged answer with recorded classes (flagged without a label; a label at or below 0.5; one without code):
+    # nothing is derived, every flagged answer counts anyway
+    for vul, lab in [([0.9, 0.2, np.nan, 0.7], [None, "xss", "xss", None]), ([0.5, 0.2, np.nan, 0.7], ["xss"] + [None] * 3)]:
+        quiet = frame.assign(vulnerable=vul, vulnerable_label=lab)
+        assert planted_per_row(quiet)[0].tolist() == [set(), set(), set(), set()]
+    # no `vulnerable` column: no answer has code
+    assert planted_per_row(frame.drop(columns=["vulnerable"]))[0].tolist() == [set()] * 4
+    assert planted_per_row(frame, ["xss"])[0].tolist() == [{"xss"}] * 4
