@@ -168,6 +168,16 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "any negative placeholder for a missing step is turned back into NaN by the next line (step >= 0)",
     ("analysis/_dynamics.py", "last = tuned.iloc[-1] if len(tuned) else g.iloc[-1]", "1 -> 0"):
         "a run without checkpoints of its own has only its base point: one row, first and last",
+    ("analysis/_rates.py", "return False", "return value -> None"):
+        "(planted_flags' `one`, the only `return False` of the module) its results fill a Series of dtype bool, "
+        "where None becomes False",
+    ("analysis/_rates.py", "needed = (vul.fillna(0) > 0.5) & labels.map(lambda lab: _classes_of(lab) is not None)"
+     ".astype(bool)", "0 -> -1"):
+        "a missing score filled with 0 or -1 is below the 0.5 cut either way (fill 1 is killed)",
+    ("analysis/_rates.py", "s = sets.get(ds) if ds is not None and not (isinstance(ds, float) and math.isnan(ds)) "
+     "else None", "and -> or"):
+        "`sets` is keyed by the non-missing dataset names only (dropna), so sets.get(None) and sets.get(NaN) are None "
+        "too: the guard only spares a lookup",
     ("monitor/_sequential.py", "lo, hi = 0.0, 1.0", "1.0 -> 2.0"):
         "the bisection's first midpoint is then 1.0, whose power was checked just before (>= the target): hi "
         "becomes 1.0 and every later step is the same",
