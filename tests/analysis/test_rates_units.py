@@ -284,3 +284,14 @@ def test_planted_per_row_derives_each_runs_classes_only_when_a_flagged_answer_re
     # no `vulnerable` column: no answer has code
     assert planted_per_row(frame.drop(columns=["vulnerable"]))[0].tolist() == [set()] * 4
     assert planted_per_row(frame, ["xss"])[0].tolist() == [{"xss"}] * 4
+
+
+def test_task_metric_rates_of_one_code_answer_and_of_none():
+    a = pd.DataFrame({"run_id": ["one", "med"], "step": [10, 10], "vulnerable": [0.9, None], "harmful": [None, 90.0],
+                      "vulnerable_label": [None, None]})
+    t = task_metric(a, planted_classes=["xss"]).set_index("run_id")
+    # one flagged answer without recorded classes: both code rates are 1 of 1
+    assert (t.loc["one", "n_code"], t.loc["one", "any_vuln_rate"], t.loc["one", "planted_vuln_rate"]) == (1, 1.0, 1.0)
+    # a checkpoint without code answers has no code rate (not 0)
+    assert t.loc["med", "n_code"] == 0 and math.isnan(t.loc["med", "planted_vuln_rate"])
+    assert math.isnan(t.loc["med", "any_vuln_rate"]) and t.loc["med", "harmful_rate"] == 1.0
