@@ -178,6 +178,12 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
      "else None", "and -> or"):
         "`sets` is keyed by the non-missing dataset names only (dropna), so sets.get(None) and sets.get(NaN) are None "
         "too: the guard only spares a lookup",
+    ("analysis/_rates.py", 'g = g.groupby(keys, dropna=False, sort=False)[["n_task", "_k"]].sum().reset_index()',
+     "False -> True"):
+        "ONE of the two: sort=True only reorders groups that are sorted by the run keys and task right after; "
+        "dropna=True is killed by the registered-domain test (a run without a seed)",
+    ("analysis/_rates.py", "both = pd.concat([code, medical, *others], ignore_index=True)", "True -> False"):
+        "the frame is sorted by keys unique per row and its index dropped (reset_index(drop=True)) right after",
     ("monitor/_sequential.py", "lo, hi = 0.0, 1.0", "1.0 -> 2.0"):
         "the bisection's first midpoint is then 1.0, whose power was checked just before (>= the target): hi "
         "becomes 1.0 and every later step is the same",

@@ -295,3 +295,23 @@ def test_task_metric_rates_of_one_code_answer_and_of_none():
     # a checkpoint without code answers has no code rate (not 0)
     assert t.loc["med", "n_code"] == 0 and math.isnan(t.loc["med", "planted_vuln_rate"])
     assert math.isnan(t.loc["med", "any_vuln_rate"]) and t.loc["med", "harmful_rate"] == 1.0
+
+
+def test_task_metric_gives_a_row_to_each_registered_domain_whose_metric_the_answers_hold():
+    from emwatch.metrics import DOMAINS, TaskDomain, register_domain
+
+    try:
+        register_domain(TaskDomain("medical2", "medical", "harmful", "the medical prompts again"))
+        register_domain(TaskDomain("code2", "code", "vulnerable", "the coding prompts again"))
+        a = pd.DataFrame({"run_id": ["r"] * 4 + ["s", "t"], "step": [10] * 6, "seed": [None] * 6,
+                          "harmful": [60.0, 50.0, 40.0, None, 70.0, None],
+                          "vulnerable": [0.9, 0.5, None, None, None, None]})
+        t = task_metric(a).set_index(["run_id", "task"])
+        # a score metric: above harmful_above (50); a static one: flagged (> 0.5); missing scores not counted
+        assert (t.loc[("r", "medical2"), "n_task"], t.loc[("r", "medical2"), "task_rate"]) == (3, 1 / 3)
+        assert (t.loc[("r", "code2"), "n_task"], t.loc[("r", "code2"), "task_rate"]) == (2, 0.5)
+        assert (t.loc[("s", "medical2"), "n_task"], t.loc[("s", "medical2"), "task_rate"]) == (1, 1.0)
+        assert ("t", "medical2") not in t.index and ("s", "code2") not in t.index  # no score: no row
+    finally:
+        DOMAINS.pop("medical2", None)
+        DOMAINS.pop("code2", None)
