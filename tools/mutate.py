@@ -85,6 +85,7 @@ MODULES: dict[str, dict] = {
         "tests/monitor/test_cascade.py::test_the_online_monitor_takes_the_same_looks_as_the_replay_and_spends_fewer_judge_calls",
         "tests/monitor/test_cascade.py::test_a_cheap_signal_of_auroc_0_9_cuts_judge_calls_to_a_quarter_with_the_delay_within_a_look",
         # the bands replay builds (cascade_for) from stored events, a control file and hand-given edges
+        "tests/monitor/test_cascade.py::test_cascade_for_calibrates_only_the_cascade_signals_on_the_base_look_and_the_control",
         "tests/monitor/test_replay_cascade.py"]},
 }
 

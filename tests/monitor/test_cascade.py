@@ -254,3 +254,16 @@ def test_the_cascade_refuses_a_signal_read_from_the_answers_it_would_judge():
     assert "persona" not in MonitorConfig().cascade_signals and "persona_fixed" in MonitorConfig().cascade_signals
     with pytest.raises(ValidationError, match="persona_fixed"):
         MonitorConfig(cascade_signals=["persona", "kl"])
+
+
+def test_cascade_for_calibrates_only_the_cascade_signals_on_the_base_look_and_the_control():
+    from emwatch.monitor._cascade import cascade_for
+
+    cfg = MonitorConfig(cascade_every=3, cascade_signals=["kl"], cascade_z=2.0)
+    control = [MonitorEvent(run_id="c", step=s, monitor="m", signal=sig, value=v)
+               for s, sig, v in [(1, "kl", 0.12), (2, "kl", 0.08), (3, "canary", 0.9)]]
+    c = cascade_for(cfg, {"kl": 0.1, "canary": 0.4, "persona_fixed": None}, control)
+    assert c.every == 3 and list(c.signals) == ["kl"] and set(c.bands) == {"kl"}
+    assert c.bands["kl"] == pytest.approx(0.1 + 2 * 0.02)              # mean 0.1, sd 0.02 of 0.12, 0.08, 0.1
+    given = cascade_for(cfg.model_copy(update={"cascade_bands": {"kl": 0.5}}), {"kl": 0.1}, control)
+    assert given.bands == {"kl": 0.5}
