@@ -143,7 +143,7 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "for k < n the Wilson upper bound is below 1 (it reaches 1 only at k == n, handled before), so the "
         "cap at 1.0 or 2.0 is never reached",
     ("analysis/_rates.py", 'return b.groupby(by + ["_unit"], dropna=False, sort=False)[["_n", "_excl", "_k", '
-     '"_coh"]].sum().reset_index()', "False -> True"):
+     '"_coh", "_cohn"]].sum().reset_index()', "False -> True"):
         "sorting the units only changes which random draws of the bootstrap go to which unit, not the "
         "interval's distribution; counts and rates are sums and do not depend on the order",
     ("analysis/_rates.py", 'work["_vul"] = (vul.fillna(0) > 0.5).astype(int)', "0 -> -1"):
