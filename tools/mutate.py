@@ -59,7 +59,8 @@ MODULES: dict[str, dict] = {
         "tests/analysis/test_early_stop.py::test_empty_inputs_give_empty_frames",
         "tests/analysis/test_early_stop_units.py"]},
     "analysis/_dynamics.py": {"tests": ["tests/analysis/test_dynamics_units.py"]},
-    "store/_keys.py": {"tests": ["tests/store/test_keys.py"]},
+    # the one-at-a-time keys and the bulk (columnar) keys that must equal them
+    "store/_keys.py": {"tests": ["tests/store/test_keys.py", "tests/store/test_bulk_keys.py"]},
     # the judge stage's branches (score, categorical, static; missing with reasons) through a scripted backend
     "judge/_stage.py": {"tests": ["tests/judge/test_judge_stage.py"]},
     # the online monitor's anytime-valid decision (mixture e-process over change points) and its power: the exact

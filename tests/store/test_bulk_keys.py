@@ -68,3 +68,10 @@ def test_ingest_answers_writes_what_add_writes(tmp_path):
             want = a.query(f"SELECT * EXCLUDE (created_at) FROM {table} ORDER BY {key}")
             got = b.query(f"SELECT * EXCLUDE (created_at) FROM {table} ORDER BY {key}")
             pd.testing.assert_frame_equal(got, want)
+
+
+def test_no_column_gives_no_keys_and_only_a_nan_text_is_missing():
+    from emwatch.store._keys import _texts, bulk_keys
+
+    assert bulk_keys("sample") == []
+    assert _texts(["a", float("nan"), 1.5, None]) == ["a", None, 1.5, None]
