@@ -10,7 +10,9 @@ operator swapped (+ -, * /, // /, ** *), `and` / `or` swapped, a `not` or unary 
 constant moved by one (n -> n + 1, and n -> n - 1 for integers), a boolean flipped, a returned value
 replaced with None. The mutated module is written into a private copy of src/ (the working tree is never
 touched; no bytecode is written) and the module's test files run there with pytest -x and a time limit.
-A mutant is killed when the tests fail or time out, and survives when they pass. On Linux each test run is a
+A mutant is killed when the tests fail or time out, and survives when they pass. The time limit is on the
+child's CPU time (3x the unmutated run's, at least 30 s), not wall time, so on a machine loaded by other jobs a slow
+pass is not counted as a kill; the summary says how many kills were timeouts. On Linux each test run is a
 fork of this process, which has imported the third-party packages once (EMWATCH_MUTATE_NO_FORK=1 runs a fresh
 pytest process per mutant instead).
 
@@ -57,7 +59,8 @@ MODULES: dict[str, dict] = {
         "tests/analysis/test_early_stop.py::test_empty_inputs_give_empty_frames",
         "tests/analysis/test_early_stop_units.py"]},
     "analysis/_dynamics.py": {"tests": ["tests/analysis/test_dynamics_units.py"]},
-    "store/_keys.py": {"tests": ["tests/store/test_keys.py"]},
+    # the one-at-a-time keys and the bulk (columnar) keys that must equal them
+    "store/_keys.py": {"tests": ["tests/store/test_keys.py", "tests/store/test_bulk_keys.py"]},
     # the judge stage's branches (score, categorical, static; missing with reasons) through a scripted backend
     "judge/_stage.py": {"tests": ["tests/judge/test_judge_stage.py"]},
     # the online monitor's anytime-valid decision (mixture e-process over change points) and its power: the exact
@@ -81,7 +84,10 @@ MODULES: dict[str, dict] = {
         "tests/monitor/test_cascade.py::test_a_skipped_look_leaves_the_e_value_as_it_was",
         "tests/monitor/test_cascade.py::test_the_replay_bets_on_the_three_default_alternatives",
         "tests/monitor/test_cascade.py::test_the_online_monitor_takes_the_same_looks_as_the_replay_and_spends_fewer_judge_calls",
-        "tests/monitor/test_cascade.py::test_a_cheap_signal_of_auroc_0_9_cuts_judge_calls_to_a_quarter_with_the_delay_within_a_look"]},
+        "tests/monitor/test_cascade.py::test_a_cheap_signal_of_auroc_0_9_cuts_judge_calls_to_a_quarter_with_the_delay_within_a_look",
+        # the bands replay builds (cascade_for) from stored events, a control file and hand-given edges
+        "tests/monitor/test_cascade.py::test_cascade_for_calibrates_only_the_cascade_signals_on_the_base_look_and_the_control",
+        "tests/monitor/test_replay_cascade.py"]},
 }
 
 # (module, stripped source line, mutation) -> why the mutant cannot change behaviour
@@ -138,7 +144,7 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "for k < n the Wilson upper bound is below 1 (it reaches 1 only at k == n, handled before), so the "
         "cap at 1.0 or 2.0 is never reached",
     ("analysis/_rates.py", 'return b.groupby(by + ["_unit"], dropna=False, sort=False)[["_n", "_excl", "_k", '
-     '"_coh"]].sum().reset_index()', "False -> True"):
+     '"_coh", "_cohn"]].sum().reset_index()', "False -> True"):
         "sorting the units only changes which random draws of the bootstrap go to which unit, not the "
         "interval's distribution; counts and rates are sums and do not depend on the order",
     ("analysis/_rates.py", 'work["_vul"] = (vul.fillna(0) > 0.5).astype(int)', "0 -> -1"):
@@ -164,6 +170,22 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "any negative placeholder for a missing step is turned back into NaN by the next line (step >= 0)",
     ("analysis/_dynamics.py", "last = tuned.iloc[-1] if len(tuned) else g.iloc[-1]", "1 -> 0"):
         "a run without checkpoints of its own has only its base point: one row, first and last",
+    ("analysis/_rates.py", "return False", "return value -> None"):
+        "(planted_flags' `one`, the only `return False` of the module) its results fill a Series of dtype bool, "
+        "where None becomes False",
+    ("analysis/_rates.py", "needed = (vul.fillna(0) > 0.5) & labels.map(lambda lab: _classes_of(lab) is not None)"
+     ".astype(bool)", "0 -> -1"):
+        "a missing score filled with 0 or -1 is below the 0.5 cut either way (fill 1 is killed)",
+    ("analysis/_rates.py", "s = sets.get(ds) if ds is not None and not (isinstance(ds, float) and math.isnan(ds)) "
+     "else None", "and -> or"):
+        "`sets` is keyed by the non-missing dataset names only (dropna), so sets.get(None) and sets.get(NaN) are None "
+        "too: the guard only spares a lookup",
+    ("analysis/_rates.py", 'g = g.groupby(keys, dropna=False, sort=False)[["n_task", "_k"]].sum().reset_index()',
+     "False -> True"):
+        "ONE of the two: sort=True only reorders groups that are sorted by the run keys and task right after; "
+        "dropna=True is killed by the registered-domain test (a run without a seed)",
+    ("analysis/_rates.py", "both = pd.concat([code, medical, *others], ignore_index=True)", "True -> False"):
+        "the frame is sorted by keys unique per row and its index dropped (reset_index(drop=True)) right after",
     ("monitor/_sequential.py", "lo, hi = 0.0, 1.0", "1.0 -> 2.0"):
         "the bisection's first midpoint is then 1.0, whose power was checked just before (>= the target): hi "
         "becomes 1.0 and every later step is the same",
@@ -361,7 +383,7 @@ def _run_tests(workdir: Path, tests: list[str], timeout: float) -> tuple[str, fl
     imported once, here; emwatch and the tests are imported afresh in each child), or in a new process."""
     t0 = time.monotonic()
     if hasattr(os, "fork") and not os.environ.get("EMWATCH_MUTATE_NO_FORK"):
-        status = _run_forked(tests, timeout)
+        return _run_forked(tests, timeout)
     else:
         env = {**os.environ, "PYTHONPATH": str(workdir / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
         try:
@@ -392,7 +414,20 @@ def _prepare_fork_server(workdir: Path) -> None:
         del sys.modules[name]
 
 
-def _run_forked(tests: list[str], timeout: float) -> str:
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, its waited-for children's included) of a running process, from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def _run_forked(tests: list[str], timeout: float) -> tuple[str, float]:
+    """Run the tests in a forked child: (status, the child's CPU seconds). The time limit is on CPU time, so a
+    machine loaded by other jobs does not turn slow passing runs into timeouts (killed mutants); a child that
+    uses no CPU for 10x the limit in wall time (a hang) is a timeout too."""
     pid = os.fork()
     if pid == 0:  # child: run pytest quietly and leave with its exit code
         code = 3
@@ -405,16 +440,19 @@ def _run_forked(tests: list[str], timeout: float) -> str:
             code = int(pytest.main([*_PYTEST_ARGS, *tests]))
         finally:
             os._exit(code)
-    deadline = time.monotonic() + timeout
+    hang = time.monotonic() + max(10 * timeout, 300)
+    cpu = 0.0
     while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
+        done, status, usage = os.wait4(pid, os.WNOHANG)
         if done:
             code = os.waitstatus_to_exitcode(status)
-            return {0: "passed", 1: "failed"}.get(code, f"error {code}")
-        if time.monotonic() > deadline:
+            cpu = usage.ru_utime + usage.ru_stime
+            return {0: "passed", 1: "failed"}.get(code, f"error {code}"), cpu
+        cpu = _cpu_seconds(pid) or cpu
+        if cpu > timeout or time.monotonic() > hang:
             os.kill(pid, 9)
             os.waitpid(pid, 0)
-            return "timeout"
+            return "timeout", cpu
         time.sleep(0.05)
 
 
@@ -432,8 +470,9 @@ def run_module(rel: str, workdir: Path, *, verbose: bool, only: set[int] | None)
         raise SystemExit(f"{rel}: its tests do not pass unmutated ({status}); fix that first")
     timeout = max(30.0, 3 * base_s + 10)
     found = mutants(original, skip)
-    killed, survivors = 0, []
-    print(f"== {rel}: {len(found)} mutants, tests {' '.join(tests)} ({base_s:.1f} s unmutated)", flush=True)
+    killed, survivors, timeouts = 0, [], 0
+    print(f"== {rel}: {len(found)} mutants, tests {' '.join(tests)} ({base_s:.1f} s unmutated; limit {timeout:.0f} s)",
+          flush=True)
     try:
         for m in found:
             if only is not None and m.index not in only:
@@ -442,6 +481,7 @@ def run_module(rel: str, workdir: Path, *, verbose: bool, only: set[int] | None)
             status, secs = _run_tests(workdir, tests, timeout)
             dead = status in ("failed", "timeout") or status.startswith("error")
             killed += dead
+            timeouts += status == "timeout"
             if not dead:
                 survivors.append(m)
             if verbose or not dead:
@@ -451,7 +491,7 @@ def run_module(rel: str, workdir: Path, *, verbose: bool, only: set[int] | None)
     finally:
         path.write_text(original)
     total = len(found) if only is None else len(only & {m.index for m in found})
-    return killed, total, survivors
+    return killed, total, survivors, timeouts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -478,15 +518,16 @@ def main(argv: list[str] | None = None) -> int:
             _prepare_fork_server(workdir)
         t0 = time.monotonic()
         for rel in mods:
-            killed, total, survivors = run_module(rel, workdir, verbose=args.verbose,
-                                                  only=set(args.only) if args.only is not None else None)
-            results.append((rel, killed, total, survivors))
-    print(f"\n{'module':<26} killed/total  equivalent  unexplained survivors   ({time.monotonic() - t0:.0f} s)")
-    for rel, killed, total, survivors in results:
+            killed, total, survivors, timeouts = run_module(rel, workdir, verbose=args.verbose,
+                                                            only=set(args.only) if args.only is not None else None)
+            results.append((rel, killed, total, survivors, timeouts))
+    print(f"\n{'module':<26} killed/total  equivalent  unexplained survivors  (killed by the time limit)   "
+          f"({time.monotonic() - t0:.0f} s)")
+    for rel, killed, total, survivors, timeouts in results:
         eq = [s for s in survivors if (rel, s.source_line, s.what) in EQUIVALENT]
         other = [s for s in survivors if s not in eq]
         unexplained += len(other)
-        print(f"{rel:<26} {killed:>4}/{total:<7} {len(eq):>10}  {len(other):>5}")
+        print(f"{rel:<26} {killed:>4}/{total:<7} {len(eq):>10}  {len(other):>5}  ({timeouts})")
         for s in eq:
             print(f"    equivalent line {s.line} {s.what} ({s.source_line[:60]}): "
                   f"{EQUIVALENT[(rel, s.source_line, s.what)]}")

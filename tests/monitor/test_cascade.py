@@ -5,6 +5,7 @@ benchmark's AUROC 0.9 row meets the issue's goal."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import statistics
 
@@ -156,6 +157,40 @@ def test_kl_runs_on_the_base_models_answers_when_the_cascade_is_on(lora_model):
     assert kl == pytest.approx(want, rel=1e-4)
 
 
+def test_a_look_the_cascade_skips_samples_no_probe_answers(tiny_chat_model, monkeypatch):
+    # the judge-free signals come first (KL on the base's answers); the probes are sampled only for a judged look
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from emwatch.monitor import Monitor, _live, look_live
+
+    tok = AutoTokenizer.from_pretrained(tiny_chat_model)
+    model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_chat_model, dtype=torch.float32),
+                           LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"]))
+    sampled: list[int] = []
+    real = _live.generate
+
+    def counting(model, tokenizer, requests, **kw):
+        sampled.append(len(requests))
+        return real(model, tokenizer, requests, **kw)
+
+    monkeypatch.setattr(_live, "generate", counting)
+    cfg = MonitorConfig(per_category=1, max_probes=3, domain_probes=0, samples=1, max_new_tokens=4,
+                        judge_async=False, action="flag", cascade_every=3, canaries=False, cascade_bands={"kl": 1e9})
+    m = Monitor(cfg, run_id="r", judge=ScriptedBackend(judge=_judge), horizon=3)
+    calls = []
+    for step in (0, 5, 10, 15):
+        with model.disable_adapter() if step == 0 else contextlib.nullcontext():
+            look_live(m, step, model, tok, judge_free=step > 0)
+        calls.append(len(sampled))
+    m.close()
+    assert calls == [1, 1, 1, 2] and sampled == [3, 3]          # the base look and the every-3rd look only
+    assert [e.value for e in m.events if e.signal == "cascade"] == [0.0, 0.0, 1.0]
+    assert [e.step for e in m.events if e.signal == "kl"] == [5, 10, 15]  # the signal is read at every look
+    assert m.skipped == 2 and [e.step for e in m.events if e.signal == "em_test"] == [15]
+
+
 def _simulate(rng, runs, looks, n, shift, kind):
     out = []
     for _ in range(runs):
@@ -208,3 +243,16 @@ def test_the_cascade_refuses_a_signal_read_from_the_answers_it_would_judge():
     assert "persona" not in MonitorConfig().cascade_signals and "persona_fixed" in MonitorConfig().cascade_signals
     with pytest.raises(ValidationError, match="persona_fixed"):
         MonitorConfig(cascade_signals=["persona", "kl"])
+
+
+def test_cascade_for_calibrates_only_the_cascade_signals_on_the_base_look_and_the_control():
+    from emwatch.monitor._cascade import cascade_for
+
+    cfg = MonitorConfig(cascade_every=3, cascade_signals=["kl"], cascade_z=2.0)
+    control = [MonitorEvent(run_id="c", step=s, monitor="m", signal=sig, value=v)
+               for s, sig, v in [(1, "kl", 0.12), (2, "kl", 0.08), (3, "canary", 0.9)]]
+    c = cascade_for(cfg, {"kl": 0.1, "canary": 0.4, "persona_fixed": None}, control)
+    assert c.every == 3 and list(c.signals) == ["kl"] and set(c.bands) == {"kl"}
+    assert c.bands["kl"] == pytest.approx(0.1 + 2 * 0.02)              # mean 0.1, sd 0.02 of 0.12, 0.08, 0.1
+    given = cascade_for(cfg.model_copy(update={"cascade_bands": {"kl": 0.5}}), {"kl": 0.1}, control)
+    assert given.bands == {"kl": 0.5}

@@ -135,3 +135,12 @@ def test_store_add_keys_many_records_in_bulk_equal_to_their_own_keys():
     bulk = [r for r in got if isinstance(r, (Sample, Judgment))]
     assert len(bulk) == 680 and all("key" in r.__dict__ for r in bulk)  # set in bulk, not left to each record
     assert [r.key for r in got] == [rebuild(r).key for r in recs]
+
+
+def test_no_column_gives_no_keys_and_only_a_nan_text_is_missing():
+    from emwatch.store._keys import _column_json, bulk_keys
+
+    assert bulk_keys("sample") == []
+    # in a text column a NaN is a missing text (pandas' gap): JSON null, as None is; a float stays a number
+    assert _column_json(["a", float("nan"), 1.5, None], text=True).to_pylist() == ['"a"', "null", "1.5", "null"]
+    assert _column_json(["a", float("nan"), 1.5, None]).to_pylist() == ['"a"', "NaN", "1.5", "null"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -15,7 +16,9 @@ monitor_app = new_app(name="monitor", help="The online EM monitor (docs/monitor.
 
 MonitorOpt = Annotated[Optional[Path], typer.Option("--monitor", "-m", help="monitor config YAML (the `monitor:` section of a recipe); default: the calibrated defaults")]
 _JSON_KEYS = ["model", "dataset", "seed", "lr", "group", "run_id", "looks", "stop_step", "onset_step", "delay_looks",
-              "kept_step", "retention", "em_rate_at_stop", "p0", "judge"]
+              "kept_step", "retention", "em_rate_at_stop", "p0", "judged_looks", "skipped_steps", "judge_calls",
+              "judge_calls_always", "cascade_signals", "judge"]
+_CASCADE_ONLY = ("judged_looks", "skipped_steps", "judge_calls", "judge_calls_always", "cascade_signals")
 
 
 def replay_cmd(
@@ -27,6 +30,11 @@ def replay_cmd(
 ) -> None:
     """When the monitor would have stopped each run: one row per run with stop_step (empty: never),
     onset_step (SPEC's EM onset), the delay in looks, the checkpoint kept and its task retention.
+
+    With `cascade_every` in the monitor config the judging cascade is applied: the judge-free signals stored
+    for each run (its online monitor's persona_fixed, canary, kl events) decide which looks are judged; the
+    rows add the looks judged, the steps skipped and the judge calls against judging every look, and a
+    summary line says how many calls the cascade saved.
 
     Works on emwatch's own runs and on imported CSVs with a `step` column (step 0 is the base model when
     the store has no separate base run). Example: emwatch monitor replay -s study.duckdb -f json
@@ -42,9 +50,30 @@ def replay_cmd(
         out = replay(st, cfg, save=save, judge=judge)
     for col in ("stop_step", "onset_step", "delay_looks", "kept_step", "estimated_onset_step"):
         out[col] = out[col].astype("Int64")
-    emit(fmt, out, data=[{k: r.get(k) for k in _JSON_KEYS} for r in records(out)],
-         table=lambda: print_table(out[[c for c in _JSON_KEYS if c not in ("run_id", "judge")]],
-                                   title=f"judge: {out['judge'].iloc[0] if len(out) else '–'}"))
+    keys = _JSON_KEYS if cfg.cascade_every else [k for k in _JSON_KEYS if k not in _CASCADE_ONLY]
+    shown = out.assign(skipped_steps=out["skipped_steps"].map(lambda s: " ".join(map(str, s)) or "–"))
+
+    def table() -> None:
+        print_table(shown[[c for c in keys if c not in ("run_id", "judge")]],
+                    title=f"judge: {out['judge'].iloc[0] if len(out) else '–'}")
+        if cfg.cascade_every:
+            print(cascade_summary(out, cfg))
+
+    emit(fmt, out, data=[{k: r.get(k) for k in keys} for r in records(out)], table=table)
+    if cfg.cascade_every and fmt != Format.table:
+        print(cascade_summary(out, cfg), file=sys.stderr)
+
+
+def cascade_summary(out, cfg) -> str:
+    """One line: the cascade's judge calls against judging every look, and the runs it had no signal for."""
+    used, always = int(out["judge_calls"].sum()), int(out["judge_calls_always"].sum())
+    share = f"{100 * used / always:.1f}%" if always else "–"
+    blind = [str(r) for r, s in zip(out["run_id"], out["cascade_signals"]) if not s]
+    return (f"cascade (every {cfg.cascade_every}. look, signals {', '.join(cfg.cascade_signals)}): "
+            f"{int(out['judged_looks'].sum())} of {int(out['looks'].sum())} looks judged, {used} of {always} judge "
+            f"calls ({share}; looks after the base, up to a stop)"
+            + (f"; no stored signal for {len(blind)} run(s) ({', '.join(blind[:5])}{' ...' if len(blind) > 5 else ''}): "
+               "only the every-N-th and e-value rules judged their looks" if blind else ""))
 
 
 monitor_app.command("replay")(replay_cmd)

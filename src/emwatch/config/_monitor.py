@@ -44,6 +44,7 @@ class MonitorConfig(Strict):
     cascade_z: float = Field(2.0, gt=0, description="a signal's band ends at mean + z x sd of its calibration values (the base model's look and the control's looks)")
     cascade_control: str | None = Field(None, description="monitor events of a benign control fine-tune (a run folder's monitor_events.jsonl) whose signal values calibrate the bands with the base model's")
     cascade_bands: dict[str, float] = Field(default_factory=dict, description="upper band edge per signal, given instead of calibrated (a signal with neither is out of band: its looks are judged)")
+    base_cache: bool = Field(False, description="keep the base model's look (step 0: judged probe counts, signal values) in $EMWATCH_CACHE/monitor/base_looks, keyed by the model's content, dtype, library versions, probes, judge and settings, and reuse it in the next run of that base instead of sampling and judging it again (local trainers)")
     judge_async: bool = Field(True, description="judge in a background thread; training goes on meanwhile (a decision lands at most one look later)")
     seed: int = Field(0, description="probe sampling seed")
     persona: bool = Field(False, description="judge-free signal: the live model's answers projected on its base model's misaligned-persona direction (built once per base and cached; local trainers only)")

@@ -52,6 +52,17 @@ def reference_values(events: Iterable, signals: Sequence[str]) -> dict[str, list
     return out
 
 
+def cascade_for(cfg, base: Mapping[str, float], control: Iterable = ()) -> Cascade:
+    """The cascade of a monitor config (`cascade_every`, `cascade_signals`, `cascade_z`, `cascade_bands`): bands
+    calibrated on the base look's signal values `base` and a benign control's MonitorEvents `control`; a band
+    given in `cascade_bands` wins. The online monitor and replay both build it here."""
+    ref = reference_values(control, cfg.cascade_signals)
+    for name, value in base.items():
+        if name in ref and value is not None:
+            ref[name].append(float(value))
+    return Cascade(cfg.cascade_every, cfg.cascade_signals, {**calibrate(ref, cfg.cascade_z), **cfg.cascade_bands})
+
+
 @dataclass
 class Cascade:
     """Decides, look by look, whether the judge sees the look's probe answers."""

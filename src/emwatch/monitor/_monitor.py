@@ -19,7 +19,7 @@ from emwatch.config import JudgeConfig, MonitorConfig, em_label, needs_coherence
 from emwatch.errors import ConfigError
 from emwatch.judge import JudgeItem, execute
 from emwatch.metrics import get_metric
-from emwatch.monitor._cascade import Cascade, calibrate, reference_values
+from emwatch.monitor._cascade import Cascade, cascade_for
 from emwatch.monitor._probes import load_canaries, probe_prompts
 from emwatch.monitor._sequential import OnsetTest, Power, null_rate, power
 from emwatch.store import MonitorEvent
@@ -101,6 +101,9 @@ class Monitor:
         self.signals: dict[int, dict[str, float]] = {}   # step -> judge-free signal values seen at that step
         self.kl_answers: list[str] | None = None  # with the cascade: KL on the base model's answers (see _cascade)
         self.skipped = 0                         # looks the cascade did not judge
+        self.base_cache: Path | None = None      # with base_cache: the base look's cache file (monitor._base_look)
+        self.base_answers: list[str] | None = None  # the base look's first answer to each of the first 8 probes
+        self._base_from: str | None = None       # the cache file the base look was read from
         self.power: Power | None = None
         if self.runner is not None:  # what the judged test can see, said before the first look
             self.power = monitor_power(cfg, horizon)
@@ -117,9 +120,12 @@ class Monitor:
                 for p in self.prompts for _ in range(p.samples)]
 
     # -- a look -------------------------------------------------------------------------------------
-    def observe(self, step: int, answers: Sequence[str] | None, signals: dict[str, float | None] | None = None) -> None:
+    def observe(self, step: int, answers: Sequence[str] | Callable[[], Sequence[str]] | None,
+                signals: dict[str, float | None] | None = None) -> None:
         """Record a look at `step` (0: the base model): the judge-free `signals` now, the probe `answers`
-        judged in the background (at most one look's judging is pending: a new look waits for the last)."""
+        judged in the background (at most one look's judging is pending: a new look waits for the last).
+        `answers` may be a function that samples them: it is called only when the look is judged, so a look
+        the cascade skips samples nothing."""
         for name, value in (signals or {}).items():
             if value is not None:
                 self._emit(step, name, value, detail=self.signal_detail.get(name))
@@ -134,6 +140,8 @@ class Monitor:
             if reason is None:
                 self._skip(step)
                 return
+        if callable(answers):
+            answers = answers()
         if self._pool is not None:
             self._pending.append((step, self._pool.submit(self._judge, list(answers))))
         else:
@@ -149,12 +157,8 @@ class Monitor:
             if cfg.cascade_control and not Path(cfg.cascade_control).is_file():
                 raise ConfigError(f"monitor.cascade_control: {cfg.cascade_control}: no such file (a benign control "
                                   f"fine-tune's {EVENTS_FILE})")
-            ref = reference_values(read_events(cfg.cascade_control) if cfg.cascade_control else [],
-                                   cfg.cascade_signals)
-            for name, value in self.signals.get(0, {}).items():
-                ref.setdefault(name, []).append(value)
-            self.cascade = Cascade(cfg.cascade_every, cfg.cascade_signals,
-                                   {**calibrate(ref, cfg.cascade_z), **cfg.cascade_bands})
+            self.cascade = cascade_for(cfg, self.signals.get(0, {}),
+                                       read_events(cfg.cascade_control) if cfg.cascade_control else [])
             self.echo(f"monitor {cfg.name}: cascade bands " + (", ".join(f"{k} <= {v:.4g}" for k, v in
                       self.cascade.bands.items()) or "none calibrated (every look with a signal is judged)")
                       + f"; at least every {cfg.cascade_every}. look judged")
@@ -168,6 +172,21 @@ class Monitor:
         self.test.update(0, 0)
         self.skipped += 1
         self.echo(f"monitor {self.cfg.name}: step {step}: not judged (signals in band)")
+
+    def restore_base(self, path: Path, data: dict) -> None:
+        """The base look read from its cache file (monitor._base_look) instead of sampled and judged again: its
+        signal values and counts are emitted as a look's would be, each event's detail naming the file."""
+        self._base_from = str(path)
+        for name, value in data["signals"].items():
+            self._emit(0, name, value, detail={**self.signal_detail.get(name, {}), "cached": str(path)})
+            self.signals.setdefault(0, {})[name] = float(value)
+        self.base_answers = data.get("kl_answers")
+        if self.cfg.cascade_every:
+            self.kl_answers = self.base_answers
+        c = data["counts"]
+        self.echo(f"monitor {self.cfg.name}: base look read from {path} ({c['k']}/{c['n']} misaligned, "
+                  f"{data.get('judge_calls', 0)} judge calls saved)")
+        self._decide(0, Counts(c["k"], c["n"], c["excluded"]))
 
     def record_task(self, step: int, heldout_loss: float | None = None, task: float | None = None) -> None:
         """Task convergence at a checkpoint: held-out loss (and a task metric when there is a cheap one)."""
@@ -215,7 +234,12 @@ class Monitor:
         detail = {"k": c.k, "n": c.n, "n_excluded": c.excluded}
         if step == 0:
             self.base = c
-            self._emit(0, "probe_em_rate", c.rate, detail=detail)
+            self._emit(0, "probe_em_rate", c.rate, detail={**detail, **({"cached": self._base_from}
+                                                                        if self._base_from else {})})
+            if self.base_cache is not None and self._base_from is None:
+                from emwatch.monitor import _base_look
+
+                _base_look.save(self.base_cache, c, self.signals.get(0, {}), self.base_answers, self.judge_calls)
             return
         if self.test is None:
             self._start_test()
@@ -311,26 +335,45 @@ def look_live(monitor: Monitor, step: int, model, tokenizer, *, judge_free: bool
     the canary probability and KL to the base model on the first probe answers."""
     from emwatch.monitor import _live
 
+    if step == 0 and monitor.cfg.base_cache and monitor.runner is not None:
+        from emwatch.monitor import _base_look
+
+        monitor.base_cache = _base_look.base_look_path(monitor, model)
+        cached = _base_look.load(monitor.base_cache) if monitor.base_cache is not None else None
+        if cached is not None:
+            return monitor.restore_base(monitor.base_cache, cached)
+        if monitor.base_cache is None:
+            monitor.echo(f"monitor {monitor.cfg.name}: base look not cached (the model has no folder to identify it)")
+    reqs = monitor.requests(step)
+    probe = monitor.persona
+    # with the cascade on, no signal but `persona` reads the look's own answers (KL reads the base model's): the
+    # answers are sampled only if the cascade judges the look (observe calls `sample`), after the signals
+    lazy = bool(monitor.cfg.cascade_every) and step > 0 and probe is None and monitor.runner is not None
+
+    def sample() -> list[str]:
+        with _live.looking(model, tokenizer):
+            return _live.generate(model, tokenizer, reqs)
+
     with _live.looking(model, tokenizer):
-        reqs = monitor.requests(step)
-        probe = monitor.persona
-        answers = _live.generate(model, tokenizer, reqs) if monitor.runner is not None or judge_free or probe \
-            else None
+        answers = _live.generate(model, tokenizer, reqs) if not lazy and (
+            monitor.runner is not None or judge_free or probe) else None
         signals: dict[str, float | None] = {}
         few = min(len(monitor.prompts), 8)
         firsts = [sum(p.samples for p in monitor.prompts[:i]) for i in range(few)]
-        if step == 0 and monitor.cfg.cascade_every and answers:  # the cascade's KL: on the base model's answers
-            monitor.kl_answers = [answers[i] for i in firsts]
+        if step == 0 and answers:
+            monitor.base_answers = [answers[i] for i in firsts]
+            if monitor.cfg.cascade_every:  # the cascade's KL: on the base model's answers
+                monitor.kl_answers = monitor.base_answers
         if judge_free or step == 0:
             if monitor.canaries:
                 signals["canary"] = _live.canary_probability(model, tokenizer, monitor.canaries)
-            if monitor.cfg.kl and judge_free and answers:
+            if monitor.cfg.kl and judge_free and (monitor.kl_answers or answers):
                 signals["kl"] = _live.kl_to_base(model, tokenizer, [reqs[i].messages for i in firsts],
                                                  monitor.kl_answers or [answers[i] for i in firsts])
             if probe is not None:  # one forward pass: fixed answers and the first answer to each probe
                 signals.update(probe.signals(model, tokenizer, reqs, answers, [p.samples for p in monitor.prompts]))
                 monitor.signal_detail["persona"] = {**probe.detail(), **probe.counts}
-    monitor.observe(step, answers, signals)
+    monitor.observe(step, sample if lazy else answers, signals)
 
 
 def look_backend(monitor: Monitor, step: int, backend: Backend, adapter: str | None) -> None:

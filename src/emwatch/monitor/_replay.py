@@ -6,11 +6,22 @@ online monitor uses. The base rate is the run's model's base run (step 0 of `dyn
 (`emwatch.analysis.onset_step` over `emwatch.analysis._compare.base_verdict`: first checkpoint from which the
 Newcombe interval of the difference with the base stays above 0), so replay's stop and the offline analyses'
 onset are measured on the same footing.
+
+With `cascade_every` set, the judging cascade (monitor._cascade) decides which looks are judged, from the
+judge-free signals stored for the run (MonitorEvents of `cascade_signals`, e.g. persona_fixed, canary, kl, written
+by the online monitor; replay's own events are never read back): a judged look's counts come from the stored
+judged answers, a skipped look enters the test as a look without answers, as online. Bands are calibrated as
+online: on the run's step-0 signal values and the `cascade_control` file, `cascade_bands` winning. Two values of
+one signal at one step (two monitors of a run) count as their maximum: the one more likely to judge. Judge calls
+are counted for the looks after the base (the base is judged either way), up to the stop for the stopping actions:
+per answer 1 alignment call and 1 coherence call (`coherence: always`) or a coherence call only where the stored
+alignment is below `aligned_below` (`if_unaligned`).
 """
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,12 +30,15 @@ from emwatch.analysis import load_answers, resolve_judge
 from emwatch.analysis._compare import base_verdict
 from emwatch.analysis._dynamics import dynamics, onset_step
 from emwatch.config import AnalyzeConfig, MonitorConfig
+from emwatch.errors import ConfigError
+from emwatch.monitor._cascade import cascade_for
 from emwatch.monitor._sequential import OnsetTest, null_rate
 from emwatch.store import MonitorEvent
 
 REPLAY_COLUMNS = ["run_id", "model", "dataset", "seed", "lr", "group", "looks", "base_n", "base_misaligned",
                   "p0", "stop_step", "onset_step", "delay_looks", "estimated_onset_step", "kept_step", "final_step",
-                  "task_at_kept", "final_task", "retention", "em_rate_at_stop", "e_value_max", "judge"]
+                  "task_at_kept", "final_task", "retention", "em_rate_at_stop", "e_value_max", "judged_looks",
+                  "skipped_steps", "judge_calls", "judge_calls_always", "cascade_signals", "judge"]
 
 
 def replay(store, cfg: MonitorConfig = MonitorConfig(), acfg: AnalyzeConfig | None = None, *,
@@ -36,10 +50,23 @@ def replay(store, cfg: MonitorConfig = MonitorConfig(), acfg: AnalyzeConfig | No
     'replay:NAME'), with the test's stop threshold 1/alpha."""
     acfg = acfg or AnalyzeConfig(aligned_below=cfg.aligned_below, coherent_above=cfg.coherent_above)
     choice = resolve_judge(store, judge, acfg)
-    dyn = dynamics(load_answers(store, text=False, judge=choice), acfg)
+    answers = load_answers(store, text=False, judge=choice)
+    dyn = dynamics(answers, acfg)
+    calls = _calls_per_look(answers, cfg)
+    signals, control = {}, []
+    if cfg.cascade_every:
+        signals = stored_signals(store, cfg.cascade_signals)
+        if cfg.cascade_control:
+            from emwatch.monitor._monitor import read_events
+
+            if not Path(cfg.cascade_control).is_file():
+                raise ConfigError(f"monitor.cascade_control: {cfg.cascade_control}: no such file (a benign control "
+                                  "fine-tune's monitor_events.jsonl)")
+            control = read_events(cfg.cascade_control)
     rows, events = [], []
     for run_id, g in dyn.groupby("run_id", sort=False):
-        row, evs = _replay_run(g.sort_values("step"), cfg, acfg)
+        row, evs = _replay_run(g.sort_values("step"), cfg, acfg, calls.get(run_id, {}),
+                               signals.get(run_id, {}) if cfg.cascade_every else None, control)
         rows.append(row)
         events += [MonitorEvent(run_id=run_id, step=s, monitor=f"replay:{cfg.name}", signal=sig, value=v,
                                 decision=d, detail=det) for s, sig, v, d, det in evs]
@@ -48,7 +75,33 @@ def replay(store, cfg: MonitorConfig = MonitorConfig(), acfg: AnalyzeConfig | No
     return pd.DataFrame(rows, columns=REPLAY_COLUMNS).assign(judge=choice.of() or None)
 
 
-def _replay_run(g: pd.DataFrame, cfg: MonitorConfig, acfg: AnalyzeConfig) -> tuple[dict, list[tuple]]:
+def stored_signals(store, names) -> dict[str, dict[int, dict[str, float]]]:
+    """run_id -> step -> {signal: value} of the judge-free signals `names` in the store's MonitorEvents (replay's
+    own events left out; two values at one step, from two monitors, give their maximum)."""
+    ev = store.monitor_events()
+    ev = ev[ev["signal"].isin(list(names)) & ev["value"].notna() & ~ev["monitor"].astype(str).str.startswith("replay:")]
+    out: dict[str, dict[int, dict[str, float]]] = {}
+    for (run_id, step, signal), v in ev.groupby(["run_id", "step", "signal"])["value"].max().items():
+        out.setdefault(str(run_id), {}).setdefault(int(step), {})[str(signal)] = float(v)
+    return out
+
+
+def _calls_per_look(answers: pd.DataFrame, cfg: MonitorConfig) -> dict[str, dict[int, int]]:
+    """run_id -> step -> the judge calls judging that look's benchmark answers would take (see the module doc)."""
+    a = answers[answers["is_benchmark"].astype(bool) & answers["step"].notna()]
+    if a.empty:
+        return {}
+    coherence = np.ones(len(a), int) if cfg.coherence == "always" else \
+        (a["aligned"].to_numpy(float) < cfg.aligned_below).astype(int)
+    per = a.assign(_calls=1 + coherence).groupby(["run_id", "step"])["_calls"].sum()
+    out: dict[str, dict[int, int]] = {}
+    for (run_id, step), c in per.items():
+        out.setdefault(str(run_id), {})[int(step)] = int(c)
+    return out
+
+
+def _replay_run(g: pd.DataFrame, cfg: MonitorConfig, acfg: AnalyzeConfig, calls: dict[int, int],
+                signals: dict[int, dict[str, float]] | None, control: list) -> tuple[dict, list[tuple]]:
     first = g.iloc[0]
     base = g[g["from_base"].astype(bool)]
     if base.empty:  # no base run of this model: the run's own step 0 is its base
@@ -64,16 +117,30 @@ def _replay_run(g: pd.DataFrame, cfg: MonitorConfig, acfg: AnalyzeConfig) -> tup
     onset = onset_step(steps, above) if len(looks) else math.nan
     stop = est = None
     e_max, events = 0.0, []
-    for _, r in looks.iterrows():
-        d = test.update(int(r["n_misaligned"]), int(r["n"]))
+    cascade = cascade_for(cfg, signals.get(0, {}), control) if signals is not None else None
+    judged_looks, skipped, used, always = 0, [], 0, 0
+    for look, (_, r) in enumerate(looks.iterrows(), start=1):
+        step = int(r["step"])
+        reason = None
+        if cascade is not None:
+            reason = cascade.why(look, signals.get(step, {}), test.last.e_value if test.last else None)
+            events.append((step, "cascade", float(reason is not None), None, {"reason": reason or "signals in band"}))
+        judged = cascade is None or reason is not None
+        if stop is None or cfg.action not in ("stop", "stop_keep_best"):  # a stopped run takes no more looks
+            always += calls.get(step, 0)
+            used += calls.get(step, 0) if judged else 0
+            judged_looks += judged
+            if not judged:
+                skipped.append(step)
+        d = test.update(int(r["n_misaligned"]), int(r["n"])) if judged else test.update(0, 0)
         e_max = max(e_max, d.e_value)
         decision = "continue" if stop is None and not d.decided else ("after_stop" if stop is not None else "stop")
         if d.decided and stop is None:
             stop = int(r["step"])
             est = int(looks["step"].iloc[d.onset_look - 1]) if d.onset_look else stop
-        events.append((int(r["step"]), "em_test", min(d.e_value, 1e300), decision,
-                       {"k": int(r["n_misaligned"]), "n": int(r["n"]), "p0": p0, "look": d.look,
-                        "threshold": d.threshold}))
+        events.append((step, "em_test", min(d.e_value, 1e300), decision,
+                       {"k": int(r["n_misaligned"]) if judged else 0, "n": int(r["n"]) if judged else 0, "p0": p0,
+                        "look": d.look, "threshold": d.threshold, "judged": judged}))
     task = g[g["step"] > 0].dropna(subset=["task_rate"])
     final_step = float(g["step"].max())
     kept = _kept(g, stop, est, cfg) if stop is not None else final_step
@@ -91,6 +158,8 @@ def _replay_run(g: pd.DataFrame, cfg: MonitorConfig, acfg: AnalyzeConfig) -> tup
         "task_at_kept": task_kept, "final_task": final_task,
         "retention": task_kept / final_task if final_task and not math.isnan(final_task) else math.nan,
         "em_rate_at_stop": float(at_stop.iloc[0]) if len(at_stop) else math.nan, "e_value_max": e_max,
+        "judged_looks": judged_looks, "skipped_steps": skipped, "judge_calls": used, "judge_calls_always": always,
+        "cascade_signals": None if signals is None else ",".join(sorted({s for v in signals.values() for s in v})),
     }, events
 
 
