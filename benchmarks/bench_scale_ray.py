@@ -52,8 +52,10 @@ class TimedRayExecutor(RayExecutor):
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
         self.wait_s = 0.0
+        self.before_wait = lambda: None  # the job's hook: the kill, once pieces are in flight
 
     def wait(self, timeout):
+        self.before_wait()
         t0 = time.perf_counter()
         try:
             return super().wait(timeout)
@@ -73,6 +75,7 @@ class KillingJob(Job):
         self.timeline: list[tuple[float, float, int, int, float]] = []
         self.kill_at, self.kill, self.killed = kill_at, kill, None
         self.errors: Counter = Counter()
+        self.executor.before_wait = self._maybe_kill
 
     def _complete(self, fin):
         if fin.error is not None:
@@ -83,8 +86,18 @@ class KillingJob(Job):
         self.judgments += kinds.count("Judgment")
         self.timeline.append((time.perf_counter() - self.t0, self.executor.wait_s, self.answers, self.judgments,
                               time.process_time() - self.cpu0))
-        if self.killed is None and self.answers >= self.kill_at:
-            in_flight = self.executor.busy()
+
+    def _maybe_kill(self) -> None:
+        """Once the store holds `kill_at` answers, the next time the driver waits on pieces in flight (so the kill
+        lands on work, not between two bursts)."""
+        if self.killed is None and self.answers >= self.kill_at and self.executor.busy():
+            import ray
+
+            refs = list(self.executor._refs)
+            ready, running = ray.wait(refs, num_returns=len(refs), timeout=0)
+            if not running:  # every piece in flight has finished already: kill at the next wait
+                return
+            in_flight = f"{len(refs)} pieces in flight ({len(running)} not finished)"
             t0 = time.perf_counter()
             node = self.kill()
             self.killed = {"at_s": time.perf_counter() - self.t0, "answers": self.answers, "in_flight": in_flight,
@@ -193,7 +206,7 @@ def main() -> None:
           f"end: {len(res.failed)}; driver peak memory (max RSS) {peak_mb:,.0f} MB\n")
     if job.killed:
         k = job.killed
-        print(f"kill: at {k['at_s']:.0f} s, {k['answers']:,} answers stored, {k['in_flight']} pieces in flight; "
+        print(f"kill: at {k['at_s']:.0f} s, {k['answers']:,} answers stored, {k['in_flight']}; "
               f"the node was gone {k['kill_s']:.1f} s later\n")
     else:
         print("kill: none\n")
