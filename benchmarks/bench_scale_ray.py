@@ -6,7 +6,8 @@ answers (whole recipes in lineup order, as benchmarks/bench_scale.py cuts it).
                                                    [--worker-cpus 1] [--kill-at 0.5] [--dir DIR]
 
 The cluster is `ray.cluster_utils.Cluster` (Ray's recommended way to test multi-node behaviour on one machine:
-each node is its own raylet on loopback): a head node with no CPUs (the GCS and the driver only, so every task
+each node is its own raylet on this machine;
+Ray binds them to the machine's own address, not 127.0.0.1, and no traffic leaves the machine): a head node with no CPUs (the GCS and the driver only, so every task
 runs on a worker node) and `--workers` worker nodes of `--worker-cpus` CPUs each. When the store holds
 `--kill-at` of the planned answers, one worker node is removed ungracefully (its raylet and workers SIGKILLed):
 the tasks it held come back to the driver as errors, and the driver retries them (the study's `retries`) on the
@@ -106,7 +107,7 @@ class KillingJob(Job):
 
 def start_cluster(workers: int, cpus: float, gpus: float, object_store_mb: int):
     """A head node without CPUs and `workers` worker nodes of `cpus` CPUs and `gpus` stand-in GPUs (the custom
-    resource FAKE_GPU) each, on loopback; the driver joins it with this checkout's emwatch on the workers'
+    resource FAKE_GPU) each, on this machine; the driver joins it with this checkout's emwatch on the workers'
     PYTHONPATH."""
     import ray
     from ray.cluster_utils import Cluster
@@ -155,7 +156,11 @@ def main() -> None:
                     "node is killed (0: none)")
     ap.add_argument("--dir", default=None)
     args = ap.parse_args()
-    import ray
+    try:
+        import ray
+    except ImportError:
+        print("## bench_scale_ray.py\n\nnot run: Ray is not installed (`pip install 'emwatch[ray]'`)")
+        return
 
     tmp = Path(args.dir or tempfile.mkdtemp(prefix="emwatch-bench-scale-ray-"))
     loaded, runs, n_planned, n_ckpts = cut_study(args.answers, tmp / "out", args.chunk)
@@ -176,7 +181,7 @@ def main() -> None:
     up_s = time.perf_counter() - t_up
     victim = nodes[0]
     names = {victim.node_id: "worker 1 (killed)", **{n.node_id: f"worker {i + 2}" for i, n in enumerate(nodes[1:])}}
-    print(f"cluster: `ray.cluster_utils.Cluster` on loopback, Ray {ray.__version__}: a head node with 0 CPUs (GCS, "
+    print(f"cluster: `ray.cluster_utils.Cluster` on this machine, Ray {ray.__version__}: a head node with 0 CPUs (GCS, "
           f"driver) and {args.workers} worker nodes of {args.worker_cpus:g} CPU and {gpus:g} stand-in GPUs each (the "
           f"custom resource {FAKE_GPU}, the study's `resources.gpu_resource`: sampling asks for its model's "
           f"`serve_gpus`), started in {up_s:.0f} s; "
