@@ -47,6 +47,13 @@ ROOT = Path(__file__).resolve().parent.parent
 FAKE_GPU = "fake_gpu"  # the study's `resources.gpu_resource` here: what a worker node offers in place of GPUs
 
 
+def _slowed(fn, delay: float, *args):
+    """A work function that first sleeps `delay` seconds on its worker (the workers, not the driver, the
+    bottleneck: a kill then lands on pieces still running)."""
+    time.sleep(delay)
+    return fn(*args)
+
+
 class TimedRayExecutor(RayExecutor):
     """The Ray executor, counting the seconds the driver spends waiting on workers (inside `wait`)."""
 
@@ -54,6 +61,12 @@ class TimedRayExecutor(RayExecutor):
         super().__init__(**kw)
         self.wait_s = 0.0
         self.before_wait = lambda: None  # the job's hook: the kill, once pieces are in flight
+        self.delay = 0.0
+
+    def submit(self, task_id, kind, fn, args, resources):
+        if self.delay and kind != "train":
+            fn, args = _slowed, (fn, self.delay, *args)
+        super().submit(task_id, kind, fn, args, resources)
 
     def wait(self, timeout):
         self.before_wait()
@@ -154,6 +167,8 @@ def main() -> None:
     ap.add_argument("--object-store-mb", type=int, default=256, help="each node's object store")
     ap.add_argument("--kill-at", type=float, default=0.5, help="share of the planned answers stored when a worker "
                     "node is killed (0: none)")
+    ap.add_argument("--work-delay", type=float, default=0.0, help="seconds each sample or judge piece sleeps on its "
+                    "worker first (0: none); the kill loses running work only where workers are the bottleneck")
     ap.add_argument("--dir", default=None)
     args = ap.parse_args()
     try:
@@ -194,6 +209,9 @@ def main() -> None:
 
     kill_at = int(n_planned * args.kill_at) if args.kill_at > 0 else n_planned + 1
     ex = TimedRayExecutor()
+    ex.delay = args.work_delay
+    if args.work_delay:
+        print(f"each sample or judge piece sleeps {args.work_delay:g} s on its worker before its work\n")
     job = KillingJob(loaded, ex, progress=False, log=lambda m: None, simulate=True, runs=runs, kill_at=kill_at, kill=kill)
     t0 = time.perf_counter()
     try:
