@@ -23,6 +23,7 @@ ROOT = HERE.parent
 ARGS: dict[str, list[str]] = {
     "bench_generation.py": ["--n", "8", "--tokens", "32"],
     "bench_concurrency.py": ["--n", "32", "--rounds", "1"],
+    "bench_scale_ray.py": ["--answers", "50000", "--work-delay", "0.2"],
 }
 # `--quick`: smaller workloads for a busy machine (the sizes are printed in each section).
 QUICK: dict[str, list[str]] = {
@@ -34,6 +35,7 @@ QUICK: dict[str, list[str]] = {
     "bench_concurrency.py": ["--n", "16", "--rounds", "1"],
     "bench_adaptive.py": ["--runs", "1000", "--scale", "0.5", "--samples", "25"],
     "bench_rekey.py": ["--answers", "20000"],
+    "bench_scale_ray.py": ["--answers", "10000", "--work-delay", "0.5"],
 }
 
 
