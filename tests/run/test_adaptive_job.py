@@ -13,11 +13,13 @@ import textwrap
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
 from typer.testing import CliRunner
 
 from emwatch.backends import Generation, NumberDistribution, register_backend
 from emwatch.cli import app
+from emwatch.config import BACKENDS
 
 from emwatch.run import adaptive_status, load_study, run_study
 from emwatch.store import Store
@@ -62,7 +64,19 @@ class Rounds:
         pass
 
 
-register_backend("rounds", Rounds, replace=True)
+def register() -> None:
+    """The test backends, registered for this module's tests only (and by the killed job's own process): left
+    registered, they would show in other tests' lists of known kinds."""
+    register_backend("rounds", Rounds, replace=True)
+    register_backend("base-broken", BaseBroken, replace=True)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _backends():
+    register()
+    yield
+    for name in ("rounds", "base-broken"):
+        BACKENDS.unregister(name)
 
 
 def study_file(root: Path, **sample) -> Path:
@@ -151,6 +165,7 @@ SCRIPT = textwrap.dedent("""
     import sys
     sys.path[:0] = [sys.argv[2], sys.argv[3]]
     import test_adaptive_job
+    test_adaptive_job.register()
     from emwatch.run import load_study, run_study
     res = run_study(load_study(sys.argv[1]), progress=False, log=lambda m: None)
     sys.exit(0 if res.ok else 3)
@@ -200,8 +215,6 @@ class BaseBroken(Rounds):
             raise RuntimeError("the base model's weights are corrupt")
         return super().generate(requests)
 
-
-register_backend("base-broken", BaseBroken, replace=True)
 
 
 def test_a_fine_tune_whose_base_failed_fails_with_that_cause_instead_of_waiting(tmp_path):
