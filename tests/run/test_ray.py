@@ -96,3 +96,15 @@ def test_study_on_a_two_node_cluster_with_a_worker_killed(cluster, tmp_path, tin
         assert store.count("judgments") == 3 * (3 * 2 + 2)
         assert store.query("SELECT count(DISTINCT (checkpoint_id, question_key, sample_index)) AS d FROM samples").d[0] == n
     print(f"ray study: {seconds:.1f}s")
+
+
+def test_a_task_no_node_can_run_fails_at_once_with_what_it_asked(cluster):
+    from emwatch.run._executors import Resources
+    from emwatch.run._ray import RayExecutor
+
+    ex = RayExecutor()
+    ex.submit("t1", "sample", print, ("never runs",), Resources(cpus=1, custom={"fake_gpu": 5}))
+    done = ex.wait(5)
+    assert [f.task_id for f in done] == ["t1"] and "fake_gpu 5" in str(done[0].error)
+    ex.submit("t2", "judge", abs, (-3,), Resources(cpus=1))
+    assert [(f.task_id, f.result, f.error) for f in ex.wait(60)] == [("t2", 3, None)]

@@ -43,8 +43,14 @@ class RayExecutor:
 
     name = "ray"
 
-    def __init__(self, address: str | None = None, *, runtime_env: dict | None = None, **init: Any):
+    def __init__(self, address: str | None = None, *, runtime_env: dict | None = None,
+                 wait_for_nodes: bool = False, **init: Any):
+        """`wait_for_nodes`: a task no live node can run waits for one to join (an autoscaling cluster); by
+        default it comes back at once as an error naming what it asked and what the nodes offer (Ray itself
+        would keep it pending in silence)."""
         ray = _ray()
+        self.wait_for_nodes = wait_for_nodes
+        self._unplaceable: list[Finished] = []
         self._owned = False
         if not ray.is_initialized():
             ray.init(address=address, runtime_env=runtime_env, log_to_driver=False, **init)
@@ -58,10 +64,18 @@ class RayExecutor:
             opts["num_gpus"] = resources.gpus
         if resources.custom:
             opts["resources"] = dict(resources.custom)
+        if not self.wait_for_nodes:
+            why = unplaceable(opts, _ray().nodes())
+            if why:
+                self._unplaceable.append(Finished(task_id, error=RuntimeError(f"{kind} task: {why}")))
+                return
         self._refs[self._remote.options(**opts).remote(fn, args)] = task_id
 
     def wait(self, timeout: float) -> list[Finished]:
         ray = _ray()
+        if self._unplaceable:
+            out, self._unplaceable = self._unplaceable, []
+            return out
         if not self._refs:
             return []
         ready, _ = ray.wait(list(self._refs), num_returns=len(self._refs), timeout=timeout)
@@ -76,11 +90,26 @@ class RayExecutor:
         return out
 
     def busy(self) -> int:
-        return len(self._refs)
+        return len(self._refs) + len(self._unplaceable)
 
     def close(self) -> None:
         if self._owned:
             _ray().shutdown()
+
+
+def unplaceable(opts: dict[str, Any], nodes: list[dict]) -> str | None:
+    """Why no live node of the cluster (`ray.nodes()`) can run a task asking `opts` (Ray's task options), or None
+    when one can. Checked against each node's total resources, not what is free now: a busy node frees up."""
+    need = {"CPU": opts.get("num_cpus") or 0, "GPU": opts.get("num_gpus") or 0, **opts.get("resources", {})}
+    need = {k: v for k, v in need.items() if v}
+    alive = [n.get("Resources", {}) for n in nodes if n.get("Alive")]
+    if any(all(r.get(k, 0) >= v for k, v in need.items()) for r in alive):
+        return None
+    offered = "; ".join(", ".join(f"{k} {v:g}" for k, v in sorted(r.items()) if not k.startswith(("node:", "memory",
+                                  "object_store"))) for r in alive) or "no live node"
+    asks = ", ".join(f"{k} {v:g}" for k, v in need.items())
+    return (f"no live node of the Ray cluster offers {asks} (nodes offer: {offered}); add such a node, lower the "
+            f"study's gpus / serve_gpus, or pass wait_for_nodes=True for an autoscaling cluster")
 
 
 def _cause(e: Exception) -> Exception:
