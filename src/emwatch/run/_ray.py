@@ -13,6 +13,7 @@ Run folders (checkpoints) must be on a file system every node sees.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -51,6 +52,8 @@ class RayExecutor:
         ray = _ray()
         self.wait_for_nodes = wait_for_nodes
         self._unplaceable: list[Finished] = []
+        self._nodes_cache: list[dict] = []
+        self._nodes_at = float("-inf")
         self._owned = False
         if not ray.is_initialized():
             ray.init(address=address, runtime_env=runtime_env, log_to_driver=False, **init)
@@ -65,11 +68,18 @@ class RayExecutor:
         if resources.custom:
             opts["resources"] = dict(resources.custom)
         if not self.wait_for_nodes:
-            why = unplaceable(opts, _ray().nodes())
+            why = unplaceable(opts, self._nodes())
             if why:
                 self._unplaceable.append(Finished(task_id, error=RuntimeError(f"{kind} task: {why}")))
                 return
         self._refs[self._remote.options(**opts).remote(fn, args)] = task_id
+
+    def _nodes(self) -> list[dict]:
+        """The cluster's nodes, asked of Ray at most every 5 s (a study submits thousands of pieces)."""
+        now = time.monotonic()
+        if now - self._nodes_at > 5:
+            self._nodes_cache, self._nodes_at = _ray().nodes(), now
+        return self._nodes_cache
 
     def wait(self, timeout: float) -> list[Finished]:
         ray = _ray()
