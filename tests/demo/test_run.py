@@ -16,7 +16,7 @@ from emwatch.store import Store
 from emwatch.testing import SimModel, SimRun, SimStudy, simulate_study
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "run"))
-from test_adaptive_job import PER_CKPT, study_file  # noqa: E402  (registers the scripted 'rounds' backend)
+from test_adaptive_job import PER_CKPT, _backends, study_file  # noqa: E402,F401  (_backends: the scripted 'rounds' backend, registered for this module)
 
 
 def test_step_table_has_one_row_per_checkpoint_with_rates_task_and_losses(tmp_path):
