@@ -11,8 +11,9 @@ import pandas as pd
 
 from emwatch.report import _html as H
 from emwatch.report._monitor import _detail
+from emwatch.store._records import ADAPTIVE_MONITOR
 
-MONITOR = "adaptive"
+MONITOR = ADAPTIVE_MONITOR
 COLUMNS = ["model", "dataset", "seed", "step", "planned", "used", "share_used", "rounds", "stop", "k", "n", "em_rate",
            "ci_low", "ci_high", "judge"]
 

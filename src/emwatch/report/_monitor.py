@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 from emwatch.report import _html as H
 from emwatch.report._figures import EM_COLOR, TASK_COLOR, _figure, _label, _seed, _wrap
+from emwatch.store._records import ADAPTIVE_MONITOR
 
 MAX_PANELS = 8
 STOPS = ("stop", "stop_keep_best")
@@ -96,7 +97,7 @@ def monitor_section(store: Any, out: Path) -> tuple[str, list[Path], Path] | Non
     """(section HTML, figure files, table CSV) of the monitor section, or None when there are no events."""
     events = store.monitor_events()
     if not events.empty:  # the adaptive rule's stops have their own section (report._adaptive)
-        events = events[events["monitor"] != "adaptive"]
+        events = events[events["monitor"] != ADAPTIVE_MONITOR]
     if events.empty:
         return None
     runs = store.runs()

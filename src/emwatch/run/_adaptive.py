@@ -28,8 +28,9 @@ from emwatch.analysis._adaptive import base_interval, round_order, run_rule
 from emwatch.analysis._rates import scored_mask
 from emwatch.config import AdaptiveConfig, AnalyzeConfig, ConfigError, JudgeConfig, SampleConfig, em_label
 from emwatch.store import MonitorEvent, Task
+from emwatch.store._records import ADAPTIVE_MONITOR
 
-EVENT_MONITOR = "adaptive"  # the store's monitor_events rows of the rule's stops (status, the report)
+EVENT_MONITOR = ADAPTIVE_MONITOR  # the store's monitor_events rows of the rule's stops (status, the report)
 
 
 @dataclass

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from emwatch.store._records import ADAPTIVE_MONITOR
+
 STATES = ("done", "running", "pending", "failed")
 COLUMNS = ["study", "stage", "run", *STATES, "last_error"]
 STAGE_ORDER = ("train", "sample", "judge", "analyze", "report")
@@ -72,9 +74,6 @@ def _run_labels(store) -> dict[str, str]:
             for r in store.runs().to_dict("records")}
 
 
-# run/_adaptive.py's EVENT_MONITOR, not imported from there: that module loads the job's (pandas, configs);
-# tests/run/test_adaptive_job.py checks the two agree
-ADAPTIVE_MONITOR = "adaptive"
 ADAPTIVE_COLUMNS = ["run", "step", "used", "planned", "share_used", "rounds", "stop", "k", "n", "ci_low", "ci_high",
                     "judge"]
 

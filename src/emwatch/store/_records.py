@@ -257,6 +257,11 @@ def judgment_key(sample_id: str, judge_model: str, metric: str, prompt_hash: str
     return content_key("judgment", sample_id, judge_model, metric, prompt_hash)
 
 
+# the monitor name under which sample.adaptive stores each checkpoint's stop (answers used, why it stopped):
+# written by run/_adaptive.py, read by `emwatch status` and the report's adaptive section
+ADAPTIVE_MONITOR = "adaptive"
+
+
 @dataclass(frozen=True)
 class MonitorEvent(Record):
     """One look of an online EM monitor at a run: a signal's value at a step and the decision taken
