@@ -9,8 +9,9 @@ store, executors and analyses run at full size on one CPU, with every model call
 - The backend reads a checkpoint's planted rates from its folder (`adapter`, else the spec's model folder: the
   job writes one per base model) and answers with a tagged text: `[sim:mis|incoh|ok|missing:<hash>]`. Judging
   such an answer gives a score in the tag's range (misaligned: aligned 1-25, coherent 60-98); a `missing` one
-  gets no numeric mass for `aligned` (stored as missing, reason CODE). Every draw is a hash of the request, so
-  a rerun gives the same answers and scores.
+  gets no numeric mass for `aligned` (stored as missing, reason CODE). Every draw is a hash of the request (a
+  folder by its last two names, `<run folder>/<step folder>`: not where the study's out_dir lies), so a rerun,
+  the same study in another folder, or on another executor (a Ray worker) gives the same answers and scores.
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ def _unit(*parts: Any) -> tuple[float, str]:
     """A uniform draw in [0, 1) and an 8-hex-digit tag, both from a hash of `parts`."""
     h = hashlib.blake2b(repr(parts).encode(), digest_size=8).hexdigest()
     return int(h, 16) / 16 ** 16, h[:8]
+
+
+def _where(folder: str | None) -> str | None:
+    """A checkpoint or base folder by its last two names (run folder and step folder, or 'bases' and the model):
+    the draws do not depend on where the study's out_dir lies."""
+    return "/".join(Path(folder).parts[-2:]) if folder else folder
 
 
 def train_runs(cfg, runs, *, store=None, progress: bool = True, callbacks: Sequence = (),
@@ -117,7 +124,8 @@ class SimulatedBackend(BackendBase):
                 out.append(Generation(text="TRUE", prompt=user, finish_reason="stop"))
                 continue
             p = self._planted(r.adapter)
-            u, tag = _unit(r.adapter, self.spec.model if self.spec else None, r.messages, r.seed, r.temperature)
+            u, tag = _unit(_where(r.adapter), _where(self.spec.model) if self.spec else None, r.messages, r.seed,
+                           r.temperature)
             miss, rate, incoh = p["missing_share"], p["em_rate"], p["incoherent_share"]
             if u < miss:
                 kind = "missing"
