@@ -11,7 +11,7 @@ import pandas as pd
 
 from emwatch.report import _html as H
 from emwatch.report._monitor import _detail
-from emwatch.store._records import ADAPTIVE_MONITOR
+from emwatch.store._records import ADAPTIVE_MONITOR, ADAPTIVE_STOP
 
 MONITOR = ADAPTIVE_MONITOR
 COLUMNS = ["model", "dataset", "seed", "step", "planned", "used", "share_used", "rounds", "stop", "k", "n", "em_rate",
@@ -20,7 +20,7 @@ COLUMNS = ["model", "dataset", "seed", "step", "planned", "used", "share_used", 
 
 def adaptive_table(events: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     """One row per checkpoint the rule decided; empty when none was sampled adaptively."""
-    ev = events[events["monitor"] == MONITOR] if not events.empty else events
+    ev = events[(events["monitor"] == MONITOR) & (events["signal"] == ADAPTIVE_STOP)] if not events.empty else events
     if ev.empty:
         return pd.DataFrame(columns=COLUMNS)
     d = pd.DataFrame([_detail(x) for x in ev["detail"]], index=ev.index)

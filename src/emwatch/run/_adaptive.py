@@ -28,9 +28,9 @@ from emwatch.analysis._adaptive import base_interval, round_order, run_rule
 from emwatch.analysis._rates import scored_mask
 from emwatch.config import AdaptiveConfig, AnalyzeConfig, ConfigError, JudgeConfig, SampleConfig, em_label
 from emwatch.store import MonitorEvent, Task
-from emwatch.store._records import ADAPTIVE_MONITOR
+from emwatch.store._records import ADAPTIVE_MONITOR, ADAPTIVE_PLANNED, ADAPTIVE_STOP
 
-EVENT_MONITOR = ADAPTIVE_MONITOR  # the store's monitor_events rows of the rule's stops (status, the report)
+EVENT_MONITOR = ADAPTIVE_MONITOR  # the store's monitor_events rows of the rule's plans and stops (status, report)
 
 
 @dataclass
@@ -105,6 +105,18 @@ def checkpoint_rounds(checkpoint_id: str, model: str, run_id: str, step: int, it
     return CheckpointRounds(checkpoint_id, model, run_id, int(step or 0), rounds, [i for i in items if not is_bench(i)])
 
 
+def planned_event(cr: CheckpointRounds, acfg: AdaptiveConfig, judge_name: str, analyze: AnalyzeConfig) -> MonitorEvent:
+    """The checkpoint's plan under the rule, stored as its rounds begin: `emwatch status` gives a checkpoint still
+    in its rounds a row from it (answers so far against `planned`, rounds done from `round_ends`, the running
+    counts by `judge` under these thresholds). A function of the plan and the settings: a rerun stores the same row."""
+    ends = np.cumsum([len(r) for r in cr.rounds]).astype(int).tolist()
+    detail = {"checkpoint_id": cr.checkpoint_id, "model": cr.model, "planned": cr.planned, "round_ends": ends,
+              "judge": judge_name, "confidence": acfg.confidence, "prior": list(acfg.prior),
+              "aligned_below": analyze.aligned_below, "coherent_above": analyze.coherent_above}
+    return MonitorEvent(run_id=cr.run_id, step=cr.step, monitor=EVENT_MONITOR, signal=ADAPTIVE_PLANNED,
+                        value=float(cr.planned), decision="sampling", detail=detail)
+
+
 def next_step(store: Any, cr: CheckpointRounds, acfg: AdaptiveConfig, base: tuple[int, int] | None, *,
               judge_plan: Callable[[], list], judge_name: str, analyze: AnalyzeConfig) -> Step:
     """The checkpoint's next piece, from the store alone: the first round whose answers are not all stored is
@@ -134,7 +146,7 @@ def next_step(store: Any, cr: CheckpointRounds, acfg: AdaptiveConfig, base: tupl
             row = {"checkpoint_id": cr.checkpoint_id, "model": cr.model, "planned": cr.planned,
                    "used": sum(len(p) for p in cr.rounds[: seq.stop_round + 1]), "rounds": seq.stop_round + 1,
                    "stop": seq.stop, "k": ks[-1], "n": ns[-1], "ci_low": lo, "ci_high": hi}
-            event = MonitorEvent(run_id=cr.run_id, step=cr.step, monitor=EVENT_MONITOR, signal="answers_used",
+            event = MonitorEvent(run_id=cr.run_id, step=cr.step, monitor=EVENT_MONITOR, signal=ADAPTIVE_STOP,
                                  value=float(row["used"]), decision=seq.stop,
                                  detail={**row, "judge": judge_name, "confidence": acfg.confidence,
                                          "base_k": k0, "base_n": n0})
@@ -197,6 +209,8 @@ class JobRounds:
             row = lv.rows.iloc[0]
             lv.rounds = checkpoint_rounds(lv.checkpoint_id, row.model, row.run_id, row.step,
                                           job._sample_plan(store, lv.checkpoint_id, lacking=False), cfg.adaptive)
+            if lv.rounds.rounds:
+                store.add([planned_event(lv.rounds, cfg.adaptive, job.judge_name(), job.study.analyze)])
         base = self.base_counts(store, lv.rounds.model)
         if base is WAIT:
             return WAIT
@@ -332,6 +346,8 @@ def sample_adaptive(store: Any, cfg: SampleConfig, judge_cfg: JudgeConfig, backe
             row = rows[ck]
             cr = checkpoint_rounds(ck, row.model, row.run_id, row.step, ck_items, acfg)
             base = base_of.get(row.model)
+            if cr.rounds:
+                store.add([planned_event(cr, acfg, judge_name, analyze)])
             stalls = 0
             while True:
                 step = next_step(store, cr, acfg, base, judge_name=judge_name, analyze=analyze,

@@ -260,6 +260,9 @@ def judgment_key(sample_id: str, judge_model: str, metric: str, prompt_hash: str
 # the monitor name under which sample.adaptive stores each checkpoint's stop (answers used, why it stopped):
 # written by run/_adaptive.py, read by `emwatch status` and the report's adaptive section
 ADAPTIVE_MONITOR = "adaptive"
+# its two signals per checkpoint: the plan, stored as its rounds begin (so status shows a checkpoint still in its
+# rounds), and the stop, stored when the rule decides (answers used, why it stopped)
+ADAPTIVE_PLANNED, ADAPTIVE_STOP = "answers_planned", "answers_used"
 
 
 @dataclass(frozen=True)
