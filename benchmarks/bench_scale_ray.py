@@ -23,6 +23,14 @@ Measured in one run:
 - whether the final store equals the plan: answers and judge calls exactly as the dry run (`run._plan.size`, what
   `emwatch run --dry-run` prints) says for the cut plan, every checkpoint complete, no duplicate key (SQL on the
   content keys), every task done.
+
+`--adaptive`: the same plan with `sample.adaptive` on (the rule's defaults, `AdaptiveConfig()`; the study's
+`simulate:` EM curve, its defaults: base models and control runs at 1%, EM from 60% of training on at the family's
+rate). The same study is first run uninterrupted with the local executor (in its own folder), then under Ray with
+the kill; measured: answers used against planned (fine-tunes' benchmark answers) and the rule's stops, judge calls
+against the dry run's maximum and expected bill, and whether the Ray store equals the uninterrupted local one
+(every answer's text, every judgment's score, every stop), with the driver time of both runs. The kill lands
+at `--kill-at` of the answers the local run stored.
 Prints a markdown section.
 """
 
@@ -31,6 +39,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import signal
 import tempfile
 import time
 from collections import Counter
@@ -38,7 +47,8 @@ from pathlib import Path
 
 from _common import machine_line
 from bench_scale import cut_study, window
-from emwatch.run import Job, size
+from emwatch.config import AdaptiveConfig
+from emwatch.run import Job, LocalExecutor, adaptive_status, size
 from emwatch.run._ray import RayExecutor
 from emwatch.run._study import LoadedStudy
 from emwatch.store import Store
@@ -118,6 +128,20 @@ class KillingJob(Job):
                            "node": node, "kill_s": time.perf_counter() - t0}
 
 
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (from /proc)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(entry))
+    return out
+
+
 def start_cluster(workers: int, cpus: float, gpus: float, object_store_mb: int):
     """A head node without CPUs and `workers` worker nodes of `cpus` CPUs and `gpus` stand-in GPUs (the custom
     resource FAKE_GPU) each, on this machine; the driver joins it with this checkout's emwatch on the workers'
@@ -158,6 +182,74 @@ def check_store(store: Store, planned: dict, per_ck: int, judge: str | None) -> 
     ]
 
 
+def with_adaptive(loaded: LoadedStudy) -> LoadedStudy:
+    """The cut study with `sample.adaptive` on (the rule's defaults)."""
+    study = loaded.study
+    sample = study.sample.model_copy(update={"adaptive": AdaptiveConfig()})
+    return LoadedStudy(study.model_copy(update={"sample": sample}), loaded.path, loaded.recipes)
+
+
+def stored(path: Path) -> dict:
+    """What a study wrote, independent of where its folders lie: answers (with their text), judgments (with their
+    scores; a missing one as -1 with its reason), the rule's rows per checkpoint, tasks not done."""
+    with Store(path, read_only=True) as st:
+        answers = st.query("SELECT sample_id, checkpoint_id, response FROM samples ORDER BY 1")
+        judged = st.query("SELECT sample_id, judge_model, metric, coalesce(score, -1) AS score, reason FROM judgments "
+                          "ORDER BY 1, 2, 3")
+        stops = sorted((r["run"], r["step"], r["used"], r["planned"], r["rounds"], r["stop"], r["k"], r["n"])
+                       for r in adaptive_status(st))
+        undone = int(st.query("SELECT count(*) AS n FROM tasks WHERE status <> 'done'").n[0])
+        dup = int(st.query("SELECT count(*) - count(DISTINCT (checkpoint_id, question_key, sample_index)) AS d "
+                           "FROM samples").d[0])
+    return {"answers": [tuple(r) for r in answers.itertuples(index=False)],
+            "judgments": [tuple(r) for r in judged.itertuples(index=False)], "stops": stops, "undone": undone,
+            "duplicate answer keys": dup}
+
+
+def local_run(answers: int, out: Path, chunk: int) -> tuple[dict, float, float, float]:
+    """The adaptive study uninterrupted with the local executor: (stored, wall s, work s, dry run's plan)."""
+    from bench_scale import TimedExecutor
+
+    loaded, runs, _, _ = cut_study(answers, out, chunk)
+    loaded = with_adaptive(loaded)
+    ex = TimedExecutor()
+    t0 = time.perf_counter()
+    res = Job(loaded, ex, progress=False, log=lambda m: None, simulate=True, runs=runs).run()
+    wall = time.perf_counter() - t0
+    if not res.ok:
+        raise SystemExit(f"the local run failed: {res.failed[:1]}")
+    return stored(loaded.store_path), wall, ex.work_s, size(loaded, runs)
+
+
+def adaptive_report(local: dict, got: dict, planned: dict, local_wall: float, local_work: float, ray_wall: float,
+                    ray_wait: float) -> bool:
+    """Print the adaptive figures; True when the Ray store equals the uninterrupted local one."""
+    stops = Counter(s[5] for s in got["stops"])
+    used, top = sum(s[2] for s in got["stops"]), sum(s[3] for s in got["stops"])
+    bill = planned["adaptive"]
+    calls = sum(1 for j in got["judgments"] if not j[1].startswith("static:"))
+    print(f"adaptive rule: {AdaptiveConfig().model_dump(exclude={'prior_base_rate', 'prior_em_rate', 'prior_em_share', 'prior_onset_fraction'})}\n")
+    print("| adaptive | figure |\n|---|---:|")
+    print(f"| fine-tuned checkpoints decided by the rule | {len(got['stops']):,} |")
+    print(f"| their benchmark answers: used / planned | {used:,} / {top:,} ({used / max(top, 1):.1%}) |")
+    print(f"| stops | {', '.join(f'{k} {v:,}' for k, v in stops.most_common())} |")
+    print(f"| answers stored (with base models and task prompts, sampled in full) / dry run's plan | "
+          f"{len(got['answers']):,} / {planned['answers']:,} |")
+    print(f"| judge calls: made / dry run's maximum (full plan) | {calls:,} / {planned['judge_calls']:,} "
+          f"({planned['judge_calls'] / max(calls, 1):.2f}x fewer; {planned['judge_calls'] - calls:,} saved) |")
+    print(f"| judge calls the dry run expects under the rule (its prior EM curve, not this simulation's) | "
+          f"{bill['expected']['judge_calls']:,} |")
+    print(f"| uninterrupted local run: wall s / driver s | {local_wall:.1f} / {local_wall - local_work:.1f} |")
+    print(f"| Ray run with a node killed: wall s / driver s | {ray_wall:.1f} / {ray_wall - ray_wait:.1f} |")
+    same = {k: got[k] == local[k] for k in ("answers", "judgments", "stops")}
+    for k, v in same.items():
+        print(f"| {k} equal to the uninterrupted local run's | {'yes' if v else '**NO**'} |")
+    print(f"| tasks not done; duplicate answer keys | {got['undone']}; {got['duplicate answer keys']} |")
+    ok = all(same.values()) and got["undone"] == 0 and got["duplicate answer keys"] == 0
+    print(f"\nThe Ray store equals the uninterrupted local run: {'yes' if ok else '**NO**'}\n")
+    return ok
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--answers", type=int, default=100_000, help="stored answers to reach")
@@ -169,6 +261,8 @@ def main() -> None:
                     "node is killed (0: none)")
     ap.add_argument("--work-delay", type=float, default=0.0, help="seconds each sample or judge piece sleeps on its "
                     "worker first (0: none); the kill loses running work only where workers are the bottleneck")
+    ap.add_argument("--adaptive", action="store_true", help="sample.adaptive on; compare with an uninterrupted "
+                    "local run of the same study (see the module's doc)")
     ap.add_argument("--dir", default=None)
     args = ap.parse_args()
     try:
@@ -179,6 +273,8 @@ def main() -> None:
 
     tmp = Path(args.dir or tempfile.mkdtemp(prefix="emwatch-bench-scale-ray-"))
     loaded, runs, n_planned, n_ckpts = cut_study(args.answers, tmp / "out", args.chunk)
+    if args.adaptive:
+        loaded = with_adaptive(loaded)
     # the plan's GPU requests as they are (a server of `serve_gpus` per checkpoint's sampling), met by stand-ins
     study = loaded.study
     loaded = LoadedStudy(study.model_copy(update={"resources": study.resources.model_copy(
@@ -204,10 +300,24 @@ def main() -> None:
           f"{args.kill_at:.0%} of the planned answers\n")
 
     def kill():
+        """The node lost whole: its raylet's worker processes SIGKILLed with it (removing the node kills the raylet,
+        and its workers notice only later: meanwhile they finish their pieces and hand the results back)."""
+        workers = children(victim.all_processes["raylet"][0].process.pid)
         cluster.remove_node(victim, allow_graceful=False)
+        for pid in workers:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         return victim.node_id
 
-    kill_at = int(n_planned * args.kill_at) if args.kill_at > 0 else n_planned + 1
+    local = None
+    if args.adaptive:
+        local, local_wall, local_work, _ = local_run(args.answers, tmp / "local", args.chunk)
+        print(f"uninterrupted local run first (local executor, its own folder): {len(local['answers']):,} answers, "
+              f"{len(local['judgments']):,} judgments in {local_wall:.0f} s\n")
+    stored_n = len(local["answers"]) if local else n_planned
+    kill_at = int(stored_n * args.kill_at) if args.kill_at > 0 else n_planned + 1
     ex = TimedRayExecutor()
     ex.delay = args.work_delay
     if args.work_delay:
@@ -264,6 +374,13 @@ def main() -> None:
     print(f"\nWhole run: {(n_ans + n_judg) / max(wall - ex.wait_s, 1e-9):,.0f} answers+judgments committed per "
           f"driver-second; {(n_ans + n_judg) / wall:,.0f} per wall-second.\n")
 
+    if local is not None:
+        store.close()
+        ok = adaptive_report(local, stored(loaded.store_path), planned, local_wall, local_work, wall, ex.wait_s)
+        ok = ok and not res.failed
+        if not ok:
+            raise SystemExit(1)
+        return
     checks = check_store(store, planned, planned["answers_per_checkpoint"], job.judge_name())
     store.close()
     print("| final store against the plan | stored | expected | equal |\n|---|---:|---:|---|")

@@ -186,6 +186,15 @@ def test_kill_9_mid_round_then_rerun_gives_the_uninterrupted_answers(tmp_path):
         if kill_at != "0":
             partial = _stored(load_study(path).store_path)
             assert 0 < len(partial["answers"]) < len(expected["answers"])
+            # status mid-rounds: every fine-tune whose rounds began has a row, its answers so far as stored
+            with Store(load_study(path).store_path, read_only=True) as st:
+                rows = {r["step"]: r for r in adaptive_status(st)}
+            sampled = {}
+            for step, _ in partial["answers"].values():
+                sampled[step] = sampled.get(step, 0) + 1
+            assert set(rows) == {10, 20} and any(r["stop"] in ("sampling", "judging") for r in rows.values())
+            assert all(r["used"] == sampled.get(s, 0) and r["planned"] == PER_CKPT for s, r in rows.items()
+                       if r["stop"] in ("sampling", "judging"))
     assert _stored(load_study(path).store_path) == expected
 
 
