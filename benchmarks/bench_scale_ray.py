@@ -24,8 +24,8 @@ Measured in one run:
   `emwatch run --dry-run` prints) says for the cut plan, every checkpoint complete, no duplicate key (SQL on the
   content keys), every task done.
 
-`--adaptive`: the same plan with `sample.adaptive` on (the rule's defaults, `AdaptiveConfig()`; the study's
-`simulate:` EM curve, its defaults: base models and control runs at 1%, EM from 60% of training on at the family's
+`--adaptive`: the same plan with `sample.adaptive` on (the rule's defaults, `AdaptiveConfig()`, but `--width`;
+the study's `simulate:` EM curve, its defaults: base models and control runs at 1%, EM from 60% of training on at the family's
 rate). The same study is first run uninterrupted with the local executor (in its own folder), then under Ray with
 the kill; measured: answers used against planned (fine-tunes' benchmark answers) and the rule's stops, judge calls
 against the dry run's maximum and expected bill, and whether the Ray store equals the uninterrupted local one
@@ -182,10 +182,13 @@ def check_store(store: Store, planned: dict, per_ck: int, judge: str | None) -> 
     ]
 
 
+RULE: dict = {}  # --width: the rule's settings other than its defaults
+
+
 def with_adaptive(loaded: LoadedStudy) -> LoadedStudy:
-    """The cut study with `sample.adaptive` on (the rule's defaults)."""
+    """The cut study with `sample.adaptive` on (the rule's defaults, but for RULE)."""
     study = loaded.study
-    sample = study.sample.model_copy(update={"adaptive": AdaptiveConfig()})
+    sample = study.sample.model_copy(update={"adaptive": AdaptiveConfig(**RULE)})
     return LoadedStudy(study.model_copy(update={"sample": sample}), loaded.path, loaded.recipes)
 
 
@@ -228,7 +231,8 @@ def adaptive_report(local: dict, got: dict, planned: dict, local_wall: float, lo
     used, top = sum(s[2] for s in got["stops"]), sum(s[3] for s in got["stops"])
     bill = planned["adaptive"]
     calls = sum(1 for j in got["judgments"] if not j[1].startswith("static:"))
-    print(f"adaptive rule: {AdaptiveConfig().model_dump(exclude={'prior_base_rate', 'prior_em_rate', 'prior_em_share', 'prior_onset_fraction'})}\n")
+    rule = {k: v for k, v in AdaptiveConfig(**RULE).model_dump().items() if not k.startswith("prior_")}
+    print(f"adaptive rule: {rule}\n")
     print("| adaptive | figure |\n|---|---:|")
     print(f"| fine-tuned checkpoints decided by the rule | {len(got['stops']):,} |")
     print(f"| their benchmark answers: used / planned | {used:,} / {top:,} ({used / max(top, 1):.1%}) |")
@@ -263,8 +267,12 @@ def main() -> None:
                     "worker first (0: none); the kill loses running work only where workers are the bottleneck")
     ap.add_argument("--adaptive", action="store_true", help="sample.adaptive on; compare with an uninterrupted "
                     "local run of the same study (see the module's doc)")
+    ap.add_argument("--width", default=None, help="--adaptive: the rule's `width` ('none': no narrow stop; default: "
+                    "the rule's default)")
     ap.add_argument("--dir", default=None)
     args = ap.parse_args()
+    if args.width is not None:
+        RULE["width"] = None if args.width.lower() == "none" else float(args.width)
     try:
         import ray
     except ImportError:

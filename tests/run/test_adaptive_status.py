@@ -75,7 +75,8 @@ def test_a_checkpoint_in_its_rounds_gets_a_row_counted_from_the_store(mid_rounds
     assert sorted(rows) == [10, 20, 30, 40]
     assert {r["run"] for r in rows.values()} == {"M-7B insecure s0 lr0.0001"}
     r10, r20, r30, r40 = rows[10], rows[20], rows[30], rows[40]
-    assert (r10["used"], r10["planned"], r10["rounds"], r10["stop"], r10["k"], r10["n"]) == (20, 48, 1, "judging", 5, 16)
+    assert (r10["used"], r10["planned"], r10["rounds"], r10["stop"]) == (20, 48, 1, "judging")
+    assert (r10["k"], r10["n"]) == (5, 16)
     assert r10["share_used"] == round(20 / 48, 3)
     lo, hi = rate_cs(5, 16, 0.95, (0.5, 2.0))
     assert (r10["ci_low"], r10["ci_high"]) == pytest.approx((float(lo), float(hi)))
