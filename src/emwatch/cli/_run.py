@@ -88,8 +88,8 @@ def status(store: Annotated[Path, store_option("DuckDB result store to read (mus
         emit_rows(fmt, rounds, ADAPTIVE_COLUMNS, title=_ADAPTIVE_TITLE)
 
 
-_ADAPTIVE_TITLE = ("adaptive sampling: benchmark answers used of those planned, per checkpoint the rule decided "
-                   "(stop: above base / below negligible / narrow / max)")
+_ADAPTIVE_TITLE = ("adaptive sampling: benchmark answers used of those planned, per checkpoint (stop: above base / "
+                   "below negligible / narrow / max; still in its rounds: sampling / judging)")
 
 
 def _read(path: Path, fn, tries: int = 20):
