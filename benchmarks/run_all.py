@@ -19,11 +19,18 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-# Arguments that keep each script's workload within `make bench`'s ~15 minutes on 2 cores.
+# Arguments that keep each script's workload within `make bench`'s ~15 minutes on 2 cores. A script run more than
+# once (another mode of the same bench) lists its extra argument lists in MORE.
 ARGS: dict[str, list[str]] = {
     "bench_generation.py": ["--n", "8", "--tokens", "32"],
     "bench_concurrency.py": ["--n", "32", "--rounds", "1"],
     "bench_scale_ray.py": ["--answers", "50000", "--work-delay", "0.2"],
+}
+MORE: dict[str, list[list[str]]] = {
+    "bench_scale_ray.py": [["--adaptive", "--answers", "20000", "--chunk", "256", "--work-delay", "0.2"]],
+}
+QUICK_MORE: dict[str, list[list[str]]] = {
+    "bench_scale_ray.py": [["--adaptive", "--answers", "5000", "--chunk", "256", "--work-delay", "0.2"]],
 }
 # `--quick`: smaller workloads for a busy machine (the sizes are printed in each section).
 QUICK: dict[str, list[str]] = {
@@ -64,22 +71,29 @@ def machine_section() -> str:
     return "\n".join(lines)
 
 
-def run_one(script: Path, timeout: float, quick: bool = False) -> str:
-    cmd = [sys.executable, str(script), *(QUICK if quick else ARGS).get(script.name, [])]
+def runs_of(script: Path, quick: bool = False) -> list[list[str]]:
+    """The argument lists `script` runs with: its main one, then each extra mode."""
+    first = (QUICK if quick else ARGS).get(script.name, [])
+    return [first, *(QUICK_MORE if quick else MORE).get(script.name, [])]
+
+
+def run_one(script: Path, timeout: float, argv: list[str]) -> str:
+    cmd = [sys.executable, str(script), *argv]
+    name = " ".join([script.name, *argv]) if argv else script.name
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))}
     t0 = time.perf_counter()
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
     except subprocess.TimeoutExpired:
-        return f"## {script.name}\n\nstopped after the {timeout:.0f} s limit.\n"
+        return f"## {name}\n\nstopped after the {timeout:.0f} s limit.\n"
     seconds = time.perf_counter() - t0
     out = done.stdout.strip()
     if done.returncode != 0:
         tail = "\n".join(done.stderr.strip().splitlines()[-15:])
-        return f"## {script.name}\n\nfailed (exit {done.returncode}) after {seconds:.0f} s:\n\n```\n{tail}\n```\n"
+        return f"## {name}\n\nfailed (exit {done.returncode}) after {seconds:.0f} s:\n\n```\n{tail}\n```\n"
     if not out.startswith("#"):  # plain-text output: keep its layout
-        out = f"## {script.name}\n\n```\n{out}\n```"
-    return f"{out}\n\n_{script.name}: {seconds:.0f} s_\n"
+        out = f"## {name}\n\n```\n{out}\n```"
+    return f"{out}\n\n_{name}: {seconds:.0f} s_\n"
 
 
 def main() -> None:
@@ -96,8 +110,9 @@ def main() -> None:
     sections = [machine_section() + ("\n_Run with --quick: reduced workloads._\n" if args.quick else "")]
     for script in scripts:
         print(f"running {script.name} ...", file=sys.stderr, flush=True)
-        sections.append(run_one(script, args.timeout, args.quick))
-        Path(args.out).write_text("\n".join(sections), encoding="utf-8")  # partial results survive a stop
+        for argv in runs_of(script, args.quick):
+            sections.append(run_one(script, args.timeout, argv))
+            Path(args.out).write_text("\n".join(sections), encoding="utf-8")  # partial results survive a stop
     print(f"wrote {args.out}", file=sys.stderr)
 
 
