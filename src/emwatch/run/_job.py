@@ -59,21 +59,9 @@ class Job(StoreHolder, StagePieces):
         self._planned = runs  # part of the study's plan (plan_runs' RunTasks); None: the whole study
         self.simulate = simulate  # every trainer, sampler and judge replaced by the simulated ones
         self.executor = executor or LocalExecutor()
-        self.progress, self.log, self.poll_s, self.hold_s, self.gap_s = progress, log, poll_s, hold_s, gap_s
-        self._released_at = 0.0
-        self.hold_ratio, self.hold_max_s = 4.0, 10.0
-        self._cycle_s = self._last_cycle_s = 0.0  # what taking the store and letting it go cost (see _release)
-        self._first_write = False
-        self._store: Store | None = None
-        self._held = False
-        self._unwritten: dict[str, Task] = {}  # task states to write with the next commit
-        self._batch: list = []                 # records of finished pieces, committed with the next commit
-        self._batch_cks: set[str] = set()      # checkpoints whose answers are in the batch
+        self.progress, self.log, self.poll_s = progress, log, poll_s
+        self._init_commit(loaded.store_path, hold_s=hold_s, gap_s=gap_s, batch_records=batch_records)
         self._judge_waits = False              # a judge task could not plan: its answers are in the batch
-        self._new_cks: set[str] = set()        # checkpoints with no answer stored when this job planned them
-        self._fresh_cks: set[str] = set()      # ... whose answers all went in as new rows: none has a judgment
-        self.batch_records = batch_records
-        self._opened_at = 0.0
         self.name = self.study.name
         self.out = Path(self.study.out_dir)
         self.pool = BackendPool()
