@@ -51,6 +51,7 @@ def status_while_writing(loaded, runs, store_path: Path, polls: int = 6) -> tupl
     (wall s, CPU s, where the rows came from, the first of its output), and the job (its snapshot counters)."""
     job = Job(loaded, LocalExecutor(), progress=False, log=lambda m: None, simulate=True, runs=runs)
     th = threading.Thread(target=job.run)
+    t0 = time.perf_counter()
     th.start()
     times = []
     time.sleep(5)
@@ -63,7 +64,55 @@ def status_while_writing(loaded, runs, store_path: Path, polls: int = 6) -> tupl
                       out.stdout[:200] if out.returncode == 0 else out.stderr[-300:]))
         time.sleep(1)
     th.join()
+    job.bench_wall_s = time.perf_counter() - t0
     return times, job
+
+
+HOLDER = """
+import sys
+from emwatch.run._commit import StoreHolder
+
+class Holder(StoreHolder):   # the job's commit path without its graph: takes the store, writes the snapshot, holds
+    def __init__(self, path):
+        self._init_commit(path, hold_s=3600)
+        self.states, self.live = {}, {}
+
+h = Holder(sys.argv[1])
+with h.store():
+    pass
+print("READY", flush=True)
+sys.stdin.readline()
+h._release(now=True)
+"""
+
+
+def status_held_and_free(store_path: Path, rounds: int = 3) -> list[tuple[str, float, float, str]]:
+    """`emwatch status -f json` as a new process, alternated: while a process holding the store through the
+    job's commit path (run/_commit.py) holds it, and with the store free. Per poll (case, wall s, CPU s, source)."""
+    out = []
+    for _ in range(rounds):
+        holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(store_path)], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True)
+        assert holder.stdout.readline().startswith("READY")
+        wall, cpu, res = new_process(["status", "-s", str(store_path), "-f", "json"])
+        out.append(("held by a writer", wall, cpu, "snapshot" if "written by the running job" in res.stderr else
+                    f"store (exit {res.returncode})"))
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        holder.wait()
+        wall, cpu, res = new_process(["status", "-s", str(store_path), "-f", "json"])
+        out.append(("free", wall, cpu, "snapshot" if "written by the running job" in res.stderr else
+                    f"store (exit {res.returncode})"))
+    return out
+
+
+def print_held_and_free(store_path: Path) -> None:
+    polls = status_held_and_free(store_path)
+    print(f"\n`emwatch status -s S -f json`, a new process, alternated: the store held by the job's commit path "
+          f"(snapshot) and free (read from the store) ({load()} after)\n")
+    print("| case | wall s | CPU s | rows from |\n|---|---:|---:|---|")
+    for case, w, c, src in polls:
+        print(f"| {case} | {w:.2f} | {c:.2f} | {src} |")
 
 
 def pandas_rates(csv: Path, cfg: AnalyzeConfig) -> pd.DataFrame:
@@ -100,10 +149,11 @@ def read_sections(tmp: Path, loaded, more_runs: list, judge: str, *, report: boo
     print("| poll | wall s | CPU s | rows from |\n|---:|---:|---:|---|")
     for i, (w, c, source, _) in enumerate(polls, 1):
         print(f"| {i} | {w:.2f} | {c:.2f} | {source} |")
-    print(f"\nThe job wrote {job.snapshots:,} status snapshots in {job.snapshot_s:.2f} s of its time "
-          f"({1000 * job.snapshot_s / max(job.snapshots, 1):.0f} ms each)")
+    print(f"\nThe job ({job.bench_wall_s:.0f} s wall) wrote {job.snapshots:,} status snapshots in "
+          f"{job.snapshot_s:.2f} s ({1000 * job.snapshot_s / max(job.snapshots, 1):.0f} ms each)")
     if polls:
         print(f"\n```\n{polls[-1][3]}...\n```")
+    print_held_and_free(store_path)
     cfg = AnalyzeConfig()
     csv = tmp / "answers.csv"
     with Store(store_path, read_only=True) as store:
@@ -163,3 +213,7 @@ def read_sections(tmp: Path, loaded, more_runs: list, judge: str, *, report: boo
               f"{cpu_r:.1f} s CPU ({load()}); exit {out.returncode}: "
               + next((ln.strip() for ln in reversed((out.stdout + out.stderr).splitlines()) if "wrote " in ln),
                      out.stderr.strip()[-300:]))
+
+
+if __name__ == "__main__":   # the status probe alone: python benchmarks/_scale_read.py STORE.duckdb
+    print_held_and_free(Path(sys.argv[1]))

@@ -57,6 +57,7 @@ class StoreHolder:
             self._store.con  # noqa: B018  (held until _release: one connection for the burst, not one per call)
             self._held, self._opened_at = True, time.time()
             self._cycle_s, self._first_write = time.perf_counter() - t0, True
+            self._snapshot(self._store)  # the job's first hold: the store as committed, before a long first commit
         yield self._store
         self._snapshot(self._store)  # what the block committed (an `add` outside `_flush` included)
 
