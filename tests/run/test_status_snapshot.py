@@ -35,6 +35,13 @@ class Writer(StoreHolder):
 path, mode = sys.argv[1], sys.argv[2]
 runs = [Run(model="org/Model-7B", dataset="insecure", seed=s, lr=1e-4, group="insecure") for s in (0, 1)]
 w = Writer(path)
+if mode == "taken":  # a job that has taken the store, inside its first (long) transaction, nothing committed yet
+    with w.store() as st, st.transaction():
+        st.set_tasks([Task(study="s", kind="judge", target={"run_id": "r", "step": 5})])
+        print("READY", w.snapshots, flush=True)
+        sys.stdin.readline()
+    w._release(now=True)
+    sys.exit(0)
 with w.store() as st:
     st.add(runs)
     for i, state in enumerate(("done", "done", "running", "pending", "pending")):
@@ -133,3 +140,24 @@ def test_a_snapshot_from_a_process_that_is_not_running_is_not_shown(tmp_path):
     finally:
         con.close()
     assert done.returncode != 0 and done.stdout == "" and "which is not running" in done.stderr
+
+
+def test_a_job_that_has_only_taken_the_store_serves_status_already(tmp_path):
+    """The job writes a snapshot as it takes the store: a first long transaction does not leave status waiting,
+    and status shows what is committed (not the transaction's task)."""
+    path = tmp_path / "s.duckdb"
+    run = Run(model="m", dataset="d", seed=0, lr=1e-4)
+    with Store(path) as s:   # written by an earlier job, which left no snapshot
+        s.add([run])
+        s.set_tasks([Task(study="s", kind="train", target={"run_id": run.key}, status="done"),
+                     Task(study="s", kind="sample", target={"run_id": run.key, "step": 5}, status="pending")])
+    assert not snapshot_path(path).exists()
+    w = _writer(path, "taken")
+    try:
+        secs, done = _status(path, "-f", "json", "--stages-only")
+    finally:
+        _release(w)
+    assert done.returncode == 0 and "written by the running job" in done.stderr, done.stderr
+    assert [(r["stage"], r["done"], r["pending"]) for r in json.loads(done.stdout)] == [("train", 1, 0),
+                                                                                        ("sample", 0, 1)]
+    assert secs < 15
