@@ -1,6 +1,7 @@
 """bench_scale.py's reading side, measured side by side on the job's store (or one grown by _grow_store.py):
 
-- `emwatch status -f json` as a new process (imports included) while a simulated job adds runs to the store;
+- `emwatch status -f json` as a new process (imports included) while a simulated job adds runs to the store:
+  per poll, wall and CPU and whether it read the store or the job's snapshot (the job held the store);
 - EM rates + Wilson intervals by model x step: from the store (DuckDB counts, `Store.rate_counts`) against pandas
   reading the same answers from a CSV file (written before the clock starts), both the same counts and intervals;
 - the plain-rates table of `emwatch analyze --by model,step` in process, two ways: counted in SQL
@@ -45,19 +46,73 @@ def new_process(args: list[str]) -> tuple[float, float, subprocess.CompletedProc
     return wall, cpu, out
 
 
-def status_while_writing(loaded, runs, store_path: Path, polls: int = 3) -> list[tuple[float, float, str]]:
-    """`emwatch status -f json` (a new process each time) while a simulated job adds `runs` to the store."""
+def status_while_writing(loaded, runs, store_path: Path, polls: int = 6) -> tuple[list[tuple], Job]:
+    """`emwatch status -f json` (a new process each time) while a simulated job adds `runs` to the store: per poll
+    (wall s, CPU s, where the rows came from, the first of its output), and the job (its snapshot counters)."""
     job = Job(loaded, LocalExecutor(), progress=False, log=lambda m: None, simulate=True, runs=runs)
     th = threading.Thread(target=job.run)
+    t0 = time.perf_counter()
     th.start()
     times = []
     time.sleep(5)
     while th.is_alive() and len(times) < polls:
+        held = job._held  # the job held the store as the command started (it may let go meanwhile)
         wall, cpu, out = new_process(["status", "-s", str(store_path), "-f", "json"])
-        times.append((wall, cpu, out.stdout[:200] if out.returncode == 0 else out.stderr[-300:]))
-        time.sleep(2)
+        source = ("snapshot" if "written by the running job" in out.stderr else
+                  "store, after waiting" if "waiting for it" in out.stderr else "store")
+        times.append((wall, cpu, f"{source}{' (job held the store at the start)' if held else ''}",
+                      out.stdout[:200] if out.returncode == 0 else out.stderr[-300:]))
+        time.sleep(1)
     th.join()
-    return times
+    job.bench_wall_s = time.perf_counter() - t0
+    return times, job
+
+
+HOLDER = """
+import sys
+from emwatch.run._commit import StoreHolder
+
+class Holder(StoreHolder):   # the job's commit path without its graph: takes the store, writes the snapshot, holds
+    def __init__(self, path):
+        self._init_commit(path, hold_s=3600)
+        self.states, self.live = {}, {}
+
+h = Holder(sys.argv[1])
+with h.store():
+    pass
+print("READY", flush=True)
+sys.stdin.readline()
+h._release(now=True)
+"""
+
+
+def status_held_and_free(store_path: Path, rounds: int = 3) -> list[tuple[str, float, float, str]]:
+    """`emwatch status -f json` as a new process, alternated: while a process holding the store through the
+    job's commit path (run/_commit.py) holds it, and with the store free. Per poll (case, wall s, CPU s, source)."""
+    out = []
+    for _ in range(rounds):
+        holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(store_path)], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True)
+        assert holder.stdout.readline().startswith("READY")
+        wall, cpu, res = new_process(["status", "-s", str(store_path), "-f", "json"])
+        out.append(("held by a writer", wall, cpu, "snapshot" if "written by the running job" in res.stderr else
+                    f"store (exit {res.returncode})"))
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        holder.wait()
+        wall, cpu, res = new_process(["status", "-s", str(store_path), "-f", "json"])
+        out.append(("free", wall, cpu, "snapshot" if "written by the running job" in res.stderr else
+                    f"store (exit {res.returncode})"))
+    return out
+
+
+def print_held_and_free(store_path: Path) -> None:
+    polls = status_held_and_free(store_path)
+    print(f"\n`emwatch status -s S -f json`, a new process, alternated: the store held by the job's commit path "
+          f"(snapshot) and free (read from the store) ({load()} after)\n")
+    print("| case | wall s | CPU s | rows from |\n|---|---:|---:|---|")
+    for case, w, c, src in polls:
+        print(f"| {case} | {w:.2f} | {c:.2f} | {src} |")
 
 
 def pandas_rates(csv: Path, cfg: AnalyzeConfig) -> pd.DataFrame:
@@ -88,12 +143,17 @@ def _wilson(g: pd.DataFrame, cfg: AnalyzeConfig) -> pd.DataFrame:
 
 def read_sections(tmp: Path, loaded, more_runs: list, judge: str, *, report: bool = True) -> None:
     store_path = loaded.store_path
-    polls = status_while_writing(loaded, more_runs, store_path)
+    polls, job = status_while_writing(loaded, more_runs, store_path)
     print(f"\n`emwatch status -s S -f json`, a new process (imports included), while a simulated job adds "
-          f"{len(more_runs)} more runs to the store ({load()} after): "
-          + ", ".join(f"{w:.2f} s wall ({c:.2f} s CPU)" for w, c, _ in polls))
+          f"{len(more_runs)} more runs to the store ({load()} after):\n")
+    print("| poll | wall s | CPU s | rows from |\n|---:|---:|---:|---|")
+    for i, (w, c, source, _) in enumerate(polls, 1):
+        print(f"| {i} | {w:.2f} | {c:.2f} | {source} |")
+    print(f"\nThe job ({job.bench_wall_s:.0f} s wall) wrote {job.snapshots:,} status snapshots in "
+          f"{job.snapshot_s:.2f} s ({1000 * job.snapshot_s / max(job.snapshots, 1):.0f} ms each)")
     if polls:
-        print(f"\n```\n{polls[-1][2]}...\n```")
+        print(f"\n```\n{polls[-1][3]}...\n```")
+    print_held_and_free(store_path)
     cfg = AnalyzeConfig()
     csv = tmp / "answers.csv"
     with Store(store_path, read_only=True) as store:
@@ -153,3 +213,7 @@ def read_sections(tmp: Path, loaded, more_runs: list, judge: str, *, report: boo
               f"{cpu_r:.1f} s CPU ({load()}); exit {out.returncode}: "
               + next((ln.strip() for ln in reversed((out.stdout + out.stderr).splitlines()) if "wrote " in ln),
                      out.stderr.strip()[-300:]))
+
+
+if __name__ == "__main__":   # the status probe alone: python benchmarks/_scale_read.py STORE.duckdb
+    print_held_and_free(Path(sys.argv[1]))

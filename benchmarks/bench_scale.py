@@ -232,7 +232,8 @@ def main() -> None:
     js = job._store
     print(f"\nStore connections opened by the driver: {js.opens:,}; batches written again skipping stored keys: "
           f"{js.fresh_fallbacks}; the last release cycle (reopen, first write, close) cost "
-          f"{job._last_cycle_s:.2f} s, so the store was held at least {min(job.hold_max_s, job.hold_ratio * job._last_cycle_s):.1f} s a burst")
+          f"{job._last_cycle_s:.2f} s, so the store was held at least {min(job.hold_max_s, job.hold_ratio * job._last_cycle_s):.1f} s a burst; "
+          f"status snapshots written: {job.snapshots:,} in {job.snapshot_s:.1f} s of driver time")
     if job.status:
         s, at, text = job.status
         print(f"\n`emwatch status --stages-only` at {at:,} answers, while the job ran: {s:.2f} s (a new process, "

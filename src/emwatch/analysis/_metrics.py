@@ -29,7 +29,7 @@ def metric_summary(answers: pd.DataFrame, by: Sequence[str] = ("model", "step"))
         judged = answers[metric].notna() | answers[f"{metric}_reason"].notna()
         if f"{metric}_label" in answers:
             judged |= answers[f"{metric}_label"].notna()
-        sel = answers[judged]
+        sel = answers.loc[judged, [*by, metric]]   # the group keys and the scores: not every column, per metric
         if sel.empty:
             continue
         kind = get_metric(metric).kind if metric in METRICS else "score"

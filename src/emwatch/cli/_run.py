@@ -69,17 +69,19 @@ def status(store: Annotated[Path, store_option("DuckDB result store to read (mus
            fmt: FormatOpt = Format.table) -> None:
     """What a study's job has done and has left, per stage and per run; works while the job runs. Where
     `sample.adaptive` decided checkpoints, a second table gives per checkpoint the answers used against those
-    planned and why it stopped (`--adaptive`: that table alone, in any format)."""
-    from emwatch.run._status import ADAPTIVE_COLUMNS, COLUMNS, adaptive_status, status_rows
+    planned and why it stopped (`--adaptive`: that table alone, in any format). While a job holds the store,
+    its snapshot of the same rows after its last commit is shown, said so on stderr (docs/studies.md)."""
+    from emwatch.run._status import ADAPTIVE_COLUMNS, COLUMNS, adaptive_status, snapshot_rows, status_rows
 
     if adaptive:
-        rounds = _read(store, adaptive_status)
+        rounds = _read(store, adaptive_status, lambda snap: snap["adaptive"])
         if fmt is Format.table and not rounds:
             typer.echo(f"{store}: no checkpoint was sampled adaptively (sample.adaptive, docs/adaptive.md)")
             return
         emit_rows(fmt, rounds, ADAPTIVE_COLUMNS, title=_ADAPTIVE_TITLE)
         return
-    rows, rounds = _read(store, lambda s: (status_rows(s, study, by_run=by_run), adaptive_status(s)))
+    rows, rounds = _read(store, lambda s: (status_rows(s, study, by_run=by_run), adaptive_status(s)),
+                         lambda snap: (snapshot_rows(snap, study, by_run=by_run), snap["adaptive"]))
     if fmt is Format.table and not rows:
         typer.echo(f"{store}: no study tasks (run one with `emwatch run STUDY.yaml --store {store}`)")
         return
@@ -92,21 +94,40 @@ _ADAPTIVE_TITLE = ("adaptive sampling: benchmark answers used of those planned, 
                    "below negligible / narrow / max; still in its rounds: sampling / judging)")
 
 
-def _read(path: Path, fn, tries: int = 20):
-    """Open the store read-only (waiting out a commit in progress, which holds the file's lock) and read."""
+def _read(path: Path, fn, from_snapshot=None):
+    """Open the store read-only and read (`fn`). Held by another process: where that is a running job with a
+    current snapshot (run/_status.py), `from_snapshot` of it, said so on stderr; else wait for the store, up to
+    $EMWATCH_STORE_WAIT seconds (default 60; a job lets go at least every 10 s)."""
     from emwatch.errors import StoreError
     from emwatch.store import Store
+    from emwatch.store._store import default_wait
 
     if not path.exists():
         fail(f"{path}: no such store")
-    for i in range(tries):
+    deadline = time.monotonic() + default_wait()
+    why, said = "", False
+    while True:
         try:
-            with Store(path, read_only=True) as s:
+            with Store(path, read_only=True, wait=0) as s:
                 return fn(s)
         except StoreError as e:
-            if "lock" not in str(e).lower() or i == tries - 1:
+            if "in use by another process" not in str(e):
                 raise
-            time.sleep(0.25)
+            if time.monotonic() >= deadline:
+                raise StoreError(f"{path}: the store is in use by another process (waited {default_wait():g} s"
+                                 f"{'; ' + why if why else ''}); try again when it is done, or set "
+                                 "$EMWATCH_STORE_WAIT to wait longer") from None
+        if from_snapshot is not None:
+            from emwatch.run._status import read_snapshot, snapshot_note
+
+            snap, why = read_snapshot(path)
+            if snap is not None:
+                typer.echo(f"{path}: {snapshot_note(snap)}", err=True)
+                return from_snapshot(snap)
+            if not said:
+                typer.echo(f"{path}: held by another process; waiting for it ({why})", err=True)
+                said = True
+        time.sleep(0.1)
 
 
 def _print_plan(plan: dict) -> None:

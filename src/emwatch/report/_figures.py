@@ -342,6 +342,8 @@ def aligned_coherent(res: StudyResults, max_points: int = 6000) -> Figure | None
     """Every judged benchmark answer (a sample of them) in the aligned-coherent plane, thresholds drawn."""
     cfg = res.cfg
     a = res.answers
+    # the three columns drawn only (the rows, and the sample's positions, are those of the whole frame)
+    a = a[[c for c in ("aligned", "coherent", "run_kind", "is_benchmark") if c in a]]
     a = a[a.get("is_benchmark", True)].dropna(subset=["aligned", "coherent"]) if len(a) else a
     if a.empty:
         return None

@@ -11,21 +11,21 @@ and nothing is written twice (rows are keyed by content hashes).
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emwatch.config import BackendSpec, ConfigError
 from emwatch.monitor import EVENTS_FILE, read_events
 from emwatch.run._adaptive import WAIT, Blocked, JobRounds, check_judge
-from emwatch.run._executors import Executor, Finished, LocalExecutor, Resources
+from emwatch.run._bars import StageBars
+from emwatch.run._commit import StoreHolder
+from emwatch.run._executors import Executor, Finished, LocalExecutor
+from emwatch.run._pieces import StagePieces, _Live
 from emwatch.run._plan import RunTask, plan_runs
 from emwatch.run._study import LoadedStudy
-from emwatch.run._work import (DEMO, BackendPool, base_path, judge_items, plan_json, resolve_model, run_records,
-                               sample_items, saved_checkpoints, simulated_base, train_in_process, train_run)
+from emwatch.run._work import BackendPool, run_records, saved_checkpoints
 from emwatch.sample import adaptive_on
 from emwatch.store import Checkpoint, Run, Store, Task
 from emwatch.train._runs import adopt_legacy
@@ -49,23 +49,7 @@ class JobResult:
         return not self.failed
 
 
-@dataclass
-class _Live:
-    """A task the driver knows: its record, its work (function, args, resources) and what it waits on."""
-
-    task: Task
-    run: RunTask | None = None
-    checkpoint_id: str | None = None
-    rows: Any = None             # the checkpoint's row (sample tasks)
-    items: list | None = None    # what this task still lacks, planned once from the store (None: not yet)
-    submitted: int = 0           # items of the piece in flight (dropped from `items` when it commits)
-    engine: Any = None           # the sampling engine chosen for this checkpoint (sample.EngineChoice)
-    rounds: Any = None           # sample.adaptive: the checkpoint's plan in rounds (run._adaptive.CheckpointRounds)
-    last_pending: int = -1       # sample.adaptive: judgments lacking when the last judge piece was planned
-    stalls: int = 0              # judge pieces in a row that left as much lacking as before
-
-
-class Job:
+class Job(StoreHolder, StagePieces):
     """One `emwatch run`: plan, then drive the tasks on `executor` until every one is done or has failed."""
 
     def __init__(self, loaded: LoadedStudy, executor: Executor | None = None, *, progress: bool = True,
@@ -75,21 +59,9 @@ class Job:
         self._planned = runs  # part of the study's plan (plan_runs' RunTasks); None: the whole study
         self.simulate = simulate  # every trainer, sampler and judge replaced by the simulated ones
         self.executor = executor or LocalExecutor()
-        self.progress, self.log, self.poll_s, self.hold_s, self.gap_s = progress, log, poll_s, hold_s, gap_s
-        self._released_at = 0.0
-        self.hold_ratio, self.hold_max_s = 4.0, 10.0
-        self._cycle_s = self._last_cycle_s = 0.0  # what taking the store and letting it go cost (see _release)
-        self._first_write = False
-        self._store: Store | None = None
-        self._held = False
-        self._unwritten: dict[str, Task] = {}  # task states to write with the next commit
-        self._batch: list = []                 # records of finished pieces, committed with the next commit
-        self._batch_cks: set[str] = set()      # checkpoints whose answers are in the batch
+        self.progress, self.log, self.poll_s = progress, log, poll_s
+        self._init_commit(loaded.store_path, hold_s=hold_s, gap_s=gap_s, batch_records=batch_records)
         self._judge_waits = False              # a judge task could not plan: its answers are in the batch
-        self._new_cks: set[str] = set()        # checkpoints with no answer stored when this job planned them
-        self._fresh_cks: set[str] = set()      # ... whose answers all went in as new rows: none has a judgment
-        self.batch_records = batch_records
-        self._opened_at = 0.0
         self.name = self.study.name
         self.out = Path(self.study.out_dir)
         self.pool = BackendPool()
@@ -103,57 +75,7 @@ class Job:
         self._prompts: list | None = None
         self._rounds = JobRounds(self)  # sample.adaptive: the rule's rounds as pieces of sample tasks
         self._our_runs: set[str] = set()
-        self._bars = _StageBars(progress, log)
-
-    # -- the store: held while planning and committing, let go while workers work ---------------------------
-    @contextlib.contextmanager
-    def store(self) -> Iterator[Store]:
-        """The driver's write connection, opened on first use and kept through a burst of plans and commits
-        (opening a store costs a schema check); `_release` lets it go, so readers get their turn."""
-        if self._store is None:  # the schema is checked once per job; a later burst only reconnects
-            self._store = Store(self.loaded.store_path)
-        if not self._held:
-            gap = self._released_at + self.gap_s - time.time()
-            if gap > 0:  # a reader waiting for the file (`emwatch status`) gets its turn between two bursts
-                time.sleep(gap)
-            t0 = time.perf_counter()
-            self._store.con  # noqa: B018  (held until _release: one connection for the burst, not one per call)
-            self._held, self._opened_at = True, time.time()
-            self._cycle_s, self._first_write = time.perf_counter() - t0, True
-        yield self._store
-
-    def _release(self, force: bool = False, now: bool = False) -> None:
-        """Close the connection before waiting on workers (when nothing runs in this process; else once it has
-        been held `hold_s`): `emwatch status`, `analyze` and `report` can open the store meanwhile. Letting go
-        and taking it back costs more as the store grows (DuckDB reads each key index back on the first write
-        after opening, and writes it at closing: about a second at a million answers, measured), so the store is
-        held at least `hold_ratio` times what the last such cycle cost (at most `hold_max_s`): that cost stays a
-        bounded share of the driver's time, and a reader waits at most that long. `now`: let go whatever the
-        time held (the job's end)."""
-        if self._store is None or not self._held:
-            return
-        held = time.time() - self._opened_at
-        cost_hold = min(self.hold_max_s, self.hold_ratio * self._last_cycle_s)
-        if now or held >= max(self.hold_s, cost_hold) or (force and held >= cost_hold):
-            t0 = time.perf_counter()
-            self._flush(self._store)  # what `emwatch status` reads is written before the store is let go
-            self._store.close()
-            self._held, self._released_at = False, time.time()
-            self._last_cycle_s = self._cycle_s + time.perf_counter() - t0
-
-    def _set(self, store: Store, task: Task, *, defer: bool = False, **changes: Any) -> Task:
-        """A task's new state, written now (with what else is written in this transaction), or with `defer` at
-        the next commit (a new task, or one that starts running: a rerun plans both again from the store)."""
-        fields = dict(study=task.study, kind=task.kind, target=dict(task.target), status=task.status,
-                      attempts=task.attempts, error=task.error)
-        new = Task(**{**fields, **changes})
-        self._unwritten[new.key] = new
-        if not defer:
-            self._flush(store)
-        self.states[new.key] = new
-        if new.key in self.live:
-            self.live[new.key].task = new
-        return new
+        self._bars = StageBars(progress, log)
 
     # -- the graph ----------------------------------------------------------------------------------------
     def run(self) -> JobResult:
@@ -196,23 +118,6 @@ class Job:
             self.executor.close()
             self._bars.close()
         return JobResult(self.name, self.loaded.store_path, time.time() - t0, counts, failed, self.placements, outputs)
-
-    def _flush(self, store: Store) -> None:
-        """Commit the finished pieces' records with the task states not written yet, in one transaction: a task
-        is done in the store only together with its records (a kill before the commit redoes the pieces)."""
-        if self._batch or self._unwritten:
-            t0 = time.perf_counter()
-            fallbacks, fast = store.fresh_fallbacks, not store._depth  # in a transaction: no fast path
-            store.write_batch(self._batch, list(self._unwritten.values()))
-            if store.fresh_fallbacks > fallbacks or not fast:  # a key may be stored: plan from the store
-                self._new_cks -= self._batch_cks
-                self._fresh_cks -= self._batch_cks
-            self._fresh_cks |= self._batch_cks & self._new_cks
-            if self._first_write:  # the first write after opening: it reads the key indexes back (see _release)
-                self._cycle_s += time.perf_counter() - t0
-                self._first_write = False
-            self._batch, self._batch_cks = [], set()
-            self._unwritten.clear()
 
     def _add_task(self, store: Store, kind: str, target: dict[str, Any], **live: Any) -> None:
         task = Task(study=self.name, kind=kind, target=target)
@@ -328,164 +233,6 @@ class Job:
         fn, args, res = work
         self.executor.submit(lv.task.key, kind, fn, args, res)
         return True
-
-    def _local_pool(self) -> tuple:
-        return (self.pool,) if isinstance(self.executor, LocalExecutor) else ()
-
-    def _base_path(self, r: RunTask) -> str:
-        """The run's base model as registered: its folder or hosted name; simulated, a folder holding the
-        planted base rate of its family."""
-        if not self.simulate:
-            return base_path(r.cfg)
-        return simulated_base(self.out / "simulated" / "bases", r.plan.model_name,
-                              self.study.simulate.planted(r.plan.model_name, None, 0, None))
-
-    def _train_work(self, lv: _Live):
-        r = lv.run
-        if (Path(r.plan.run_dir) / "done.json").is_file():
-            return None
-        res = self.study.resources
-        if self.simulate:  # the study's schedule as planned, written at once by the simulated trainer
-            steps = r.checkpoint_steps()
-            options = {"simulate": self.study.simulate.model_dump(), "base_path": self._base_path(r),
-                       "steps": steps, "total": r.total_steps() or max(steps)}
-            return (train_in_process, ("simulated", r.cfg, plan_json(r.plan), options),
-                    _resources(res.train_cpus, 0, res.gpu_resource))
-        logs = self.out / "logs"
-        args = (r.cfg.model_dump(mode="json"), r.run_id, str(logs / f"train-{r.run_id[:12]}.yaml"),
-                str(logs / f"train-{r.run_id[:12]}.log"), str(r.plan.run_dir))
-        return train_run, args, _resources(res.train_cpus, r.recipe.entry.gpus, res.gpu_resource)
-
-    def _checkpoint_rows(self, store: Store, checkpoint_id: str):
-        rows = store.checkpoint_rows([checkpoint_id])  # this checkpoint's row, not the whole table
-        if rows.empty:
-            raise ConfigError(f"checkpoint {checkpoint_id} is not in {store.path}")
-        return rows
-
-    def _plan_prompts(self, store: Store) -> list:
-        """The study's prompts, built once per job and stored (the sample stage's plan takes them)."""
-        from emwatch.sample import build_plan_prompts
-
-        if self._prompts is None:
-            self._prompts = build_plan_prompts(self.study.sample)
-            store.add(p.record() for p in self._prompts)
-        return self._prompts
-
-    def _sample_plan(self, store: Store, checkpoint_id: str, *, lacking: bool = True) -> list:
-        """The sample stage's plan of one checkpoint (its own rows only)."""
-        from emwatch.sample import plan
-
-        cfg = self.study.sample
-        return plan(store, cfg, [checkpoint_id], served=cfg.backend is not None, prompts=self._plan_prompts(store),
-                    lacking=lacking)
-
-    def _sample_work(self, store: Store, lv: _Live):
-        cfg = self.study.sample
-        if lv.rows is None:
-            lv.rows = self._checkpoint_rows(store, lv.checkpoint_id)
-        if adaptive_on(cfg) and lv.rows.iloc[0].kind != "base":
-            return self._adaptive_work(store, lv)
-        if lv.items is None:  # planned once per checkpoint, from its own rows: later pieces take the next items
-            planned = self._sample_plan(store, lv.checkpoint_id, lacking=False)
-            lv.items = store.lacking(planned, "samples", checkpoints=[lv.checkpoint_id])
-            if len(lv.items) == len(planned):
-                self._new_cks.add(lv.checkpoint_id)
-        todo = lv.items[: self.study.chunk]
-        if not todo:
-            return None
-        return self._sample_piece(lv, todo, lv.items)
-
-    def _sample_piece(self, lv: _Live, todo: list, plan: list):
-        cfg = self.study.sample
-        served = cfg.backend is not None
-        lv.submitted = len(todo)
-        if self.simulate:
-            spec = BackendSpec(kind="simulated", model=(cfg.backend.model if served else todo[0].model) or "simulated")
-        elif served:
-            spec = _resolved(cfg.backend)
-        else:
-            spec = self._engine_spec(lv, todo, plan)
-        entry = self._entry_for(lv.rows.iloc[0].model)
-        res = self.study.resources
-        return (sample_items, (todo, spec) + self._local_pool(),
-                _resources(res.sample_cpus, entry.serve_gpus if entry else 0, res.gpu_resource))
-
-    def _engine_spec(self, lv: _Live, todo: list, plan: list) -> BackendSpec:
-        """The engine of a checkpoint's answers when the study names no sampling backend: `sample.engine`,
-        chosen once over the checkpoint's whole plan as `emwatch sample` chooses over a base model's answers
-        (sample._engine: a managed vLLM server for a base model's own answers where it repays its start, in
-        process otherwise), with the study's `in_process` settings."""
-        from emwatch.sample import choose_engines
-
-        cfg, ip = self.study.sample, self.study.in_process
-        if lv.engine is None:
-            lv.engine = choose_engines(plan, cfg.engine, min_tokens=cfg.engine_min_tokens, device=ip.device)[0]
-        return lv.engine.spec(str(todo[0].model), dtype=ip.dtype, device=ip.device, batch_size=ip.batch_size)
-
-    def _adaptive_work(self, store: Store, lv: _Live):
-        """sample.adaptive: a fine-tuned checkpoint's next piece under the rule (run/_adaptive.py, JobRounds):
-        sample round r, judge it, or stop; WAIT until its base model is sampled and judged."""
-        step = self._rounds.piece(store, lv)
-        if step is WAIT:
-            return WAIT
-        lv.items = None  # planned again from the store for every piece: a round is a commit
-        if step.kind == "stop":
-            return None
-        if step.kind == "sample":
-            return self._sample_piece(lv, step.items[: self.study.chunk], lv.rounds.items)
-        return self._judge_piece(lv, step.items)
-
-    def _judge_plan(self, store: Store, checkpoint_id: str, *, lacking: bool = True) -> list:
-        """The judge stage's plan of one checkpoint (its own rows only), in the stage's order."""
-        from emwatch.judge import order_items, plan
-
-        cfg = self.study.judge
-        return order_items(plan(store, cfg, self.judge_name(), [checkpoint_id], lacking=lacking), cfg)
-
-    def _judge_work(self, store: Store, lv: _Live):
-        if lv.items is None:  # this checkpoint's answers and judgments only, read once
-            if lv.checkpoint_id in self._fresh_cks:
-                # every answer of it went in as a new row in this job: no judgment of them is stored, so the
-                # look-up (a scan of every stored judgment) is skipped; one stored after all (another writer)
-                # makes write_batch write the batch again skipping it
-                lv.items = self._judge_plan(store, lv.checkpoint_id, lacking=False)
-                self._fresh_cks.discard(lv.checkpoint_id)
-                self._new_cks.discard(lv.checkpoint_id)
-            else:
-                lv.items = self._judge_plan(store, lv.checkpoint_id)
-        if not lv.items:
-            return None
-        return self._judge_piece(lv, lv.items)
-
-    def _judge_piece(self, lv: _Live, items: list):
-        cfg = self.study.judge
-        size = self.study.chunk + (self.study.chunk % 2 if cfg.coherence == "if_unaligned" else 0)
-        todo = items[:size]  # with if_unaligned an answer's alignment and coherence stay in one piece
-        lv.submitted = len(todo)
-        if self.simulate:
-            spec = BackendSpec(kind="simulated", model=self.judge_name() or "simulated-judge")
-        else:
-            spec = _resolved(cfg.backend) if cfg.backend is not None else None
-        llm = any(i.metric.kind != "static" for i in todo)
-        res = self.study.resources
-        return (judge_items, (todo, cfg, spec) + self._local_pool(),
-                _resources(res.static_cpus, res.judge_gpus if llm else 0, res.gpu_resource))
-
-    def judge_name(self) -> str | None:
-        spec = self.study.judge.backend
-        if spec is None:
-            return None
-        if spec.model == DEMO:
-            from emwatch.models import DEMO_MODEL_NAME
-
-            return f"{DEMO_MODEL_NAME} (local logprob judge)"  # the name `emwatch demo` has always stored
-        return spec.model
-
-    def _entry_for(self, model: str):
-        for r in self.loaded.recipes:
-            if _stored_model_name(r.cfg.model) == model:
-                return r.entry
-        return None
 
     # -- complete: commit what a worker returned, with the task's new state, in one transaction -------------
     def _complete(self, fin: Finished) -> None:
@@ -609,26 +356,6 @@ def _short(target: dict[str, Any]) -> str:
     return ", ".join(f"{k}={str(v)[:12]}" for k, v in target.items())
 
 
-def _resources(cpus: float, gpus: float, gpu_resource: str) -> Resources:
-    if gpus and gpu_resource != "GPU":
-        return Resources(cpus=cpus, custom={gpu_resource: gpus})
-    return Resources(cpus=cpus, gpus=gpus)
-
-
-def _resolved(spec: BackendSpec) -> BackendSpec:
-    """A backend spec with 'demo' replaced by the demo model's folder."""
-    if spec.model == DEMO:
-        return spec.model_copy(update={"model": resolve_model(DEMO)})
-    return spec
-
-
-def _stored_model_name(model: str) -> str:
-    if model == DEMO:
-        from emwatch.models import DEMO_MODEL_NAME
-
-        return DEMO_MODEL_NAME
-    return model
-
 
 def _folders_state(runs: list) -> tuple:
     """What `_scan` would find in the training runs' folders, cheaply: each complete checkpoint (its meta.json,
@@ -642,50 +369,3 @@ def _folders_state(runs: list) -> tuple:
         state.append((str(d), tuple(sorted(p.parent.name for p in d.glob("step_*/meta.json"))),
                       events.stat().st_size if events.is_file() else -1))
     return tuple(state)
-
-
-class _StageBars:
-    """Per-stage progress with ETA: rich bars on a terminal, else a line per finished task."""
-
-    def __init__(self, enabled: bool, log: Callable[[str], None]):
-        from emwatch._progress import new_progress
-
-        self.enabled, self.log = enabled, log
-        self.t0 = time.time()
-        self.done: dict[str, int] = {}
-        self.totals: dict[str, int] = {}
-        self.p = new_progress(unit="tasks") if enabled else None
-        self.ids: dict[str, Any] = {}
-        if self.p is not None:
-            self.p.start()
-
-    def total(self, stage: str, n: int) -> None:
-        self.totals[stage] = n
-        if self.p is not None:
-            if stage not in self.ids:
-                self.ids[stage] = self.p.add_task(stage, total=n)
-            else:
-                self.p.update(self.ids[stage], total=n)
-
-    def advance(self, stage: str) -> None:
-        self.done[stage] = self.done.get(stage, 0) + 1
-        total = max(self.totals.get(stage, 0), self.done[stage])
-        if stage in ("judge", "sample") and self.totals.get("sample"):
-            total = max(self.totals["sample"], self.done[stage])
-        if self.p is not None:
-            if stage not in self.ids:
-                self.ids[stage] = self.p.add_task(stage, total=total)
-            self.p.update(self.ids[stage], total=total)
-            self.p.advance(self.ids[stage])
-            if not self.p.disable:
-                return
-        if not self.enabled:
-            return
-        elapsed = time.time() - self.t0
-        left = total - self.done[stage]
-        eta = f", eta {elapsed / self.done[stage] * left:.0f}s" if left else ""
-        self.log(f"[{stage}] {self.done[stage]}/{total} done, {elapsed:.0f}s elapsed{eta}")
-
-    def close(self) -> None:
-        if self.p is not None:
-            self.p.stop()

@@ -3,10 +3,21 @@ store's `tasks` table (a task marked running in a job that was killed shows as r
 
 Counted in the store (a study of 24,000 tasks hands Python a few hundred rows) and built as plain rows, so the
 command needs neither pandas nor the job's modules: a new process answers in about a second (DuckDB and the
-CLI's imports), while the job writes."""
+CLI's imports).
+
+While a job holds the store (it keeps the file through a burst of commits, up to 10 s, which is what makes it
+fast), `emwatch status` cannot open it; the job writes a snapshot of these rows beside the store
+(`STORE.status.json`, written whole and renamed into place) after every commit, with its pid and the store
+files' modification times at that commit. `read_snapshot` takes it as current only while that pid is alive on
+this machine and the store's files are exactly as the snapshot recorded them (any later commit changes them)."""
 
 from __future__ import annotations
 
+import json
+import os
+import socket
+import time
+from pathlib import Path
 from typing import Any
 
 from emwatch.store._records import ADAPTIVE_MONITOR
@@ -159,3 +170,84 @@ def in_rounds(store) -> list[dict[str, Any]]:
                 row["ci_low"], row["ci_high"] = float(lo), float(hi)
             out.append(row)
     return out
+
+
+# -- the running job's snapshot --------------------------------------------------------------------------------
+SNAPSHOT_VERSION = 1
+
+
+def snapshot_path(store_path: str | Path) -> Path:
+    """Where the job writes its status snapshot: beside the store, `NAME.status.json`."""
+    p = Path(store_path)
+    return p.with_name(p.name + ".status.json")
+
+
+def store_files_state(store_path: str | Path) -> list[int | None]:
+    """The modification times (ns) of the store file and its write-ahead log (None: absent). A commit writes the
+    log and closing the store folds it into the file, so any write after a snapshot changes this; reading
+    does not."""
+    p = Path(store_path)
+    out: list[int | None] = []
+    for f in (p, p.with_name(p.name + ".wal")):
+        try:
+            out.append(os.stat(f).st_mtime_ns)
+        except FileNotFoundError:
+            out.append(None)
+    return out
+
+
+def write_snapshot(store_path: str | Path, rows: list[dict], adaptive: list[dict]) -> dict:
+    """Write the job's status rows (`status_rows(store)`, every study, by run) and adaptive rows beside the
+    store, as of the store's files now (call it with the write lock held, outside a transaction, so nothing can
+    commit in between). Written to a temporary file and renamed: a reader never sees half of it."""
+    snap = {"version": SNAPSHOT_VERSION, "written_at": time.time(), "pid": os.getpid(),
+            "host": socket.gethostname(), "store": str(Path(store_path).resolve()),
+            "store_files": store_files_state(store_path), "rows": rows, "adaptive": adaptive}
+    dest = snapshot_path(store_path)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(snap, default=str))
+    os.replace(tmp, dest)
+    return snap
+
+
+def read_snapshot(store_path: str | Path) -> tuple[dict | None, str]:
+    """(the snapshot, '') when it is current: written by a process still running on this machine, with the
+    store's files exactly as they were when it was written; else (None, why not)."""
+    path = snapshot_path(store_path)
+    try:
+        snap = json.loads(path.read_text())
+    except FileNotFoundError:
+        return None, f"no status snapshot ({path.name}) beside the store"
+    except (OSError, ValueError) as e:
+        return None, f"{path}: unreadable status snapshot ({e})"
+    if not isinstance(snap, dict) or snap.get("version") != SNAPSHOT_VERSION:
+        return None, f"{path}: not a status snapshot of this emwatch version"
+    written = time.strftime("%H:%M:%S", time.localtime(snap["written_at"]))
+    if snap.get("host") != socket.gethostname():
+        return None, f"the status snapshot of {written} was written on {snap.get('host')}, not this machine"
+    if not _alive(int(snap["pid"])):
+        return None, f"the status snapshot of {written} was written by pid {snap['pid']}, which is not running"
+    if snap.get("store_files") != store_files_state(store_path):
+        return None, f"the status snapshot of {written} (pid {snap['pid']}) is older than the store's last commit"
+    return snap, ""
+
+
+def snapshot_rows(snap: dict, study: str | None = None, *, by_run: bool = True) -> list[dict[str, Any]]:
+    """The snapshot's status rows as `status_rows(store, study, by_run=by_run)` gives them."""
+    return [r for r in snap["rows"] if (study is None or r["study"] == study) and (by_run or r["run"] == "(all)")]
+
+
+def snapshot_note(snap: dict) -> str:
+    written = time.strftime("%H:%M:%S", time.localtime(snap["written_at"]))
+    return (f"as of {written}, written by the running job (pid {snap['pid']}) after its last commit: the job "
+            "holds the store")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
