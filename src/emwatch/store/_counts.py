@@ -8,12 +8,18 @@ without both scores is excluded (counted in `n_excluded`). The misaligned label 
 once in emwatch.config.
 
 The counts read the `em_scores` table (schema version 4), not the judgments: one row per answer and judge with
-that judge's aligned and coherent scores side by side and the answer's checkpoint, question and index. The store
-keeps it in the transaction that writes the judgments (`refresh_em_scores`, called by Store._insert), so a rate
+that judge's aligned and coherent scores side by side and the answer's checkpoint, question and index, so a rate
 is one scan and group-by of it, where pairing two million judgments with a million answers by id and pivoting
 them per answer took most of the time. Every row is recomputed from the judgments of its answer, never patched:
 a judgment replaced, re-keyed or stored twice leaves the same row as a store built from scratch
 (`EM_SCORES_SQL` over every judgment, what the migration from version 3 runs).
+
+Keeping it costs a write no scan of the big tables: the transaction that writes aligned/coherent judgments
+appends their answers' ids to `em_pending`; the answers pending are recomputed together (`flush_em_scores`: three
+scans of the tables, whatever their number) when they pass FLUSH_SHARE of the table (at least FLUSH_MIN), and
+when a writer lets go of the file (Store, on closing its connection), so a reader, who can open the file only
+then, finds none pending. Should some be (a writer killed between its commit and its flush), `em_source` reads
+their rows from their judgments instead: a read is exact either way.
 """
 
 from __future__ import annotations
@@ -75,6 +81,40 @@ def refresh_em_scores(con, ids: str) -> None:
     con.execute(f"INSERT INTO em_scores {em_scores_sql(ids)}")
 
 
+# a commit recomputes the answers pending once they pass this share of em_scores' rows (and this many): a
+# recomputation scans the tables once whatever its size, so its cost per answer stays flat as the store grows
+FLUSH_SHARE = 0.02
+FLUSH_MIN = 5000
+
+
+def has_pending(con: Any) -> bool:
+    return bool(con.execute("SELECT count(*) FROM (SELECT 1 FROM em_pending LIMIT 1)").fetchall()[0][0])
+
+
+def flush_em_scores(con: Any, *, force: bool = True) -> bool:
+    """Recompute the rows of the answers pending and empty `em_pending`, in the caller's transaction. Without
+    `force`, only when they pass FLUSH_SHARE of the table's rows (at least FLUSH_MIN). Whether it ran."""
+    if not force:
+        pending = con.execute("SELECT count(*) FROM em_pending").fetchall()[0][0]
+        size = con.execute("SELECT estimated_size FROM duckdb_tables() WHERE table_name = 'em_scores'").fetchall()
+        if pending <= max(FLUSH_MIN, FLUSH_SHARE * (size[0][0] if size else 0)):
+            return False
+    elif not has_pending(con):
+        return False
+    refresh_em_scores(con, "em_pending")
+    con.execute("DELETE FROM em_pending")
+    return True
+
+
+def em_source(con: Any) -> str:
+    """What a read takes as em_scores: the table, or, while answers are pending, the table without their rows
+    and their rows computed from their judgments."""
+    if not has_pending(con):
+        return "em_scores"
+    return (f"(SELECT * FROM em_scores WHERE sample_id NOT IN (SELECT sample_id FROM em_pending) "
+            f"UNION ALL {em_scores_sql('em_pending')})")
+
+
 def attach_answers_sql(ids: str) -> str:
     """Fill the answer's checkpoint, question and index into em_scores rows written before their answer (a
     judgment stored without its answer, then the answer) for the answers relation `ids` lists."""
@@ -94,13 +134,13 @@ QD_SQL = """
     FROM questions"""
 # Per judge (static analysers too): its aligned and coherent judgments (Store's choice of judge reads it)
 EM_JUDGE_COUNTS_SQL = """
-    SELECT judge_model, sum(aligned_n)::BIGINT AS aligned_n, sum(coherent_n)::BIGINT AS coherent_n FROM em_scores
+    SELECT judge_model, sum(aligned_n)::BIGINT AS aligned_n, sum(coherent_n)::BIGINT AS coherent_n FROM {em} e
     GROUP BY judge_model ORDER BY judge_model"""
 EM_JUDGE_SHARED_SQL = """
-    WITH j AS (SELECT sample_id, judge_model, 'aligned' AS metric FROM em_scores
+    WITH j AS (SELECT sample_id, judge_model, 'aligned' AS metric FROM {em} e
                WHERE aligned_n > 0 AND NOT starts_with(judge_model, 'static:')
                UNION ALL
-               SELECT sample_id, judge_model, 'coherent' AS metric FROM em_scores
+               SELECT sample_id, judge_model, 'coherent' AS metric FROM {em} e
                WHERE coherent_n > 0 AND NOT starts_with(judge_model, 'static:')),
          j2 AS (SELECT * FROM j WHERE list_contains(?, metric)),
          shared AS (SELECT sample_id, metric FROM j2 GROUP BY sample_id, metric HAVING count(*) > 1)
@@ -109,7 +149,7 @@ EM_JUDGE_SHARED_SQL = """
     GROUP BY j2.judge_model, j2.metric ORDER BY j2.metric, j2.judge_model"""
 
 
-def _answer_values_sql(judges: Mapping[str, str | None] | None) -> str:
+def _answer_values_sql(judges: Mapping[str, str | None] | None, em: str = "em_scores") -> str:
     """Per answer (with a stored checkpoint) under the judge choice: checkpoint_id, question_key, sample_index,
     a (aligned score), c (coherent score), cl (coherent label) and `judged` (an EM judgment with a score or the
     reason for its missing score): the pivot of the old query, read from em_scores. `judges`: as
@@ -121,14 +161,14 @@ def _answer_values_sql(judges: Mapping[str, str | None] | None) -> str:
         # one judge for both metrics: its row holds the answer's values, no pivot
         return f"""SELECT checkpoint_id, question_key, sample_index, aligned AS a, coherent AS c,
                           coherent_label AS cl, aligned_judged OR coherent_judged AS judged
-                   FROM em_scores WHERE {match['aligned']} AND checkpoint_id IS NOT NULL"""
+                   FROM {em} e WHERE {match['aligned']} AND checkpoint_id IS NOT NULL"""
     ma, mc = match["aligned"], match["coherent"]   # each metric from its own judge's row
     return f"""SELECT any_value(checkpoint_id) AS checkpoint_id, any_value(question_key) AS question_key,
                       any_value(sample_index) AS sample_index,
                       max(aligned) FILTER (WHERE {ma}) AS a, max(coherent) FILTER (WHERE {mc}) AS c,
                       max(coherent_label) FILTER (WHERE {mc}) AS cl,
                       bool_or(({ma} AND aligned_judged) OR ({mc} AND coherent_judged)) AS judged
-               FROM em_scores WHERE ({ma} OR {mc}) AND checkpoint_id IS NOT NULL GROUP BY sample_id"""
+               FROM {em} e WHERE ({ma} OR {mc}) AND checkpoint_id IS NOT NULL GROUP BY sample_id"""
 
 
 def _check(by: Sequence[str], only: Sequence[str]) -> None:
@@ -140,13 +180,13 @@ def _check(by: Sequence[str], only: Sequence[str]) -> None:
         raise ValueError(f"unknown answer filter(s) {bad}; choose from {', '.join(FILTERS)}")
 
 
-def benchmark_extra(con: Any, judges: Mapping[str, str | None] | None) -> list[str]:
+def benchmark_extra(con: Any, judges: Mapping[str, str | None] | None, em: str = "em_scores") -> list[str]:
     """The questions declaring no EM metric that are benchmark questions all the same: of a (bank, question_id)
     one of whose answers (of a stored checkpoint and run) carries an EM judgment under the judge choice. Three
     small steps, so a store whose such questions were never judged (every study's) pays one scan: the questions
     with a judged answer; those sharing a (bank, id) with a question declaring none (usually none); only for
     them, the answers' checkpoints and runs looked up."""
-    x = _answer_values_sql(judges)
+    x = _answer_values_sql(judges, em)
     judged = [r[0] for r in con.execute(f"SELECT DISTINCT question_key FROM ({x}) x WHERE judged").fetchall()]
     if not judged:
         return []
@@ -167,12 +207,13 @@ def benchmark_extra(con: Any, judges: Mapping[str, str | None] | None) -> list[s
 def rate_counts(con: Any, by: Sequence[str], judges: Mapping[str, str | None] | None, aligned_below: float,
                 coherent_above: float, only: Sequence[str] = ()) -> Any:
     """rate_counts_sql's rows as a DataFrame, on connection `con` (its parameter from benchmark_extra)."""
-    sql = rate_counts_sql(by, judges, aligned_below, coherent_above, only)
-    return con.execute(sql, [benchmark_extra(con, judges)]).df()
+    em = em_source(con)
+    sql = rate_counts_sql(by, judges, aligned_below, coherent_above, only, em=em)
+    return con.execute(sql, [benchmark_extra(con, judges, em)]).df()
 
 
 def rate_counts_sql(by: Sequence[str], judges: Mapping[str, str | None] | None, aligned_below: float,
-                    coherent_above: float, only: Sequence[str] = ()) -> str:
+                    coherent_above: float, only: Sequence[str] = (), *, em: str = "em_scores") -> str:
     """One row per (group of `by`, run): the `by` columns, `run_id` as `unit`, and COUNT_COLUMNS. One parameter:
     the questions declaring no EM metric that count all the same (`benchmark_extra`, a list of keys). `judges`: {metric: judge}
     from `store._judges.JudgeChoice.sql()` (None for a metric: each answer's one judge); a metric left out
@@ -208,7 +249,7 @@ def rate_counts_sql(by: Sequence[str], judges: Mapping[str, str | None] | None, 
                    count_if(sc AND asked) AS n_coherence_asked
             FROM (SELECT s.checkpoint_id, {first}{scored} AS sc, coalesce({label}, false) AS mis,
                          coalesce(s.c > {float(coherent_above)!r}, false) AS coh, s.c IS NOT NULL AS asked
-                  FROM ({_answer_values_sql(judges)}) s{qjoin}
+                  FROM ({_answer_values_sql(judges, em)}) s{qjoin}
                   WHERE s.question_key IN (SELECT question_key FROM bq))
             GROUP BY ALL),
         counts AS (

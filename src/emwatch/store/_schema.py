@@ -101,6 +101,12 @@ TABLES: dict[str, str] = {
         coherent_judged BOOLEAN NOT NULL,
         coherent_n INTEGER NOT NULL
     """,
+    # Answers whose aligned/coherent judgments were written since em_scores was last brought up to date: a commit
+    # appends their ids (no scan of the big tables); the store recomputes their rows in bulk (_counts.py), and a
+    # reader meanwhile computes those answers' rows from their judgments, so every read is exact.
+    "em_pending": """
+        sample_id VARCHAR NOT NULL
+    """,
     # One look of an online EM monitor: a signal's value at a step and the decision taken.
     "monitor_events": """
         event_id VARCHAR PRIMARY KEY,

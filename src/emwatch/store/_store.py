@@ -136,6 +136,27 @@ class Store:
             yield con
         finally:
             self._con = None
+            self._let_go(con)
+
+    def _let_go(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Close a connection; a writer first brings em_scores up to date (its answers pending, recomputed in one
+        transaction), so whoever opens the file next reads the table as it is. Should that fail, the answers
+        stay pending (every read stays exact) and the connection is closed all the same."""
+        try:
+            if not self.read_only:
+                from emwatch.store._counts import flush_em_scores, has_pending
+
+                if has_pending(con):
+                    con.execute("BEGIN TRANSACTION")
+                    try:
+                        flush_em_scores(con)
+                        con.execute("COMMIT")
+                    except BaseException:
+                        con.execute("ROLLBACK")
+                        raise
+        except duckdb.Error:
+            pass
+        finally:
             con.close()
 
     # -- schema ---------------------------------------------------------------------------------
@@ -298,17 +319,15 @@ class Store:
                 self.con.unregister("_emwatch_rows")
 
     def _keep_em_scores(self) -> None:
-        """em_scores (schema v4) after a write of judgments (`_emwatch_rows`): the rows of every answer the batch
-        holds an aligned/coherent judgment of, recomputed from all its stored judgments, in this transaction."""
-        from emwatch.store._counts import refresh_em_scores
+        """em_scores (schema v4) after a write of judgments (`_emwatch_rows`): the answers the batch holds an
+        aligned/coherent judgment of are pending, recomputed from all their judgments when enough are (see
+        store/_counts.py), in this transaction, and when this writer lets go of the file (`_let_go`)."""
+        from emwatch.store._counts import flush_em_scores
 
-        self.con.execute("CREATE OR REPLACE TEMP TABLE _emwatch_em_ids AS SELECT DISTINCT sample_id "
-                         "FROM _emwatch_rows WHERE metric IN ('aligned', 'coherent')")
-        try:
-            if self.con.execute("SELECT count(*) FROM _emwatch_em_ids").fetchall()[0][0]:
-                refresh_em_scores(self.con, "_emwatch_em_ids")
-        finally:
-            self.con.execute("DROP TABLE IF EXISTS _emwatch_em_ids")
+        added = self.con.execute("INSERT INTO em_pending SELECT DISTINCT sample_id FROM _emwatch_rows "
+                                 "WHERE metric IN ('aligned', 'coherent')").fetchall()[0][0]
+        if added:
+            flush_em_scores(self.con, force=False)
 
     def rebuild_em_scores(self) -> int:
         """Recompute the em_scores table (what EM rates read) from every stored judgment, in one transaction;
@@ -320,6 +339,7 @@ class Store:
 
         with self.transaction():
             self.con.execute("DELETE FROM em_scores")
+            self.con.execute("DELETE FROM em_pending")
             self.con.execute(f"INSERT INTO em_scores {em_scores_sql()}")
             return int(self.con.execute("SELECT count(*) FROM em_scores").fetchall()[0][0])
 
@@ -572,10 +592,11 @@ class Store:
         judge of a rate needs. A named judge (or a config's) that judged none of them: every metric's rows, so
         the choice (and its errors) is `judge_pairs()`' own. Other metrics do not enter an EM rate: two judges
         of, say, 'harmful' with none named do not stop it (they stop `answers()`, which reads every metric)."""
-        from emwatch.store._counts import EM_JUDGE_COUNTS_SQL, EM_JUDGE_SHARED_SQL, EM_METRICS
+        from emwatch.store._counts import EM_JUDGE_COUNTS_SQL, EM_JUDGE_SHARED_SQL, EM_METRICS, em_source
         from emwatch.store._judges import is_static, parse_judge
 
-        rows = [(j, m, int(n)) for j, a_n, c_n in self.con.execute(EM_JUDGE_COUNTS_SQL).fetchall()
+        em = em_source(self.con)
+        rows = [(j, m, int(n)) for j, a_n, c_n in self.con.execute(EM_JUDGE_COUNTS_SQL.format(em=em)).fetchall()
                 for m, n in zip(EM_METRICS, (a_n, c_n)) if n and not is_static(j)]
         named = parse_judge(judge)
         if named is None:
@@ -587,7 +608,7 @@ class Store:
         judges_of = {m: sum(1 for _, mm, _ in rows if mm == m) for m in EM_METRICS}
         multi = sorted(m for m, k in judges_of.items() if k > 1)
         single = [(j, m, n, 0) for j, m, n in rows if m not in multi]
-        shared = self.con.execute(EM_JUDGE_SHARED_SQL, [multi]).fetchall() if multi else []
+        shared = self.con.execute(EM_JUDGE_SHARED_SQL.format(em=em), [multi]).fetchall() if multi else []
         return pd.DataFrame(single + [tuple(r) for r in shared], columns=["judge_model", "metric", "n", "n_shared"])
 
     @_reads
@@ -660,7 +681,7 @@ class Store:
     def close(self) -> None:
         if self._con is not None:
             con, self._con = self._con, None
-            con.close()
+            self._let_go(con)
 
     def __enter__(self) -> Store:
         return self
