@@ -24,7 +24,7 @@ their rows from their judgments instead: a read is exact either way.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from emwatch.config import NOT_ASKED, em_label_sql
@@ -115,6 +115,50 @@ def em_source(con: Any) -> str:
             f"UNION ALL {em_scores_sql('em_pending')})")
 
 
+def keep_em_scores(con: Any, rows: str) -> None:
+    """After a write of judgments (relation `rows`, in the writer's transaction): the answers it holds an
+    aligned/coherent judgment of are pending; recomputed now if enough are."""
+    added = con.execute(f"INSERT INTO em_pending SELECT DISTINCT sample_id FROM {rows} "
+                        "WHERE metric IN ('aligned', 'coherent')").fetchall()[0][0]
+    if added:
+        flush_em_scores(con, force=False)
+
+
+def attach_em_scores(con: Any, rows: str) -> None:
+    """After a write of answers (relation `rows`): em_scores rows written before their answer (a judgment stored
+    without its answer) get its checkpoint, question and index. Such rows are rare, and the look for them reads
+    only the column's statistics where there are none."""
+    if con.execute("SELECT count(*) FROM (SELECT 1 FROM em_scores WHERE checkpoint_id IS NULL LIMIT 1)"
+                   ).fetchall()[0][0]:
+        con.execute(attach_answers_sql(rows))
+
+
+def rebuild_em_scores(con: Any) -> int:
+    """em_scores recomputed from every judgment, nothing pending (in the caller's transaction); its rows."""
+    con.execute("DELETE FROM em_scores")
+    con.execute("DELETE FROM em_pending")
+    con.execute(f"INSERT INTO em_scores {em_scores_sql()}")
+    return int(con.execute("SELECT count(*) FROM em_scores").fetchall()[0][0])
+
+
+def flush_on_close(con: Any) -> None:
+    """A writer letting go of the file: the answers pending recomputed in one transaction. Should that fail,
+    they stay pending (every read stays exact)."""
+    import duckdb
+
+    try:
+        if has_pending(con):
+            con.execute("BEGIN TRANSACTION")
+            try:
+                flush_em_scores(con)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+    except duckdb.Error:
+        pass
+
+
 def attach_answers_sql(ids: str) -> str:
     """Fill the answer's checkpoint, question and index into em_scores rows written before their answer (a
     judgment stored without its answer, then the answer) for the answers relation `ids` lists."""
@@ -147,6 +191,33 @@ EM_JUDGE_SHARED_SQL = """
     SELECT j2.judge_model, j2.metric, count(*) AS n, count(shared.sample_id) AS n_shared
     FROM j2 LEFT JOIN shared USING (sample_id, metric)
     GROUP BY j2.judge_model, j2.metric ORDER BY j2.metric, j2.judge_model"""
+
+
+def em_judge_pairs(con: Any, judge: Any, configured: Any, judge_pairs: Callable[[], Any]) -> Any:
+    """Store.judge_pairs' rows of the EM metrics (aligned, coherent), read from em_scores: what choosing the
+    judge of a rate needs. A named judge (or a config's) that judged none of them: `judge_pairs()` (every
+    metric's rows), so the choice and its errors are judge_pairs' own. Other metrics do not enter an EM rate:
+    two judges of, say, 'harmful' with none named do not stop it (they stop Store.answers, which reads every
+    metric)."""
+    import pandas as pd
+
+    from emwatch.store._judges import is_static, parse_judge
+
+    em = em_source(con)
+    rows = [(j, m, int(n)) for j, a_n, c_n in con.execute(EM_JUDGE_COUNTS_SQL.format(em=em)).fetchall()
+            for m, n in zip(EM_METRICS, (a_n, c_n)) if n and not is_static(j)]
+    named = parse_judge(judge)
+    if named is None:
+        named = parse_judge(configured)
+    have = {(j, m) for j, m, _ in rows}
+    if isinstance(named, str) and named not in {j for j, _ in have} or isinstance(named, dict) and any(
+            m not in EM_METRICS or (n, m) not in have for m, n in named.items()):
+        return judge_pairs()
+    judges_of = {m: sum(1 for _, mm, _ in rows if mm == m) for m in EM_METRICS}
+    multi = sorted(m for m, k in judges_of.items() if k > 1)
+    single = [(j, m, n, 0) for j, m, n in rows if m not in multi]
+    shared = con.execute(EM_JUDGE_SHARED_SQL.format(em=em), [multi]).fetchall() if multi else []
+    return pd.DataFrame(single + [tuple(r) for r in shared], columns=["judge_model", "metric", "n", "n_shared"])
 
 
 def _answer_values_sql(judges: Mapping[str, str | None] | None, em: str = "em_scores") -> str:

@@ -139,23 +139,13 @@ class Store:
             self._let_go(con)
 
     def _let_go(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Close a connection; a writer first brings em_scores up to date (its answers pending, recomputed in one
-        transaction), so whoever opens the file next reads the table as it is. Should that fail, the answers
-        stay pending (every read stays exact) and the connection is closed all the same."""
+        """Close a connection; a writer first brings em_scores up to date (store/_counts.py `flush_on_close`), so
+        whoever opens the file next reads the table as it is."""
         try:
             if not self.read_only:
-                from emwatch.store._counts import flush_em_scores, has_pending
+                from emwatch.store._counts import flush_on_close
 
-                if has_pending(con):
-                    con.execute("BEGIN TRANSACTION")
-                    try:
-                        flush_em_scores(con)
-                        con.execute("COMMIT")
-                    except BaseException:
-                        con.execute("ROLLBACK")
-                        raise
-        except duckdb.Error:
-            pass
+                flush_on_close(con)
         finally:
             con.close()
 
@@ -309,25 +299,17 @@ class Store:
             verb = "INSERT OR REPLACE" if replace else "INSERT" if fresh else "INSERT OR IGNORE"
             added = int(self.con.execute(
                 f"{verb} INTO {table} ({col_list}) SELECT {col_list} FROM _emwatch_rows").fetchall()[0][0])
-            if table == "judgments" and "metric" in frame.column_names:
-                self._keep_em_scores()
-            elif table == "samples":
-                self._attach_em_scores()
+            if table in ("judgments", "samples"):   # the table EM rates read, in this transaction (_counts.py)
+                from emwatch.store._counts import attach_em_scores, keep_em_scores
+
+                if table == "samples":
+                    attach_em_scores(self.con, "_emwatch_rows")
+                elif "metric" in frame.column_names:
+                    keep_em_scores(self.con, "_emwatch_rows")
             return added
         finally:
             with contextlib.suppress(duckdb.Error):  # a failed statement aborts the transaction: rolled back above
                 self.con.unregister("_emwatch_rows")
-
-    def _keep_em_scores(self) -> None:
-        """em_scores (schema v4) after a write of judgments (`_emwatch_rows`): the answers the batch holds an
-        aligned/coherent judgment of are pending, recomputed from all their judgments when enough are (see
-        store/_counts.py), in this transaction, and when this writer lets go of the file (`_let_go`)."""
-        from emwatch.store._counts import flush_em_scores
-
-        added = self.con.execute("INSERT INTO em_pending SELECT DISTINCT sample_id FROM _emwatch_rows "
-                                 "WHERE metric IN ('aligned', 'coherent')").fetchall()[0][0]
-        if added:
-            flush_em_scores(self.con, force=False)
 
     def rebuild_em_scores(self) -> int:
         """Recompute the em_scores table (what EM rates read) from every stored judgment, in one transaction;
@@ -335,23 +317,10 @@ class Store:
         edited with SQL (`store.con.execute("UPDATE judgments ...")`), which the Store does not see."""
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only")
-        from emwatch.store._counts import em_scores_sql
+        from emwatch.store._counts import rebuild_em_scores
 
         with self.transaction():
-            self.con.execute("DELETE FROM em_scores")
-            self.con.execute("DELETE FROM em_pending")
-            self.con.execute(f"INSERT INTO em_scores {em_scores_sql()}")
-            return int(self.con.execute("SELECT count(*) FROM em_scores").fetchall()[0][0])
-
-    def _attach_em_scores(self) -> None:
-        """After a write of answers (`_emwatch_rows`): em_scores rows written before their answer (a judgment
-        stored without its answer) get its checkpoint, question and index. Rows without one are rare, and the
-        look for them reads only the column's statistics where there are none."""
-        from emwatch.store._counts import attach_answers_sql
-
-        if self.con.execute("SELECT count(*) FROM (SELECT 1 FROM em_scores WHERE checkpoint_id IS NULL LIMIT 1)"
-                            ).fetchall()[0][0]:
-            self.con.execute(attach_answers_sql("_emwatch_rows"))
+            return rebuild_em_scores(self.con)
 
     def _has_retry_rows(self) -> bool:
         """Whether the file holds failed judge requests an earlier release stored (a new judgment of the same key
@@ -580,36 +549,13 @@ class Store:
         judge per metric is chosen as `answers()` chooses it (`judge`, else `configured`, else the only one;
         two judges of the same answers and none named: ConfigError listing them; a JudgeChoice is used as it
         is). `only`: answer filters ('unwrapped', 'plain'). See store/_counts.py."""
-        from emwatch.store._counts import rate_counts, rate_counts_sql
+        from emwatch.store._counts import em_judge_pairs, rate_counts, rate_counts_sql
 
         rate_counts_sql(list(by), {}, aligned_below, coherent_above, only)  # a bad key or filter: before any read
         choice = judge if isinstance(judge, JudgeChoice) else choose_judges(
-            self._em_judge_pairs(judge, configured), judge, configured)
+            em_judge_pairs(self.con, judge, configured, self.judge_pairs), judge, configured)
         return rate_counts(self.con, list(by), choice.sql(), aligned_below, coherent_above, only)
 
-    def _em_judge_pairs(self, judge: Any = None, configured: Any = None) -> pd.DataFrame:
-        """`judge_pairs()`' rows of the EM metrics (aligned, coherent), read from em_scores: what choosing the
-        judge of a rate needs. A named judge (or a config's) that judged none of them: every metric's rows, so
-        the choice (and its errors) is `judge_pairs()`' own. Other metrics do not enter an EM rate: two judges
-        of, say, 'harmful' with none named do not stop it (they stop `answers()`, which reads every metric)."""
-        from emwatch.store._counts import EM_JUDGE_COUNTS_SQL, EM_JUDGE_SHARED_SQL, EM_METRICS, em_source
-        from emwatch.store._judges import is_static, parse_judge
-
-        em = em_source(self.con)
-        rows = [(j, m, int(n)) for j, a_n, c_n in self.con.execute(EM_JUDGE_COUNTS_SQL.format(em=em)).fetchall()
-                for m, n in zip(EM_METRICS, (a_n, c_n)) if n and not is_static(j)]
-        named = parse_judge(judge)
-        if named is None:
-            named = parse_judge(configured)
-        have = {(j, m) for j, m, _ in rows}
-        if isinstance(named, str) and named not in {j for j, _ in have} or isinstance(named, dict) and any(
-                m not in EM_METRICS or (n, m) not in have for m, n in named.items()):
-            return self.judge_pairs()
-        judges_of = {m: sum(1 for _, mm, _ in rows if mm == m) for m in EM_METRICS}
-        multi = sorted(m for m, k in judges_of.items() if k > 1)
-        single = [(j, m, n, 0) for j, m, n in rows if m not in multi]
-        shared = self.con.execute(EM_JUDGE_SHARED_SQL.format(em=em), [multi]).fetchall() if multi else []
-        return pd.DataFrame(single + [tuple(r) for r in shared], columns=["judge_model", "metric", "n", "n_shared"])
 
     @_reads
     def imported_answers(self, checkpoint_ids: Sequence[str]) -> pd.DataFrame:
