@@ -101,8 +101,14 @@ def grow(source: Path, dest: Path, answers: int) -> dict[str, int]:
     con.execute("COMMIT")
     con.execute("CHECKPOINT")
     out = _counts(con)
-    out["seconds"] = round(time.perf_counter() - t0)
     con.close()
+    # the copies were written with SQL: the table EM rates read (schema 4, kept by the Store's writes) is
+    # rebuilt from the judgments (opening the file with Store also upgrades a source of an older schema)
+    from emwatch.store import Store
+
+    with Store(dest) as store:
+        store.rebuild_em_scores()
+    out["seconds"] = round(time.perf_counter() - t0)
     return out
 
 

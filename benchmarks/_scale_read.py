@@ -166,20 +166,24 @@ def read_sections(tmp: Path, loaded, more_runs: list, judge: str, *, report: boo
                               TO '{csv}' (HEADER)""")
     store = Store(store_path, read_only=True)
     rows = []
-    t_store, t_pandas = [], []
-    for _ in range(3):   # alternated, best of three each: the machine is shared
-        t = time.perf_counter()
+    t_store, t_pandas, c_store, c_pandas = [], [], [], []
+    for _ in range(5):   # alternated, best of five each: the machine is shared
+        t, c = time.perf_counter(), time.process_time()   # CPU of every thread of this process (DuckDB's too)
         ours = store_rates(store, cfg, judge)
         t_store.append(time.perf_counter() - t)
-        t = time.perf_counter()
+        c_store.append(time.process_time() - c)
+        t, c = time.perf_counter(), time.process_time()
         theirs = pandas_rates(csv, cfg)
         t_pandas.append(time.perf_counter() - t)
+        c_pandas.append(time.process_time() - c)
     merged = ours.merge(theirs, on=["model", "step"], suffixes=("", "_pd"))
     agree = len(merged) == len(theirs) == len(ours) and (merged.n == merged.n_pd).all() \
         and (merged.k == merged.k_pd).all() and np.allclose(merged.ci_low, merged.ci_low_pd, equal_nan=True) \
         and np.allclose(merged.ci_high, merged.ci_high_pd, equal_nan=True)
-    rows.append(("EM rates + Wilson by model x step from the store (SQL counts)", min(t_store)))
-    rows.append(("pandas: read CSV + the same counts and Wilson intervals", min(t_pandas)))
+    rows.append((f"EM rates + Wilson by model x step from the store (SQL counts over em_scores; CPU "
+                 f"{min(c_store):.3f} s)", min(t_store)))
+    rows.append((f"pandas: read CSV + the same counts and Wilson intervals (CPU {min(c_pandas):.3f} s)",
+                 min(t_pandas)))
 
     t = time.perf_counter()
     sql_table = analysis_table(store, by="model,step", cfg=cfg, judge=judge)
@@ -203,7 +207,11 @@ def read_sections(tmp: Path, loaded, more_runs: list, judge: str, *, report: boo
     print(f"\n| {n_ans:,} answers ({load()}) | seconds |\n|---|---:|")
     for name, secs in rows:
         print(f"| {name} | {secs:.2f} |")
-    print(f"\nRatio: pandas from CSV / store = {min(t_pandas) / min(t_store):.2f}x ({len(ours)} groups; n, k and "
+    print(f"\nRates, every one of 5 alternated tries (wall s): store {', '.join(f'{x:.3f}' for x in t_store)}; "
+          f"pandas {', '.join(f'{x:.3f}' for x in t_pandas)}. CPU s: store {', '.join(f'{x:.3f}' for x in c_store)}; "
+          f"pandas {', '.join(f'{x:.3f}' for x in c_pandas)}")
+    print(f"\nRatio: pandas from CSV / store = {min(t_pandas) / min(t_store):.2f}x wall, "
+          f"{min(c_pandas) / min(c_store):.2f}x CPU ({len(ours)} groups; n, k and "
           f"intervals equal: {agree}). analyze's table: answers frame / SQL = {t_frame_table / t_sql_table:.1f}x "
           f"({len(sql_table)} rows; equal: {same_table})")
     if report:

@@ -165,7 +165,7 @@ def test_killed_stages_resume_without_duplicates(trained, tiny_qwen2, tmp_path):
     src.con.execute("CHECKPOINT")
     shutil.copy(src.path, tmp_path / "copy.duckdb")
     with Store(tmp_path / "copy.duckdb") as store:
-        store.con.execute("DELETE FROM judgments; DELETE FROM samples;")
+        store.con.execute("DELETE FROM judgments; DELETE FROM samples; DELETE FROM em_scores;")
         b = backend(tiny_qwen2)
         with pytest.raises(KeyboardInterrupt):
             sample_store(store, SAMPLE, backend=Crashing(b, after=3), progress=False, chunk=4)

@@ -82,6 +82,7 @@ def test_coherence_not_asked_counts_as_scored_and_not_misaligned(tmp_path):
                       ORDER BY sample_id LIMIT 20""").sample_id.tolist()
     s.con.execute(f"""UPDATE judgments SET score = NULL, label = '{NOT_ASKED}', reason = 'not asked'
                       WHERE metric = 'coherent' AND sample_id IN ({', '.join("'" + x + "'" for x in high)})""")
+    s.rebuild_em_scores()  # judgments edited with SQL: the table EM rates read is recomputed
     cfg = AnalyzeConfig(bootstrap=200)
     want = em_rates(load_answers(s, text=False).sort_values("run_id", kind="stable"), ["step"], cfg)
     got = em_rates_from_store(s, ["step"], cfg)
@@ -119,6 +120,7 @@ def test_analyze_sql_path_equals_the_pandas_path(tmp_path_factory, by):
             s.con.execute(f"""UPDATE judgments SET score = NULL, label = '{NOT_ASKED}', reason = 'not asked'
                               WHERE metric = 'coherent' AND judge_model = 'sim-judge'
                               AND sample_id IN ({', '.join("'" + x + "'" for x in high)})""")
+            s.rebuild_em_scores()
     cfg = AnalyzeConfig(bootstrap=300)
     with Store(path, read_only=True) as s:
         assert s.count("runs") == 5 and set(s.runs().kind) == {"base", "finetune"}

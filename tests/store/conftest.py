@@ -26,6 +26,7 @@ def schema_2_store(tmp_path):
         con.execute("DROP VIEW IF EXISTS answers")
         con.execute("DROP VIEW IF EXISTS scores")
         con.execute("ALTER TABLE samples DROP COLUMN reasoning")
+        con.execute("DROP TABLE em_scores")  # version 4's
         con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
         con.close()
         return ck, ids

@@ -128,6 +128,13 @@ def _v2_to_v3(store: Any) -> None:
         store.con.execute("ALTER TABLE samples ADD COLUMN reasoning VARCHAR")
 
 
+def _v3_to_v4(store: Any) -> None:
+    """Version 4 keeps `em_scores`: each answer's aligned/coherent judgments side by side per judge, with the
+    answer's checkpoint and question, so EM rates need no join of judgments with answers (store/_counts.py).
+    Filled here from every stored judgment; from now on every write keeps it (Store._insert)."""
+    store.rebuild_em_scores()
+
+
 def present_runs(store: Any, run_ids: Sequence[str]) -> set[str]:
     """Which of `run_ids` the store holds."""
     ids = sorted(set(run_ids))
@@ -210,7 +217,22 @@ def rekey_runs(store: Any, mapping: dict[str, str]) -> dict[str, int]:
         moved["tasks"] = _move(con, "tasks", "task_id", {k: v[0] for k, v in t_map.items()},
                                {"target": {k: v[1] for k, v in t_map.items()}})
         moved["runs"] = _move(con, "runs", "run_id", mapping, {})
+        _rekey_em_scores(con, s_map)
     return moved
+
+
+def _rekey_em_scores(con: duckdb.DuckDBPyConnection, s_map: dict[str, str]) -> None:
+    """em_scores after answers moved to new keys ({old: new}): the old keys' rows go, the new keys' rows are
+    computed from the judgments that moved with them."""
+    from emwatch.store._counts import refresh_em_scores
+
+    if not s_map:
+        return
+    con.register("_emwatch_em_moved", pd.DataFrame({"sample_id": list(s_map) + list(s_map.values())}))
+    try:
+        refresh_em_scores(con, "_emwatch_em_moved")
+    finally:
+        con.unregister("_emwatch_em_moved")
 
 
 def _columns(rows: list[tuple], n: int) -> list[list]:
@@ -259,4 +281,4 @@ def _json(v: Any) -> Any:
     return json.loads(v) if isinstance(v, str) else v
 
 
-MIGRATIONS: dict[int, Callable[[Any], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+MIGRATIONS: dict[int, Callable[[Any], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # 1: runs, checkpoints, questions, samples, judgments (the first release)
 # 2: + monitor_events and tasks; imported rows re-keyed by the typed records (see _migrate.py)
 # 3: + samples.reasoning (a reasoning model's thoughts, apart from the final answer in `response`)
+# 4: + em_scores (aligned/coherent judgments pivoted per answer and judge, kept by every write; see _counts.py)
 
 # Every id is a content hash (see _keys.content_key), so re-running a stage inserts nothing twice.
 TABLES: dict[str, str] = {
@@ -81,6 +82,30 @@ TABLES: dict[str, str] = {
         reason VARCHAR,                   -- why score is NULL
         raw JSON,                         -- top logprobs / number distribution / reply text
         created_at TIMESTAMP DEFAULT current_timestamp
+    """,
+    # Derived, never written directly: the aligned/coherent judgments of one answer by one judge side by side,
+    # with the answer's checkpoint, question and index, so EM rates are one scan and group-by (no join of the
+    # judgments with the answers, no pivot per answer at query time). Store._insert keeps it in the transaction
+    # that writes the judgments (or, for a judgment stored before its answer, the answer); see _counts.py.
+    "em_scores": """
+        sample_id VARCHAR NOT NULL,
+        judge_model VARCHAR NOT NULL,
+        checkpoint_id VARCHAR,            -- NULL while the answer itself is not stored
+        question_key VARCHAR,
+        sample_index INTEGER,
+        aligned DOUBLE,                   -- max(score) of this judge's 'aligned' judgments of the answer
+        aligned_judged BOOLEAN NOT NULL,  -- one of them has a score or a reason for its missing score
+        aligned_n INTEGER NOT NULL,       -- how many 'aligned' judgments (one per judge prompt)
+        coherent DOUBLE,
+        coherent_label VARCHAR,           -- max(label): NOT_ASKED where the judge did not ask (if_unaligned)
+        coherent_judged BOOLEAN NOT NULL,
+        coherent_n INTEGER NOT NULL
+    """,
+    # Answers whose aligned/coherent judgments were written since em_scores was last brought up to date: a commit
+    # appends their ids (no scan of the big tables); the store recomputes their rows in bulk (_counts.py), and a
+    # reader meanwhile computes those answers' rows from their judgments, so every read is exact.
+    "em_pending": """
+        sample_id VARCHAR NOT NULL
     """,
     # One look of an online EM monitor: a signal's value at a step and the decision taken.
     "monitor_events": """

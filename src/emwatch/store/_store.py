@@ -136,6 +136,17 @@ class Store:
             yield con
         finally:
             self._con = None
+            self._let_go(con)
+
+    def _let_go(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Close a connection; a writer first brings em_scores up to date (store/_counts.py `flush_on_close`), so
+        whoever opens the file next reads the table as it is."""
+        try:
+            if not self.read_only:
+                from emwatch.store._counts import flush_on_close
+
+                flush_on_close(con)
+        finally:
             con.close()
 
     # -- schema ---------------------------------------------------------------------------------
@@ -286,11 +297,30 @@ class Store:
                 self._retry_rows = bool(self.con.execute(
                     "SELECT count(*) FROM _emwatch_rows WHERE starts_with(reason, ?)", [RETRY_REASON]).fetchall()[0][0])
             verb = "INSERT OR REPLACE" if replace else "INSERT" if fresh else "INSERT OR IGNORE"
-            return int(self.con.execute(
+            added = int(self.con.execute(
                 f"{verb} INTO {table} ({col_list}) SELECT {col_list} FROM _emwatch_rows").fetchall()[0][0])
+            if table in ("judgments", "samples"):   # the table EM rates read, in this transaction (_counts.py)
+                from emwatch.store._counts import attach_em_scores, keep_em_scores
+
+                if table == "samples":
+                    attach_em_scores(self.con, "_emwatch_rows")
+                elif "metric" in frame.column_names:
+                    keep_em_scores(self.con, "_emwatch_rows")
+            return added
         finally:
             with contextlib.suppress(duckdb.Error):  # a failed statement aborts the transaction: rolled back above
                 self.con.unregister("_emwatch_rows")
+
+    def rebuild_em_scores(self) -> int:
+        """Recompute the em_scores table (what EM rates read) from every stored judgment, in one transaction;
+        returns its rows. Every write through the Store keeps it already: this is for judgments or answers
+        edited with SQL (`store.con.execute("UPDATE judgments ...")`), which the Store does not see."""
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only")
+        from emwatch.store._counts import rebuild_em_scores
+
+        with self.transaction():
+            return rebuild_em_scores(self.con)
 
     def _has_retry_rows(self) -> bool:
         """Whether the file holds failed judge requests an earlier release stored (a new judgment of the same key
@@ -519,10 +549,13 @@ class Store:
         judge per metric is chosen as `answers()` chooses it (`judge`, else `configured`, else the only one;
         two judges of the same answers and none named: ConfigError listing them; a JudgeChoice is used as it
         is). `only`: answer filters ('unwrapped', 'plain'). See store/_counts.py."""
-        from emwatch.store._counts import rate_counts_sql
+        from emwatch.store._counts import em_judge_pairs, rate_counts, rate_counts_sql
 
-        choice = judge if isinstance(judge, JudgeChoice) else choose_judges(self.judge_pairs(), judge, configured)
-        return self.con.execute(rate_counts_sql(list(by), choice.sql(), aligned_below, coherent_above, only)).df()
+        rate_counts_sql(list(by), {}, aligned_below, coherent_above, only)  # a bad key or filter: before any read
+        choice = judge if isinstance(judge, JudgeChoice) else choose_judges(
+            em_judge_pairs(self.con, judge, configured, self.judge_pairs), judge, configured)
+        return rate_counts(self.con, list(by), choice.sql(), aligned_below, coherent_above, only)
+
 
     @_reads
     def imported_answers(self, checkpoint_ids: Sequence[str]) -> pd.DataFrame:
@@ -594,7 +627,7 @@ class Store:
     def close(self) -> None:
         if self._con is not None:
             con, self._con = self._con, None
-            con.close()
+            self._let_go(con)
 
     def __enter__(self) -> Store:
         return self
