@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pandas as pd
 import yaml
@@ -117,7 +116,7 @@ def test_planning_one_checkpoint_reads_its_rows_only(tmp_path):
     answers and 200k judgments as in one of 20k; half of its answers judged already (written as records here)
     leaves exactly the other half."""
     judge = "j"
-    times = {}
+    # rows fetched, not seconds: a timed assertion fails on a loaded machine (speed lives in benchmarks/)
     for n in (20_000, 200_000):
         s = _big_store(tmp_path / f"s{n}.duckdb", n)
         sids = s.query("SELECT sample_id FROM samples WHERE checkpoint_id = 'ck3' ORDER BY sample_id").sample_id
@@ -125,13 +124,8 @@ def test_planning_one_checkpoint_reads_its_rows_only(tmp_path):
         s.add(Judgment(sample_id=sid, judge_model=judge, metric=m, prompt_hash=prompt_hash(get_metric(m).prompt),
                        score=50.0) for sid in done for m in ("aligned", "coherent"))
         assert s.count("judgments") == (n - 400) + 400
-        best = float("inf")
-        for _ in range(3):
-            s.rows_read = 0
-            t0 = time.perf_counter()
-            items = plan_judgments(s, ["aligned", "coherent"], judge, checkpoints=["ck3"])
-            best = min(best, time.perf_counter() - t0)
-        times[n] = best
+        s.rows_read = 0
+        items = plan_judgments(s, ["aligned", "coherent"], judge, checkpoints=["ck3"])
         assert s.rows_read == 400 + 400  # its 400 answers, its 400 stored judgments: nothing else
         assert len(items) == 2 * 200 and {i.sample_id for i in items} == set(sids[200:])
         # the sample stage's look-up of one checkpoint's planned answers: its 400 stored rows, nothing else
@@ -139,4 +133,3 @@ def test_planning_one_checkpoint_reads_its_rows_only(tmp_path):
         planned = list(sids[:100]) + [f"new{i}" for i in range(100)]
         assert s.stored_keys("samples", planned, checkpoints=["ck3"]) == set(sids[:100])
         assert s.rows_read == 400
-    assert times[200_000] <= 2 * times[20_000] + 0.05, times
