@@ -79,7 +79,7 @@ def bulk_keys(kind: str, *columns: Sequence[Any]) -> list[str]:
     """`content_key(kind, *parts)` of every row of `columns` (one sequence per part, all of one length): the same
     keys, computed a column at a time (what ingesting a million answers costs): each column's JSON text built by
     Arrow (a distinct value encoded once), the texts joined by Arrow, then one sha256 per row."""
-    return _sha24(_joined(kind, columns))
+    return _sha24(_joined(kind, columns)).to_pylist()
 
 
 def _joined(kind: str, columns: Sequence[Sequence[Any]]) -> pa.Array:
@@ -90,9 +90,19 @@ def _joined(kind: str, columns: Sequence[Sequence[Any]]) -> pa.Array:
     return pc.binary_join_element_wise(f"emwatch/{KEY_VERSION}/{kind}", *parts, "\x1f")
 
 
-def _sha24(texts: pa.Array) -> list[str]:
+def _sha24(texts: pa.Array) -> pa.Array:
+    """The first 24 hex digits of the sha256 of each text's UTF-8 bytes (what content_key hashes), as Arrow text."""
     sha = hashlib.sha256
-    return [sha(b).hexdigest()[:24] for b in texts.cast(pa.binary()).to_pylist()]
+    return pa.array([sha(b).hexdigest()[:24] for b in texts.cast(pa.binary()).to_pylist()], pa.string())
+
+
+def _by_object(values: Sequence[Any]) -> tuple[list[Any], pa.Array]:
+    """The distinct objects of a column, told apart by identity (a million rows holding one sampling mapping hold
+    one object), and each row's index into them: rows are grouped by numpy, not by a Python loop."""
+    seq = values.tolist() if isinstance(values, (pd.Series, np.ndarray)) else list(values)
+    ids = np.fromiter(map(id, seq), dtype=np.uintp, count=len(seq))
+    _, first, rows = np.unique(ids, return_index=True, return_inverse=True)
+    return [seq[i] for i in first.tolist()], pa.array(rows.astype(np.int64).ravel())
 
 
 _NEEDS_ESCAPE = r'[\x00-\x1f"\\]'  # what json's encode_basestring escapes (non-ASCII stays as it is)
@@ -116,16 +126,10 @@ def _column_json(values: Sequence[Any], *, text: bool = False) -> pa.Array:
         else:
             out = pc.binary_join_element_wise('"', texts, '"', "")
         return pc.fill_null(out, "null")
-    by_object: dict[int, str] = {}  # rows holding one object (the same mapping) are encoded once
-    out_list = []
-    for v in (values.tolist() if isinstance(values, (pd.Series, np.ndarray)) else values):
-        if text and type(v) is float and v != v:
-            v = None  # a pandas text column gives NaN for a missing text
-        got = by_object.get(id(v))
-        if got is None:
-            got = by_object[id(v)] = _part_json(v)
-        out_list.append(got)
-    return pa.array(out_list, pa.string())
+    distinct, rows = _by_object(values)  # rows holding one object (the same mapping) are encoded once
+    if text:  # a pandas text column gives NaN for a missing text
+        distinct = [None if type(v) is float and v != v else v for v in distinct]
+    return pa.array([_part_json(v) for v in distinct], pa.string()).take(rows)
 
 
 def _as_text_array(values: Sequence[Any], text: bool) -> pa.Array | None:
@@ -154,6 +158,12 @@ def _as_text_array(values: Sequence[Any], text: bool) -> pa.Array | None:
 def sample_keys(checkpoint_ids: Sequence[str], question_keys: Sequence[str], indexes: Sequence[int],
                 samplings: Sequence[Mapping[str, Any]]) -> list[str]:
     """`sample_key` of every row, in bulk."""
+    return sample_key_array(checkpoint_ids, question_keys, indexes, samplings).to_pylist()
+
+
+def sample_key_array(checkpoint_ids: Sequence[str], question_keys: Sequence[str], indexes: Sequence[int],
+                     samplings: Sequence[Mapping[str, Any]]) -> pa.Array:
+    """`sample_keys` as an Arrow text array (what a bulk insert sends on)."""
     return _sha24(_joined("sample", _sample_parts(checkpoint_ids, question_keys, indexes, samplings)))
 
 
@@ -164,19 +174,19 @@ def _sample_parts(checkpoint_ids: Sequence[str], question_keys: Sequence[str], i
         index = np.array([int(i) for i in index.tolist()], dtype=object)
     elif index.dtype.kind == "b":
         index = index.astype(np.int64)
-    by_object: dict[int, dict] = {}  # dict(s) of each distinct object, once
-    maps = []
-    for s in samplings:
-        m = by_object.get(id(s))
-        if m is None:
-            m = by_object[id(s)] = dict(s)
-        maps.append(m)
-    return [_column_json(checkpoint_ids, text=True), _column_json(question_keys, text=True), _column_json(index),
-            _column_json(maps)]
+    distinct, rows = _by_object(samplings)  # each distinct mapping object encoded once, as sample_key does
+    maps = pa.array([_part_json(dict(s)) for s in distinct], pa.string()).take(rows)
+    return [_column_json(checkpoint_ids, text=True), _column_json(question_keys, text=True), _column_json(index), maps]
 
 
 def judgment_keys(sample_ids: Sequence[str], judge_models: Sequence[str], metrics: Sequence[str],
                   prompt_hashes: Sequence[str | None]) -> list[str]:
     """`judgment_key` of every row, in bulk."""
+    return judgment_key_array(sample_ids, judge_models, metrics, prompt_hashes).to_pylist()
+
+
+def judgment_key_array(sample_ids: Sequence[str], judge_models: Sequence[str], metrics: Sequence[str],
+                       prompt_hashes: Sequence[str | None]) -> pa.Array:
+    """`judgment_keys` as an Arrow text array."""
     return _sha24(_joined("judgment", [_column_json(c, text=True) for c in (sample_ids, judge_models, metrics,
                                                                             prompt_hashes)]))
