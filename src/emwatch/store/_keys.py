@@ -79,14 +79,14 @@ def bulk_keys(kind: str, *columns: Sequence[Any]) -> list[str]:
     """`content_key(kind, *parts)` of every row of `columns` (one sequence per part, all of one length): the same
     keys, computed a column at a time (what ingesting a million answers costs): each column's JSON text built by
     Arrow (a distinct value encoded once), the texts joined by Arrow, then one sha256 per row."""
-    return _sha24(_joined(kind, columns)).to_pylist()
+    return _sha24(_joined(kind, [_column_json(col) for col in columns])).to_pylist()
 
 
-def _joined(kind: str, columns: Sequence[Sequence[Any]]) -> pa.Array:
-    """Each row's key text: 'emwatch/<version>/<kind>', then each part's canonical JSON after a 0x1f byte."""
-    if not columns:
+def _joined(kind: str, parts: Sequence[pa.Array]) -> pa.Array:
+    """Each row's key text: 'emwatch/<version>/<kind>', then each part's canonical JSON (`parts`: a column's
+    JSON texts, from _column_json) after a 0x1f byte."""
+    if not parts:
         return pa.array([], pa.string())
-    parts = [col if isinstance(col, pa.Array) else _column_json(col) for col in columns]
     return pc.binary_join_element_wise(f"emwatch/{KEY_VERSION}/{kind}", *parts, "\x1f")
 
 
@@ -111,10 +111,13 @@ _NEEDS_ESCAPE = r'[\x00-\x1f"\\]'  # what json's encode_basestring escapes (non-
 def _column_json(values: Sequence[Any], *, text: bool = False) -> pa.Array:
     """_part_json of each value as an Arrow text column. A column of texts (None, or with `text` NaN, for a
     missing one: JSON null) is quoted by Arrow, only distinct texts that need escaping going through Python; a
-    column of integers is cast by Arrow; any other column is encoded a distinct object at a time (a million
+    numpy or pandas column of integers is cast by Arrow; any other column (a list of numbers among them: numpy
+    would make True and 1.0 the integer 1, where a key writes true and 1.0) is encoded a distinct object at a time (a million
     samples share a few sampling mappings)."""
+    if isinstance(values, pd.Series) and values.dtype.kind in "iu":
+        values = values.to_numpy()
     if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
-        return pc.cast(pa.array(values.astype(np.int64)), pa.string())
+        return pc.cast(pa.array(values), pa.string())  # each as the Python int it holds, uint64 included
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
         values = values.to_pylist() if not pa.types.is_string(values.type) else values
     texts = _as_text_array(values, text)
@@ -139,6 +142,8 @@ def _as_text_array(values: Sequence[Any], text: bool) -> pa.Array | None:
     if isinstance(values, pd.Series):
         if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
             return None
+        if values.dtype != object and not text and values.hasnans:
+            return None  # a pandas text column's gap is NaN, which only `text` makes JSON null
     first = next((v for v in values if not (v is None or (type(v) is float and v != v))), None)
     if first is not None and type(first) is not str:
         return None  # not a text column (ints, mappings): no Arrow conversion tried
@@ -169,14 +174,10 @@ def sample_key_array(checkpoint_ids: Sequence[str], question_keys: Sequence[str]
 
 def _sample_parts(checkpoint_ids: Sequence[str], question_keys: Sequence[str], indexes: Sequence[int],
                   samplings: Sequence[Mapping[str, Any]]) -> list[pa.Array]:
-    index = np.asarray(indexes)
-    if index.dtype.kind not in "iub":
-        index = np.array([int(i) for i in index.tolist()], dtype=object)
-    elif index.dtype.kind == "b":
-        index = index.astype(np.int64)
     distinct, rows = _by_object(samplings)  # each distinct mapping object encoded once, as sample_key does
     maps = pa.array([_part_json(dict(s)) for s in distinct], pa.string()).take(rows)
-    return [_column_json(checkpoint_ids, text=True), _column_json(question_keys, text=True), _column_json(index), maps]
+    return [_column_json(checkpoint_ids, text=True), _column_json(question_keys, text=True), _column_json(indexes),
+            maps]
 
 
 def judgment_keys(sample_ids: Sequence[str], judge_models: Sequence[str], metrics: Sequence[str],
