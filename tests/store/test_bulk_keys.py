@@ -173,7 +173,10 @@ def _containers(values, kind: str):
 
     out = [(values, values), (pd.Series(values, dtype=object), values)]
     if kind == "int" and all(-2**63 <= v < 2**63 for v in values):
-        out += [(np.array(values, dtype=np.int64), values), (pd.Series(values, dtype="int64"), values)]
+        out += [(np.array(values, dtype=np.int64), values), (pd.Series(values, dtype="int64"), values),
+                (pa.array(values, pa.int64()), values)]
+    if kind == "float":
+        out += [(np.array(values, dtype=np.float64), values), (pa.array(values, pa.float64()), values)]
     if kind == "text":
         out += [(pa.array(values, pa.string()), values), (pa.array(values, pa.large_string()), values),
                 (pd.Series(values, dtype="str"), pd.Series(values, dtype="str").tolist())]
@@ -242,6 +245,7 @@ def test_columns_go_through_the_column_paths_not_a_value_at_a_time(monkeypatch):
     """A million answers are three million key parts: integer and text columns are encoded by Arrow, mappings one
     distinct object at a time, a text needing escapes once per distinct text. Counted by wrapping the encoders."""
     import numpy as np
+    import pyarrow as pa
 
     import emwatch.store._keys as keys
 
@@ -268,6 +272,15 @@ def test_columns_go_through_the_column_paths_not_a_value_at_a_time(monkeypatch):
     assert got == [Sample(checkpoint_id=c, question_key=q, sample_index=int(i), sampling=m).key
                    for c, q, i, m in zip(texts, escaped, ints, maps)]
     calls.update(part=0, str=0)
-    keys.judgment_keys(pd.Series(texts, dtype="str"), pd.Series(texts, dtype=object), texts, [None] * n)
-    keys.bulk_keys("k", pd.Series(ints))
+    gaps = [None if i % 5 == 0 else t for i, t in enumerate(texts)]
+    got = keys.judgment_keys(pd.Series(texts, dtype="str"), pd.Series(texts, dtype=object), pd.Series(gaps, dtype="str"),
+                             [None] * n)
     assert calls == {"part": 0, "str": 0}
+    assert got == [Judgment(sample_id=s, judge_model=j, metric=m, score=1.0).key for s, j, m in zip(texts, texts, gaps)]
+    calls.update(part=0, str=0)  # (the records' own keys count too)
+    keys.bulk_keys("k", pd.Series(ints), pd.Series(gaps, dtype=object), pa.array(gaps), np.array(texts))
+    assert calls == {"part": 0, "str": 0}
+    # ... and what only the value-at-a-time path encodes right goes there: a float, a mapping, a text beside a number
+    got = keys.bulk_keys("k", [1.5] * n, [{"a": 1}] * n, ["x", 2] * (n // 2))
+    assert calls == {"part": 4, "str": 1}  # 1.5, the mapping, "x" (its escape: json's encoder) and 2
+    assert got[:2] == [keys.content_key("k", 1.5, {"a": 1}, "x"), keys.content_key("k", 1.5, {"a": 1}, 2)]

@@ -99,7 +99,10 @@ def _sha24(texts: pa.Array) -> pa.Array:
 def _by_object(values: Sequence[Any]) -> tuple[list[Any], pa.Array]:
     """The distinct objects of a column, told apart by identity (a million rows holding one sampling mapping hold
     one object), and each row's index into them: rows are grouped by numpy, not by a Python loop."""
-    seq = values.tolist() if isinstance(values, (pd.Series, np.ndarray)) else list(values)
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        seq = values.to_pylist()
+    else:
+        seq = values.tolist() if isinstance(values, (pd.Series, np.ndarray)) else list(values)
     ids = np.fromiter(map(id, seq), dtype=np.uintp, count=len(seq))
     _, first, rows = np.unique(ids, return_index=True, return_inverse=True)
     return [seq[i] for i in first.tolist()], pa.array(rows.astype(np.int64).ravel())
@@ -109,17 +112,16 @@ _NEEDS_ESCAPE = r'[\x00-\x1f"\\]'  # what json's encode_basestring escapes (non-
 
 
 def _column_json(values: Sequence[Any], *, text: bool = False) -> pa.Array:
-    """_part_json of each value as an Arrow text column. A column of texts (None, or with `text` NaN, for a
-    missing one: JSON null) is quoted by Arrow, only distinct texts that need escaping going through Python; a
-    numpy or pandas column of integers is cast by Arrow; any other column (a list of numbers among them: numpy
-    would make True and 1.0 the integer 1, where a key writes true and 1.0) is encoded a distinct object at a time (a million
+    """_part_json of each row's value (a list's item, a numpy or pandas column's `tolist()`, an Arrow column's
+    `to_pylist()`; with `text` a NaN is a missing text: None) as an Arrow text column. A column of texts and
+    None is quoted by Arrow, only distinct texts that need escaping going through Python; a numpy or pandas
+    column of integers is cast by Arrow; any other column (a list of numbers among them: numpy would make True
+    and 1.0 the integer 1, where a key writes true and 1.0) is encoded a distinct object at a time (a million
     samples share a few sampling mappings)."""
-    if isinstance(values, pd.Series) and values.dtype.kind in "iu":
-        values = values.to_numpy()
+    if isinstance(values, pd.Series) and isinstance(values.dtype, np.dtype):
+        values = values.to_numpy()  # a numpy-typed column as its array; a pandas text column stays a Series
     if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
         return pc.cast(pa.array(values), pa.string())  # each as the Python int it holds, uint64 included
-    if isinstance(values, (pa.Array, pa.ChunkedArray)):
-        values = values.to_pylist() if not pa.types.is_string(values.type) else values
     texts = _as_text_array(values, text)
     if texts is not None:
         if pc.any(pc.match_substring_regex(texts, _NEEDS_ESCAPE)).as_py():
@@ -136,28 +138,20 @@ def _column_json(values: Sequence[Any], *, text: bool = False) -> pa.Array:
 
 
 def _as_text_array(values: Sequence[Any], text: bool) -> pa.Array | None:
-    """The column as an Arrow text array when every value is a text or None (or, with `text`, NaN); else None."""
-    if isinstance(values, (pa.Array, pa.ChunkedArray)):
-        return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    if isinstance(values, pd.Series):
-        if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
-            return None
-        if values.dtype != object and not text and values.hasnans:
-            return None  # a pandas text column's gap is NaN, which only `text` makes JSON null
-    first = next((v for v in values if not (v is None or (type(v) is float and v != v))), None)
-    if first is not None and type(first) is not str:
-        return None  # not a text column (ints, mappings): no Arrow conversion tried
+    """The column as an Arrow text array (null for None, and with `text` for NaN) when every value is a text or
+    missing; else None."""
+    if isinstance(values, pd.Series) and not text and values.hasnans:
+        return None  # a pandas text column's gap is NaN, which only `text` makes JSON null
     try:
-        arr = pa.array(values, from_pandas=text)
+        arr = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values, from_pandas=text)
     except (pa.ArrowException, TypeError, ValueError, OverflowError):
         return None  # a text beside a value of another kind
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if pa.types.is_large_string(arr.type) or pa.types.is_string_view(arr.type):
-        arr = arr.cast(pa.string())
-    if pa.types.is_null(arr.type):
-        arr = arr.cast(pa.string())
-    return arr if pa.types.is_string(arr.type) else None
+    kind = arr.type
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
+            or pa.types.is_null(kind)):
+        return None  # numbers, mappings ...
+    arr = arr.cast(pa.string())
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
 def sample_keys(checkpoint_ids: Sequence[str], question_keys: Sequence[str], indexes: Sequence[int],
