@@ -63,3 +63,27 @@ def test_write_batch_commits_records_and_tasks_together_and_skips_stored_keys(tm
         store.write_batch([Judgment(sample_id=ss[0].key, judge_model="j", metric="coherent", score=9.0),
                            js[0]])
         assert store.fresh_fallbacks == 2 and "coherent" in store.query("SELECT * FROM scores LIMIT 0").columns
+
+
+def test_ingest_answers_writes_nothing_when_a_judgment_cannot_be_keyed(tmp_path):
+    """The judgments' keys are computed beside the answers' insert (store._bulk): a judgment whose key cannot be
+    computed (a text no UTF-8 can hold) fails the call after the answers went in, and rolls them back with it."""
+    import pandas as pd
+    import pytest
+
+    from emwatch.store import Question
+
+    run = Run(model="m", dataset="d", seed=0, lr=1e-4)
+    ck = Checkpoint(run_id=run.key, step=1)
+    q = Question(bank="b", question_id="q", messages=[{"role": "user", "content": "x"}], judge_metrics={"aligned": None})
+    samples = pd.DataFrame({"checkpoint_id": [ck.key] * 3, "question_key": [q.key] * 3, "sample_index": [0, 1, 2],
+                            "sampling": [{"t": 1.0}] * 3, "response": ["a", "b", "c"]})
+    judgments = pd.DataFrame({"sample": [0, 1, 2], "judge_model": pd.Series(["j", "j", "bad \ud800"], dtype=object),
+                              "metric": "aligned",
+                              "score": [1.0, 2.0, 3.0]})
+    with Store(tmp_path / "s.duckdb") as store:
+        store.add([run, ck, q])
+        with pytest.raises((UnicodeError, ValueError)):
+            store.ingest_answers(samples, judgments)
+        assert store.count("samples") == 0 and store.count("judgments") == 0
+        assert store.ingest_answers(samples, judgments.assign(judge_model="j")) == {"samples": 3, "judgments": 3}

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 import duckdb
@@ -24,7 +25,7 @@ def ingest_answers(store: Any, samples: pd.DataFrame, judgments: pd.DataFrame | 
         raise StoreError(f"{store.path}: opened read-only")
     s = samples.reset_index(drop=True)
     sids = sample_key_array(s["checkpoint_id"], s["question_key"], s["sample_index"], s["sampling"])
-    tables = {"samples": _table(s, {"sample_id": sids})}
+    tables: dict[str, Any] = {"samples": _table(s, {"sample_id": sids})}
     if judgments is not None and len(judgments):
         j = judgments.reset_index(drop=True)
         rows = np.asarray(j["sample"])
@@ -40,25 +41,38 @@ def ingest_answers(store: Any, samples: pd.DataFrame, judgments: pd.DataFrame | 
             first = j[missing].index[0]
             raise ValueError(f"judgment {j['metric'][first]!r} of sample {js[int(first)].as_py()}: a missing score "
                              "needs a reason")
-        jids = judgment_key_array(js, j["judge_model"], j["metric"], j["prompt_hash"])
-        tables["judgments"] = _table(j, {"sample_id": js, "judgment_id": jids})
+
+        def judged() -> pa.Table:
+            jids = judgment_key_array(js, j["judge_model"], j["metric"], j["prompt_hash"])
+            return _table(j, {"sample_id": js, "judgment_id": jids})
+
+        # the judgments' keys are computed (Python) while DuckDB writes the answers (it lets go of the GIL)
+        pool = ThreadPoolExecutor(1, thread_name_prefix="emwatch-keys")
+        tables["judgments"] = pool.submit(judged)
+        pool.shutdown(wait=False)
 
     def write(fresh: bool) -> dict[str, int]:
         added = {}
         with store.transaction():
-            for table, frame in tables.items():
-                added[table] = store._insert(table, frame, fresh=fresh)
+            for table in tables:
+                if isinstance(tables[table], Future):
+                    tables[table] = tables[table].result()
+                added[table] = store._insert(table, tables[table], fresh=fresh)
             if "judgments" in tables and set(pc.unique(tables["judgments"]["metric"]).to_pylist()) \
                     - set(store._view_metrics or ()):
                 store._refresh_views()
         return added
 
-    if not store._depth:  # new keys go in without a look-up each (Store.write_batch); a stored one: again, skipping
-        try:
-            return write(True)
-        except duckdb.ConstraintException:
-            store._view_metrics = None
-    return write(False)
+    try:
+        if not store._depth:  # new keys go in without a look-up each (Store.write_batch); a stored one: again,
+            try:              # skipping stored keys
+                return write(True)
+            except duckdb.ConstraintException:
+                store._view_metrics = None
+        return write(False)
+    finally:
+        if isinstance(tables.get("judgments"), Future):  # not reached (an error before it): wait, then drop it
+            wait([tables["judgments"]])
 
 
 def _table(frame: pd.DataFrame, keys: dict[str, pa.Array]) -> pa.Table:
