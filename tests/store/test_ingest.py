@@ -87,3 +87,25 @@ def test_ingest_answers_writes_nothing_when_a_judgment_cannot_be_keyed(tmp_path)
             store.ingest_answers(samples, judgments)
         assert store.count("samples") == 0 and store.count("judgments") == 0
         assert store.ingest_answers(samples, judgments.assign(judge_model="j")) == {"samples": 3, "judgments": 3}
+
+
+def test_ingest_answers_keeps_the_first_of_equal_judgments(tmp_path):
+    """Judgments go to DuckDB in key order; of equal keys in one call the caller's first is kept, as in Store.add."""
+    import pandas as pd
+
+    from emwatch.store import Question
+
+    run = Run(model="m", dataset="d", seed=0, lr=1e-4)
+    ck = Checkpoint(run_id=run.key, step=1)
+    q = Question(bank="b", question_id="q", messages=[{"role": "user", "content": "x"}], judge_metrics={"aligned": None})
+    n = 50
+    samples = pd.DataFrame({"checkpoint_id": ck.key, "question_key": q.key, "sample_index": range(n),
+                            "sampling": [{"t": 1.0}] * n, "response": [f"r{i}" for i in range(n)]})
+    # each answer judged twice by the same judge and metric (one key): scores i (first) and 100 + i (second)
+    judgments = pd.DataFrame({"sample": list(range(n)) * 2, "judge_model": "j", "metric": "aligned",
+                              "score": [float(i) for i in range(n)] + [100.0 + i for i in range(n)]})
+    with Store(tmp_path / "s.duckdb") as store:
+        store.add([run, ck, q])
+        assert store.ingest_answers(samples, judgments) == {"samples": n, "judgments": n}
+        got = store.query("SELECT s.response, j.score FROM judgments j JOIN samples s USING (sample_id)")
+    assert sorted(zip(got.response, got.score)) == sorted((f"r{i}", float(i)) for i in range(n))

@@ -25,7 +25,7 @@ def ingest_answers(store: Any, samples: pd.DataFrame, judgments: pd.DataFrame | 
         raise StoreError(f"{store.path}: opened read-only")
     s = samples.reset_index(drop=True)
     sids = sample_key_array(s["checkpoint_id"], s["question_key"], s["sample_index"], s["sampling"])
-    tables: dict[str, Any] = {"samples": _table(s, {"sample_id": sids})}
+    tables: dict[str, Any] = {"samples": _table(s, {"sample_id": sids}, ordered=False)}
     if judgments is not None and len(judgments):
         j = judgments.reset_index(drop=True)
         rows = np.asarray(j["sample"])
@@ -44,7 +44,7 @@ def ingest_answers(store: Any, samples: pd.DataFrame, judgments: pd.DataFrame | 
 
         def judged() -> pa.Table:
             jids = judgment_key_array(js, j["judge_model"], j["metric"], j["prompt_hash"])
-            return _table(j, {"sample_id": js, "judgment_id": jids})
+            return _table(j, {"sample_id": js, "judgment_id": jids}, ordered=True)
 
         # the judgments' keys are computed (Python) while DuckDB writes the answers (it lets go of the GIL)
         pool = ThreadPoolExecutor(1, thread_name_prefix="emwatch-keys")
@@ -75,23 +75,30 @@ def ingest_answers(store: Any, samples: pd.DataFrame, judgments: pd.DataFrame | 
             wait([tables["judgments"]])
 
 
-def _table(frame: pd.DataFrame, keys: dict[str, pa.Array]) -> pa.Table:
-    """The frame's rows and their key columns (the last one the table's own key) as one Arrow table: the first
-    row of each key only, in key order."""
-    kept = pa.array(_first_of_each_key(list(keys.values())[-1]))
-    table = arrow_columns(frame.take(kept.to_numpy()))
+def _table(frame: pd.DataFrame, keys: dict[str, pa.Array], *, ordered: bool) -> pa.Table:
+    """The frame's rows and their key columns (the last one the table's own key) as one Arrow table, the first
+    row of each key only; in key order if `ordered`."""
+    kept = _first_of_each_key(list(keys.values())[-1], ordered=ordered)
+    if kept is not None:
+        frame, keys = frame.take(kept), {name: col.take(pa.array(kept)) for name, col in keys.items()}
+    table = arrow_columns(frame)
     for name, col in keys.items():
-        table = table.append_column(name, col.take(kept))
+        table = table.append_column(name, col)
     return table
 
 
-def _first_of_each_key(keys: pa.Array) -> np.ndarray:
-    """The row numbers to write, in key order, the first of equal keys kept (as `Store.add` keeps the first
-    record of a key). Key order: DuckDB builds its key indexes from sorted keys faster than the rows are put in
-    order (600k rows: insert and commit 1.4-1.5 s of CPU sorted, 1.9-2.2 s not; the sort and the moves 0.4 s)."""
+def _first_of_each_key(keys: pa.Array, *, ordered: bool) -> np.ndarray | None:
+    """The row numbers to write, the first of equal keys kept (as `Store.add` keeps the first record of a key),
+    in key order if `ordered`; None for every row as it is. DuckDB builds its key index faster from sorted keys:
+    400k judgments' insert and commit took 1.4 s of CPU sorted, 1.8-2.1 s not, the sort 0.3 s; the answers
+    gained less than moving their texts into order cost, so they go in the caller's order."""
+    if not ordered:
+        if pc.count_distinct(keys).as_py() == len(keys):
+            return None
+        return np.flatnonzero(~keys.to_pandas().duplicated().to_numpy())
     order = pc.sort_indices(keys).to_numpy()
-    ordered = keys.take(order)
-    if len(keys) > 1 and not pc.all(pc.not_equal(ordered.slice(1), ordered.slice(0, len(keys) - 1))).as_py():
+    ordered_keys = keys.take(order)
+    if len(keys) > 1 and not pc.all(pc.not_equal(ordered_keys.slice(1), ordered_keys.slice(0, len(keys) - 1))).as_py():
         first = np.flatnonzero(~keys.to_pandas().duplicated().to_numpy())  # equal keys: the caller's first
         return first[pc.sort_indices(keys.take(pa.array(first))).to_numpy()]
     return order
