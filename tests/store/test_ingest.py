@@ -109,3 +109,32 @@ def test_ingest_answers_keeps_the_first_of_equal_judgments(tmp_path):
         assert store.ingest_answers(samples, judgments) == {"samples": n, "judgments": n}
         got = store.query("SELECT s.response, j.score FROM judgments j JOIN samples s USING (sample_id)")
     assert sorted(zip(got.response, got.score)) == sorted((f"r{i}", float(i)) for i in range(n))
+
+
+def test_ingest_answers_takes_whole_number_indexes_as_integers(tmp_path):
+    """A `sample_index` column of floats (a frame read with gaps) or bools keys each answer by the integer the
+    table stores, as before; a fraction or a missing index is an error naming the row, and nothing is written."""
+    import pandas as pd
+    import pytest
+
+    from emwatch.store import Question
+
+    run = Run(model="m", dataset="d", seed=0, lr=1e-4)
+    ck = Checkpoint(run_id=run.key, step=1)
+    q = Question(bank="b", question_id="q", messages=[{"role": "user", "content": "x"}], judge_metrics={"aligned": None})
+
+    def frame(index):
+        return pd.DataFrame({"checkpoint_id": ck.key, "question_key": q.key, "sample_index": index,
+                             "sampling": [{"t": 1.0}] * len(index), "response": "r"})
+
+    want = {Sample(checkpoint_id=ck.key, question_key=q.key, sample_index=i, sampling={"t": 1.0}).key for i in (0, 1, 2)}
+    with Store(tmp_path / "s.duckdb") as store:
+        store.add([run, ck, q])
+        for bad, row in (([0.0, 1.5], 1), ([0.0, float("nan")], 1), (["x", 1], 0)):
+            with pytest.raises(ValueError, match=f"row {row}: sample_index"):
+                store.ingest_answers(frame(bad))
+        assert store.count("samples") == 0
+        assert store.ingest_answers(frame([0.0, 1.0, 2.0])) == {"samples": 3}
+        assert store.ingest_answers(frame([False, True])) == {"samples": 0}  # answers 0 and 1, stored already
+        got = store.query("SELECT sample_id, sample_index FROM samples ORDER BY sample_index")
+    assert set(got.sample_id) == want and got.sample_index.tolist() == [0, 1, 2]

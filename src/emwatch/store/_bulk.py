@@ -24,6 +24,8 @@ def ingest_answers(store: Any, samples: pd.DataFrame, judgments: pd.DataFrame | 
     if store.read_only:
         raise StoreError(f"{store.path}: opened read-only")
     s = samples.reset_index(drop=True)
+    if s["sample_index"].dtype.kind not in "iu":
+        s = s.assign(sample_index=_whole_numbers(s["sample_index"]))
     sids = sample_key_array(s["checkpoint_id"], s["question_key"], s["sample_index"], s["sampling"])
     tables: dict[str, Any] = {"samples": _table(s, {"sample_id": sids}, ordered=False)}
     if judgments is not None and len(judgments):
@@ -73,6 +75,22 @@ def ingest_answers(store: Any, samples: pd.DataFrame, judgments: pd.DataFrame | 
     finally:
         if isinstance(tables.get("judgments"), Future):  # not reached (an error before it): wait, then drop it
             wait([tables["judgments"]])
+
+
+def _whole_numbers(col: pd.Series) -> pd.Series:
+    """`sample_index` given as floats, bools or objects, as the integers the table's INTEGER column holds (and
+    that the keys are computed from: 2.0 is answer 2, as before); a value that is no whole number is an error."""
+    out = []
+    for row, v in enumerate(col.tolist()):
+        try:
+            number = int(v)
+            whole = number == v
+        except (TypeError, ValueError, OverflowError):
+            whole = False
+        if not whole:
+            raise ValueError(f"samples: row {row}: sample_index {v!r} is not a whole number")
+        out.append(number)
+    return pd.Series(out, index=col.index, dtype=object)
 
 
 def _table(frame: pd.DataFrame, keys: dict[str, pa.Array], *, ordered: bool) -> pa.Table:
