@@ -284,3 +284,15 @@ def test_columns_go_through_the_column_paths_not_a_value_at_a_time(monkeypatch):
     got = keys.bulk_keys("k", [1.5] * n, [{"a": 1}] * n, ["x", 2] * (n // 2))
     assert calls == {"part": 4, "str": 1}  # 1.5, the mapping, "x" (its escape: json's encoder) and 2
     assert got[:2] == [keys.content_key("k", 1.5, {"a": 1}, "x"), keys.content_key("k", 1.5, {"a": 1}, 2)]
+
+
+def test_a_missing_checkpoint_or_question_in_a_pandas_text_column_is_json_null():
+    """The checkpoint and question columns are text parts: pandas' gap in them (NaN) is a missing text, JSON
+    null, as the record with None; elsewhere (a number column) a NaN stays the number NaN."""
+    cks = pd.Series(["c", None, "c"], dtype="str")
+    qs = pd.Series([None, "q", "q"], dtype="str")
+    assert cks.isna().tolist() == [False, True, False] and cks.tolist()[1] != cks.tolist()[1]  # NaN, not None
+    want = [Sample(checkpoint_id=c, question_key=q, sample_index=i, sampling={}).key
+            for i, (c, q) in enumerate([("c", None), (None, "q"), ("c", "q")])]
+    assert sample_keys(cks, qs, [0, 1, 2], [{}] * 3) == want
+    assert sample_keys(cks.astype(object), qs.astype(object), [0, 1, 2], [{}] * 3) == want
