@@ -145,7 +145,7 @@ def bulk_section(n: int, reps: int, before_rev: str | None) -> None:
                 tries[side].append(json.loads(out.splitlines()[-1]))
     print(f"## Bulk ingest: {n:,} answers and {2 * n:,} judgments (Store.ingest_answers, a fresh store)\n")
     print(f"At the start: {started}. At the end: load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}. "
-          f"{reps} tries a side, alternated, each a new process; the median try.\n")
+          f"{reps} {'try' if reps == 1 else 'tries'} a side, alternated, each a new process; the median try.\n")
     print("| code | wall s | CPU s | answers/s (wall) | answers/s (CPU) | rows written |")
     print("|---|---:|---:|---:|---:|---|")
     med = {}
