@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from emwatch.store import Checkpoint, Judgment, Question, Run, Sample, Store
-from emwatch.store._keys import sample_keys, judgment_keys
+from emwatch.store._keys import bulk_keys, judgment_keys, sample_keys
 from emwatch.testing import SimModel, SimRun, SimStudy
 from emwatch.testing._simulate import _Writer
 
@@ -144,3 +144,155 @@ def test_no_column_gives_no_keys_and_only_a_nan_text_is_missing():
     # in a text column a NaN is a missing text (pandas' gap): JSON null, as None is; a float stays a number
     assert _column_json(["a", float("nan"), 1.5, None], text=True).to_pylist() == ['"a"', "null", "1.5", "null"]
     assert _column_json(["a", float("nan"), 1.5, None]).to_pylist() == ['"a"', "NaN", "1.5", "null"]
+
+
+# -- random columns: every container a caller may pass, every kind of value a key part may hold ------------------
+
+def _random_value(rng, kind: str):
+    import math
+
+    texts = ["", "a", "naïve", "東京 🙂", 'q"uote', "back\\slash", "nl\nnul\x00us\x1f", "\u2028\x7f", "e\u0301"]
+    if kind == "text":
+        return None if rng.random() < 0.15 else str(rng.choice(texts)) + str(int(rng.integers(0, 4)))
+    if kind == "int":
+        return int(rng.choice([0, 1, -1, 255, 256, 2**31, -2**63, 2**64 + 3, 10**30]))
+    if kind == "float":
+        return float(rng.choice([0.0, -0.0, 1.0, 0.1 + 0.2, 1e300, -1e-300, math.inf, -math.inf, math.nan, 2.5]))
+    if kind == "json":
+        return rng.choice([lambda: {"b": [1, 2.0, None, True], "a": {"é": "x\n"}}, lambda: [1, "two", {"3": 4.5}],
+                           lambda: {"t": float(rng.random())}, lambda: {}, lambda: None, lambda: True,
+                           lambda: "text", lambda: 7])()
+    return _random_value(rng, str(rng.choice(["text", "int", "float", "json"])))  # mixed
+
+
+def _containers(values, kind: str):
+    """The column as the containers a caller may pass, each with the values its rows hold (what content_key is
+    given for a row: the container's `tolist()` / `to_pylist()`)."""
+    import numpy as np
+    import pyarrow as pa
+
+    out = [(values, values), (pd.Series(values, dtype=object), values)]
+    if kind == "int" and all(-2**63 <= v < 2**63 for v in values):
+        out += [(np.array(values, dtype=np.int64), values), (pd.Series(values, dtype="int64"), values),
+                (pa.array(values, pa.int64()), values)]
+    if kind == "float":
+        out += [(np.array(values, dtype=np.float64), values), (pa.array(values, pa.float64()), values)]
+    if kind == "text":
+        out += [(pa.array(values, pa.string()), values), (pa.array(values, pa.large_string()), values),
+                (pd.Series(values, dtype="str"), pd.Series(values, dtype="str").tolist())]
+    return out
+
+
+def test_bulk_keys_equal_content_key_over_random_columns():
+    import numpy as np
+
+    from emwatch.store._keys import content_key
+
+    rng = np.random.default_rng(7)
+    for trial in range(40):
+        n = int(rng.integers(1, 40))
+        kinds = [str(rng.choice(["text", "int", "float", "json", "mixed"])) for _ in range(int(rng.integers(1, 4)))]
+        columns = [[_random_value(rng, k) for _ in range(n)] for k in kinds]
+        choices = [_containers(col, k) for col, k in zip(columns, kinds)]
+        picked = [c[int(rng.integers(0, len(c)))] for c in choices]
+        want = [content_key("k", *row) for row in zip(*(rows for _, rows in picked))]
+        assert bulk_keys("k", *(given for given, _ in picked)) == want, (trial, kinds, [type(g) for g, _ in picked])
+
+
+def test_sample_and_judgment_keys_equal_the_records_over_random_inputs():
+    """Random texts (unicode, escapes, missing as None or NaN), indexes (Python ints beside bools and floats,
+    numpy, beyond int64), sampling mappings (nested, shared objects or not): the keys of the records."""
+    import numpy as np
+    import pyarrow as pa
+
+    rng = np.random.default_rng(11)
+    shared = [{"temperature": 1.0, "seed": 0}, {"n": [1, {"é": None}], "top_p": 0.95, "x": -0.0}, {}]
+    for trial in range(20):
+        n = int(rng.integers(1, 60))
+        cks = [_random_value(rng, "text") or "ck" for _ in range(n)]
+        qs = [_random_value(rng, "text") or "q" for _ in range(n)]
+        idx = [v for v in rng.choice([0, 1, 7, 300, 2**40, 2**70, True, 2.0], n).tolist()] if trial % 2 else \
+            [int(v) for v in rng.integers(0, 10**6, n)]
+        maps = [shared[int(rng.integers(0, 3))] if rng.random() < 0.7 else {"t": float(rng.random()), "s": "ü"}
+                for _ in range(n)]
+        want = [Sample(checkpoint_id=c, question_key=q, sample_index=i, sampling=m).key
+                for c, q, i, m in zip(cks, qs, idx, maps)]
+        assert sample_keys(cks, qs, idx, maps) == want, trial
+        if trial % 2 == 0:  # a caller's DataFrame: pandas text columns, numpy int64 indexes
+            frame = pd.DataFrame({"c": pd.Series(cks, dtype="str"), "q": qs, "i": idx, "s": maps})
+            assert frame["i"].dtype == "int64"
+            assert sample_keys(frame["c"], frame["q"], frame["i"], frame["s"]) == want, trial
+        hashes = [None if rng.random() < 0.3 else _random_value(rng, "text") for _ in range(n)]
+        judges = [_random_value(rng, "text") or "j" for _ in range(n)]
+        want = [Judgment(sample_id=s, judge_model=j, metric="aligned", prompt_hash=h, score=1.0).key
+                for s, j, h in zip(want, judges, hashes)]
+        with_nan = [float("nan") if h is None and i % 2 else h for i, h in enumerate(hashes)]  # pandas' gap
+        assert judgment_keys(pa.array(sample_keys(cks, qs, idx, maps)), pd.Series(judges, dtype="str"),
+                             ["aligned"] * n, with_nan) == want, trial
+
+
+def test_integer_columns_beyond_int64_keep_their_value():
+    import numpy as np
+
+    from emwatch.store._keys import content_key
+
+    big = [2**63 + 5, 2**64 - 1, 0]
+    assert bulk_keys("k", np.array(big, dtype=np.uint64)) == [content_key("k", v) for v in big]
+    assert bulk_keys("k", [2**70, -2**70]) == [content_key("k", 2**70), content_key("k", -2**70)]
+
+
+def test_columns_go_through_the_column_paths_not_a_value_at_a_time(monkeypatch):
+    """A million answers are three million key parts: integer and text columns are encoded by Arrow, mappings one
+    distinct object at a time, a text needing escapes once per distinct text. Counted by wrapping the encoders."""
+    import numpy as np
+    import pyarrow as pa
+
+    import emwatch.store._keys as keys
+
+    calls = {"part": 0, "str": 0}
+    part, json_str = keys._part_json, keys._json_str
+
+    def counted_part(v):
+        calls["part"] += 1
+        return part(v)
+
+    def counted_str(v):
+        calls["str"] += 1
+        return json_str(v)
+
+    monkeypatch.setattr(keys, "_part_json", counted_part)
+    monkeypatch.setattr(keys, "_json_str", counted_str)
+    n = 600
+    ints = np.arange(1000, 1000 + n)
+    texts = [f"ck{i % 3}" for i in range(n)]
+    escaped = [f'q"{i % 2}' for i in range(n)]
+    maps = [{"t": 1.0}, {"t": 0.5}] * (n // 2)
+    got = keys.sample_keys(texts, escaped, ints, maps)
+    assert calls == {"part": 2, "str": 2}  # two distinct mappings, two distinct texts with a quote
+    assert got == [Sample(checkpoint_id=c, question_key=q, sample_index=int(i), sampling=m).key
+                   for c, q, i, m in zip(texts, escaped, ints, maps)]
+    calls.update(part=0, str=0)
+    gaps = [None if i % 5 == 0 else t for i, t in enumerate(texts)]
+    got = keys.judgment_keys(pd.Series(texts, dtype="str"), pd.Series(texts, dtype=object), pd.Series(gaps, dtype="str"),
+                             [None] * n)
+    assert calls == {"part": 0, "str": 0}
+    assert got == [Judgment(sample_id=s, judge_model=j, metric=m, score=1.0).key for s, j, m in zip(texts, texts, gaps)]
+    calls.update(part=0, str=0)  # (the records' own keys count too)
+    keys.bulk_keys("k", pd.Series(ints), pd.Series(gaps, dtype=object), pa.array(gaps), np.array(texts))
+    assert calls == {"part": 0, "str": 0}
+    # ... and what only the value-at-a-time path encodes right goes there: a float, a mapping, a text beside a number
+    got = keys.bulk_keys("k", [1.5] * n, [{"a": 1}] * n, ["x", 2] * (n // 2))
+    assert calls == {"part": 4, "str": 1}  # 1.5, the mapping, "x" (its escape: json's encoder) and 2
+    assert got[:2] == [keys.content_key("k", 1.5, {"a": 1}, "x"), keys.content_key("k", 1.5, {"a": 1}, 2)]
+
+
+def test_a_missing_checkpoint_or_question_in_a_pandas_text_column_is_json_null():
+    """The checkpoint and question columns are text parts: pandas' gap in them (NaN) is a missing text, JSON
+    null, as the record with None; elsewhere (a number column) a NaN stays the number NaN."""
+    cks = pd.Series(["c", None, "c"], dtype="str")
+    qs = pd.Series([None, "q", "q"], dtype="str")
+    assert cks.isna().tolist() == [False, True, False] and cks.tolist()[1] != cks.tolist()[1]  # NaN, not None
+    want = [Sample(checkpoint_id=c, question_key=q, sample_index=i, sampling={}).key
+            for i, (c, q) in enumerate([("c", None), (None, "q"), ("c", "q")])]
+    assert sample_keys(cks, qs, [0, 1, 2], [{}] * 3) == want
+    assert sample_keys(cks.astype(object), qs.astype(object), [0, 1, 2], [{}] * 3) == want

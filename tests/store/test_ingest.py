@@ -63,3 +63,78 @@ def test_write_batch_commits_records_and_tasks_together_and_skips_stored_keys(tm
         store.write_batch([Judgment(sample_id=ss[0].key, judge_model="j", metric="coherent", score=9.0),
                            js[0]])
         assert store.fresh_fallbacks == 2 and "coherent" in store.query("SELECT * FROM scores LIMIT 0").columns
+
+
+def test_ingest_answers_writes_nothing_when_a_judgment_cannot_be_keyed(tmp_path):
+    """The judgments' keys are computed beside the answers' insert (store._bulk): a judgment whose key cannot be
+    computed (a text no UTF-8 can hold) fails the call after the answers went in, and rolls them back with it."""
+    import pandas as pd
+    import pytest
+
+    from emwatch.store import Question
+
+    run = Run(model="m", dataset="d", seed=0, lr=1e-4)
+    ck = Checkpoint(run_id=run.key, step=1)
+    q = Question(bank="b", question_id="q", messages=[{"role": "user", "content": "x"}], judge_metrics={"aligned": None})
+    samples = pd.DataFrame({"checkpoint_id": [ck.key] * 3, "question_key": [q.key] * 3, "sample_index": [0, 1, 2],
+                            "sampling": [{"t": 1.0}] * 3, "response": ["a", "b", "c"]})
+    judgments = pd.DataFrame({"sample": [0, 1, 2], "judge_model": pd.Series(["j", "j", "bad \ud800"], dtype=object),
+                              "metric": "aligned",
+                              "score": [1.0, 2.0, 3.0]})
+    with Store(tmp_path / "s.duckdb") as store:
+        store.add([run, ck, q])
+        with pytest.raises((UnicodeError, ValueError)):
+            store.ingest_answers(samples, judgments)
+        assert store.count("samples") == 0 and store.count("judgments") == 0
+        assert store.ingest_answers(samples, judgments.assign(judge_model="j")) == {"samples": 3, "judgments": 3}
+
+
+def test_ingest_answers_keeps_the_first_of_equal_judgments(tmp_path):
+    """Judgments go to DuckDB in key order; of equal keys in one call the caller's first is kept, as in Store.add."""
+    import pandas as pd
+
+    from emwatch.store import Question
+
+    run = Run(model="m", dataset="d", seed=0, lr=1e-4)
+    ck = Checkpoint(run_id=run.key, step=1)
+    q = Question(bank="b", question_id="q", messages=[{"role": "user", "content": "x"}], judge_metrics={"aligned": None})
+    n = 50
+    samples = pd.DataFrame({"checkpoint_id": ck.key, "question_key": q.key, "sample_index": range(n),
+                            "sampling": [{"t": 1.0}] * n, "response": [f"r{i}" for i in range(n)]})
+    # each answer judged twice by the same judge and metric (one key): scores i (first) and 100 + i (second)
+    judgments = pd.DataFrame({"sample": list(range(n)) * 2, "judge_model": "j", "metric": "aligned",
+                              "score": [float(i) for i in range(n)] + [100.0 + i for i in range(n)]})
+    with Store(tmp_path / "s.duckdb") as store:
+        store.add([run, ck, q])
+        assert store.ingest_answers(samples, judgments) == {"samples": n, "judgments": n}
+        got = store.query("SELECT s.response, j.score FROM judgments j JOIN samples s USING (sample_id)")
+    assert sorted(zip(got.response, got.score)) == sorted((f"r{i}", float(i)) for i in range(n))
+
+
+def test_ingest_answers_takes_whole_number_indexes_as_integers(tmp_path):
+    """A `sample_index` column of floats (a frame read with gaps) or bools keys each answer by the integer the
+    table stores, as before; a fraction or a missing index is an error naming the row, and nothing is written."""
+    import pandas as pd
+    import pytest
+
+    from emwatch.store import Question
+
+    run = Run(model="m", dataset="d", seed=0, lr=1e-4)
+    ck = Checkpoint(run_id=run.key, step=1)
+    q = Question(bank="b", question_id="q", messages=[{"role": "user", "content": "x"}], judge_metrics={"aligned": None})
+
+    def frame(index):
+        return pd.DataFrame({"checkpoint_id": ck.key, "question_key": q.key, "sample_index": index,
+                             "sampling": [{"t": 1.0}] * len(index), "response": "r"})
+
+    want = {Sample(checkpoint_id=ck.key, question_key=q.key, sample_index=i, sampling={"t": 1.0}).key for i in (0, 1, 2)}
+    with Store(tmp_path / "s.duckdb") as store:
+        store.add([run, ck, q])
+        for bad, row in (([0.0, 1.5], 1), ([0.0, float("nan")], 1), (["x", 1], 0)):
+            with pytest.raises(ValueError, match=f"row {row}: sample_index"):
+                store.ingest_answers(frame(bad))
+        assert store.count("samples") == 0
+        assert store.ingest_answers(frame([0.0, 1.0, 2.0])) == {"samples": 3}
+        assert store.ingest_answers(frame([False, True])) == {"samples": 0}  # answers 0 and 1, stored already
+        got = store.query("SELECT sample_id, sample_index FROM samples ORDER BY sample_index")
+    assert set(got.sample_id) == want and got.sample_index.tolist() == [0, 1, 2]

@@ -7,6 +7,7 @@ from typing import Any
 
 from emwatch._lazy import lazy_module
 
+np = lazy_module("numpy")
 pd = lazy_module("pandas")    # imported when first used: `emwatch status` never needs it
 pa = lazy_module("pyarrow")
 
@@ -68,12 +69,17 @@ def _decode(value: Any) -> Any:
 def arrow_columns(frame: pd.DataFrame) -> pa.Table:
     """A DataFrame as an Arrow table the way `_frame` types rows (JSON columns as their text; NaN as NULL),
     converted a column at a time: a typed column (numbers, pandas texts) by Arrow itself, without a Python
-    value per cell; a JSON column with each distinct object encoded once."""
+    value per cell; a JSON column of texts as it is (stored as given); another JSON column with each distinct
+    object encoded once."""
     arrays = {}
     for c in frame.columns:
         col = frame[c]
         if c in JSON_COLUMNS:
-            values: Any = _encode_json_objects(col.tolist())
+            texts = _json_texts(col)
+            if texts is not None:
+                arrays[c] = texts
+                continue
+            values: Any = _encode_json_objects(col)
         elif col.dtype != object:
             try:
                 arrays[c] = pa.array(col, from_pandas=True)
@@ -81,7 +87,7 @@ def arrow_columns(frame: pd.DataFrame) -> pa.Table:
             except (pa.ArrowException, TypeError, ValueError, OverflowError):
                 values = col.tolist()
         else:
-            values = col.tolist()
+            values = col
         try:
             arrays[c] = pa.array(values, from_pandas=True)
         except (pa.ArrowException, TypeError, ValueError, OverflowError):
@@ -89,16 +95,24 @@ def arrow_columns(frame: pd.DataFrame) -> pa.Table:
     return pa.table(arrays)
 
 
-def _encode_json_objects(values: list[Any]) -> list[Any]:
-    """`_encode_json`, each distinct object once (a million rows holding one sampling mapping)."""
-    by_object: dict[int, Any] = {}
-    out = []
-    for v in values:
-        if v is None or type(v) is str:  # stored as it is
-            out.append(v)
-            continue
-        got = by_object.get(id(v), by_object)
-        if got is by_object:
-            got = by_object[id(v)] = _encode_json([v])[0]
-        out.append(got)
-    return out
+def _json_texts(col: pd.Series) -> pa.Array | None:
+    """A JSON column whose every value is a text or None, as Arrow text (what `_encode_json` keeps as it is);
+    None when a value is anything else (a mapping to encode; a NaN, which `_encode_json` writes as NaN)."""
+    if col.dtype != object:
+        if not pd.api.types.is_string_dtype(col.dtype) or col.isna().any():
+            return None
+        return pa.array(col, from_pandas=True)
+    try:
+        return pa.array(col, type=pa.string(), from_pandas=False)
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):
+        return None
+
+
+def _encode_json_objects(values: pd.Series) -> list[Any]:
+    """`_encode_json`, each distinct object once (a million rows holding one sampling mapping): rows grouped by
+    the identity of their object with numpy, not by a Python loop."""
+    seq = values.tolist()
+    ids = np.fromiter(map(id, seq), dtype=np.uintp, count=len(seq))
+    _, first, rows = np.unique(ids, return_index=True, return_inverse=True)
+    texts = np.array(_encode_json([seq[i] for i in first.tolist()]) + [None], dtype=object)
+    return texts[rows.ravel()].tolist()

@@ -79,34 +79,49 @@ def bulk_keys(kind: str, *columns: Sequence[Any]) -> list[str]:
     """`content_key(kind, *parts)` of every row of `columns` (one sequence per part, all of one length): the same
     keys, computed a column at a time (what ingesting a million answers costs): each column's JSON text built by
     Arrow (a distinct value encoded once), the texts joined by Arrow, then one sha256 per row."""
-    return _sha24(_joined(kind, columns))
+    return _sha24(_joined(kind, [_column_json(col) for col in columns])).to_pylist()
 
 
-def _joined(kind: str, columns: Sequence[Sequence[Any]]) -> pa.Array:
-    """Each row's key text: 'emwatch/<version>/<kind>', then each part's canonical JSON after a 0x1f byte."""
-    if not columns:
+def _joined(kind: str, parts: Sequence[pa.Array]) -> pa.Array:
+    """Each row's key text: 'emwatch/<version>/<kind>', then each part's canonical JSON (`parts`: a column's
+    JSON texts, from _column_json) after a 0x1f byte."""
+    if not parts:
         return pa.array([], pa.string())
-    parts = [col if isinstance(col, pa.Array) else _column_json(col) for col in columns]
     return pc.binary_join_element_wise(f"emwatch/{KEY_VERSION}/{kind}", *parts, "\x1f")
 
 
-def _sha24(texts: pa.Array) -> list[str]:
+def _sha24(texts: pa.Array) -> pa.Array:
+    """The first 24 hex digits of the sha256 of each text's UTF-8 bytes (what content_key hashes), as Arrow text."""
     sha = hashlib.sha256
-    return [sha(b).hexdigest()[:24] for b in texts.cast(pa.binary()).to_pylist()]
+    return pa.array([sha(b).hexdigest()[:24] for b in texts.cast(pa.binary()).to_pylist()], pa.string())
+
+
+def _by_object(values: Sequence[Any]) -> tuple[list[Any], pa.Array]:
+    """The distinct objects of a column, told apart by identity (a million rows holding one sampling mapping hold
+    one object), and each row's index into them: rows are grouped by numpy, not by a Python loop."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        seq = values.to_pylist()
+    else:
+        seq = values.tolist() if isinstance(values, (pd.Series, np.ndarray)) else list(values)
+    ids = np.fromiter(map(id, seq), dtype=np.uintp, count=len(seq))
+    _, first, rows = np.unique(ids, return_index=True, return_inverse=True)
+    return [seq[i] for i in first.tolist()], pa.array(rows.astype(np.int64).ravel())
 
 
 _NEEDS_ESCAPE = r'[\x00-\x1f"\\]'  # what json's encode_basestring escapes (non-ASCII stays as it is)
 
 
 def _column_json(values: Sequence[Any], *, text: bool = False) -> pa.Array:
-    """_part_json of each value as an Arrow text column. A column of texts (None, or with `text` NaN, for a
-    missing one: JSON null) is quoted by Arrow, only distinct texts that need escaping going through Python; a
-    column of integers is cast by Arrow; any other column is encoded a distinct object at a time (a million
+    """_part_json of each row's value (a list's item, a numpy or pandas column's `tolist()`, an Arrow column's
+    `to_pylist()`; with `text` a NaN is a missing text: None) as an Arrow text column. A column of texts and
+    None is quoted by Arrow, only distinct texts that need escaping going through Python; a numpy or pandas
+    column of integers is cast by Arrow; any other column (a list of numbers among them: numpy would make True
+    and 1.0 the integer 1, where a key writes true and 1.0) is encoded a distinct object at a time (a million
     samples share a few sampling mappings)."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, np.dtype):
+        values = values.to_numpy()  # a numpy-typed column as its array; a pandas text column stays a Series
     if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
-        return pc.cast(pa.array(values.astype(np.int64)), pa.string())
-    if isinstance(values, (pa.Array, pa.ChunkedArray)):
-        values = values.to_pylist() if not pa.types.is_string(values.type) else values
+        return pc.cast(pa.array(values), pa.string())  # each as the Python int it holds, uint64 included
     texts = _as_text_array(values, text)
     if texts is not None:
         if pc.any(pc.match_substring_regex(texts, _NEEDS_ESCAPE)).as_py():
@@ -116,67 +131,57 @@ def _column_json(values: Sequence[Any], *, text: bool = False) -> pa.Array:
         else:
             out = pc.binary_join_element_wise('"', texts, '"', "")
         return pc.fill_null(out, "null")
-    by_object: dict[int, str] = {}  # rows holding one object (the same mapping) are encoded once
-    out_list = []
-    for v in (values.tolist() if isinstance(values, (pd.Series, np.ndarray)) else values):
-        if text and type(v) is float and v != v:
-            v = None  # a pandas text column gives NaN for a missing text
-        got = by_object.get(id(v))
-        if got is None:
-            got = by_object[id(v)] = _part_json(v)
-        out_list.append(got)
-    return pa.array(out_list, pa.string())
+    distinct, rows = _by_object(values)  # rows holding one object (the same mapping) are encoded once
+    if text:  # a pandas text column gives NaN for a missing text
+        distinct = [None if type(v) is float and v != v else v for v in distinct]
+    return pa.array([_part_json(v) for v in distinct], pa.string()).take(rows)
 
 
 def _as_text_array(values: Sequence[Any], text: bool) -> pa.Array | None:
-    """The column as an Arrow text array when every value is a text or None (or, with `text`, NaN); else None."""
-    if isinstance(values, (pa.Array, pa.ChunkedArray)):
-        return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    if isinstance(values, pd.Series):
-        if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
-            return None
-    first = next((v for v in values if not (v is None or (type(v) is float and v != v))), None)
-    if first is not None and type(first) is not str:
-        return None  # not a text column (ints, mappings): no Arrow conversion tried
+    """The column as an Arrow text array (null for None, and with `text` for NaN) when every value is a text or
+    missing; else None."""
+    if isinstance(values, pd.Series) and not text and values.hasnans:
+        return None  # a pandas text column's gap is NaN, which only `text` makes JSON null
     try:
-        arr = pa.array(values, from_pandas=text)
+        arr = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values, from_pandas=text)
     except (pa.ArrowException, TypeError, ValueError, OverflowError):
         return None  # a text beside a value of another kind
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if pa.types.is_large_string(arr.type) or pa.types.is_string_view(arr.type):
-        arr = arr.cast(pa.string())
-    if pa.types.is_null(arr.type):
-        arr = arr.cast(pa.string())
-    return arr if pa.types.is_string(arr.type) else None
+    kind = arr.type
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
+            or pa.types.is_null(kind)):
+        return None  # numbers, mappings ...
+    arr = arr.cast(pa.string())
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
 def sample_keys(checkpoint_ids: Sequence[str], question_keys: Sequence[str], indexes: Sequence[int],
                 samplings: Sequence[Mapping[str, Any]]) -> list[str]:
     """`sample_key` of every row, in bulk."""
+    return sample_key_array(checkpoint_ids, question_keys, indexes, samplings).to_pylist()
+
+
+def sample_key_array(checkpoint_ids: Sequence[str], question_keys: Sequence[str], indexes: Sequence[int],
+                     samplings: Sequence[Mapping[str, Any]]) -> pa.Array:
+    """`sample_keys` as an Arrow text array (what a bulk insert sends on)."""
     return _sha24(_joined("sample", _sample_parts(checkpoint_ids, question_keys, indexes, samplings)))
 
 
 def _sample_parts(checkpoint_ids: Sequence[str], question_keys: Sequence[str], indexes: Sequence[int],
                   samplings: Sequence[Mapping[str, Any]]) -> list[pa.Array]:
-    index = np.asarray(indexes)
-    if index.dtype.kind not in "iub":
-        index = np.array([int(i) for i in index.tolist()], dtype=object)
-    elif index.dtype.kind == "b":
-        index = index.astype(np.int64)
-    by_object: dict[int, dict] = {}  # dict(s) of each distinct object, once
-    maps = []
-    for s in samplings:
-        m = by_object.get(id(s))
-        if m is None:
-            m = by_object[id(s)] = dict(s)
-        maps.append(m)
-    return [_column_json(checkpoint_ids, text=True), _column_json(question_keys, text=True), _column_json(index),
-            _column_json(maps)]
+    distinct, rows = _by_object(samplings)  # each distinct mapping object encoded once, as sample_key does
+    maps = pa.array([_part_json(dict(s)) for s in distinct], pa.string()).take(rows)
+    return [_column_json(checkpoint_ids, text=True), _column_json(question_keys, text=True), _column_json(indexes),
+            maps]
 
 
 def judgment_keys(sample_ids: Sequence[str], judge_models: Sequence[str], metrics: Sequence[str],
                   prompt_hashes: Sequence[str | None]) -> list[str]:
     """`judgment_key` of every row, in bulk."""
+    return judgment_key_array(sample_ids, judge_models, metrics, prompt_hashes).to_pylist()
+
+
+def judgment_key_array(sample_ids: Sequence[str], judge_models: Sequence[str], metrics: Sequence[str],
+                       prompt_hashes: Sequence[str | None]) -> pa.Array:
+    """`judgment_keys` as an Arrow text array."""
     return _sha24(_joined("judgment", [_column_json(c, text=True) for c in (sample_ids, judge_models, metrics,
                                                                             prompt_hashes)]))
