@@ -17,7 +17,8 @@ looks at steps 0, 8 and 16). Modes, run in the order given:
 
 Per run: the wall time of `train()`, the seconds inside the monitor callback (what the monitor's own end-of-run line
 reports), the looks judged and skipped, the judge calls, and the time in each part of the looks: sampling the
-probes, the canaries, KL, judging. The ratios divide each monitored run's wall time by the mean of the `alone` runs.
+probes, the canaries, KL, judging. The ratios divide each monitored run's wall time by the mean of the `alone` runs. KL's time includes
+the base model's half (`base_logprobs`), computed once a run at most (none when the base look's cache has it).
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def run_once(cfg, mode: str, out: Path) -> dict:
         finally:
             per_look[step] = round(time.perf_counter() - t0, 1)
     emwatch.monitor.look_live = timed_look
-    saved = {n: getattr(_live, n) for n in ("generate", "canary_probability", "kl_to_base")}
+    saved = {n: getattr(_live, n) for n in ("generate", "canary_probability", "kl_to_base", "base_logprobs")}
     judge, factory = Monitor._judge, _callbacks.monitor_callbacks
     for name in saved:
         setattr(_live, name, _timed(parts, name, saved[name]))
@@ -135,7 +136,8 @@ def main() -> None:
         vs_alone = f"{r['wall'] / alone:.2f}" if alone == alone else "–"
         print(f"| {i + 1} | {mode} | {r['wall']:.0f} | {vs_alone} | {r['inside']:.0f} | {own:.2f} | "
               f"{r['looks']} ({r['skipped']}) | {r['calls']} | {p.get('generate', 0):.0f} | "
-              f"{p.get('canary_probability', 0):.0f} | {p.get('kl_to_base', 0):.0f} | {p.get('judge', 0):.0f} | "
+              f"{p.get('canary_probability', 0):.0f} | {p.get('kl_to_base', 0) + p.get('base_logprobs', 0):.0f} | "
+              f"{p.get('judge', 0):.0f} | "
               f"{looks} | {r['load']:.1f} |")
     for r in rows:
         if r.get("kl") or r.get("cascade"):
