@@ -10,7 +10,8 @@ hidden states; for a head whose weight does not require grad (PEFT freezes the b
 torch's matmul then cannot fold the batch into one matrix product and runs a batched product over the weight
 expanded per row, copying the 151,936 x 896 head of the demo model once per row: 14 of 18 s of a 4-row forward on
 the demo CPU (torch 2.13, bf16, one thread). The copy the hook makes instead is one row of hidden states per kept
-position; the logits are bit-identical (tests/monitor/test_live_signals.py).
+position; the logits were bit-identical on the demo model in bf16 (equal to rounding in
+tests/monitor/test_live_signals.py's fp32 model).
 """
 
 from __future__ import annotations
