@@ -96,3 +96,44 @@ def test_a_judge_spec_of_the_base_folder_is_keyed_by_the_base_models_content(lor
     assert sampled == 0 and again.judge_calls == 0
     other, sampled = _base_look(MonitorConfig(**CFG, judge={**spec, "batch_size": 3}), model, tok, monkeypatch)
     assert sampled == 1 and other.base_cache != first.base_cache      # another judge spec: another file
+
+
+def test_the_base_half_of_kl_is_kept_beside_the_base_look(lora, lora_model, tmp_path, monkeypatch):
+    """With the cascade KL reads the base model's step-0 answers at every look: the base model's log-probs of them
+    are computed at the first look that reads KL, kept beside the cached base look, and read back by the next run
+    (no base pass; the same KL to 1e-6). A damaged file is recomputed. Within a run the second look reuses them."""
+    from emwatch.monitor import Monitor, _live, look_live
+    from emwatch.monitor import _base_look as cache
+
+    monkeypatch.setenv("EMWATCH_CACHE", str(tmp_path))
+    base, tok = lora
+    # no canaries, KL always in band, every 5th look: no look after the base is judged
+    cfg = MonitorConfig(**{**CFG, "cascade_every": 5, "canaries": False, "cascade_bands": {"kl": 1e9}})
+    _base_look(cfg, base, tok, monkeypatch)                      # the base look cached (no KL at step 0)
+    passes = []
+    real = _live.base_logprobs
+    monkeypatch.setattr(_live, "base_logprobs", lambda *a, **kw: passes.append(1) or real(*a, **kw))
+    model, _ = lora_model      # same base weights and folder, LoRA B drawn non-zero: the KL is not 0
+
+    def run(looks=(1,)) -> list[float]:
+        m = Monitor(cfg, run_id="r", judge=ScriptedBackend(judge=_judge), horizon=2)
+        with model.disable_adapter():
+            look_live(m, 0, model, tok, judge_free=False)
+        for step in looks:
+            look_live(m, step, model, tok)
+        m.close()
+        assert m.judge_calls == 0 and m.kl_answers and m.base_cache is not None
+        return [m.signals[s]["kl"] for s in looks]
+
+    first = run(looks=(1, 2))
+    kept = cache._kl_path(cache.base_look_path(Monitor(cfg, run_id="x", judge=ScriptedBackend(
+        judge=_judge)), model))
+    assert passes == [1] and kept.is_file() and first[0] > 0.01   # one base pass for two looks
+    assert first[1] == pytest.approx(first[0], rel=1e-6)          # the model did not change between them
+    second = run()
+    assert passes == [1] and second[0] == pytest.approx(first[0], rel=1e-6)   # read from the file
+    kept.write_bytes(b"not a torch file")
+    third = run()
+    assert passes == [1, 1] and third[0] == pytest.approx(first[0], rel=1e-6)  # recomputed (and rewritten)
+    assert cache.load_kl(cache.base_look_path(Monitor(cfg, run_id="x", judge=ScriptedBackend(
+        judge=_judge)), model)) is not None

@@ -10,6 +10,11 @@ judge model folder, or the class and name of a judge object), and every monitor 
 after the base look (`AFTER_BASE`). A change to any of them is another file; a model that is not a folder (a hub
 name) is not cached. Files live in `$EMWATCH_CACHE/monitor/base_looks/<key>.json`, written by an atomic rename once
 the base look's judging has finished; an unreadable file is ignored (and rewritten).
+
+Beside it, `<key>.kl.pt` keeps the base model's log-probabilities of KL's texts (the first probe answers above,
+prompt and answer, at every answer position; float32), so that a later run's KL runs only the live model's forward
+pass. The same key decides it (model content, dtype, versions, code, probes); the file also names its texts and
+dtype, and one that does not fit the texts asked is recomputed.
 """
 
 from __future__ import annotations
@@ -104,3 +109,36 @@ def save(path: Path, counts, signals: dict[str, float], answers: list[str] | Non
                                "signals": signals, "kl_answers": answers, "judge_calls": judge_calls}),
                    encoding="utf-8")
     tmp.replace(path)
+
+
+def _kl_path(path: Path) -> Path:
+    return path.with_name(path.name.removesuffix(".json") + ".kl.pt")
+
+
+def save_kl(path: Path, kept) -> None:
+    """Keep the base model's log-probabilities of KL's texts (`_live.BaseLogprobs`) beside the base look at
+    `path` (atomically)."""
+    import torch
+
+    out = _kl_path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f"{out.name}.{os.getpid()}.partial")
+    torch.save({"schema": SCHEMA, "texts": list(kept.texts), "dtype": kept.dtype,
+                "logprobs": kept.logprobs.detach().to("cpu", dtype=torch.float32).contiguous()}, tmp)
+    tmp.replace(out)
+
+
+def load_kl(path: Path):
+    """The base model's log-probabilities of KL's texts kept beside the base look at `path`, or None (absent,
+    unreadable, of another schema)."""
+    import torch
+
+    from emwatch.monitor._live import BaseLogprobs
+
+    try:
+        data = torch.load(_kl_path(path), map_location="cpu", weights_only=True)
+        if data.get("schema") != SCHEMA or not isinstance(data["logprobs"], torch.Tensor):
+            return None
+        return BaseLogprobs(tuple(str(t) for t in data["texts"]), str(data["dtype"]), data["logprobs"])
+    except Exception:   # noqa: BLE001 - a damaged or foreign file is recomputed, whatever torch.load raises
+        return None

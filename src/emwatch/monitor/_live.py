@@ -3,27 +3,60 @@ probabilities, and KL to the base model (a PEFT model with its adapters switched
 
 Every function puts the model in eval mode for the look and restores its training mode after, and leaves
 the tokenizer's padding side as it found it (the trainer's collator relies on it).
+
+`looking` also makes the output head's input contiguous for the look (`contiguous_head`). A forward pass with
+`logits_to_keep` (canaries, KL, generate's prefill, the in-process judge) hands the head a strided slice of the
+hidden states; for a head whose weight does not require grad (PEFT freezes the base model's, `lm_head` included)
+torch's matmul then cannot fold the batch into one matrix product and runs a batched product over the weight
+expanded per row, copying the 151,936 x 896 head of the demo model once per row: 14 of 18 s of a 4-row forward on
+the demo CPU (torch 2.13, bf16, one thread). The copy the hook makes instead is one row of hidden states per kept
+position; the logits were bit-identical on the demo model in bf16 (equal to rounding in
+tests/monitor/test_live_signals.py's fp32 model).
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 from emwatch.backends import GenerationRequest, render_prompt
 
 
 @contextlib.contextmanager
 def looking(model, tokenizer) -> Iterator[None]:
-    """Eval mode and left padding for the duration of a look; the previous state after."""
+    """Eval mode, left padding and a contiguous head input for the duration of a look; the previous state after."""
     was_training, side = model.training, tokenizer.padding_side
     model.eval()
     tokenizer.padding_side = "left"
     try:
-        yield
+        with contiguous_head(model):
+            yield
     finally:
         tokenizer.padding_side = side
         model.train(was_training)
+
+
+def _contiguous_input(_module, args):
+    return (args[0].contiguous(), *args[1:]) if args and hasattr(args[0], "contiguous") else None
+
+
+@contextlib.contextmanager
+def contiguous_head(model) -> Iterator[None]:
+    """For the duration: the output head (`get_output_embeddings()`) gets its input made contiguous (a no-op for
+    an input that already is, as in training); see the module's docstring for why. Nested uses install it once."""
+    get = getattr(model, "get_output_embeddings", None)
+    head = get() if callable(get) else None
+    if head is None or getattr(head, "_emwatch_contiguous", False):
+        yield
+        return
+    handle = head.register_forward_pre_hook(_contiguous_input, prepend=True)   # before any other hook
+    head._emwatch_contiguous = True
+    try:
+        yield
+    finally:
+        handle.remove()
+        head._emwatch_contiguous = False
 
 
 def base_of(model):
@@ -83,34 +116,81 @@ def canary_probability(model, tokenizer, canaries) -> float:
     return float(pair.gather(1, mis[:, None]).mean())
 
 
-def kl_to_base(model, tokenizer, prompts: Sequence[tuple], answers: Sequence[str]) -> float | None:
-    """Mean per-token KL(live || base) over the answer tokens of (messages, answer) pairs; None when the
-    model has no adapters to switch off (full fine-tuning keeps no base copy)."""
+@dataclass(frozen=True)
+class BaseLogprobs:
+    """The base model's log-probabilities at the answer positions of KL's texts (one row per position that
+    predicts an answer token, in text order; float32), kept so that a later look runs only the live model's
+    forward pass. `texts` and `dtype` are what they hold for: another text or dtype is recomputed."""
+
+    texts: tuple[str, ...]
+    dtype: str
+    logprobs: object   # torch.Tensor [positions, vocabulary]
+
+    def fits(self, texts: Sequence[str], dtype: str) -> bool:
+        return tuple(texts) == self.texts and dtype == self.dtype
+
+
+def kl_texts(tokenizer, prompts: Sequence[tuple], answers: Sequence[str]) -> list[str]:
+    """The texts KL reads: each prompt with the chat template applied, then its answer."""
+    return [render_prompt(tokenizer, messages) + answer for messages, answer in zip(prompts, answers)]
+
+
+def _kl_inputs(model, tokenizer, prompts: Sequence[tuple], answers: Sequence[str]):
+    """(texts, encoded batch, logits_to_keep, mask over the kept positions of those that predict an answer
+    token). Left padding puts every answer at the end of its row: only the last `keep` positions' logits are
+    needed (the answers' and the one before each), not the prompts'."""
+    import torch
+
+    texts, starts = kl_texts(tokenizer, prompts, answers), []
+    for messages in prompts:
+        starts.append(len(tokenizer(render_prompt(tokenizer, messages), add_special_tokens=False)["input_ids"]))
+    enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(_device(model))
+    width = enc["input_ids"].shape[1]
+    firsts = [width - int(am.sum()) + start - 1 for start, am in zip(starts, enc["attention_mask"])]
+    keep = max(1, width - min(firsts))
+    mask = torch.zeros((len(texts), keep), dtype=torch.bool, device=enc["input_ids"].device)
+    for i, first in enumerate(firsts):
+        mask[i, first - (width - keep): keep - 1] = True  # positions that predict the answer's tokens
+    return texts, enc, keep, mask
+
+
+def base_logprobs(model, tokenizer, prompts: Sequence[tuple], answers: Sequence[str]) -> BaseLogprobs | None:
+    """The base model's (adapters off) log-probabilities at the answer positions of (messages, answer) pairs;
+    None without adapters to switch off."""
     import torch
 
     off = base_of(model)
     if off is None:
         return None
-    texts, starts = [], []
-    for messages, answer in zip(prompts, answers):
-        prompt = render_prompt(tokenizer, messages)
-        starts.append(len(tokenizer(prompt, add_special_tokens=False)["input_ids"]))
-        texts.append(prompt + answer)
-    enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(_device(model))
-    width = enc["input_ids"].shape[1]
-    # left padding puts every answer at the end of its row: logits for the last `keep` positions only (the
-    # answers' and the one before each), not for the prompts
-    firsts = [width - int(am.sum()) + start - 1 for start, am in zip(starts, enc["attention_mask"])]
-    keep = max(1, width - min(firsts))
-    with torch.inference_mode():
-        live = torch.log_softmax(model(**enc, logits_to_keep=keep).logits.float(), dim=-1)
-        with off:
-            base = torch.log_softmax(model(**enc, logits_to_keep=keep).logits.float(), dim=-1)
-    kl = (live.exp() * (live - base)).sum(-1)  # [batch, kept positions]
-    mask = torch.zeros_like(kl, dtype=torch.bool)
-    for i, first in enumerate(firsts):
-        mask[i, first - (width - keep): keep - 1] = True  # positions that predict the answer's tokens
-    return float(kl[mask].mean()) if mask.any() else None
+    texts, enc, keep, mask = _kl_inputs(model, tokenizer, prompts, answers)
+    with torch.inference_mode(), contiguous_head(model), off:
+        base = torch.log_softmax(model(**enc, logits_to_keep=keep).logits.float(), dim=-1)[mask]
+    return BaseLogprobs(tuple(texts), dtype_of(model), base)
+
+
+def dtype_of(model) -> str:
+    return str(next(model.parameters()).dtype)
+
+
+def kl_to_base(model, tokenizer, prompts: Sequence[tuple], answers: Sequence[str],
+               base: BaseLogprobs | None = None) -> float | None:
+    """Mean per-token KL(live || base) over the answer tokens of (messages, answer) pairs; None when the
+    model has no adapters to switch off (full fine-tuning keeps no base copy). `base`: the base model's
+    log-probabilities of these very texts (`base_logprobs`), kept from an earlier look: only the live forward
+    pass runs (the base weights do not change under LoRA); for other texts or another dtype it is ignored."""
+    import torch
+
+    if base_of(model) is None:
+        return None
+    texts, enc, keep, mask = _kl_inputs(model, tokenizer, prompts, answers)
+    if not mask.any():
+        return None
+    with torch.inference_mode(), contiguous_head(model):
+        live = torch.log_softmax(model(**enc, logits_to_keep=keep).logits.float(), dim=-1)[mask]
+    if base is None or not base.fits(texts, dtype_of(model)):
+        base = base_logprobs(model, tokenizer, prompts, answers)
+    kl = (live.exp() * (live - base.logprobs.to(live.device))).sum(-1)  # one value per answer position
+    return float(kl.mean())
 
 
 def live_judge(spec, model, base_model_path: str | None, dtype: str | None):

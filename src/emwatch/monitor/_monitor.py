@@ -100,6 +100,7 @@ class Monitor:
         self.cascade: Cascade | None = None     # built after the base look (its signals calibrate the bands)
         self.signals: dict[int, dict[str, float]] = {}   # step -> judge-free signal values seen at that step
         self.kl_answers: list[str] | None = None  # with the cascade: KL on the base model's answers (see _cascade)
+        self.kl_base = None   # the base model's log-probs of the last KL texts (_live.BaseLogprobs): one pass a look
         self.skipped = 0                         # looks the cascade did not judge
         self.base_cache: Path | None = None      # with base_cache: the base look's cache file (monitor._base_look)
         self.base_answers: list[str] | None = None  # the base look's first answer to each of the first 8 probes
@@ -341,6 +342,7 @@ def look_live(monitor: Monitor, step: int, model, tokenizer, *, judge_free: bool
         monitor.base_cache = _base_look.base_look_path(monitor, model)
         cached = _base_look.load(monitor.base_cache) if monitor.base_cache is not None else None
         if cached is not None:
+            monitor.kl_base = _base_look.load_kl(monitor.base_cache)
             return monitor.restore_base(monitor.base_cache, cached)
         if monitor.base_cache is None:
             monitor.echo(f"monitor {monitor.cfg.name}: base look not cached (the model has no folder to identify it)")
@@ -368,12 +370,27 @@ def look_live(monitor: Monitor, step: int, model, tokenizer, *, judge_free: bool
             if monitor.canaries:
                 signals["canary"] = _live.canary_probability(model, tokenizer, monitor.canaries)
             if monitor.cfg.kl and judge_free and (monitor.kl_answers or answers):
-                signals["kl"] = _live.kl_to_base(model, tokenizer, [reqs[i].messages for i in firsts],
-                                                 monitor.kl_answers or [answers[i] for i in firsts])
+                signals["kl"] = _kl(monitor, model, tokenizer, [reqs[i].messages for i in firsts],
+                                    monitor.kl_answers or [answers[i] for i in firsts])
             if probe is not None:  # one forward pass: fixed answers and the first answer to each probe
                 signals.update(probe.signals(model, tokenizer, reqs, answers, [p.samples for p in monitor.prompts]))
                 monitor.signal_detail["persona"] = {**probe.detail(), **probe.counts}
-    monitor.observe(step, sample if lazy else answers, signals)
+    with _live.contiguous_head(model):   # the in-process judge of the live model's base weights judges here
+        monitor.observe(step, sample if lazy else answers, signals)
+
+
+def _kl(monitor: Monitor, model, tokenizer, prompts: list, answers: list[str]) -> float | None:
+    """KL to the base at a look, the base model's log-probabilities of the texts kept from the first look that
+    read them (with the cascade the texts are the base model's step-0 answers at every look, so each look after
+    the first runs the live forward pass only); with `base_cache` they are kept beside the cached base look."""
+    from emwatch.monitor import _base_look, _live
+
+    kept = monitor.kl_base
+    if kept is None or not kept.fits(_live.kl_texts(tokenizer, prompts, answers), _live.dtype_of(model)):
+        monitor.kl_base = _live.base_logprobs(model, tokenizer, prompts, answers)
+        if monitor.kl_base is not None and monitor.base_cache is not None and answers == monitor.kl_answers:
+            _base_look.save_kl(monitor.base_cache, monitor.kl_base)
+    return _live.kl_to_base(model, tokenizer, prompts, answers, base=monitor.kl_base)
 
 
 def look_backend(monitor: Monitor, step: int, backend: Backend, adapter: str | None) -> None:
