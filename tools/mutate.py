@@ -1,9 +1,11 @@
 """A small mutation tester for emwatch's core modules: plant one bug at a time, run the module's fast unit tests,
 report the mutants no test noticed.
 
-    python tools/mutate.py                      # every core module
+    python tools/mutate.py --write              # every core module; results to tools/mutation/, docs/mutation.md
     python tools/mutate.py judge/_score.py -v   # one module, printing each mutant's fate
+    python tools/mutate.py judge/_score.py --only 12 40 --write   # rerun two mutants, update the module's result
     python tools/mutate.py --list               # the modules and the tests that guard them
+    python tools/mutate.py --check-doc          # is docs/mutation.md what the result files say? (runs nothing)
 
 Each mutant is one AST edit: a comparison swapped (< <=, == !=, in / not in, is / is not), an arithmetic
 operator swapped (+ -, * /, // /, ** *), `and` / `or` swapped, a `not` or unary minus dropped, a number
@@ -18,7 +20,7 @@ pytest process per mutant instead).
 
 Survivors that cannot change behaviour (equivalent mutants) are listed in EQUIVALENT below with the reason,
 keyed by module, source line and mutation, and reported apart. The exit status is 1 when a survivor is not
-listed there.
+listed there. Results and docs/mutation.md: tools/mutation_report.py.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import mutation_report as report  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
@@ -395,23 +400,40 @@ def _run_tests(workdir: Path, tests: list[str], timeout: float) -> tuple[str, fl
     return status, time.monotonic() - t0
 
 
-def _prepare_fork_server(workdir: Path) -> None:
-    """Import what the tests import (emwatch from the copy, pandas, torch, pytest ...) once, then forget
-    emwatch's own modules so each forked child imports the mutated source."""
+def _prepare_fork_server(workdir: Path, tests: list[str]) -> None:
+    """Import what the tests import (emwatch from the copy, pandas, torch, pytest and its plugins, hypothesis ...)
+    once, by collecting `tests` here, then forget emwatch's own modules and the test modules so each forked child
+    imports the mutated source and the tests afresh (this halves a child's CPU time: pytest's plugins, hypothesis
+    among them, were imported by every child before)."""
     sys.dont_write_bytecode = True
     os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
     os.environ["PYTHONPATH"] = str(workdir / "src")
     sys.path.insert(0, str(workdir / "src"))
     os.chdir(ROOT)
-    import pytest  # noqa: F401
+    import pytest
 
-    for name in ("torch", "emwatch.judge", "emwatch.analysis", "emwatch.backends", "emwatch.store", "emwatch.bench"):
+    for name in ("torch", "emwatch.judge", "emwatch.analysis", "emwatch.backends", "emwatch.store", "emwatch.bench",
+                 "emwatch.monitor"):
         try:
             __import__(name)
         except ImportError:
             pass
-    for name in [m for m in sys.modules if m == "emwatch" or m.startswith("emwatch.")]:
-        del sys.modules[name]
+    saved = os.dup(1), os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    try:
+        pytest.main([*_PYTEST_ARGS, "--collect-only", *sorted({t.split("::")[0] for t in tests})])
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        os.close(devnull)
+    ours = (str(ROOT / "tests"), str(workdir))
+    for name, mod in list(sys.modules.items()):
+        where = getattr(mod, "__file__", None) or ""
+        if name == "emwatch" or name.startswith(("emwatch.", "tests.")) or name == "tests" \
+                or where.startswith(ours):
+            del sys.modules[name]
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -456,7 +478,9 @@ def _run_forked(tests: list[str], timeout: float) -> tuple[str, float]:
         time.sleep(0.05)
 
 
-def run_module(rel: str, workdir: Path, *, verbose: bool, only: set[int] | None) -> tuple[int, int, list]:
+def run_module(rel: str, workdir: Path, *, verbose: bool, only: set[int] | None) -> dict:
+    """Run the module's mutants (or only those numbered in `only`) against its tests: a result record
+    (tools/mutation_report.py writes it to tools/mutation/)."""
     conf = MODULES[rel]
     path = workdir / "src" / "emwatch" / rel
     original = path.read_text()
@@ -465,12 +489,13 @@ def run_module(rel: str, workdir: Path, *, verbose: bool, only: set[int] | None)
     missing = [t for t in tests if not (ROOT / t.split("::")[0]).is_file()]
     if missing:
         raise SystemExit(f"{rel}: test files missing: {missing}")
+    wall0 = time.monotonic()
     status, base_s = _run_tests(workdir, tests, timeout=600)
     if status != "passed":
         raise SystemExit(f"{rel}: its tests do not pass unmutated ({status}); fix that first")
     timeout = max(30.0, 3 * base_s + 10)
     found = mutants(original, skip)
-    killed, survivors, timeouts = 0, [], 0
+    killed, survivors, timeouts, cpu, ran = 0, [], 0, base_s, []
     print(f"== {rel}: {len(found)} mutants, tests {' '.join(tests)} ({base_s:.1f} s unmutated; limit {timeout:.0f} s)",
           flush=True)
     try:
@@ -479,6 +504,8 @@ def run_module(rel: str, workdir: Path, *, verbose: bool, only: set[int] | None)
                 continue
             path.write_text(mutate(original, m.index, skip))
             status, secs = _run_tests(workdir, tests, timeout)
+            cpu += secs
+            ran.append(m.index)
             dead = status in ("failed", "timeout") or status.startswith("error")
             killed += dead
             timeouts += status == "timeout"
@@ -490,8 +517,8 @@ def run_module(rel: str, workdir: Path, *, verbose: bool, only: set[int] | None)
                       f"  [{status}, {secs:.1f} s]", flush=True)
     finally:
         path.write_text(original)
-    total = len(found) if only is None else len(only & {m.index for m in found})
-    return killed, total, survivors, timeouts
+    return report.record(rel, original, tests, sorted(skip), mutants=len(found), ran=ran, killed=killed,
+                         timeouts=timeouts, survivors=survivors, cpu_s=cpu, wall_s=time.monotonic() - wall0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -500,39 +527,56 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-v", "--verbose", action="store_true", help="print every mutant, killed ones too")
     ap.add_argument("--only", type=int, nargs="*", help="run only these mutant numbers (of one module)")
     ap.add_argument("--list", action="store_true", help="list modules, their tests and mutant counts, run nothing")
+    ap.add_argument("--write", action="store_true",
+                    help="keep each module's result in tools/mutation/<module>.json (with --only: update the "
+                         "mutants rerun in the module's result) and regenerate docs/mutation.md")
+    ap.add_argument("--doc", action="store_true",
+                    help="regenerate docs/mutation.md from tools/mutation/*.json, run nothing (a module whose source "
+                         "changed since its run is marked stale)")
+    ap.add_argument("--check-doc", action="store_true",
+                    help="exit 1 unless docs/mutation.md is what --doc would write (source hashes, results, "
+                         "EQUIVALENT), run nothing")
     args = ap.parse_args(argv)
+    if args.doc or args.check_doc:
+        return report.write_doc() if args.doc else report.check_doc()
     mods = args.modules or list(MODULES)
     unknown = [m for m in mods if m not in MODULES]
     if unknown:
         ap.error(f"unknown module {unknown}; known: {', '.join(MODULES)}")
+    if args.only is not None and len(mods) != 1:
+        ap.error("--only numbers the mutants of one module: name exactly one")
     if args.list:
         for rel in mods:
             n = len(mutants((PKG / rel).read_text(), MODULES[rel].get("skip", set())))
             print(f"{rel}: {n} mutants; tests: {' '.join(MODULES[rel]['tests'])}")
         return 0
     results, unexplained = [], 0
+    t0 = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="emwatch-mutate-") as tmp:
         workdir = Path(tmp)
         shutil.copytree(SRC, workdir / "src", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         if hasattr(os, "fork") and not os.environ.get("EMWATCH_MUTATE_NO_FORK"):
-            _prepare_fork_server(workdir)
-        t0 = time.monotonic()
+            _prepare_fork_server(workdir, [t for rel in mods for t in MODULES[rel]["tests"]])
         for rel in mods:
-            killed, total, survivors, timeouts = run_module(rel, workdir, verbose=args.verbose,
-                                                            only=set(args.only) if args.only is not None else None)
-            results.append((rel, killed, total, survivors, timeouts))
+            rec = run_module(rel, workdir, verbose=args.verbose,
+                             only=set(args.only) if args.only is not None else None)
+            if args.write:  # each module as it finishes: a run stopped half-way keeps the modules it completed
+                rec = report.save(rec, partial=args.only is not None)
+            results.append(rec)
+    if args.write:
+        report.write_doc()
     print(f"\n{'module':<26} killed/total  equivalent  unexplained survivors  (killed by the time limit)   "
-          f"({time.monotonic() - t0:.0f} s)")
-    for rel, killed, total, survivors, timeouts in results:
-        eq = [s for s in survivors if (rel, s.source_line, s.what) in EQUIVALENT]
-        other = [s for s in survivors if s not in eq]
+          f"({time.monotonic() - t0:.0f} s, {sum(r['cpu_s'] for r in results):.0f} s CPU)")
+    for rec in results:
+        rel = rec["module"]
+        eq, other = report.split_survivors(rec)
         unexplained += len(other)
-        print(f"{rel:<26} {killed:>4}/{total:<7} {len(eq):>10}  {len(other):>5}  ({timeouts})")
-        for s in eq:
-            print(f"    equivalent line {s.line} {s.what} ({s.source_line[:60]}): "
-                  f"{EQUIVALENT[(rel, s.source_line, s.what)]}")
+        total = rec["mutants"] if args.only is None or args.write else len(rec["ran"])
+        print(f"{rel:<26} {rec['killed']:>4}/{total:<7} {len(eq):>10}  {len(other):>5}  ({rec['timeouts']})")
+        for s, why in eq:
+            print(f"    equivalent line {s['line']} {s['what']} ({s['source_line'][:60]}): {why}")
         for s in other:
-            print(f"    SURVIVOR   line {s.line} {s.what} in {s.function}: {s.source_line[:90]}")
+            print(f"    SURVIVOR   line {s['line']} {s['what']} in {s['function']}: {s['source_line'][:90]}")
     return 1 if unexplained else 0
 
 
