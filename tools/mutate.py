@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import argparse
 import ast
+import compileall
 import copy
+import gc
 import os
 import shutil
 import subprocess
@@ -434,6 +436,16 @@ def _prepare_fork_server(workdir: Path, tests: list[str]) -> None:
         if name == "emwatch" or name.startswith(("emwatch.", "tests.")) or name == "tests" \
                 or where.startswith(ours):
             del sys.modules[name]
+    gc.freeze()  # what is imported now is never collected: a child's gc passes scan only its own objects
+
+
+def _compile_copy(workdir: Path, path: Path) -> None:
+    """Bytecode for the copy's modules but `path` (the one being mutated, always compiled from its source, which
+    changes several times a second: a bytecode file checked by mtime and size could be taken for the next
+    mutant's), so a child compiles one module, not all of emwatch (the children write no bytecode)."""
+    compileall.compile_dir(workdir / "src", quiet=1, workers=1)
+    for pyc in (path.parent / "__pycache__").glob(path.stem + ".*.pyc"):
+        pyc.unlink()
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -494,6 +506,7 @@ def run_module(rel: str, workdir: Path, *, verbose: bool, only: set[int] | None)
     if status != "passed":
         raise SystemExit(f"{rel}: its tests do not pass unmutated ({status}); fix that first")
     timeout = max(30.0, 3 * base_s + 10)
+    _compile_copy(workdir, path)
     found = mutants(original, skip)
     killed, survivors, timeouts, cpu, ran = 0, [], 0, base_s, []
     print(f"== {rel}: {len(found)} mutants, tests {' '.join(tests)} ({base_s:.1f} s unmutated; limit {timeout:.0f} s)",
