@@ -95,6 +95,8 @@ MODULES: dict[str, dict] = {
         # the bands replay builds (cascade_for) from stored events, a control file and hand-given edges
         "tests/monitor/test_cascade.py::test_cascade_for_calibrates_only_the_cascade_signals_on_the_base_look_and_the_control",
         "tests/monitor/test_replay_cascade.py"]},
+    # the persona direction's validation figures (AUROC, its interval, Cohen's d), against hand-worked values
+    "monitor/_auroc.py": {"tests": ["tests/monitor/test_auroc_units.py"]},
 }
 
 # (module, stripped source line, mutation) -> why the mutant cannot change behaviour
