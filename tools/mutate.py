@@ -13,7 +13,7 @@ constant moved by one (n -> n + 1, and n -> n - 1 for integers), a boolean flipp
 replaced with None. The mutated module is written into a private copy of src/ (the working tree is never
 touched; no bytecode is written) and the module's test files run there with pytest -x and a time limit.
 A mutant is killed when the tests fail or time out, and survives when they pass. The time limit is on the
-child's CPU time (3x the unmutated run's, at least 30 s), not wall time, so on a machine loaded by other jobs a slow
+child's CPU time (4x the unmutated run's + 5 s, at least 10 s), not wall time, so on a machine loaded by other jobs a slow
 pass is not counted as a kill; the summary says how many kills were timeouts. On Linux each test run is a
 fork of this process, which has imported the third-party packages once (EMWATCH_MUTATE_NO_FORK=1 runs a fresh
 pytest process per mutant instead).
@@ -507,7 +507,7 @@ def run_module(rel: str, workdir: Path, *, verbose: bool, only: set[int] | None)
     status, base_s = _run_tests(workdir, tests, timeout=600)
     if status != "passed":
         raise SystemExit(f"{rel}: its tests do not pass unmutated ({status}); fix that first")
-    timeout = max(30.0, 3 * base_s + 10)
+    timeout = max(10.0, 4 * base_s + 5)
     _compile_copy(workdir, path)
     found = mutants(original, skip)
     killed, survivors, timeouts, cpu, ran = 0, [], 0, base_s, []

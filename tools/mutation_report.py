@@ -41,13 +41,15 @@ def result_path(rel: str) -> Path:
 
 
 def _cpu_name() -> str:
+    """The CPU's model name, core count and the vector flags timings here depend on (bf16 and AMX above all)."""
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return f"{line.split(':', 1)[1].strip()}, {os.cpu_count()} cores"
+        info = Path("/proc/cpuinfo").read_text()
     except OSError:
-        pass
-    return f"unknown CPU, {os.cpu_count()} cores"
+        return f"unknown CPU, {os.cpu_count()} cores"
+    name = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "?")
+    flags = set(next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), []))
+    have = [f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16") if f in flags]
+    return f"{name}, {os.cpu_count()} cores, {'/'.join(have) or 'no avx2'}" + ("" if "amx_bf16" in flags else ", no AMX")
 
 
 def _commit() -> str:
