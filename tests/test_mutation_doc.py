@@ -37,7 +37,7 @@ def _record(rel: str, survivors: list[Mutant], *, source: str | None = None, mut
     conf = MODULES[rel]
     return report.record(rel, source, conf["tests"], sorted(conf.get("skip", set())), mutants=mutants,
                          ran=list(range(mutants)), killed=mutants - len(survivors), timeouts=1, survivors=survivors,
-                         cpu_s=12.0, wall_s=30.0)
+                         cpu_s=12.0, wall_s=30.0, limit_s=10.0)
 
 
 def _row(text: str, rel: str) -> str:
@@ -51,7 +51,7 @@ def test_a_result_is_current_until_its_module_changes(results):
     report.save(_record(rel, [], source="x = 1\n"), partial=False)  # a run of another source
     assert "| **stale**: the source changed since this run |" in _row(report.render(), rel)
     other = "backends/_numbers.py"
-    assert f"| `{other}` | – | – | – | – | – | – | – | **not run** |" in report.render()
+    assert f"| `{other}` | – | – | – | – | – | – | – | – | **not run** |" in report.render()
 
 
 def test_survivors_are_split_into_equivalent_with_why_and_unexplained(results):
@@ -63,7 +63,8 @@ def test_survivors_are_split_into_equivalent_with_why_and_unexplained(results):
     assert [s["index"] for s in report.split_survivors(rec)[1]] == [7]
     text = report.render()
     row = _row(text, module)
-    assert row.startswith(f"| `{module}` | 10 | 8 | 1 | 1 | 1 | 12 |")  # mutants, killed, timeouts, eq, other, CPU
+    # mutants, killed, timeouts (the limit), equivalent, unexplained, CPU, wall
+    assert row.startswith(f"| `{module}` | 10 | 8 | 1 (10) | 1 | 1 | 12 | 30 |")
     assert "| `judge/_stage.py` | 41 (#7, in `f`) | `if a < b:` | `< -> <=` |" in text
     assert why.replace("|", "\\|") in text
 

@@ -533,7 +533,8 @@ def run_module(rel: str, workdir: Path, *, verbose: bool, only: set[int] | None)
     finally:
         path.write_text(original)
     return report.record(rel, original, tests, sorted(skip), mutants=len(found), ran=ran, killed=killed,
-                         timeouts=timeouts, survivors=survivors, cpu_s=cpu, wall_s=time.monotonic() - wall0)
+                         timeouts=timeouts, survivors=survivors, cpu_s=cpu, wall_s=time.monotonic() - wall0,
+                         limit_s=timeout)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -64,14 +64,14 @@ def _commit() -> str:
 
 
 def record(rel: str, source: str, tests: list[str], skip: list[str], *, mutants: int, ran: list[int], killed: int,
-           timeouts: int, survivors: list, cpu_s: float, wall_s: float) -> dict:
+           timeouts: int, survivors: list, cpu_s: float, wall_s: float, limit_s: float) -> dict:
     """One module's run as a JSON-able record (survivors are tools/mutate.py's Mutant objects)."""
     return {
         "module": rel, "source_sha256": source_hash(source), "tests": list(tests), "skip": list(skip),
         "mutants": mutants, "ran": ran, "killed": killed, "timeouts": timeouts,
         "survivors": [{"index": s.index, "line": s.line, "what": s.what, "function": s.function,
                        "source_line": s.source_line} for s in survivors],
-        "cpu_s": round(cpu_s, 1), "wall_s": round(wall_s, 1),
+        "cpu_s": round(cpu_s, 1), "wall_s": round(wall_s, 1), "limit_s": round(limit_s, 1),
         "when": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "commit": _commit(),
         "cpu": _cpu_name(), "load_avg": round(os.getloadavg()[0], 1),
     }
@@ -132,13 +132,13 @@ def render() -> str:
     """docs/mutation.md from the template, the result files, MODULES and EQUIVALENT."""
     modules, _ = _config()
     recs = {rel: load(rel) for rel in modules}
-    summary = ["| module | mutants | killed | of which by the time limit | equivalent | unexplained survivors | "
-               "CPU s | run | state |", "|---|---|---|---|---|---|---|---|---|"]
+    summary = ["| module | mutants | killed | of which by the time limit (CPU s a mutant) | equivalent | "
+               "unexplained survivors | CPU s | wall s | run | state |", "|---|---|---|---|---|---|---|---|---|---|"]
     equivalent_rows, unexplained_rows, cpu_total, runs = [], [], 0.0, []
     for rel, rec in recs.items():
         state = _state(rel, rec, modules)
         if rec is None:
-            summary.append(f"| `{rel}` | – | – | – | – | – | – | – | {state} |")
+            summary.append(f"| `{rel}` | – | – | – | – | – | – | – | – | {state} |")
             continue
         eq, other = split_survivors(rec)
         cpu = rec["cpu_s"] + sum(r["cpu_s"] for r in rec.get("reruns", []))
@@ -147,8 +147,8 @@ def render() -> str:
         run = f"{rec['when']}, `{rec['commit']}`, load {rec['load_avg']}"
         if reruns:
             run += f"; {sum(len(r['mutants']) for r in reruns)} survivors rerun after new tests (last {reruns[-1]['when']})"
-        summary.append(f"| `{rel}` | {rec['mutants']} | {rec['killed']} | {rec['timeouts']} | {len(eq)} | {len(other)} "
-                       f"| {cpu:.0f} | {run} | {state} |")
+        summary.append(f"| `{rel}` | {rec['mutants']} | {rec['killed']} | {rec['timeouts']} ({rec['limit_s']:g}) "
+                       f"| {len(eq)} | {len(other)} | {cpu:.0f} | {rec['wall_s']:.0f} | {run} | {state} |")
         runs.append(rec)
         for s, why in eq:
             equivalent_rows.append(f"| `{rel}` | {s['line']} | `{_cell(s['source_line'])}` | `{_cell(s['what'])}` "
@@ -158,10 +158,11 @@ def render() -> str:
                                     f"| `{_cell(s['source_line'])}` | `{_cell(s['what'])}` |")
     machines = sorted({r["cpu"] for r in runs})
     loads = [r["load_avg"] for r in runs]
-    timing = (f"The recorded runs took {cpu_total / 60:.0f} minutes of CPU in all (the test runs' CPU time, "
-              f"each module's first full run; reruns of survivors apart) on {', '.join(machines)}, at a 1-minute "
-              f"load average of {min(loads)}-{max(loads)} when each module ended; wall time depends on the load "
-              f"(a module's own wall time is in its result file)." if runs else "No module has been run yet.")
+    timing = (f"A full run of the modules recorded here takes about {cpu_total / 60:.0f} minutes of CPU (the test "
+              f"runs' CPU time in each module's full run, reruns of survivors apart; measured on "
+              f"{', '.join(machines)}, under `nice -n 19` at a 1-minute load average of {min(loads)} to {max(loads)} "
+              f"when each module ended, so the wall time says more about the other jobs than about this one). The "
+              f"run column gives the commit when the module's run ended." if runs else "No module has been run yet.")
     tests = ["| module | tests | not mutated |", "|---|---|---|"]
     for rel, conf in modules.items():
         tests.append(f"| `{rel}` | {', '.join(f'`{t}`' for t in conf['tests'])} | "
