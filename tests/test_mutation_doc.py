@@ -87,3 +87,18 @@ def test_a_rerun_needs_a_full_result_of_the_same_source(results):
     report.save(_record(rel, [], source="x = 1\n"), partial=False)
     with pytest.raises(SystemExit, match="run the whole module first"):
         report.save(_record(rel, []), partial=True)
+
+
+def test_a_rerun_may_add_tests_but_not_drop_them(results, monkeypatch):
+    rel = "judge/_score.py"
+    a = Mutant(2, 5, "0 -> 1", "x = 0", "f")
+    report.save(_record(rel, [a]), partial=False)
+    longer = {**_record(rel, [], mutants=10), "ran": [2], "killed": 1}
+    longer["tests"] = longer["tests"] + ["tests/judge/test_new.py"]
+    rec = report.save(longer, partial=True)  # a test written for mutant 2 kills it
+    assert rec["survivors"] == [] and rec["tests"][-1] == "tests/judge/test_new.py"
+    assert rec["reruns"][-1]["tests_added"] == ["tests/judge/test_new.py"]
+    fewer = {**_record(rel, [], mutants=10), "ran": [2], "killed": 1}
+    fewer["tests"] = fewer["tests"][:1]
+    with pytest.raises(SystemExit, match="run the whole module first"):
+        report.save(fewer, partial=True)

@@ -84,18 +84,23 @@ def load(rel: str) -> dict | None:
 
 def save(rec: dict, *, partial: bool) -> dict:
     """Write a module's record. A partial run (--only) updates the module's full result: the mutants it reran
-    replace their earlier fate; it needs a full result of the same source and tests."""
+    replace their earlier fate. It needs a full result of the same source whose tests are all still among the
+    module's tests (tests added since can only kill more, so the earlier kills stand; the record then names the
+    longer list)."""
     if partial:
         old = load(rec["module"])
-        if old is None or old["source_sha256"] != rec["source_sha256"] or old["tests"] != rec["tests"]:
-            raise SystemExit(f"{rec['module']}: --only --write updates a full result of the same source and tests, "
-                             f"and {result_path(rec['module'])} is missing or older: run the whole module first")
+        if old is None or old["source_sha256"] != rec["source_sha256"] or not set(old["tests"]) <= set(rec["tests"]):
+            raise SystemExit(f"{rec['module']}: --only --write updates a full result of the same source whose tests "
+                             f"are all still run, and {result_path(rec['module'])} is missing or older: run the whole "
+                             f"module first")
         ran = set(rec["ran"])
         survivors = sorted([s for s in old["survivors"] if s["index"] not in ran] + rec["survivors"],
                            key=lambda s: s["index"])
         rerun = {"when": rec["when"], "commit": rec["commit"], "mutants": sorted(ran),
                  "killed": rec["killed"], "cpu_s": rec["cpu_s"], "load_avg": rec["load_avg"]}
-        rec = {**old, "survivors": survivors, "killed": old["mutants"] - len(survivors),
+        if rec["tests"] != old["tests"]:
+            rerun["tests_added"] = [t for t in rec["tests"] if t not in old["tests"]]
+        rec = {**old, "tests": rec["tests"], "survivors": survivors, "killed": old["mutants"] - len(survivors),
                "reruns": old.get("reruns", []) + [rerun]}
     RESULTS.mkdir(exist_ok=True)
     out = {k: v for k, v in rec.items() if k != "ran"}
