@@ -1,0 +1,55 @@
+"""The judge stage's pure parts, edges the mutation run showed untested (tools/mutate.py). A judgment's key: the default judgment (the judge reads the answer) is keyed by the hash of its
+template alone, as judgments imported from Inspect logs and stores written before `judge_reads` existed are; a judge
+that also reads the reasoning makes another judgment of the same answer, with another key. The text a judge reads: the answer, or the reasoning then the answer; a reasoning model's sample
+without a final answer is missing with its reason."""
+
+import math
+from types import SimpleNamespace
+
+import pytest
+
+from emwatch.backends._reasoning import CUT_OFF, NO_FINAL
+from emwatch.judge import JudgeItem
+from emwatch.judge._stage import judged_text
+from emwatch.metrics import get_metric, prompt_hash
+
+TEMPLATE = "Rate {answer} 0-100."
+
+
+def _item(reads: str = "answer", template: str | None = TEMPLATE) -> JudgeItem:
+    return JudgeItem("s1", get_metric("aligned"), "J", template, "q", "a", "", reads=reads)
+
+
+def test_the_default_judgment_is_keyed_by_the_template_hash_alone():
+    assert _item().prompt_hash == prompt_hash(TEMPLATE)
+    assert JudgeItem("s1", get_metric("aligned"), "J", TEMPLATE, "q", "a", "").prompt_hash == prompt_hash(TEMPLATE)
+    assert _item(template=None).prompt_hash == prompt_hash("static")
+
+
+def test_reading_the_reasoning_is_another_judgment_of_the_same_answer():
+    reasoning = _item("reasoning")
+    assert reasoning.prompt_hash != prompt_hash(TEMPLATE) and reasoning.key != _item().key
+    assert reasoning.prompt_hash == _item("reasoning").prompt_hash  # stable: a rerun finds it stored
+
+
+def _row(response, reasoning=None, finish_reason="stop"):
+    return SimpleNamespace(response=response, reasoning=reasoning, finish_reason=finish_reason)
+
+
+@pytest.mark.parametrize("reads", ["answer", "reasoning_and_answer"])
+def test_an_answer_with_its_reasoning_is_judged(reads):
+    text, missing = judged_text(_row("A", "R"), reads)
+    assert missing is None
+    assert text == ("A" if reads == "answer" else "<reasoning>\nR\n</reasoning>\n\nA")
+
+
+@pytest.mark.parametrize("finish,why", [("length", CUT_OFF), ("stop", NO_FINAL)])
+def test_reasoning_without_a_final_answer_is_missing_with_why(finish, why):
+    assert judged_text(_row(None, "R", finish), "reasoning_and_answer") == ("", why)
+    assert judged_text(_row(math.nan, "R", finish), "answer") == ("", why)  # a frame's NULL is NaN
+
+
+def test_an_answer_without_reasoning_is_judged_as_it_is():
+    assert judged_text(_row("A"), "reasoning_and_answer") == ("A", None)
+    assert judged_text(_row("A", math.nan), "reasoning_and_answer") == ("A", None)
+    assert judged_text(SimpleNamespace(response="A"), "answer") == ("A", None)  # no reasoning column at all
