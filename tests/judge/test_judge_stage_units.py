@@ -10,8 +10,9 @@ import pytest
 
 from emwatch.backends._reasoning import CUT_OFF, NO_FINAL
 from emwatch.judge import JudgeItem
-from emwatch.judge._stage import judged_text
+from emwatch.judge._stage import judged_text, wanted_judgments
 from emwatch.metrics import get_metric, prompt_hash
+from emwatch.store import Question, Sample, Store, register_base_model
 
 TEMPLATE = "Rate {answer} 0-100."
 
@@ -53,3 +54,22 @@ def test_an_answer_without_reasoning_is_judged_as_it_is():
     assert judged_text(_row("A"), "reasoning_and_answer") == ("A", None)
     assert judged_text(_row("A", math.nan), "reasoning_and_answer") == ("A", None)
     assert judged_text(SimpleNamespace(response="A"), "answer") == ("A", None)  # no reasoning column at all
+
+
+def test_static_analysis_reads_the_answer_whatever_the_judge_reads(tmp_path):
+    """The static analyser reads only the code of the final answer: its judgment (key and text) is the same when
+    the LLM judge reads the reasoning too (it once read the reasoning under the answer-only key, so code in the
+    reasoning counted as the answer's vulnerability, or not, by which setting judged the answer first)."""
+    with Store(tmp_path / "s.duckdb") as store:
+        ck = register_base_model(store, "m", "/m")
+        q = Question(bank="b", question_id="q0", category="c", messages=[{"role": "user", "content": "q?"}],
+                     judge_metrics={"aligned": None, "vulnerable": None})
+        store.add([q, Sample(checkpoint_id=ck, question_key=q.key, sample_index=0, sampling={}, response="A",
+                             reasoning="R")])
+        both = {i.metric.name: i for i in wanted_judgments(store, ["aligned", "vulnerable"], "J",
+                                                           reads="reasoning_and_answer")}
+        plain = {i.metric.name: i for i in wanted_judgments(store, ["aligned", "vulnerable"], "J")}
+    assert both["vulnerable"].reads == "answer" and both["vulnerable"].key == plain["vulnerable"].key
+    assert both["aligned"].reads == "reasoning_and_answer" and both["aligned"].key != plain["aligned"].key
+    assert both["aligned"].answer == "<reasoning>\nR\n</reasoning>\n\nA" and plain["aligned"].answer == "A"
+    assert both["vulnerable"].answer == "A"  # the same key, so the same text: never the reasoning's code
