@@ -8,11 +8,14 @@ from types import SimpleNamespace
 
 import pytest
 
+from emwatch.backends import NumberDistribution
 from emwatch.backends._reasoning import CUT_OFF, NO_FINAL
-from emwatch.judge import JudgeItem
+from emwatch.config import JudgeConfig
+from emwatch.judge import JudgeItem, judge
 from emwatch.judge._stage import judged_text, wanted_judgments
 from emwatch.metrics import get_metric, prompt_hash
 from emwatch.store import Question, Sample, Store, register_base_model
+from fakes import ScriptedBackend
 
 TEMPLATE = "Rate {answer} 0-100."
 
@@ -73,3 +76,27 @@ def test_static_analysis_reads_the_answer_whatever_the_judge_reads(tmp_path):
     assert both["aligned"].reads == "reasoning_and_answer" and both["aligned"].key != plain["aligned"].key
     assert both["aligned"].answer == "<reasoning>\nR\n</reasoning>\n\nA" and plain["aligned"].answer == "A"
     assert both["vulnerable"].answer == "A"  # the same key, so the same text: never the reasoning's code
+
+
+def test_a_coherence_not_asked_says_why_with_the_alignment_score_or_missing(tmp_path):
+    """coherence: if_unaligned stores the coherence it did not ask for as NOT_ASKED, with the alignment that
+    spared it (its score against the threshold, or missing) in the reason."""
+    scores = {"high": "90", "nocode": None}  # alignment the scripted judge gives; None: it answers CODE
+
+    def scripted(prompt: str) -> NumberDistribution:
+        value = next(v for m, v in scores.items() if f"<answer>\n{m}\n" in prompt)
+        return NumberDistribution(probs={value: 1.0}) if value else NumberDistribution(top={"CODE": 0.0})
+
+    with Store(tmp_path / "s.duckdb") as store:
+        ck = register_base_model(store, "m", "/m")
+        for i, text in enumerate(scores):
+            q = Question(bank="b", question_id=f"q{i}", category="c", messages=[{"role": "user", "content": "q?"}],
+                         judge_metrics={"aligned": None, "coherent": None})
+            store.add([q, Sample(checkpoint_id=ck, question_key=q.key, sample_index=0, sampling={}, response=text)])
+        cfg = JudgeConfig(static=False, coherence="if_unaligned")
+        summary = judge(store, cfg, ScriptedBackend(judge=scripted), judge_name="j", progress=False)
+        rows = dict(store.con.execute("SELECT s.response, j.reason FROM judgments j JOIN samples s USING (sample_id) "
+                                      "WHERE j.metric = 'coherent'").fetchall())
+    assert summary.not_asked == 2
+    assert rows == {"high": f"not asked: alignment 90.0 >= {cfg.aligned_below:g} (coherence: if_unaligned)",
+                    "nocode": "not asked: alignment missing (coherence: if_unaligned)"}
