@@ -244,6 +244,25 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "a dataclass field made an __init__ argument that no caller passes; its default is the same None",
 }
 
+EQUIVALENT.update({
+    ("monitor/_auroc.py", "z = norm.ppf(0.5 + confidence / 2)", "+ -> -"):
+        "z enters the interval only squared, and norm.ppf(0.5 - c/2) = -norm.ppf(0.5 + c/2)",
+    ("monitor/_auroc.py", "theta = np.linspace(0.0, 1.0, 200_001)", "200001 -> 200002"):
+        "the grid sets the bounds' resolution (5e-6): one point more or less moves a bound by under a grid step, "
+        "far below the 3 decimals the figures are given to (the tests solve the bounds to 1e-5)",
+    ("monitor/_auroc.py", "theta = np.linspace(0.0, 1.0, 200_001)", "200001 -> 200000"):
+        "the grid sets the bounds' resolution (5e-6): one point more or less moves a bound by under a grid step, "
+        "far below the 3 decimals the figures are given to (the tests solve the bounds to 1e-5)",
+    ("monitor/_auroc.py", "ok = theta[(a - theta) ** 2 <= z * z * _hm_variance(theta, n_pos, n_neg) + 1e-15]",
+     "<= -> <"):
+        "with the 1e-15 slack, < and <= differ only where both sides are equal to the last bit, which no grid point "
+        "is but theta = a (kept either way: 0 < 1e-15)",
+    ("monitor/_auroc.py", "sd = math.sqrt((pos.var(ddof=1) + neg.var(ddof=1)) / 2) if len(pos) > 1 and len(neg) > 1 "
+     "else 0.0", "0.0 -> 1.0"):
+        "a group of one answer then gets sd 1, and the difference divided by 1 is the difference the sd-0 branch "
+        "returns",
+})
+
 
 @dataclass
 class Mutant:

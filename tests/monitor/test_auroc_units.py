@@ -4,6 +4,7 @@ variance written out from the paper's Q1, Q2 form (the mutation run's tests for 
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -22,8 +23,10 @@ def test_auroc_counts_pairs_and_ties_half():
 
 
 @pytest.mark.parametrize("pos,neg", [([], [1.0]), ([1.0], []), ([], [])])
-def test_auroc_of_an_empty_group_is_undefined(pos, neg):
-    assert math.isnan(auroc(pos, neg))
+def test_auroc_of_an_empty_group_is_undefined_without_a_warning(pos, neg):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no 0/0 division: the figures are printed by `emwatch monitor direction`
+        assert math.isnan(auroc(pos, neg))
 
 
 def _hanley_mcneil(theta: float, n_pos: int, n_neg: int) -> float:
@@ -66,6 +69,14 @@ def test_the_separation_is_cohens_d_or_the_mean_difference_without_spread():
     assert separation(np.array([3.0]), np.array([0.0, 2.0])) == 2.0  # one answer: no sd, the difference
     assert separation(np.array([1.0, 1.0]), np.array([2.0, 2.0])) == -1.0  # no spread: the difference
     assert separation(np.array([1.0, 2.0]), np.array([0.0])) == 1.5
+    assert separation(np.array([1.0, 3.0]), np.array([0.0, 2.0])) == pytest.approx(1 / math.sqrt(2))  # two each
+
+
+@pytest.mark.parametrize("pos,neg", [([3.0], [0.0, 2.0]), ([1.0, 2.0], [0.0]), ([1.0], [0.0])])
+def test_a_group_of_one_answer_gives_the_difference_without_a_warning(pos, neg):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the sample variance of one value (ddof=1) is not taken
+        assert separation(np.array(pos), np.array(neg)) == np.mean(pos) - np.mean(neg)
 
 
 def test_figures_name_the_groups_and_their_means():
