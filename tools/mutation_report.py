@@ -137,7 +137,7 @@ def render() -> str:
     """docs/mutation.md from the template, the result files, MODULES and EQUIVALENT."""
     modules, _ = _config()
     recs = {rel: load(rel) for rel in modules}
-    summary = ["| module | mutants | killed | of which by the time limit (CPU s a mutant) | equivalent | "
+    summary = ["| module | mutants | killed | of which by the time limit (the limit, CPU s) | equivalent | "
                "unexplained survivors | CPU s | wall s | run | state |", "|---|---|---|---|---|---|---|---|---|---|"]
     equivalent_rows, unexplained_rows, cpu_total, runs = [], [], 0.0, []
     for rel, rec in recs.items():
@@ -163,7 +163,7 @@ def render() -> str:
                                     f"| `{_cell(s['source_line'])}` | `{_cell(s['what'])}` |")
     machines = sorted({r["cpu"] for r in runs})
     loads = [r["load_avg"] for r in runs]
-    timing = (f"A full run of the modules recorded here takes about {cpu_total / 60:.0f} minutes of CPU (the test "
+    timing = (f"A run of the modules recorded here takes about {cpu_total / 60:.0f} minutes of CPU (the test "
               f"runs' CPU time in each module's full run, reruns of survivors apart; measured on "
               f"{', '.join(machines)}, under `nice -n 19` at a 1-minute load average of {min(loads)} to {max(loads)} "
               f"when each module ended, so the wall time says more about the other jobs than about this one). The "
