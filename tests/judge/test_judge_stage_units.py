@@ -10,8 +10,9 @@ import pytest
 
 from emwatch.backends import NumberDistribution
 from emwatch.backends._reasoning import CUT_OFF, NO_FINAL
-from emwatch.config import JudgeConfig
-from emwatch.judge import JudgeItem, judge
+from emwatch.config import BackendSpec, JudgeConfig
+from emwatch.backends import BackendError
+from emwatch.judge import JudgeItem, JudgeStopped, judge, order_items, plan, work
 from emwatch.judge._stage import judged_text, wanted_judgments
 from emwatch.metrics import get_metric, prompt_hash
 from emwatch.store import Question, Sample, Store, register_base_model
@@ -100,3 +101,71 @@ def test_a_coherence_not_asked_says_why_with_the_alignment_score_or_missing(tmp_
     assert summary.not_asked == 2
     assert rows == {"high": f"not asked: alignment 90.0 >= {cfg.aligned_below:g} (coherence: if_unaligned)",
                     "nocode": "not asked: alignment missing (coherence: if_unaligned)"}
+
+
+def _answers(tmp_path, n=2, metrics=None):
+    store = Store(tmp_path / "s.duckdb")
+    ck = register_base_model(store, "m", "/m")
+    records = []
+    for i in range(n):
+        q = Question(bank="b", question_id=f"q{i}", category="c", messages=[{"role": "user", "content": f"q{i}?"}],
+                     judge_metrics=metrics or {"aligned": None, "coherent": None})
+        records += [q, Sample(checkpoint_id=ck, question_key=q.key, sample_index=0, sampling={}, response=f"a{i}")]
+    store.add(records)
+    return store
+
+
+def test_the_plan_holds_what_the_store_lacks_unless_asked_for_all(tmp_path):
+    cfg = JudgeConfig(static=False, metrics=["aligned"])
+    with _answers(tmp_path) as store:
+        assert len(plan(store, cfg, "J")) == 2
+        judge(store, cfg, ScriptedBackend(), judge_name="J", progress=False)
+        assert plan(store, cfg, "J") == [] and len(plan(store, cfg, "J", lacking=False)) == 2
+
+
+def test_if_unaligned_orders_each_answers_alignment_then_its_coherence(tmp_path):
+    with _answers(tmp_path) as store:
+        items = plan(store, JudgeConfig(static=False), "J")
+    by_metric = sorted(items, key=lambda i: (i.metric.name != "coherent", i.sample_id))  # coherence first, mixed
+    pairs = order_items(by_metric, JudgeConfig(static=False, coherence="if_unaligned"))
+    assert [(i.sample_id, i.metric.name) for i in pairs] == [(s, m) for s in sorted({i.sample_id for i in items})
+                                                             for m in ("aligned", "coherent")]
+    assert order_items(by_metric, JudgeConfig(static=False)) == by_metric  # `always`: the order given
+
+
+def test_work_takes_a_backend_object_for_the_judge(tmp_path):
+    with _answers(tmp_path) as store:
+        items = plan(store, JudgeConfig(static=False), "J")
+    got = work(items, JudgeConfig(static=False), ScriptedBackend(judge=lambda p: NumberDistribution(probs={"70": 1.0})))
+    assert len(got) == 4 and {j.score for j in got} == {70.0}
+
+
+def test_the_stage_stops_after_ten_failed_requests_in_a_row_by_default(tmp_path):
+    def calls(**kw) -> int:
+        n = {"calls": 0}
+
+        class Dead(ScriptedBackend):
+            def score_numbers(self, requests):
+                n["calls"] += len(requests)
+                raise BackendError("503 service unavailable")
+
+        dead = Dead()  # one try a request: no back-off sleeps
+        dead.spec = BackendSpec(kind="openai", model="dead", base_url="http://127.0.0.1:9/v1", max_tries=1)
+        with _answers(tmp_path / str(kw), n=13, metrics={"aligned": None}) as store:
+            with pytest.raises(JudgeStopped):
+                judge(store, JudgeConfig(static=False, metrics=["aligned"]), dead, progress=False, chunk=1, **kw)
+        return n["calls"]
+
+    default = calls()
+    assert default == calls(breaker_after=10) and default < calls(breaker_after=11) and default > calls(breaker_after=9)
+
+
+@pytest.mark.parametrize("chunk", [1, 3])
+def test_if_unaligned_keeps_an_answers_two_requests_in_one_chunk_whatever_the_chunk_size(tmp_path, chunk):
+    """An odd chunk size is made even, so no answer's alignment and coherence are split between chunks (a split
+    coherence would be asked as under `always`: one call more). Every answer is aligned here: one call each."""
+    backend = ScriptedBackend(judge=lambda p: NumberDistribution(probs={"90": 1.0}))
+    with _answers(tmp_path, n=3) as store:
+        summary = judge(store, JudgeConfig(static=False, coherence="if_unaligned"), backend, judge_name="J",
+                        progress=False, chunk=chunk)
+    assert len(backend.scored) == 3 and summary.not_asked == 3 and summary.new == {"aligned": 3, "coherent": 3}
