@@ -106,10 +106,21 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "the judge stage always sets `skipped` (tested); the default is never read",
     ("judge/_stage.py", "skipped: int = 0", "0 -> -1"):
         "the judge stage always sets `skipped` (tested); the default is never read",
-    ("judge/_stage.py", "progress: bool = True, chunk: int = 32) -> JudgeSummary:", "32 -> 33"):
-        "the chunk size only sets how many judgments one transaction commits; results are the same",
-    ("judge/_stage.py", "progress: bool = True, chunk: int = 32) -> JudgeSummary:", "32 -> 31"):
-        "the chunk size only sets how many judgments one transaction commits; results are the same",
+    ("judge/_stage.py", "progress: bool = True, chunk: int = 32, breaker_after: int = 10) -> JudgeSummary:",
+     "32 -> 33"):
+        "the chunk size only sets how many judgments one transaction commits; results are the same (an odd size is "
+        "made even under if_unaligned, tested)",
+    ("judge/_stage.py", "progress: bool = True, chunk: int = 32, breaker_after: int = 10) -> JudgeSummary:",
+     "32 -> 31"):
+        "the chunk size only sets how many judgments one transaction commits; results are the same (an odd size is "
+        "made even under if_unaligned, tested)",
+    ("judge/_stage.py", "runner = Runner.for_spec(backend, progress=False)", "False -> True"):
+        "(in work) a Runner progress bar is drawn only on a terminal; off one nothing changes and the results are "
+        "the same",
+    ("judge/_stage.py", "runner = (Runner.for_spec(backend, progress=False, breaker_after=breaker_after)",
+     "False -> True"):
+        "(in judge) a second progress bar, the Runner's, is drawn only on a terminal; off one nothing changes (the "
+        "tests read stderr) and the results are the same",
     ("judge/_stage.py", "for items, size in ((static_items, 256), (llm_items, chunk)):", "256 -> 257"):
         "the static chunk size only sets how many judgments one transaction commits; results are the same",
     ("judge/_stage.py", "for items, size in ((static_items, 256), (llm_items, chunk)):", "256 -> 255"):
