@@ -169,3 +169,27 @@ def test_if_unaligned_keeps_an_answers_two_requests_in_one_chunk_whatever_the_ch
         summary = judge(store, JudgeConfig(static=False, coherence="if_unaligned"), backend, judge_name="J",
                         progress=False, chunk=chunk)
     assert len(backend.scored) == 3 and summary.not_asked == 3 and summary.new == {"aligned": 3, "coherent": 3}
+
+
+def test_work_builds_the_judge_a_spec_describes_from_the_pool_or_the_workers(tmp_path):
+    from emwatch.backends import BACKENDS, BackendPool, register_backend
+
+    built = []
+
+    def make(spec):
+        b = ScriptedBackend(judge=lambda p: NumberDistribution(probs={"60": 1.0}))
+        b.spec = spec
+        built.append(b)
+        return b
+
+    register_backend("scripted-work-test", make)
+    try:
+        with _answers(tmp_path) as store:
+            items = plan(store, JudgeConfig(static=False), "J")
+        spec = BackendSpec(kind="scripted-work-test", model="J")
+        assert {j.score for j in work(items, JudgeConfig(static=False), spec)} == {60.0}  # the workers' pool
+        pool = BackendPool()
+        assert len(work(items, JudgeConfig(static=False), spec, pool=pool)) == 4
+        assert len(built) == 2 and len(built[-1].scored) == 4  # the given pool built its own
+    finally:
+        BACKENDS.unregister("scripted-work-test")
