@@ -114,6 +114,12 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
      "32 -> 31"):
         "the chunk size only sets how many judgments one transaction commits; results are the same (an odd size is "
         "made even under if_unaligned, tested)",
+    ("judge/_stage.py", "progress: bool = True, chunk: int = 32) -> JudgeSummary:", "32 -> 33"):
+        "(judge_store's default, passed on to judge) the chunk size only sets how many judgments one transaction "
+        "commits; results are the same",
+    ("judge/_stage.py", "progress: bool = True, chunk: int = 32) -> JudgeSummary:", "32 -> 31"):
+        "(judge_store's default, passed on to judge) the chunk size only sets how many judgments one transaction "
+        "commits; results are the same",
     ("judge/_stage.py", "runner = Runner.for_spec(backend, progress=False)", "False -> True"):
         "(in work) a Runner progress bar is drawn only on a terminal; off one nothing changes and the results are "
         "the same",

@@ -193,3 +193,17 @@ def test_work_builds_the_judge_a_spec_describes_from_the_pool_or_the_workers(tmp
         assert len(built) == 2 and len(built[-1].scored) == 4  # the given pool built its own
     finally:
         BACKENDS.unregister("scripted-work-test")
+
+
+def test_the_summary_keeps_the_last_error_of_the_requests_that_failed_for_good(tmp_path):
+    class Failing(ScriptedBackend):
+        def score_numbers(self, requests):
+            self.scored += list(requests)
+            raise BackendError(f"503 failure {len(self.scored)}")
+
+    backend = Failing()
+    backend.spec = BackendSpec(kind="openai", model="f", base_url="http://127.0.0.1:9/v1", max_tries=1, batch_size=1,
+                               max_concurrency=1)
+    with _answers(tmp_path, n=3, metrics={"aligned": None}) as store:
+        summary = judge(store, JudgeConfig(static=False, metrics=["aligned"]), backend, progress=False)
+    assert summary.pending == 3 and summary.last_error.endswith("503 failure 3")
