@@ -54,9 +54,11 @@ test: test-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Plant one bug at a time in the core modules (scoring, number distributions, rates, early stopping, dynamics,
-# store keys) and run their fast unit tests; prints the surviving mutants (tools/mutate.py, docs/mutation.md).
+# store keys, the judge stage, the monitor's e-process and cascade) and run their fast unit tests; keeps each
+# module's result in tools/mutation/*.json and regenerates docs/mutation.md from them; exits 0 only when no
+# survivor is unexplained. MUTATE_ARGS="monitor/_sequential.py -v" runs one module.
 mutate: $(VENV)/.test
-	$(PY) tools/mutate.py $(MUTATE_ARGS)
+	$(PY) tools/mutate.py --write $(MUTATE_ARGS)
 
 # Every benchmarks/bench_*.py, each a markdown section of ratios measured side by side, into
 # benchmarks/results.md with the machine's CPU flags at the top (about 15 minutes on 2 cores).

@@ -1,9 +1,11 @@
 """A small mutation tester for emwatch's core modules: plant one bug at a time, run the module's fast unit tests,
 report the mutants no test noticed.
 
-    python tools/mutate.py                      # every core module
+    python tools/mutate.py --write              # every core module; results to tools/mutation/, docs/mutation.md
     python tools/mutate.py judge/_score.py -v   # one module, printing each mutant's fate
+    python tools/mutate.py judge/_score.py --only 12 40 --write   # rerun two mutants, update the module's result
     python tools/mutate.py --list               # the modules and the tests that guard them
+    python tools/mutate.py --check-doc          # is docs/mutation.md what the result files say? (runs nothing)
 
 Each mutant is one AST edit: a comparison swapped (< <=, == !=, in / not in, is / is not), an arithmetic
 operator swapped (+ -, * /, // /, ** *), `and` / `or` swapped, a `not` or unary minus dropped, a number
@@ -11,21 +13,23 @@ constant moved by one (n -> n + 1, and n -> n - 1 for integers), a boolean flipp
 replaced with None. The mutated module is written into a private copy of src/ (the working tree is never
 touched; no bytecode is written) and the module's test files run there with pytest -x and a time limit.
 A mutant is killed when the tests fail or time out, and survives when they pass. The time limit is on the
-child's CPU time (3x the unmutated run's, at least 30 s), not wall time, so on a machine loaded by other jobs a slow
+child's CPU time (4x the unmutated run's + 5 s, at least 10 s), not wall time, so on a machine loaded by other jobs a slow
 pass is not counted as a kill; the summary says how many kills were timeouts. On Linux each test run is a
 fork of this process, which has imported the third-party packages once (EMWATCH_MUTATE_NO_FORK=1 runs a fresh
 pytest process per mutant instead).
 
 Survivors that cannot change behaviour (equivalent mutants) are listed in EQUIVALENT below with the reason,
 keyed by module, source line and mutation, and reported apart. The exit status is 1 when a survivor is not
-listed there.
+listed there. Results and docs/mutation.md: tools/mutation_report.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import compileall
 import copy
+import gc
 import os
 import shutil
 import subprocess
@@ -34,6 +38,9 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import mutation_report as report  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
@@ -62,7 +69,8 @@ MODULES: dict[str, dict] = {
     # the one-at-a-time keys and the bulk (columnar) keys that must equal them
     "store/_keys.py": {"tests": ["tests/store/test_keys.py", "tests/store/test_bulk_keys.py"]},
     # the judge stage's branches (score, categorical, static; missing with reasons) through a scripted backend
-    "judge/_stage.py": {"tests": ["tests/judge/test_judge_stage.py"]},
+    "judge/_stage.py": {"tests": ["tests/judge/test_judge_stage.py", "tests/judge/test_judge_stage_units.py",
+                                  "tests/judge/test_coherence_if_unaligned.py"]},
     # the online monitor's anytime-valid decision (mixture e-process over change points) and its power: the exact
     # hand-computed checks (the simulated false-alarm tests of test_sequential.py take seconds a run; they are
     # left to the suite)
@@ -88,6 +96,8 @@ MODULES: dict[str, dict] = {
         # the bands replay builds (cascade_for) from stored events, a control file and hand-given edges
         "tests/monitor/test_cascade.py::test_cascade_for_calibrates_only_the_cascade_signals_on_the_base_look_and_the_control",
         "tests/monitor/test_replay_cascade.py"]},
+    # the persona direction's validation figures (AUROC, its interval, Cohen's d), against hand-worked values
+    "monitor/_auroc.py": {"tests": ["tests/monitor/test_auroc_units.py"]},
 }
 
 # (module, stripped source line, mutation) -> why the mutant cannot change behaviour
@@ -96,10 +106,27 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "the judge stage always sets `skipped` (tested); the default is never read",
     ("judge/_stage.py", "skipped: int = 0", "0 -> -1"):
         "the judge stage always sets `skipped` (tested); the default is never read",
+    ("judge/_stage.py", "progress: bool = True, chunk: int = 32, breaker_after: int = 10) -> JudgeSummary:",
+     "32 -> 33"):
+        "the chunk size only sets how many judgments one transaction commits; results are the same (an odd size is "
+        "made even under if_unaligned, tested)",
+    ("judge/_stage.py", "progress: bool = True, chunk: int = 32, breaker_after: int = 10) -> JudgeSummary:",
+     "32 -> 31"):
+        "the chunk size only sets how many judgments one transaction commits; results are the same (an odd size is "
+        "made even under if_unaligned, tested)",
     ("judge/_stage.py", "progress: bool = True, chunk: int = 32) -> JudgeSummary:", "32 -> 33"):
-        "the chunk size only sets how many judgments one transaction commits; results are the same",
+        "(judge_store's default, passed on to judge) the chunk size only sets how many judgments one transaction "
+        "commits; results are the same",
     ("judge/_stage.py", "progress: bool = True, chunk: int = 32) -> JudgeSummary:", "32 -> 31"):
-        "the chunk size only sets how many judgments one transaction commits; results are the same",
+        "(judge_store's default, passed on to judge) the chunk size only sets how many judgments one transaction "
+        "commits; results are the same",
+    ("judge/_stage.py", "runner = Runner.for_spec(backend, progress=False)", "False -> True"):
+        "(in work) a Runner progress bar is drawn only on a terminal; off one nothing changes and the results are "
+        "the same",
+    ("judge/_stage.py", "runner = (Runner.for_spec(backend, progress=False, breaker_after=breaker_after)",
+     "False -> True"):
+        "(in judge) a second progress bar, the Runner's, is drawn only on a terminal; off one nothing changes (the "
+        "tests read stderr) and the results are the same",
     ("judge/_stage.py", "for items, size in ((static_items, 256), (llm_items, chunk)):", "256 -> 257"):
         "the static chunk size only sets how many judgments one transaction commits; results are the same",
     ("judge/_stage.py", "for items, size in ((static_items, 256), (llm_items, chunk)):", "256 -> 255"):
@@ -233,6 +260,25 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
      "latest look", "False -> True"):
         "a dataclass field made an __init__ argument that no caller passes; its default is the same None",
 }
+
+EQUIVALENT.update({
+    ("monitor/_auroc.py", "z = norm.ppf(0.5 + confidence / 2)", "+ -> -"):
+        "z enters the interval only squared, and norm.ppf(0.5 - c/2) = -norm.ppf(0.5 + c/2)",
+    ("monitor/_auroc.py", "theta = np.linspace(0.0, 1.0, 200_001)", "200001 -> 200002"):
+        "the grid sets the bounds' resolution (5e-6): one point more or less moves a bound by under a grid step, "
+        "far below the 3 decimals the figures are given to (the tests solve the bounds to 1e-5)",
+    ("monitor/_auroc.py", "theta = np.linspace(0.0, 1.0, 200_001)", "200001 -> 200000"):
+        "the grid sets the bounds' resolution (5e-6): one point more or less moves a bound by under a grid step, "
+        "far below the 3 decimals the figures are given to (the tests solve the bounds to 1e-5)",
+    ("monitor/_auroc.py", "ok = theta[(a - theta) ** 2 <= z * z * _hm_variance(theta, n_pos, n_neg) + 1e-15]",
+     "<= -> <"):
+        "with the 1e-15 slack, < and <= differ only where both sides are equal to the last bit, which no grid point "
+        "is but theta = a (kept either way: 0 < 1e-15)",
+    ("monitor/_auroc.py", "sd = math.sqrt((pos.var(ddof=1) + neg.var(ddof=1)) / 2) if len(pos) > 1 and len(neg) > 1 "
+     "else 0.0", "0.0 -> 1.0"):
+        "a group of one answer then gets sd 1, and the difference divided by 1 is the difference the sd-0 branch "
+        "returns",
+})
 
 
 @dataclass
@@ -395,23 +441,50 @@ def _run_tests(workdir: Path, tests: list[str], timeout: float) -> tuple[str, fl
     return status, time.monotonic() - t0
 
 
-def _prepare_fork_server(workdir: Path) -> None:
-    """Import what the tests import (emwatch from the copy, pandas, torch, pytest ...) once, then forget
-    emwatch's own modules so each forked child imports the mutated source."""
+def _prepare_fork_server(workdir: Path, tests: list[str]) -> None:
+    """Import what the tests import (emwatch from the copy, pandas, torch, pytest and its plugins, hypothesis ...)
+    once, by collecting `tests` here, then forget emwatch's own modules and the test modules so each forked child
+    imports the mutated source and the tests afresh (this halves a child's CPU time: pytest's plugins, hypothesis
+    among them, were imported by every child before)."""
     sys.dont_write_bytecode = True
     os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
     os.environ["PYTHONPATH"] = str(workdir / "src")
     sys.path.insert(0, str(workdir / "src"))
     os.chdir(ROOT)
-    import pytest  # noqa: F401
+    import pytest
 
-    for name in ("torch", "emwatch.judge", "emwatch.analysis", "emwatch.backends", "emwatch.store", "emwatch.bench"):
+    for name in ("torch", "emwatch.judge", "emwatch.analysis", "emwatch.backends", "emwatch.store", "emwatch.bench",
+                 "emwatch.monitor"):
         try:
             __import__(name)
         except ImportError:
             pass
-    for name in [m for m in sys.modules if m == "emwatch" or m.startswith("emwatch.")]:
-        del sys.modules[name]
+    saved = os.dup(1), os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    try:
+        pytest.main([*_PYTEST_ARGS, "--collect-only", *sorted({t.split("::")[0] for t in tests})])
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        os.close(devnull)
+    ours = (str(ROOT / "tests"), str(workdir))
+    for name, mod in list(sys.modules.items()):
+        where = getattr(mod, "__file__", None) or ""
+        if name == "emwatch" or name.startswith(("emwatch.", "tests.")) or name == "tests" \
+                or where.startswith(ours):
+            del sys.modules[name]
+    gc.freeze()  # what is imported now is never collected: a child's gc passes scan only its own objects
+
+
+def _compile_copy(workdir: Path, path: Path) -> None:
+    """Bytecode for the copy's modules but `path` (the one being mutated, always compiled from its source, which
+    changes several times a second: a bytecode file checked by mtime and size could be taken for the next
+    mutant's), so a child compiles one module, not all of emwatch (the children write no bytecode)."""
+    compileall.compile_dir(workdir / "src", quiet=1, workers=1)
+    for pyc in (path.parent / "__pycache__").glob(path.stem + ".*.pyc"):
+        pyc.unlink()
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -456,7 +529,9 @@ def _run_forked(tests: list[str], timeout: float) -> tuple[str, float]:
         time.sleep(0.05)
 
 
-def run_module(rel: str, workdir: Path, *, verbose: bool, only: set[int] | None) -> tuple[int, int, list]:
+def run_module(rel: str, workdir: Path, *, verbose: bool, only: set[int] | None) -> dict:
+    """Run the module's mutants (or only those numbered in `only`) against its tests: a result record
+    (tools/mutation_report.py writes it to tools/mutation/)."""
     conf = MODULES[rel]
     path = workdir / "src" / "emwatch" / rel
     original = path.read_text()
@@ -465,12 +540,14 @@ def run_module(rel: str, workdir: Path, *, verbose: bool, only: set[int] | None)
     missing = [t for t in tests if not (ROOT / t.split("::")[0]).is_file()]
     if missing:
         raise SystemExit(f"{rel}: test files missing: {missing}")
+    wall0 = time.monotonic()
     status, base_s = _run_tests(workdir, tests, timeout=600)
     if status != "passed":
         raise SystemExit(f"{rel}: its tests do not pass unmutated ({status}); fix that first")
-    timeout = max(30.0, 3 * base_s + 10)
+    timeout = max(10.0, 4 * base_s + 5)
+    _compile_copy(workdir, path)
     found = mutants(original, skip)
-    killed, survivors, timeouts = 0, [], 0
+    killed, survivors, timeouts, cpu, ran = 0, [], 0, base_s, []
     print(f"== {rel}: {len(found)} mutants, tests {' '.join(tests)} ({base_s:.1f} s unmutated; limit {timeout:.0f} s)",
           flush=True)
     try:
@@ -479,6 +556,8 @@ def run_module(rel: str, workdir: Path, *, verbose: bool, only: set[int] | None)
                 continue
             path.write_text(mutate(original, m.index, skip))
             status, secs = _run_tests(workdir, tests, timeout)
+            cpu += secs
+            ran.append(m.index)
             dead = status in ("failed", "timeout") or status.startswith("error")
             killed += dead
             timeouts += status == "timeout"
@@ -490,8 +569,9 @@ def run_module(rel: str, workdir: Path, *, verbose: bool, only: set[int] | None)
                       f"  [{status}, {secs:.1f} s]", flush=True)
     finally:
         path.write_text(original)
-    total = len(found) if only is None else len(only & {m.index for m in found})
-    return killed, total, survivors, timeouts
+    return report.record(rel, original, tests, sorted(skip), mutants=len(found), ran=ran, killed=killed,
+                         timeouts=timeouts, survivors=survivors, cpu_s=cpu, wall_s=time.monotonic() - wall0,
+                         limit_s=timeout)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -500,39 +580,56 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-v", "--verbose", action="store_true", help="print every mutant, killed ones too")
     ap.add_argument("--only", type=int, nargs="*", help="run only these mutant numbers (of one module)")
     ap.add_argument("--list", action="store_true", help="list modules, their tests and mutant counts, run nothing")
+    ap.add_argument("--write", action="store_true",
+                    help="keep each module's result in tools/mutation/<module>.json (with --only: update the "
+                         "mutants rerun in the module's result) and regenerate docs/mutation.md")
+    ap.add_argument("--doc", action="store_true",
+                    help="regenerate docs/mutation.md from tools/mutation/*.json, run nothing (a module whose source "
+                         "changed since its run is marked stale)")
+    ap.add_argument("--check-doc", action="store_true",
+                    help="exit 1 unless docs/mutation.md is what --doc would write (source hashes, results, "
+                         "EQUIVALENT), run nothing")
     args = ap.parse_args(argv)
+    if args.doc or args.check_doc:
+        return report.write_doc() if args.doc else report.check_doc()
     mods = args.modules or list(MODULES)
     unknown = [m for m in mods if m not in MODULES]
     if unknown:
         ap.error(f"unknown module {unknown}; known: {', '.join(MODULES)}")
+    if args.only is not None and len(mods) != 1:
+        ap.error("--only numbers the mutants of one module: name exactly one")
     if args.list:
         for rel in mods:
             n = len(mutants((PKG / rel).read_text(), MODULES[rel].get("skip", set())))
             print(f"{rel}: {n} mutants; tests: {' '.join(MODULES[rel]['tests'])}")
         return 0
     results, unexplained = [], 0
+    t0 = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="emwatch-mutate-") as tmp:
         workdir = Path(tmp)
         shutil.copytree(SRC, workdir / "src", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         if hasattr(os, "fork") and not os.environ.get("EMWATCH_MUTATE_NO_FORK"):
-            _prepare_fork_server(workdir)
-        t0 = time.monotonic()
+            _prepare_fork_server(workdir, [t for rel in mods for t in MODULES[rel]["tests"]])
         for rel in mods:
-            killed, total, survivors, timeouts = run_module(rel, workdir, verbose=args.verbose,
-                                                            only=set(args.only) if args.only is not None else None)
-            results.append((rel, killed, total, survivors, timeouts))
+            rec = run_module(rel, workdir, verbose=args.verbose,
+                             only=set(args.only) if args.only is not None else None)
+            if args.write:  # each module as it finishes: a run stopped half-way keeps the modules it completed
+                rec = report.save(rec, partial=args.only is not None)
+            results.append(rec)
+    if args.write:
+        report.write_doc()
     print(f"\n{'module':<26} killed/total  equivalent  unexplained survivors  (killed by the time limit)   "
-          f"({time.monotonic() - t0:.0f} s)")
-    for rel, killed, total, survivors, timeouts in results:
-        eq = [s for s in survivors if (rel, s.source_line, s.what) in EQUIVALENT]
-        other = [s for s in survivors if s not in eq]
+          f"({time.monotonic() - t0:.0f} s, {sum(r['cpu_s'] for r in results):.0f} s CPU)")
+    for rec in results:
+        rel = rec["module"]
+        eq, other = report.split_survivors(rec)
         unexplained += len(other)
-        print(f"{rel:<26} {killed:>4}/{total:<7} {len(eq):>10}  {len(other):>5}  ({timeouts})")
-        for s in eq:
-            print(f"    equivalent line {s.line} {s.what} ({s.source_line[:60]}): "
-                  f"{EQUIVALENT[(rel, s.source_line, s.what)]}")
+        total = rec["mutants"] if args.only is None or args.write else len(rec["ran"])
+        print(f"{rel:<26} {rec['killed']:>4}/{total:<7} {len(eq):>10}  {len(other):>5}  ({rec['timeouts']})")
+        for s, why in eq:
+            print(f"    equivalent line {s['line']} {s['what']} ({s['source_line'][:60]}): {why}")
         for s in other:
-            print(f"    SURVIVOR   line {s.line} {s.what} in {s.function}: {s.source_line[:90]}")
+            print(f"    SURVIVOR   line {s['line']} {s['what']} in {s['function']}: {s['source_line'][:90]}")
     return 1 if unexplained else 0
 
 

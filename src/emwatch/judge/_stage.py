@@ -117,11 +117,13 @@ def judged_text(row: Any, reads: str) -> tuple[str, str | None]:
 
 def wanted_judgments(store: Store, metrics: Sequence[str], judge_model: str | None, *,
                      reads: str = "answer", checkpoints: Sequence[str] | None = None) -> list[JudgeItem]:
-    """Every judgment of `metrics` the stored answers (of `checkpoints`, when given) ask for, stored or not."""
+    """Every judgment of `metrics` the stored answers (of `checkpoints`, when given) ask for, stored or not. Static
+    analysis reads the final answer whatever the LLM judge reads (its key says reads="answer")."""
     wanted = set(metrics)
     items = []
     for row in store.judge_inputs(checkpoints).itertuples():
         text, missing = judged_text(row, reads)
+        answer, _ = judged_text(row, "answer")
         question = next((m["content"] for m in reversed(row.messages) if m["role"] == "user"), "")
         for name, custom in row.judge_metrics.items():
             if name not in wanted:
@@ -133,8 +135,9 @@ def wanted_judgments(store: Store, metrics: Sequence[str], judge_model: str | No
                 continue
             else:
                 judge, template = judge_model, custom or metric.prompt
-            items.append(JudgeItem(row.sample_id, metric, judge, template, question, text, row.reference or "",
-                                   missing=missing, reads="answer" if metric.kind == "static" else reads))
+            static = metric.kind == "static"
+            items.append(JudgeItem(row.sample_id, metric, judge, template, question, answer if static else text,
+                                   row.reference or "", missing=missing, reads="answer" if static else reads))
     return items
 
 
