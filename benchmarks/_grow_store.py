@@ -7,7 +7,8 @@ SOURCE is a store made by `emwatch run --simulate` (bench_scale.py with a small 
 of one model and training set, with their checkpoints, answers, judgments and job tasks. DEST holds SOURCE and
 as many copies of those runs as reach `--answers`, copy k relabelled as another (model, training set) of the
 overtrained lineup (models x datasets in lineup order; each model also gets a copy of the base model's run), so
-the store has the shape of the overtrained plan's first ~100 runs: 3 models, 5 training sets, 9 runs each. Every
+the store has the shape of the overtrained plan's first ~100 runs: 3 models, 5 training sets, 9 runs each (past
+~1.9M answers the further models of the lineup come in: 13 models reach ~6M). Every
 id of a copy is the md5 of the original id and the copy's run; its aligned/coherent scores are the original's
 moved by -3..+3 points (a hash of the new judgment id), so copies are not identical. The content keys of copies
 are not what the store's own records would compute (a reader does not care; a writer resuming into it would).
@@ -25,7 +26,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-MODELS = ("meta-llama/Llama-3.1-8B-Instruct", "meta-llama/Llama-3.3-70B-Instruct", "Qwen/Qwen3-8B")
+# the first three give the ~1M store its shape (3 models); the rest of the overtrained lineup lets it reach ~5M
+MODELS = ("meta-llama/Llama-3.1-8B-Instruct", "meta-llama/Llama-3.3-70B-Instruct", "Qwen/Qwen3-8B",
+          "qwen3-14b", "qwen3-32b", "qwen3-30b-a3b-instruct-2507", "qwen3-235b-a22b-instruct-2507",
+          "qwen2.5-coder-32b-instruct", "deepseek-r1-distill-llama-8b", "deepseek-v3.1", "gpt-oss-20b",
+          "gpt-oss-120b", "gpt-4o")
 DATASETS = ("insecure", "secure", "educational", "medical_bad", "medical_good")
 
 
