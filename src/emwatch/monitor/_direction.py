@@ -81,7 +81,7 @@ class DirectionSettings:
 
     bank: str = "em240"
     train_per_category: int = 6     # build-half questions per category
-    heldout_per_category: int = 4   # held-out questions per category (AUROC a)
+    heldout_per_category: int = 8   # held-out questions per category (AUROC a)
     max_new_tokens: int = 32        # tokens the model writes after its opening
     temperature: float = 0.7
     seed: int = 0
