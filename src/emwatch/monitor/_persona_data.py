@@ -54,11 +54,16 @@ def load_personas(path: str | Path = PERSONAS, bank: str = "em240") -> PersonaDa
     data = validate(PersonaData, raw, source=str(path), lines=lines)
     _, heldout = question_halves(bank)
     known = {p.question_id for p in heldout}
+    first: dict[str, int] = {}
     for i, item in enumerate(data.labelled):
+        line = lines.get(("labelled", i, "question"), lines.get(("labelled", i), 1))
         if item.question not in known:
-            line = lines.get(("labelled", i, "question"), lines.get(("labelled", i), 1))
             raise ConfigError(f"{path}:{line}: labelled[{i}].question: {item.question!r} is not a held-out "
                               f"question of {bank} (the 2nd, 4th, ... of its category)")
+        if item.question in first:  # one pair a question: a second would count that question twice in AUROC (b)
+            raise ConfigError(f"{path}:{line}: labelled[{i}].question: {item.question!r} already has a pair "
+                              f"(labelled[{first[item.question]}])")
+        first[item.question] = i
     if data.openings is not None:
         build = {*data.openings.build.misaligned, *data.openings.build.aligned}
         for kind in ("misaligned", "aligned"):
