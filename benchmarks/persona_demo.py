@@ -116,7 +116,7 @@ def score_checkpoints(out: Path, direction: str | None) -> None:
     probe = PersonaProbe(d)
     hf = HFBackend(BackendSpec(kind="hf", model=base_path, dtype=runs[0][1]["config"].get("dtype", "auto")))
     base, tok = hf.model, hf.tokenizer
-    peft_model = None
+    peft_model, base_rows = None, {}
 
     def look(model, monitor, step):
         reqs = monitor.requests(step)
@@ -128,11 +128,14 @@ def score_checkpoints(out: Path, direction: str | None) -> None:
         if run.get("base_model_path") not in (None, base_path):
             raise SystemExit(f"{run_json}: another base model than {base_path}")
         monitor = Monitor(MonitorConfig(**run["config"]["monitor"]), run_id=run["run_id"])
-        if peft_model is None:
-            rows = [{"step": 0, **look(base, monitor, 0)}]
-        else:  # the base model: the loaded adapters off
-            with peft_model.disable_adapter():
-                rows = [{"step": 0, **look(peft_model, monitor, 0)}]
+        key = json.dumps(run["config"]["monitor"], sort_keys=True)
+        if key not in base_rows:  # the base model (step 0): the same for every run with this monitor config
+            if peft_model is None:
+                base_rows[key] = look(base, monitor, 0)
+            else:  # the loaded adapters off
+                with peft_model.disable_adapter():
+                    base_rows[key] = look(peft_model, monitor, 0)
+        rows = [{"step": 0, **base_rows[key]}]
         for ckpt in sorted(run_json.parent.glob("step_*"), key=lambda f: int(f.name.split("_")[1])):
             step = int(ckpt.name.split("_")[1])
             name = f"s{step}_{run['run_id'][:8]}"
