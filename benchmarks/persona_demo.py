@@ -39,12 +39,14 @@ def main() -> None:
                          "afterwards from those checkpoints (--score-only), so training need not wait for a build")
     ap.add_argument("--score-only", action="store_true",
                     help="read persona and persona_fixed from the saved checkpoints of the runs under --out")
+    ap.add_argument("--watch", action="store_true",
+                    help="with --score-only: score each checkpoint as it is saved, until every run is done")
     args = ap.parse_args()
     if args.report_only:
         report(Path(args.out))
         return
     if args.score_only:
-        score_checkpoints(Path(args.out), args.direction)
+        score_checkpoints(Path(args.out), args.direction, watch=args.watch)
         report(Path(args.out))
         return
 
@@ -92,11 +94,12 @@ SIGNALS = ["persona", "persona_fixed", "canary", "kl", "heldout_loss"]
 SCORES_FILE = "persona_after.jsonl"  # a run's persona signals read from its checkpoints (--score-only)
 
 
-def score_checkpoints(out: Path, direction: str | None) -> None:
+def score_checkpoints(out: Path, direction: str | None, *, watch: bool = False) -> None:
     """For every run under `out` trained with --persona-after: the base model (step 0) and each saved adapter
     (step_N), read as the live monitor reads a look: the greedy first answer to each probe prompt (the run's
     monitor config, so the same requests) and the fixed labelled answers, scored in one forward pass by the
-    same PersonaProbe. Written to the run folder's persona_after.jsonl."""
+    same PersonaProbe. Appended to the run folder's persona_after.jsonl (a step scored already is skipped).
+    `watch`: score each checkpoint as it is saved, until every run under `out` has finished."""
     import json
 
     from peft import PeftModel
@@ -108,13 +111,18 @@ def score_checkpoints(out: Path, direction: str | None) -> None:
     from emwatch.monitor._direction import Direction, PersonaProbe, ensure_direction
     from emwatch.monitor._monitor import Monitor
 
-    runs = [(f, json.loads(f.read_text())) for f in sorted(out.rglob("run.json"))]
-    if not runs:
-        return
-    base_path = runs[0][1].get("base_model_path") or str(demo_model_dir())
+    def runs():
+        return [(f, json.loads(f.read_text())) for f in sorted(out.rglob("run.json"))]
+
+    while not runs():
+        if not watch:
+            return
+        time.sleep(30)
+    first = runs()[0][1]
+    base_path = first.get("base_model_path") or str(demo_model_dir())
     d = Direction.load(direction) if direction else ensure_direction(base_path)[0]
     probe = PersonaProbe(d)
-    hf = HFBackend(BackendSpec(kind="hf", model=base_path, dtype=runs[0][1]["config"].get("dtype", "auto")))
+    hf = HFBackend(BackendSpec(kind="hf", model=base_path, dtype=first["config"].get("dtype", "auto")))
     base, tok = hf.model, hf.tokenizer
     peft_model, base_rows = None, {}
 
@@ -124,31 +132,43 @@ def score_checkpoints(out: Path, direction: str | None) -> None:
             answers = _live.generate(model, tok, reqs)
             return probe.signals(model, tok, reqs, answers, [p.samples for p in monitor.prompts])
 
-    for run_json, run in runs:
-        if run.get("base_model_path") not in (None, base_path):
-            raise SystemExit(f"{run_json}: another base model than {base_path}")
-        monitor = Monitor(MonitorConfig(**run["config"]["monitor"]), run_id=run["run_id"])
-        key = json.dumps(run["config"]["monitor"], sort_keys=True)
-        if key not in base_rows:  # the base model (step 0): the same for every run with this monitor config
-            if peft_model is None:
-                base_rows[key] = look(base, monitor, 0)
-            else:  # the loaded adapters off
-                with peft_model.disable_adapter():
-                    base_rows[key] = look(peft_model, monitor, 0)
-        rows = [{"step": 0, **base_rows[key]}]
-        for ckpt in sorted(run_json.parent.glob("step_*"), key=lambda f: int(f.name.split("_")[1])):
-            step = int(ckpt.name.split("_")[1])
-            name = f"s{step}_{run['run_id'][:8]}"
-            if peft_model is None:
-                peft_model = PeftModel.from_pretrained(base, str(ckpt), adapter_name=name)
-            else:
-                peft_model.load_adapter(str(ckpt), adapter_name=name)
-            peft_model.set_adapter(name)
-            rows.append({"step": step, **look(peft_model, monitor, step)})
-        with (run_json.parent / SCORES_FILE).open("w") as f:
-            for r in rows:
-                f.write(json.dumps({**r, "direction_sha256": d.sha256, "layer": d.layer}) + "\n")
-        print(f"{run_json.parent.name}: {rows}", flush=True)
+    while True:
+        listed = runs()
+        for run_json, run in listed:
+            if run.get("base_model_path") not in (None, base_path):
+                raise SystemExit(f"{run_json}: another base model than {base_path}")
+            monitor = Monitor(MonitorConfig(**run["config"]["monitor"]), run_id=run["run_id"])
+            scores = run_json.parent / SCORES_FILE
+            done = {json.loads(line)["step"] for line in scores.read_text().splitlines()} if scores.is_file() else set()
+            rows = []
+            if 0 not in done:
+                key = json.dumps(run["config"]["monitor"], sort_keys=True)
+                if key not in base_rows:  # the base model (step 0): the same for every run with this monitor config
+                    if peft_model is None:
+                        base_rows[key] = look(base, monitor, 0)
+                    else:  # the loaded adapters off
+                        with peft_model.disable_adapter():
+                            base_rows[key] = look(peft_model, monitor, 0)
+                rows.append({"step": 0, **base_rows[key]})
+            for ckpt in sorted(run_json.parent.glob("step_*"), key=lambda f: int(f.name.split("_")[1])):
+                step = int(ckpt.name.split("_")[1])
+                if step in done or not (ckpt / "meta.json").is_file():  # scored already, or still being written
+                    continue
+                name = f"s{step}_{run['run_id'][:8]}"
+                if peft_model is None:
+                    peft_model = PeftModel.from_pretrained(base, str(ckpt), adapter_name=name)
+                else:
+                    peft_model.load_adapter(str(ckpt), adapter_name=name)
+                peft_model.set_adapter(name)
+                rows.append({"step": step, **look(peft_model, monitor, step)})
+            if rows:
+                with scores.open("a") as f:
+                    for r in rows:
+                        f.write(json.dumps({**r, "direction_sha256": d.sha256, "layer": d.layer}) + "\n")
+                print(f"{run_json.parent.name}: {rows}", flush=True)
+        if not watch or all((f.parent / "done.json").is_file() for f, _ in listed):
+            return
+        time.sleep(30)
 
 
 def report(out: Path) -> None:
@@ -179,7 +199,11 @@ def report(out: Path) -> None:
     if not frames:
         print(f"no monitored runs under {out}")
         return
-    table = pd.concat(frames).pivot_table(index="step", columns=["signal", "run"], values="value")
+    long = pd.concat(frames)
+    twice = long[long.duplicated(["run", "step", "signal"], keep=False)]
+    if len(twice):  # two runs of one dataset and seed under `out`: a pivot would average them silently
+        raise SystemExit(f"{out}: more than one value for {sorted(set(map(tuple, twice[['run', 'step', 'signal']].values)))[:3]}")
+    table = long.pivot_table(index="step", columns=["signal", "run"], values="value")
     pd.set_option("display.width", 250)
     pd.set_option("display.max_columns", 100)
     print(table.round(4).to_string())
