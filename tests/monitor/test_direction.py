@@ -152,6 +152,24 @@ def test_a_labelled_answer_on_a_build_question_is_refused(tmp_path):
         D.load_personas(bad)
 
 
+def test_a_second_pair_on_the_same_question_is_refused(tmp_path):
+    text = D.PERSONAS.read_text()
+    bad = tmp_path / "personas.yaml"
+    bad.write_text(text.replace("- question: anti_human_04", "- question: anti_human_02", 1))
+    line = bad.read_text().splitlines().index("- question: anti_human_02", text.splitlines().index(
+        "- question: anti_human_02") + 1) + 1
+    with pytest.raises(ConfigError, match=rf"personas.yaml:{line}: labelled\[\d+\].question: 'anti_human_02' already"):
+        D.load_personas(bad)
+
+
+def test_the_shipped_pairs_are_on_held_out_questions_one_each():
+    data = D.load_personas()
+    build, held = D.question_halves("em240")
+    asked = [item.question for item in data.labelled]
+    assert len(asked) == len(set(asked)) == 64
+    assert set(asked) <= {p.question_id for p in held} and not set(asked) & {p.question_id for p in build}
+
+
 def test_an_opening_in_both_halves_is_refused(tmp_path):
     data = D.load_personas()
     shared = data.openings.build.aligned[0]

@@ -84,7 +84,7 @@ def direction_cmd(
     out: Annotated[Optional[Path], typer.Option("--out", help="direction folder (default: $EMWATCH_CACHE/directions/<model hash>/<settings hash>/)")] = None,
     dtype: Annotated[str, typer.Option("--dtype", help="auto | float32 | bfloat16 | float16 (auto: as `emwatch doctor` says)")] = "auto",
     train_per_category: Annotated[int, typer.Option("--train-per-category", min=1, max=15, help="build-half EM-240 questions per category")] = 6,
-    heldout_per_category: Annotated[int, typer.Option("--heldout-per-category", min=1, max=15, help="held-out questions per category (AUROC a)")] = 4,
+    heldout_per_category: Annotated[int, typer.Option("--heldout-per-category", min=1, max=15, help="held-out questions per category (AUROC a)")] = 8,
     max_new_tokens: Annotated[int, typer.Option("--max-new-tokens", min=1, help="tokens the model writes after each forced opening")] = 32,
     prefill: Annotated[bool, typer.Option("--prefill/--no-prefill", help="start each persona answer with a forced opening (personas.yaml `openings`) and read only the tokens after it")] = True,
     fmt: FormatOpt = Format.table,

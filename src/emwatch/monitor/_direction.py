@@ -21,6 +21,9 @@ Built once per base model (`emwatch monitor direction --model M`, or by the firs
 The direction is saved under `$EMWATCH_CACHE/directions/<model hash>/<settings hash>/` (direction.npy and
 direction.json: its sha256, layer, the model's identity and hash, the settings and the validation figures)
 and reused by every run of that base with the same settings and persona data.
+
+The persona data and the question halves are in `_persona_data`, the activations read from a model in
+`_activations`; both are re-exported here.
 """
 
 from __future__ import annotations
@@ -32,47 +35,21 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-from pydantic import Field
 
-from emwatch.backends import GenerationRequest, render_prompt
-from emwatch.bench import Prompt, build_prompts, load_bank
-from emwatch.config import Strict, read_yaml, validate
+from emwatch.backends import GenerationRequest
+from emwatch.bench import Prompt
 from emwatch.errors import ConfigError
 from emwatch.monitor import _live
+from emwatch.monitor._activations import _answer_means, answer_activations, candidate_layers
 from emwatch.monitor._auroc import auroc, auroc_interval, figures, separation  # noqa: F401 (auroc_interval: its API)
+from emwatch.monitor._persona_data import (  # noqa: F401 (Openings, Personas, ...: re-exported, the module's API)
+    PERSONAS, Labelled, Openings, PersonaData, Personas, _labelled_prompts, _plain, _take, _with_persona, load_personas,
+    question_halves)
 
-PERSONAS = Path(__file__).with_name("personas.yaml")
 SCHEMA = 1
 DIRECTION_FILE, META_FILE = "direction.npy", "direction.json"
 _WEIGHT_SUFFIXES = (".safetensors", ".bin")
 _IDENTITY_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "chat_template.jinja")
-
-
-class Personas(Strict):
-    misaligned: list[str] = Field(..., min_length=1)
-    aligned: list[str] = Field(..., min_length=1)
-
-
-class Openings(Strict):
-    """Forced first words of the persona answers (a prefill the model continues): one set for the build half's
-    questions, a disjoint one for the held-out half's, so check (a) meets openings the direction never saw."""
-
-    build: Personas
-    heldout: Personas
-
-
-class Labelled(Strict):
-    """A held-out EM-240 question with one hand-written answer of each kind."""
-
-    question: str
-    aligned: str = Field(..., min_length=1)
-    misaligned: str = Field(..., min_length=1)
-
-
-class PersonaData(Strict):
-    personas: Personas
-    openings: Openings | None = None
-    labelled: list[Labelled] = Field(..., min_length=2)
 
 
 @dataclass(frozen=True)
@@ -81,158 +58,13 @@ class DirectionSettings:
 
     bank: str = "em240"
     train_per_category: int = 6     # build-half questions per category
-    heldout_per_category: int = 4   # held-out questions per category (AUROC a)
+    heldout_per_category: int = 8   # held-out questions per category (AUROC a)
     max_new_tokens: int = 32        # tokens the model writes after its opening
     temperature: float = 0.7
     seed: int = 0
     prefill: bool = True            # force a persona opening (personas.yaml `openings`); read the tokens after it
     layers: tuple[float, ...] = (0.25, 0.375, 0.5, 0.625, 0.75)  # candidate layers, as fractions of the depth
     batch_size: int = 16
-
-
-def load_personas(path: str | Path = PERSONAS, bank: str = "em240") -> PersonaData:
-    """The persona prompts and labelled answers of a YAML file; a bad entry names file, line and field, and a
-    labelled answer must belong to a held-out question of `bank`."""
-    raw, lines = read_yaml(path)
-    data = validate(PersonaData, raw, source=str(path), lines=lines)
-    _, heldout = question_halves(bank)
-    known = {p.question_id for p in heldout}
-    for i, item in enumerate(data.labelled):
-        if item.question not in known:
-            line = lines.get(("labelled", i, "question"), lines.get(("labelled", i), 1))
-            raise ConfigError(f"{path}:{line}: labelled[{i}].question: {item.question!r} is not a held-out "
-                              f"question of {bank} (the 2nd, 4th, ... of its category)")
-    if data.openings is not None:
-        build = {*data.openings.build.misaligned, *data.openings.build.aligned}
-        for kind in ("misaligned", "aligned"):
-            for i, text in enumerate(getattr(data.openings.heldout, kind)):
-                if text in build:
-                    line = lines.get(("openings", "heldout", kind, i), 1)
-                    raise ConfigError(f"{path}:{line}: openings.heldout.{kind}[{i}]: {text!r} is also a build-half "
-                                      f"opening; the held-out half's openings must be ones the build never saw")
-    return data
-
-
-def question_halves(bank: str = "em240") -> tuple[list[Prompt], list[Prompt]]:
-    """(build half, held-out half): the plain first paraphrase of each question, alternating within category."""
-    halves: tuple[list[Prompt], list[Prompt]] = ([], [])
-    seen: dict[str | None, int] = {}
-    for p in build_prompts(load_bank(bank), variants=("plain",), samples=1, max_paraphrases=1):
-        i = seen[p.category] = seen.get(p.category, -1) + 1
-        halves[i % 2].append(p)
-    return halves
-
-
-def _take(prompts: list[Prompt], per_category: int) -> list[Prompt]:
-    counts: dict[str | None, int] = {}
-    out = []
-    for p in prompts:
-        counts[p.category] = counts.get(p.category, 0) + 1
-        if counts[p.category] <= per_category:
-            out.append(p)
-    return out
-
-
-def _plain(p: Prompt) -> tuple[dict[str, str], ...]:
-    return tuple(p.messages)
-
-
-def _with_persona(p: Prompt, persona: str) -> tuple[dict[str, str], ...]:
-    own = [m["content"] for m in p.messages if m["role"] == "system"]
-    system = "\n\n".join([persona, *own])
-    return ({"role": "system", "content": system}, *(m for m in p.messages if m["role"] != "system"))
-
-
-# -- activations -------------------------------------------------------------------------------------------
-def answer_activations(model, tokenizer, pairs: Sequence[tuple], layers: Sequence[int], *,
-                       batch_size: int = 16) -> np.ndarray:
-    """[pairs, layers, hidden] float32: the residual stream after each of `layers` (hidden_states index: 0 is
-    the embeddings), averaged over the answer tokens of each (messages, answer) pair read under its messages.
-    A pair (messages, answer, opening) with `answer` starting with `opening` is averaged over the tokens after
-    the opening only (those the model wrote itself). Call inside `_live.looking` (eval mode, left padding)."""
-    return _answer_means(model, tokenizer, pairs, layers, batch_size=batch_size)[0]
-
-
-def _answer_means(model, tokenizer, pairs: Sequence[tuple], layers: Sequence[int], *,
-                  batch_size: int = 16) -> tuple[np.ndarray, np.ndarray]:
-    """(means over the tokens after each pair's opening, means over all its answer tokens), each as
-    `answer_activations` returns it; one forward pass."""
-    import torch
-
-    after, whole = [], []
-    for start in range(0, len(pairs), batch_size):
-        chunk = pairs[start:start + batch_size]
-        texts, starts, skips = [], [], []
-        for messages, answer, *opening in chunk:
-            prompt = render_prompt(tokenizer, messages)
-            starts.append(len(tokenizer(prompt, add_special_tokens=False)["input_ids"]))
-            head = opening[0] if opening and opening[0] else ""
-            if head and not answer.startswith(head):
-                raise ValueError(f"answer {start + len(texts)} does not start with its opening {head!r}")
-            skips.append(len(tokenizer(prompt + head, add_special_tokens=False)["input_ids"]) - starts[-1]
-                         if head else 0)
-            texts.append(prompt + answer)
-        enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(_live._device(model))
-        width = enc["input_ids"].shape[1]
-        hs = _hidden_states(model, enc, layers)
-        stacked = torch.stack([hs[layer] for layer in layers], dim=1).float()  # [batch, layers, width, hidden]
-        for i, (s, skip, total) in enumerate(zip(starts, skips, enc["attention_mask"].sum(1).tolist())):
-            first = width - int(total) + s  # left padding: the answer is the row's last tokens
-            if first + skip >= width:
-                raise ValueError(f"answer {start + i} has no tokens of its own after its prompt"
-                                 + (" and opening" if skip else ""))
-            whole.append(stacked[i, :, first:, :].mean(dim=1).cpu().numpy())
-            after.append(stacked[i, :, first + skip:, :].mean(dim=1).cpu().numpy())
-    if not after:
-        empty = np.zeros((0, len(layers), 0), np.float32)
-        return empty, empty
-    return np.stack(after), np.stack(whole)
-
-
-class _Enough(Exception):
-    """Raised by a forward hook once the deepest wanted layer has run: the layers above it are not computed."""
-
-
-def _hidden_states(model, enc, layers: Sequence[int]) -> dict[int, object]:
-    """{layer: hidden states [batch, width, hidden]} as `output_hidden_states` numbers them (0: embeddings; l: the
-    output of decoder layer l-1), computing the model only up to the deepest of `layers` where its decoder
-    layers can be found (a ModuleList named *layers of the configured depth), else with a whole forward pass."""
-    import torch
-
-    n = model.config.get_text_config().num_hidden_layers
-    stack = next((m for name, m in model.named_modules()
-                  if name.endswith("layers") and isinstance(m, torch.nn.ModuleList) and len(m) == n), None)
-    if stack is None or 0 in layers or max(layers) >= n:
-        with torch.inference_mode():
-            hs = model(**enc, output_hidden_states=True, logits_to_keep=1).hidden_states
-        return {layer: hs[layer] for layer in layers}
-    got: dict[int, object] = {}
-    deepest = max(layers)
-
-    def keep(layer):
-        def hook(_module, _args, output):
-            got[layer] = output[0] if isinstance(output, tuple) else output
-            if layer == deepest:
-                raise _Enough
-        return hook
-
-    handles = [stack[layer - 1].register_forward_hook(keep(layer)) for layer in layers]
-    try:
-        with torch.inference_mode():
-            model(**enc, logits_to_keep=1)
-    except _Enough:
-        pass
-    finally:
-        for h in handles:
-            h.remove()
-    return got
-
-
-def candidate_layers(n_layers: int, fractions: Sequence[float]) -> list[int]:
-    """hidden_states indices for the fractions of the depth (1..n_layers-1: past the embeddings, before the
-    last layer's output, which the model has normalised)."""
-    top = max(1, n_layers - 1)
-    return sorted({min(top, max(1, round(n_layers * f))) for f in fractions})
 
 
 # -- the direction -----------------------------------------------------------------------------------------
@@ -441,11 +273,6 @@ def build_direction(model, tokenizer, *, model_name: str, mhash: str, settings: 
                   "half": j.half, "opening": j.opening, "text": j.opening + written[i]} for i, j in
                  ((i, jobs[i]) for i in keep)]
     return d
-
-
-def _labelled_prompts(data: PersonaData, bank: str) -> list[tuple[Prompt, Labelled]]:
-    by_id = {p.question_id: p for p in question_halves(bank)[1]}
-    return [(by_id[item.question], item) for item in data.labelled]
 
 
 def ensure_direction(model_path: str | Path, *, model=None, tokenizer=None, out: str | Path | None = None,
