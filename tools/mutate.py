@@ -64,7 +64,9 @@ MODULES: dict[str, dict] = {
     "analysis/_early_stop.py": {"tests": [
         "tests/analysis/test_early_stop.py::test_retention_is_task_at_chosen_over_task_at_final_hand_worked",
         "tests/analysis/test_early_stop.py::test_empty_inputs_give_empty_frames",
-        "tests/analysis/test_early_stop_units.py"]},
+        "tests/analysis/test_early_stop_units.py",
+        # the summary's counts, pooled retention and the retention bootstrap (hand-worked and a per-resample loop)
+        "tests/analysis/test_early_stop_summary_units.py"]},
     "analysis/_dynamics.py": {"tests": ["tests/analysis/test_dynamics_units.py"]},
     # the one-at-a-time keys and the bulk (columnar) keys that must equal them
     "store/_keys.py": {"tests": ["tests/store/test_keys.py", "tests/store/test_bulk_keys.py"]},
@@ -144,6 +146,12 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
      'hit = run[run["step"] == step] if step is not None and not pd.isna(step) else run.iloc[:0]', "and -> or"):
         "with `or`, a None step still takes the else branch (pd.isna(None)), and a NaN step selects no row "
         "(NaN equals nothing), the same empty frame as run.iloc[:0]",
+    ("analysis/_early_stop.py", "return 0, 0", "0 -> 1"):
+        "ONE of the two (the first 0, the k of a missing count; the n's are killed): k is read only by "
+        "ratio_interval, which runs only when both n are non-zero, and a missing count has n = 0",
+    ("analysis/_early_stop.py", "return 0, 0", "0 -> -1"):
+        "ONE of the two (the first 0, the k of a missing count; the n's are killed): k is read only by "
+        "ratio_interval, which runs only when both n are non-zero, and a missing count has n = 0",
     ("analysis/_early_stop.py", "at = hit.iloc[0] if len(hit) else None", "0 -> -1"):
         "a run's dynamics hold one row per step, so `hit` has at most one row: its first is its last",
     ("analysis/_dynamics.py", 'task_kind = own["task"].dropna().iloc[0] if own["task"].notna().any() else None',
