@@ -161,7 +161,8 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "this index is never read: the frames are concatenated again with ignore_index=True and merged",
     ("analysis/_dynamics.py", 'for k in RUN_KEYS[1:] + ["run_kind", "total_steps"]:', "1 -> 0"):
         "RUN_KEYS[0] is run_id, which every row of `own` already has with the same value",
-    ("analysis/_dynamics.py", 'dyn = pd.concat(frames, ignore_index=True).merge(base[["model", "base_n", "base_misaligned", "base_rate"]],',
+    ("analysis/_dynamics.py", 'dyn = pd.concat(frames, ignore_index=True).merge(base[["model", "base_n", '
+     '"base_misaligned", "base_rate"]],',
      "True -> False"):
         "merge returns a new frame with a fresh RangeIndex, whatever the index of its left side",
     ("analysis/_dynamics.py", "t = tasks.iloc[0]", "0 -> -1"):
@@ -207,11 +208,13 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
      "1 -> 0"):
         "ONE of the three (g.iloc[-1] -> g.iloc[0]; scored's and tuned's are killed): g is read only when the run has "
         "no checkpoint of its own, and then holds only its base point: one row, first and last",
-    ("analysis/_dynamics.py", 'scored = tuned[tuned["n"].fillna(0) > 0]   # checkpoints with task answers only do not break an onset',
+    ("analysis/_dynamics.py", 'scored = tuned[tuned["n"].fillna(0) > 0]   # checkpoints with task answers only do not '
+     'break an onset',
      "0 -> -1"):
         "ONE of the two (fillna(0) -> fillna(-1); `> 0 -> > -1` is killed): a missing n filled with 0 or -1 is not "
         "above 0 either way",
-    ("analysis/_dynamics.py", 'bounds = [wilson_interval(int(k), int(n), cfg.confidence) if pd.notna(k) and pd.notna(n) else (math.nan, math.nan)',
+    ("analysis/_dynamics.py", 'bounds = [wilson_interval(int(k), int(n), cfg.confidence) if pd.notna(k) and pd.notna(n) '
+     'else (math.nan, math.nan)',
      "and -> or"):
         "task_rate and n_task are missing together (task_metric keeps only rows with n_task > 0, whose rate is "
         "defined; the outer merge leaves both missing elsewhere), so k = task_rate * n_task and n are both known "
