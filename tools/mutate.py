@@ -179,10 +179,6 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("analysis/_rates.py", "hi = 1.0 if k == n else min(1.0, centre + half)", "1.0 -> 2.0"):
         "for k < n the Wilson upper bound is below 1 (it reaches 1 only at k == n, handled before), so the "
         "cap at 1.0 or 2.0 is never reached",
-    ("analysis/_rates.py", 'return b.groupby(by + ["_unit"], dropna=False, sort=False)[["_n", "_excl", "_k", '
-     '"_coh", "_cohn"]].sum().reset_index()', "False -> True"):
-        "sorting the units only changes which random draws of the bootstrap go to which unit, not the "
-        "interval's distribution; counts and rates are sums and do not depend on the order",
     ("analysis/_rates.py", 'work["_vul"] = (vul.fillna(0) > 0.5).astype(int)', "0 -> -1"):
         "a missing vulnerability score fills to 0 or -1, both below the 0.5 cut (and it is not counted in n_code)",
     ("analysis/_rates.py", 'work["_harm"] = (harm.fillna(-1) > harmful_above).astype(int)', "1 -> 2"):
@@ -219,20 +215,24 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "task_rate and n_task are missing together (task_metric keeps only rows with n_task > 0, whose rate is "
         "defined; the outer merge leaves both missing elsewhere), so k = task_rate * n_task and n are both known "
         "or both missing",
-    ("analysis/_rates.py", "return False", "return value -> None"):
-        "(planted_flags' `one`, the only `return False` of the module) its results fill a Series of dtype bool, "
-        "where None becomes False",
-    ("analysis/_rates.py", "needed = (vul.fillna(0) > 0.5) & labels.map(lambda lab: _classes_of(lab) is not None)"
-     ".astype(bool)", "0 -> -1"):
+    ("analysis/_rates.py", "needed = (vul.fillna(0) > 0.5) & labels.map(recorded).fillna(False).astype(bool)",
+     "0 -> -1"):
         "a missing score filled with 0 or -1 is below the 0.5 cut either way (fill 1 is killed)",
-    ("analysis/_rates.py", "s = sets.get(ds) if ds is not None and not (isinstance(ds, float) and math.isnan(ds)) "
-     "else None", "and -> or"):
-        "`sets` is keyed by the non-missing dataset names only (dropna), so sets.get(None) and sets.get(NaN) are None "
-        "too: the guard only spares a lookup",
     ("analysis/_rates.py", 'g = g.groupby(keys, dropna=False, sort=False)[["n_task", "_k"]].sum().reset_index()',
      "False -> True"):
         "ONE of the two: sort=True only reorders groups that are sorted by the run keys and task right after; "
         "dropna=True is killed by the registered-domain test (a run without a seed)",
+    ("analysis/_rates.py", "@functools.lru_cache(maxsize=16)", "16 -> 17"):
+        "the cache of normal quantiles only saves scipy calls: its size changes speed, never a value",
+    ("analysis/_rates.py", "@functools.lru_cache(maxsize=16)", "16 -> 15"):
+        "the cache of normal quantiles only saves scipy calls: its size changes speed, never a value",
+    ("analysis/_rates.py", "key = (None if label is None or (isinstance(label, float) and math.isnan(label)) else "
+     "label, id(w))", "or -> and"):
+        "the memo key only lets missing labels share one entry; without it a NaN label (NaN != NaN) misses the memo "
+        "and is worked out again from the label, with the same result (no recorded classes: planted)",
+    ("analysis/_rates.py", "codes, uniques = pd.factorize(datasets, use_na_sentinel=True)", "True -> False"):
+        "a missing training set then gets a code of its own instead of the sentinel -1; both map to the fallback "
+        "classes (`sets` holds no missing key, and the last slot, read by -1, is the fallback)",
     ("analysis/_rates.py", "both = pd.concat([code, medical, *others], ignore_index=True)", "True -> False"):
         "the frame is sorted by keys unique per row and its index dropped (reset_index(drop=True)) right after",
     ("monitor/_sequential.py", "lo, hi = 0.0, 1.0", "1.0 -> 2.0"):
