@@ -331,13 +331,15 @@ def test_rates_from_counts_gives_groups_in_sorted_key_order_whatever_the_frame_o
 def test_the_pooled_interval_does_not_depend_on_the_order_the_answers_come_in():
     # three runs of one model pooled: the bootstrap resamples the runs in run-id order, so shuffling the answers
     # (as another query or import order would) gives the same interval, not another draw
-    rows = [("r0", 0, "m", 10, 90, True)] * 2 + [("r0", 0, "m", 90, 90, True)] * 8
-    rows += [("r1", 1, "m", 10, 90, True)] * 6 + [("r1", 1, "m", 90, 90, True)] * 4
-    rows += [("r2", 2, "m", 10, 90, True)] * 1 + [("r2", 2, "m", 90, 90, True)] * 9
+    # (runs of unequal sizes, so the pooled rates of the resamples are not all multiples of one 1/n and a draw
+    # in another unit order moves the percentiles)
+    rows = []
+    for i, (k, n) in enumerate([(5, 37), (30, 53), (7, 71)]):
+        rows += [(f"r{i}", i, "m", 10, 90, True)] * k + [(f"r{i}", i, "m", 90, 90, True)] * (n - k)
     a = _answers(rows)
     cfg = AnalyzeConfig(bootstrap=500, seed=4)
     want = em_rates(a, ["model"], cfg).iloc[0]
-    assert want.interval == "bootstrap" and want.n == 30 and want.n_misaligned == 9
+    assert want.interval == "bootstrap" and want.n == 161 and want.n_misaligned == 42
     for order in ([2, 0, 1], [1, 2, 0]):
         shuffled = pd.concat([a[a["run_id"] == f"r{i}"] for i in order], ignore_index=True)
         got = em_rates(shuffled, ["model"], cfg).iloc[0]
