@@ -64,7 +64,9 @@ MODULES: dict[str, dict] = {
     "analysis/_early_stop.py": {"tests": [
         "tests/analysis/test_early_stop.py::test_retention_is_task_at_chosen_over_task_at_final_hand_worked",
         "tests/analysis/test_early_stop.py::test_empty_inputs_give_empty_frames",
-        "tests/analysis/test_early_stop_units.py"]},
+        "tests/analysis/test_early_stop_units.py",
+        # the summary's counts, pooled retention and the retention bootstrap (hand-worked and a per-resample loop)
+        "tests/analysis/test_early_stop_summary_units.py"]},
     "analysis/_dynamics.py": {"tests": ["tests/analysis/test_dynamics_units.py"]},
     # the one-at-a-time keys and the bulk (columnar) keys that must equal them
     "store/_keys.py": {"tests": ["tests/store/test_keys.py", "tests/store/test_bulk_keys.py"]},
@@ -144,6 +146,12 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
      'hit = run[run["step"] == step] if step is not None and not pd.isna(step) else run.iloc[:0]', "and -> or"):
         "with `or`, a None step still takes the else branch (pd.isna(None)), and a NaN step selects no row "
         "(NaN equals nothing), the same empty frame as run.iloc[:0]",
+    ("analysis/_early_stop.py", "return 0, 0", "0 -> 1"):
+        "ONE of the two (the first 0, the k of a missing count; the n's are killed): k is read only by "
+        "ratio_interval, which runs only when both n are non-zero, and a missing count has n = 0",
+    ("analysis/_early_stop.py", "return 0, 0", "0 -> -1"):
+        "ONE of the two (the first 0, the k of a missing count; the n's are killed): k is read only by "
+        "ratio_interval, which runs only when both n are non-zero, and a missing count has n = 0",
     ("analysis/_early_stop.py", "at = hit.iloc[0] if len(hit) else None", "0 -> -1"):
         "a run's dynamics hold one row per step, so `hit` has at most one row: its first is its last",
     ("analysis/_dynamics.py", 'task_kind = own["task"].dropna().iloc[0] if own["task"].notna().any() else None',
@@ -153,8 +161,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "this index is never read: the frames are concatenated again with ignore_index=True and merged",
     ("analysis/_dynamics.py", 'for k in RUN_KEYS[1:] + ["run_kind", "total_steps"]:', "1 -> 0"):
         "RUN_KEYS[0] is run_id, which every row of `own` already has with the same value",
-    ("analysis/_dynamics.py", 'dyn = pd.concat(frames, ignore_index=True).merge(base[["model", "base_rate"]], '
-     'on="model", how="left")', "True -> False"):
+    ("analysis/_dynamics.py", 'dyn = pd.concat(frames, ignore_index=True).merge(base[["model", "base_n", '
+     '"base_misaligned", "base_rate"]],',
+     "True -> False"):
         "merge returns a new frame with a fresh RangeIndex, whatever the index of its left side",
     ("analysis/_dynamics.py", "t = tasks.iloc[0]", "0 -> -1"):
         "one base checkpoint per model gives one task row per kind; with two base runs of one model the spec "
@@ -170,10 +179,6 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("analysis/_rates.py", "hi = 1.0 if k == n else min(1.0, centre + half)", "1.0 -> 2.0"):
         "for k < n the Wilson upper bound is below 1 (it reaches 1 only at k == n, handled before), so the "
         "cap at 1.0 or 2.0 is never reached",
-    ("analysis/_rates.py", 'return b.groupby(by + ["_unit"], dropna=False, sort=False)[["_n", "_excl", "_k", '
-     '"_coh", "_cohn"]].sum().reset_index()', "False -> True"):
-        "sorting the units only changes which random draws of the bootstrap go to which unit, not the "
-        "interval's distribution; counts and rates are sums and do not depend on the order",
     ("analysis/_rates.py", 'work["_vul"] = (vul.fillna(0) > 0.5).astype(int)', "0 -> -1"):
         "a missing vulnerability score fills to 0 or -1, both below the 0.5 cut (and it is not counted in n_code)",
     ("analysis/_rates.py", 'work["_harm"] = (harm.fillna(-1) > harmful_above).astype(int)', "1 -> 2"):
@@ -195,22 +200,39 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("analysis/_dynamics.py", 'rates = em_rates(prim.assign(step=prim["step"].fillna(-1)), ["run_id", "step"], cfg)',
      "1 -> 2"):
         "any negative placeholder for a missing step is turned back into NaN by the next line (step >= 0)",
-    ("analysis/_dynamics.py", "last = tuned.iloc[-1] if len(tuned) else g.iloc[-1]", "1 -> 0"):
-        "a run without checkpoints of its own has only its base point: one row, first and last",
-    ("analysis/_rates.py", "return False", "return value -> None"):
-        "(planted_flags' `one`, the only `return False` of the module) its results fill a Series of dtype bool, "
-        "where None becomes False",
-    ("analysis/_rates.py", "needed = (vul.fillna(0) > 0.5) & labels.map(lambda lab: _classes_of(lab) is not None)"
-     ".astype(bool)", "0 -> -1"):
+    ("analysis/_dynamics.py", 'last = scored.iloc[-1] if len(scored) else tuned.iloc[-1] if len(tuned) else g.iloc[-1]',
+     "1 -> 0"):
+        "ONE of the three (g.iloc[-1] -> g.iloc[0]; scored's and tuned's are killed): g is read only when the run has "
+        "no checkpoint of its own, and then holds only its base point: one row, first and last",
+    ("analysis/_dynamics.py", 'scored = tuned[tuned["n"].fillna(0) > 0]   # checkpoints with task answers only do not '
+     'break an onset',
+     "0 -> -1"):
+        "ONE of the two (fillna(0) -> fillna(-1); `> 0 -> > -1` is killed): a missing n filled with 0 or -1 is not "
+        "above 0 either way",
+    ("analysis/_dynamics.py", 'bounds = [wilson_interval(int(k), int(n), cfg.confidence) if pd.notna(k) and pd.notna(n) '
+     'else (math.nan, math.nan)',
+     "and -> or"):
+        "task_rate and n_task are missing together (task_metric keeps only rows with n_task > 0, whose rate is "
+        "defined; the outer merge leaves both missing elsewhere), so k = task_rate * n_task and n are both known "
+        "or both missing",
+    ("analysis/_rates.py", "needed = (vul.fillna(0) > 0.5) & labels.map(recorded).fillna(False).astype(bool)",
+     "0 -> -1"):
         "a missing score filled with 0 or -1 is below the 0.5 cut either way (fill 1 is killed)",
-    ("analysis/_rates.py", "s = sets.get(ds) if ds is not None and not (isinstance(ds, float) and math.isnan(ds)) "
-     "else None", "and -> or"):
-        "`sets` is keyed by the non-missing dataset names only (dropna), so sets.get(None) and sets.get(NaN) are None "
-        "too: the guard only spares a lookup",
     ("analysis/_rates.py", 'g = g.groupby(keys, dropna=False, sort=False)[["n_task", "_k"]].sum().reset_index()',
      "False -> True"):
         "ONE of the two: sort=True only reorders groups that are sorted by the run keys and task right after; "
         "dropna=True is killed by the registered-domain test (a run without a seed)",
+    ("analysis/_rates.py", "@functools.lru_cache(maxsize=16)", "16 -> 17"):
+        "the cache of normal quantiles only saves scipy calls: its size changes speed, never a value",
+    ("analysis/_rates.py", "@functools.lru_cache(maxsize=16)", "16 -> 15"):
+        "the cache of normal quantiles only saves scipy calls: its size changes speed, never a value",
+    ("analysis/_rates.py", "key = (None if label is None or (isinstance(label, float) and math.isnan(label)) else "
+     "label, id(w))", "or -> and"):
+        "the memo key only lets missing labels share one entry; without it a NaN label (NaN != NaN) misses the memo "
+        "and is worked out again from the label, with the same result (no recorded classes: planted)",
+    ("analysis/_rates.py", "codes, uniques = pd.factorize(datasets, use_na_sentinel=True)", "True -> False"):
+        "a missing training set then gets a code of its own instead of the sentinel -1; both map to the fallback "
+        "classes (`sets` holds no missing key, and the last slot, read by -1, is the fallback)",
     ("analysis/_rates.py", "both = pd.concat([code, medical, *others], ignore_index=True)", "True -> False"):
         "the frame is sorted by keys unique per row and its index dropped (reset_index(drop=True)) right after",
     ("monitor/_sequential.py", "lo, hi = 0.0, 1.0", "1.0 -> 2.0"):

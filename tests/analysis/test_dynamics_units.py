@@ -213,3 +213,32 @@ def test_milestones_edges_one_step_gap_unknown_total_and_run_order():
     # a run with only its base point: that point is its last
     only_base = milestones(_dyn("r", [0], [False], [0.2], 30, from_base=[True])).iloc[0]
     assert only_base.final_step == 0 and only_base.final_task_rate == 0.2 and math.isnan(only_base.onset_step)
+
+
+def test_task_bounds_are_the_wilson_interval_of_the_task_answers_flagged():
+    dyn = dynamics(hand_answers(), AnalyzeConfig())
+    flagged = [2, 6, 19, 20]                                 # of 20 task answers: base, steps 10, 20, 30
+    assert dyn["n_task"].tolist() == [20] * 4
+    assert dyn["task_low"].tolist() == pytest.approx([wilson_interval(k, 20)[0] for k in flagged], abs=1e-12)
+    assert dyn["task_high"].tolist() == pytest.approx([wilson_interval(k, 20)[1] for k in flagged], abs=1e-12)
+    assert (dyn["task_low"] < dyn["task_rate"]).iloc[:3].all() and dyn["task_high"].iloc[3] == 1.0
+    bare = dynamics(hand_answers()[lambda d: d["is_benchmark"]])   # no task answers: no bounds, no error
+    assert bare["task_low"].isna().all() and bare["task_high"].isna().all()
+
+
+def test_the_final_checkpoint_is_the_last_with_scored_benchmark_answers():
+    # steps 10 and 20 have benchmark answers (n = 10 and n = 1); step 30 has task answers only (n missing)
+    dyn = _dyn("r", [10, 20, 30], [False, True, True], [0.2, 0.5, 0.9], 30).assign(
+        n=[10, 1, math.nan], n_misaligned=[1, 1, math.nan], em_rate=[0.1, 1.0, math.nan], n_task=[40, 40, 50])
+    ms = milestones(dyn).iloc[0]
+    assert ms.final_step == 20 and ms.final_n == 1 and ms.final_em_rate == 1.0   # not 30 (no EM answers)
+    assert ms.onset_step == 20                        # step 30 neither breaks nor makes the onset
+    assert ms.final_task_rate == 0.9 and ms.final_n_task == 50   # the task's final is the last task point
+    assert ms.base_n == 0                             # dynamics without a base_n column: no base answers
+
+
+def test_a_run_without_scored_benchmark_answers_ends_at_its_last_checkpoint():
+    dyn = _dyn("r", [0, 10, 20, 30], [False] * 4, [0.1, 0.2, 0.5, 0.9], 30,
+               from_base=[True, False, False, False]).assign(n=[20, math.nan, math.nan, math.nan], base_n=20)
+    ms = milestones(dyn).iloc[0]
+    assert ms.final_step == 30 and math.isnan(ms.onset_step) and ms.base_n == 20

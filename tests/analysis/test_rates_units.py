@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from emwatch.analysis._rates import (
-    benchmark_answers, bootstrap_pooled, em_rates, misaligned_mask, parse_keys, task_metric, wilson_interval,
+    benchmark_answers, bootstrap_pooled, em_rates, misaligned_mask, parse_keys, rates_from_counts, task_metric,
+    wilson_interval,
 )
 from emwatch.config import AnalyzeConfig
 
@@ -315,3 +316,31 @@ def test_task_metric_gives_a_row_to_each_registered_domain_whose_metric_the_answ
     finally:
         DOMAINS.pop("medical2", None)
         DOMAINS.pop("code2", None)
+
+
+def test_rates_from_counts_gives_groups_in_sorted_key_order_whatever_the_frame_order():
+    # counts per (model, run): model "b" first in the frame, then "a" (as an unsorted SQL result could give them)
+    frame = pd.DataFrame({"model": ["b", "a"], "_unit": ["r1", "r0"], "_n": [10, 4], "_excl": [0, 1],
+                          "_k": [3, 1], "_coh": [10, 4], "_cohn": [10, 4]})
+    r = rates_from_counts(frame, ["model"], AnalyzeConfig())
+    assert r["model"].tolist() == ["a", "b"]
+    assert r["n"].tolist() == [4, 10] and r["em_rate"].tolist() == [0.25, 0.3] and r["n_excluded"].tolist() == [1, 0]
+    assert (r["ci_low"].iloc[0], r["ci_high"].iloc[0]) == wilson_interval(1, 4)
+
+
+def test_the_pooled_interval_does_not_depend_on_the_order_the_answers_come_in():
+    # three runs of one model pooled: the bootstrap resamples the runs in run-id order, so shuffling the answers
+    # (as another query or import order would) gives the same interval, not another draw
+    # (runs of unequal sizes, so the pooled rates of the resamples are not all multiples of one 1/n and a draw
+    # in another unit order moves the percentiles)
+    rows = []
+    for i, (k, n) in enumerate([(5, 37), (30, 53), (7, 71)]):
+        rows += [(f"r{i}", i, "m", 10, 90, True)] * k + [(f"r{i}", i, "m", 90, 90, True)] * (n - k)
+    a = _answers(rows)
+    cfg = AnalyzeConfig(bootstrap=500, seed=4)
+    want = em_rates(a, ["model"], cfg).iloc[0]
+    assert want.interval == "bootstrap" and want.n == 161 and want.n_misaligned == 42
+    for order in ([2, 0, 1], [1, 2, 0]):
+        shuffled = pd.concat([a[a["run_id"] == f"r{i}"] for i in order], ignore_index=True)
+        got = em_rates(shuffled, ["model"], cfg).iloc[0]
+        assert (got.ci_low, got.ci_high) == (want.ci_low, want.ci_high)
