@@ -242,7 +242,8 @@ def _answer_values_sql(judges: Mapping[str, str | None] | None, em: str = "em_sc
                FROM {em} e WHERE ({ma} OR {mc}) AND checkpoint_id IS NOT NULL GROUP BY sample_id"""
 
 
-def _check(by: Sequence[str], only: Sequence[str]) -> None:
+def check_grouping(by: Sequence[str], only: Sequence[str]) -> None:
+    """ValueError naming a grouping key or answer filter that rate counts do not know."""
     unknown = [k for k in by if k not in GROUP_KEYS]
     if unknown:
         raise ValueError(f"unknown grouping key(s) {unknown}; choose from {', '.join(GROUP_KEYS)}")
@@ -291,7 +292,7 @@ def rate_counts_sql(by: Sequence[str], judges: Mapping[str, str | None] | None, 
     takes every judge (only safe where it has one). `only`: names in FILTERS ('unwrapped': no adversarial
     wrapper; 'plain': the plain format or none recorded), applied after the benchmark rule (through the
     questions, as analysis.select_answers filters load_answers' frame)."""
-    _check(by, only)
+    check_grouping(by, only)
     # two stages: the answers (a million rows) counted per checkpoint (and the question or index keys asked
     # for), then those few thousand rows joined with checkpoints and runs: a join of every answer costs more
     # than counting it

@@ -549,9 +549,9 @@ class Store:
         judge per metric is chosen as `answers()` chooses it (`judge`, else `configured`, else the only one;
         two judges of the same answers and none named: ConfigError listing them; a JudgeChoice is used as it
         is). `only`: answer filters ('unwrapped', 'plain'). See store/_counts.py."""
-        from emwatch.store._counts import em_judge_pairs, rate_counts, rate_counts_sql
+        from emwatch.store._counts import check_grouping, em_judge_pairs, rate_counts
 
-        rate_counts_sql(list(by), {}, aligned_below, coherent_above, only)  # a bad key or filter: before any read
+        check_grouping(by, only)  # a bad key or filter: before any read
         choice = judge if isinstance(judge, JudgeChoice) else choose_judges(
             em_judge_pairs(self.con, judge, configured, self.judge_pairs), judge, configured)
         return rate_counts(self.con, list(by), choice.sql(), aligned_below, coherent_above, only)
