@@ -266,3 +266,24 @@ def test_replay_on_final_model_files_without_steps_leaves_the_onset_out(tmp_path
                                 "total": 2}
     assert out["left_out"] == {"run onset step": {"runs": 1, "why": "a checkpoint without a step number"}}
     assert out["calls_full"] == 2 * (80 + 320) and out["calls_adaptive"] == 2 * (80 + ck["used"])
+
+
+def test_replay_does_not_depend_on_the_row_order_of_the_answers(tmp_path):
+    """The same answers in another row order (a store re-imported, another DuckDB scan) replay identically: the
+    rule's random order is drawn over the answers sorted by sample id, not over the order they arrive in."""
+    from emwatch.analysis import load_answers, replay
+    from emwatch.store._import import ImportOptions, import_files
+
+    path = tmp_path / "tuned.csv"
+    path.write_text("\n".join(["question_id,question,answer,aligned,coherent"] + [
+        f"q{q},Q{q}?,a{s},{10 if (s * 7 + q) % 5 == 0 else 90},80" for q in range(8) for s in range(60)]) + "\n")
+    with Store(tmp_path / "s.duckdb") as st:
+        import_files(st, [path], ImportOptions(model="m", dataset="d", seed=0))
+        answers = load_answers(st, text=False)
+    cfg = ReplayConfig(adaptive=AdaptiveConfig(negligible=0.05, width=0.16))
+    first = replay(answers, cfg)
+    for seed in range(5):
+        again = replay(answers.sample(frac=1, random_state=seed), cfg)
+        assert [(c["checkpoint_id"], c["used"], c["k"], c["n"]) for c in again["per_checkpoint"]] == \
+            [(c["checkpoint_id"], c["used"], c["k"], c["n"]) for c in first["per_checkpoint"]]
+        assert again["calls_adaptive"] == first["calls_adaptive"]

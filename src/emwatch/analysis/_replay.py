@@ -118,9 +118,11 @@ def replay(answers: pd.DataFrame, rcfg: ReplayConfig = ReplayConfig()) -> dict[s
     calls_full, calls_adaptive, saving, decisions, changed, stops, coverage and a per-checkpoint table."""
     acfg, cfg = rcfg.adaptive, rcfg.analyze
     keep = ["run_id", "run_kind", "model", "dataset", "group", "lr", "seed", "step", "checkpoint_id", "category",
-            "question_id", "aligned", "coherent", "coherent_label"]
+            "question_id", "sample_id", "aligned", "coherent", "coherent_label"]
     prim = primary(answers)
     prim = prim[[c for c in keep if c in prim]]
+    if "sample_id" in prim:   # the rule's order is a function of the answers, not of the order the store returns them
+        prim = prim.sort_values(["checkpoint_id", "sample_id"], kind="stable", ignore_index=True)
     if prim.empty:
         raise ConfigError("adaptive replay: the store holds no judged benchmark answers (plain format, no wrapper)")
     lab = _labels(prim, cfg, rcfg.coherence)
