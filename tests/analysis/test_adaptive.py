@@ -266,6 +266,9 @@ def test_replay_on_final_model_files_without_steps_leaves_the_onset_out(tmp_path
                                 "total": 2}
     assert out["left_out"] == {"run onset step": {"runs": 1, "why": "a checkpoint without a step number"}}
     assert out["calls_full"] == 2 * (80 + 320) and out["calls_adaptive"] == 2 * (80 + ck["used"])
+    table = CliRunner().invoke(app, ["analyze", "-s", str(tmp_path / "s.duckdb"), "--adaptive-replay"])
+    assert table.exit_code == 0, table.output
+    assert "left out: run onset step, 1 run(s): a checkpoint without a step number" in table.stdout
 
 
 def test_replay_does_not_depend_on_the_row_order_of_the_answers(tmp_path):
