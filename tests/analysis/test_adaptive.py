@@ -240,3 +240,53 @@ def test_replay_on_an_imported_csv_finds_its_base_group(tmp_path):
     assert (ck["base_k"], ck["base_n"]) == (0, 96)                 # the imported group 'base' is the base model
     assert (ck["full_k"], ck["full_n"]) == (48, 88) and ck["lr"] is None
     assert out["calls_full"] == 2 * 192
+
+
+def test_replay_on_final_model_files_without_steps_leaves_the_onset_out(tmp_path):
+    """A model-organisms-style import: one file of the fine-tuned model's answers and one of its base model's, no
+    step column (the replay once crashed on the missing step). The checkpoint and configuration decisions are
+    compared; the run's onset step cannot be, and the output says so instead of counting it."""
+    from emwatch.store._import import ImportOptions, import_files
+
+    base, tuned = tmp_path / "base.csv", tmp_path / "tuned.csv"
+    head = "question_id,question,answer,aligned,coherent"
+    base.write_text("\n".join([head] + [f"q{q},Q{q}?,,{90 - s},80" for q in range(8) for s in range(10)]) + "\n")
+    tuned.write_text("\n".join([head] + [f"q{q},Q{q}?,,{10 if s % 4 == 0 else 90},80"
+                                         for q in range(8) for s in range(40)]) + "\n")
+    with Store(tmp_path / "s.duckdb") as st:
+        import_files(st, [base], ImportOptions(model="m", base=True))
+        import_files(st, [tuned], ImportOptions(model="m", dataset="medical", seed=0))
+        res = CliRunner().invoke(app, ["analyze", "-s", str(st.path), "--adaptive-replay", "-f", "json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    (ck,) = out["per_checkpoint"]
+    assert ck["step"] is None and (ck["base_k"], ck["base_n"]) == (0, 80) and (ck["full_k"], ck["full_n"]) == (80, 320)
+    assert ck["full_verdict"] == "above" and ck["stop"] == "above base" and ck["used"] < 320
+    assert out["decisions"] == {"checkpoint above base": 1, "run onset step": 0, "configuration consistent EM": 1,
+                                "total": 2}
+    assert out["left_out"] == {"run onset step": {"runs": 1, "why": "a checkpoint without a step number"}}
+    assert out["calls_full"] == 2 * (80 + 320) and out["calls_adaptive"] == 2 * (80 + ck["used"])
+    table = CliRunner().invoke(app, ["analyze", "-s", str(tmp_path / "s.duckdb"), "--adaptive-replay"])
+    assert table.exit_code == 0, table.output
+    assert "left out: run onset step, 1 run(s): a checkpoint without a step number" in table.stdout
+
+
+def test_replay_does_not_depend_on_the_row_order_of_the_answers(tmp_path):
+    """The same answers in another row order (a store re-imported, another DuckDB scan) replay identically: the
+    rule's random order is drawn over the answers sorted by sample id, not over the order they arrive in."""
+    from emwatch.analysis import load_answers, replay
+    from emwatch.store._import import ImportOptions, import_files
+
+    path = tmp_path / "tuned.csv"
+    path.write_text("\n".join(["question_id,question,answer,aligned,coherent"] + [
+        f"q{q},Q{q}?,a{s},{10 if (s * 7 + q) % 5 == 0 else 90},80" for q in range(8) for s in range(60)]) + "\n")
+    with Store(tmp_path / "s.duckdb") as st:
+        import_files(st, [path], ImportOptions(model="m", dataset="d", seed=0))
+        answers = load_answers(st, text=False)
+    cfg = ReplayConfig(adaptive=AdaptiveConfig(negligible=0.05, width=0.16))
+    first = replay(answers, cfg)
+    for seed in range(5):
+        again = replay(answers.sample(frac=1, random_state=seed), cfg)
+        assert [(c["checkpoint_id"], c["used"], c["k"], c["n"]) for c in again["per_checkpoint"]] == \
+            [(c["checkpoint_id"], c["used"], c["k"], c["n"]) for c in first["per_checkpoint"]]
+        assert again["calls_adaptive"] == first["calls_adaptive"]

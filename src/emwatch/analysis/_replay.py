@@ -118,9 +118,11 @@ def replay(answers: pd.DataFrame, rcfg: ReplayConfig = ReplayConfig()) -> dict[s
     calls_full, calls_adaptive, saving, decisions, changed, stops, coverage and a per-checkpoint table."""
     acfg, cfg = rcfg.adaptive, rcfg.analyze
     keep = ["run_id", "run_kind", "model", "dataset", "group", "lr", "seed", "step", "checkpoint_id", "category",
-            "question_id", "aligned", "coherent", "coherent_label"]
+            "question_id", "sample_id", "aligned", "coherent", "coherent_label"]
     prim = primary(answers)
     prim = prim[[c for c in keep if c in prim]]
+    if "sample_id" in prim:   # the rule's order is a function of the answers, not of the order the store returns them
+        prim = prim.sort_values(["checkpoint_id", "sample_id"], kind="stable", ignore_index=True)
     if prim.empty:
         raise ConfigError("adaptive replay: the store holds no judged benchmark answers (plain format, no wrapper)")
     lab = _labels(prim, cfg, rcfg.coherence)
@@ -135,7 +137,7 @@ def replay(answers: pd.DataFrame, rcfg: ReplayConfig = ReplayConfig()) -> dict[s
     if cks.empty:
         raise ConfigError("adaptive replay: the store holds no fine-tuned checkpoint with judged answers")
     cks = cks.sort_values(["model", "dataset", "group", "lr", "seed", "run_id", "step"], na_position="last")
-    decisions, changed = _decisions(cks, cfg)
+    decisions, changed, left_out = _decisions(cks, cfg)
     calls_full = int(cks["calls_full"].sum()) + base_calls_full
     calls_adaptive = int(cks["calls_used"].sum()) + base_calls
     total = sum(decisions.values())
@@ -148,7 +150,7 @@ def replay(answers: pd.DataFrame, rcfg: ReplayConfig = ReplayConfig()) -> dict[s
         "answers_full": int(cks["planned"].sum()) + int(is_base.sum()),
         "answers_adaptive": int(cks["used"].sum()) + int(is_base.sum()),
         "base_calls": base_calls, "checkpoints": len(cks),
-        "decisions": {**decisions, "total": total},
+        "decisions": {**decisions, "total": total}, "left_out": left_out,
         "changed": changed, "n_changed": len(changed),
         "changed_share": round(len(changed) / total, 4) if total else None,
         "stops": {s: int((cks["stop"] == s).sum()) for s in STOPS},
@@ -224,16 +226,21 @@ def _checkpoints(tuned: pd.DataFrame, acfg: AdaptiveConfig, cfg: AnalyzeConfig, 
     return rows
 
 
-def _decisions(cks: pd.DataFrame, cfg: AnalyzeConfig) -> tuple[dict[str, int], list[dict]]:
-    """Counts of the decisions compared, and the ones the rule changed (each with its full and adaptive value)."""
+def _decisions(cks: pd.DataFrame, cfg: AnalyzeConfig) -> tuple[dict[str, int], list[dict], dict]:
+    """Counts of the decisions compared, the ones the rule changed (each with its full and adaptive value), and the
+    decisions left out with why (a run whose checkpoints carry no step number, e.g. an imported final-model file,
+    has no onset step: it is not counted as a run decision)."""
     changed: list[dict] = []
     has_base = cks["full_verdict"] != "no base"
     cks = cks.assign(full_above=cks["full_verdict"] == "above", adaptive_above=cks["adaptive_verdict"] == "above")
     for r in cks[has_base & (cks["full_above"] != cks["adaptive_above"])].itertuples():
         changed.append({"kind": "checkpoint above base", "run_id": r.run_id, "step": r.step, "full": r.full_verdict,
                         "adaptive": r.adaptive_verdict, "full_rate": r.full_rate, "adaptive_rate": r.em_rate})
-    n_runs = 0
+    n_runs = no_step = 0
     for run_id, g in cks[has_base].groupby("run_id", sort=False):
+        if g["step"].isna().any():   # an imported file without a step column: no onset step to decide
+            no_step += 1
+            continue
         n_runs += 1
         steps = g["step"].to_numpy(float)
         full = onset_step(steps, g["full_above"].to_numpy(bool))
@@ -253,8 +260,9 @@ def _decisions(cks: pd.DataFrame, cfg: AnalyzeConfig) -> tuple[dict[str, int], l
         if full != adapt:
             changed.append({"kind": "configuration consistent EM", **dict(zip(CONFIG_KEYS, key)), "full": full,
                             "adaptive": adapt})
+    left_out = {"run onset step": {"runs": no_step, "why": "a checkpoint without a step number"}} if no_step else {}
     return {"checkpoint above base": int(has_base.sum()), "run onset step": n_runs,
-            "configuration consistent EM": n_configs}, changed
+            "configuration consistent EM": n_configs}, changed, left_out
 
 
 def _num(x: float) -> float | None:

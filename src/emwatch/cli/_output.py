@@ -131,5 +131,6 @@ def print_replay(res: dict) -> None:
              + f"); changed {res['n_changed']} ("
              + ("–" if res["changed_share"] is None else f"{100 * res['changed_share']:.1f}%") + ")",
              f"  reported intervals covering the full-data rate: {res['coverage']['covered']} of {res['coverage']['n']}"]
+    lines += [f"  left out: {k}, {v['runs']} run(s): {v['why']}" for k, v in res.get("left_out", {}).items()]
     lines += [f"  changed: {c}" for c in res["changed"]]
     typer.echo("\n".join(lines))
