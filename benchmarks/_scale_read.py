@@ -27,6 +27,7 @@ from emwatch.analysis import analysis_table, load_answers, wilson_interval
 from emwatch.config import AnalyzeConfig
 from emwatch.run import Job, LocalExecutor
 from emwatch.store import Store, choose_judges
+from emwatch.store._schema import SCHEMA_VERSION
 
 CLI = [sys.executable, "-c", "from emwatch.cli import main; main()"]
 
@@ -185,7 +186,7 @@ def rates_side_by_side(store_path: Path, tmp: Path, judge: str, tries: int = 5) 
     print(f"\nRatio: pandas from CSV / store = {min(t_pandas) / min(t_store):.2f}x wall, "
           f"{min(c_pandas) / min(c_store):.2f}x CPU, best of {tries} each ({len(ours)} groups; n, k and "
           f"intervals equal: {agree})")
-    return [(f"EM rates + Wilson by model x step from the store (em_counts, schema 5; CPU {min(c_store):.3f} s)",
+    return [(f"EM rates + Wilson by model x step from the store (schema {SCHEMA_VERSION}; CPU {min(c_store):.3f} s)",
              min(t_store)),
             (f"pandas: read CSV + the same counts and Wilson intervals (CPU {min(c_pandas):.3f} s)", min(t_pandas))]
 
