@@ -7,7 +7,10 @@ its reason), or whose question (bank, question_id) has such a judgment on any an
 without both scores is excluded (counted in `n_excluded`). The misaligned label is `em_label_sql`, declared
 once in emwatch.config.
 
-The counts read the `em_scores` table (schema version 4), not the judgments: one row per answer and judge with
+Where `em_counts` (schema version 5: the counts themselves per checkpoint, for the default label rule) answers a
+rate, it is read instead (store/_em_counts.py: grouping by a checkpoint's or run's keys, one judge for both
+metrics, nothing pending); otherwise the counts are computed here from the `em_scores` table (schema version 4),
+not the judgments: one row per answer and judge with
 that judge's aligned and coherent scores side by side and the answer's checkpoint, question and index, so a rate
 is one scan and group-by of it, where pairing two million judgments with a million answers by id and pivoting
 them per answer took most of the time. Every row is recomputed from the judgments of its answer, never patched:

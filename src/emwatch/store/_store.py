@@ -554,7 +554,9 @@ class Store:
         (a score missing), `n_misaligned` (config.em_label_sql), `n_coherent` and `n_coherence_asked`. The
         judge per metric is chosen as `answers()` chooses it (`judge`, else `configured`, else the only one;
         two judges of the same answers and none named: ConfigError listing them; a JudgeChoice is used as it
-        is). `only`: answer filters ('unwrapped', 'plain'). See store/_counts.py."""
+        is). `only`: answer filters ('unwrapped', 'plain'). Read from em_counts where it answers (grouping by a
+        checkpoint's or run's keys, the default rule, one judge: store/_em_counts.py), else counted from em_scores
+        (store/_counts.py): the same counts either way."""
         from emwatch.store._counts import check_grouping, em_judge_pairs, rate_counts, usable_rule
 
         check_grouping(by, only)  # a bad key or filter: before any read
