@@ -39,8 +39,6 @@ CHECKPOINT_KEYS = frozenset({"run_id", "run_kind", "model", "dataset", "seed", "
                              "total_steps"})
 # the answer filters (_counts.FILTERS) as the table's flag columns, over questions q
 FLAG_SQL = {"unwrapped": "q.wrapper IS NULL", "plain": "(q.variant IS NULL OR q.variant = 'plain')"}
-COUNT_COLUMNS = ("answers", "n", "n_misaligned", "n_coherent", "n_coherence_asked", "n_judged", "aligned_n",
-                 "coherent_n")
 
 
 def _lit(text: str) -> str:
