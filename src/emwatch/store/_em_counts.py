@@ -84,12 +84,15 @@ def counts_sql(cks: str | None, rule: tuple[float, float]) -> str:
         WHERE {where_e} GROUP BY ALL"""
 
 
+def _parse_rule(text: str) -> tuple[float, float]:
+    """rule_text's (aligned_below, coherent_above)."""
+    al, co = text.split(",")
+    return float(al.split("<")[1]), float(co.split(">")[1])
+
+
 def stored_rule(con: Any) -> tuple[float, float] | None:
     rows = con.execute("SELECT value FROM meta WHERE key = ?", [RULE_KEY]).fetchall()
-    if not rows:
-        return None
-    al, co = rows[0][0].split(",")
-    return float(al.split("<")[1]), float(co.split(">")[1])
+    return _parse_rule(rows[0][0]) if rows else None
 
 
 def rebuild_em_counts(con: Any, rule: tuple[float, float] = (ALIGNED_BELOW, COHERENT_ABOVE)) -> int:
@@ -161,8 +164,7 @@ def usable_rule(con: Any) -> Rule | None:
     pending, ck_pending, unattached, rule, maybe_extra, judges = con.execute(_state_sql()).fetchall()[0]
     if pending or ck_pending or unattached or rule is None:
         return None
-    al, co = rule.split(",")
-    out = Rule((float(al.split("<")[1]), float(co.split(">")[1])))
+    out = Rule(_parse_rule(rule))
     out.maybe_extra = bool(maybe_extra)
     out.judges = [(j, int(a), int(c)) for j, a, c in judges or []]
     return out
