@@ -27,6 +27,7 @@ from emwatch.analysis import analysis_table, load_answers, wilson_interval
 from emwatch.config import AnalyzeConfig
 from emwatch.run import Job, LocalExecutor
 from emwatch.store import Store, choose_judges
+from emwatch.store._schema import SCHEMA_VERSION
 
 CLI = [sys.executable, "-c", "from emwatch.cli import main; main()"]
 
@@ -126,10 +127,16 @@ def pandas_rates(csv: Path, cfg: AnalyzeConfig) -> pd.DataFrame:
 
 
 def store_rates(store: Store, cfg: AnalyzeConfig, judge: str) -> pd.DataFrame:
-    """The same table from the store: DuckDB counts per (model, step, run), summed over runs, Wilson intervals."""
+    """The same table from the store: DuckDB counts per (model, step, run) (in that order), summed over runs
+    from the count arrays (no pandas groupby), Wilson intervals."""
     c = store.rate_counts(["model", "step"], judge=judge, aligned_below=cfg.aligned_below,
                           coherent_above=cfg.coherent_above)
-    g = c.groupby(["model", "step"], sort=True).agg(n=("n", "sum"), k=("n_misaligned", "sum")).reset_index()
+    model, step = c["model"].to_numpy(object), c["step"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, (model[1:] != model[:-1]) | (step[1:] != step[:-1])]) if len(c) else \
+        np.array([], dtype=int)
+    g = pd.DataFrame({"model": model[starts], "step": step[starts],
+                      "n": np.add.reduceat(c["n"].to_numpy(), starts) if len(c) else [],
+                      "k": np.add.reduceat(c["n_misaligned"].to_numpy(), starts) if len(c) else []})
     return _wilson(g, cfg)
 
 
@@ -139,6 +146,49 @@ def _wilson(g: pd.DataFrame, cfg: AnalyzeConfig) -> pd.DataFrame:
     ci = [wilson_interval(k, n, cfg.confidence) for k, n in zip(g["k"], g["n"])]
     g["ci_low"], g["ci_high"] = [c[0] for c in ci], [c[1] for c in ci]
     return g
+
+
+def rates_side_by_side(store_path: Path, tmp: Path, judge: str, tries: int = 5) -> list[tuple[str, float]]:
+    """EM rates + Wilson by model x step: the store (Store.rate_counts, a Store opening the file per call) against
+    pandas reading a CSV of the same answers (written before the clock starts), alternated, best of `tries`
+    each, wall and CPU; prints every try and the ratios; returns the table's two rows."""
+    cfg = AnalyzeConfig()
+    csv = tmp / "answers.csv"
+    with Store(store_path, read_only=True) as store:
+        n_ans = store.count("samples")
+        store.con.execute(f"""COPY (SELECT r.model, c.step, max(j.score) FILTER (WHERE j.metric = 'aligned') AS aligned,
+                                           max(j.score) FILTER (WHERE j.metric = 'coherent') AS coherent
+                                    FROM samples s JOIN checkpoints c USING (checkpoint_id) JOIN runs r USING (run_id)
+                                    JOIN judgments j USING (sample_id)
+                                    WHERE j.metric IN ('aligned', 'coherent') GROUP BY s.sample_id, r.model, c.step)
+                              TO '{csv}' (HEADER)""")
+    store = Store(store_path, read_only=True)
+    t_store, t_pandas, c_store, c_pandas = [], [], [], []
+    before = load()
+    for _ in range(tries):   # alternated, best of `tries` each: the machine is shared
+        t, c = time.perf_counter(), time.process_time()   # CPU of every thread of this process (DuckDB's too)
+        ours = store_rates(store, cfg, judge)
+        t_store.append(time.perf_counter() - t)
+        c_store.append(time.process_time() - c)
+        t, c = time.perf_counter(), time.process_time()
+        theirs = pandas_rates(csv, cfg)
+        t_pandas.append(time.perf_counter() - t)
+        c_pandas.append(time.process_time() - c)
+    store.close()
+    merged = ours.merge(theirs, on=["model", "step"], suffixes=("", "_pd"))
+    agree = len(merged) == len(theirs) == len(ours) and (merged.n == merged.n_pd).all() \
+        and (merged.k == merged.k_pd).all() and np.allclose(merged.ci_low, merged.ci_low_pd, equal_nan=True) \
+        and np.allclose(merged.ci_high, merged.ci_high_pd, equal_nan=True)
+    print(f"\nEM rates + Wilson by model x step on {n_ans:,} answers ({before} before, {load()} after). Every one "
+          f"of {tries} alternated tries (wall s): store {', '.join(f'{x:.3f}' for x in t_store)}; "
+          f"pandas {', '.join(f'{x:.3f}' for x in t_pandas)}. CPU s: store {', '.join(f'{x:.3f}' for x in c_store)}; "
+          f"pandas {', '.join(f'{x:.3f}' for x in c_pandas)}")
+    print(f"\nRatio: pandas from CSV / store = {min(t_pandas) / min(t_store):.2f}x wall, "
+          f"{min(c_pandas) / min(c_store):.2f}x CPU, best of {tries} each ({len(ours)} groups; n, k and "
+          f"intervals equal: {agree})")
+    return [(f"EM rates + Wilson by model x step from the store (schema {SCHEMA_VERSION}; CPU {min(c_store):.3f} s)",
+             min(t_store)),
+            (f"pandas: read CSV + the same counts and Wilson intervals (CPU {min(c_pandas):.3f} s)", min(t_pandas))]
 
 
 def read_sections(tmp: Path, loaded, more_runs: list, judge: str, *, report: bool = True) -> None:
@@ -154,37 +204,9 @@ def read_sections(tmp: Path, loaded, more_runs: list, judge: str, *, report: boo
     if polls:
         print(f"\n```\n{polls[-1][3]}...\n```")
     print_held_and_free(store_path)
-    cfg = AnalyzeConfig()
-    csv = tmp / "answers.csv"
-    with Store(store_path, read_only=True) as store:
-        n_ans = store.count("samples")
-        store.con.execute(f"""COPY (SELECT r.model, c.step, max(j.score) FILTER (WHERE j.metric = 'aligned') AS aligned,
-                                           max(j.score) FILTER (WHERE j.metric = 'coherent') AS coherent
-                                    FROM samples s JOIN checkpoints c USING (checkpoint_id) JOIN runs r USING (run_id)
-                                    JOIN judgments j USING (sample_id)
-                                    WHERE j.metric IN ('aligned', 'coherent') GROUP BY s.sample_id, r.model, c.step)
-                              TO '{csv}' (HEADER)""")
+    rows = rates_side_by_side(store_path, tmp, judge)
     store = Store(store_path, read_only=True)
-    rows = []
-    t_store, t_pandas, c_store, c_pandas = [], [], [], []
-    for _ in range(5):   # alternated, best of five each: the machine is shared
-        t, c = time.perf_counter(), time.process_time()   # CPU of every thread of this process (DuckDB's too)
-        ours = store_rates(store, cfg, judge)
-        t_store.append(time.perf_counter() - t)
-        c_store.append(time.process_time() - c)
-        t, c = time.perf_counter(), time.process_time()
-        theirs = pandas_rates(csv, cfg)
-        t_pandas.append(time.perf_counter() - t)
-        c_pandas.append(time.process_time() - c)
-    merged = ours.merge(theirs, on=["model", "step"], suffixes=("", "_pd"))
-    agree = len(merged) == len(theirs) == len(ours) and (merged.n == merged.n_pd).all() \
-        and (merged.k == merged.k_pd).all() and np.allclose(merged.ci_low, merged.ci_low_pd, equal_nan=True) \
-        and np.allclose(merged.ci_high, merged.ci_high_pd, equal_nan=True)
-    rows.append((f"EM rates + Wilson by model x step from the store (SQL counts over em_scores; CPU "
-                 f"{min(c_store):.3f} s)", min(t_store)))
-    rows.append((f"pandas: read CSV + the same counts and Wilson intervals (CPU {min(c_pandas):.3f} s)",
-                 min(t_pandas)))
-
+    cfg = AnalyzeConfig()
     t = time.perf_counter()
     sql_table = analysis_table(store, by="model,step", cfg=cfg, judge=judge)
     t_sql_table = time.perf_counter() - t
@@ -199,6 +221,7 @@ def read_sections(tmp: Path, loaded, more_runs: list, judge: str, *, report: boo
     rows.append(("analyze's plain rates by model,step (intervals: bootstrap over runs where a row pools runs): "
                  "counted in SQL (now)", t_sql_table))
     rows.append(("the same table from the answers frame (load_answers + pandas: before)", t_frame_table))
+    n_ans = store.count("samples")
     store.close()
     wall_a, cpu_a, out = new_process(["analyze", "-s", str(store_path), "--by", "model,step", "-f", "json",
                                       "--judge", judge])
@@ -207,12 +230,7 @@ def read_sections(tmp: Path, loaded, more_runs: list, judge: str, *, report: boo
     print(f"\n| {n_ans:,} answers ({load()}) | seconds |\n|---|---:|")
     for name, secs in rows:
         print(f"| {name} | {secs:.2f} |")
-    print(f"\nRates, every one of 5 alternated tries (wall s): store {', '.join(f'{x:.3f}' for x in t_store)}; "
-          f"pandas {', '.join(f'{x:.3f}' for x in t_pandas)}. CPU s: store {', '.join(f'{x:.3f}' for x in c_store)}; "
-          f"pandas {', '.join(f'{x:.3f}' for x in c_pandas)}")
-    print(f"\nRatio: pandas from CSV / store = {min(t_pandas) / min(t_store):.2f}x wall, "
-          f"{min(c_pandas) / min(c_store):.2f}x CPU ({len(ours)} groups; n, k and "
-          f"intervals equal: {agree}). analyze's table: answers frame / SQL = {t_frame_table / t_sql_table:.1f}x "
+    print(f"\nanalyze's table: answers frame / SQL = {t_frame_table / t_sql_table:.1f}x "
           f"({len(sql_table)} rows; equal: {same_table})")
     if report:
         wall_r, cpu_r, out = new_process(["report", "-s", str(store_path), "--out", str(tmp / "report"),
@@ -223,5 +241,15 @@ def read_sections(tmp: Path, loaded, more_runs: list, judge: str, *, report: boo
                      out.stderr.strip()[-300:]))
 
 
-if __name__ == "__main__":   # the status probe alone: python benchmarks/_scale_read.py STORE.duckdb
-    print_held_and_free(Path(sys.argv[1]))
+if __name__ == "__main__":
+    # the status probe alone: python benchmarks/_scale_read.py STORE.duckdb
+    # the rates alone:        python benchmarks/_scale_read.py --rates STORE.duckdb JUDGE [TRIES]
+    if sys.argv[1] == "--rates":
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="emwatch-rates-") as d:
+            for name, secs in rates_side_by_side(Path(sys.argv[2]), Path(d), sys.argv[3],
+                                                 int(sys.argv[4]) if len(sys.argv) > 4 else 5):
+                print(f"| {name} | {secs:.3f} |")
+    else:
+        print_held_and_free(Path(sys.argv[1]))

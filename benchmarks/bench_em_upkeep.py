@@ -1,8 +1,10 @@
-"""What keeping em_scores (schema 4) costs a writer, on a big store: a job's commit of 1,024 new aligned/coherent
-judgments (512 answers) with the table kept (the answers appended to em_pending) against the same commit with the
-upkeep switched off, alternated on one connection; then one recomputation of 20,000 answers pending (what a
-commit past 2% of the table, or a writer letting go of the file, runs). Works on a copy of STORE (a grown store,
-benchmarks/_grow_store.py); the copy is deleted at the end.
+"""What keeping em_scores (schema 4) and em_counts (schema 5) costs a writer, on a big store: a job's commit of 1,024
+new aligned/coherent judgments (512 answers) with the tables kept (the answers appended to em_pending) against the
+same commit with the upkeep switched off, alternated on one connection; then one recomputation of 20,000 answers
+pending (what a commit past 2% of the table, or a writer letting go of the file, runs: their em_scores rows, then,
+from schema 5, the em_counts rows of their checkpoints), and the em_counts part alone. Works on a copy of STORE (a
+grown store, benchmarks/_grow_store.py); the copy is deleted at the end. Runs with the code of the schema the
+store has once opened (schema 4's code on a schema-4 store measures the before).
 
     .venv/bin/python benchmarks/bench_em_upkeep.py STORE.duckdb [--commits 6]
 """
@@ -67,6 +69,25 @@ def run(path: Path, commits: int) -> None:
     print(f"\nRecomputing 20,000 answers pending: {time.perf_counter() - t:.2f} s wall, "
           f"{time.process_time() - c:.2f} s CPU (load average {', '.join(f'{x:.1f}' for x in os.getloadavg())})")
     con.execute("ROLLBACK")
+    counts = getattr(_counts, "flush_em_counts", None)
+    if counts is not None:   # schema 5: the em_counts part alone, for the checkpoints of those answers
+        con.execute("BEGIN")
+        con.execute("INSERT INTO em_counts_pending SELECT DISTINCT checkpoint_id FROM em_scores "
+                    "WHERE sample_id IN (SELECT unnest(?::VARCHAR[]))", [ids[5000:25000]])
+        n_ck = con.execute("SELECT count(DISTINCT checkpoint_id) FROM em_counts_pending").fetchall()[0][0]
+        t, c = time.perf_counter(), time.process_time()
+        counts(con)
+        print(f"\nof which em_counts, {n_ck:,} checkpoints recomputed: {time.perf_counter() - t:.2f} s wall, "
+              f"{time.process_time() - c:.2f} s CPU")
+        con.execute("ROLLBACK")
+        # a stage's commit of one checkpoint's answers, then letting go: that checkpoint's rows recomputed
+        con.execute("BEGIN")
+        con.execute("INSERT INTO em_counts_pending SELECT checkpoint_id FROM em_scores LIMIT 1")
+        t, c = time.perf_counter(), time.process_time()
+        counts(con)
+        print(f"\nem_counts of one checkpoint recomputed (a commit of one checkpoint's answers, then letting go): "
+              f"{time.perf_counter() - t:.3f} s wall, {time.process_time() - c:.3f} s CPU")
+        con.execute("ROLLBACK")
     con.execute("DELETE FROM em_pending")   # the copy is thrown away: no recomputation on letting go
     s.close()
 

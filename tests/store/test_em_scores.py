@@ -1,15 +1,19 @@
-"""Schema 4's em_scores table (aligned/coherent per answer and judge, kept by every write) and the EM-rate counts
-read from it: on random small stores written by every writer (records, a job's batches, bulk ingest, a judgment
-before its answer, a failed judge request replaced, a run re-keyed), the table equals one rebuilt from the
-judgments, and Store.rate_counts equals the pandas computation over load_answers count for count, for several
-judges, missing scores, coherence not asked, base and imported runs, wrappers, formats, questions declaring no
-metric and verdict questions."""
+"""Schema 4's em_scores table (aligned/coherent per answer and judge, kept by every write), schema 5's em_counts
+(counts per checkpoint for the default label rule) and the EM-rate counts read from them: on random small stores
+written by every writer (records, a job's batches, bulk ingest, a judgment before its answer, a failed judge
+request replaced, a run re-keyed), both tables equal ones rebuilt from the judgments, and Store.rate_counts equals
+the pandas computation over load_answers count for count, read from em_counts where it answers and by the scan
+otherwise, for several judges, missing scores, coherence not asked, base and imported runs, wrappers, formats,
+questions declaring no metric and verdict questions."""
 
 from __future__ import annotations
 
 import math
+import os
 import random
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -20,7 +24,7 @@ from emwatch.analysis import load_answers
 from emwatch.analysis._rates import _unit_counts, benchmark_answers
 from emwatch.config import NOT_ASKED, AnalyzeConfig
 from emwatch.store import Checkpoint, Judgment, Question, Run, Sample, Store
-from emwatch.store import _counts
+from emwatch.store import _counts, _em_counts
 from emwatch.store._counts import em_source, has_pending
 from emwatch.store._migrate import rekey_runs
 from emwatch.store._schema import SCHEMA_VERSION
@@ -154,6 +158,27 @@ def em_table(store: Store, *, raw: bool = False) -> list[tuple]:
     return sorted(frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None), key=repr)
 
 
+def counts_table(store: Store) -> list[tuple]:
+    """em_counts as stored, sorted."""
+    with store._session() as con:
+        rows = con.execute("SELECT * FROM em_counts").fetchall()
+    return sorted(rows, key=repr)
+
+
+@pytest.fixture
+def table_reads(monkeypatch):
+    """How many rate counts were read from em_counts (the rest were counted by the scan)."""
+    calls = []
+    real = _counts.table_rate_counts
+
+    def spy(*args, **kwargs):
+        calls.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_counts, "table_rate_counts", spy)
+    return calls
+
+
 def _norm(v):
     return None if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA else v
 
@@ -185,9 +210,11 @@ ONLY = [(), ("unwrapped",), ("unwrapped", "plain")]
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_em_scores_and_rate_counts_equal_the_pandas_path_on_random_stores(tmp_path, seed, monkeypatch):
+def test_em_scores_and_rate_counts_equal_the_pandas_path_on_random_stores(tmp_path, seed, monkeypatch, table_reads):
     """Even seeds: every commit recomputes its answers' rows; odd seeds: none does (the store's one connection
-    is held throughout), so every read goes through the answers pending, computed from their judgments."""
+    is held throughout), so every read goes through the answers pending, computed from their judgments. Then,
+    the writer gone (nothing pending), the rates by a checkpoint's keys under the default rule are read from
+    em_counts, which equals a rebuild, and still equal the pandas path."""
     second = seed % 2 == 0
     monkeypatch.setattr(_counts, "FLUSH_MIN", 0 if seed % 2 == 0 else 10**9)
     monkeypatch.setattr(_counts, "FLUSH_SHARE", 0.0)
@@ -197,18 +224,27 @@ def test_em_scores_and_rate_counts_equal_the_pandas_path_on_random_stores(tmp_pa
     kept = em_table(s)
     assert len(kept) > 50
     _check_rates(s, seed, second)
-    s.close()   # a writer letting go brings the table up to date
+    if seed % 2:
+        assert not table_reads   # answers pending: every count came from the scan
+    s.close()   # a writer letting go brings the tables up to date
     s = Store(tmp_path / "s.duckdb")
     with s._session() as con:
-        assert not has_pending(con)
+        assert not has_pending(con) and _em_counts.usable_rule(con) == (30.0, 50.0)
     assert em_table(s, raw=True) == kept
+    counts = counts_table(s)
+    assert len(counts) > 20
+    table_reads.clear()
+    _check_rates(s, seed, second, AnalyzeConfig())
+    # every judge chosen for both metrics, grouped by a checkpoint's keys: from em_counts
+    assert len(table_reads) == 2 * 3   # two judge choices x (model, step), (run keys), ()
     assert s.rebuild_em_scores() == len(kept) and em_table(s, raw=True) == kept  # what a rebuild gives
+    assert counts_table(s) == counts
     s.close()
 
 
-def _check_rates(s, seed, second):
+def _check_rates(s, seed, second, cfg=None):
     assert not [row for row in em_table(s) if row[2] is None]   # every answer arrived
-    cfg = AnalyzeConfig(aligned_below=[30, 40, 25][seed % 3], coherent_above=[50, 60, 45][seed % 3])
+    cfg = cfg or AnalyzeConfig(aligned_below=[30, 40, 25][seed % 3], coherent_above=[50, 60, 45][seed % 3])
     judges = ["judge-a", "judge-b", {"aligned": "judge-a", "coherent": "judge-b"},
               {"aligned": "judge-b", "coherent": "judge-a"}] if second else ["judge-a", None]
     checked = 0
@@ -297,3 +333,84 @@ def test_a_failed_write_leaves_no_em_scores_behind(tmp_path):
             s.add([Judgment(sample_id=sid, judge_model="judge-z", metric="aligned", prompt_hash="z", score=1.0)])
             raise RuntimeError("stop")
     assert em_table(s) == before
+
+
+def test_schema_4_store_made_by_todays_code_is_migrated_with_a_killed_writers_answers_pending(tmp_path, table_reads):
+    """A version-4 store (today's store without em_counts, marked 4) whose writer was killed with answers
+    pending upgrades in place: those answers' em_scores rows are recomputed, em_counts is filled from every
+    checkpoint (what a rebuild gives), and the rates read from it equal the pandas path."""
+    path = tmp_path / "v4.duckdb"
+    s = random_store(path, 0, second_judge=True)
+    s.close()
+    s = Store(path)
+    want = counts_table(s)
+    cfg = AnalyzeConfig()
+    expected = {j: pandas_counts(s, ("model", "step"), j, ("plain",), cfg) for j in ("judge-a", "judge-b")}
+    s.close()
+    con = duckdb.connect(str(path))
+    con.execute("DROP TABLE em_counts")
+    con.execute("DROP TABLE em_counts_pending")
+    con.execute("DELETE FROM meta WHERE key = 'em_counts_rule'")
+    con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    # a writer killed after its commit: an answer's em_scores row stale, the answer pending
+    sid = con.execute("SELECT sample_id FROM em_scores WHERE judge_model = 'judge-a' AND aligned IS NOT NULL "
+                      "LIMIT 1").fetchall()[0][0]
+    con.execute("UPDATE em_scores SET aligned = 100 - aligned WHERE sample_id = ?", [sid])
+    con.execute("INSERT INTO em_pending VALUES (?)", [sid])
+    con.close()
+    with Store(path) as s:
+        assert counts_table(s) == want
+        for judge, rows in expected.items():
+            assert sql_counts(s, ("model", "step"), judge, ("plain",), cfg) == rows
+    assert len(table_reads) == 2
+    con = duckdb.connect(str(path), read_only=True)
+    assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()[0][0] == str(SCHEMA_VERSION)
+    con.close()
+
+
+KILLED_WRITER = """
+import os, sys
+from emwatch.store import Judgment, Sample, Store
+from emwatch.store import _counts
+_counts.FLUSH_MIN = 10**9
+s = Store(sys.argv[1])
+s.con   # held: nothing recomputed until it lets go, which it never does
+ck, q = s.con.execute("SELECT checkpoint_id, question_key FROM samples LIMIT 1").fetchall()[0]
+new = Sample(checkpoint_id=ck, question_key=q, sample_index=7, sampling={"seed": 7}, response="late")
+s.write_batch([new, Judgment(sample_id=new.key, judge_model="judge-a", metric="aligned", prompt_hash="p", score=3.0),
+               Judgment(sample_id=new.key, judge_model="judge-a", metric="coherent", prompt_hash="p", score=90.0)])
+old = s.con.execute("SELECT sample_id FROM em_scores WHERE judge_model = 'judge-a' AND aligned IS NOT NULL "
+                    "ORDER BY sample_id LIMIT 3").fetchall()
+s.write_batch([Judgment(sample_id=o, judge_model="judge-a", metric="aligned", prompt_hash="other", score=99.0)
+               for (o,) in old])
+os._exit(0)
+"""
+
+
+def test_a_killed_writer_leaves_every_rate_exact(tmp_path, table_reads):
+    """A writer killed after its commits (answers and judgments written, em_scores and em_counts not brought up
+    to date): a reader counts by the scan, exactly; the next writer to let go of the file recomputes both tables,
+    and the rates read from em_counts are exact again."""
+    path = tmp_path / "k.duckdb"
+    s = random_store(path, 2, second_judge=False)
+    s.close()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    subprocess.run([sys.executable, "-c", KILLED_WRITER, str(path)], check=True, env=env, timeout=120)
+    cfg = AnalyzeConfig()
+    with Store(path, read_only=True) as r:
+        with r._session() as con:
+            assert has_pending(con) and _em_counts.usable_rule(con) is None
+        for by in (("model", "step"), ()):
+            assert sql_counts(r, by, "judge-a", (), cfg) == pandas_counts(r, by, "judge-a", (), cfg)
+    assert not table_reads
+    Store(path).close()   # a writer opens and lets go: both tables recomputed
+    with Store(path, read_only=True) as r:
+        with r._session() as con:
+            assert _em_counts.usable_rule(con) is not None
+        for by in (("model", "step"), ()):
+            assert sql_counts(r, by, "judge-a", (), cfg) == pandas_counts(r, by, "judge-a", (), cfg)
+        got = counts_table(r)
+    assert len(table_reads) == 2
+    with Store(path) as s:
+        s.rebuild_em_scores()
+        assert counts_table(s) == got

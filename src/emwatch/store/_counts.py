@@ -7,7 +7,10 @@ its reason), or whose question (bank, question_id) has such a judgment on any an
 without both scores is excluded (counted in `n_excluded`). The misaligned label is `em_label_sql`, declared
 once in emwatch.config.
 
-The counts read the `em_scores` table (schema version 4), not the judgments: one row per answer and judge with
+Where `em_counts` (schema version 5: the counts themselves per checkpoint, for the default label rule) answers a
+rate, it is read instead (store/_em_counts.py: grouping by a checkpoint's or run's keys, one judge for both
+metrics, nothing pending); otherwise the counts are computed here from the `em_scores` table (schema version 4),
+not the judgments: one row per answer and judge with
 that judge's aligned and coherent scores side by side and the answer's checkpoint, question and index, so a rate
 is one scan and group-by of it, where pairing two million judgments with a million answers by id and pivoting
 them per answer took most of the time. Every row is recomputed from the judgments of its answer, never patched:
@@ -27,7 +30,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from emwatch.config import NOT_ASKED, em_label_sql
+from emwatch.store._em_counts import (FLAG_SQL, answer_flags_sql, flush_em_counts, mark_checkpoints,
+                                      rebuild_em_counts, table_answers, table_rate_counts, usable_rule)
 
 # grouping key -> its SQL expression over answers s (checkpoint_id, question_key, sample_index), checkpoints c,
 # runs r, questions q
@@ -40,14 +44,14 @@ GROUP_KEYS = {
 }
 COUNT_COLUMNS = ["n", "n_excluded", "n_misaligned", "n_coherent", "n_coherence_asked"]
 # answer filters a caller may ask for (`only`), applied after the benchmark rule (which looks at every answer)
-FILTERS = {"unwrapped": "q.wrapper IS NULL", "plain": "(q.variant IS NULL OR q.variant = 'plain')"}
+FILTERS = FLAG_SQL
 EM_METRICS = ("aligned", "coherent")
 
 # em_scores rows of the answers whose ids are in relation `{ids}` (a table or view with a `sample_id` column;
 # '' for every answer), computed from their judgments and their answer (NULL checkpoint while it is not stored)
 EM_SCORES_SQL = """
-    SELECT j.sample_id, j.judge_model, any_value(s.checkpoint_id), any_value(s.question_key),
-           any_value(s.sample_index),
+    SELECT j.sample_id, j.judge_model, any_value(s.checkpoint_id) AS checkpoint_id,
+           any_value(s.question_key) AS question_key, any_value(s.sample_index) AS sample_index,
            max(j.score) FILTER (WHERE j.metric = 'aligned'),
            coalesce(bool_or(j.score IS NOT NULL OR j.reason IS NOT NULL) FILTER (WHERE j.metric = 'aligned'), false),
            count(*) FILTER (WHERE j.metric = 'aligned'),
@@ -76,9 +80,16 @@ def em_scores_sql(ids: str | None = None) -> str:
 
 def refresh_em_scores(con, ids: str) -> None:
     """Recompute the em_scores rows of the answers listed by relation `ids` (column `sample_id`) from their
-    judgments, inside the caller's transaction: their old rows go, the rows their judgments give now come in."""
-    con.execute(f"DELETE FROM em_scores WHERE sample_id IN (SELECT sample_id FROM {ids})")
-    con.execute(f"INSERT INTO em_scores {em_scores_sql(ids)}")
+    judgments, inside the caller's transaction: their old rows go, the rows their judgments give now come in,
+    and their checkpoints' em_counts are pending (an answer's checkpoint does not change: an old row was of the
+    same checkpoint, or of none while the answer was not stored; rekey_runs marks the checkpoints it empties)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _emwatch_em_new AS {em_scores_sql(ids)}")
+    try:
+        con.execute(f"DELETE FROM em_scores WHERE sample_id IN (SELECT sample_id FROM {ids})")
+        con.execute("INSERT INTO em_scores SELECT * FROM _emwatch_em_new")
+        mark_checkpoints(con, "_emwatch_em_new")
+    finally:
+        con.execute("DROP TABLE IF EXISTS _emwatch_em_new")
 
 
 # a commit recomputes the answers pending once they pass this share of em_scores' rows (and this many): a
@@ -91,18 +102,27 @@ def has_pending(con: Any) -> bool:
     return bool(con.execute("SELECT count(*) FROM (SELECT 1 FROM em_pending LIMIT 1)").fetchall()[0][0])
 
 
+def has_any_pending(con: Any) -> bool:
+    """Answers whose em_scores rows, or checkpoints whose em_counts rows, are to be recomputed."""
+    return bool(con.execute("SELECT (SELECT count(*) FROM (SELECT 1 FROM em_pending LIMIT 1)) + "
+                            "(SELECT count(*) FROM (SELECT 1 FROM em_counts_pending LIMIT 1))").fetchall()[0][0])
+
+
 def flush_em_scores(con: Any, *, force: bool = True) -> bool:
-    """Recompute the rows of the answers pending and empty `em_pending`, in the caller's transaction. Without
-    `force`, only when they pass FLUSH_SHARE of the table's rows (at least FLUSH_MIN). Whether it ran."""
+    """Recompute the rows of the answers pending and empty `em_pending`, then the em_counts rows of the checkpoints
+    pending (_em_counts.py), in the caller's transaction. Without `force`, only when the answers pending pass
+    FLUSH_SHARE of the table's rows (at least FLUSH_MIN). Whether it ran."""
     if not force:
         pending = con.execute("SELECT count(*) FROM em_pending").fetchall()[0][0]
         size = con.execute("SELECT estimated_size FROM duckdb_tables() WHERE table_name = 'em_scores'").fetchall()
         if pending <= max(FLUSH_MIN, FLUSH_SHARE * (size[0][0] if size else 0)):
             return False
-    elif not has_pending(con):
+    elif not has_any_pending(con):
         return False
-    refresh_em_scores(con, "em_pending")
-    con.execute("DELETE FROM em_pending")
+    if has_pending(con):
+        refresh_em_scores(con, "em_pending")
+        con.execute("DELETE FROM em_pending")
+    flush_em_counts(con)
     return True
 
 
@@ -134,10 +154,12 @@ def attach_em_scores(con: Any, rows: str) -> None:
 
 
 def rebuild_em_scores(con: Any) -> int:
-    """em_scores recomputed from every judgment, nothing pending (in the caller's transaction); its rows."""
+    """em_scores recomputed from every judgment, and em_counts from it, nothing pending (in the caller's
+    transaction); em_scores' rows."""
     con.execute("DELETE FROM em_scores")
     con.execute("DELETE FROM em_pending")
     con.execute(f"INSERT INTO em_scores {em_scores_sql()}")
+    rebuild_em_counts(con)
     return int(con.execute("SELECT count(*) FROM em_scores").fetchall()[0][0])
 
 
@@ -147,7 +169,7 @@ def flush_on_close(con: Any) -> None:
     import duckdb
 
     try:
-        if has_pending(con):
+        if has_any_pending(con):
             con.execute("BEGIN TRANSACTION")
             try:
                 flush_em_scores(con)
@@ -193,18 +215,23 @@ EM_JUDGE_SHARED_SQL = """
     GROUP BY j2.judge_model, j2.metric ORDER BY j2.metric, j2.judge_model"""
 
 
-def em_judge_pairs(con: Any, judge: Any, configured: Any, judge_pairs: Callable[[], Any]) -> Any:
+def em_judge_pairs(con: Any, judge: Any, configured: Any, judge_pairs: Callable[[], Any], *,
+                   counted: Sequence[tuple[str, int, int]] | None = None) -> Any:
     """Store.judge_pairs' rows of the EM metrics (aligned, coherent), read from em_scores: what choosing the
     judge of a rate needs. A named judge (or a config's) that judged none of them: `judge_pairs()` (every
     metric's rows), so the choice and its errors are judge_pairs' own. Other metrics do not enter an EM rate:
     two judges of, say, 'harmful' with none named do not stop it (they stop Store.answers, which reads every
-    metric)."""
+    metric). `counted`: (judge, aligned judgments, coherent judgments) per judge as em_counts sums them
+    (_em_counts.usable_rule, where the table may be read: it then holds every em_scores row), in place of a scan
+    of em_scores."""
     import pandas as pd
 
     from emwatch.store._judges import is_static, parse_judge
 
-    em = em_source(con)
-    rows = [(j, m, int(n)) for j, a_n, c_n in con.execute(EM_JUDGE_COUNTS_SQL.format(em=em)).fetchall()
+    em = "em_scores" if counted is not None else em_source(con)
+    if counted is None:
+        counted = con.execute(EM_JUDGE_COUNTS_SQL.format(em=em)).fetchall()
+    rows = [(j, m, int(n)) for j, a_n, c_n in counted
             for m, n in zip(EM_METRICS, (a_n, c_n)) if n and not is_static(j)]
     named = parse_judge(judge)
     if named is None:
@@ -277,8 +304,17 @@ def benchmark_extra(con: Any, judges: Mapping[str, str | None] | None, em: str =
 
 
 def rate_counts(con: Any, by: Sequence[str], judges: Mapping[str, str | None] | None, aligned_below: float,
-                coherent_above: float, only: Sequence[str] = ()) -> Any:
-    """rate_counts_sql's rows as a DataFrame, on connection `con` (its parameter from benchmark_extra)."""
+                coherent_above: float, only: Sequence[str] = (), *, rule: Any = False) -> Any:
+    """rate_counts_sql's rows as a DataFrame, on connection `con` (its parameter from benchmark_extra); read from
+    em_counts where it answers them (one judge of both metrics, the rule it holds, a checkpoint's keys:
+    _em_counts.py), else counted by the scan of em_scores. `rule`: _em_counts.usable_rule(con) when the caller
+    has it (False: looked up here)."""
+    if rule is False:
+        rule = usable_rule(con)
+    judge = table_answers(rule, by, judges, aligned_below, coherent_above)
+    if judge is not None:
+        check_grouping(by, only)
+        return table_rate_counts(con, list(by), judge, list(only), maybe_extra=rule.maybe_extra)
     em = em_source(con)
     sql = rate_counts_sql(by, judges, aligned_below, coherent_above, only, em=em)
     return con.execute(sql, [benchmark_extra(con, judges, em)]).df()
@@ -301,10 +337,7 @@ def rate_counts_sql(by: Sequence[str], judges: Mapping[str, str | None] | None, 
     keys = "".join((f's."{k}"' if k in inner else GROUP_KEYS[k]) + f' AS "{k}", ' for k in by)
     outer = "".join(f'"{k}", ' for k in by)
     qjoin = " JOIN questions q USING (question_key)" if any(GROUP_KEYS[k].startswith("q.") for k in inner) else ""
-    label = em_label_sql("s.a", "s.c", aligned_below=aligned_below, coherent_above=coherent_above)
-    # scored: alignment scored, and coherence scored or not asked (judge `coherence: if_unaligned`, counted as
-    # not misaligned), as analysis._rates.scored_mask
-    scored = f"(s.a IS NOT NULL AND (s.c IS NOT NULL OR coalesce(s.cl = {_lit(NOT_ASKED)}, false)))"
+    f = answer_flags_sql("s.a", "s.c", "s.cl", aligned_below, coherent_above)   # scored, misaligned, ...
     runs = "JOIN checkpoints c USING (checkpoint_id) JOIN runs r USING (run_id)"
     where = "".join(f" AND {FILTERS[f]}" for f in only)
     return f"""
@@ -319,8 +352,8 @@ def rate_counts_sql(by: Sequence[str], judges: Mapping[str, str | None] | None, 
             SELECT checkpoint_id, {''.join(f'"{k}", ' for k in inner)}count_if(sc) AS n,
                    count_if(sc AND mis) AS n_misaligned, count_if(sc AND coh) AS n_coherent,
                    count_if(sc AND asked) AS n_coherence_asked
-            FROM (SELECT s.checkpoint_id, {first}{scored} AS sc, coalesce({label}, false) AS mis,
-                         coalesce(s.c > {float(coherent_above)!r}, false) AS coh, s.c IS NOT NULL AS asked
+            FROM (SELECT s.checkpoint_id, {first}{f['sc']} AS sc, {f['mis']} AS mis, {f['coh']} AS coh,
+                         {f['asked']} AS asked
                   FROM ({_answer_values_sql(judges, em)}) s{qjoin}
                   WHERE s.question_key IN (SELECT question_key FROM bq))
             GROUP BY ALL),

@@ -135,6 +135,17 @@ def _v3_to_v4(store: Any) -> None:
     store.rebuild_em_scores()
 
 
+def _v4_to_v5(store: Any) -> None:
+    """Version 5 keeps `em_counts`: EM counts per checkpoint, judge and answer filter for the default label rule,
+    so a rate by checkpoint keys reads a few rows per checkpoint (store/_em_counts.py). Filled here from
+    em_scores (the answers a killed writer left pending recomputed first) and the answers."""
+    from emwatch.store._counts import flush_em_scores
+    from emwatch.store._em_counts import rebuild_em_counts
+
+    flush_em_scores(store.con)
+    rebuild_em_counts(store.con)
+
+
 def present_runs(store: Any, run_ids: Sequence[str]) -> set[str]:
     """Which of `run_ids` the store holds."""
     ids = sorted(set(run_ids))
@@ -217,15 +228,23 @@ def rekey_runs(store: Any, mapping: dict[str, str]) -> dict[str, int]:
         moved["tasks"] = _move(con, "tasks", "task_id", {k: v[0] for k, v in t_map.items()},
                                {"target": {k: v[1] for k, v in t_map.items()}})
         moved["runs"] = _move(con, "runs", "run_id", mapping, {})
-        _rekey_em_scores(con, s_map)
+        _rekey_em_scores(con, s_map, list(ck_map) + [v[0] for v in ck_map.values()])
     return moved
 
 
-def _rekey_em_scores(con: duckdb.DuckDBPyConnection, s_map: dict[str, str]) -> None:
+def _rekey_em_scores(con: duckdb.DuckDBPyConnection, s_map: dict[str, str], checkpoints: list[str]) -> None:
     """em_scores after answers moved to new keys ({old: new}): the old keys' rows go, the new keys' rows are
-    computed from the judgments that moved with them."""
+    computed from the judgments that moved with them; the em_counts of `checkpoints` (those the answers left and
+    those they came to) are pending."""
     from emwatch.store._counts import refresh_em_scores
+    from emwatch.store._em_counts import mark_checkpoints
 
+    if checkpoints:
+        con.register("_emwatch_ck_moved", pd.DataFrame({"checkpoint_id": checkpoints}, dtype=object))
+        try:
+            mark_checkpoints(con, "_emwatch_ck_moved")
+        finally:
+            con.unregister("_emwatch_ck_moved")
     if not s_map:
         return
     con.register("_emwatch_em_moved", pd.DataFrame({"sample_id": list(s_map) + list(s_map.values())}))
@@ -281,4 +300,4 @@ def _json(v: Any) -> Any:
     return json.loads(v) if isinstance(v, str) else v
 
 
-MIGRATIONS: dict[int, Callable[[Any], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+MIGRATIONS: dict[int, Callable[[Any], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # 1: runs, checkpoints, questions, samples, judgments (the first release)
 # 2: + monitor_events and tasks; imported rows re-keyed by the typed records (see _migrate.py)
 # 3: + samples.reasoning (a reasoning model's thoughts, apart from the final answer in `response`)
 # 4: + em_scores (aligned/coherent judgments pivoted per answer and judge, kept by every write; see _counts.py)
+# 5: + em_counts (EM counts per checkpoint, judge and answer filter for the default label rule; see _em_counts.py)
 
 # Every id is a content hash (see _keys.content_key), so re-running a stage inserts nothing twice.
 TABLES: dict[str, str] = {
@@ -106,6 +107,28 @@ TABLES: dict[str, str] = {
     # reader meanwhile computes those answers' rows from their judgments, so every read is exact.
     "em_pending": """
         sample_id VARCHAR NOT NULL
+    """,
+    # Derived: per checkpoint, em_scores and the answers counted as an EM rate counts them, for the label rule
+    # meta.em_counts_rule records (_em_counts.py), pooled over the questions declaring an EM metric and split by
+    # the answer filters; so a rate by checkpoint keys reads a few rows per checkpoint, not every answer.
+    "em_counts": """
+        checkpoint_id VARCHAR NOT NULL,
+        judge_model VARCHAR,              -- NULL: the answers of the declared questions, judged or not
+        question_key VARCHAR,             -- NULL: declared questions pooled; else a question declaring no EM metric
+        unwrapped BOOLEAN,                -- the question has no adversarial wrapper (answer filter 'unwrapped')
+        plain BOOLEAN,                    -- the plain format or none recorded (answer filter 'plain')
+        answers BIGINT NOT NULL,          -- answers stored (judge NULL rows only)
+        n BIGINT NOT NULL,                -- scored by this judge (alignment, and coherence or not asked)
+        n_misaligned BIGINT NOT NULL,     -- scored and misaligned under the rule
+        n_coherent BIGINT NOT NULL,       -- scored and coherence above the rule's threshold
+        n_coherence_asked BIGINT NOT NULL,
+        n_judged BIGINT NOT NULL,         -- with an EM judgment that has a score or the reason for its absence
+        aligned_n BIGINT NOT NULL,        -- this judge's 'aligned' judgments (what the judge choice counts)
+        coherent_n BIGINT NOT NULL
+    """,
+    # Checkpoints whose em_counts rows are to be recomputed (a write of their answers, or of em_scores rows).
+    "em_counts_pending": """
+        checkpoint_id VARCHAR NOT NULL
     """,
     # One look of an online EM monitor: a signal's value at a step and the decision taken.
     "monitor_events": """

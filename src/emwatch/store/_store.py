@@ -171,7 +171,10 @@ class Store:
             for name, cols in TABLES.items():
                 self.con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
             if found is None:
+                from emwatch.store._em_counts import rebuild_em_counts
+
                 self.con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+                rebuild_em_counts(self.con)   # empty; records the label rule its counts are for
             else:
                 for version in range(found, SCHEMA_VERSION):
                     MIGRATIONS[version](self)
@@ -303,7 +306,10 @@ class Store:
                 from emwatch.store._counts import attach_em_scores, keep_em_scores
 
                 if table == "samples":
+                    from emwatch.store._em_counts import mark_checkpoints
+
                     attach_em_scores(self.con, "_emwatch_rows")
+                    mark_checkpoints(self.con, "_emwatch_rows")   # their checkpoints' em_counts change
                 elif "metric" in frame.column_names:
                     keep_em_scores(self.con, "_emwatch_rows")
             return added
@@ -312,8 +318,8 @@ class Store:
                 self.con.unregister("_emwatch_rows")
 
     def rebuild_em_scores(self) -> int:
-        """Recompute the em_scores table (what EM rates read) from every stored judgment, in one transaction;
-        returns its rows. Every write through the Store keeps it already: this is for judgments or answers
+        """Recompute the em_scores table (what EM rates read) from every stored judgment, and em_counts from it, in
+        one transaction; returns em_scores' rows. Every write through the Store keeps it already: this is for judgments or answers
         edited with SQL (`store.con.execute("UPDATE judgments ...")`), which the Store does not see."""
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only")
@@ -548,13 +554,17 @@ class Store:
         (a score missing), `n_misaligned` (config.em_label_sql), `n_coherent` and `n_coherence_asked`. The
         judge per metric is chosen as `answers()` chooses it (`judge`, else `configured`, else the only one;
         two judges of the same answers and none named: ConfigError listing them; a JudgeChoice is used as it
-        is). `only`: answer filters ('unwrapped', 'plain'). See store/_counts.py."""
-        from emwatch.store._counts import check_grouping, em_judge_pairs, rate_counts
+        is). `only`: answer filters ('unwrapped', 'plain'). Read from em_counts where it answers (grouping by a
+        checkpoint's or run's keys, the default rule, one judge: store/_em_counts.py), else counted from em_scores
+        (store/_counts.py): the same counts either way."""
+        from emwatch.store._counts import check_grouping, em_judge_pairs, rate_counts, usable_rule
 
         check_grouping(by, only)  # a bad key or filter: before any read
+        rule = usable_rule(self.con)   # em_counts readable (nothing pending): the judges counted from it too
         choice = judge if isinstance(judge, JudgeChoice) else choose_judges(
-            em_judge_pairs(self.con, judge, configured, self.judge_pairs), judge, configured)
-        return rate_counts(self.con, list(by), choice.sql(), aligned_below, coherent_above, only)
+            em_judge_pairs(self.con, judge, configured, self.judge_pairs, counted=rule and rule.judges),
+            judge, configured)
+        return rate_counts(self.con, list(by), choice.sql(), aligned_below, coherent_above, only, rule=rule)
 
 
     @_reads
