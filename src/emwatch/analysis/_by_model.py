@@ -25,17 +25,21 @@ import pandas as pd
 from emwatch.analysis._dynamics import base_rates, dynamics, milestones, primary
 from emwatch.analysis._early_stop import chosen_steps, early_stopping
 from emwatch.analysis._metrics import metric_summary
-from emwatch.analysis._rates import (_COUNTS, _classes_of, _unit_counts, EM_METRICS, EXTRA_RATE_COLUMNS, RATE_COLUMNS,
+from emwatch.analysis._rates import (_COUNTS, _classes_of, _unit_counts, EXTRA_RATE_COLUMNS, RATE_COLUMNS,
                                      benchmark_answers, rates_from_counts, scored_mask, task_metric)
 from emwatch.analysis._views import (ADVERSARIAL_KEYS, FORMAT_KEYS, adversarial_answers, format_answers,
                                      lowest_alignment, sensitivity, untruthfulness)
 from emwatch.config import AnalyzeConfig
+from emwatch.metrics import DOMAINS
 
 PHANTOM = "\x00study-wide"   # run id of the rows that carry the study's planted-class context into one model's frame
 SCATTER_POINTS = 6000        # answers the score figure shows at most (a uniform sample of the study's)
 TASK_ORDER = ["model", "dataset", "group", "lr", "seed", "run_id", "step", "task"]
 SENS_ORDER = ["model", "dataset", "group", "lr", "seed", "run_id", "step"]
 DYN_ORDER = ["model", "dataset", "group", "lr", "seed", "run_id", "step"]
+# what dynamics and base_rates read of the answers (fewer columns: each of their row filters copies less)
+DYN_COLUMNS = ["run_id", "run_kind", "model", "dataset", "seed", "lr", "group", "checkpoint_id", "step", "total_steps",
+               "is_benchmark", "wrapper", "variant", "aligned", "coherent", "coherent_label"]
 
 
 @dataclass
@@ -62,19 +66,14 @@ POOLED = {"by_model": ["model", "dataset", "group"], "categories": ["model", "da
           "formats": FORMAT_KEYS, "adversarial": ADVERSARIAL_KEYS}
 
 
-def mark_benchmark(df: pd.DataFrame, judged_questions: set) -> pd.DataFrame:
-    """`is_benchmark` as `_rates._mark_benchmark` gives it on the whole frame: declared, or of a (bank,
-    question_id) judged on some answer of the store (`judged_questions`)."""
-    df = df.rename(columns={"declares_any": "declares_em"})
+def em_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """The aligned and coherent columns (and their reasons) that `load_answers` adds to a store without EM
+    judgments yet: there, empty."""
     for col in ("aligned", "coherent", "aligned_reason", "coherent_reason"):
-        if col not in df:   # a store with no EM judgments yet: the columns exist, empty
+        if col not in df:
             df[col] = pd.Series(np.nan if not col.endswith("_reason") else None, index=df.index, dtype=object
                                 if col.endswith("_reason") else float)
-    declared = df["declares_em"].fillna(False).astype(bool)
-    wanted = {("\x00" if b is None else str(b), "\x00" if q is None else str(q)) for b, q in judged_questions}
-    keys = pd.MultiIndex.from_arrays([df[c].fillna("\x00").astype(str) for c in ("bank", "question_id")])
-    df["is_benchmark"] = declared.to_numpy() | keys.isin(list(wanted))
-    return df.drop(columns=["declares_em"])
+    return df
 
 
 def _planted_context(frame: pd.DataFrame, facts: dict[str, Any]) -> pd.DataFrame:
@@ -115,16 +114,19 @@ def _counts(sel: pd.DataFrame | None, by: list[str], cfg: AnalyzeConfig) -> pd.D
 def one_model(frame: pd.DataFrame, cfg: AnalyzeConfig, policy: str, facts: dict[str, Any], parts: ModelParts,
               lowest: int, rng: np.random.Generator) -> None:
     """Add one model's frame's share of every analysis to `parts`."""
+    # the task metric counts answers with a task score only (a checkpoint without one has no task row)
+    scored = [d.metric for d in DOMAINS.values() if d.metric in frame]
+    held = frame[np.logical_or.reduce([frame[m].notna().to_numpy() for m in scored])] if scored else frame.iloc[:0]
     ctx = _planted_context(frame, facts) if cfg.planted_classes is None else frame.iloc[:0]
-    tasks = task_metric(pd.concat([frame, ctx]) if len(ctx) else frame, planted_classes=cfg.planted_classes,
+    tasks = task_metric(pd.concat([held, ctx]) if len(ctx) else held, planted_classes=cfg.planted_classes,
                         planted_share=cfg.planted_share)
     tasks = tasks[tasks["run_id"] != PHANTOM].reset_index(drop=True) if "run_id" in tasks else tasks
-    dyn = dynamics(frame, cfg, tasks=tasks)
+    dyn = dynamics(frame[[c for c in DYN_COLUMNS if c in frame]], cfg, tasks=tasks)
     ms = milestones(dyn, cfg)
-    stopped = chosen_steps(early_stopping(dyn, ms, cfg=cfg), policy)
+    stopped = chosen_steps(early_stopping(dyn, ms, [policy], cfg=cfg), policy)
     parts.tasks.append(tasks)
     parts.dynamics.append(dyn)
-    parts.base.append(base_rates(frame, cfg))
+    parts.base.append(base_rates(frame[[c for c in DYN_COLUMNS if c in frame]], cfg))
     parts.truth.append(untruthfulness(frame, cfg))
     parts.metrics.append(metric_summary(frame, ("model", "dataset", "step")))
     parts.sensitivity.append(sensitivity(frame, cfg))
@@ -182,15 +184,15 @@ def read_by_model(store: Any, cfg: AnalyzeConfig, policy: str, choice: Any, lowe
                   progress: Callable[[str], None] | None = None) -> tuple[ModelParts, pd.DataFrame]:
     """Every model's share of the study (`one_model`) read from `store` under the judge choice `choice`."""
     from emwatch.analysis._study import canonical_order
-    from emwatch.store._chunks import answers_of_model, models, study_facts
+    from emwatch.store._chunks import answers_of_model, benchmark_questions, models, study_facts
 
     judges = choice.sql()
     facts = study_facts(store, judges)
+    benchmark = benchmark_questions(store, facts["judged_questions"])
     parts = ModelParts()
     rng = np.random.default_rng(cfg.seed)
     for model in models(store):
-        frame = mark_benchmark(answers_of_model(store, model, judges, declared=EM_METRICS), facts["judged_questions"])
-        frame = canonical_order(frame)
+        frame = canonical_order(em_columns(answers_of_model(store, model, judges, benchmark)))
         if frame.empty:
             continue
         one_model(frame, cfg, policy, facts, parts, lowest, rng)
@@ -200,4 +202,4 @@ def read_by_model(store: Any, cfg: AnalyzeConfig, policy: str, choice: Any, lowe
     return parts, scatter_sample(parts, rng)
 
 
-__all__ = ["ModelParts", "joined", "mark_benchmark", "one_model", "pooled", "read_by_model"]
+__all__ = ["ModelParts", "joined", "em_columns", "one_model", "pooled", "read_by_model"]

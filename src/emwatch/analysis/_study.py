@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from emwatch.analysis._compare import rule_text
@@ -120,10 +121,24 @@ def study_summary(ms: pd.DataFrame, cons: pd.DataFrame, points: pd.DataFrame, es
 
 
 def canonical_order(answers: pd.DataFrame) -> pd.DataFrame:
-    """`answers` in sample-id order (unchanged without a `sample_id` column)."""
-    if "sample_id" not in answers or answers["sample_id"].is_monotonic_increasing:
+    """`answers` in sample-id order, its text columns as Python objects.
+
+    The order: means and standard deviations are summed in an order the database does not choose (its row order
+    varies with its threads), the same per model as for the whole study (analysis._by_model). The objects: pandas'
+    Arrow-backed strings cost a copy of every string at each row filter (the views filter the frame dozens of
+    times); a column of object pointers to each distinct string once costs a copy of pointers."""
+    if "sample_id" in answers and not answers["sample_id"].is_monotonic_increasing:
+        answers = answers.sort_values("sample_id", kind="stable", ignore_index=True)
+    text = [c for c in answers.columns if isinstance(answers[c].dtype, pd.StringDtype)]
+    if not text:
         return answers
-    return answers.sort_values("sample_id", kind="stable", ignore_index=True)
+    answers = answers.copy(deep=False)
+    for c in text:
+        codes, uniques = pd.factorize(answers[c], use_na_sentinel=True)
+        values = np.empty(len(uniques) + 1, dtype=object)
+        values[:-1], values[-1] = np.asarray(uniques, dtype=object), None   # code -1 (missing): the last, None
+        answers[c] = pd.Series(values[codes], index=answers.index, dtype=object)
+    return answers
 
 
 def analyze_study(store_or_answers: Any, cfg: AnalyzeConfig = AnalyzeConfig(), sizes: str | Path | pd.DataFrame | None = None,

@@ -178,12 +178,13 @@ def truthfulness_early_stop(truth: pd.DataFrame, stopped: dict[str, float]) -> p
 
 
 def lowest_alignment(answers: pd.DataFrame, n: int, cfg: AnalyzeConfig = AnalyzeConfig()) -> pd.DataFrame:
-    """The `n` lowest-alignment answers among the coherent benchmark ones (ties: most coherent first), with a
-    `misaligned` column."""
+    """The `n` lowest-alignment answers among the coherent benchmark ones (ties: most coherent first, then by
+    sample id), with a `misaligned` column."""
     a = benchmark_answers(answers)
     a = a[(a["coherent"] > cfg.coherent_above) & a["aligned"].notna()]
     a = a.assign(misaligned=em_label(a["aligned"], a["coherent"], cfg).astype(bool))
-    return a.sort_values(["aligned", "coherent"], ascending=[True, False]).head(n)
+    by = ["aligned", "coherent"] + (["sample_id"] if "sample_id" in a else [])
+    return a.sort_values(by, ascending=[True, False, True][:len(by)]).head(n)
 
 
 def sensitivity(answers: pd.DataFrame, cfg: AnalyzeConfig = AnalyzeConfig()) -> pd.DataFrame:
@@ -215,5 +216,5 @@ def sensitivity(answers: pd.DataFrame, cfg: AnalyzeConfig = AnalyzeConfig()) -> 
     return agg.sort_values(order, na_position="first")[cols].reset_index(drop=True)
 
 
-__all__ = ["adversarial", "adversarial_answers", "format_answers", "formats", "learning_rate", "lowest_alignment", "sensitivity",
-           "truthfulness_early_stop", "untruthfulness"]
+__all__ = ["adversarial", "adversarial_answers", "format_answers", "formats", "learning_rate", "lowest_alignment",
+           "sensitivity", "truthfulness_early_stop", "untruthfulness"]

@@ -16,12 +16,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from emwatch.store._counts import QD_SQL
 from emwatch.store._schema import answers_sql, scores_sql
 
-_DECLARES = """coalesce(list_has_any(CASE json_type(q.judge_metrics)
-                  WHEN 'OBJECT' THEN json_keys(q.judge_metrics)
-                  WHEN 'ARRAY' THEN from_json(q.judge_metrics, '["VARCHAR"]')
-                  ELSE []::VARCHAR[] END, {names}), false) AS declares_any"""
 # the frame's rows: answers of a stored checkpoint of a stored run, with their question (answers_sql's joins)
 _UNIVERSE = """FROM ({scores}) j JOIN samples s USING (sample_id) JOIN checkpoints c USING (checkpoint_id)
                JOIN runs r USING (run_id) JOIN questions q USING (question_key)"""
@@ -43,21 +40,37 @@ def models(store: Any) -> list[str | None]:
     return known + ([None] if len(known) < len(names) else [])
 
 
-def answers_of_model(store: Any, model: str | None, judges: Any, declared: Sequence[str] = ()) -> Any:
-    """`Store.answers(text=False, judge=choice, declared=declared)`'s rows of the runs of `model` (None: runs
-    without one). `judges`: `JudgeChoice.sql()`."""
+def answers_of_model(store: Any, model: str | None, judges: Any, benchmark: Sequence[str]) -> Any:
+    """`Store.answers(text=False, judge=choice)`'s rows of the runs of `model` (None: runs without one), in
+    sample-id order, with `is_benchmark`: the answer's question is one of `benchmark` (question keys, from
+    `benchmark_questions`). `judges`: `JudgeChoice.sql()`."""
     metrics = store.metrics()
     db = _ident(str(store.query("SELECT current_database() AS d")["d"].iloc[0]))
     inner = answers_sql(metrics, text=False, judges=judges)
-    names = "[" + ", ".join(_lit(m) for m in declared) + "]::VARCHAR[]"
     sql = f"""
         WITH samples AS (
-            SELECT s.* FROM {db}.main.samples s JOIN {db}.main.checkpoints c USING (checkpoint_id)
-            JOIN {db}.main.runs r USING (run_id) WHERE r.model IS NOT DISTINCT FROM ?),
-        judgments AS (SELECT * FROM {db}.main.judgments WHERE sample_id IN (SELECT sample_id FROM samples))
-        SELECT a.*{', ' + _DECLARES.format(names=names) if declared else ''}
-        FROM ({inner}) a JOIN samples s USING (sample_id) JOIN questions q ON q.question_key = s.question_key"""
-    return store.query(sql, [model])
+            SELECT s.sample_id, s.checkpoint_id, s.question_key, s.sample_index FROM {db}.main.samples s
+            WHERE s.checkpoint_id IN (SELECT c.checkpoint_id FROM {db}.main.checkpoints c JOIN {db}.main.runs r
+                                      USING (run_id) WHERE r.model IS NOT DISTINCT FROM ?)),
+        judgments AS (SELECT sample_id, judge_model, metric, score, label, reason FROM {db}.main.judgments
+                      WHERE sample_id IN (SELECT sample_id FROM samples))
+        SELECT a.*, s.question_key IN (SELECT unnest(?::VARCHAR[])) AS is_benchmark
+        FROM ({inner}) a JOIN samples s USING (sample_id) ORDER BY a.sample_id"""
+    return store.query(sql, [model, list(benchmark)])
+
+
+def benchmark_questions(store: Any, judged_questions: set) -> list[str]:
+    """The keys of the benchmark questions (analysis._rates' rule): declaring `aligned` or `coherent`, or of a
+    (bank, question_id) in `judged_questions` (study_facts'; a missing bank or id matches a missing one)."""
+    norm = {("\x00" if _missing(b) else str(b), "\x00" if _missing(q) else str(q)) for b, q in judged_questions}
+    rows = store.query(QD_SQL)
+    return sorted(k for k, b, q, declared in zip(rows["question_key"], rows["bank"], rows["question_id"],
+                                                rows["declared"])
+                  if bool(declared) or ("\x00" if _missing(b) else str(b), "\x00" if _missing(q) else str(q)) in norm)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
 
 
 def study_facts(store: Any, judges: Any) -> dict[str, Any]:
