@@ -56,7 +56,50 @@ def answers_of_model(store: Any, model: str | None, judges: Any, benchmark: Sequ
                       WHERE sample_id IN (SELECT sample_id FROM samples))
         SELECT a.*, s.question_key IN (SELECT unnest(?::VARCHAR[])) AS is_benchmark
         FROM ({inner}) a JOIN samples s USING (sample_id) ORDER BY a.sample_id"""
-    return store.query(sql, [model, list(benchmark)])
+    with store._session():   # one read; as Arrow, so that no Python string is made per cell
+        table = store.con.sql(sql, params=[model, list(benchmark)]).to_arrow_table()
+    return lean_frame(table)
+
+
+def lean_frame(table: Any) -> Any:
+    """An Arrow table as the DataFrame DuckDB's `.df()` gives (ints and booleans with a null as pandas' nullable
+    types, without one as NumPy's; doubles with NaN), except text: Python objects, one per distinct value shared
+    by its cells (None where missing), made from the column's dictionary. A million answers' model, run and
+    label columns cost pointers, not a million strings each."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cols = {}
+    for name, col in zip(table.column_names, table.columns):
+        t = col.type
+        if pa.types.is_string(t) or pa.types.is_large_string(t):
+            enc = pc.dictionary_encode(col).combine_chunks()
+            values = np.empty(len(enc.dictionary) + 1, dtype=object)
+            values[:-1] = enc.dictionary.to_pylist()
+            values[-1] = None
+            idx = enc.indices.fill_null(len(enc.dictionary)).to_numpy(zero_copy_only=False)
+            cols[name] = pd.Series(values[idx], dtype=object)
+        elif pa.types.is_integer(t) or pa.types.is_boolean(t):
+            if col.null_count:
+                cols[name] = pd.Series(col.to_pandas(types_mapper={t: _nullable(t)}.get))
+            else:
+                cols[name] = pd.Series(col.to_numpy())
+        elif pa.types.is_floating(t):
+            cols[name] = pd.Series(col.to_numpy(zero_copy_only=False).astype(np.float64, copy=False))
+        else:
+            cols[name] = col.to_pandas()
+    return pd.DataFrame(cols, columns=table.column_names)
+
+
+def _nullable(t: Any) -> Any:
+    import pandas as pd
+    import pyarrow as pa
+
+    if pa.types.is_boolean(t):
+        return pd.BooleanDtype()
+    return pd.api.types.pandas_dtype(f"{'U' if pa.types.is_unsigned_integer(t) else ''}Int{t.bit_width}")
 
 
 def benchmark_questions(store: Any, judged_questions: set) -> list[str]:
