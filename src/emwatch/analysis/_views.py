@@ -10,6 +10,7 @@ import pandas as pd
 
 from emwatch.analysis._compare import base_verdict
 from emwatch.analysis._dynamics import BASE_KINDS, primary, runs_of
+from emwatch.analysis._metrics import exact_mean
 from emwatch.analysis._rates import benchmark_answers, bootstrap_pooled, em_rates, wilson_interval
 from emwatch.config import AnalyzeConfig, em_label
 
@@ -204,9 +205,15 @@ def sensitivity(answers: pd.DataFrame, cfg: AnalyzeConfig = AnalyzeConfig()) -> 
                           _al=b["aligned"].where(scored), _co=b["coherent"].where(scored))
     for t in ts:
         work[f"_k{t:g}"] = (scored & em_label(b["aligned"], b["coherent"], cfg, aligned_below=t)).astype(int)
-    agg = work.groupby(keys, dropna=False, sort=True).agg(
-        n=("_n", "sum"), n_excluded=("_excl", "sum"), mean_aligned=("_al", "mean"), mean_coherent=("_co", "mean"),
-        **{f"_k{t:g}": (f"_k{t:g}", "sum") for t in ts}).reset_index()
+    gb = work.groupby(keys, dropna=False, sort=True)
+    agg = gb.agg(n=("_n", "sum"), n_excluded=("_excl", "sum"), **{f"_k{t:g}": (f"_k{t:g}", "sum") for t in ts})
+    agg = agg.reset_index()
+    # means from correctly rounded sums: the same in any row order and computed per model or for the whole study
+    order = np.argsort(gb.ngroup().to_numpy(), kind="stable")
+    ends = np.cumsum(np.bincount(gb.ngroup().to_numpy(), minlength=len(agg)))[:-1]
+    for name, col in (("mean_aligned", "_al"), ("mean_coherent", "_co")):
+        agg.insert(agg.columns.get_loc("n_excluded") + 1 + (name == "mean_coherent"), name,
+                   [exact_mean(v) for v in np.split(work[col].to_numpy(dtype=float)[order], ends)])
     for t in ts:
         k = agg.pop(f"_k{t:g}")
         bounds = [wilson_interval(int(a), int(n), cfg.confidence) for a, n in zip(k, agg["n"])]
