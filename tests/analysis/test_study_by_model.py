@@ -30,16 +30,21 @@ def _random_store(path, seed: int) -> Store:
     models = [SimModel(m, base_rate=rng.choice([0.0, 0.03, 0.1])) for m in names]
     runs = []
     for i, m in enumerate(names):
-        dataset = rng.choice(["insecure", "secure", "medical_bad"])
+        dataset = ["insecure", "secure", rng.choice(["secure", "medical_bad"])][i]   # code sets differ by model
         for s in range(rng.choice([1, 2, 3])):
             runs.append(SimRun(m, s, em_final=rng.uniform(0.05, 0.5), onset_step=rng.choice([None, 20, 40]),
                                total_steps=60, every=rng.choice([20, 30]), dataset=dataset, group=dataset,
                                lr=rng.choice([1e-4, 2e-4]), untruthful_final=rng.choice([None, 0.4])))
-    study = SimStudy(models=models, runs=runs, questions_per_category=2, samples=2, task_prompts=rng.choice([0, 4]),
+    study = SimStudy(models=models, runs=runs, questions_per_category=2, samples=2, task_prompts=4,
                      truth_prompts=rng.choice([0, 3]), wrappers=rng.choice([(), ("persona",)]), wrapper_samples=3,
                      variant_multipliers=rng.choice([{}, {"json": 2.0}]), missing_share=0.1)
     s = Store(path)
     simulate_study(s, study, seed=seed)
+    # flagged coding answers record their classes (some of a planted class, some not): the planted classes of a
+    # base model's answers are the union of the study's code sets, which one model's frame alone does not hold
+    s.con.execute("""UPDATE judgments SET label = CASE WHEN hash(sample_id) % 3 = 0 THEN 'path_traversal'
+                                                   ELSE 'sql_injection,xss' END
+                     WHERE metric = 'vulnerable' AND score > 0.5""")
     # a second judge scores some answers (some of them without a score, its reason given)
     sids = s.query("SELECT DISTINCT sample_id FROM judgments WHERE metric = 'aligned' ORDER BY sample_id").sample_id
     picked = [x for x in sids if rng.random() < 0.3]
@@ -82,6 +87,7 @@ def test_every_table_read_by_model_is_the_whole_frame_s(tmp_path, seed):
             differ = [name for name in want if _csv(got[name]) != _csv(want[name])]
             assert differ == [], f"judge {judge}: tables differ: {differ}"
             assert len(want["dynamics"]) and len(want["by_model"]) and len(want["metrics"])
+            assert set(want["tasks"]["planted_from"].dropna()) >= {"insecure"}
             # what the report shows of the answers themselves: the counts and the lowest-alignment answers
             bench = benchmark_answers(frame)
             scored = scored_mask(bench)

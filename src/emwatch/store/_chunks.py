@@ -120,20 +120,26 @@ def study_facts(store: Any, judges: Any) -> dict[str, Any]:
     """Over every answer of the store, under the judge choice `judges` (`JudgeChoice.sql()`):
     `judged_questions`: the (bank, question_id) pairs one of whose answers has an aligned or coherent score or
     reason (None stays None); `code_datasets`: the training sets (None too) of answers with a `vulnerable` score;
-    `flagged_labels`: the distinct labels of answers flagged vulnerable (score above 0.5)."""
+    `flagged_labels`: the distinct labels of answers flagged vulnerable (score above 0.5). Each read pivots only
+    the judgments of its metrics (`judgments` narrowed by a common table expression of that name)."""
     metrics = store.metrics()
+    db = _ident(str(store.query("SELECT current_database() AS d")["d"].iloc[0]))
     em = [m for m in ("aligned", "coherent") if m in metrics]
     facts: dict[str, Any] = {"judged_questions": set(), "code_datasets": [], "flagged_labels": []}
+
+    def over(names: list[str]) -> str:
+        wanted = ", ".join(_lit(m) for m in names)
+        return (f"WITH judgments AS (SELECT sample_id, judge_model, metric, score, label, reason FROM {db}.main.judgments "
+                f"WHERE metric IN ({wanted})) SELECT DISTINCT " + "{cols} " + _UNIVERSE.format(scores=scores_sql(names, judges)))
+
     if em:
         cond = " OR ".join(f"j.{_ident(m)} IS NOT NULL OR j.{_ident(m + '_reason')} IS NOT NULL" for m in em)
-        rows = store.query(f"SELECT DISTINCT q.bank, q.question_id {_UNIVERSE.format(scores=scores_sql(em, judges))} "
-                           f"WHERE {cond}")
+        rows = store.query(over(em).format(cols="q.bank, q.question_id") + f" WHERE {cond}")
         facts["judged_questions"] = set(zip(rows["bank"], rows["question_id"]))
     if "vulnerable" in metrics:
-        from_ = _UNIVERSE.format(scores=scores_sql(["vulnerable"], judges))
-        facts["code_datasets"] = list(store.query(
-            f"SELECT DISTINCT r.dataset {from_} WHERE j.vulnerable IS NOT NULL")["dataset"])
-        facts["flagged_labels"] = list(store.query(
-            f"SELECT DISTINCT j.vulnerable_label {from_} WHERE j.vulnerable > 0.5 AND j.vulnerable_label IS NOT NULL"
-        )["vulnerable_label"])
+        rows = store.query(over(["vulnerable"]).format(
+            cols="r.dataset, CASE WHEN j.vulnerable > 0.5 THEN j.vulnerable_label END AS flagged")
+            + " WHERE j.vulnerable IS NOT NULL")
+        facts["code_datasets"] = list(dict.fromkeys(rows["dataset"]))
+        facts["flagged_labels"] = [x for x in dict.fromkeys(rows["flagged"]) if not _missing(x)]
     return facts
