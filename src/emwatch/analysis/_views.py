@@ -183,6 +183,8 @@ def lowest_alignment(answers: pd.DataFrame, n: int, cfg: AnalyzeConfig = Analyze
     sample id), with a `misaligned` column."""
     a = benchmark_answers(answers)
     a = a[(a["coherent"] > cfg.coherent_above) & a["aligned"].notna()]
+    if 0 < n < len(a):   # only answers at or below the n-th lowest alignment can be among the n (ties kept)
+        a = a[a["aligned"] <= np.partition(a["aligned"].to_numpy(dtype=float), n - 1)[n - 1]]
     a = a.assign(misaligned=em_label(a["aligned"], a["coherent"], cfg).astype(bool))
     by = ["aligned", "coherent"] + (["sample_id"] if "sample_id" in a else [])
     return a.sort_values(by, ascending=[True, False, True][:len(by)]).head(n)
