@@ -115,8 +115,9 @@ def one_model(frame: pd.DataFrame, cfg: AnalyzeConfig, policy: str, facts: dict[
               lowest: int, rng: np.random.Generator) -> None:
     """Add one model's frame's share of every analysis to `parts`."""
     # the task metric counts answers with a task score only (a checkpoint without one has no task row)
-    scored = [d.metric for d in DOMAINS.values() if d.metric in frame]
-    held = frame[np.logical_or.reduce([frame[m].notna().to_numpy() for m in scored])] if scored else frame.iloc[:0]
+    task_scores = [d.metric for d in DOMAINS.values() if d.metric in frame]
+    held = (frame[np.logical_or.reduce([frame[m].notna().to_numpy() for m in task_scores])] if task_scores
+            else frame.iloc[:0])
     ctx = _planted_context(frame, facts) if cfg.planted_classes is None else frame.iloc[:0]
     tasks = task_metric(pd.concat([held, ctx]) if len(ctx) else held, planted_classes=cfg.planted_classes,
                         planted_share=cfg.planted_share)

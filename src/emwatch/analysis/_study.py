@@ -165,7 +165,8 @@ def analyze_study(store_or_answers: Any, cfg: AnalyzeConfig = AnalyzeConfig(), s
     models = sorted(answers["model"].dropna().unique()) if "model" in answers else []
     final = _final_answers(answers, ms) if not ms.empty else primary(answers).iloc[:0]
     return _results(
-        answers, cfg, policy, size_table, per_run, models, dyn=dyn, ms=ms, es=es, tasks=tasks, base=base_rates(answers, cfg),
+        answers, cfg, policy, size_table, per_run, models, dyn=dyn, ms=ms, es=es, tasks=tasks,
+        base=base_rates(answers, cfg),
         by_model=em_rates(final, ["model", "dataset", "group"], cfg),
         categories=em_rates(final, ["model", "dataset", "category"], cfg),
         formats=formats(answers, ms, cfg), adversarial=adversarial(answers, ms, stopped, cfg),

@@ -129,8 +129,10 @@ def study_facts(store: Any, judges: Any) -> dict[str, Any]:
 
     def over(names: list[str]) -> str:
         wanted = ", ".join(_lit(m) for m in names)
-        return (f"WITH judgments AS (SELECT sample_id, judge_model, metric, score, label, reason FROM {db}.main.judgments "
-                f"WHERE metric IN ({wanted})) SELECT DISTINCT " + "{cols} " + _UNIVERSE.format(scores=scores_sql(names, judges)))
+        narrowed = (f"SELECT sample_id, judge_model, metric, score, label, reason FROM {db}.main.judgments "
+                    f"WHERE metric IN ({wanted})")
+        return (f"WITH judgments AS ({narrowed}) SELECT DISTINCT " + "{cols} "
+                + _UNIVERSE.format(scores=scores_sql(names, judges)))
 
     if em:
         cond = " OR ".join(f"j.{_ident(m)} IS NOT NULL OR j.{_ident(m + '_reason')} IS NOT NULL" for m in em)
