@@ -112,6 +112,29 @@ def benchmark_questions(store: Any, judged_questions: set) -> list[str]:
                   if bool(declared) or ("\x00" if _missing(b) else str(b), "\x00" if _missing(q) else str(q)) in norm)
 
 
+def _judged_questions(store: Any, judges: Any) -> set:
+    """The (bank, question_id) pairs one of whose answers (of a stored checkpoint and run) has an aligned or
+    coherent score or reason from the metric's judge under `judges` (scores_sql's choice: that judge or a static
+    analyser; None: any judge; a metric not named: static analysers only). Read from em_scores row by row (an
+    answer is judged when one of its judges' rows is), so no pivot of every judgment per answer: the memory of a
+    few distinct questions."""
+    from emwatch.store._counts import em_source
+
+    static = "starts_with(judge_model, 'static:')"
+    conds = []
+    for m in ("aligned", "coherent"):
+        who = (static if m not in judges else "true" if judges[m] is None
+               else f"(judge_model = {_lit(judges[m])} OR {static})")
+        conds.append(f"({who} AND {m}_judged)")
+    with store._session():
+        em = em_source(store.con)
+        rows = store.con.execute(f"""
+            SELECT DISTINCT q.bank, q.question_id FROM {em} e JOIN questions q USING (question_key)
+            WHERE ({' OR '.join(conds)}) AND e.checkpoint_id IN (SELECT checkpoint_id FROM checkpoints JOIN runs
+                                                                  USING (run_id))""").fetchall()
+    return {(b, q) for b, q in rows}
+
+
 def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and value != value)
 
@@ -135,9 +158,7 @@ def study_facts(store: Any, judges: Any) -> dict[str, Any]:
                 + _UNIVERSE.format(scores=scores_sql(names, judges)))
 
     if em:
-        cond = " OR ".join(f"j.{_ident(m)} IS NOT NULL OR j.{_ident(m + '_reason')} IS NOT NULL" for m in em)
-        rows = store.query(over(em).format(cols="q.bank, q.question_id") + f" WHERE {cond}")
-        facts["judged_questions"] = set(zip(rows["bank"], rows["question_id"]))
+        facts["judged_questions"] = _judged_questions(store, judges)
     if "vulnerable" in metrics:
         rows = store.query(over(["vulnerable"]).format(
             cols="r.dataset, CASE WHEN j.vulnerable > 0.5 THEN j.vulnerable_label END AS flagged")
