@@ -2,14 +2,14 @@
 views need beside one model's answers: what `emwatch report` reads so its memory follows the largest model's
 answers, not the store's.
 
-`answers_of_model` is `Store.answers(text=False, declared=...)` restricted to the runs of one model: the same SQL
-(`answers_sql`) over the store's own tables, with `samples` and `judgments` narrowed to that model's answers first
-(common table expressions named like the tables they narrow), so each read pivots only its model's judgments.
-`study_facts` gives, over every answer, what a rule of the analysis looks at across models: which (bank,
-question_id) has an aligned/coherent judgment (the benchmark rule of `analysis._rates`), and which training sets
-have coding answers with a `vulnerable` score and which flagged labels they carry (the planted classes of
-`analysis._rates.planted_per_row`). Both take the judge choice `Store.answers` takes (a JudgeChoice).
-"""
+`answers_of_model` is `Store.answers(text=False)` restricted to the runs of one model, with `is_benchmark`: the
+same SQL (`answers_sql`) over the store's own tables, with `samples` and `judgments` narrowed to that model's
+answers first (common table expressions named like the tables they narrow), so each read pivots only its
+model's judgments, and fetched through Arrow (`lean_frame`). `study_facts` gives, over every answer, what a rule
+of the analysis looks at across models: which (bank, question_id) has an aligned/coherent judgment (the
+benchmark rule of `analysis._rates`; read from em_scores), and which training sets have coding answers with a
+`vulnerable` score and which flagged labels they carry (the planted classes of
+`analysis._rates.planted_per_row`). Both take the judge choice `Store.answers` takes (`JudgeChoice.sql()`)."""
 
 from __future__ import annotations
 
