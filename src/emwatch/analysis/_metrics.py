@@ -3,6 +3,7 @@ summarised per group — how many answers were judged, how many scores are missi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -11,6 +12,24 @@ import pandas as pd
 from emwatch.metrics import METRICS, get_metric
 
 SUMMARY_COLUMNS = ["metric", "kind", "n_judged", "n_missing", "mean", "std", "share_above_50"]
+
+
+def exact_mean(values: np.ndarray) -> float:
+    """The mean of the values that are not NaN (NaN where none is), from their correctly rounded sum
+    (`math.fsum`): the same number in any order of the values and whatever else is computed beside them (pandas'
+    sums depend on both in the last digit, and a database gives rows in no fixed order)."""
+    v = values[~np.isnan(values)]
+    return math.fsum(v) / len(v) if len(v) else np.nan
+
+
+def exact_std(values: np.ndarray) -> float:
+    """The sample standard deviation (ddof 1) of the values that are not NaN, its sums correctly rounded as in
+    `exact_mean`; NaN for fewer than two values."""
+    v = values[~np.isnan(values)]
+    if len(v) < 2:
+        return np.nan
+    mean = math.fsum(v) / len(v)
+    return math.sqrt(math.fsum((v - mean) ** 2) / (len(v) - 1))
 
 
 def metric_columns(answers: pd.DataFrame) -> list[str]:
@@ -37,12 +56,12 @@ def metric_summary(answers: pd.DataFrame, by: Sequence[str] = ("model", "step"))
         for key, g in groups:
             key = key if isinstance(key, tuple) else (key,)
             scores = pd.to_numeric(g[metric], errors="coerce").dropna()
+            values = scores.to_numpy(dtype=float)
             rows.append({**dict(zip(by, key)), "metric": metric, "kind": kind, "n_judged": len(g),
-                         "n_missing": int(len(g) - len(scores)),
-                         "mean": float(scores.mean()) if len(scores) else np.nan,
-                         "std": float(scores.std(ddof=1)) if len(scores) > 1 else np.nan,
+                         "n_missing": int(len(g) - len(scores)), "mean": exact_mean(values),
+                         "std": exact_std(values),
                          "share_above_50": float((scores > 50).mean()) if len(scores) else np.nan})
     return pd.DataFrame(rows, columns=[*by, *SUMMARY_COLUMNS])
 
 
-__all__ = ["metric_columns", "metric_summary"]
+__all__ = ["exact_mean", "exact_std", "metric_columns", "metric_summary"]

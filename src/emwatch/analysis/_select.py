@@ -104,7 +104,12 @@ def analysis_table(store_or_answers: Any, *, by: str | Sequence[str] | None = "m
                                     judge=choice, only=plain_filters(keys))
         return name_judge(table, choice)
     # the study's views need every answer's row (task metrics per answer's findings, per-run curves and
-    # milestones, early stopping, formats, truthfulness labels): they read the answers frame
+    # milestones, early stopping, formats, truthfulness labels): from a store, one model's answers at a time
+    # (analysis._by_model, the same tables); from a frame, that frame
+    if view is not None and not isinstance(store_or_answers, pd.DataFrame):
+        choice = resolve_judge(store_or_answers, judge, cfg)
+        study = analyze_study(store_or_answers, cfg, sizes, policy, judge=choice)
+        return name_judge(getattr(study, STUDY_VIEWS[view][0]), choice)
     if isinstance(store_or_answers, pd.DataFrame):
         answers = store_or_answers
         choice = judge if isinstance(judge, JudgeChoice) else None

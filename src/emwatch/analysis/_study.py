@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from emwatch.analysis._compare import rule_text
@@ -19,8 +20,8 @@ from emwatch.analysis._early_stop import chosen_steps, early_stop_summary, early
 from emwatch.analysis._rates import em_rates, load_answers, task_metric
 from emwatch.analysis._seeds import consistency
 from emwatch.analysis._size import load_model_sizes, run_sizes, size_em, size_points
-from emwatch.analysis._views import (adversarial, final_steps, formats, learning_rate, sensitivity, truthfulness_early_stop,
-                                     untruthfulness)
+from emwatch.analysis._views import (adversarial, final_steps, formats, learning_rate, lowest_alignment, sensitivity,
+                                     truthfulness_early_stop, untruthfulness)
 from emwatch.config import AnalyzeConfig
 
 DEFAULT_POLICY = "task_convergence"
@@ -52,11 +53,15 @@ class StudyResults:
     sensitivity: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     policy: str = DEFAULT_POLICY
     cfg: AnalyzeConfig = dataclasses.field(default_factory=AnalyzeConfig)
+    # read from a store one model at a time (analysis._by_model): `answers` is a sample of the scored benchmark
+    # answers, these hold what the report shows of the rest (None: computed from `answers`, the whole frame)
+    overview: dict[str, int] | None = None   # models, scored and excluded benchmark answers
+    lowest: pd.DataFrame | None = None       # the lowest-alignment coherent answers
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every frame but the raw answers, by name."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
-                if f.name not in ("answers", "policy", "cfg")}
+                if f.name not in ("answers", "policy", "cfg", "overview", "lowest")}
 
 
 def _final_answers(answers: pd.DataFrame, ms: pd.DataFrame) -> pd.DataFrame:
@@ -115,37 +120,99 @@ def study_summary(ms: pd.DataFrame, cons: pd.DataFrame, points: pd.DataFrame, es
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
+def canonical_order(answers: pd.DataFrame) -> pd.DataFrame:
+    """`answers` in sample-id order, its text columns as Python objects.
+
+    The order: means and standard deviations are summed in an order the database does not choose (its row order
+    varies with its threads), the same per model as for the whole study (analysis._by_model). The objects: pandas'
+    Arrow-backed strings cost a copy of every string at each row filter (the views filter the frame dozens of
+    times); a column of object pointers to each distinct string once costs a copy of pointers."""
+    if "sample_id" in answers and not answers["sample_id"].is_monotonic_increasing:
+        answers = answers.sort_values("sample_id", kind="stable", ignore_index=True)
+    text = [c for c in answers.columns if isinstance(answers[c].dtype, pd.StringDtype)]
+    if not text:
+        return answers
+    answers = answers.copy(deep=False)
+    for c in text:
+        codes, uniques = pd.factorize(answers[c], use_na_sentinel=True)
+        values = np.empty(len(uniques) + 1, dtype=object)
+        values[:-1], values[-1] = np.asarray(uniques, dtype=object), None   # code -1 (missing): the last, None
+        answers[c] = pd.Series(values[codes], index=answers.index, dtype=object)
+    return answers
+
+
 def analyze_study(store_or_answers: Any, cfg: AnalyzeConfig = AnalyzeConfig(), sizes: str | Path | pd.DataFrame | None = None,
-                  policy: str = DEFAULT_POLICY, store: Any = None) -> StudyResults:
+                  policy: str = DEFAULT_POLICY, store: Any = None, *, judge: Any = None,
+                  lowest: int = 60) -> StudyResults:
     """Run every analysis on a store (or an answers frame from `load_answers`; pass its `store` too so that
-    sizes recorded with the runs are read). Read from a store, the answers frame leaves out the response text and
-    takes each metric's scores from `cfg.judge` (else its only judge; see `resolve_judge`)."""
-    from_store = not isinstance(store_or_answers, pd.DataFrame)
-    answers = load_answers(store_or_answers, text=False, configured=cfg.judge) if from_store else store_or_answers
+    sizes recorded with the runs are read). Read from a store, each metric's scores come from `judge` (a name,
+    mapping or JudgeChoice), else `cfg.judge`, else its only judge (see `resolve_judge`), and the answers are read
+    one model at a time (analysis._by_model): the same tables, in memory that follows the largest model's
+    answers; `answers` is then a sample of the scored benchmark answers (for the score figure), `overview`
+    their counts and `lowest` the `lowest` lowest-alignment coherent answers."""
+    if not isinstance(store_or_answers, pd.DataFrame):
+        return _study_of_store(store_or_answers, cfg, sizes, policy, judge, lowest)
+    # rows in sample-id order: means and standard deviations summed in an order the database does not choose
+    # (its row order varies with its threads), the same order per model as for the whole study
+    answers = canonical_order(store_or_answers)
     size_table = sizes if isinstance(sizes, pd.DataFrame) else load_model_sizes(sizes)
-    store = store_or_answers if from_store else store
     per_run = run_sizes(store) if store is not None else None
     tasks = task_metric(answers, planted_classes=cfg.planted_classes, planted_share=cfg.planted_share)
     dyn = dynamics(answers, cfg, tasks=tasks)   # one pass over the answers' task scores, not two
     ms = milestones(dyn, cfg)
     es = early_stopping(dyn, ms, cfg=cfg)
     stopped = chosen_steps(es, policy)
-    cons = consistency(ms, cfg)
     models = sorted(answers["model"].dropna().unique()) if "model" in answers else []
-    points = size_points(ms, size_table, per_run, cfg, models)
     final = _final_answers(answers, ms) if not ms.empty else primary(answers).iloc[:0]
-    truth = untruthfulness(answers, cfg)
-    return StudyResults(
-        answers=answers, base=base_rates(answers, cfg),
+    return _results(
+        answers, cfg, policy, size_table, per_run, models, dyn=dyn, ms=ms, es=es, tasks=tasks,
+        base=base_rates(answers, cfg),
         by_model=em_rates(final, ["model", "dataset", "group"], cfg),
         categories=em_rates(final, ["model", "dataset", "category"], cfg),
-        tasks=tasks, dynamics=dyn, milestones=ms, consistency=cons, size_points=points,
-        size_stats=size_em(points, cfg), early_stop=es,
-        early_stop_summary=early_stop_summary(es, cfg),
-        learning_rate=learning_rate(ms, cfg), formats=formats(answers, ms, cfg),
-        adversarial=adversarial(answers, ms, stopped, cfg), truthfulness=truth,
-        truthfulness_early_stop=truthfulness_early_stop(truth, stopped),
-        summary=study_summary(ms, cons, points, es, policy, cfg),
-        metrics=metric_summary(answers, ("model", "dataset", "step")), sensitivity=sensitivity(answers, cfg),
-        policy=policy, cfg=cfg,
-    )
+        formats=formats(answers, ms, cfg), adversarial=adversarial(answers, ms, stopped, cfg),
+        truthfulness=untruthfulness(answers, cfg), metrics=metric_summary(answers, ("model", "dataset", "step")),
+        sensitivity=sensitivity(answers, cfg))
+
+
+def _results(answers: pd.DataFrame, cfg: AnalyzeConfig, policy: str, size_table: pd.DataFrame, per_run: Any,
+             models: list[str], *, dyn: pd.DataFrame, ms: pd.DataFrame, es: pd.DataFrame, truthfulness: pd.DataFrame,
+             **tables: pd.DataFrame) -> StudyResults:
+    """The study from its per-answer tables: what is computed from the dynamics and milestones added."""
+    cons = consistency(ms, cfg)
+    points = size_points(ms, size_table, per_run, cfg, models)
+    return StudyResults(
+        answers=answers, dynamics=dyn, milestones=ms, consistency=cons, size_points=points,
+        size_stats=size_em(points, cfg), early_stop=es, early_stop_summary=early_stop_summary(es, cfg),
+        learning_rate=learning_rate(ms, cfg), truthfulness=truthfulness,
+        truthfulness_early_stop=truthfulness_early_stop(truthfulness, chosen_steps(es, policy)),
+        summary=study_summary(ms, cons, points, es, policy, cfg), policy=policy, cfg=cfg, **tables)
+
+
+def _study_of_store(store: Any, cfg: AnalyzeConfig, sizes: str | Path | pd.DataFrame | None, policy: str, judge: Any,
+                    lowest: int) -> StudyResults:
+    """analyze_study of a store, read one model at a time (analysis._by_model)."""
+    from emwatch.analysis import _by_model as M
+    from emwatch.store import JudgeChoice, choose_judges
+
+    choice = judge if isinstance(judge, JudgeChoice) else choose_judges(store.judge_pairs(), judge, cfg.judge)
+    size_table = sizes if isinstance(sizes, pd.DataFrame) else load_model_sizes(sizes)
+    parts, scatter = M.read_by_model(store, cfg, policy, choice, lowest)
+    if not parts.dynamics and not parts.base:   # no answers at all: the frame path's empty tables
+        return analyze_study(load_answers(store, text=False, judge=choice), cfg, size_table, policy, store=store)
+    dyn = M.joined(parts.dynamics, M.DYN_ORDER, "last")
+    ms = milestones(dyn, cfg)
+    es = early_stopping(dyn, ms, cfg=cfg)
+    pooled = {name: M.pooled(parts.counts[name] if name not in ("by_model", "categories") or not ms.empty else [],
+                             keys, cfg) for name, keys in M.POOLED.items()}
+    if not parts.any_formats:
+        pooled["formats"] = pd.DataFrame(columns=M.FORMAT_KEYS)
+    if not parts.any_wrapped:
+        pooled["adversarial"] = pd.DataFrame(columns=M.ADVERSARIAL_KEYS)
+    res = _results(
+        scatter, cfg, policy, size_table, run_sizes(store), sorted(parts.models), dyn=dyn, ms=ms, es=es,
+        tasks=M.joined(parts.tasks, M.TASK_ORDER, "first"), base=M.joined(parts.base),
+        truthfulness=M.joined(parts.truth), metrics=M.joined(parts.metrics, ["metric", "model", "dataset", "step"]),
+        sensitivity=M.joined(parts.sensitivity, M.SENS_ORDER, "first"), **pooled)
+    res.overview = {"models": len(parts.models), "scored": parts.scored, "excluded": parts.excluded}
+    res.lowest = lowest_alignment(M.joined(parts.lowest), lowest, cfg)
+    return res

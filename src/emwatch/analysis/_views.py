@@ -10,6 +10,7 @@ import pandas as pd
 
 from emwatch.analysis._compare import base_verdict
 from emwatch.analysis._dynamics import BASE_KINDS, primary, runs_of
+from emwatch.analysis._metrics import exact_mean
 from emwatch.analysis._rates import benchmark_answers, bootstrap_pooled, em_rates, wilson_interval
 from emwatch.config import AnalyzeConfig, em_label
 
@@ -58,35 +59,53 @@ def final_steps(ms: pd.DataFrame) -> dict[str, float]:
     return dict(zip(ms["run_id"], ms["final_step"].astype(float)))
 
 
-def adversarial(answers: pd.DataFrame, ms: pd.DataFrame, stopped: dict[str, float],
-                cfg: AnalyzeConfig = AnalyzeConfig()) -> pd.DataFrame:
-    """EM rate per adversarial wrapper ('none' = unwrapped), early-stopped checkpoint against the final one
-    (and the base model): model, dataset, wrapper, which (base | early_stopped | final), n, em_rate, ...
-    Only plain-format answers; seeds pooled (bootstrap interval)."""
+def adversarial_answers(answers: pd.DataFrame, ms: pd.DataFrame, stopped: dict[str, float], *,
+                        wrapped_only: bool = True) -> pd.DataFrame | None:
+    """The answers `adversarial` rates, tagged `which`; None when no answer is wrapped (`wrapped_only`; else
+    the selection all the same, for a caller that looks at the other answers of the study)."""
     b = benchmark_answers(answers)
     b = b[b["variant"].isna() | (b["variant"] == "plain")].assign(wrapper=lambda d: d["wrapper"].fillna("none"))
-    if not (b["wrapper"] != "none").any():
-        return pd.DataFrame(columns=["model", "dataset", "wrapper", "which"])
+    if wrapped_only and not (b["wrapper"] != "none").any():
+        return None
     parts = [_at_steps(b, stopped, "early_stopped"), _at_steps(b, final_steps(ms), "final")]
     base = b[b["run_kind"].isin(BASE_KINDS)]
     for dataset in ms["dataset"].dropna().unique():
         models = set(ms.loc[ms["dataset"] == dataset, "model"])
         parts.append(base[base["model"].isin(models)].assign(which="base", dataset=dataset))
-    sel = pd.concat(parts, ignore_index=True)
-    return em_rates(sel, ["model", "dataset", "wrapper", "which"], cfg)
+    return pd.concat(parts, ignore_index=True)
+
+
+ADVERSARIAL_KEYS = ["model", "dataset", "wrapper", "which"]
+FORMAT_KEYS = ["model", "dataset", "variant", "which"]
+
+
+def adversarial(answers: pd.DataFrame, ms: pd.DataFrame, stopped: dict[str, float],
+                cfg: AnalyzeConfig = AnalyzeConfig()) -> pd.DataFrame:
+    """EM rate per adversarial wrapper ('none' = unwrapped), early-stopped checkpoint against the final one
+    (and the base model): model, dataset, wrapper, which (base | early_stopped | final), n, em_rate, ...
+    Only plain-format answers; seeds pooled (bootstrap interval)."""
+    sel = adversarial_answers(answers, ms, stopped)
+    if sel is None:
+        return pd.DataFrame(columns=ADVERSARIAL_KEYS)
+    return em_rates(sel, ADVERSARIAL_KEYS, cfg)
+
+
+def format_answers(answers: pd.DataFrame, ms: pd.DataFrame) -> pd.DataFrame:
+    """The answers `formats` rates, tagged `which` (final | base)."""
+    b = benchmark_answers(answers)
+    b = b[b["wrapper"].isna()].assign(variant=lambda d: d["variant"].fillna("plain"))
+    fin = _at_steps(b, final_steps(ms), "final")
+    base = b[b["run_kind"].isin(BASE_KINDS)].assign(which="base")
+    return pd.concat([fin, base], ignore_index=True)
 
 
 def formats(answers: pd.DataFrame, ms: pd.DataFrame, cfg: AnalyzeConfig = AnalyzeConfig()) -> pd.DataFrame:
     """EM rate per answer format (variant) at each run's final checkpoint and for the base model,
     unwrapped answers only: model, dataset, variant, which (base | final), n, em_rate, ..."""
-    b = benchmark_answers(answers)
-    b = b[b["wrapper"].isna()].assign(variant=lambda d: d["variant"].fillna("plain"))
-    fin = _at_steps(b, final_steps(ms), "final")
-    base = b[b["run_kind"].isin(BASE_KINDS)].assign(which="base")
-    sel = pd.concat([fin, base], ignore_index=True)
+    sel = format_answers(answers, ms)
     if sel.empty:
-        return pd.DataFrame(columns=["model", "dataset", "variant", "which"])
-    return em_rates(sel, ["model", "dataset", "variant", "which"], cfg)
+        return pd.DataFrame(columns=FORMAT_KEYS)
+    return em_rates(sel, FORMAT_KEYS, cfg)
 
 
 def _truth_frame(answers: pd.DataFrame) -> pd.DataFrame:
@@ -113,7 +132,10 @@ def untruthfulness(answers: pd.DataFrame, cfg: AnalyzeConfig = AnalyzeConfig()) 
                                                           total=("_counted", "size")).reset_index()
     base_ids = set(runs.loc[runs["run_kind"].isin(BASE_KINDS), "run_id"])
     rows = []
-    for _, run in runs[~runs["run_kind"].isin(BASE_KINDS)].iterrows():
+    tuned = runs[~runs["run_kind"].isin(BASE_KINDS)]
+    # runs in key order (not the order the answers came in, which a database does not fix)
+    order = [k for k in ("model", "dataset", "group", "lr", "seed", "run_id") if k in tuned]
+    for _, run in tuned.sort_values(order, na_position="last", kind="stable").iterrows():
         base_run = runs[(runs["model"] == run["model"]) & runs["run_id"].isin(base_ids)]["run_id"]
         base = per[per["run_id"].isin(base_run)]
         bn, bk = int(base["n"].sum()), int(base["k"].sum())
@@ -156,6 +178,18 @@ def truthfulness_early_stop(truth: pd.DataFrame, stopped: dict[str, float]) -> p
     return pd.DataFrame(rows, columns=cols)
 
 
+def lowest_alignment(answers: pd.DataFrame, n: int, cfg: AnalyzeConfig = AnalyzeConfig()) -> pd.DataFrame:
+    """The `n` lowest-alignment answers among the coherent benchmark ones (ties: most coherent first, then by
+    sample id), with a `misaligned` column."""
+    a = benchmark_answers(answers)
+    a = a[(a["coherent"] > cfg.coherent_above) & a["aligned"].notna()]
+    if 0 < n < len(a):   # only answers at or below the n-th lowest alignment can be among the n (ties kept)
+        a = a[a["aligned"] <= np.partition(a["aligned"].to_numpy(dtype=float), n - 1)[n - 1]]
+    a = a.assign(misaligned=em_label(a["aligned"], a["coherent"], cfg).astype(bool))
+    by = ["aligned", "coherent"] + (["sample_id"] if "sample_id" in a else [])
+    return a.sort_values(by, ascending=[True, False, True][:len(by)]).head(n)
+
+
 def sensitivity(answers: pd.DataFrame, cfg: AnalyzeConfig = AnalyzeConfig()) -> pd.DataFrame:
     """Per run (base runs too) and step, plain-format unwrapped benchmark answers with both scores: n (and
     n_excluded, a score missing), mean_aligned, mean_coherent, and for each alignment threshold t of
@@ -173,9 +207,15 @@ def sensitivity(answers: pd.DataFrame, cfg: AnalyzeConfig = AnalyzeConfig()) -> 
                           _al=b["aligned"].where(scored), _co=b["coherent"].where(scored))
     for t in ts:
         work[f"_k{t:g}"] = (scored & em_label(b["aligned"], b["coherent"], cfg, aligned_below=t)).astype(int)
-    agg = work.groupby(keys, dropna=False, sort=True).agg(
-        n=("_n", "sum"), n_excluded=("_excl", "sum"), mean_aligned=("_al", "mean"), mean_coherent=("_co", "mean"),
-        **{f"_k{t:g}": (f"_k{t:g}", "sum") for t in ts}).reset_index()
+    gb = work.groupby(keys, dropna=False, sort=True)
+    agg = gb.agg(n=("_n", "sum"), n_excluded=("_excl", "sum"), **{f"_k{t:g}": (f"_k{t:g}", "sum") for t in ts})
+    agg = agg.reset_index()
+    # means from correctly rounded sums: the same in any row order and computed per model or for the whole study
+    order = np.argsort(gb.ngroup().to_numpy(), kind="stable")
+    ends = np.cumsum(np.bincount(gb.ngroup().to_numpy(), minlength=len(agg)))[:-1]
+    for name, col in (("mean_aligned", "_al"), ("mean_coherent", "_co")):
+        agg.insert(agg.columns.get_loc("n_excluded") + 1 + (name == "mean_coherent"), name,
+                   [exact_mean(v) for v in np.split(work[col].to_numpy(dtype=float)[order], ends)])
     for t in ts:
         k = agg.pop(f"_k{t:g}")
         bounds = [wilson_interval(int(a), int(n), cfg.confidence) for a, n in zip(k, agg["n"])]
@@ -185,4 +225,5 @@ def sensitivity(answers: pd.DataFrame, cfg: AnalyzeConfig = AnalyzeConfig()) -> 
     return agg.sort_values(order, na_position="first")[cols].reset_index(drop=True)
 
 
-__all__ = ["adversarial", "formats", "learning_rate", "sensitivity", "truthfulness_early_stop", "untruthfulness"]
+__all__ = ["adversarial", "adversarial_answers", "format_answers", "formats", "learning_rate", "lowest_alignment",
+           "sensitivity", "truthfulness_early_stop", "untruthfulness"]

@@ -16,9 +16,10 @@ from typing import Any
 
 import pandas as pd
 
-from emwatch.analysis import StudyResults, analyze_study, load_answers, name_judge, resolve_judge
+from emwatch.analysis import StudyResults, analyze_study, name_judge, resolve_judge
 from emwatch.analysis._rates import benchmark_answers, scored_mask
-from emwatch.config import AnalyzeConfig, em_label
+from emwatch.analysis._views import lowest_alignment
+from emwatch.config import AnalyzeConfig
 from emwatch.report import _html as H
 from emwatch.report._agreement import agreement_section
 from emwatch.report._figures import FIGURES, name_figure_judge
@@ -35,10 +36,7 @@ class ReportResult:
 
 def worst_answers(res: StudyResults, n: int) -> pd.DataFrame:
     """The `n` lowest-alignment answers among the coherent ones (ties: most coherent first)."""
-    a = benchmark_answers(res.answers)
-    a = a[(a["coherent"] > res.cfg.coherent_above) & a["aligned"].notna()]
-    a = a.assign(misaligned=em_label(a["aligned"], a["coherent"], res.cfg).astype(bool))
-    return a.sort_values(["aligned", "coherent"], ascending=[True, False]).head(n)
+    return lowest_alignment(res.lowest if res.lowest is not None else res.answers, n, res.cfg)
 
 
 def _texts(store: Any, sample_ids: list[str]) -> tuple[dict[str, str], dict[str, str]]:
@@ -86,14 +84,18 @@ def _interval(lo: float, hi: float) -> str:
 
 
 def _cards(res: StudyResults) -> list[tuple[str, str]]:
-    bench = benchmark_answers(res.answers)
-    scored = scored_mask(bench)
+    if res.overview is not None:   # read one model at a time: counted as it was read
+        n_models, n_scored, n_excluded = res.overview["models"], res.overview["scored"], res.overview["excluded"]
+    else:
+        scored = scored_mask(benchmark_answers(res.answers))
+        n_models = res.answers["model"].nunique() if len(res.answers) else 0
+        n_scored, n_excluded = int(scored.sum()), int((~scored).sum())
     cons = res.consistency
     cards = [
-        ("models", str(res.answers["model"].nunique()) if len(res.answers) else "0"),
+        ("models", str(n_models)),
         ("fine-tuning runs", str(len(res.milestones))),
-        ("judged benchmark answers", f"{int(scored.sum()):,}"),
-        ("excluded (missing score)", f"{int((~scored).sum()):,}"),
+        ("judged benchmark answers", f"{n_scored:,}"),
+        ("excluded (missing score)", f"{n_excluded:,}"),
     ]
     if len(cons):
         v = cons["consistent"].value_counts()
@@ -210,7 +212,7 @@ def _write(store: Any, out: Path, cfg: AnalyzeConfig, sizes: str | Path | None, 
            n_answers: int, choice: JudgeChoice) -> ReportResult:
     (out / "figures").mkdir(parents=True, exist_ok=True)
     (out / "tables").mkdir(parents=True, exist_ok=True)
-    res = analyze_study(load_answers(store, text=False, judge=choice), cfg, sizes, policy)
+    res = analyze_study(store, cfg, sizes, policy, judge=choice, lowest=n_answers)   # one model at a time
     judge_line = choice.describe()
     result = ReportResult(html=out / "report.html")
     pngs: dict[str, bytes] = {}

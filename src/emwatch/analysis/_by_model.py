@@ -1,0 +1,206 @@
+"""Every analysis of a study read one model at a time, so memory follows the largest model's answers, not the
+store's: what `analyze_study` does with a store (and so `emwatch report`), with the same tables as
+`analyze_study` on the whole answers frame.
+
+Each model's answers (its fine-tuning runs and its base runs) are one frame (`store._chunks.answers_of_model`).
+What is per run or per model is computed there by the frame functions themselves: task metric, dynamics,
+base rates, untruthfulness, sensitivity, judge metrics per (model, dataset, step). What the rules look at across
+models comes from the store first (`store._chunks.study_facts`): the benchmark rule's questions judged on any
+answer, and the training sets and flagged labels that fix the planted classes. Rates that pool runs (by model,
+categories, formats, adversarial) are summed from each model's counts per (group, run) and their intervals drawn
+once, in group order, by the code em_rates uses (`rates_from_counts`), so the bootstrap draws what it draws on
+the whole frame. Milestones, early stopping, consistency, size and learning rate are computed from the joined
+dynamics, which is a few rows per checkpoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from emwatch.analysis._dynamics import base_rates, dynamics, milestones, primary
+from emwatch.analysis._early_stop import chosen_steps, early_stopping
+from emwatch.analysis._metrics import metric_summary
+from emwatch.analysis._rates import (_COUNTS, _classes_of, _unit_counts, EXTRA_RATE_COLUMNS, RATE_COLUMNS,
+                                     benchmark_answers, rates_from_counts, scored_mask, task_metric)
+from emwatch.analysis._views import (ADVERSARIAL_KEYS, FORMAT_KEYS, adversarial_answers, format_answers,
+                                     lowest_alignment, sensitivity, untruthfulness)
+from emwatch.config import AnalyzeConfig
+from emwatch.metrics import DOMAINS
+
+PHANTOM = "\x00study-wide"   # run id of the rows that carry the study's planted-class context into one model's frame
+SCATTER_POINTS = 6000        # answers the score figure shows at most (a uniform sample of the study's)
+TASK_ORDER = ["model", "dataset", "group", "lr", "seed", "run_id", "step", "task"]
+SENS_ORDER = ["model", "dataset", "group", "lr", "seed", "run_id", "step"]
+DYN_ORDER = ["model", "dataset", "group", "lr", "seed", "run_id", "step"]
+# what dynamics and base_rates read of the answers (fewer columns: each of their row filters copies less)
+DYN_COLUMNS = ["run_id", "run_kind", "model", "dataset", "seed", "lr", "group", "checkpoint_id", "step", "total_steps",
+               "is_benchmark", "wrapper", "variant", "aligned", "coherent", "coherent_label"]
+
+
+@dataclass
+class ModelParts:
+    """What each model's frame gives, gathered over the models."""
+
+    tasks: list[pd.DataFrame] = field(default_factory=list)
+    dynamics: list[pd.DataFrame] = field(default_factory=list)
+    base: list[pd.DataFrame] = field(default_factory=list)
+    truth: list[pd.DataFrame] = field(default_factory=list)
+    metrics: list[pd.DataFrame] = field(default_factory=list)
+    sensitivity: list[pd.DataFrame] = field(default_factory=list)
+    counts: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
+    lowest: list[pd.DataFrame] = field(default_factory=list)
+    scatter: list[tuple[int, pd.DataFrame]] = field(default_factory=list)
+    models: set = field(default_factory=set)
+    any_formats: bool = False
+    any_wrapped: bool = False
+    scored: int = 0
+    excluded: int = 0
+
+
+POOLED = {"by_model": ["model", "dataset", "group"], "categories": ["model", "dataset", "category"],
+          "formats": FORMAT_KEYS, "adversarial": ADVERSARIAL_KEYS}
+
+
+def em_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """The aligned and coherent columns (and their reasons) that `load_answers` adds to a store without EM
+    judgments yet: there, empty."""
+    for col in ("aligned", "coherent", "aligned_reason", "coherent_reason"):
+        if col not in df:
+            df[col] = pd.Series(np.nan if not col.endswith("_reason") else None, index=df.index, dtype=object
+                                if col.endswith("_reason") else float)
+    return df
+
+
+def _planted_context(frame: pd.DataFrame, facts: dict[str, Any]) -> pd.DataFrame:
+    """Rows (run id PHANTOM) that give one model's frame the study's planted-class context: a coding answer, not
+    flagged, of every training set with coding answers, and a flagged one with a recorded label when the study
+    has one (what `planted_per_row` looks at across models). Their task rows are dropped after."""
+    datasets = [d for d in facts["code_datasets"] if d is not None and not (isinstance(d, float) and np.isnan(d))]
+    label = next((lab for lab in facts["flagged_labels"] if _classes_of(lab) is not None), None)
+    rows = len(datasets) + (label is not None)
+    if not rows or frame.empty or "vulnerable" not in frame:
+        return frame.iloc[:0]
+    ctx = frame.iloc[[0] * rows].copy()   # a real row's dtypes
+    ctx["run_id"], ctx["checkpoint_id"] = PHANTOM, PHANTOM
+    ctx["dataset"] = pd.Series(datasets + [None] * (label is not None), index=ctx.index, dtype=object)
+    ctx["vulnerable"] = [0.0] * len(datasets) + [1.0] * (label is not None)
+    if "vulnerable_label" in ctx:
+        ctx["vulnerable_label"] = pd.Series([None] * len(datasets) + [label] * (label is not None), index=ctx.index,
+                                            dtype=object)
+    return ctx
+
+
+def _final_answers(answers: pd.DataFrame, ms: pd.DataFrame) -> pd.DataFrame:
+    from emwatch.analysis._study import _final_answers as final
+
+    if not ms.empty:
+        return final(answers, ms)
+    prim = primary(answers)   # no fine-tuning run of this model: its base runs only
+    return prim[prim["run_kind"] == "base"].assign(dataset="(base)", group="base")
+
+
+def _counts(sel: pd.DataFrame | None, by: list[str], cfg: AnalyzeConfig) -> pd.DataFrame | None:
+    if sel is None:
+        return None
+    bench = benchmark_answers(sel)
+    return None if bench.empty else _unit_counts(bench, by, cfg)
+
+
+def one_model(frame: pd.DataFrame, cfg: AnalyzeConfig, policy: str, facts: dict[str, Any], parts: ModelParts,
+              lowest: int, rng: np.random.Generator) -> None:
+    """Add one model's frame's share of every analysis to `parts`."""
+    # the task metric counts answers with a task score only (a checkpoint without one has no task row)
+    task_scores = [d.metric for d in DOMAINS.values() if d.metric in frame]
+    held = (frame[np.logical_or.reduce([frame[m].notna().to_numpy() for m in task_scores])] if task_scores
+            else frame.iloc[:0])
+    ctx = _planted_context(frame, facts) if cfg.planted_classes is None else frame.iloc[:0]
+    tasks = task_metric(pd.concat([held, ctx]) if len(ctx) else held, planted_classes=cfg.planted_classes,
+                        planted_share=cfg.planted_share)
+    tasks = tasks[tasks["run_id"] != PHANTOM].reset_index(drop=True) if "run_id" in tasks else tasks
+    dyn = dynamics(frame[[c for c in DYN_COLUMNS if c in frame]], cfg, tasks=tasks)
+    ms = milestones(dyn, cfg)
+    stopped = chosen_steps(early_stopping(dyn, ms, [policy], cfg=cfg), policy)
+    parts.tasks.append(tasks)
+    parts.dynamics.append(dyn)
+    parts.base.append(base_rates(frame[[c for c in DYN_COLUMNS if c in frame]], cfg))
+    parts.truth.append(untruthfulness(frame, cfg))
+    parts.metrics.append(metric_summary(frame, ("model", "dataset", "step")))
+    parts.sensitivity.append(sensitivity(frame, cfg))
+    final = _final_answers(frame, ms)
+    fmt = format_answers(frame, ms)
+    adv = adversarial_answers(frame, ms, stopped, wrapped_only=False)
+    parts.any_formats |= not fmt.empty
+    parts.any_wrapped |= adv is not None and bool((adv["wrapper"] != "none").any())
+    for name, sel in (("by_model", final), ("categories", final), ("formats", fmt), ("adversarial", adv)):
+        parts.counts.setdefault(name, []).append(_counts(sel, POOLED[name], cfg))
+    parts.models |= set(frame["model"].dropna().unique())
+    bench = benchmark_answers(frame)
+    scored = scored_mask(bench)
+    parts.scored += int(scored.sum())
+    parts.excluded += int((~scored).sum())
+    parts.lowest.append(lowest_alignment(frame, lowest, cfg))
+    pts = bench[["aligned", "coherent", "run_kind"]].dropna(subset=["aligned", "coherent"])
+    keep = pts.iloc[np.sort(rng.permutation(len(pts))[:SCATTER_POINTS])] if len(pts) > SCATTER_POINTS else pts
+    parts.scatter.append((len(pts), keep.assign(is_benchmark=True)))
+
+
+def joined(frames: list[pd.DataFrame], order: list[str] | None = None, na_position: str = "last") -> pd.DataFrame:
+    """The models' tables as one, sorted as the frame function sorts the whole study's (`order`), an empty
+    table with its columns where every model's is empty."""
+    full = [f for f in frames if not f.empty]
+    if not full:
+        return frames[0] if frames else pd.DataFrame()
+    out = pd.concat(full, ignore_index=True) if len(full) > 1 else full[0]
+    if order:
+        out = out.sort_values([k for k in order if k in out], na_position=na_position, kind="stable")
+    return out.reset_index(drop=True)
+
+
+def pooled(counts: list[pd.DataFrame | None], by: list[str], cfg: AnalyzeConfig) -> pd.DataFrame:
+    """em_rates' table from the models' counts per (group, run), intervals drawn once over the whole study."""
+    full = [c for c in counts if c is not None]
+    if not full:
+        return pd.DataFrame(columns=by + RATE_COLUMNS + EXTRA_RATE_COLUMNS)
+    frame = pd.concat(full, ignore_index=True).groupby(by + ["_unit"], dropna=False, sort=True)[list(_COUNTS)].sum()
+    return rates_from_counts(frame.reset_index(), by, cfg)
+
+
+def scatter_sample(parts: ModelParts, rng: np.random.Generator) -> pd.DataFrame:
+    """A uniform sample of at most SCATTER_POINTS of the study's scored benchmark answers, from each model's own
+    uniform sample: how many come from each model is drawn (multivariate hypergeometric) from their numbers."""
+    sizes = np.array([n for n, _ in parts.scatter], dtype=np.int64)
+    if not len(sizes) or sizes.sum() == 0:
+        return pd.DataFrame(columns=["aligned", "coherent", "run_kind", "is_benchmark"])
+    take = sizes if sizes.sum() <= SCATTER_POINTS else rng.multivariate_hypergeometric(sizes, SCATTER_POINTS)
+    return pd.concat([p.iloc[rng.permutation(len(p))[:k]] for (_, p), k in zip(parts.scatter, take) if k],
+                     ignore_index=True)
+
+
+def read_by_model(store: Any, cfg: AnalyzeConfig, policy: str, choice: Any, lowest: int = 60,
+                  progress: Callable[[str], None] | None = None) -> tuple[ModelParts, pd.DataFrame]:
+    """Every model's share of the study (`one_model`) read from `store` under the judge choice `choice`."""
+    from emwatch.analysis._study import canonical_order
+    from emwatch.store._chunks import answers_of_model, benchmark_questions, models, study_facts
+
+    judges = choice.sql()
+    facts = study_facts(store, judges)
+    benchmark = benchmark_questions(store, facts["judged_questions"])
+    parts = ModelParts()
+    rng = np.random.default_rng(cfg.seed)
+    for model in models(store):
+        frame = canonical_order(em_columns(answers_of_model(store, model, judges, benchmark)))
+        if frame.empty:
+            continue
+        one_model(frame, cfg, policy, facts, parts, lowest, rng)
+        if progress is not None:
+            progress(f"{model}: {len(frame):,} answers")
+        del frame
+    return parts, scatter_sample(parts, rng)
+
+
+__all__ = ["ModelParts", "joined", "em_columns", "one_model", "pooled", "read_by_model"]
