@@ -15,6 +15,7 @@ early keeps its finished looks). docs/monitor.md quotes its output.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -100,8 +101,6 @@ def score_checkpoints(out: Path, direction: str | None, *, watch: bool = False) 
     monitor config, so the same requests) and the fixed labelled answers, scored in one forward pass by the
     same PersonaProbe. Appended to the run folder's persona_after.jsonl (a step scored already is skipped).
     `watch`: score each checkpoint as it is saved, until every run under `out` has finished."""
-    import json
-
     from peft import PeftModel
 
     from emwatch.backends._hf import HFBackend
@@ -139,7 +138,7 @@ def score_checkpoints(out: Path, direction: str | None, *, watch: bool = False) 
                 raise SystemExit(f"{run_json}: another base model than {base_path}")
             monitor = Monitor(MonitorConfig(**run["config"]["monitor"]), run_id=run["run_id"])
             scores = run_json.parent / SCORES_FILE
-            done = {json.loads(line)["step"] for line in scores.read_text().splitlines()} if scores.is_file() else set()
+            done = steps_scored(scores, d.sha256)
             rows = []
             if 0 not in done:
                 key = json.dumps(run["config"]["monitor"], sort_keys=True)
@@ -171,15 +170,46 @@ def score_checkpoints(out: Path, direction: str | None, *, watch: bool = False) 
         time.sleep(30)
 
 
+def scored_rows(path: Path) -> list[tuple[int, dict]]:
+    """(line number, row) of a run's persona_after.jsonl; none when the file is not there. A row that is not a
+    JSON object with step, persona, persona_fixed, direction_sha256 and layer is refused, naming file and line."""
+    if not path.is_file():
+        return []
+    rows = []
+    for n, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            r = json.loads(line)
+        except ValueError as e:
+            raise SystemExit(f"{path}: line {n}: not JSON ({e})") from None
+        missing = [k for k in ("step", "persona", "persona_fixed", "direction_sha256", "layer")
+                   if not isinstance(r, dict) or k not in r]
+        if missing:
+            raise SystemExit(f"{path}: line {n}: no field {missing[0]}")
+        rows.append((n, r))
+    return rows
+
+
+def steps_scored(path: Path, sha256: str) -> set[int]:
+    """The steps `path` (a run's persona_after.jsonl) holds already; refused when a row was read along another
+    direction than `sha256`, since appending would put two directions' scales in one table."""
+    rows = scored_rows(path)
+    for n, r in rows:
+        if r["direction_sha256"] != sha256:
+            raise SystemExit(f"{path}: line {n}: direction_sha256 {r['direction_sha256'][:12]}... is not "
+                             f"{sha256[:12]}..., the direction scoring now; move the file aside to score with this "
+                             f"one, or pass --direction with the folder of that one")
+    return {r["step"] for _, r in rows}
+
+
 def report(out: Path) -> None:
     """The trajectories of every run under `out`/runs, side by side, and bad minus good per seed."""
-    import json
-
     import pandas as pd
 
     from emwatch.monitor import EVENTS_FILE, read_events
 
-    frames = []
+    frames, directions = [], {}
     for run_json in sorted(out.rglob("run.json")):
         config = json.loads(run_json.read_text())["config"]
         events = run_json.parent / EVENTS_FILE
@@ -189,9 +219,11 @@ def report(out: Path) -> None:
         if f.empty:
             continue
         after = run_json.parent / SCORES_FILE
-        if after.is_file():  # the persona signals read afterwards from the checkpoints
-            rows = [json.loads(line) for line in after.read_text().splitlines() if line.strip()]
-            f = pd.concat([f, pd.DataFrame([{"step": r["step"], "signal": s, "value": r[s]} for r in rows
+        rows = scored_rows(after)  # the persona signals read afterwards from the checkpoints
+        for n, r in rows:
+            directions.setdefault((r["direction_sha256"], r["layer"]), f"{after}: line {n}")
+        if rows:
+            f = pd.concat([f, pd.DataFrame([{"step": r["step"], "signal": s, "value": r[s]} for _, r in rows
                                             for s in ("persona", "persona_fixed")])])
         f = f[f.signal.isin(SIGNALS)]
         f["run"] = f"{Path(config['dataset']).name.removeprefix('medical_')} s{config['seeds'][0]}"
@@ -199,6 +231,12 @@ def report(out: Path) -> None:
     if not frames:
         print(f"no monitored runs under {out}")
         return
+    if len(directions) > 1:  # two directions have two scales: their scores side by side would mislead
+        raise SystemExit(f"{out}: persona scores read along more than one direction: "
+                         + "; ".join(f"{sha[:12]}... layer {layer} (first at {where})"
+                                     for (sha, layer), where in directions.items()))
+    for sha, layer in directions:
+        print(f"persona, persona_fixed: read along direction {sha} (layer {layer})")
     long = pd.concat(frames)
     twice = long[long.duplicated(["run", "step", "signal"], keep=False)]
     if len(twice):  # two runs of one dataset and seed under `out`: a pivot would average them silently
