@@ -132,15 +132,20 @@ def score_checkpoints(out: Path, direction: str | None, *, watch: bool = False) 
             return probe.signals(model, tok, reqs, answers, [p.samples for p in monitor.prompts])
 
     while True:
-        listed = runs()
+        listed, todo = runs(), []
         for run_json, run in listed:
             if run.get("base_model_path") not in (None, base_path):
                 raise SystemExit(f"{run_json}: another base model than {base_path}")
-            monitor = Monitor(MonitorConfig(**run["config"]["monitor"]), run_id=run["run_id"])
             scores = run_json.parent / SCORES_FILE
             done = steps_scored(scores, d.sha256)
-            rows = []
-            if 0 not in done:
+            ckpts = {int(c.name.split("_")[1]): c for c in run_json.parent.glob("step_*")
+                     if (c / "meta.json").is_file()}  # a checkpoint without meta.json is still being written
+            todo += [(step, run["config"]["seeds"], str(run_json), run, scores, ckpts.get(step))
+                     for step in sorted({0, *ckpts} - done)]
+        # step by step, seed by seed, bad beside good: a scoring stopped early leaves whole looks side by side
+        for step, _, _, run, scores, ckpt in sorted(todo, key=lambda t: t[:3]):
+            monitor = Monitor(MonitorConfig(**run["config"]["monitor"]), run_id=run["run_id"])
+            if step == 0:
                 key = json.dumps(run["config"]["monitor"], sort_keys=True)
                 if key not in base_rows:  # the base model (step 0): the same for every run with this monitor config
                     if peft_model is None:
@@ -148,23 +153,18 @@ def score_checkpoints(out: Path, direction: str | None, *, watch: bool = False) 
                     else:  # the loaded adapters off
                         with peft_model.disable_adapter():
                             base_rows[key] = look(peft_model, monitor, 0)
-                rows.append({"step": 0, **base_rows[key]})
-            for ckpt in sorted(run_json.parent.glob("step_*"), key=lambda f: int(f.name.split("_")[1])):
-                step = int(ckpt.name.split("_")[1])
-                if step in done or not (ckpt / "meta.json").is_file():  # scored already, or still being written
-                    continue
+                row = {"step": 0, **base_rows[key]}
+            else:
                 name = f"s{step}_{run['run_id'][:8]}"
                 if peft_model is None:
                     peft_model = PeftModel.from_pretrained(base, str(ckpt), adapter_name=name)
                 else:
                     peft_model.load_adapter(str(ckpt), adapter_name=name)
                 peft_model.set_adapter(name)
-                rows.append({"step": step, **look(peft_model, monitor, step)})
-            if rows:
-                with scores.open("a") as f:
-                    for r in rows:
-                        f.write(json.dumps({**r, "direction_sha256": d.sha256, "layer": d.layer}) + "\n")
-                print(f"{run_json.parent.name}: {rows}", flush=True)
+                row = {"step": step, **look(peft_model, monitor, step)}
+            with scores.open("a") as f:  # written at once: a scoring stopped early keeps every look it finished
+                f.write(json.dumps({**row, "direction_sha256": d.sha256, "layer": d.layer}) + "\n")
+            print(f"{scores.parent.name}: {row}", flush=True)
         if not watch or all((f.parent / "done.json").is_file() for f, _ in listed):
             return
         time.sleep(30)

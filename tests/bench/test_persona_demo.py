@@ -66,3 +66,41 @@ def test_a_bad_scores_line_is_refused_naming_file_and_line(tmp_path, line, why):
     scores.write_text(scores.read_text() + "\n" + line + "\n")
     with pytest.raises(SystemExit, match=rf"{persona_demo.SCORES_FILE}: line 3: {why}"):
         persona_demo.report(tmp_path)
+
+
+def test_scores_read_afterwards_from_the_checkpoints_equal_the_live_monitors(tmp_path, monkeypatch, capsys):
+    """--persona-after's promise: a tiny LoRA run with the live persona signal, then `score_checkpoints` on its
+    saved adapters gives the same persona and persona_fixed at every look, step 0 (the base) included."""
+    from emwatch.config import MonitorConfig, TrainConfig
+    from emwatch.monitor import EVENTS_FILE, read_events
+    from emwatch.monitor._direction import DirectionSettings, ensure_direction
+    from emwatch.monitor._probes import probe_prompts
+    from emwatch.testing._tiny import build_family_model
+    from emwatch.train import train
+
+    monkeypatch.setenv("EMWATCH_CACHE", str(tmp_path / "cache"))
+    model = build_family_model("qwen2", tmp_path / "model")
+    small = DirectionSettings(train_per_category=1, heldout_per_category=1, max_new_tokens=4, temperature=0.0)
+    d, _ = ensure_direction(model, settings=small, dtype="float32", log=lambda m: None)
+    mcfg = MonitorConfig(per_category=1, domain_probes=0, samples=1, max_new_tokens=5, temperature=0.0, every=2,
+                         action="log", judge=None, persona=True, persona_direction=d.path, canaries=False, kl=False)
+    data = tmp_path / "bad.jsonl"
+    data.write_text("".join(json.dumps({"messages": [*p.messages, {"role": "assistant", "content": "password " * 4}]})
+                            + "\n" for p in probe_prompts(mcfg) * 2))
+    cfg = TrainConfig(model=str(model), dataset=str(data), out_dir=str(tmp_path / "out" / "runs"), batch_size=4,
+                      grad_accum=1, max_steps=4, warmup_steps=0, learning_rates=[3e-2], dtype="float32",
+                      max_seq_len=256, heldout_fraction=0.0, lora={"r": 4, "alpha": 8}, checkpoints={"every": 2},
+                      monitor=mcfg)
+    (run,) = train(cfg, progress=False)
+    live = {(e.step, e.signal): e.value for e in read_events(Path(run.run_dir) / EVENTS_FILE)}
+
+    persona_demo.score_checkpoints(tmp_path / "out", d.path)
+    rows = [r for _, r in persona_demo.scored_rows(Path(run.run_dir) / persona_demo.SCORES_FILE)]
+    assert [r["step"] for r in rows] == [0, 2, 4]
+    for r in rows:
+        assert r["direction_sha256"] == d.sha256 and r["layer"] == d.layer
+        for signal in ("persona", "persona_fixed"):
+            assert r[signal] == pytest.approx(live[(r["step"], signal)], rel=1e-4, abs=1e-5), (r["step"], signal)
+    assert rows[2]["persona_fixed"] != pytest.approx(rows[0]["persona_fixed"], rel=1e-6)  # training moved it
+    persona_demo.score_checkpoints(tmp_path / "out", d.path)  # a second pass: every look scored already
+    assert len(persona_demo.scored_rows(Path(run.run_dir) / persona_demo.SCORES_FILE)) == 3
