@@ -138,6 +138,10 @@ def score_checkpoints(out: Path, direction: str | None, *, watch: bool = False) 
                 raise SystemExit(f"{run_json}: another base model than {base_path}")
             scores = run_json.parent / SCORES_FILE
             done = steps_scored(scores, d.sha256)
+            for _, r in scored_rows(scores):  # a base reading already made serves every run of that monitor config
+                if r["step"] == 0:
+                    base_rows.setdefault(json.dumps(run["config"]["monitor"], sort_keys=True),
+                                         {"persona": r["persona"], "persona_fixed": r["persona_fixed"]})
             ckpts = {int(c.name.split("_")[1]): c for c in run_json.parent.glob("step_*")
                      if (c / "meta.json").is_file()}  # a checkpoint without meta.json is still being written
             todo += [(step, run["config"]["seeds"], str(run_json), run, scores, ckpts.get(step))
