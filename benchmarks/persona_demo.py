@@ -133,6 +133,9 @@ def score_checkpoints(out: Path, direction: str | None, *, watch: bool = False) 
 
     while True:
         listed, todo = runs(), []
+        # finished before this pass looks for checkpoints: then this pass sees the last ones (a run that finishes
+        # during the pass saves checkpoints this pass did not list, so one more pass follows)
+        finished = all((f.parent / "done.json").is_file() for f, _ in listed)
         for run_json, run in listed:
             if run.get("base_model_path") not in (None, base_path):
                 raise SystemExit(f"{run_json}: another base model than {base_path}")
@@ -169,7 +172,7 @@ def score_checkpoints(out: Path, direction: str | None, *, watch: bool = False) 
             with scores.open("a") as f:  # written at once: a scoring stopped early keeps every look it finished
                 f.write(json.dumps({**row, "direction_sha256": d.sha256, "layer": d.layer}) + "\n")
             print(f"{scores.parent.name}: {row}", flush=True)
-        if not watch or all((f.parent / "done.json").is_file() for f, _ in listed):
+        if not watch or finished:
             return
         time.sleep(30)
 
