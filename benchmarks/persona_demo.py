@@ -99,8 +99,10 @@ def score_checkpoints(out: Path, direction: str | None, *, watch: bool = False) 
     """For every run under `out` trained with --persona-after: the base model (step 0) and each saved adapter
     (step_N), read as the live monitor reads a look: the greedy first answer to each probe prompt (the run's
     monitor config, so the same requests) and the fixed labelled answers, scored in one forward pass by the
-    same PersonaProbe. Appended to the run folder's persona_after.jsonl (a step scored already is skipped).
-    `watch`: score each checkpoint as it is saved, until every run under `out` has finished."""
+    same PersonaProbe. Look by look (step, then seed, bad beside good), each row appended at once to the run
+    folder's persona_after.jsonl with the direction's sha256 and layer (a step scored already is skipped; a file
+    scored along another direction is refused). `watch`: score each checkpoint as it is saved, until every run
+    under `out` has finished."""
     from peft import PeftModel
 
     from emwatch.backends._hf import HFBackend
