@@ -15,6 +15,7 @@ early keeps its finished looks). docs/monitor.md quotes its output.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -98,10 +99,10 @@ def score_checkpoints(out: Path, direction: str | None, *, watch: bool = False) 
     """For every run under `out` trained with --persona-after: the base model (step 0) and each saved adapter
     (step_N), read as the live monitor reads a look: the greedy first answer to each probe prompt (the run's
     monitor config, so the same requests) and the fixed labelled answers, scored in one forward pass by the
-    same PersonaProbe. Appended to the run folder's persona_after.jsonl (a step scored already is skipped).
-    `watch`: score each checkpoint as it is saved, until every run under `out` has finished."""
-    import json
-
+    same PersonaProbe. Look by look (step, then seed, bad beside good), each row appended at once to the run
+    folder's persona_after.jsonl with the direction's sha256 and layer (a step scored already is skipped; a file
+    scored along another direction is refused). `watch`: score each checkpoint as it is saved, until every run
+    under `out` has finished."""
     from peft import PeftModel
 
     from emwatch.backends._hf import HFBackend
@@ -133,15 +134,27 @@ def score_checkpoints(out: Path, direction: str | None, *, watch: bool = False) 
             return probe.signals(model, tok, reqs, answers, [p.samples for p in monitor.prompts])
 
     while True:
-        listed = runs()
+        listed, todo = runs(), []
+        # finished before this pass looks for checkpoints: then this pass sees the last ones (a run that finishes
+        # during the pass saves checkpoints this pass did not list, so one more pass follows)
+        finished = all((f.parent / "done.json").is_file() for f, _ in listed)
         for run_json, run in listed:
             if run.get("base_model_path") not in (None, base_path):
                 raise SystemExit(f"{run_json}: another base model than {base_path}")
-            monitor = Monitor(MonitorConfig(**run["config"]["monitor"]), run_id=run["run_id"])
             scores = run_json.parent / SCORES_FILE
-            done = {json.loads(line)["step"] for line in scores.read_text().splitlines()} if scores.is_file() else set()
-            rows = []
-            if 0 not in done:
+            done = steps_scored(scores, d.sha256)
+            for _, r in scored_rows(scores):  # a base reading already made serves every run of that monitor config
+                if r["step"] == 0:
+                    base_rows.setdefault(json.dumps(run["config"]["monitor"], sort_keys=True),
+                                         {"persona": r["persona"], "persona_fixed": r["persona_fixed"]})
+            ckpts = {int(c.name.split("_")[1]): c for c in run_json.parent.glob("step_*")
+                     if (c / "meta.json").is_file()}  # a checkpoint without meta.json is still being written
+            todo += [(step, run["config"]["seeds"], str(run_json), run, scores, ckpts.get(step))
+                     for step in sorted({0, *ckpts} - done)]
+        # step by step, seed by seed, bad beside good: a scoring stopped early leaves whole looks side by side
+        for step, _, _, run, scores, ckpt in sorted(todo, key=lambda t: t[:3]):
+            monitor = Monitor(MonitorConfig(**run["config"]["monitor"]), run_id=run["run_id"])
+            if step == 0:
                 key = json.dumps(run["config"]["monitor"], sort_keys=True)
                 if key not in base_rows:  # the base model (step 0): the same for every run with this monitor config
                     if peft_model is None:
@@ -149,37 +162,63 @@ def score_checkpoints(out: Path, direction: str | None, *, watch: bool = False) 
                     else:  # the loaded adapters off
                         with peft_model.disable_adapter():
                             base_rows[key] = look(peft_model, monitor, 0)
-                rows.append({"step": 0, **base_rows[key]})
-            for ckpt in sorted(run_json.parent.glob("step_*"), key=lambda f: int(f.name.split("_")[1])):
-                step = int(ckpt.name.split("_")[1])
-                if step in done or not (ckpt / "meta.json").is_file():  # scored already, or still being written
-                    continue
+                row = {"step": 0, **base_rows[key]}
+            else:
                 name = f"s{step}_{run['run_id'][:8]}"
                 if peft_model is None:
                     peft_model = PeftModel.from_pretrained(base, str(ckpt), adapter_name=name)
                 else:
                     peft_model.load_adapter(str(ckpt), adapter_name=name)
                 peft_model.set_adapter(name)
-                rows.append({"step": step, **look(peft_model, monitor, step)})
-            if rows:
-                with scores.open("a") as f:
-                    for r in rows:
-                        f.write(json.dumps({**r, "direction_sha256": d.sha256, "layer": d.layer}) + "\n")
-                print(f"{run_json.parent.name}: {rows}", flush=True)
-        if not watch or all((f.parent / "done.json").is_file() for f, _ in listed):
+                row = {"step": step, **look(peft_model, monitor, step)}
+            with scores.open("a") as f:  # written at once: a scoring stopped early keeps every look it finished
+                f.write(json.dumps({**row, "direction_sha256": d.sha256, "layer": d.layer}) + "\n")
+            print(f"{scores.parent.name}: {row}", flush=True)
+        if not watch or finished:
             return
         time.sleep(30)
 
 
+def scored_rows(path: Path) -> list[tuple[int, dict]]:
+    """(line number, row) of a run's persona_after.jsonl; none when the file is not there. A row that is not a
+    JSON object with step, persona, persona_fixed, direction_sha256 and layer is refused, naming file and line."""
+    if not path.is_file():
+        return []
+    rows = []
+    for n, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            r = json.loads(line)
+        except ValueError as e:
+            raise SystemExit(f"{path}: line {n}: not JSON ({e})") from None
+        missing = [k for k in ("step", "persona", "persona_fixed", "direction_sha256", "layer")
+                   if not isinstance(r, dict) or k not in r]
+        if missing:
+            raise SystemExit(f"{path}: line {n}: no field {missing[0]}")
+        rows.append((n, r))
+    return rows
+
+
+def steps_scored(path: Path, sha256: str) -> set[int]:
+    """The steps `path` (a run's persona_after.jsonl) holds already; refused when a row was read along another
+    direction than `sha256`, since appending would put two directions' scales in one table."""
+    rows = scored_rows(path)
+    for n, r in rows:
+        if r["direction_sha256"] != sha256:
+            raise SystemExit(f"{path}: line {n}: direction_sha256 {r['direction_sha256'][:12]}... is not "
+                             f"{sha256[:12]}..., the direction scoring now; move the file aside to score with this "
+                             f"one, or pass --direction with the folder of that one")
+    return {r["step"] for _, r in rows}
+
+
 def report(out: Path) -> None:
     """The trajectories of every run under `out`/runs, side by side, and bad minus good per seed."""
-    import json
-
     import pandas as pd
 
     from emwatch.monitor import EVENTS_FILE, read_events
 
-    frames = []
+    frames, directions = [], {}
     for run_json in sorted(out.rglob("run.json")):
         config = json.loads(run_json.read_text())["config"]
         events = run_json.parent / EVENTS_FILE
@@ -189,9 +228,11 @@ def report(out: Path) -> None:
         if f.empty:
             continue
         after = run_json.parent / SCORES_FILE
-        if after.is_file():  # the persona signals read afterwards from the checkpoints
-            rows = [json.loads(line) for line in after.read_text().splitlines() if line.strip()]
-            f = pd.concat([f, pd.DataFrame([{"step": r["step"], "signal": s, "value": r[s]} for r in rows
+        rows = scored_rows(after)  # the persona signals read afterwards from the checkpoints
+        for n, r in rows:
+            directions.setdefault((r["direction_sha256"], r["layer"]), f"{after}: line {n}")
+        if rows:
+            f = pd.concat([f, pd.DataFrame([{"step": r["step"], "signal": s, "value": r[s]} for _, r in rows
                                             for s in ("persona", "persona_fixed")])])
         f = f[f.signal.isin(SIGNALS)]
         f["run"] = f"{Path(config['dataset']).name.removeprefix('medical_')} s{config['seeds'][0]}"
@@ -199,6 +240,12 @@ def report(out: Path) -> None:
     if not frames:
         print(f"no monitored runs under {out}")
         return
+    if len(directions) > 1:  # two directions have two scales: their scores side by side would mislead
+        raise SystemExit(f"{out}: persona scores read along more than one direction: "
+                         + "; ".join(f"{sha[:12]}... layer {layer} (first at {where})"
+                                     for (sha, layer), where in directions.items()))
+    for sha, layer in directions:
+        print(f"persona, persona_fixed: read along direction {sha} (layer {layer})")
     long = pd.concat(frames)
     twice = long[long.duplicated(["run", "step", "signal"], keep=False)]
     if len(twice):  # two runs of one dataset and seed under `out`: a pivot would average them silently

@@ -218,6 +218,8 @@ def test_the_live_signal_at_step_0_is_the_base_models_value(tiny_chat_model, cac
         mcfg, plan, cfg.checkpoints, base_model_path=str(tiny_chat_model), echo=said.append)])
     # the cache had none: built once on the live model with its adapters off, saved where every run finds it
     assert any("persona direction built and saved" in s for s in said)
+    # judge-free: the looks at steps 0 and 2 read the signals, none was judged
+    assert any(s.startswith(f"monitor {mcfg.name}: 2 looks (0 judged, 0 judge calls)") for s in said), said
     d, built = D.ensure_direction(tiny_chat_model, dtype="float32", log=lambda m: None)
     assert not built
     ev = {(e.step, e.signal): e for e in read_events(D.Path(run.run_dir) / EVENTS_FILE)}

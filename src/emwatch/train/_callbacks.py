@@ -240,8 +240,10 @@ class MonitorCallback(TrainerCallback):
             self.seconds += time.perf_counter() - t0
             total = time.perf_counter() - self._started
             m = self.monitor
+            judged = len(m.looks) + (m.base is not None)
+            looks = len(set(m.looks) | set(m.signals) | ({0} if m.base is not None else set()))
             (self.echo or _echo)(
-                f"monitor {m.cfg.name}: {len(m.looks) + (m.base is not None)} looks, {m.judge_calls} judge calls; "
+                f"monitor {m.cfg.name}: {looks} looks ({judged} judged, {m.judge_calls} judge calls); "
                 f"{self.seconds:.0f} s of {total:.0f} s of training in the monitor (training alone "
                 f"{total - self.seconds:.0f} s: x{total / max(total - self.seconds, 1e-9):.2f} with the monitor)")
         return control
