@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # 1: runs, checkpoints, questions, samples, judgments (the first release)
 # 2: + monitor_events and tasks; imported rows re-keyed by the typed records (see _migrate.py)
 # 3: + samples.reasoning (a reasoning model's thoughts, apart from the final answer in `response`)
 # 4: + em_scores (aligned/coherent judgments pivoted per answer and judge, kept by every write; see _counts.py)
+# 5: + questions.judge_kinds (which of a question's own judge prompts ask for a verdict: TRUE/FALSE/UNKNOWN)
 
 # Every id is a content hash (see _keys.content_key), so re-running a stage inserts nothing twice.
 TABLES: dict[str, str] = {
@@ -54,7 +55,8 @@ TABLES: dict[str, str] = {
         paraphrase_index INTEGER,
         messages JSON NOT NULL,           -- exactly what the model receives
         judge_metrics JSON,               -- metric name -> judge prompt template
-        reference VARCHAR                 -- reference answer (truthfulness probes)
+        reference VARCHAR,                -- reference answer (truthfulness probes)
+        judge_kinds JSON                  -- metric name -> 'verdict' for an own prompt asking TRUE/FALSE/UNKNOWN
     """,
     "samples": """
         sample_id VARCHAR PRIMARY KEY,
