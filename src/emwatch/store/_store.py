@@ -494,8 +494,8 @@ class Store:
         metrics = {v: (_decode(v) or {}) for v in df["judge_metrics"].unique()} if len(df) else {}
         df["messages"] = df["messages"].map(messages.get)
         df["judge_metrics"] = df["judge_metrics"].map(metrics.get)
-        kinds = {v: (_decode(v) or {}) for v in df["judge_kinds"].unique()} if len(df) else {}
-        df["judge_kinds"] = df["judge_kinds"].map(kinds.get)
+        kinds = {v: _decode(v) for v in df["judge_kinds"].unique()} if len(df) else {}   # NULL before schema 5
+        df["judge_kinds"] = df["judge_kinds"].map(lambda v: kinds.get(v) if isinstance(kinds.get(v), dict) else {})
         return df
 
     @_reads
