@@ -67,6 +67,7 @@ def main() -> None:
     hooked_ctx = hf.contiguous_head
     ways = {"hook": hooked_ctx, "no hook": lambda _m: contextlib.nullcontext()}
     times: dict[str, dict[str, list[float]]] = {w: {"generate": [], "score": []} for w in ways}
+    cpu: dict[str, dict[str, list[float]]] = {w: {"generate": [], "score": []} for w in ways}
     outs: dict[str, dict[str, object]] = {w: {} for w in ways}
     scores = None
     for r in range(args.rounds):
@@ -76,6 +77,7 @@ def main() -> None:
                 with timed() as t:
                     got = b.generate(gens)
                 times[way]["generate"].append(t["wall"])
+                cpu[way]["generate"].append(t["cpu"])
                 outs[way]["generate"] = [g.text for g in got]
                 if scores is None:
                     scores = [ScoreRequest(messages=({"role": "user", "content": fill(
@@ -85,6 +87,7 @@ def main() -> None:
                 with timed() as t:
                     dists = b.score_numbers(scores)
                 times[way]["score"].append(t["wall"])
+                cpu[way]["score"].append(t["cpu"])
                 outs[way]["score"] = [d.probs for d in dists]
             finally:
                 hf.contiguous_head = hooked_ctx
@@ -92,10 +95,11 @@ def main() -> None:
     print(f"{args.n} answers x <= {args.tokens} new tokens (greedy, one batch, LoRA adapter r=8), then the 0-100 "
           f"judge scores of those {args.n} answers by the same checkpoint; median of {args.rounds} alternating rounds")
     for what in ("generate", "score"):
-        h, p = statistics.median(times["hook"][what]), statistics.median(times["no hook"][what])
-        print(f"  {what:8s}  hook {h:7.1f} s   no hook {p:7.1f} s   speed-up {p / h:.2f}x   "
-              f"(rounds: hook {', '.join(f'{x:.1f}' for x in times['hook'][what])}; "
-              f"no hook {', '.join(f'{x:.1f}' for x in times['no hook'][what])})")
+        for unit, got in (("wall", times), ("CPU", cpu)):   # CPU: this process's work, less moved by others' load
+            h, p = statistics.median(got["hook"][what]), statistics.median(got["no hook"][what])
+            print(f"  {what:8s} {unit:4s}  hook {h:7.1f} s   no hook {p:7.1f} s   ratio {p / h:.2f}x   "
+                  f"(rounds: hook {', '.join(f'{x:.1f}' for x in got['hook'][what])}; "
+                  f"no hook {', '.join(f'{x:.1f}' for x in got['no hook'][what])})")
     same_text = outs["hook"]["generate"] == outs["no hook"]["generate"]
     diff = max(abs(a.get(k, 0.0) - c.get(k, 0.0)) for a, c in zip(outs["hook"]["score"], outs["no hook"]["score"])
                for k in set(a) | set(c))
