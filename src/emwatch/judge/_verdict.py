@@ -24,8 +24,9 @@ VERDICT = "verdict"
 def label_of_token(token: str, labels: Sequence[str]) -> str | None:
     """The label a first token starts: its text stripped and upper-cased is the label or a prefix of exactly one
     label at least 2 characters long ("TR" -> TRUE, " false" -> FALSE); a single letter ("T" may start "The")
-    or any other token: None."""
-    t = str(token).strip().upper()
+    or any other token: None. A tokenizer's own space marks (byte-level "\u0120", SentencePiece "\u2581": the
+    in-process judge reports tokens as its tokenizer spells them) count as spaces."""
+    t = str(token).replace("\u0120", " ").replace("\u2581", " ").strip().upper()
     if t in labels:
         return t
     if len(t) < 2:
