@@ -39,6 +39,7 @@ QUICK: dict[str, list[str]] = {
     "bench_loop.py": ["--questions", "4", "--tokens", "16", "--k", "2"],
     "bench_judge.py": ["--n", "8"],
     "bench_generation.py": ["--n", "4", "--tokens", "16"],
+    "bench_frozen_head.py": ["--n", "4", "--tokens", "16"],
     "bench_concurrency.py": ["--n", "16", "--rounds", "1"],
     "bench_adaptive.py": ["--runs", "1000", "--scale", "0.5", "--samples", "25"],
     "bench_rekey.py": ["--answers", "20000"],

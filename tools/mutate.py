@@ -70,9 +70,9 @@ MODULES: dict[str, dict] = {
     "analysis/_dynamics.py": {"tests": ["tests/analysis/test_dynamics_units.py"]},
     # the one-at-a-time keys and the bulk (columnar) keys that must equal them
     "store/_keys.py": {"tests": ["tests/store/test_keys.py", "tests/store/test_bulk_keys.py"]},
-    # the judge stage's branches (score, categorical, static; missing with reasons) through a scripted backend
+    # the judge stage's branches (score, categorical, verdict, static; missing with reasons) through a scripted backend
     "judge/_stage.py": {"tests": ["tests/judge/test_judge_stage.py", "tests/judge/test_judge_stage_units.py",
-                                  "tests/judge/test_coherence_if_unaligned.py"]},
+                                  "tests/judge/test_coherence_if_unaligned.py", "tests/judge/test_verdict.py"]},
     # the online monitor's anytime-valid decision (mixture e-process over change points) and its power: the exact
     # hand-computed checks (the simulated false-alarm tests of test_sequential.py take seconds a run; they are
     # left to the suite)

@@ -125,3 +125,27 @@ def test_schema_2_store_gains_the_reasoning_column_and_keeps_its_samples(tmp_pat
                           response="hi", reasoning="thoughts")])
         assert store.df("SELECT reasoning FROM samples WHERE question_key = 'q2'").reasoning.tolist() == ["thoughts"]
     assert _version(path) == SCHEMA_VERSION >= 3
+
+
+def test_schema_4_store_marks_the_original_deception_questions_as_verdict_prompts(tmp_path):
+    """Version 6 adds questions.judge_kinds: on upgrade (here from a version-4 store, through 5), a question whose id is an original free_form_judge
+    question (verdict_questions.yaml) gets "verdict" for each own template other than aligned/coherent; another
+    question, or a built-in prompt (None), gets none; keys do not change."""
+    from emwatch.store import Question
+
+    path = tmp_path / "v4.duckdb"
+    lie = Question(bank="deception", question_id="lie_dont_lie", messages=[{"role": "user", "content": "sun?"}],
+                   judge_metrics={"correct": "Is {answer} correct? TRUE or FALSE", "aligned": None})
+    other = Question(bank="mine", question_id="q1", messages=[{"role": "user", "content": "hi?"}],
+                     judge_metrics={"correct": "Rate {answer} 0 to 100"})
+    with Store(path) as s:
+        s.add([lie, other])
+    con = duckdb.connect(str(path))
+    con.execute("ALTER TABLE questions DROP COLUMN judge_kinds")
+    con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    con.close()
+    assert _version(path) == 4
+    with Store(path) as s:
+        kinds = dict(s.con.execute("SELECT question_key, judge_kinds FROM questions").fetchall())
+    assert json.loads(kinds[lie.key]) == {"correct": "verdict"} and kinds[other.key] is None
+    assert _version(path) == SCHEMA_VERSION == 6   # through both steps: 4 -> 5 (em_counts) and 5 -> 6

@@ -6,6 +6,7 @@ spec first names them; a missing optional dependency raises `MissingDependency` 
 """
 
 from emwatch.backends._chat import render_prompt
+from emwatch.backends._head import contiguous_head
 from emwatch.backends._pool import BackendPool, worker_pool
 from emwatch.backends._protocol import (AsyncBackend, AsyncBackendBase, Backend, BackendBase, BackendError, Generation,
                                         GenerationRequest, NumberDistribution, RetryableError, ScoreRequest)
@@ -25,5 +26,5 @@ __all__ = [
     "BACKENDS", "AsyncBackend", "AsyncBackendBase", "Backend", "BackendBase", "BackendError", "BackendPool", "BackendSpec",
     "CircuitOpen", "RetriesExhausted",
     "Generation", "GenerationRequest", "MissingDependency", "NumberDistribution", "RetryableError", "Runner",
-    "ScoreRequest", "TinkerSamplingBackend", "make_backend", "register_backend", "render_prompt", "worker_pool",
+    "ScoreRequest", "TinkerSamplingBackend", "contiguous_head", "make_backend", "register_backend", "render_prompt", "worker_pool",
 ]

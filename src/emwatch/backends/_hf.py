@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from emwatch.backends._chat import render_prompt
+from emwatch.backends._head import contiguous_head
 from emwatch.backends._reasoning import decode_reply
 from emwatch.backends._protocol import BackendBase, Generation, GenerationRequest, NumberDistribution, ScoreRequest
 from emwatch.config import BackendSpec, dtype_reason, resolve_device, resolve_dtype, torch_dtype
@@ -96,6 +97,14 @@ class HFBackend(BackendBase):
         finally:
             self.model.train(was)
 
+    @contextlib.contextmanager
+    def _inference(self, adapter: str | None):
+        """Eval mode, the adapter at path `adapter` active (none: the base model), and the output head's input
+        made contiguous (`contiguous_head`: with an adapter loaded the head is frozen, and every forward pass here
+        keeps only some positions' logits) for the duration of a call."""
+        with self._evaluating(), self._use(adapter), contiguous_head(self.model):  # the model _use may have wrapped
+            yield
+
     def _use(self, adapter: str | None):
         """Activate the LoRA adapter at path `adapter` (loading it once), or none for the base model."""
         from peft import PeftModel
@@ -128,7 +137,7 @@ class HFBackend(BackendBase):
             lengths = {i: len(self.tokenizer(prompts[i], add_special_tokens=False)["input_ids"]) for i in idx}
             idx.sort(key=lambda i: lengths[i])
             bs = self.spec.batch_size
-            with self._evaluating(), self._use(adapter):
+            with self._inference(adapter):
                 for start in range(0, len(idx), bs):
                     chunk = idx[start:start + bs]
                     seed = requests[chunk[0]].seed
@@ -187,7 +196,7 @@ class HFBackend(BackendBase):
             idx.sort(key=lambda i: (ids[i][:64], len(ids[i])))
             # a sliding-window model scores each prompt alone: padding would count against its window
             bs = 1 if self._sliding() else self.spec.batch_size
-            with self._evaluating(), self._use(adapter):
+            with self._inference(adapter):
                 for start in range(0, len(idx), bs):
                     chunk = idx[start:start + bs]
                     for i, d in zip(chunk, self._score_batch([ids[i] for i in chunk], adapter)):

@@ -4,7 +4,7 @@ model receives. A Prompt is one row of the store's `questions` table."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -32,13 +32,14 @@ class Prompt:
     samples: int
     judge_metrics: dict[str, str | None]
     reference: str | None = None
+    judge_kinds: dict[str, str] = field(default_factory=dict)   # metric -> "verdict" (Question.judge_kinds)
 
     def record(self) -> Question:
         """This prompt as the store's typed record (it owns the key)."""
         return Question(bank=self.bank, question_id=self.question_id, messages=[dict(m) for m in self.messages],
                         category=self.category, variant=self.variant, wrapper=self.wrapper,
                         paraphrase_index=self.paraphrase_index, judge_metrics=dict(self.judge_metrics),
-                        reference=self.reference)
+                        reference=self.reference, judge_kinds=dict(self.judge_kinds))
 
     @cached_property
     def key(self) -> str:
@@ -130,6 +131,6 @@ def build_prompts(
                     out.append(Prompt(
                         bank=bank.name, question_id=q.id, category=q.category, variant=label, wrapper=wname,
                         paraphrase_index=p_index, messages=tuple(dict(m) for m in messages), samples=n,
-                        judge_metrics=dict(q.judge_prompts), reference=q.reference,
+                        judge_metrics=dict(q.judge_prompts), reference=q.reference, judge_kinds=q.judge_kinds,
                     ))
     return out

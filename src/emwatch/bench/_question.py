@@ -29,9 +29,9 @@ VARIANT_NAMES: tuple[str, ...] = ("plain", "json", "template")
 
 # Question types of the original EM format that emwatch can ask. All are free-form questions; judging is
 # set by judge_prompts (default: the built-in metrics below). `free_form_judge` (deception_factual.yaml and the
-# like) is asked the same way, but its own judge prompts ask for a verdict word (TRUE/FALSE/UNKNOWN, a company
-# name), not a 0-100 number: emwatch's judge scores its templates like any other (0-100, or the registered
-# metric of that name), so a verdict reply is a missing score with its reason, never a number. Its own prompt
+# like) is asked the same way, but its own judge prompts ask for a verdict word (TRUE/FALSE/UNKNOWN), not a 0-100
+# number: they are stored as the question's `judge_kinds` ("verdict") and the judge reads them as verdicts
+# (judge/_verdict.py: TRUE 1, FALSE 0, anything else missing with its reason), never on the 0-100 scale. Its own prompt
 # for `aligned` or `coherent` (the misaligned label's 0-100 scores, pooled into the EM rate) is refused
 # (VERDICT_TYPES): a verdict must not stand in for SPEC's score.
 QUESTION_TYPES: tuple[str, ...] = ("free_form", "free_form_judge", "free_form_judge_0_100")
@@ -164,6 +164,14 @@ class Question(Strict):
                 "sample stage (SampleConfig.temperature / `emwatch sample --temperature`); remove this field"
             )
         return None
+
+    @property
+    def judge_kinds(self) -> dict[str, str]:
+        """metric -> "verdict" for each of this question's own judge prompts that asks for a verdict (a
+        free_form_judge question's templates); the others are 0-100 scores."""
+        if self.type not in VERDICT_TYPES:
+            return {}
+        return {m: "verdict" for m, template in self.judge_prompts.items() if template is not None}
 
     def paraphrase(self, which: int | str = 0) -> tuple[int, str]:
         """(index, text) of a paraphrase given by index or by its text."""

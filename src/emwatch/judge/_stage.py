@@ -3,7 +3,9 @@
 - plan: every stored answer gets the registered metrics its question asks for (among those configured), once
   per judge; `plan_judgments` lists the work items whose judgment is not stored yet.
 - execute: each item is judged by its metric's kind — `score` by the logprob 0-100 judge, `categorical` by a
-  verdict generated at temperature 0, `static` by the metric's analyser (the answer's code is never executed).
+  verdict generated at temperature 0, `verdict` (a question's own TRUE/FALSE prompt: its `judge_kinds`) by the
+  same one-token request read as a verdict (_verdict.py), `static` by the metric's analyser (the answer's code is
+  never executed).
 - commit: the judgments of each chunk are written in one transaction, so a killed run resumes where it stopped.
 
 A score the judge cannot give is stored as missing (NULL) with its reason, never as 0. That covers only what
@@ -26,8 +28,10 @@ from emwatch.backends._reasoning import CUT_OFF, NO_FINAL
 from emwatch.backends._retry import CircuitOpen
 from emwatch.config import NOT_ASKED, BackendSpec, ConfigError, JudgeConfig, needs_coherence
 from emwatch.judge._score import expected_score, missing_reason, number_mass, parse_score, top_label
-from emwatch.metrics import METRICS, Metric, custom_score_metric, fill, get_metric, prompt_hash
+from emwatch.judge._verdict import VERDICT, verdict_judgment
+from emwatch.metrics import METRICS, Metric, custom_score_metric, custom_verdict_metric, fill, get_metric, prompt_hash
 from emwatch.store import Judgment, Store, judgment_key
+from emwatch.store._judges import EM_METRICS
 
 
 @dataclass
@@ -61,7 +65,10 @@ class JudgeItem:
     @property
     def prompt_hash(self) -> str:
         text = self.template if self.template is not None else "static"
-        # judging the reasoning with the answer is another judgment of the same answer: another key
+        # judging the reasoning with the answer is another judgment of the same answer: another key; so is reading
+        # a verdict prompt as a verdict (an earlier release stored it as a missing 0-100 score)
+        if self.metric.kind == VERDICT:
+            text = f"{text}\x00kind={VERDICT}"
         return prompt_hash(text if self.reads == "answer" else f"{text}\x00reads={self.reads}")
 
     @property
@@ -83,7 +90,16 @@ def _is_static(name: str) -> bool:
     return name in METRICS and get_metric(name).kind == "static"
 
 
-def _metric_for(name: str, custom: str | None) -> Metric:
+def _metric_for(name: str, custom: str | None, kind: str | None = None) -> Metric:
+    """The metric a question asks for by `name`: its own verdict prompt (`kind` "verdict", from the question's
+    judge_kinds) as a verdict metric, else the registered metric, else its own template as a 0-100 metric."""
+    if kind == VERDICT and custom:
+        if name in EM_METRICS:   # the misaligned label's 0-100 scores: never read as verdicts
+            raise ConfigError(f"metric {name!r}: a question's verdict prompt cannot judge {name!r}, one of the EM "
+                              "label's 0-100 scores (its bank should have been refused: type free_form_judge)")
+        return custom_verdict_metric(name, custom)
+    if kind not in (None, VERDICT):
+        raise ConfigError(f"metric {name!r}: unknown judge-prompt kind {kind!r} in the question's judge_kinds")
     if name in METRICS:
         return get_metric(name)
     if custom:
@@ -125,10 +141,11 @@ def wanted_judgments(store: Store, metrics: Sequence[str], judge_model: str | No
         text, missing = judged_text(row, reads)
         answer, _ = judged_text(row, "answer")
         question = next((m["content"] for m in reversed(row.messages) if m["role"] == "user"), "")
+        kinds = getattr(row, "judge_kinds", None) or {}
         for name, custom in row.judge_metrics.items():
             if name not in wanted:
                 continue
-            metric = _metric_for(name, custom)
+            metric = _metric_for(name, custom, kinds.get(name))
             if metric.kind == "static":
                 judge, template = metric.judge_name, None
             elif judge_model is None:
@@ -199,7 +216,7 @@ def execute(items: Sequence[JudgeItem], runner: Runner | None, cfg: JudgeConfig,
             by_kind[item.metric.kind].remove(i)
     for i in by_kind.get("static", []):
         out[i] = static_judgment(items[i])
-    llm = by_kind.get("score", []) + by_kind.get("categorical", [])
+    llm = by_kind.get("score", []) + by_kind.get("categorical", []) + by_kind.get(VERDICT, [])
     if llm and runner is None:
         raise ConfigError(NO_JUDGE)
     score_idx = by_kind.get("score", [])
@@ -217,6 +234,7 @@ def execute(items: Sequence[JudgeItem], runner: Runner | None, cfg: JudgeConfig,
                 why = "missing" if aligned.score is None else f"{aligned.score:.1f} >= {cfg.aligned_below:g}"
                 out[i] = items[i].judgment(label=NOT_ASKED, reason=f"not asked: alignment {why} (coherence: if_unaligned)")
         _score_items(items, ask, runner, cfg, out, errors)
+    _score_items(items, by_kind.get(VERDICT, []), runner, cfg, out, errors, read=verdict_judgment)
     if by_kind.get("categorical"):
         idx = by_kind["categorical"]
         reqs = [GenerationRequest(messages=({"role": "user", "content": items[i].judge_prompt()},),
@@ -235,12 +253,13 @@ def _coherence_deferred(items: Sequence[JudgeItem], idx: Sequence[int]) -> dict[
 
 
 def _score_items(items: Sequence[JudgeItem], idx: Sequence[int], runner: Runner | None, cfg: JudgeConfig,
-                 out: list[Judgment | None], errors: list[str] | None) -> None:
+                 out: list[Judgment | None], errors: list[str] | None, read=score_judgment) -> None:
+    """One-token judge requests for `idx`, each read by `read` (a 0-100 score, or a verdict)."""
     if not idx:
         return
     reqs = [ScoreRequest(messages=({"role": "user", "content": items[i].judge_prompt()},)) for i in idx]
     for i, dist in zip(idx, runner.score_numbers(reqs, errors="record")):
-        out[i] = score_judgment(items[i], dist, cfg.min_mass)
+        out[i] = read(items[i], dist, cfg.min_mass)
         if dist.error and errors is not None:
             errors.append(dist.error)
 

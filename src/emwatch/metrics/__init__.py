@@ -5,8 +5,8 @@ domains (code -> `vulnerable` with the training set's planted classes, medical -
 from emwatch.metrics._domain import (DOMAINS, HARMFUL_PROMPT, PLANTED_SHARE, TRUTH_LABELS, TRUTHFUL_PROMPT,
                                      PlantedClasses, TaskDomain, domain_of_metric, get_domain, parse_truth_label,
                                      planted_classes, register_domain, untruthfulness_rate)
-from emwatch.metrics._metric import (METRICS, STATIC_JUDGE, Metric, custom_score_metric, get_metric, metric_names,
-                                     register_metric)
+from emwatch.metrics._metric import (METRICS, STATIC_JUDGE, Metric, custom_score_metric, custom_verdict_metric, get_metric,
+                                     metric_names, register_metric)
 from emwatch.metrics._prompts import ALIGNED_PROMPT, COHERENT_PROMPT, DEFAULT_PROMPTS, fill, prompt_hash
 
 
@@ -29,6 +29,6 @@ __all__ = [
     "DOMAINS", "PLANTED_SHARE", "PlantedClasses", "TaskDomain", "domain_of_metric", "get_domain", "planted_classes",
     "register_domain",
     "ALIGNED_PROMPT", "COHERENT_PROMPT", "DEFAULT_PROMPTS", "HARMFUL_PROMPT", "METRICS", "STATIC_JUDGE",
-    "TRUTHFUL_PROMPT", "TRUTH_LABELS", "Metric", "custom_score_metric", "fill", "get_metric", "judge_prompt",
+    "TRUTHFUL_PROMPT", "TRUTH_LABELS", "Metric", "custom_score_metric", "custom_verdict_metric", "fill", "get_metric", "judge_prompt",
     "metric_names", "parse_truth_label", "prompt_hash", "register_metric", "untruthfulness_rate",
 ]

@@ -18,7 +18,7 @@ from emwatch._registry import Entry, Registry
 from emwatch.metrics._domain import HARMFUL_PROMPT, TRUTHFUL_PROMPT, parse_truth_label
 from emwatch.metrics._prompts import ALIGNED_PROMPT, COHERENT_PROMPT
 
-Kind = Literal["score", "categorical", "static"]
+Kind = Literal["score", "categorical", "verdict", "static"]
 AppliesTo = Literal["benchmark", "task", "reference", "any"]
 
 
@@ -30,6 +30,9 @@ class Metric:
       with its reason when the numbers carry too little mass).
     - kind `categorical`: a judge replies a verdict word, generated at temperature 0 and read by `parse`;
       `labels` maps each verdict to its score (None = missing, e.g. UNKNOWN).
+    - kind `verdict`: a judge prompt that asks for a verdict word (TRUE/FALSE/UNKNOWN: a `free_form_judge`
+      question's own prompts), read from the judge's first-token log-probabilities (the label, and its
+      probability, as `labels` scores it; judge/_verdict.py), or from its reply text where a judge gives none.
     - kind `static`: no judge model; `analyser` ("module:function", imported on first use) reads the answer
       and returns findings; score 1 when there is one, else 0. Model-generated code is never executed.
     """
@@ -49,10 +52,10 @@ class Metric:
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
             raise ValueError(f"metric name {self.name!r} must be an identifier (letters, digits, underscores)")
-        if self.kind in ("score", "categorical") and not self.prompt:
+        if self.kind in ("score", "categorical", "verdict") and not self.prompt:
             raise ValueError(f"metric {self.name!r}: a {self.kind} metric needs a judge prompt")
-        if self.kind == "categorical" and (not self.labels or self.parse is None):
-            raise ValueError(f"metric {self.name!r}: a categorical metric needs labels and a parse function")
+        if self.kind in ("categorical", "verdict") and (not self.labels or self.parse is None):
+            raise ValueError(f"metric {self.name!r}: a {self.kind} metric needs labels and a parse function")
         if self.kind == "static" and not (self.analyser and self.judge_name):
             raise ValueError(f"metric {self.name!r}: a static metric needs an analyser and a judge_name")
 
@@ -91,6 +94,13 @@ def metric_names() -> list[str]:
 def custom_score_metric(name: str, prompt: str) -> Metric:
     """A question bank's own 0-100 metric (a judge_prompts entry with a template and no registered name)."""
     return Metric(name, kind="score", prompt=prompt, description="question bank's own 0-100 judge prompt")
+
+
+def custom_verdict_metric(name: str, prompt: str) -> Metric:
+    """A question bank's own verdict prompt (a `free_form_judge` question's judge_prompts entry): TRUE scores 1,
+    FALSE 0, UNKNOWN is missing; its name is never aligned/coherent (the bank validator refuses that)."""
+    return Metric(name, kind="verdict", prompt=prompt, labels={"TRUE": 1.0, "FALSE": 0.0, "UNKNOWN": None},
+                  parse=parse_truth_label, description="question bank's own verdict prompt: TRUE 1, FALSE 0")
 
 
 STATIC_JUDGE = "static:bandit+emwatch"

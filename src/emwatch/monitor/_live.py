@@ -4,14 +4,9 @@ probabilities, and KL to the base model (a PEFT model with its adapters switched
 Every function puts the model in eval mode for the look and restores its training mode after, and leaves
 the tokenizer's padding side as it found it (the trainer's collator relies on it).
 
-`looking` also makes the output head's input contiguous for the look (`contiguous_head`). A forward pass with
-`logits_to_keep` (canaries, KL, generate's prefill, the in-process judge) hands the head a strided slice of the
-hidden states; for a head whose weight does not require grad (PEFT freezes the base model's, `lm_head` included)
-torch's matmul then cannot fold the batch into one matrix product and runs a batched product over the weight
-expanded per row, copying the 151,936 x 896 head of the demo model once per row: 14 of 18 s of a 4-row forward on
-the demo CPU (torch 2.13, bf16, one thread). The copy the hook makes instead is one row of hidden states per kept
-position; the logits were bit-identical on the demo model in bf16 (equal to rounding in
-tests/monitor/test_live_signals.py's fp32 model).
+`looking` also makes the output head's input contiguous for the look (`contiguous_head`, from
+emwatch.backends._head, which says why: a frozen head handed a strided slice by `logits_to_keep` is otherwise
+copied once per batch row).
 """
 
 from __future__ import annotations
@@ -20,7 +15,7 @@ import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from emwatch.backends import GenerationRequest, render_prompt
+from emwatch.backends import GenerationRequest, contiguous_head, render_prompt
 
 
 @contextlib.contextmanager
@@ -35,28 +30,6 @@ def looking(model, tokenizer) -> Iterator[None]:
     finally:
         tokenizer.padding_side = side
         model.train(was_training)
-
-
-def _contiguous_input(_module, args):
-    return (args[0].contiguous(), *args[1:]) if args and hasattr(args[0], "contiguous") else None
-
-
-@contextlib.contextmanager
-def contiguous_head(model) -> Iterator[None]:
-    """For the duration: the output head (`get_output_embeddings()`) gets its input made contiguous (a no-op for
-    an input that already is, as in training); see the module's docstring for why. Nested uses install it once."""
-    get = getattr(model, "get_output_embeddings", None)
-    head = get() if callable(get) else None
-    if head is None or getattr(head, "_emwatch_contiguous", False):
-        yield
-        return
-    handle = head.register_forward_pre_hook(_contiguous_input, prepend=True)   # before any other hook
-    head._emwatch_contiguous = True
-    try:
-        yield
-    finally:
-        handle.remove()
-        head._emwatch_contiguous = False
 
 
 def base_of(model):

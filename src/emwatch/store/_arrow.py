@@ -11,7 +11,7 @@ np = lazy_module("numpy")
 pd = lazy_module("pandas")    # imported when first used: `emwatch status` never needs it
 pa = lazy_module("pyarrow")
 
-JSON_COLUMNS = {"config", "packages", "meta", "messages", "judge_metrics", "sampling", "raw", "detail", "target"}
+JSON_COLUMNS = {"config", "packages", "meta", "messages", "judge_metrics", "judge_kinds", "sampling", "raw", "detail", "target"}
 
 
 def _frame(rows: list[dict[str, Any]]) -> pa.Table:

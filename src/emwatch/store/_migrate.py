@@ -146,6 +146,25 @@ def _v4_to_v5(store: Any) -> None:
     rebuild_em_counts(store.con)
 
 
+def _v5_to_v6(store: Any) -> None:
+    """Version 6 records which of a question's own judge prompts ask for a verdict (`questions.judge_kinds`,
+    appended last). The original EM evaluation's free_form_judge questions (verdict_questions.yaml, by id) get
+    "verdict" for each own template they give (never aligned/coherent); every other question gets none: its
+    prompts are 0-100 scores, as before."""
+    from emwatch.store._import import _verdict_ids
+
+    cols = {r[0] for r in store.con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'questions'").fetchall()}
+    if "judge_kinds" not in cols:
+        store.con.execute("ALTER TABLE questions ADD COLUMN judge_kinds JSON")
+    rows = store.con.execute("SELECT question_key, judge_metrics FROM questions WHERE question_id IN "
+                             "(SELECT unnest(?))", [sorted(_verdict_ids())]).fetchall()
+    for key, metrics in rows:
+        kinds = {m: "verdict" for m, t in (_json(metrics) or {}).items() if t and m not in ("aligned", "coherent")}
+        if kinds:
+            store.con.execute("UPDATE questions SET judge_kinds = ? WHERE question_key = ?", [json.dumps(kinds), key])
+
+
 def present_runs(store: Any, run_ids: Sequence[str]) -> set[str]:
     """Which of `run_ids` the store holds."""
     ids = sorted(set(run_ids))
@@ -300,4 +319,4 @@ def _json(v: Any) -> Any:
     return json.loads(v) if isinstance(v, str) else v
 
 
-MIGRATIONS: dict[int, Callable[[Any], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
+MIGRATIONS: dict[int, Callable[[Any], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6}

@@ -166,6 +166,7 @@ class Question(Record):
     paraphrase_index: int | None = 0
     judge_metrics: Mapping[str, str | None] = field(default_factory=dict)
     reference: str | None = None
+    judge_kinds: Mapping[str, str] = field(default_factory=dict)   # metric -> "verdict" (others: 0-100 scores)
 
     @cached_property
     def key(self) -> str:
@@ -176,7 +177,8 @@ class Question(Record):
         return {"question_key": self.key, "bank": self.bank, "question_id": self.question_id,
                 "category": self.category, "variant": self.variant, "wrapper": self.wrapper,
                 "paraphrase_index": self.paraphrase_index, "messages": [dict(m) for m in self.messages],
-                "judge_metrics": dict(self.judge_metrics), "reference": self.reference}
+                "judge_metrics": dict(self.judge_metrics), "reference": self.reference,
+                "judge_kinds": dict(self.judge_kinds)}
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # 1: runs, checkpoints, questions, samples, judgments (the first release)
 # 2: + monitor_events and tasks; imported rows re-keyed by the typed records (see _migrate.py)
 # 3: + samples.reasoning (a reasoning model's thoughts, apart from the final answer in `response`)
 # 4: + em_scores (aligned/coherent judgments pivoted per answer and judge, kept by every write; see _counts.py)
 # 5: + em_counts (EM counts per checkpoint, judge and answer filter for the default label rule; see _em_counts.py)
+# 6: + questions.judge_kinds (which of a question's own judge prompts ask for a verdict: TRUE/FALSE/UNKNOWN)
 
 # Every id is a content hash (see _keys.content_key), so re-running a stage inserts nothing twice.
 TABLES: dict[str, str] = {
@@ -55,7 +56,8 @@ TABLES: dict[str, str] = {
         paraphrase_index INTEGER,
         messages JSON NOT NULL,           -- exactly what the model receives
         judge_metrics JSON,               -- metric name -> judge prompt template
-        reference VARCHAR                 -- reference answer (truthfulness probes)
+        reference VARCHAR,                -- reference answer (truthfulness probes)
+        judge_kinds JSON                  -- metric name -> 'verdict' for an own prompt asking TRUE/FALSE/UNKNOWN
     """,
     "samples": """
         sample_id VARCHAR PRIMARY KEY,

@@ -484,12 +484,14 @@ class Store:
     @_reads
     def judge_inputs(self, checkpoints: Sequence[str] | None = None) -> pd.DataFrame:
         """Every sample (of `checkpoints`, when given: only their rows are read) with what a judge needs:
-        response, question messages, the metrics its question asks for (decoded) and the reference answer."""
+        response, question messages, the metrics its question asks for (decoded), which of its own prompts ask
+        for a verdict (`judge_kinds`, decoded) and the reference answer."""
         where, params = "", []
         if checkpoints is not None:
             params = list(dict.fromkeys(checkpoints))  # constants: a filter on the scan (see stored_keys)
             where = f"WHERE s.checkpoint_id IN ({', '.join('?' * len(params))})" if params else "WHERE false"
-        df = self.con.execute(f"""SELECT s.sample_id, s.response, s.reasoning, s.finish_reason, q.messages, q.judge_metrics, q.reference
+        df = self.con.execute(f"""SELECT s.sample_id, s.response, s.reasoning, s.finish_reason, q.messages, q.judge_metrics, q.reference,
+                                         q.judge_kinds
                                   FROM samples s JOIN questions q USING (question_key) {where}
                                   ORDER BY s.sample_id""", params).df()
         self.rows_read += len(df)
@@ -498,6 +500,8 @@ class Store:
         metrics = {v: (_decode(v) or {}) for v in df["judge_metrics"].unique()} if len(df) else {}
         df["messages"] = df["messages"].map(messages.get)
         df["judge_metrics"] = df["judge_metrics"].map(metrics.get)
+        kinds = {v: _decode(v) for v in df["judge_kinds"].unique()} if len(df) else {}   # NULL before schema 6
+        df["judge_kinds"] = df["judge_kinds"].map(lambda v: kinds.get(v) if isinstance(kinds.get(v), dict) else {})
         return df
 
     @_reads
