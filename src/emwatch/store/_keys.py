@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -91,9 +92,30 @@ def _joined(kind: str, parts: Sequence[pa.Array]) -> pa.Array:
 
 
 def _sha24(texts: pa.Array) -> pa.Array:
-    """The first 24 hex digits of the sha256 of each text's UTF-8 bytes (what content_key hashes), as Arrow text."""
-    sha = hashlib.sha256
-    return pa.array([sha(b).hexdigest()[:24] for b in texts.cast(pa.binary()).to_pylist()], pa.string())
+    """The first 24 hex digits of the sha256 of each text's UTF-8 bytes (what content_key hashes), as Arrow text.
+    Hashed by DuckDB's `sha256` (the same digest of the same bytes; tested key for key against hashlib): it
+    costs less CPU than a hashlib call per row (0.20 s against 0.27 s for 400,000 texts), uses both cores, and
+    lets go of the GIL, so Python work (an ingest's other keys and columns) runs beside it."""
+    if not len(texts):
+        return pa.array([], pa.string())
+    rows = _hash_connection().from_arrow(pa.table({"t": texts}))
+    out = rows.project("substr(sha256(t), 1, 24) AS k").to_arrow_table().column(0)
+    out = out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
+    return out if out.type == pa.string() else out.cast(pa.string())
+
+
+_HASHERS = threading.local()
+
+
+def _hash_connection() -> Any:
+    """This thread's in-memory DuckDB connection for hashing (a connection serves one thread at a time; opening
+    one costs ~13 ms, so each thread keeps its own)."""
+    con = getattr(_HASHERS, "con", None)
+    if con is None:
+        import duckdb
+
+        con = _HASHERS.con = duckdb.connect(":memory:")
+    return con
 
 
 def _by_object(values: Sequence[Any]) -> tuple[list[Any], pa.Array]:
