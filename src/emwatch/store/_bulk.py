@@ -33,7 +33,8 @@ def ingest_answers(store: Any, samples: pd.DataFrame, judgments: pd.DataFrame | 
         rows = np.asarray(j["sample"])
         if rows.dtype.kind not in "iu" or (len(rows) and (rows.min() < 0 or rows.max() >= len(s))):
             raise ValueError(f"judgments: `sample` must be a row number of `samples` (0 to {len(s) - 1})")
-        js = sids.take(pa.array(rows))
+        at = pa.array(rows.astype(np.int64, copy=False))  # checked in range above
+        js = sids.take(at)
         if "prompt_hash" not in j:
             j = j.assign(prompt_hash=None)
         j = j.drop(columns=["sample"])
@@ -45,7 +46,8 @@ def ingest_answers(store: Any, samples: pd.DataFrame, judgments: pd.DataFrame | 
                              "needs a reason")
 
         def judged() -> pa.Table:
-            jids = judgment_key_array(js, j["judge_model"], j["metric"], j["prompt_hash"])
+            answers = pa.DictionaryArray.from_arrays(at, sids)  # each answer's id encoded once
+            jids = judgment_key_array(answers, j["judge_model"], j["metric"], j["prompt_hash"])
             return _table(j, {"sample_id": js, "judgment_id": jids}, ordered=True)
 
         # the judgments' keys are computed (Python) while DuckDB writes the answers (it lets go of the GIL)
