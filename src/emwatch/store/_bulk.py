@@ -50,7 +50,8 @@ def ingest_answers(store: Any, samples: pd.DataFrame, judgments: pd.DataFrame | 
             jids = judgment_key_array(answers, j["judge_model"], j["metric"], j["prompt_hash"])
             return _table(j, {"sample_id": js, "judgment_id": jids}, ordered=True)
 
-        # the judgments' keys are computed (Python) while DuckDB writes the answers (it lets go of the GIL)
+        # the judgments' keys and their order are computed in a thread while DuckDB writes the answers (the
+        # hashing, in DuckDB, and the sort, in numpy, let go of the GIL as the insert does)
         pool = ThreadPoolExecutor(1, thread_name_prefix="emwatch-keys")
         tables["judgments"] = pool.submit(judged)
         pool.shutdown(wait=False)
