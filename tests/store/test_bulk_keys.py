@@ -352,3 +352,14 @@ def test_ingest_writes_the_judgments_in_key_order(tmp_path):
         answers = store.query("SELECT sample_id FROM samples").sample_id.tolist()
     assert stored == sorted(j.key for j in judgments) != [j.key for j in judgments]
     assert answers == [s.key for s in samples]
+
+
+def test_dictionary_columns_with_other_dictionaries_per_chunk_or_missing_rows_equal_content_key():
+    import pyarrow as pa
+
+    from emwatch.store._keys import content_key
+
+    chunked = pa.chunked_array([pa.array(["x", "y", None]).dictionary_encode(), pa.array(['z"', "x"]).dictionary_encode()])
+    assert bulk_keys("k", chunked) == [content_key("k", v) for v in ["x", "y", None, 'z"', "x"]]
+    gaps = pa.DictionaryArray.from_arrays(pa.array([0, None, 1, 0]), pa.array(["p", None]))  # a null row, a null value
+    assert bulk_keys("k", gaps) == [content_key("k", v) for v in ["p", None, None, "p"]]
