@@ -363,3 +363,25 @@ def test_dictionary_columns_with_other_dictionaries_per_chunk_or_missing_rows_eq
     assert bulk_keys("k", chunked) == [content_key("k", v) for v in ["x", "y", None, 'z"', "x"]]
     gaps = pa.DictionaryArray.from_arrays(pa.array([0, None, 1, 0]), pa.array(["p", None]))  # a null row, a null value
     assert bulk_keys("k", gaps) == [content_key("k", v) for v in ["p", None, None, "p"]]
+
+
+def test_keys_hashed_from_several_threads_at_once_are_the_records_keys():
+    """Each thread hashes through its own cursor on one in-memory DuckDB (an ingest hashes in a thread of its own
+    while another may add records): keys computed at once from four threads are content_key's."""
+    import threading
+
+    from emwatch.store._keys import content_key
+
+    cols = [[f"ck{i % 7}" for i in range(2000)], list(range(2000))]
+    want = [content_key("sample", c, i) for c, i in zip(*cols)]
+    got: list[bool] = []
+
+    def run():
+        got.extend(bulk_keys("sample", *cols) == want for _ in range(5))
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == [True] * 20
