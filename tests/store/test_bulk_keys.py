@@ -178,8 +178,10 @@ def _containers(values, kind: str):
     if kind == "float":
         out += [(np.array(values, dtype=np.float64), values), (pa.array(values, pa.float64()), values)]
     if kind == "text":
+        coded = pa.array(values, pa.string()).dictionary_encode()  # a dictionary column, as ingest passes ids
         out += [(pa.array(values, pa.string()), values), (pa.array(values, pa.large_string()), values),
-                (pd.Series(values, dtype="str"), pd.Series(values, dtype="str").tolist())]
+                (pd.Series(values, dtype="str"), pd.Series(values, dtype="str").tolist()), (coded, values),
+                (pa.chunked_array([coded.slice(0, len(values) // 2), coded.slice(len(values) // 2)]), values)]
     return out
 
 
@@ -296,3 +298,90 @@ def test_a_missing_checkpoint_or_question_in_a_pandas_text_column_is_json_null()
             for i, (c, q) in enumerate([("c", None), (None, "q"), ("c", "q")])]
     assert sample_keys(cks, qs, [0, 1, 2], [{}] * 3) == want
     assert sample_keys(cks.astype(object), qs.astype(object), [0, 1, 2], [{}] * 3) == want
+
+
+def test_judgments_go_in_key_order_keeping_the_first_of_equal_keys():
+    """The rows ingest writes (store._bulk._first_of_each_key): ordered, the rows of the keys in the texts' order,
+    of equal keys the caller's first, whether keys share their first 16 digits (numpy sorts on those) or not, in
+    a sliced Arrow array too, and for keys that are not 24 hex digits; unordered, None when all differ."""
+    import hashlib
+
+    import numpy as np
+    import pyarrow as pa
+
+    from emwatch.store._bulk import _first_of_each_key
+
+    def want(keys):
+        first = {}
+        for i, k in enumerate(keys):
+            first.setdefault(k, i)
+        return sorted(first.values(), key=lambda i: keys[i])
+
+    rng = np.random.default_rng(3)
+    for trial in range(60):
+        n = int(rng.integers(1, 80))
+        keys = [hashlib.sha256(str(int(rng.integers(0, n // 2 + 2))).encode()).hexdigest()[:24] for _ in range(n)]
+        if trial % 3 == 0:  # the same first 16 digits: told apart by the last 8
+            keys = ["0123456789abcdef" + k[16:] for k in keys]
+        if trial % 5 == 0:  # not hex keys: sorted as texts
+            keys = [k.upper() if i % 2 else k + "!" for i, k in enumerate(keys)]
+        got = _first_of_each_key(pa.array(keys), ordered=True)
+        assert got.tolist() == want(keys), trial
+        if n > 1:
+            assert _first_of_each_key(pa.array(["x"] + keys).slice(1), ordered=True).tolist() == want(keys), trial
+        unordered = _first_of_each_key(pa.array(keys), ordered=False)
+        assert (unordered is None) == (len(set(keys)) == n), trial
+        if unordered is not None:
+            assert unordered.tolist() == sorted(want(keys)), trial
+
+
+def test_ingest_writes_the_judgments_in_key_order(tmp_path):
+    """DuckDB builds its key index faster from sorted keys: the judgments' rows are stored in key order (and the
+    answers in the caller's)."""
+    recs = _records()
+    samples = [r for r in recs if isinstance(r, Sample)]
+    judgments = [r for r in recs if isinstance(r, Judgment)]
+    row_of = {s.key: i for i, s in enumerate(samples)}
+    sframe = pd.DataFrame([{k: v for k, v in s.row().items() if k != "sample_id"} for s in samples])
+    jframe = pd.DataFrame([{**{k: v for k, v in j.row().items() if k not in ("judgment_id", "sample_id")},
+                            "sample": row_of[j.sample_id]} for j in judgments])
+    with Store(tmp_path / "s.duckdb") as store:
+        store.add([r for r in recs if isinstance(r, (Run, Checkpoint, Question))])
+        store.ingest_answers(sframe, jframe)
+        stored = store.query("SELECT judgment_id FROM judgments").judgment_id.tolist()
+        answers = store.query("SELECT sample_id FROM samples").sample_id.tolist()
+    assert stored == sorted(j.key for j in judgments) != [j.key for j in judgments]
+    assert answers == [s.key for s in samples]
+
+
+def test_dictionary_columns_with_other_dictionaries_per_chunk_or_missing_rows_equal_content_key():
+    import pyarrow as pa
+
+    from emwatch.store._keys import content_key
+
+    chunked = pa.chunked_array([pa.array(["x", "y", None]).dictionary_encode(), pa.array(['z"', "x"]).dictionary_encode()])
+    assert bulk_keys("k", chunked) == [content_key("k", v) for v in ["x", "y", None, 'z"', "x"]]
+    gaps = pa.DictionaryArray.from_arrays(pa.array([0, None, 1, 0]), pa.array(["p", None]))  # a null row, a null value
+    assert bulk_keys("k", gaps) == [content_key("k", v) for v in ["p", None, None, "p"]]
+
+
+def test_keys_hashed_from_several_threads_at_once_are_the_records_keys():
+    """Each thread hashes through its own cursor on one in-memory DuckDB (an ingest hashes in a thread of its own
+    while another may add records): keys computed at once from four threads are content_key's."""
+    import threading
+
+    from emwatch.store._keys import content_key
+
+    cols = [[f"ck{i % 7}" for i in range(2000)], list(range(2000))]
+    want = [content_key("sample", c, i) for c, i in zip(*cols)]
+    got: list[bool] = []
+
+    def run():
+        got.extend(bulk_keys("sample", *cols) == want for _ in range(5))
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == [True] * 20
