@@ -31,16 +31,9 @@ from emwatch.metrics import fill  # noqa: E402
 
 def make_adapter(model_dir: str, out: Path) -> str:
     """A r=8 LoRA on q/v of `model_dir` with B drawn N(0, 0.02) from seed 0 (PEFT starts B at zero: no change)."""
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
+    from emwatch.testing import random_lora
 
-    model = get_peft_model(AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32),
-                           LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"]))
-    torch.manual_seed(0)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if "lora_B" in name:
-                p.normal_(0, 0.02)
+    model = random_lora(model_dir, r=8, std=0.02, seed=0)
     model.save_pretrained(out)
     del model
     return str(out)

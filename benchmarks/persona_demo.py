@@ -184,19 +184,19 @@ def scored_rows(path: Path) -> list[tuple[int, dict]]:
     JSON object with step, persona, persona_fixed, direction_sha256 and layer is refused, naming file and line."""
     if not path.is_file():
         return []
+    from emwatch.config import ConfigError
+    from emwatch.data._jsonl import json_lines
+
     rows = []
-    for n, line in enumerate(path.read_text().splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            r = json.loads(line)
-        except ValueError as e:
-            raise SystemExit(f"{path}: line {n}: not JSON ({e})") from None
-        missing = [k for k in ("step", "persona", "persona_fixed", "direction_sha256", "layer")
-                   if not isinstance(r, dict) or k not in r]
-        if missing:
-            raise SystemExit(f"{path}: line {n}: no field {missing[0]}")
-        rows.append((n, r))
+    try:
+        for n, r in json_lines(path):
+            missing = [k for k in ("step", "persona", "persona_fixed", "direction_sha256", "layer")
+                       if not isinstance(r, dict) or k not in r]
+            if missing:
+                raise SystemExit(f"{path}: line {n}: no field {missing[0]}")
+            rows.append((n, r))
+    except ConfigError as e:   # a line that is not JSON: the reader names file and line
+        raise SystemExit(str(e)) from None
     return rows
 
 

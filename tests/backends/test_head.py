@@ -19,16 +19,9 @@ TEXTS = ["a b c d e f", "a b", "the code return x to the user"]
 def adapter(tiny_qwen2, tmp_path_factory):
     """A r=4 LoRA adapter of the tiny model on q/v whose B matrices are drawn N(0, 0.3) from seed 0 (PEFT
     initialises B to zero: no change), saved as a checkpoint folder."""
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
+    from emwatch.testing import random_lora
 
-    model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_qwen2, dtype=torch.float32),
-                           LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"]))
-    torch.manual_seed(0)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if "lora_B" in name:
-                p.normal_(0, 0.3)
+    model = random_lora(tiny_qwen2, r=4, std=0.3, seed=0)
     out = tmp_path_factory.mktemp("head_adapter")
     model.save_pretrained(out)
     return str(out)

@@ -17,16 +17,10 @@ def tiny_chat_model(tmp_path_factory):
 def lora_model(tiny_chat_model):
     """(PEFT model, tokenizer): the tiny model in float32 with a r=4 LoRA on q/v whose B matrices are drawn
     N(0, 0.3) from seed 0, so the adapter changes the logits (PEFT initialises B to zero: no change)."""
-    import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoTokenizer
+
+    from emwatch.testing import random_lora
 
     tok = AutoTokenizer.from_pretrained(tiny_chat_model)
-    model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_chat_model, dtype=torch.float32),
-                           LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"]))
-    torch.manual_seed(0)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if "lora_B" in name:
-                p.normal_(0, 0.3)
+    model = random_lora(tiny_chat_model, r=4, std=0.3, seed=0)
     return model, tok

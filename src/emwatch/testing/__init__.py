@@ -3,7 +3,8 @@ studies with planted ground truth written into a store (to try the analysis and 
 
 from emwatch.testing._simulate import SimModel, SimRun, SimStudy, simulate_study
 from emwatch.testing._tiny import (CHATML_TEMPLATE, FAMILIES, FAMILY_EOS, FAMILY_TEMPLATES, build_family_model,
-                                   build_tiny_model, build_tiny_tokenizer)
+                                   build_tiny_model, build_tiny_tokenizer, random_lora)
 
 __all__ = ["CHATML_TEMPLATE", "FAMILIES", "FAMILY_EOS", "FAMILY_TEMPLATES", "SimModel", "SimRun", "SimStudy",
-           "build_family_model", "build_tiny_model", "build_tiny_tokenizer", "simulate_study"]
+           "build_family_model", "build_tiny_model", "build_tiny_tokenizer", "random_lora",
+           "simulate_study"]

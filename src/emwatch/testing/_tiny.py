@@ -256,3 +256,21 @@ def build_family_model(family: str, out_dir: str | Path, *, seed: int = 0) -> Pa
     tok.eos_token = FAMILY_EOS[family]
     tok.save_pretrained(tok_dir)
     return build_tiny_model(family, out, tokenizer_dir=tok_dir, seed=seed)
+
+
+def random_lora(model_dir: str | Path, *, r: int = 4, std: float = 0.3, seed: int = 0):
+    """`model_dir`'s model in float32 wrapped in a LoRA of rank `r` (alpha 2r) on q_proj/v_proj whose B matrices
+    are drawn N(0, std) from `seed`, so the adapter changes the logits (PEFT starts B at zero: no change). Returns
+    the PEFT model; `save_pretrained` it for a checkpoint folder."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    model = get_peft_model(AutoModelForCausalLM.from_pretrained(str(model_dir), dtype=torch.float32),
+                           LoraConfig(r=r, lora_alpha=2 * r, target_modules=["q_proj", "v_proj"]))
+    torch.manual_seed(seed)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0, std)
+    return model
