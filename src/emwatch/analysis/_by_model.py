@@ -184,22 +184,41 @@ def scatter_sample(parts: ModelParts, rng: np.random.Generator) -> pd.DataFrame:
 def read_by_model(store: Any, cfg: AnalyzeConfig, policy: str, choice: Any, lowest: int = 60,
                   progress: Callable[[str], None] | None = None) -> tuple[ModelParts, pd.DataFrame]:
     """Every model's share of the study (`one_model`) read from `store` under the judge choice `choice`."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from emwatch.analysis._study import canonical_order
-    from emwatch.store._chunks import answers_of_model, benchmark_questions, models, study_facts
+    from emwatch.store._chunks import benchmark_questions, model_answers_sql, models, read_model, study_facts
 
     judges = choice.sql()
     facts = study_facts(store, judges)
     benchmark = benchmark_questions(store, facts["judged_questions"])
     parts = ModelParts()
     rng = np.random.default_rng(cfg.seed)
-    for model in models(store):
-        frame = canonical_order(em_columns(answers_of_model(store, model, judges, benchmark)))
-        if frame.empty:
-            continue
-        one_model(frame, cfg, policy, facts, parts, lowest, rng)
-        if progress is not None:
-            progress(f"{model}: {len(frame):,} answers")
-        del frame
+    names = models(store)
+    sql = model_answers_sql(store, judges)
+    # model i+1 is read (DuckDB, on a cursor of the same connection, without the GIL) while pandas works on
+    # model i: at most two models' frames are held, the one analysed and the one read
+    with store._session() as con, ThreadPoolExecutor(max_workers=1) as pool:
+        cur = con.cursor()
+        try:
+            ahead = pool.submit(read_model, cur, sql, names[0], benchmark) if names else None
+            for i, model in enumerate(names):
+                frame = ahead.result()
+                ahead = pool.submit(read_model, cur, sql, names[i + 1], benchmark) if i + 1 < len(names) else None
+                frame = canonical_order(em_columns(frame))
+                if not frame.empty:
+                    one_model(frame, cfg, policy, facts, parts, lowest, rng)
+                    if progress is not None:
+                        progress(f"{model}: {len(frame):,} answers")
+                del frame
+        finally:
+            if ahead is not None:
+                ahead.cancel()
+                try:
+                    ahead.result()   # a read still running ends before its cursor closes
+                except Exception:
+                    pass
+            cur.close()
     return parts, scatter_sample(parts, rng)
 
 
