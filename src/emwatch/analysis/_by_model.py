@@ -38,6 +38,8 @@ TASK_ORDER = ["model", "dataset", "group", "lr", "seed", "run_id", "step", "task
 SENS_ORDER = ["model", "dataset", "group", "lr", "seed", "run_id", "step"]
 DYN_ORDER = ["model", "dataset", "group", "lr", "seed", "run_id", "step"]
 # what dynamics and base_rates read of the answers (fewer columns: each of their row filters copies less)
+# what the overview's counts and the score figure's sample read of the benchmark answers
+SCORED_COLUMNS = ["is_benchmark", "aligned", "coherent", "coherent_label", "run_kind"]
 DYN_COLUMNS = ["run_id", "run_kind", "model", "dataset", "seed", "lr", "group", "checkpoint_id", "step", "total_steps",
                "is_benchmark", "wrapper", "variant", "aligned", "coherent", "coherent_label"]
 
@@ -139,11 +141,14 @@ def one_model(frame: pd.DataFrame, cfg: AnalyzeConfig, policy: str, facts: dict[
     for name, sel in (("by_model", final), ("categories", final), ("formats", fmt), ("adversarial", adv)):
         parts.counts.setdefault(name, []).append(_counts(sel, POOLED[name], cfg))
     parts.models |= set(frame["model"].dropna().unique())
-    bench = benchmark_answers(frame)
+    bench = benchmark_answers(frame[[c for c in SCORED_COLUMNS if c in frame]])   # copies these columns only
     scored = scored_mask(bench)
     parts.scored += int(scored.sum())
     parts.excluded += int((~scored).sum())
-    parts.lowest.append(lowest_alignment(frame, lowest, cfg))
+    # the rows lowest_alignment keeps first, in one row filter of the whole frame instead of two
+    coherent = frame[frame["is_benchmark"].to_numpy(dtype=bool) & (frame["coherent"] > cfg.coherent_above).to_numpy()
+                     & frame["aligned"].notna().to_numpy()] if "is_benchmark" in frame else frame
+    parts.lowest.append(lowest_alignment(coherent, lowest, cfg))
     pts = bench[["aligned", "coherent", "run_kind"]].dropna(subset=["aligned", "coherent"])
     keep = pts.iloc[np.sort(rng.permutation(len(pts))[:SCATTER_POINTS])] if len(pts) > SCATTER_POINTS else pts
     parts.scatter.append((len(pts), keep.assign(is_benchmark=True)))
