@@ -124,3 +124,34 @@ def test_a_wrong_number_would_show(tmp_path):
         assert _csv(after["sensitivity"]) != _csv(before["sensitivity"])
     finally:
         store.close()
+
+
+def test_a_failure_while_the_next_model_is_read_leaves_the_store_usable(tmp_path, monkeypatch):
+    """The next model is read in a thread while this one is analysed: an error in the analysis reaches the caller
+    (not swallowed by the read ahead), the read ahead ends, and the same store then gives the same tables."""
+    from emwatch.analysis import _by_model as M
+
+    store = _random_store(tmp_path / "s.duckdb", 5)
+    cfg = AnalyzeConfig(bootstrap=100)
+    try:
+        choice = choose_judges(store.judge_pairs(), "sim-judge")
+        want = analyze_study(store, cfg, judge=choice).tables()
+        seen = []
+        real = M.one_model
+
+        def fail_on_the_second(frame, *args, **kwargs):
+            seen.append(frame["model"].iloc[0])
+            if len(seen) == 2:
+                raise RuntimeError("analysis failed")
+            return real(frame, *args, **kwargs)
+
+        monkeypatch.setattr(M, "one_model", fail_on_the_second)
+        with pytest.raises(RuntimeError, match="analysis failed"):
+            analyze_study(store, cfg, judge=choice)
+        assert len(seen) == 2 and seen[0] != seen[1]
+        monkeypatch.setattr(M, "one_model", real)
+        got = analyze_study(store, cfg, judge=choice).tables()
+        assert [name for name in want if _csv(got[name]) != _csv(want[name])] == []
+        assert store.query("SELECT count(*) AS n FROM samples").n[0] > 0
+    finally:
+        store.close()

@@ -2,7 +2,8 @@
 store's: what `analyze_study` does with a store (and so `emwatch report`), with the same tables as
 `analyze_study` on the whole answers frame.
 
-Each model's answers (its fine-tuning runs and its base runs) are one frame (`store._chunks.answers_of_model`).
+Each model's answers (its fine-tuning runs and its base runs) are one frame (`store._chunks.read_model`), the next
+model's read in a thread (DuckDB lets go of the GIL) while pandas analyses this one's: two frames at most.
 What is per run or per model is computed there by the frame functions themselves: task metric, dynamics,
 base rates, untruthfulness, sensitivity, judge metrics per (model, dataset, step). What the rules look at across
 models comes from the store first (`store._chunks.study_facts`): the benchmark rule's questions judged on any
@@ -38,6 +39,8 @@ TASK_ORDER = ["model", "dataset", "group", "lr", "seed", "run_id", "step", "task
 SENS_ORDER = ["model", "dataset", "group", "lr", "seed", "run_id", "step"]
 DYN_ORDER = ["model", "dataset", "group", "lr", "seed", "run_id", "step"]
 # what dynamics and base_rates read of the answers (fewer columns: each of their row filters copies less)
+# what the overview's counts and the score figure's sample read of the benchmark answers
+SCORED_COLUMNS = ["is_benchmark", "aligned", "coherent", "coherent_label", "run_kind"]
 DYN_COLUMNS = ["run_id", "run_kind", "model", "dataset", "seed", "lr", "group", "checkpoint_id", "step", "total_steps",
                "is_benchmark", "wrapper", "variant", "aligned", "coherent", "coherent_label"]
 
@@ -139,11 +142,14 @@ def one_model(frame: pd.DataFrame, cfg: AnalyzeConfig, policy: str, facts: dict[
     for name, sel in (("by_model", final), ("categories", final), ("formats", fmt), ("adversarial", adv)):
         parts.counts.setdefault(name, []).append(_counts(sel, POOLED[name], cfg))
     parts.models |= set(frame["model"].dropna().unique())
-    bench = benchmark_answers(frame)
+    bench = benchmark_answers(frame[[c for c in SCORED_COLUMNS if c in frame]])   # copies these columns only
     scored = scored_mask(bench)
     parts.scored += int(scored.sum())
     parts.excluded += int((~scored).sum())
-    parts.lowest.append(lowest_alignment(frame, lowest, cfg))
+    # the rows lowest_alignment keeps first, in one row filter of the whole frame instead of two
+    coherent = frame[frame["is_benchmark"].to_numpy(dtype=bool) & (frame["coherent"] > cfg.coherent_above).to_numpy()
+                     & frame["aligned"].notna().to_numpy()] if "is_benchmark" in frame else frame
+    parts.lowest.append(lowest_alignment(coherent, lowest, cfg))
     pts = bench[["aligned", "coherent", "run_kind"]].dropna(subset=["aligned", "coherent"])
     keep = pts.iloc[np.sort(rng.permutation(len(pts))[:SCATTER_POINTS])] if len(pts) > SCATTER_POINTS else pts
     parts.scatter.append((len(pts), keep.assign(is_benchmark=True)))
@@ -184,22 +190,41 @@ def scatter_sample(parts: ModelParts, rng: np.random.Generator) -> pd.DataFrame:
 def read_by_model(store: Any, cfg: AnalyzeConfig, policy: str, choice: Any, lowest: int = 60,
                   progress: Callable[[str], None] | None = None) -> tuple[ModelParts, pd.DataFrame]:
     """Every model's share of the study (`one_model`) read from `store` under the judge choice `choice`."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from emwatch.analysis._study import canonical_order
-    from emwatch.store._chunks import answers_of_model, benchmark_questions, models, study_facts
+    from emwatch.store._chunks import benchmark_questions, model_answers_sql, models, read_model, study_facts
 
     judges = choice.sql()
     facts = study_facts(store, judges)
     benchmark = benchmark_questions(store, facts["judged_questions"])
     parts = ModelParts()
     rng = np.random.default_rng(cfg.seed)
-    for model in models(store):
-        frame = canonical_order(em_columns(answers_of_model(store, model, judges, benchmark)))
-        if frame.empty:
-            continue
-        one_model(frame, cfg, policy, facts, parts, lowest, rng)
-        if progress is not None:
-            progress(f"{model}: {len(frame):,} answers")
-        del frame
+    names = models(store)
+    sql = model_answers_sql(store, judges)
+    # model i+1 is read (DuckDB, on a cursor of the same connection, without the GIL) while pandas works on
+    # model i: at most two models' frames are held, the one analysed and the one read
+    with store._session() as con, ThreadPoolExecutor(max_workers=1) as pool:
+        cur = con.cursor()
+        try:
+            ahead = pool.submit(read_model, cur, sql, names[0], benchmark) if names else None
+            for i, model in enumerate(names):
+                frame = ahead.result()
+                ahead = pool.submit(read_model, cur, sql, names[i + 1], benchmark) if i + 1 < len(names) else None
+                frame = canonical_order(em_columns(frame))
+                if not frame.empty:
+                    one_model(frame, cfg, policy, facts, parts, lowest, rng)
+                    if progress is not None:
+                        progress(f"{model}: {len(frame):,} answers")
+                del frame
+        finally:
+            if ahead is not None:
+                ahead.cancel()
+                try:
+                    ahead.result()   # a read still running ends before its cursor closes
+                except Exception:
+                    pass
+            cur.close()
     return parts, scatter_sample(parts, rng)
 
 

@@ -44,10 +44,19 @@ def answers_of_model(store: Any, model: str | None, judges: Any, benchmark: Sequ
     """`Store.answers(text=False, judge=choice)`'s rows of the runs of `model` (None: runs without one), in
     sample-id order, with `is_benchmark`: the answer's question is one of `benchmark` (question keys, from
     `benchmark_questions`). `judges`: `JudgeChoice.sql()`."""
+    sql = model_answers_sql(store, judges)
+    with store._session() as con:
+        return read_model(con, sql, model, benchmark)
+
+
+def model_answers_sql(store: Any, judges: Any) -> str:
+    """The SQL of `answers_of_model` (parameters: the model, the benchmark's question keys), to run with
+    `read_model` on a connection of its own, e.g. a cursor in another thread (tables named with the store's
+    database, so a cursor reads the same file)."""
     metrics = store.metrics()
     db = _ident(str(store.query("SELECT current_database() AS d")["d"].iloc[0]))
     inner = answers_sql(metrics, text=False, judges=judges)
-    sql = f"""
+    return f"""
         WITH samples AS (
             SELECT s.sample_id, s.checkpoint_id, s.question_key, s.sample_index FROM {db}.main.samples s
             WHERE s.checkpoint_id IN (SELECT c.checkpoint_id FROM {db}.main.checkpoints c JOIN {db}.main.runs r
@@ -56,9 +65,13 @@ def answers_of_model(store: Any, model: str | None, judges: Any, benchmark: Sequ
                       WHERE sample_id IN (SELECT sample_id FROM samples))
         SELECT a.*, s.question_key IN (SELECT unnest(?::VARCHAR[])) AS is_benchmark
         FROM ({inner}) a JOIN samples s USING (sample_id) ORDER BY a.sample_id"""
-    with store._session():   # one read; as Arrow, so that no Python string is made per cell
-        table = store.con.sql(sql, params=[model, list(benchmark)]).to_arrow_table()
-    return lean_frame(table)
+
+
+def read_model(con: Any, sql: str, model: str | None, benchmark: Sequence[str]) -> Any:
+    """One model's answers frame (`model_answers_sql` run on `con`), as Arrow, so that no Python string is made
+    per cell (`lean_frame`). DuckDB lets go of the GIL while it reads: on a cursor in a thread, this overlaps
+    the analysis of the model before."""
+    return lean_frame(con.sql(sql, params=[model, list(benchmark)]).to_arrow_table())
 
 
 def lean_frame(table: Any) -> Any:
