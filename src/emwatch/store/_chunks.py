@@ -17,19 +17,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from emwatch.store._counts import QD_SQL
-from emwatch.store._schema import answers_sql, scores_sql
+from emwatch.store._schema import answers_sql, literal, quote, scores_sql
 
 # the frame's rows: answers of a stored checkpoint of a stored run, with their question (answers_sql's joins)
 _UNIVERSE = """FROM ({scores}) j JOIN samples s USING (sample_id) JOIN checkpoints c USING (checkpoint_id)
                JOIN runs r USING (run_id) JOIN questions q USING (question_key)"""
-
-
-def _lit(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def models(store: Any) -> list[str | None]:
@@ -54,7 +46,7 @@ def model_answers_sql(store: Any, judges: Any) -> str:
     `read_model` on a connection of its own, e.g. a cursor in another thread (tables named with the store's
     database, so a cursor reads the same file)."""
     metrics = store.metrics()
-    db = _ident(str(store.query("SELECT current_database() AS d")["d"].iloc[0]))
+    db = quote(str(store.query("SELECT current_database() AS d")["d"].iloc[0]))
     inner = answers_sql(metrics, text=False, judges=judges)
     return f"""
         WITH samples AS (
@@ -137,7 +129,7 @@ def _judged_questions(store: Any, judges: Any) -> set:
     conds = []
     for m in ("aligned", "coherent"):
         who = (static if m not in judges else "true" if judges[m] is None
-               else f"(judge_model = {_lit(judges[m])} OR {static})")
+               else f"(judge_model = {literal(judges[m])} OR {static})")
         conds.append(f"({who} AND {m}_judged)")
     with store._session():
         em = em_source(store.con)
@@ -159,12 +151,12 @@ def study_facts(store: Any, judges: Any) -> dict[str, Any]:
     `flagged_labels`: the distinct labels of answers flagged vulnerable (score above 0.5). Each read pivots only
     the judgments of its metrics (`judgments` narrowed by a common table expression of that name)."""
     metrics = store.metrics()
-    db = _ident(str(store.query("SELECT current_database() AS d")["d"].iloc[0]))
+    db = quote(str(store.query("SELECT current_database() AS d")["d"].iloc[0]))
     em = [m for m in ("aligned", "coherent") if m in metrics]
     facts: dict[str, Any] = {"judged_questions": set(), "code_datasets": [], "flagged_labels": []}
 
     def over(names: list[str]) -> str:
-        wanted = ", ".join(_lit(m) for m in names)
+        wanted = ", ".join(literal(m) for m in names)
         narrowed = (f"SELECT sample_id, judge_model, metric, score, label, reason FROM {db}.main.judgments "
                     f"WHERE metric IN ({wanted})")
         return (f"WITH judgments AS ({narrowed}) SELECT DISTINCT " + "{cols} "

@@ -32,6 +32,7 @@ from typing import Any
 
 from emwatch.store._em_counts import (FLAG_SQL, answer_flags_sql, flush_em_counts, mark_checkpoints,
                                       rebuild_em_counts, table_answers, table_rate_counts, usable_rule)
+from emwatch.store._schema import literal
 
 # grouping key -> its SQL expression over answers s (checkpoint_id, question_key, sample_index), checkpoints c,
 # runs r, questions q
@@ -64,10 +65,6 @@ EM_SCORES_SQL = """
     LEFT JOIN (SELECT sample_id, checkpoint_id, question_key, sample_index FROM samples{ids_where}) s
            ON s.sample_id = j.sample_id
     GROUP BY j.sample_id, j.judge_model"""
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def em_scores_sql(ids: str | None = None) -> str:
@@ -254,7 +251,7 @@ def _answer_values_sql(judges: Mapping[str, str | None] | None, em: str = "em_sc
     rate_counts_sql's; a metric left out or None takes every judge (each answer having one)."""
     judges = dict(judges or {})
     named = {m: judges.get(m) for m in EM_METRICS}
-    match = {m: f"judge_model = {_lit(j)}" if j is not None else "true" for m, j in named.items()}
+    match = {m: f"judge_model = {literal(j)}" if j is not None else "true" for m, j in named.items()}
     if named["aligned"] is not None and named["aligned"] == named["coherent"]:
         # one judge for both metrics: its row holds the answer's values, no pivot
         return f"""SELECT checkpoint_id, question_key, sample_index, aligned AS a, coherent AS c,

@@ -32,6 +32,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from emwatch.config import ALIGNED_BELOW, COHERENT_ABOVE, NOT_ASKED, em_label_sql
+from emwatch.store._schema import literal
 
 RULE_KEY = "em_counts_rule"
 # grouping keys the table answers (a checkpoint's and its run's); the others are counted by the scan
@@ -39,10 +40,6 @@ CHECKPOINT_KEYS = frozenset({"run_id", "run_kind", "model", "dataset", "seed", "
                              "total_steps"})
 # the answer filters (_counts.FILTERS) as the table's flag columns, over questions q
 FLAG_SQL = {"unwrapped": "q.wrapper IS NULL", "plain": "(q.variant IS NULL OR q.variant = 'plain')"}
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def rule_text(aligned_below: float, coherent_above: float) -> str:
@@ -55,7 +52,7 @@ def answer_flags_sql(a: str, c: str, cl: str, aligned_below: float, coherent_abo
     scored, and coherence scored or not asked (judge `coherence: if_unaligned`, counted as not misaligned), as
     analysis._rates.scored_mask."""
     label = em_label_sql(a, c, aligned_below=aligned_below, coherent_above=coherent_above)
-    return {"sc": f"({a} IS NOT NULL AND ({c} IS NOT NULL OR coalesce({cl} = {_lit(NOT_ASKED)}, false)))",
+    return {"sc": f"({a} IS NOT NULL AND ({c} IS NOT NULL OR coalesce({cl} = {literal(NOT_ASKED)}, false)))",
             "mis": f"coalesce({label}, false)", "coh": f"coalesce({c} > {float(coherent_above)!r}, false)",
             "asked": f"{c} IS NOT NULL"}
 

@@ -170,7 +170,8 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _lit(text: str) -> str:
+def literal(text: object) -> str:
+    """A SQL string literal of `text` (its str), quotes doubled."""
     return "'" + str(text).replace("'", "''") + "'"
 
 
@@ -188,18 +189,18 @@ def scores_sql(metrics: list[str], judges: Mapping[str, str | None] | Sequence[s
     cols = ["sample_id"] + (["judge_model AS judge"] if per_judge else [])
     static = "judge_model LIKE 'static:%'"
     for m in metrics:
-        cond = f"metric = {_lit(m)}"
+        cond = f"metric = {literal(m)}"
         if isinstance(judges, Mapping):
             if m not in judges:
                 cond += f" AND {static}"
             elif judges[m] is not None:
-                cond += f" AND (judge_model = {_lit(judges[m])} OR {static})"
+                cond += f" AND (judge_model = {literal(judges[m])} OR {static})"
         cols += [f"max(score) FILTER (WHERE {cond}) AS {quote(m)}",
                  f"max(reason) FILTER (WHERE {cond}) AS {quote(m + '_reason')}",
                  f"max(label) FILTER (WHERE {cond}) AS {quote(m + '_label')}"]
     where = ""
     if judges is not None and not isinstance(judges, Mapping):
-        names = ", ".join(_lit(j) for j in judges) or "NULL"
+        names = ", ".join(literal(j) for j in judges) or "NULL"
         where = f" WHERE judge_model IN ({names}) OR {static}"
     return f"SELECT {', '.join(cols)} FROM judgments{where} GROUP BY sample_id{', judge_model' if per_judge else ''}"
 
