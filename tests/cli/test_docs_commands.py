@@ -1,0 +1,398 @@
+"""The docs a newcomer runs: every `emwatch ...` command line in README.md and docs/*.md parses with emwatch's own
+command-line parser (without running anything), every `make TARGET` they name is a Makefile target, and every
+repository path they name (src/..., benchmarks/..., studies/..., tools/..., configs/..., recipes/..., scripts/...,
+tests/..., docs/...) exists.
+
+What counts as a command: a line of a fenced shell block (```bash, ```sh, ```console or no language; `\\`
+continuation lines joined, `#` comments dropped) or an inline code span, in which the word `emwatch` (or
+`.../bin/emwatch`) stands as a command; it runs up to the next shell operator (`|`, `&&`, `;`, `>`, ...).
+
+The docs' synopsis notation, resolved before parsing:
+- `[...]` is optional: the line is parsed with every optional part and with none;
+- `a|b|c` names alternatives: each is parsed;
+- `FILE...` (a metavariable followed by `...`) is that argument, given once;
+- a metavariable (upper case: N, SEED, VIEW) given to an option that takes a number or a choice becomes a valid
+  value of that option's type; elsewhere it is a string, as a path or a name would be.
+
+A line in a fenced block is a command a newcomer copies, so it must parse completely (required options present);
+an inline span names a command in prose, so it may leave out required options and arguments, but an unknown
+command, an unknown option, a bad choice or an extra argument fails it."""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import re
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+import enum
+import functools
+import typing
+
+import pytest
+from typer.exceptions import Exit
+from typer.main import get_command
+
+try:  # typer 0.2x parses with its own copy of click
+    from typer._click import exceptions as usage
+except ImportError:  # pragma: no cover - an older typer parses with click
+    from click import exceptions as usage  # type: ignore[no-redef]
+
+ROOT = Path(__file__).resolve().parents[2]
+# docs/mutation.md is generated (tools/mutate.py --doc) and names no command; the check reads it anyway for paths.
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+SHELL_LANGS = {"", "bash", "sh", "shell", "console"}
+OPERATOR = re.compile(r"^[();<>|&]+$")
+METAVAR = re.compile(r"^[A-Z][A-Z0-9_]*$")
+PATH_ROOTS = ("src", "benchmarks", "studies", "tools", "configs", "recipes", "scripts", "tests", "docs")
+PATH = re.compile(r"(?<![\w./~$-])((?:%s)/[A-Za-z0-9_./*{}<>-]*)" % "|".join(PATH_ROOTS))
+
+# Paths the docs name that are not meant to exist in the repository, each with why ({path: reason}). Empty: a
+# placeholder part of a path is written <name> or {name} (matched as a wildcard), so the rest is still checked.
+NOT_PATHS: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """One shell line or inline code span from a doc: where it is and whether it is a whole command."""
+
+    doc: str
+    line: int
+    text: str
+    fenced: bool
+
+    def where(self) -> str:
+        return f"{self.doc}:{self.line}"
+
+
+# -- reading the docs ---------------------------------------------------------------------------------------
+def snippets(text: str, doc: str) -> list[Snippet]:
+    """The shell lines of fenced shell blocks (continuations joined) and the inline code spans outside fences."""
+    out: list[Snippet] = []
+    prose: list[tuple[int, str]] = []
+    lang: str | None = None
+    pending: tuple[int, str] | None = None
+    for number, line in enumerate(text.splitlines(), 1):
+        fence = re.match(r"^\s*```\s*([\w-]*)", line)
+        if fence:
+            lang = fence.group(1).lower() if lang is None else None
+            prose.append((number, ""))
+            continue
+        if lang is None:
+            prose.append((number, line))
+        elif lang in SHELL_LANGS:
+            start, joined = pending if pending else (number, "")
+            joined = f"{joined} {line.strip()}" if joined else line.strip()
+            if joined.endswith("\\"):
+                pending = (start, joined[:-1].rstrip())
+            else:
+                pending = None
+                out.append(Snippet(doc, start, joined, fenced=True))
+    # Inline spans may wrap across lines within a paragraph; a blank line (or a fence) ends a paragraph.
+    for para in _paragraphs(prose):
+        joined = "\n".join(line for _, line in para)
+        for m in re.finditer(r"(?<!`)`([^`]+)`(?!`)", joined):
+            line = para[0][0] + joined.count("\n", 0, m.start())
+            out.append(Snippet(doc, line, m.group(1).replace("\n", " "), fenced=False))
+    return out
+
+
+def _paragraphs(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
+    paras, cur = [], []
+    for number, line in lines:
+        if line.strip():
+            cur.append((number, line))
+        elif cur:
+            paras.append(cur)
+            cur = []
+    if cur:
+        paras.append(cur)
+    return paras
+
+
+def _tokens(text: str) -> list[str]:
+    lex = shlex.shlex(text, posix=True, punctuation_chars=True)
+    lex.whitespace_split = True
+    lex.commenters = "#"
+    return list(lex)
+
+
+def invocations(text: str, program: str) -> list[list[str]]:
+    """The argument lists of each `program` invocation in a shell line (several when joined by && or ;)."""
+    try:
+        tokens = _tokens(text)
+    except ValueError:  # an unbalanced quote: prose, not a command
+        return []
+    found, i = [], 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok == program or tok.endswith(f"bin/{program}"):
+            args: list[str] = []
+            i += 1
+            while i < len(tokens) and not OPERATOR.match(tokens[i]):
+                args.append(tokens[i])
+                i += 1
+            if i < len(tokens) and tokens[i][0] in "<>" and args and args[-1].isdigit():
+                args.pop()  # the 2 of `2>&1`
+            found.append(args)
+        i += 1
+    return found
+
+
+def variants(text: str) -> list[str]:
+    """The concrete lines a synopsis stands for: with every `[...]` part and with none; each `a|b` alternative;
+    `NAME...` given once."""
+    text = re.sub(r"(?<=[A-Za-z0-9_])\.\.\.(?=\s|\]|$)", "", text)
+    lines = {re.sub(r"[\[\]]", "", text), re.sub(r"\s*\[[^\[\]]*\]", "", text)}
+    out: list[str] = []
+    alt = re.compile(r"(?<![|\S])([\w.-]+(?:\|[\w.-]+)+)(?![|\S])")
+    for line in sorted(lines):
+        groups = [m.group(1).split("|") for m in alt.finditer(line)]
+        width = max((len(g) for g in groups), default=1)
+        for k in range(width):  # the k-th alternative of every group (or its last, where a group is shorter)
+            out.append(alt.sub(lambda m: m.group(1).split("|")[min(k, m.group(1).count("|"))], line))
+    return out
+
+
+# -- parsing with emwatch's parser --------------------------------------------------------------------------
+@functools.cache
+def _cli():
+    from emwatch.cli import app
+
+    return get_command(app)
+
+
+def _sample_value(annotation) -> str | None:
+    """A valid command-line value for an option of this type, where a metavariable would not parse."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    kind = args[0] if typing.get_origin(annotation) in (typing.Union, getattr(__import__("types"), "UnionType"))\
+        and args else annotation
+    if typing.get_origin(kind) is typing.Literal:
+        return str(typing.get_args(kind)[0])
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return str(next(iter(kind)).value)
+    if kind in (int, float):
+        return "1"
+    return None
+
+
+def _resolve_metavars(command, args: list[str], *, complete: bool) -> list[str]:
+    """A metavariable given to a number or choice option becomes a valid value of the option's type; in a mention
+    (complete=False) an option named last without its value (`emwatch judge --config`) gets one."""
+    takes = {name: p for p in command.params if getattr(p, "is_flag", True) is False for name in p.opts}
+    out = list(args)
+    for i in range(len(out) - 1):
+        param = takes.get(out[i])
+        if param is not None and METAVAR.match(out[i + 1]):
+            value = _sample_value(param.type_descriptor.annotation)
+            out[i + 1] = value if value is not None else out[i + 1]
+    if not complete and out and out[-1] in takes:
+        out.append(_sample_value(takes[out[-1]].type_descriptor.annotation) or "VALUE")
+    return out
+
+
+def parse(args: list[str], *, complete: bool) -> str | None:
+    """None when `emwatch ARGS` parses, else the parser's complaint. Nothing runs: each level's context is made
+    (options parsed and converted) and the subcommand resolved, but no command is invoked. With complete=False a
+    missing required option or argument is allowed (a command named in prose)."""
+    command = _cli()
+    name = "emwatch"
+    parent = None
+    try:
+        while True:
+            ctx = command.make_context(name, _resolve_metavars(command, args, complete=complete), parent=parent)
+            rest = [*ctx._protected_args, *ctx.args]
+            if not hasattr(command, "resolve_command") or not rest:
+                return None
+            name, command, args = command.resolve_command(ctx, rest)
+            parent = ctx
+    except usage.NoArgsIsHelpError:
+        return None  # a group named alone (`emwatch monitor`): its help, a fine thing to mention
+    except usage.MissingParameter as exc:
+        return None if not complete else f"{exc.format_message()} (in `{name}`)"
+    except Exit as exc:
+        return None if exc.exit_code == 0 else f"exit {exc.exit_code}"
+    except usage.UsageError as exc:
+        return f"{exc.format_message()} (in `{name}`)"
+
+
+def check_snippet(snippet: Snippet) -> list[str]:
+    """The problems of one snippet's emwatch commands, each naming where it is."""
+    problems = []
+    for variant in variants(snippet.text):
+        for args in invocations(variant, "emwatch"):
+            if not args:  # `emwatch` alone, named as the program
+                continue
+            complaint = parse(args, complete=snippet.fenced)
+            if complaint:
+                problems.append(f"{snippet.where()}: `emwatch {shlex.join(args)}`: {complaint}")
+    return problems
+
+
+# -- make targets and paths ---------------------------------------------------------------------------------
+def make_targets(makefile: Path = ROOT / "Makefile") -> set[str]:
+    targets = set()
+    for line in makefile.read_text().splitlines():
+        m = re.match(r"^([A-Za-z0-9_.\-/ ]+?)\s*:(?!=)", line)
+        if m:
+            targets.update(m.group(1).split())
+    return targets
+
+
+def check_make(snippet: Snippet, targets: set[str]) -> list[str]:
+    problems = []
+    for variant in variants(snippet.text):
+        for args in invocations(variant, "make"):
+            for word in args:
+                if word.startswith("-") or "=" in word:
+                    continue
+                if word not in targets:
+                    problems.append(f"{snippet.where()}: `make {word}`: no such target in the Makefile")
+    return problems
+
+
+def doc_paths(text: str) -> list[tuple[int, str]]:
+    """Repository paths named anywhere in a doc (prose, code, blocks), with their line."""
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        for m in PATH.finditer(line):
+            path = m.group(1).rstrip(".")
+            found.append((number, path))
+    return found
+
+
+def check_path(path: str, root: Path = ROOT) -> bool:
+    if path in NOT_PATHS:
+        return True
+    if any(ch in path for ch in "*{}<>"):  # a glob, or a pattern whose {name} / <name> parts stand for names
+        pattern = re.sub(r"\{[^}]*\}|<[^>]*>", "*", path)
+        return bool(glob.glob(str(root / pattern)))
+    return (root / path).exists()
+
+
+# -- the checks ---------------------------------------------------------------------------------------------
+def _doc_id(doc: Path) -> str:
+    return str(doc.relative_to(ROOT))
+
+
+@pytest.fixture(scope="module")
+def all_snippets() -> dict[str, list[Snippet]]:
+    return {_doc_id(doc): snippets(doc.read_text(), _doc_id(doc)) for doc in DOCS}
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=_doc_id)
+def test_every_emwatch_command_in_the_docs_parses(doc, all_snippets):
+    problems = [p for s in all_snippets[_doc_id(doc)] for p in check_snippet(s)]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=_doc_id)
+def test_every_make_target_in_the_docs_exists(doc, all_snippets):
+    targets = make_targets()
+    problems = [p for s in all_snippets[_doc_id(doc)] for p in check_make(s, targets)]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=_doc_id)
+def test_every_repository_path_in_the_docs_exists(doc):
+    missing = [f"{_doc_id(doc)}:{n}: {p}" for n, p in doc_paths(doc.read_text()) if not check_path(p)]
+    assert not missing, "missing paths:\n" + "\n".join(missing)
+
+
+def test_not_paths_are_still_named_and_still_missing():
+    """Each exception is used (a doc names it) and still needed (the path does not exist)."""
+    named = {p for doc in DOCS for _, p in doc_paths(doc.read_text())}
+    for path, why in NOT_PATHS.items():
+        assert path in named, f"{path} ({why}) is no longer named by any doc: drop it from NOT_PATHS"
+        assert not (ROOT / path).exists(), f"{path} exists now: drop it from NOT_PATHS"
+
+
+def test_the_readme_commands_are_found(all_snippets):
+    """The extraction sees the README's commands (a check that finds nothing passes nothing)."""
+    readme = all_snippets["README.md"]
+    fenced = {tuple(a) for s in readme if s.fenced for v in variants(s.text) for a in invocations(v, "emwatch")}
+    inline = {tuple(a) for s in readme if not s.fenced for v in variants(s.text) for a in invocations(v, "emwatch")}
+    assert ("run", "studies/overtrained.yaml", "--dry-run") in fenced
+    assert ("import", "earlier/*.csv", "--store", "study.duckdb", "--pattern", "{model}_{dataset}_S{seed}.csv",
+            "--columns", "aligned=aligned_score,coherent=coherent_score") in fenced  # a `\` continuation joined
+    assert ("judge", "compare") in inline
+    total = sum(1 for doc in all_snippets.values() for s in doc for v in variants(s.text)
+                for _ in invocations(v, "emwatch"))
+    assert total > 150, total
+
+
+# -- the checks catch what they are for ---------------------------------------------------------------------
+@pytest.mark.parametrize("line,expected", [
+    ("emwatch analyze --store s.duckdb --summery", "No such option: --summery"),
+    ("emwatch monitr replay --store s.duckdb", "No such command 'monitr'"),
+    ("emwatch monitor replay --store s.duckdb --format yaml", "'yaml' is not one of"),
+    ("emwatch status --store s.duckdb extra", "unexpected extra argument"),
+    ("emwatch judge compare --store s.duckdb --judges a,b --bogus", "No such option: --bogus"),
+    ("emwatch analyze --store S [--by KEYS] [--formatt table|json|csv]", "No such option: --formatt"),
+    ("emwatch models add NAME --step many -s S", "valid integer"),
+])
+def test_a_planted_bad_command_fails(line, expected):
+    problems = check_snippet(Snippet("planted.md", 7, line, fenced=True))
+    assert problems, line
+    assert any(expected in p and p.startswith("planted.md:7: ") for p in problems), problems
+
+
+def test_a_missing_required_option_fails_a_fenced_line_not_a_mention():
+    line = "emwatch judge compare --store s.duckdb"  # --judges is required
+    assert any("--judges" in p for p in check_snippet(Snippet("d.md", 1, line, fenced=True)))
+    assert check_snippet(Snippet("d.md", 1, line, fenced=False)) == []
+    assert check_snippet(Snippet("d.md", 1, "emwatch judge --config", fenced=False)) == []  # the option named
+    assert check_snippet(Snippet("d.md", 1, "emwatch judge --config", fenced=True))  # a line to copy: no value
+
+
+def test_good_commands_pass():
+    for line in ["emwatch analyze --store S [--by KEYS] [--format table|json|csv] [--judge NAME]",
+                 "emwatch models add PATH_OR_NAME [--base BASE] [--step N] -s STORE",
+                 "emwatch import FILE... --store S [--seed SEED]",
+                 "emwatch run studies/demo.yaml --help",
+                 "nice -n 19 .venv/bin/emwatch status -s s.duckdb -f json | jq . && emwatch monitor"]:
+        assert check_snippet(Snippet("d.md", 1, line, fenced=True)) == [], line
+
+
+def test_extraction_reads_blocks_spans_and_continuations():
+    text = "\n".join([
+        "Run `emwatch status\n-s S` to see it, or `make demo`.",
+        "",
+        "```bash",
+        "emwatch run studies/a.yaml \\",
+        "    --dry-run   # the plan",
+        "RAY_ADDRESS=x:1 emwatch status -s s.duckdb 2>&1 | tail",
+        "```",
+        "```python",
+        "emwatch.open('s.duckdb')",
+        "```",
+        "```yaml",
+        "emwatch run nothing-here",
+        "```",
+    ])
+    got = snippets(text, "d.md")
+    assert [(s.line, s.fenced, invocations(s.text, "emwatch")) for s in got if invocations(s.text, "emwatch")] == [
+        (5, True, [["run", "studies/a.yaml", "--dry-run"]]),
+        (7, True, [["status", "-s", "s.duckdb"]]),
+        (1, False, [["status", "-s", "S"]]),
+    ]
+    assert any(invocations(s.text, "make") == [["demo"]] for s in got)
+
+
+def test_make_and_path_checks_catch_a_wrong_name(tmp_path):
+    makefile = tmp_path / "Makefile"
+    makefile.write_text(".PHONY: demo\ndemo: venv\n\tdo it\nX := 1\n")
+    targets = make_targets(makefile)
+    assert targets == {".PHONY", "demo"}
+    assert check_make(Snippet("d.md", 3, "make demoo ARGS=--help", fenced=False), targets) == [
+        "d.md:3: `make demoo`: no such target in the Makefile"]
+    assert check_make(Snippet("d.md", 3, "make demo ARGS=--help", fenced=False), targets) == []
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_text("")
+    assert [p for _, p in doc_paths("see src/a.py. and `src/b.py`, not demo_out/src/c.py")] == ["src/a.py", "src/b.py"]
+    assert check_path("src/a.py", tmp_path) and not check_path("src/b.py", tmp_path)
+    assert check_path("src/*.py", tmp_path) and not check_path("src/*.txt", tmp_path)
+    assert check_path("src/<name>.py", tmp_path) and not check_path("src/{name}.txt", tmp_path)
