@@ -302,6 +302,30 @@ def test_every_repository_path_in_the_docs_exists(doc):
     assert not missing, "missing paths:\n" + "\n".join(missing)
 
 
+def _help_texts():
+    """(command path, its --help text) for every command and group of the CLI."""
+    def walk(command, path):
+        yield " ".join(path), command.help or ""
+        for name, sub in sorted(getattr(command, "commands", {}).items()):
+            yield from walk(sub, [*path, name])
+    return list(walk(_cli(), ["emwatch"]))
+
+
+def test_every_example_in_the_commands_help_parses():
+    """`emwatch X --help` is documentation too: each example line in it (a line that begins with `emwatch `) parses
+    completely, and the repository paths it names exist."""
+    problems, examples = [], 0
+    for where, text in _help_texts():
+        for line in text.splitlines():
+            if not line.strip().startswith("emwatch "):
+                continue
+            examples += 1
+            problems += check_snippet(Snippet(f"`{where} --help`", 0, line.strip(), fenced=True))
+            problems += [f"`{where} --help`: missing path {p}" for _, p in doc_paths(line) if not check_path(p)]
+    assert examples >= 5, examples  # the walk reaches the commands' help
+    assert not problems, "\n".join(problems)
+
+
 def test_not_paths_are_still_named_and_still_missing():
     """Each exception is used (a doc names it) and still needed (the path does not exist)."""
     named = {p for doc in DOCS for _, p in doc_paths(doc.read_text())}

@@ -71,9 +71,12 @@ def test_simulated_run_ends_with_the_dry_runs_answers_and_judge_calls(tmp_path):
     assert (qwen_late > 0).all()
     assert per[per.model.str.startswith("meta-llama")].k.sum() <= 2  # base rate 0.01 only
 
-    again = runner.invoke(app, ["run", str(path), "--simulate", "--store", str(store_path), "--no-progress",
-                                "-f", "json"])
+    again = runner.invoke(app, ["run", str(path), "--simulate", "--store", str(store_path), "--no-progress"])
     assert again.exit_code == 0, again.output
+    # every rate names its judge: the rates file has a judge column and the printed table names it
+    rates = pd.read_csv(tmp_path / "out" / "analysis" / "em_rates_by_step.csv")
+    assert set(rates.judge) == {"gpt-4o-2024-08-06"} and len(rates) > 0
+    assert "judge: gpt-4o-2024-08-06" in again.output.replace("\n", " ")
     with Store(store_path, read_only=True) as s:
         assert s.count("samples") == planned["answers"]
     status = runner.invoke(app, ["status", "-s", str(store_path), "-f", "json", "--stages-only"])

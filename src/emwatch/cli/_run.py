@@ -161,5 +161,7 @@ def _print_rates(csv_path: str) -> None:
     frame = pd.read_csv(csv_path)
     cols = [c for c in ("model", "run_kind", "group", "seed", "lr", "step", "em_rate", "ci_low", "ci_high", "n",
                         "n_excluded") if c in frame.columns]
+    judge = ", ".join(str(j) for j in frame["judge"].dropna().unique()) if "judge" in frame.columns else ""
     if not frame.empty:
-        print_table(frame[cols], title="EM rate per run and checkpoint (95% Wilson interval; n_excluded: missing scores)")
+        print_table(frame[cols], title="EM rate per run and checkpoint (95% Wilson interval; n_excluded: missing "
+                                       f"scores; judge: {judge or 'none named'})")

@@ -326,15 +326,17 @@ class Job(StoreHolder, StagePieces):
 
     # -- the end: analyses and report (in the driver: they read the whole store) -----------------------------
     def _finish(self) -> dict[str, str]:
-        from emwatch.analysis import em_rates_from_store
+        from emwatch.analysis import em_rates_from_store, name_judge, resolve_judge
 
         outputs: dict[str, str] = {}
         with self.store() as store:
             dest = self.out / "analysis"
             task = Task(study=self.name, kind="analyze", target={"out": str(dest)})
-            # counted in SQL (the store's size never reaches pandas), from the study's one judge
-            rates = em_rates_from_store(store, ["model", "run_kind", "group", "seed", "lr", "step"],
-                                        self.study.analyze, judge=self.judge_name(), configured=self.study.analyze.judge)
+            # counted in SQL (the store's size never reaches pandas), from the study's one judge, named in a
+            # `judge` column (every rate names its judge)
+            choice = resolve_judge(store, self.judge_name(), self.study.analyze)
+            rates = name_judge(em_rates_from_store(store, ["model", "run_kind", "group", "seed", "lr", "step"],
+                                                   self.study.analyze, judge=choice), choice)
             dest.mkdir(parents=True, exist_ok=True)
             rates.to_csv(dest / "em_rates_by_step.csv", index=False)
             outputs["em_rates"] = str(dest / "em_rates_by_step.csv")
