@@ -43,6 +43,9 @@ except ImportError:  # pragma: no cover - an older typer parses with click
 ROOT = Path(__file__).resolve().parents[2]
 # docs/mutation.md is generated (tools/mutate.py --doc) and names no command; the check reads it anyway for paths.
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+# The YAML files a newcomer copies from: their comments name the commands that run them.
+CONFIGS = sorted([*ROOT.glob("configs/**/*.yaml"), *ROOT.glob("recipes/**/*.yaml"), *ROOT.glob("studies/*.yaml"),
+                  *ROOT.glob("src/emwatch/demo/*.yaml")])
 
 SHELL_LANGS = {"", "bash", "sh", "shell", "console"}
 OPERATOR = re.compile(r"^[();<>|&]+$")
@@ -97,6 +100,35 @@ def snippets(text: str, doc: str) -> list[Snippet]:
         for m in re.finditer(r"(?<!`)`([^`]+)`(?!`)", joined):
             line = para[0][0] + joined.count("\n", 0, m.start())
             out.append(Snippet(doc, line, m.group(1).replace("\n", " "), fenced=False))
+    return out
+
+
+def yaml_snippets(text: str, doc: str) -> list[Snippet]:
+    """A YAML file's comments: a comment line that begins with `emwatch ` is a command to copy (`\\` continuations
+    joined), a code span in any comment names one."""
+    out: list[Snippet] = []
+    pending: tuple[int, str] | None = None
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.lstrip().startswith("#"):
+            body = line.split("#", 1)[1].strip()
+        else:  # a comment after a value: its code spans only
+            body = None
+            if " # " in line:
+                tail = line.split(" # ", 1)[1]
+                out += [Snippet(doc, number, m.group(1), fenced=False) for m in re.finditer(r"`([^`]+)`", tail)]
+        if pending is not None and body is not None:
+            start, joined = pending
+            body, pending = f"{joined} {body}", None
+            number = start
+        if body is None:
+            continue
+        if body.startswith("emwatch ") or body.startswith(".venv/bin/emwatch "):
+            if body.endswith("\\"):
+                pending = (number, body[:-1].rstrip())
+            else:
+                out.append(Snippet(doc, number, body, fenced=True))
+        else:
+            out += [Snippet(doc, number, m.group(1), fenced=False) for m in re.finditer(r"`([^`]+)`", body)]
     return out
 
 
@@ -326,6 +358,14 @@ def test_every_example_in_the_commands_help_parses():
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize("config", CONFIGS, ids=_doc_id)
+def test_every_command_and_path_in_the_config_comments_holds(config):
+    text = config.read_text()
+    problems = [p for s in yaml_snippets(text, _doc_id(config)) for p in check_snippet(s)]
+    problems += [f"{_doc_id(config)}:{n}: missing path {p}" for n, p in doc_paths(text) if not check_path(p)]
+    assert not problems, "\n".join(problems)
+
+
 def test_not_paths_are_still_named_and_still_missing():
     """Each exception is used (a doc names it) and still needed (the path does not exist)."""
     named = {p for doc in DOCS for _, p in doc_paths(doc.read_text())}
@@ -404,6 +444,13 @@ def test_extraction_reads_blocks_spans_and_continuations():
         (1, False, [["status", "-s", "S"]]),
     ]
     assert any(invocations(s.text, "make") == [["demo"]] for s in got)
+
+
+def test_yaml_comments_are_read():
+    text = "# run it:\n#   emwatch run studies/a.yaml \\\n#     --dry-run\nname: a  # `emwatch status -s S`\n"
+    got = [(s.line, s.fenced, s.text) for s in yaml_snippets(text, "a.yaml")]
+    assert got == [(2, True, "emwatch run studies/a.yaml --dry-run"), (4, False, "emwatch status -s S")]
+    assert check_snippet(Snippet("a.yaml", 2, "emwatch run studies/a.yaml --dryrun", fenced=True))
 
 
 def test_make_and_path_checks_catch_a_wrong_name(tmp_path):
