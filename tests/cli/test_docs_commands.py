@@ -286,6 +286,49 @@ def check_make(snippet: Snippet, targets: set[str]) -> list[str]:
     return problems
 
 
+SCRIPT = re.compile(r"^(?:benchmarks|tools|scripts)/[\w./-]+\.(?:py|sh)$")
+
+
+def script_sources(path: str, root: Path = ROOT) -> str | None:
+    """The source of a repository script (`benchmarks/x.py`) or module (`tools.datagen`, a package's files joined),
+    or None when there is none."""
+    file = root / path if "/" in path else root / path.replace(".", "/")
+    if file.is_dir():
+        return "\n".join(p.read_text() for p in sorted(file.rglob("*.py")))
+    if "/" not in path:
+        file = file.with_suffix(".py")
+    return file.read_text() if file.is_file() else None
+
+
+def check_scripts(snippet: Snippet, root: Path = ROOT) -> list[str]:
+    """Each repository script a snippet runs (`python benchmarks/x.py --flag`, `benchmarks/x.py --flag`,
+    `python -m tools.datagen --check`) exists and defines each long option given to it (its source names
+    "--flag", as argparse's add_argument does)."""
+    problems = []
+    for variant in variants(snippet.text):
+        try:
+            tokens = _tokens(variant)
+        except ValueError:
+            continue
+        for i, tok in enumerate(tokens):
+            if SCRIPT.match(tok):
+                name = tok
+            elif tok == "-m" and i and re.search(r"python[\d.]*$", tokens[i - 1]) and i + 1 < len(tokens) \
+                    and tokens[i + 1].split(".")[0] in ("tools", "benchmarks", "scripts"):
+                name = tokens[i + 1]
+            else:
+                continue
+            source = script_sources(name, root)
+            if source is None:
+                problems.append(f"{snippet.where()}: `{name}`: no such script")
+                continue
+            for arg in itertools.takewhile(lambda a: not OPERATOR.match(a), tokens[i + 1:]):
+                flag = arg.split("=", 1)[0]
+                if re.match(r"^--[a-z][\w-]*$", flag) and f'"{flag}"' not in source and f"'{flag}'" not in source:
+                    problems.append(f"{snippet.where()}: `{name} {flag}`: the script defines no such option")
+    return problems
+
+
 def doc_paths(text: str) -> list[tuple[int, str]]:
     """Repository paths named anywhere in a doc (prose, code, blocks), with their line."""
     found = []
@@ -363,6 +406,12 @@ def test_every_command_and_path_in_the_config_comments_holds(config):
     text = config.read_text()
     problems = [p for s in yaml_snippets(text, _doc_id(config)) for p in check_snippet(s)]
     problems += [f"{_doc_id(config)}:{n}: missing path {p}" for n, p in doc_paths(text) if not check_path(p)]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=_doc_id)
+def test_every_repository_script_in_the_docs_takes_its_options(doc, all_snippets):
+    problems = [p for s in all_snippets[_doc_id(doc)] for p in check_scripts(s)]
     assert not problems, "\n".join(problems)
 
 
@@ -451,6 +500,18 @@ def test_yaml_comments_are_read():
     got = [(s.line, s.fenced, s.text) for s in yaml_snippets(text, "a.yaml")]
     assert got == [(2, True, "emwatch run studies/a.yaml --dry-run"), (4, False, "emwatch status -s S")]
     assert check_snippet(Snippet("a.yaml", 2, "emwatch run studies/a.yaml --dryrun", fenced=True))
+
+
+def test_script_check_catches_a_wrong_option(tmp_path):
+    (tmp_path / "benchmarks").mkdir()
+    (tmp_path / "benchmarks" / "b.py").write_text('ap.add_argument("--quick", action="store_true")\n')
+    ok = Snippet("d.md", 2, "nice -n 19 .venv/bin/python benchmarks/b.py --quick | tail", fenced=False)
+    assert check_scripts(ok, tmp_path) == []
+    bad = Snippet("d.md", 2, "benchmarks/b.py --quik", fenced=False)
+    assert check_scripts(bad, tmp_path) == ["d.md:2: `benchmarks/b.py --quik`: the script defines no such option"]
+    gone = Snippet("d.md", 2, "python benchmarks/c.py", fenced=False)
+    assert check_scripts(gone, tmp_path) == ["d.md:2: `benchmarks/c.py`: no such script"]
+    assert check_scripts(Snippet("d.md", 2, "python -m benchmarks.b --quick", fenced=False), tmp_path) == []
 
 
 def test_make_and_path_checks_catch_a_wrong_name(tmp_path):
