@@ -409,6 +409,67 @@ def test_every_command_and_path_in_the_config_comments_holds(config):
     assert not problems, "\n".join(problems)
 
 
+def yaml_blocks(text: str) -> list[tuple[int, str]]:
+    """(first line, text) of each ```yaml block."""
+    blocks, start, body = [], None, []
+    for number, line in enumerate(text.splitlines(), 1):
+        if start is None and re.match(r"^\s*```yaml\s*$", line):
+            start, body = number + 1, []
+        elif start is not None and line.strip().startswith("```"):
+            blocks.append((start, "\n".join(body)))
+            start = None
+        elif start is not None:
+            body.append(line)
+    return blocks
+
+
+def _config_models() -> dict[str, type]:
+    from emwatch.config import AnalyzeConfig, JudgeConfig, MonitorConfig, SampleConfig, TrainConfig
+
+    return {"sample": SampleConfig, "judge": JudgeConfig, "analyze": AnalyzeConfig, "monitor": MonitorConfig,
+            "recipe": TrainConfig}
+
+
+def check_yaml_blocks(text: str, doc: str, tmp: Path) -> list[str]:
+    """Each ```yaml block is YAML; one that names its file in its first line (`# judge.yaml`, `# recipe.yaml`, ...)
+    loads with that config's loader (unknown keys and wrong types fail). `<...>` placeholders become strings."""
+    import yaml
+
+    from emwatch.config import load_config
+
+    problems = []
+    for line, block in yaml_blocks(text):
+        block = re.sub(r"<[^>]+>", "placeholder", block)
+        try:
+            yaml.safe_load(block)
+        except yaml.YAMLError as exc:
+            problems.append(f"{doc}:{line}: not YAML: {exc}")
+            continue
+        named = re.match(r"^#\s*([a-z]+)\.yaml\b", block)
+        if named and named.group(1) in _config_models():
+            path = tmp / f"{named.group(1)}.yaml"
+            path.write_text(block)
+            try:
+                load_config(_config_models()[named.group(1)], path)
+            except Exception as exc:  # noqa: BLE001 - reported with the block's place
+                problems.append(f"{doc}:{line}: {named.group(1)}.yaml: {exc}")
+    return problems
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=_doc_id)
+def test_every_yaml_block_in_the_docs_loads(doc, tmp_path):
+    problems = check_yaml_blocks(doc.read_text(), _doc_id(doc), tmp_path)
+    assert not problems, "\n".join(problems)
+
+
+def test_a_yaml_block_with_an_unknown_key_or_bad_yaml_fails(tmp_path):
+    text = "x\n```yaml\n# judge.yaml\nbackend: {kind: openai, model: m}\ncoherence: sometimes\n```\n"
+    problems = check_yaml_blocks(text, "d.md", tmp_path)
+    assert len(problems) == 1 and problems[0].startswith("d.md:3: judge.yaml: ") and "coherence" in problems[0]
+    assert check_yaml_blocks(text.replace("sometimes", "if_unaligned"), "d.md", tmp_path) == []
+    assert check_yaml_blocks("```yaml\na: [1\n```\n", "d.md", tmp_path)[0].startswith("d.md:2: not YAML")
+
+
 @pytest.mark.parametrize("doc", DOCS, ids=_doc_id)
 def test_every_repository_script_in_the_docs_takes_its_options(doc, all_snippets):
     problems = [p for s in all_snippets[_doc_id(doc)] for p in check_scripts(s)]
