@@ -476,6 +476,19 @@ def test_every_repository_script_in_the_docs_takes_its_options(doc, all_snippets
     assert not problems, "\n".join(problems)
 
 
+def test_the_version_numbers_the_store_doc_states_are_the_codes():
+    """docs/store.md says which schema and run-id versions this emwatch writes, and its upgrade table ends at
+    the current schema: a new version must update the page."""
+    from emwatch.store._schema import SCHEMA_VERSION
+    from emwatch.train._runs import RUN_ID_VERSION
+
+    text = (ROOT / "docs" / "store.md").read_text()
+    assert f"(`meta.schema_version`, now {SCHEMA_VERSION})" in text
+    assert f"(`RUN_ID_VERSION`, now {RUN_ID_VERSION}:" in text
+    upgrades = re.findall(r"^\| (\d+) \| (\d+) \|", text, flags=re.M)
+    assert upgrades and int(upgrades[-1][1]) == SCHEMA_VERSION, upgrades
+
+
 def test_not_paths_are_still_named_and_still_missing():
     """Each exception is used (a doc names it) and still needed (the path does not exist)."""
     named = {p for doc in DOCS for _, p in doc_paths(doc.read_text())}
