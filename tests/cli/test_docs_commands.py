@@ -489,6 +489,23 @@ def test_the_version_numbers_the_store_doc_states_are_the_codes():
     assert upgrades and int(upgrades[-1][1]) == SCHEMA_VERSION, upgrades
 
 
+def test_the_studies_page_dry_run_sizes_are_the_dry_runs():
+    """docs/studies.md's table of the shipped studies' dry-run sizes is what `emwatch run FILE --dry-run` plans,
+    and its list of the JSON plan's top-level keys is complete."""
+    from emwatch.run import load_study, size
+
+    text = (ROOT / "docs" / "studies.md").read_text()
+    rows = re.findall(r"^\| (demo|one-gpu|overtrained) \| ([\d,]+) \| ([\d,]+) \| ([\d,]+) \| ([\d,]+) \| "
+                      r"([\d,]+) \(\+([\d,]+) static\) \|$", text, flags=re.M)
+    assert [r[0] for r in rows] == ["demo", "one-gpu", "overtrained"], rows
+    keys = set(re.search(r"top-level keys (.*?)\.", text, flags=re.S).group(1).replace("\n", " ").split("`")[1::2])
+    for name, *figures in rows:
+        plan = size(load_study(ROOT / "studies" / f"{name}.yaml"))
+        want = [plan[k] for k in ("models", "runs", "checkpoints", "answers", "judge_calls", "static_analyses")]
+        assert [int(f.replace(",", "")) for f in figures] == want, name
+        assert keys == set(plan), sorted(set(plan) ^ keys)
+
+
 def test_not_paths_are_still_named_and_still_missing():
     """Each exception is used (a doc names it) and still needed (the path does not exist)."""
     named = {p for doc in DOCS for _, p in doc_paths(doc.read_text())}
