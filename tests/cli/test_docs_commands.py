@@ -329,6 +329,165 @@ def check_scripts(snippet: Snippet, root: Path = ROOT) -> list[str]:
     return problems
 
 
+FILE_SUFFIX = re.compile(r"\.(duckdb|yaml|yml|json|jsonl|csv|py|md|gz|parquet|png|svg|html|log|txt)$")
+
+
+def python_names(text: str) -> list[tuple[int, str]]:
+    """Dotted names of emwatch's Python API a doc names: `emwatch.x.y` in its code (spans and blocks), and what
+    `from emwatch.x import a, b` lines import (as emwatch.x.a, emwatch.x.b)."""
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        m = re.match(r"^\s*from (emwatch(?:\.\w+)*) import ([\w, ]+?)\s*(#.*)?$", line)
+        if m:
+            found += [(number, f"{m.group(1)}.{n.strip()}") for n in m.group(2).split(",") if n.strip()]
+            continue
+        for code in re.findall(r"`([^`]+)`", line) or ([line] if line.startswith(("    ", "import ")) else []):
+            found += [(number, n) for n in re.findall(r"(?<![\w./-])(emwatch(?:\.[A-Za-z_]\w*)+)", code)
+                      if not FILE_SUFFIX.search(n)]
+    return found
+
+
+SRC = ROOT / "src"
+
+
+def _module_file(parts: list[str]) -> Path | None:
+    base = SRC.joinpath(*parts)
+    for file in (base.with_suffix(".py"), base / "__init__.py"):
+        if file.is_file():
+            return file
+    return None
+
+
+@functools.cache
+def _top_names(file: Path) -> dict[str, tuple]:
+    """A module's top-level names: name -> ("def", node) for functions, classes and assignments, ("from", module
+    parts, name) for what it imports from an emwatch module, ("other",) for other imports."""
+    import ast
+
+    tree = ast.parse(file.read_text())
+    pkg = list(file.relative_to(SRC).with_suffix("").parts)
+    if pkg[-1] == "__init__":
+        pkg = pkg[:-1]
+    else:
+        pkg = pkg[:-1]
+    names: dict[str, tuple] = {}
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names[node.name] = ("def", node)
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) \
+                and getattr(node.value.func, "id", None) == "lazy_exports" and isinstance(node.value.args[1], ast.Dict):
+            names.update(_lazy_names(node.value.args[1], pkg if file.name == "__init__.py" else pkg))
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                for n in ast.walk(target):
+                    if isinstance(n, ast.Name):
+                        names[n.id] = ("def", node)
+        elif isinstance(node, ast.ImportFrom):
+            origin = (pkg[:len(pkg) - node.level + 1] if node.level else []) + (node.module or "").split(".")
+            origin = [p for p in origin if p]
+            for alias in node.names:
+                names[alias.asname or alias.name] = ("from", tuple(origin), alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                names[(alias.asname or alias.name).split(".")[0]] = ("other",)
+    return names
+
+
+@functools.cache
+def _all_names(file: Path) -> set[str]:
+    import ast
+
+    body = ast.parse(file.read_text()).body
+    dicts = {t.id: node.value for node in body if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict)
+             for t in node.targets if isinstance(t, ast.Name)}
+    for node in body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets):
+            value = node.value
+            if isinstance(value, ast.Call) and value.args and getattr(value.args[0], "id", None) in dicts:
+                value = dicts[value.args[0].id]  # __all__ = sorted(_LAZY): the names of a dict literal
+                return {k.value for k in value.keys if isinstance(k, ast.Constant)}
+            try:
+                return set(ast.literal_eval(value))
+            except ValueError:
+                return set()
+    return set()
+
+
+def _lazy_names(mapping, pkg: list[str]) -> dict[str, tuple]:
+    """The names of a package's `lazy_exports(__name__, {name: "_module", **dict.fromkeys([...], "_module")})`."""
+    import ast
+
+    names: dict[str, tuple] = {}
+    for key, value in zip(mapping.keys, mapping.values):
+        if key is None and isinstance(value, ast.Call) and len(value.args) == 2:  # **dict.fromkeys([...], "_m")
+            listed, module = value.args
+            pairs = [(e.value, module.value) for e in getattr(listed, "elts", [])]
+        elif isinstance(key, ast.Constant) and isinstance(value, ast.Constant):
+            pairs = [(key.value, value.value)]
+        else:
+            continue
+        names.update({name: ("from", (*pkg, module), name) for name, module in pairs})
+    return names
+
+
+def _static_attr(parts: list[str], attrs: list[str], depth: int = 0) -> bool:
+    """Whether attrs[0] (then the rest) is defined in module `parts`, following `from emwatch... import` lines, the
+    bodies of classes and their bases. False means "not found this way", not "missing"."""
+    import ast
+
+    file = _module_file(parts)
+    if file is None or depth > 8:
+        return False
+    if not attrs:
+        return True
+    if _module_file([*parts, attrs[0]]) is not None:
+        return _static_attr([*parts, attrs[0]], attrs[1:], depth + 1)
+    names = _top_names(file)
+    entry = names.get(attrs[0])
+    if entry is None:  # served by the module's own __getattr__ (PEP 562) when its __all__ lists it
+        return len(attrs) == 1 and "__getattr__" in names and attrs[0] in _all_names(file)
+    if entry[0] == "from":
+        return entry[1][:1] == ("emwatch",) and _static_attr(list(entry[1]), [entry[2], *attrs[1:]], depth + 1)
+    if len(attrs) == 1:
+        return True
+    node = entry[1]
+    if not isinstance(node, ast.ClassDef) or len(attrs) != 2:
+        return False
+    members = {n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    members |= {t.id for n in node.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+    members |= {n.target.id for n in node.body if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)}
+    if attrs[1] in members:
+        return True
+    return any(isinstance(b, ast.Name) and _static_attr(parts, [b.id, attrs[1]], depth + 1) for b in node.bases)
+
+
+def resolve_name(name: str) -> str | None:
+    """None when `name` is an emwatch module or an attribute reachable from one, else why not. Read from the
+    source first (fast, nothing imported); a name found no such way (a lazy export, a dynamic attribute) is
+    imported."""
+    import importlib
+
+    parts = name.split(".")
+    for i in range(len(parts), 0, -1):
+        if _module_file(parts[:i]) is not None:
+            if _static_attr(parts[:i], parts[i:]):
+                return None
+            break
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except ModuleNotFoundError as exc:
+            if exc.name and ".".join(parts[:i]).startswith(exc.name):
+                continue  # not a module: an attribute of the shorter prefix
+            return f"importing {'.'.join(parts[:i])}: {exc}"
+        for j, attr in enumerate(parts[i:], i):
+            if not hasattr(obj, attr):
+                return f"{'.'.join(parts[:j])} has no attribute {attr!r}"
+            obj = getattr(obj, attr)
+        return None
+    return "no such module"
+
+
 def doc_paths(text: str) -> list[tuple[int, str]]:
     """Repository paths named anywhere in a doc (prose, code, blocks), with their line."""
     found = []
@@ -471,6 +630,23 @@ def test_a_yaml_block_with_an_unknown_key_or_bad_yaml_fails(tmp_path):
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=_doc_id)
+def test_every_python_name_in_the_docs_exists(doc):
+    """`emwatch.analysis.name` in the docs' code, and `from emwatch.x import name` in their examples, resolve."""
+    problems = [f"{_doc_id(doc)}:{n}: {name}: {why}" for n, name in python_names(doc.read_text())
+                if (why := resolve_name(name))]
+    assert not problems, "\n".join(problems)
+
+
+def test_python_name_check_catches_a_moved_name():
+    names = python_names("See `emwatch.store.content_key` and `emwatch.store.simulate_study(s)`.\n"
+                         "from emwatch.store import Store, Nope\n`demo_out/emwatch.duckdb`\n")
+    assert [n for _, n in names] == ["emwatch.store.content_key", "emwatch.store.simulate_study",
+                                     "emwatch.store.Store", "emwatch.store.Nope"]
+    assert [resolve_name(n) is None for _, n in names] == [True, False, True, False]
+    assert resolve_name("emwatch.nosuchpackage.x") is not None
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=_doc_id)
 def test_every_repository_script_in_the_docs_takes_its_options(doc, all_snippets):
     problems = [p for s in all_snippets[_doc_id(doc)] for p in check_scripts(s)]
     assert not problems, "\n".join(problems)
@@ -487,23 +663,6 @@ def test_the_version_numbers_the_store_doc_states_are_the_codes():
     assert f"(`RUN_ID_VERSION`, now {RUN_ID_VERSION}:" in text
     upgrades = re.findall(r"^\| (\d+) \| (\d+) \|", text, flags=re.M)
     assert upgrades and int(upgrades[-1][1]) == SCHEMA_VERSION, upgrades
-
-
-def test_the_studies_page_dry_run_sizes_are_the_dry_runs():
-    """docs/studies.md's table of the shipped studies' dry-run sizes is what `emwatch run FILE --dry-run` plans,
-    and its list of the JSON plan's top-level keys is complete."""
-    from emwatch.run import load_study, size
-
-    text = (ROOT / "docs" / "studies.md").read_text()
-    rows = re.findall(r"^\| (demo|one-gpu|overtrained) \| ([\d,]+) \| ([\d,]+) \| ([\d,]+) \| ([\d,]+) \| "
-                      r"([\d,]+) \(\+([\d,]+) static\) \|$", text, flags=re.M)
-    assert [r[0] for r in rows] == ["demo", "one-gpu", "overtrained"], rows
-    keys = set(re.search(r"top-level keys (.*?)\.", text, flags=re.S).group(1).replace("\n", " ").split("`")[1::2])
-    for name, *figures in rows:
-        plan = size(load_study(ROOT / "studies" / f"{name}.yaml"))
-        want = [plan[k] for k in ("models", "runs", "checkpoints", "answers", "judge_calls", "static_analyses")]
-        assert [int(f.replace(",", "")) for f in figures] == want, name
-        assert keys == set(plan), sorted(set(plan) ^ keys)
 
 
 def test_not_paths_are_still_named_and_still_missing():

@@ -15,6 +15,21 @@ from emwatch.config import ConfigError
 from emwatch.run import load_study, plan_runs, size
 
 
+def _doc_sizes(name: str) -> list[int]:
+    """docs/studies.md's dry-run row of a shipped study: models, runs, checkpoints, answers, judge calls, static."""
+    import re
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "studies.md").read_text()
+    row = re.search(rf"^\| {re.escape(name)} \| ([\d,]+) \| ([\d,]+) \| ([\d,]+) \| ([\d,]+) \| ([\d,]+) "
+                    r"\(\+([\d,]+) static\) \|$", text, flags=re.M)
+    assert row, f"docs/studies.md has no dry-run row for {name}"
+    return [int(f.replace(",", "")) for f in row.groups()]
+
+
+def _plan_sizes(plan: dict) -> list[int]:
+    return [plan[k] for k in ("models", "runs", "checkpoints", "answers", "judge_calls", "static_analyses")]
+
+
 def _write(tmp_path, text: str):
     p = tmp_path / "study.yaml"
     p.write_text(text, encoding="utf-8")
@@ -95,6 +110,7 @@ def test_the_demo_study_is_the_packaged_one_with_adaptive_sampling_on():
     assert plan["judge_calls"] == ckpts * bench * 2  # aligned + coherent; code answers go to static analysis
     assert plan["static_analyses"] == ckpts * task
     assert plan["adaptive"]["set_in_study"]
+    assert _doc_sizes("demo") == _plan_sizes(plan)  # the docs' table of the shipped studies says the same
 
 
 def test_overtrained_plans_more_than_a_million_answers():
@@ -105,6 +121,7 @@ def test_overtrained_plans_more_than_a_million_answers():
     assert plan["answers"] > 1_000_000
     assert plan["answers"] == plan["checkpoints"] * plan["answers_per_checkpoint"]
     assert plan["gpu_hours"]["total"] > 0 and plan["judge_tokens"]["input"] > 0 and plan["assumptions"]
+    assert _doc_sizes("overtrained") == _plan_sizes(plan)
 
 
 def test_dry_run_json_has_the_top_level_keys_and_runs_nothing(tmp_path):
@@ -117,6 +134,11 @@ def test_dry_run_json_has_the_top_level_keys_and_runs_nothing(tmp_path):
     data = json.loads(res.stdout)
     assert {"models", "runs", "checkpoints", "answers", "judge_calls", "gpu_hours", "judge_tokens", "assumptions"} <= set(data)
     assert data["models"] == 2 and data["runs"] == 2 * 5 * 3  # 2 models x (3 + 2 datasets) x 3 seeds
+    assert _doc_sizes("one-gpu") == _plan_sizes(data)
+    # docs/studies.md lists every top-level key of the JSON plan
+    text = (Path(__file__).resolve().parents[2] / "docs" / "studies.md").read_text()
+    listed = text.split("top-level keys", 1)[1].split(".", 1)[0].split("`")[1::2]
+    assert set(listed) == set(data), sorted(set(listed) ^ set(data))
     assert not (tmp_path / "out").exists()  # nothing was run, not even a folder made
 
 
