@@ -335,13 +335,18 @@ FILE_SUFFIX = re.compile(r"\.(duckdb|yaml|yml|json|jsonl|csv|py|md|gz|parquet|pn
 def python_names(text: str) -> list[tuple[int, str]]:
     """Dotted names of emwatch's Python API a doc names: `emwatch.x.y` in its code (spans and blocks), and what
     `from emwatch.x import a, b` lines import (as emwatch.x.a, emwatch.x.b)."""
-    found = []
+    found, python = [], False
     for number, line in enumerate(text.splitlines(), 1):
+        fence = re.match(r"^\s*```\s*(\w*)", line)
+        if fence:
+            python = fence.group(1) == "python" and not python
+            continue
         m = re.match(r"^\s*from (emwatch(?:\.\w+)*) import ([\w, ]+?)\s*(#.*)?$", line)
         if m:
             found += [(number, f"{m.group(1)}.{n.strip()}") for n in m.group(2).split(",") if n.strip()]
             continue
-        for code in re.findall(r"`([^`]+)`", line) or ([line] if line.startswith(("    ", "import ")) else []):
+        code_parts = [line] if python else re.findall(r"`([^`]+)`", line)
+        for code in code_parts:
             found += [(number, n) for n in re.findall(r"(?<![\w./-])(emwatch(?:\.[A-Za-z_]\w*)+)", code)
                       if not FILE_SUFFIX.search(n)]
     return found
