@@ -670,6 +670,26 @@ def test_the_version_numbers_the_store_doc_states_are_the_codes():
     assert upgrades and int(upgrades[-1][1]) == SCHEMA_VERSION, upgrades
 
 
+def test_every_extra_and_environment_variable_the_docs_name_exists():
+    """`pip install 'emwatch[ray,hf]'` names extras of pyproject.toml; EMWATCH_* variables are read somewhere."""
+    import tomllib
+
+    extras = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"])
+    code = "\n".join(p.read_text() for d in ("src", "scripts", "benchmarks", "tools") for p in (ROOT / d).rglob("*.py"))
+    problems, seen = [], 0
+    for doc in DOCS:
+        text = doc.read_text()
+        for group in re.findall(r"emwatch\[([\w,-]+)\]", text):
+            seen += 1
+            problems += [f"{_doc_id(doc)}: extra {e!r} is not in pyproject.toml" for e in group.split(",")
+                         if e not in extras]
+        for var in set(re.findall(r"\bEMWATCH_[A-Z_]+\b", text)):
+            seen += 1
+            if var not in code:
+                problems.append(f"{_doc_id(doc)}: {var} is read nowhere in the code")
+    assert seen > 5 and not problems, problems
+
+
 def test_not_paths_are_still_named_and_still_missing():
     """Each exception is used (a doc names it) and still needed (the path does not exist)."""
     named = {p for doc in DOCS for _, p in doc_paths(doc.read_text())}
