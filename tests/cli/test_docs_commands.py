@@ -690,6 +690,45 @@ def test_every_extra_and_environment_variable_the_docs_name_exists():
     assert seen > 5 and not problems, problems
 
 
+@pytest.mark.parametrize("stage", ["sample", "judge", "analyze"])
+def test_the_stage_configs_the_readme_points_to_load(stage):
+    """configs/stages/*.yaml, the commented examples a newcomer starts from (`emwatch judge --config
+    configs/stages/judge.yaml`), load with their stage's loader: no stale key, no wrong type."""
+    from emwatch.config import load_config
+
+    path = ROOT / "configs" / "stages" / f"{stage}.yaml"
+    assert load_config(_config_models()[stage], path) is not None
+    if stage == "judge":  # the open-weight judge recipe (docs/judges.md) is a judge config too
+        assert load_config(_config_models()["judge"], ROOT / "configs" / "judges" / "open-weight-vllm.yaml")
+
+
+def table_names(text: str, header: str) -> set[str]:
+    """The code names in the first column of the markdown table whose header row starts with `| header |`."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"| {header} |"))
+    names = set()
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        names.update(re.findall(r"`([^`]+)`", line.split("|")[1]))
+    return names
+
+
+def test_the_docs_tables_of_registered_names_are_complete():
+    """The docs' tables of wrappers, analysis views and early-stopping policies name exactly what is registered."""
+    from emwatch.analysis import KEYS, POLICIES, STUDY_VIEWS
+    from emwatch.bench import WRAPPERS
+
+    bench = (ROOT / "docs" / "benchmark.md").read_text()
+    analysis = (ROOT / "docs" / "analysis.md").read_text()
+    assert table_names(bench, "wrapper") == set(WRAPPERS)
+    assert table_names(analysis, "view") == set(STUDY_VIEWS)
+    built_in = re.search(r"Built in: (.*?)\.\n", analysis, flags=re.S).group(1)
+    assert set(re.findall(r"`(\w+)`", built_in)) == set(POLICIES)
+    keys = re.search(r"`KEYS` is a comma list from `([^`]+)`", analysis.replace("\n", " ")).group(1)
+    assert [k.strip() for k in keys.split(",")] == list(KEYS)
+
+
 def test_not_paths_are_still_named_and_still_missing():
     """Each exception is used (a doc names it) and still needed (the path does not exist)."""
     named = {p for doc in DOCS for _, p in doc_paths(doc.read_text())}
