@@ -12,9 +12,10 @@ import pytest
 
 from docs_check import (
     CONFIGS, DOCS, NOT_PATHS, ROOT, Snippet, check_make, check_path, check_scripts, check_snippet, check_yaml_blocks,
-    config_models, doc_id, doc_paths, help_texts, invocations, make_targets, python_names, resolve_name, snippets,
-    table_names, variants, yaml_snippets,
+    config_models, doc_id, doc_paths, help_texts, invocations, make_targets, snippets, table_names, variants,
+    yaml_snippets,
 )
+from docs_names import python_names, resolve_name
 
 
 @pytest.fixture(scope="module")
