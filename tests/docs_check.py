@@ -11,7 +11,8 @@ continuation lines joined, `#` comments dropped) or an inline code span, in whic
 The docs' synopsis notation, resolved before parsing:
 - `[...]` is optional: the line is parsed with every optional part and with none;
 - `a|b|c` names alternatives: each is parsed;
-- `FILE...` (a metavariable followed by `...`) is that argument, given once;
+- `FILE...` (a metavariable followed by `...`) is that argument, given once; a metavariable or `...` where a
+  command goes (`emwatch COMMAND --help`, `emwatch bench ...`) stands for any command;
 - a metavariable (upper case: N, SEED, VIEW) given to an option that takes a number or a choice becomes a valid
   value of that option's type; elsewhere it is a string, as a path or a name would be.
 
@@ -239,8 +240,8 @@ def parse(args: list[str], *, complete: bool) -> str | None:
         while True:
             ctx = command.make_context(name, _resolve_metavars(command, args, complete=complete), parent=parent)
             rest = [*ctx._protected_args, *ctx.args]
-            if not hasattr(command, "resolve_command") or not rest:
-                return None
+            if not hasattr(command, "resolve_command") or not rest or rest[0] == "..." or METAVAR.match(rest[0]):
+                return None  # a command, or a group with a placeholder for its command (`emwatch COMMAND --help`)
             name, command, args = command.resolve_command(ctx, rest)
             parent = ctx
     except usage.NoArgsIsHelpError:
@@ -350,6 +351,18 @@ def check_path(path: str, root: Path = ROOT) -> bool:
 # -- what else the docs name ------------------------------------------------------------------------------
 def doc_id(doc: Path) -> str:
     return str(doc.relative_to(ROOT))
+
+
+def source_spans(root: Path = SRC) -> list[Snippet]:
+    """The code spans in emwatch's own source that name a command (`emwatch sample --config`): error messages,
+    docstrings and comments a user reads. An f-string field (`'{cfg.processes}'`) stands for a value: 1."""
+    out = []
+    for file in sorted(root.rglob("*.py")):
+        for number, line in enumerate(file.read_text().splitlines(), 1):
+            for m in re.finditer(r"`((?:\.venv/bin/)?emwatch [^`]+)`", line):
+                text = re.sub(r"\{[a-z_][\w.()]*\}", "1", m.group(1))
+                out.append(Snippet(str(file.relative_to(ROOT)), number, text, fenced=False))
+    return out
 
 
 def help_texts():

@@ -12,8 +12,8 @@ import pytest
 
 from docs_check import (
     CONFIGS, DOCS, NOT_PATHS, ROOT, Snippet, check_make, check_path, check_scripts, check_snippet, check_yaml_blocks,
-    config_models, doc_id, doc_paths, help_texts, invocations, make_targets, snippets, table_names, variants,
-    yaml_snippets,
+    config_models, doc_id, doc_paths, help_texts, invocations, make_targets, snippets, source_spans, table_names,
+    variants, yaml_snippets,
 )
 from docs_names import python_names, resolve_name
 
@@ -55,6 +55,14 @@ def test_every_example_in_the_commands_help_parses():
             problems += [f"`{where} --help`: missing path {p}" for _, p in doc_paths(line) if not check_path(p)]
     assert examples >= 5, examples  # the walk reaches the commands' help
     assert not problems, "\n".join(problems)
+
+
+def test_every_command_the_source_names_parses():
+    """Error messages, docstrings and comments in src/ that name a command (`emwatch upgrade --store S`) name one
+    that exists, with options it takes."""
+    spans = source_spans()
+    problems = [p for s in spans for p in check_snippet(s)]
+    assert len(spans) > 50 and not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=doc_id)
@@ -213,7 +221,8 @@ def test_good_commands_pass():
                  "emwatch models add PATH_OR_NAME [--base BASE] [--step N] -s STORE",
                  "emwatch import FILE... --store S [--seed SEED]",
                  "emwatch run studies/demo.yaml --help",
-                 "nice -n 19 .venv/bin/emwatch status -s s.duckdb -f json | jq . && emwatch monitor"]:
+                 "nice -n 19 .venv/bin/emwatch status -s s.duckdb -f json | jq . && emwatch monitor",
+                 "emwatch COMMAND --help", "emwatch bench ..."]:
         assert check_snippet(Snippet("d.md", 1, line, fenced=True)) == [], line
 
 

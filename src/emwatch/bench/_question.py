@@ -161,7 +161,8 @@ class Question(Strict):
         if v is not None:
             raise ValueError(
                 "per-question temperature is not supported: every answer uses the sampling temperature of the "
-                "sample stage (SampleConfig.temperature / `emwatch sample --temperature`); remove this field"
+                "sample stage (`temperature:` in the sample config of `emwatch sample --config`, or in a study's "
+                "`sample:` section); remove this field"
             )
         return None
 
