@@ -374,11 +374,11 @@ def help_texts():
     return list(walk(cli_command(), ["emwatch"]))
 
 
-def yaml_blocks(text: str) -> list[tuple[int, str]]:
-    """(first line, text) of each ```yaml block."""
+def yaml_blocks(text: str, lang: str = "yaml") -> list[tuple[int, str]]:
+    """(first line, text) of each ```yaml (or ```LANG) block."""
     blocks, start, body = [], None, []
     for number, line in enumerate(text.splitlines(), 1):
-        if start is None and re.match(r"^\s*```yaml\s*$", line):
+        if start is None and re.match(rf"^\s*```{lang}\s*$", line):
             start, body = number + 1, []
         elif start is not None and line.strip().startswith("```"):
             blocks.append((start, "\n".join(body)))

@@ -13,7 +13,7 @@ import pytest
 from docs_check import (
     CONFIGS, DOCS, NOT_PATHS, ROOT, Snippet, check_make, check_path, check_scripts, check_snippet, check_yaml_blocks,
     config_models, doc_id, doc_paths, help_texts, invocations, make_targets, snippets, source_spans, table_names,
-    variants, yaml_snippets,
+    variants, yaml_blocks, yaml_snippets,
 )
 from docs_names import python_names, resolve_name
 
@@ -76,6 +76,17 @@ def test_every_command_and_path_in_the_config_comments_holds(config):
 @pytest.mark.parametrize("doc", DOCS, ids=doc_id)
 def test_every_yaml_block_in_the_docs_loads(doc, tmp_path):
     problems = check_yaml_blocks(doc.read_text(), doc_id(doc), tmp_path)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=doc_id)
+def test_every_python_block_in_the_docs_compiles(doc):
+    problems = []
+    for line, block in yaml_blocks(doc.read_text(), lang="python"):
+        try:
+            compile(block, f"{doc_id(doc)}:{line}", "exec")
+        except SyntaxError as exc:
+            problems.append(f"{doc_id(doc)}:{line + (exc.lineno or 1) - 1}: {exc.msg}")
     assert not problems, "\n".join(problems)
 
 
