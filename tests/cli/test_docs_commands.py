@@ -167,7 +167,8 @@ def test_the_stage_configs_the_readme_points_to_load(stage):
 
 
 def test_the_docs_tables_of_registered_names_are_complete():
-    """The docs' tables of wrappers, analysis views and early-stopping policies name exactly what is registered."""
+    """The docs' tables of wrappers, analysis views, early-stopping policies, grouping keys and study-file keys name
+    exactly what the code has."""
     from emwatch.analysis import KEYS, POLICIES, STUDY_VIEWS
     from emwatch.bench import WRAPPERS
 
@@ -179,6 +180,10 @@ def test_the_docs_tables_of_registered_names_are_complete():
     assert set(re.findall(r"`(\w+)`", built_in)) == set(POLICIES)
     keys = re.search(r"`KEYS` is a comma list from `([^`]+)`", analysis.replace("\n", " ")).group(1)
     assert [k.strip() for k in keys.split(",")] == list(KEYS)
+    # the study file's keys, one table row each (docs/studies.md, "The study file")
+    from emwatch.run._study import Study
+
+    assert table_names((ROOT / "docs" / "studies.md").read_text(), "key") == set(Study.model_fields)
 
 
 def test_not_paths_are_still_named_and_still_missing():
