@@ -135,6 +135,21 @@ def yaml_snippets(text: str, doc: str) -> list[Snippet]:
     return out
 
 
+INDENTED_COMMAND = r"^ {4,}(emwatch|make|python|\.venv/|nice |OMP_|PYTHONPATH=|bash |benchmarks/)"
+
+
+def indented_commands(text: str) -> list[int]:
+    """Lines of an indented (4-space) code block outside fences that run a command: the checks read fenced blocks
+    only, so such a block is fenced instead."""
+    found, fenced = [], False
+    for number, line in enumerate(text.splitlines(), 1):
+        if re.match(r"^\s*```", line):
+            fenced = not fenced
+        elif not fenced and re.match(INDENTED_COMMAND, line):
+            found.append(number)
+    return found
+
+
 def _paragraphs(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
     paras, cur = [], []
     for number, line in lines:

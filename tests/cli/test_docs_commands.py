@@ -12,8 +12,8 @@ import pytest
 
 from docs_check import (
     CONFIGS, DOCS, NOT_PATHS, ROOT, Snippet, check_make, check_path, check_scripts, check_snippet, check_yaml_blocks,
-    config_models, doc_id, doc_paths, help_texts, invocations, make_targets, snippets, source_spans, table_names,
-    variants, yaml_blocks, yaml_snippets,
+    config_models, doc_id, doc_paths, help_texts, indented_commands, invocations, make_targets, snippets,
+    source_spans, table_names, variants, yaml_blocks, yaml_snippets,
 )
 from docs_names import python_names, resolve_name
 
@@ -27,6 +27,15 @@ def all_snippets() -> dict[str, list[Snippet]]:
 def test_every_emwatch_command_in_the_docs_parses(doc, all_snippets):
     problems = [p for s in all_snippets[doc_id(doc)] for p in check_snippet(s)]
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=doc_id)
+def test_commands_are_in_fenced_blocks_where_they_are_checked(doc):
+    assert indented_commands(doc.read_text()) == [], f"{doc_id(doc)}: fence these lines (```bash) to have them checked"
+
+
+def test_an_indented_command_block_is_found():
+    assert indented_commands("text\n\n    emwatch doctor\n\n```bash\n    emwatch status\n```\n") == [3]
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=doc_id)
