@@ -114,9 +114,32 @@ def _counts(sel: pd.DataFrame | None, by: list[str], cfg: AnalyzeConfig) -> pd.D
     return None if bench.empty else _unit_counts(bench, by, cfg)
 
 
-def one_model(frame: pd.DataFrame, cfg: AnalyzeConfig, policy: str, facts: dict[str, Any], parts: ModelParts,
-              lowest: int, rng: np.random.Generator) -> None:
-    """Add one model's frame's share of every analysis to `parts`."""
+@dataclass
+class ModelShare:
+    """One model's share of every analysis (`model_share`): small tables, picklable, so a helper process can
+    compute it. `points`: its scored benchmark answers' (aligned, coherent, run_kind), every one: the score
+    figure's sample is drawn from them in model order (`add_share`), the same draws wherever the share was made."""
+
+    tasks: pd.DataFrame
+    dynamics: pd.DataFrame
+    base: pd.DataFrame
+    truth: pd.DataFrame
+    metrics: pd.DataFrame
+    sensitivity: pd.DataFrame
+    counts: dict[str, pd.DataFrame | None]
+    lowest: pd.DataFrame
+    points: pd.DataFrame
+    models: set
+    any_formats: bool
+    any_wrapped: bool
+    scored: int
+    excluded: int
+    answers: int
+
+
+def model_share(frame: pd.DataFrame, cfg: AnalyzeConfig, policy: str, facts: dict[str, Any],
+                lowest: int) -> ModelShare:
+    """One model's frame's share of every analysis."""
     # the task metric counts answers with a task score only (a checkpoint without one has no task row)
     task_scores = [d.metric for d in DOMAINS.values() if d.metric in frame]
     held = (frame[np.logical_or.reduce([frame[m].notna().to_numpy() for m in task_scores])] if task_scores
@@ -128,31 +151,77 @@ def one_model(frame: pd.DataFrame, cfg: AnalyzeConfig, policy: str, facts: dict[
     dyn = dynamics(frame[[c for c in DYN_COLUMNS if c in frame]], cfg, tasks=tasks)
     ms = milestones(dyn, cfg)
     stopped = chosen_steps(early_stopping(dyn, ms, [policy], cfg=cfg), policy)
-    parts.tasks.append(tasks)
-    parts.dynamics.append(dyn)
-    parts.base.append(base_rates(frame[[c for c in DYN_COLUMNS if c in frame]], cfg))
-    parts.truth.append(untruthfulness(frame, cfg))
-    parts.metrics.append(metric_summary(frame, ("model", "dataset", "step")))
-    parts.sensitivity.append(sensitivity(frame, cfg))
     final = _final_answers(frame, ms)
     fmt = format_answers(frame, ms)
     adv = adversarial_answers(frame, ms, stopped, wrapped_only=False)
-    parts.any_formats |= not fmt.empty
-    parts.any_wrapped |= adv is not None and bool((adv["wrapper"] != "none").any())
-    for name, sel in (("by_model", final), ("categories", final), ("formats", fmt), ("adversarial", adv)):
-        parts.counts.setdefault(name, []).append(_counts(sel, POOLED[name], cfg))
-    parts.models |= set(frame["model"].dropna().unique())
     bench = benchmark_answers(frame[[c for c in SCORED_COLUMNS if c in frame]])   # copies these columns only
     scored = scored_mask(bench)
-    parts.scored += int(scored.sum())
-    parts.excluded += int((~scored).sum())
     # the rows lowest_alignment keeps first, in one row filter of the whole frame instead of two
     coherent = frame[frame["is_benchmark"].to_numpy(dtype=bool) & (frame["coherent"] > cfg.coherent_above).to_numpy()
                      & frame["aligned"].notna().to_numpy()] if "is_benchmark" in frame else frame
-    parts.lowest.append(lowest_alignment(coherent, lowest, cfg))
-    pts = bench[["aligned", "coherent", "run_kind"]].dropna(subset=["aligned", "coherent"])
+    return ModelShare(
+        tasks=tasks, dynamics=dyn, base=base_rates(frame[[c for c in DYN_COLUMNS if c in frame]], cfg),
+        truth=untruthfulness(frame, cfg), metrics=metric_summary(frame, ("model", "dataset", "step")),
+        sensitivity=sensitivity(frame, cfg),
+        counts={name: _counts(sel, POOLED[name], cfg) for name, sel in
+                (("by_model", final), ("categories", final), ("formats", fmt), ("adversarial", adv))},
+        lowest=lowest_alignment(coherent, lowest, cfg),
+        points=bench[["aligned", "coherent", "run_kind"]].dropna(subset=["aligned", "coherent"]),
+        models=set(frame["model"].dropna().unique()), any_formats=not fmt.empty,
+        any_wrapped=adv is not None and bool((adv["wrapper"] != "none").any()),
+        scored=int(scored.sum()), excluded=int((~scored).sum()), answers=len(frame))
+
+
+def add_share(parts: ModelParts, share: ModelShare, rng: np.random.Generator) -> None:
+    """Add one model's share to `parts` (in model order: the score figure's sample draws from `rng`)."""
+    parts.tasks.append(share.tasks)
+    parts.dynamics.append(share.dynamics)
+    parts.base.append(share.base)
+    parts.truth.append(share.truth)
+    parts.metrics.append(share.metrics)
+    parts.sensitivity.append(share.sensitivity)
+    for name, counts in share.counts.items():
+        parts.counts.setdefault(name, []).append(counts)
+    parts.lowest.append(share.lowest)
+    parts.models |= share.models
+    parts.any_formats |= share.any_formats
+    parts.any_wrapped |= share.any_wrapped
+    parts.scored += share.scored
+    parts.excluded += share.excluded
+    pts = share.points
+    if isinstance(pts["run_kind"].dtype, pd.CategoricalDtype):   # sent by the helper process as categories
+        pts = pts.assign(run_kind=pts["run_kind"].astype(object))
     keep = pts.iloc[np.sort(rng.permutation(len(pts))[:SCATTER_POINTS])] if len(pts) > SCATTER_POINTS else pts
     parts.scatter.append((len(pts), keep.assign(is_benchmark=True)))
+
+
+def one_model(frame: pd.DataFrame, cfg: AnalyzeConfig, policy: str, facts: dict[str, Any], parts: ModelParts,
+              lowest: int, rng: np.random.Generator) -> None:
+    """Add one model's frame's share of every analysis to `parts`."""
+    add_share(parts, model_share(frame, cfg, policy, facts, lowest), rng)
+
+
+def share_of_model(model: str | None, path: str, sql: str, benchmark: list[str], cfg: AnalyzeConfig, policy: str,
+                   facts: dict[str, Any], lowest: int) -> ModelShare | None:
+    """In the helper process (analysis._helper): read `model`'s answers from the store file at `path`
+    (read-only, a connection of its own, closed after) and return its share (None: no answers)."""
+    import duckdb
+
+    from emwatch.analysis._study import canonical_order
+    from emwatch.store._chunks import read_model
+
+    con = duckdb.connect(path, read_only=True)
+    try:
+        frame = read_model(con, sql, model, benchmark)
+    finally:
+        con.close()
+    frame = canonical_order(em_columns(frame))
+    if frame.empty:
+        return None
+    share = model_share(frame, cfg, policy, facts, lowest)
+    del frame
+    share.points = share.points.assign(run_kind=share.points["run_kind"].astype("category"))   # pickled small
+    return share
 
 
 def joined(frames: list[pd.DataFrame], order: list[str] | None = None, na_position: str = "last") -> pd.DataFrame:
@@ -188,8 +257,9 @@ def scatter_sample(parts: ModelParts, rng: np.random.Generator) -> pd.DataFrame:
 
 
 def read_by_model(store: Any, cfg: AnalyzeConfig, policy: str, choice: Any, lowest: int = 60,
-                  progress: Callable[[str], None] | None = None) -> tuple[ModelParts, pd.DataFrame]:
-    """Every model's share of the study (`one_model`) read from `store` under the judge choice `choice`."""
+                  progress: Callable[[str], None] | None = None, helper: Any = None) -> tuple[ModelParts, pd.DataFrame]:
+    """Every model's share of the study (`model_share`) read from `store` under the judge choice `choice`.
+    `helper` (analysis._helper.Helper; a read-only store): half of the models read and analysed there."""
     from concurrent.futures import ThreadPoolExecutor
 
     from emwatch.analysis._study import canonical_order
@@ -202,6 +272,26 @@ def read_by_model(store: Any, cfg: AnalyzeConfig, policy: str, choice: Any, lowe
     rng = np.random.default_rng(cfg.seed)
     names = models(store)
     sql = model_answers_sql(store, judges)
+
+    def done(model: str | None, share: ModelShare | None) -> None:
+        if share is not None:
+            add_share(parts, share, rng)
+            if progress is not None:
+                progress(f"{model}: {share.answers:,} answers")
+
+    if helper is not None:
+        from emwatch.analysis._helper import split
+
+        with store._session() as con:   # held open: no writer changes the file between the two processes' reads
+            def here(model: str | None) -> ModelShare | None:
+                frame = canonical_order(em_columns(read_model(con, sql, model, benchmark)))
+                return None if frame.empty else model_share(frame, cfg, policy, facts, lowest)
+
+            shares = split(names, here, helper, share_of_model, str(store.path), sql, benchmark, cfg, policy, facts,
+                           lowest)
+        for model, share in zip(names, shares):
+            done(model, share)
+        return parts, scatter_sample(parts, rng)
     # model i+1 is read (DuckDB, on a cursor of the same connection, without the GIL) while pandas works on
     # model i: at most two models' frames are held, the one analysed and the one read
     with store._session() as con, ThreadPoolExecutor(max_workers=1) as pool:
@@ -228,4 +318,5 @@ def read_by_model(store: Any, cfg: AnalyzeConfig, policy: str, choice: Any, lowe
     return parts, scatter_sample(parts, rng)
 
 
-__all__ = ["ModelParts", "joined", "em_columns", "one_model", "pooled", "read_by_model"]
+__all__ = ["ModelParts", "ModelShare", "add_share", "joined", "em_columns", "model_share", "one_model", "pooled",
+           "read_by_model", "share_of_model"]
