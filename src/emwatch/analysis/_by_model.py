@@ -51,6 +51,8 @@ class ModelParts:
 
     tasks: list[pd.DataFrame] = field(default_factory=list)
     dynamics: list[pd.DataFrame] = field(default_factory=list)
+    milestones: list[pd.DataFrame] = field(default_factory=list)
+    early_stop: list[pd.DataFrame] = field(default_factory=list)
     base: list[pd.DataFrame] = field(default_factory=list)
     truth: list[pd.DataFrame] = field(default_factory=list)
     metrics: list[pd.DataFrame] = field(default_factory=list)
@@ -122,6 +124,8 @@ class ModelShare:
 
     tasks: pd.DataFrame
     dynamics: pd.DataFrame
+    milestones: pd.DataFrame
+    early_stop: pd.DataFrame
     base: pd.DataFrame
     truth: pd.DataFrame
     metrics: pd.DataFrame
@@ -149,8 +153,9 @@ def model_share(frame: pd.DataFrame, cfg: AnalyzeConfig, policy: str, facts: dic
                         planted_share=cfg.planted_share)
     tasks = tasks[tasks["run_id"] != PHANTOM].reset_index(drop=True) if "run_id" in tasks else tasks
     dyn = dynamics(frame[[c for c in DYN_COLUMNS if c in frame]], cfg, tasks=tasks)
-    ms = milestones(dyn, cfg)
-    stopped = chosen_steps(early_stopping(dyn, ms, [policy], cfg=cfg), policy)
+    ms = milestones(dyn, cfg)   # per run: the study's milestones and early stopping are the models', joined
+    es = early_stopping(dyn, ms, cfg=cfg)
+    stopped = chosen_steps(es, policy)
     final = _final_answers(frame, ms)
     fmt = format_answers(frame, ms)
     adv = adversarial_answers(frame, ms, stopped, wrapped_only=False)
@@ -160,7 +165,7 @@ def model_share(frame: pd.DataFrame, cfg: AnalyzeConfig, policy: str, facts: dic
     coherent = frame[frame["is_benchmark"].to_numpy(dtype=bool) & (frame["coherent"] > cfg.coherent_above).to_numpy()
                      & frame["aligned"].notna().to_numpy()] if "is_benchmark" in frame else frame
     return ModelShare(
-        tasks=tasks, dynamics=dyn, base=base_rates(frame[[c for c in DYN_COLUMNS if c in frame]], cfg),
+        tasks=tasks, dynamics=dyn, milestones=ms, early_stop=es, base=base_rates(frame[[c for c in DYN_COLUMNS if c in frame]], cfg),
         truth=untruthfulness(frame, cfg), metrics=metric_summary(frame, ("model", "dataset", "step")),
         sensitivity=sensitivity(frame, cfg),
         counts={name: _counts(sel, POOLED[name], cfg) for name, sel in
@@ -176,6 +181,8 @@ def add_share(parts: ModelParts, share: ModelShare, rng: np.random.Generator) ->
     """Add one model's share to `parts` (in model order: the score figure's sample draws from `rng`)."""
     parts.tasks.append(share.tasks)
     parts.dynamics.append(share.dynamics)
+    parts.milestones.append(share.milestones)
+    parts.early_stop.append(share.early_stop)
     parts.base.append(share.base)
     parts.truth.append(share.truth)
     parts.metrics.append(share.metrics)
@@ -210,7 +217,7 @@ def share_of_model(model: str | None, path: str, sql: str, benchmark: list[str],
     from emwatch.analysis._study import canonical_order
     from emwatch.store._chunks import read_model
 
-    con = duckdb.connect(path, read_only=True)
+    con = duckdb.connect(path, read_only=True, config={"enable_progress_bar": False})   # no bar on the report's stderr
     try:
         frame = read_model(con, sql, model, benchmark)
     finally:
@@ -234,6 +241,16 @@ def joined(frames: list[pd.DataFrame], order: list[str] | None = None, na_positi
     if order:
         out = out.sort_values([k for k in order if k in out], na_position=na_position, kind="stable")
     return out.reset_index(drop=True)
+
+
+def stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Per-run tables of the models (milestones, early stopping: one row per run, or per run and policy, built
+    from rows) as the frame function builds them for the whole study: their rows, in model order, made into one
+    frame again, so each column's type is inferred from every model's values at once."""
+    if not frames:
+        return pd.DataFrame()
+    rows = [r for f in frames for r in f.to_dict("records")]
+    return pd.DataFrame(rows, columns=list(frames[0].columns))
 
 
 def pooled(counts: list[pd.DataFrame | None], by: list[str], cfg: AnalyzeConfig) -> pd.DataFrame:

@@ -201,8 +201,8 @@ def _study_of_store(store: Any, cfg: AnalyzeConfig, sizes: str | Path | pd.DataF
     if not parts.dynamics and not parts.base:   # no answers at all: the frame path's empty tables
         return analyze_study(load_answers(store, text=False, judge=choice), cfg, size_table, policy, store=store)
     dyn = M.joined(parts.dynamics, M.DYN_ORDER, "last")
-    ms = milestones(dyn, cfg)
-    es = early_stopping(dyn, ms, cfg=cfg)
+    # per run, so the models' (each computed beside its model's analysis, in parallel with a helper process)
+    ms, es = M.stacked(parts.milestones), M.stacked(parts.early_stop)
     pooled = {name: M.pooled(parts.counts[name] if name not in ("by_model", "categories") or not ms.empty else [],
                              keys, cfg) for name, keys in M.POOLED.items()}
     if not parts.any_formats:
