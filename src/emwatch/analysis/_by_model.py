@@ -217,8 +217,9 @@ def share_of_model(model: str | None, path: str, sql: str, benchmark: list[str],
     from emwatch.analysis._study import canonical_order
     from emwatch.store._chunks import read_model
 
-    con = duckdb.connect(path, read_only=True, config={"enable_progress_bar": False})   # no bar on the report's stderr
+    con = duckdb.connect(path, read_only=True)
     try:
+        con.execute("SET enable_progress_bar = false")   # no bar on the report's stderr
         frame = read_model(con, sql, model, benchmark)
     finally:
         con.close()
