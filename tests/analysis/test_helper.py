@@ -1,15 +1,16 @@
-"""The report's helper process (analysis._helper): work shared between this process and a spawned worker, the
-results in order, and every failure of the worker (an error, the process dying) raised in the caller."""
+"""The report's helper process (analysis._helper): a spawned worker whose every failure (an error, the process
+dying) is raised in the caller."""
 
 from __future__ import annotations
 
 import operator
 import os
-import time
+import signal
 
 import pytest
 
-from emwatch.analysis._helper import Helper, split, wanted
+from emwatch.analysis._helper import Helper, wanted
+from emwatch.store import Store
 
 
 @pytest.fixture(scope="module")
@@ -18,53 +19,67 @@ def helper():
         yield h
 
 
-def test_split_shares_the_items_and_keeps_their_order(helper):
-    here_took = []
-
-    def here(x):
-        time.sleep(0.05)   # slower than the worker's round trip: it takes some items too
-        here_took.append(x)
-        return x * 10
-
-    items = list(range(12))
-    got = split(items, here, helper, operator.mul, 10)
-    assert got == [x * 10 for x in items]
-    # this process takes from the back, the worker from the front: both did some (the worker at least the first)
-    assert 0 not in here_took and len(here_took) < len(items)
-    assert here_took == sorted(here_took, reverse=True)
+def test_a_task_runs_in_another_process(helper):
+    assert helper.submit(os.getpid).result() != os.getpid()
+    with pytest.raises(ZeroDivisionError):   # an error there is raised here
+        helper.submit(operator.truediv, 1, 0).result()
+    assert helper.submit(operator.neg, 3).result() == -3   # and the worker is still usable
 
 
-def test_an_error_in_the_worker_is_raised_here(helper):
-    with pytest.raises(ZeroDivisionError):
-        split([1, 2, 3, 4], lambda x: x, helper, operator.truediv, 0)
-    assert split([1, 2], lambda x: -x, helper, operator.neg) == [-1, -2]   # the worker is still usable
+def test_a_helper_that_died_fails_the_study_not_a_model_missing(tmp_path):
+    """The helper process killed before the study: the analysis raises; it does not go on without the models it
+    would have analysed."""
+    from concurrent.futures.process import BrokenProcessPool
 
+    from emwatch.analysis import analyze_study
+    from emwatch.testing import SimModel, SimRun, SimStudy, simulate_study
 
-def test_an_error_here_stops_and_is_raised(helper):
-    def here(x):
-        time.sleep(0.05)
-        raise ValueError(f"here failed on {x}")
-
-    with pytest.raises(ValueError, match="here failed on 6"):
-        split([1, 2, 3, 4, 5, 6], here, helper, operator.neg)
-    assert split([1, 2], lambda x: -x, helper, operator.neg) == [-1, -2]   # the worker ended its item, still usable
-
-
-def test_a_worker_that_dies_is_an_error_not_a_missing_result():
+    store = Store(tmp_path / "s.duckdb")
+    simulate_study(store, SimStudy(models=[SimModel("a"), SimModel("b")], runs=[SimRun("a", 0, 0.2, 40),
+                                                                                  SimRun("b", 0, 0.3, 40)],
+                                   questions_per_category=2, samples=2))
     with Helper() as h:
-        with pytest.raises(Exception) as e:
-            split([3, 4, 5, 6], lambda x: x, h, os._exit)
-    assert "terminated abruptly" in str(e.value) or type(e.value).__name__ == "BrokenProcessPool"
+        assert h.submit(os.getpid).result() > 0
+        os.kill(h.submit(os.getpid).result(), signal.SIGKILL)
+        with pytest.raises(BrokenProcessPool):
+            analyze_study(store, helper=h)
+    store.close()
 
 
 def test_wanted(tmp_path):
-    from emwatch.store import Store
-
     s = Store(tmp_path / "s.duckdb")
     s.close()
     ro = Store(tmp_path / "s.duckdb", read_only=True)
     assert wanted(ro, 2) and not wanted(ro, 1)
     assert not wanted(ro, None)            # an empty store: the worker's start would cost more than it saves
-    assert not wanted(s, None)             # a store opened for writing: another process cannot read it
     with pytest.raises(ValueError, match="workers=3"):
         wanted(ro, 3)
+
+
+def test_a_helper_whose_caller_is_killed_ends_itself(tmp_path):
+    """`emwatch report` killed (SIGKILL: no cleanup) must not leave its helper process running."""
+    import subprocess
+    import sys
+    import time
+
+    code = ("import os, sys; from emwatch.analysis._helper import Helper; h = Helper(); "
+            "print(h.submit(os.getpid).result(), flush=True); import time; time.sleep(60)")
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    child = int(p.stdout.readline())
+    os.kill(child, 0)   # running
+    p.kill()
+    p.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        with open(f"/proc/{child}/stat") as f:
+            if f.read().split()[2] == "Z":   # ended, not yet reaped
+                break
+        time.sleep(0.2)
+    else:
+        os.kill(child, signal.SIGKILL)
+        raise AssertionError("the helper outlived its caller by 10 s")
+    p.stdout.close()

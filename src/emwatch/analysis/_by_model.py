@@ -38,7 +38,7 @@ SCATTER_POINTS = 6000        # answers the score figure shows at most (a uniform
 TASK_ORDER = ["model", "dataset", "group", "lr", "seed", "run_id", "step", "task"]
 SENS_ORDER = ["model", "dataset", "group", "lr", "seed", "run_id", "step"]
 DYN_ORDER = ["model", "dataset", "group", "lr", "seed", "run_id", "step"]
-# what dynamics and base_rates read of the answers (fewer columns: each of their row filters copies less)
+# what dynamics, base_rates and sensitivity read of the answers (fewer columns: each row filter copies less)
 # what the overview's counts and the score figure's sample read of the benchmark answers
 SCORED_COLUMNS = ["is_benchmark", "aligned", "coherent", "coherent_label", "run_kind"]
 DYN_COLUMNS = ["run_id", "run_kind", "model", "dataset", "seed", "lr", "group", "checkpoint_id", "step", "total_steps",
@@ -152,7 +152,8 @@ def model_share(frame: pd.DataFrame, cfg: AnalyzeConfig, policy: str, facts: dic
     tasks = task_metric(pd.concat([held, ctx]) if len(ctx) else held, planted_classes=cfg.planted_classes,
                         planted_share=cfg.planted_share)
     tasks = tasks[tasks["run_id"] != PHANTOM].reset_index(drop=True) if "run_id" in tasks else tasks
-    dyn = dynamics(frame[[c for c in DYN_COLUMNS if c in frame]], cfg, tasks=tasks)
+    lean = frame[[c for c in DYN_COLUMNS if c in frame]]   # what dynamics, base rates and sensitivity read
+    dyn = dynamics(lean, cfg, tasks=tasks)
     ms = milestones(dyn, cfg)   # per run: the study's milestones and early stopping are the models', joined
     es = early_stopping(dyn, ms, cfg=cfg)
     stopped = chosen_steps(es, policy)
@@ -165,9 +166,9 @@ def model_share(frame: pd.DataFrame, cfg: AnalyzeConfig, policy: str, facts: dic
     coherent = frame[frame["is_benchmark"].to_numpy(dtype=bool) & (frame["coherent"] > cfg.coherent_above).to_numpy()
                      & frame["aligned"].notna().to_numpy()] if "is_benchmark" in frame else frame
     return ModelShare(
-        tasks=tasks, dynamics=dyn, milestones=ms, early_stop=es, base=base_rates(frame[[c for c in DYN_COLUMNS if c in frame]], cfg),
+        tasks=tasks, dynamics=dyn, milestones=ms, early_stop=es, base=base_rates(lean, cfg),
         truth=untruthfulness(frame, cfg), metrics=metric_summary(frame, ("model", "dataset", "step")),
-        sensitivity=sensitivity(frame, cfg),
+        sensitivity=sensitivity(lean, cfg),
         counts={name: _counts(sel, POOLED[name], cfg) for name, sel in
                 (("by_model", final), ("categories", final), ("formats", fmt), ("adversarial", adv))},
         lowest=lowest_alignment(coherent, lowest, cfg),
@@ -208,22 +209,15 @@ def one_model(frame: pd.DataFrame, cfg: AnalyzeConfig, policy: str, facts: dict[
     add_share(parts, model_share(frame, cfg, policy, facts, lowest), rng)
 
 
-def share_of_model(model: str | None, path: str, sql: str, benchmark: list[str], cfg: AnalyzeConfig, policy: str,
-                   facts: dict[str, Any], lowest: int) -> ModelShare | None:
-    """In the helper process (analysis._helper): read `model`'s answers from the store file at `path`
-    (read-only, a connection of its own, closed after) and return its share (None: no answers)."""
-    import duckdb
-
+def share_of_table(table: Any, cfg: AnalyzeConfig, policy: str, facts: dict[str, Any],
+                   lowest: int) -> ModelShare | None:
+    """In the helper process (analysis._helper): one model's share from its answers as the Arrow table the
+    report's process read (`store._chunks.read_table`); None: no answers."""
     from emwatch.analysis._study import canonical_order
-    from emwatch.store._chunks import read_model
+    from emwatch.store._chunks import frame_of
 
-    con = duckdb.connect(path, read_only=True)
-    try:
-        con.execute("SET enable_progress_bar = false")   # no bar on the report's stderr
-        frame = read_model(con, sql, model, benchmark)
-    finally:
-        con.close()
-    frame = canonical_order(em_columns(frame))
+    frame = canonical_order(em_columns(frame_of(table)))
+    del table
     if frame.empty:
         return None
     share = model_share(frame, cfg, policy, facts, lowest)
@@ -277,11 +271,12 @@ def scatter_sample(parts: ModelParts, rng: np.random.Generator) -> pd.DataFrame:
 def read_by_model(store: Any, cfg: AnalyzeConfig, policy: str, choice: Any, lowest: int = 60,
                   progress: Callable[[str], None] | None = None, helper: Any = None) -> tuple[ModelParts, pd.DataFrame]:
     """Every model's share of the study (`model_share`) read from `store` under the judge choice `choice`.
-    `helper` (analysis._helper.Helper; a read-only store): half of the models read and analysed there."""
-    from concurrent.futures import ThreadPoolExecutor
+    `helper` (analysis._helper.Helper): a model's answers read here are sent there, as Arrow, whenever it is
+    idle, and analysed there while this process analyses the next (one frame in each process)."""
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     from emwatch.analysis._study import canonical_order
-    from emwatch.store._chunks import benchmark_questions, model_answers_sql, models, read_model, study_facts
+    from emwatch.store._chunks import benchmark_questions, frame_of, model_answers_sql, models, read_table, study_facts
 
     judges = choice.sql()
     facts = study_facts(store, judges)
@@ -290,51 +285,50 @@ def read_by_model(store: Any, cfg: AnalyzeConfig, policy: str, choice: Any, lowe
     rng = np.random.default_rng(cfg.seed)
     names = models(store)
     sql = model_answers_sql(store, judges)
-
-    def done(model: str | None, share: ModelShare | None) -> None:
-        if share is not None:
-            add_share(parts, share, rng)
-            if progress is not None:
-                progress(f"{model}: {share.answers:,} answers")
-
-    if helper is not None:
-        from emwatch.analysis._helper import split
-
-        with store._session() as con:   # held open: no writer changes the file between the two processes' reads
-            def here(model: str | None) -> ModelShare | None:
-                frame = canonical_order(em_columns(read_model(con, sql, model, benchmark)))
-                return None if frame.empty else model_share(frame, cfg, policy, facts, lowest)
-
-            shares = split(names, here, helper, share_of_model, str(store.path), sql, benchmark, cfg, policy, facts,
-                           lowest)
-        for model, share in zip(names, shares):
-            done(model, share)
-        return parts, scatter_sample(parts, rng)
+    sent: dict[int, Future] = {}
+    shares: dict[int, ModelShare | None] = {}
     # model i+1 is read (DuckDB, on a cursor of the same connection, without the GIL) while pandas works on
-    # model i: at most two models' frames are held, the one analysed and the one read
+    # model i: at most two models' answers are held here, the one analysed (or sent) and the one read
     with store._session() as con, ThreadPoolExecutor(max_workers=1) as pool:
         cur = con.cursor()
         try:
-            ahead = pool.submit(read_model, cur, sql, names[0], benchmark) if names else None
+            ahead = pool.submit(read_table, cur, sql, names[0], benchmark) if names else None
             for i, model in enumerate(names):
-                frame = ahead.result()
-                ahead = pool.submit(read_model, cur, sql, names[i + 1], benchmark) if i + 1 < len(names) else None
-                frame = canonical_order(em_columns(frame))
-                if not frame.empty:
+                table = ahead.result()
+                ahead = pool.submit(read_table, cur, sql, names[i + 1], benchmark) if i + 1 < len(names) else None
+                if helper is not None and all(f.done() for f in sent.values()):
+                    for f in sent.values():
+                        f.result()   # the helper's error, as soon as it is known
+                    sent[i] = helper.submit(share_of_table, table, cfg, policy, facts, lowest)
+                    del table
+                    continue
+                frame = canonical_order(em_columns(frame_of(table)))
+                del table
+                if helper is not None:   # added in model order below, with the helper's
+                    shares[i] = None if frame.empty else model_share(frame, cfg, policy, facts, lowest)
+                elif not frame.empty:
                     one_model(frame, cfg, policy, facts, parts, lowest, rng)
                     if progress is not None:
                         progress(f"{model}: {len(frame):,} answers")
                 del frame
+            for i, f in sent.items():
+                shares[i] = f.result()
         finally:
-            if ahead is not None:
-                ahead.cancel()
-                try:
-                    ahead.result()   # a read still running ends before its cursor closes
-                except Exception:
-                    pass
+            for f in [ahead, *sent.values()]:
+                if f is not None:
+                    f.cancel()
+                    try:
+                        f.result()   # a read still running ends before its cursor closes; the helper's item too
+                    except BaseException:
+                        pass
             cur.close()
+    for i, model in enumerate(names):
+        if shares.get(i) is not None:
+            add_share(parts, shares[i], rng)
+            if progress is not None:
+                progress(f"{model}: {shares[i].answers:,} answers")
     return parts, scatter_sample(parts, rng)
 
 
 __all__ = ["ModelParts", "ModelShare", "add_share", "joined", "em_columns", "model_share", "one_model", "pooled",
-           "read_by_model", "share_of_model"]
+           "read_by_model", "share_of_table"]

@@ -149,8 +149,8 @@ def analyze_study(store_or_answers: Any, cfg: AnalyzeConfig = AnalyzeConfig(), s
     mapping or JudgeChoice), else `cfg.judge`, else its only judge (see `resolve_judge`), and the answers are read
     one model at a time (analysis._by_model): the same tables, in memory that follows the largest model's
     answers; `answers` is then a sample of the scored benchmark answers (for the score figure), `overview`
-    their counts and `lowest` the `lowest` lowest-alignment coherent answers. `helper` (analysis._helper.Helper,
-    a store opened read-only): a second process that reads and analyses half of the models."""
+    their counts and `lowest` the `lowest` lowest-alignment coherent answers. `helper` (analysis._helper.Helper):
+    a second process that analyses about half of the models (their answers read here, sent as Arrow)."""
     if not isinstance(store_or_answers, pd.DataFrame):
         return _study_of_store(store_or_answers, cfg, sizes, policy, judge, lowest, helper)
     # rows in sample-id order: means and standard deviations summed in an order the database does not choose

@@ -177,8 +177,8 @@ def write_report(store: Any, out_dir: str | Path, cfg: AnalyzeConfig = AnalyzeCo
     judge's scores (`judge`, else `cfg.judge`, else each metric's only judge; see `resolve_judge`). The files are
     written to a temporary folder beside `out_dir` that replaces it only when all are written, so a failure
     leaves no half-written report (and an earlier report in `out_dir` as it was). `workers`: 2 for a helper
-    process (analysis._helper) that reads and analyses half of the models (a store opened read-only) and draws
-    some of the figures, 1 for none, None to start one for a read-only store of 200,000 answers or more."""
+    process (analysis._helper) that analyses about half of the models (their answers read here) and draws some
+    of the figures, 1 for none, None to start one for a store of 200,000 answers or more."""
     t0 = time.perf_counter()
     out = Path(out_dir)
     choice = resolve_judge(store, judge, cfg)   # before anything is written: a missing choice writes nothing
@@ -240,8 +240,7 @@ def _write(store: Any, out: Path, cfg: AnalyzeConfig, sizes: str | Path | None, 
            n_answers: int, choice: JudgeChoice, helper: Any = None) -> ReportResult:
     (out / "figures").mkdir(parents=True, exist_ok=True)
     (out / "tables").mkdir(parents=True, exist_ok=True)
-    res = analyze_study(store, cfg, sizes, policy, judge=choice, lowest=n_answers,   # one model at a time
-                        helper=helper if getattr(store, "read_only", False) else None)
+    res = analyze_study(store, cfg, sizes, policy, judge=choice, lowest=n_answers, helper=helper)   # by model
     judge_line = choice.describe()
     result = ReportResult(html=out / "report.html")
     there = [f for f in FIGURES if f in HELPER_FIGURES] if helper is not None else []

@@ -62,11 +62,23 @@ def model_answers_sql(store: Any, judges: Any) -> str:
 def read_model(con: Any, sql: str, model: str | None, benchmark: Sequence[str]) -> Any:
     """One model's answers frame (`model_answers_sql` run on `con`), as Arrow, so that no Python string is made
     per cell (`lean_frame`). DuckDB lets go of the GIL while it reads: on a cursor in a thread, this overlaps
-    the analysis of the model before. The Arrow memory is handed back to the system after (Arrow's allocator
-    keeps freed memory for reuse: a model's table would stay in the process's memory beside the next frames)."""
+    the analysis of the model before."""
+    return frame_of(read_table(con, sql, model, benchmark))
+
+
+def read_table(con: Any, sql: str, model: str | None, benchmark: Sequence[str]) -> Any:
+    """`read_model`'s Arrow table, before it becomes a frame (it pickles as its buffers: the report sends it to
+    its helper process, analysis._helper)."""
+    return con.sql(sql, params=[model, list(benchmark)]).to_arrow_table()
+
+
+def frame_of(table: Any) -> Any:
+    """`lean_frame(table)`, then Arrow's freed memory handed back to the system (its allocator keeps freed memory
+    for reuse: a model's table would otherwise stay in the process's memory beside the next frames)."""
     import pyarrow as pa
 
-    frame = lean_frame(con.sql(sql, params=[model, list(benchmark)]).to_arrow_table())
+    frame = lean_frame(table)
+    del table
     pa.default_memory_pool().release_unused()
     return frame
 
