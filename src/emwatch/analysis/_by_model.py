@@ -287,15 +287,17 @@ def read_by_model(store: Any, cfg: AnalyzeConfig, policy: str, choice: Any, lowe
     sql = model_answers_sql(store, judges)
     sent: dict[int, Future] = {}
     shares: dict[int, ModelShare | None] = {}
-    # model i+1 is read (DuckDB, on a cursor of the same connection, without the GIL) while pandas works on
-    # model i: at most two models' answers are held here, the one analysed (or sent) and the one read
+    # without a helper, model i+1 is read (DuckDB, on a cursor of the same connection, without the GIL) while
+    # pandas works on model i: at most two models' answers are held, the one analysed and the one read
     with store._session() as con, ThreadPoolExecutor(max_workers=1) as pool:
         cur = con.cursor()
         try:
             ahead = pool.submit(read_table, cur, sql, names[0], benchmark) if names else None
             for i, model in enumerate(names):
-                table = ahead.result()
-                ahead = pool.submit(read_table, cur, sql, names[i + 1], benchmark) if i + 1 < len(names) else None
+                table = ahead.result() if ahead is not None else read_table(cur, sql, model, benchmark)
+                # with a helper the two processes overlap: no read ahead (a third model's answers held here)
+                ahead = (pool.submit(read_table, cur, sql, names[i + 1], benchmark)
+                         if i + 1 < len(names) and helper is None else None)
                 if helper is not None and all(f.done() for f in sent.values()):
                     for f in sent.values():
                         f.result()   # the helper's error, as soon as it is known

@@ -61,13 +61,16 @@ class Helper:
 
 def wanted(store: Any, workers: int | None) -> bool:
     """Whether `store`'s report gets a helper process: `workers` 2 (yes), 1 (no), None (yes for a store of at
-    least MIN_ANSWERS answers, on a machine with two cores or more)."""
+    least MIN_ANSWERS answers when a core is idle: the 1-minute load average at most the cores less one). On 2
+    cores already busy with other work, the helper costs CPU (spawn, imports, sending each model's answers) and
+    memory (a second frame) without an idle core to use: measured in benchmarks/results.md."""
     if workers is not None:
         if workers not in (1, 2):
             raise ValueError(f"workers={workers!r}: 1 (this process only) or 2 (and a helper process)")
         return workers == 2
-    if (os.cpu_count() or 1) < 2:
-        return False
+    cores = os.cpu_count() or 1
+    if cores < 2 or os.getloadavg()[0] > cores - 1:
+        return False   # no idle core: the two processes would take turns on one, at the cost of the handover
     n = store.query("SELECT count(*) AS n FROM samples")["n"].iloc[0]
     return int(n) >= MIN_ANSWERS
 
