@@ -2,7 +2,7 @@
 second core, which the GIL keeps a thread from using.
 
 `Helper` is one spawned worker process (a fresh interpreter: no copy of this process's DuckDB connection or
-threads), started at the beginning of `emwatch report` so its imports overlap the study-wide reads. It never
+threads), started at the beginning of `emwatch report --workers 2` so its imports overlap the study-wide reads. It never
 opens the store: the report's process reads each model's answers (DuckDB, one connection) and sends the Arrow
 table of every other model to the helper, which builds the frame and analyses it (analysis._by_model) while the
 report's process analyses the next; then the helper draws some of the figures (report._report). An error in the
@@ -17,10 +17,6 @@ import os
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
-
-# below this many answers the worker's start (~1-2 s of imports) costs more than it saves
-MIN_ANSWERS = 200_000
-
 
 def _warm(parent: int) -> None:
     """The worker's imports, done while the caller reads the study-wide facts; and a watch on the caller: killed
@@ -59,20 +55,14 @@ class Helper:
         self.close()
 
 
-def wanted(store: Any, workers: int | None) -> bool:
-    """Whether `store`'s report gets a helper process: `workers` 2 (yes), 1 (no), None (yes for a store of at
-    least MIN_ANSWERS answers when a core is idle: the 1-minute load average at most the cores less one). On 2
-    cores already busy with other work, the helper costs CPU (spawn, imports, sending each model's answers) and
-    memory (a second frame) without an idle core to use: measured in benchmarks/results.md."""
-    if workers is not None:
-        if workers not in (1, 2):
-            raise ValueError(f"workers={workers!r}: 1 (this process only) or 2 (and a helper process)")
-        return workers == 2
-    cores = os.cpu_count() or 1
-    if cores < 2 or os.getloadavg()[0] > cores - 1:
-        return False   # no idle core: the two processes would take turns on one, at the cost of the handover
-    n = store.query("SELECT count(*) AS n FROM samples")["n"].iloc[0]
-    return int(n) >= MIN_ANSWERS
+def wanted(workers: int | None) -> bool:
+    """Whether a report gets a helper process: `workers` 2 (yes), 1 or None (no: the default). Measured on 2
+    cores (benchmarks/results.md), the helper costs CPU (spawn, imports, each model's answers sent) and memory (a
+    second model's frame, in a second interpreter: ~3.7 GB summed at 5M answers against ~2.2 GB) and shortens
+    the report only where a core is idle."""
+    if workers not in (None, 1, 2):
+        raise ValueError(f"workers={workers!r}: 1 (this process only) or 2 (and a helper process)")
+    return workers == 2
 
 
-__all__ = ["Helper", "MIN_ANSWERS", "wanted"]
+__all__ = ["Helper", "wanted"]

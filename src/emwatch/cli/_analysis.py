@@ -69,7 +69,7 @@ def report(
     judge: JudgeOpt = None,
     workers: Annotated[Optional[int], typer.Option(
         "--workers", min=1, max=2, help="2: a helper process analyses about half of the models and draws some "
-        "figures; 1: this process only; default: 2 for a store of 200,000 answers or more when a core is idle")] = None,
+        "figures, on an idle core (more memory: a second model's frame); 1 (default): this process only")] = None,
 ) -> None:
     """Write a self-contained offline HTML report with every figure (PNG, SVG) and table (CSV), all from one
     judge's scores (named in the subtitle, every figure and a `judge` column); the judge-agreement section

@@ -178,7 +178,8 @@ def write_report(store: Any, out_dir: str | Path, cfg: AnalyzeConfig = AnalyzeCo
     written to a temporary folder beside `out_dir` that replaces it only when all are written, so a failure
     leaves no half-written report (and an earlier report in `out_dir` as it was). `workers`: 2 for a helper
     process (analysis._helper) that analyses about half of the models (their answers read here) and draws some
-    of the figures, 1 for none, None to start one for a store of 200,000 answers or more."""
+    of the figures; 1 or None (the default) for none (measured on 2 cores: it pays only where a core is idle,
+    and holds a second model's frame)."""
     t0 = time.perf_counter()
     out = Path(out_dir)
     choice = resolve_judge(store, judge, cfg)   # before anything is written: a missing choice writes nothing
@@ -186,7 +187,7 @@ def write_report(store: Any, out_dir: str | Path, cfg: AnalyzeConfig = AnalyzeCo
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
         # leaving `with` waits for the helper: nothing it writes outlives a failed report
-        with Helper() if wanted(store, workers) else contextlib.nullcontext() as helper:
+        with Helper() if wanted(workers) else contextlib.nullcontext() as helper:
             result = _write(store, tmp, cfg, sizes, policy, title, n_answers, choice, helper)
         _replace_folder(tmp, out)
     except BaseException:
