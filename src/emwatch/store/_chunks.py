@@ -83,11 +83,12 @@ def frame_of(table: Any) -> Any:
     return frame
 
 
-def lean_frame(table: Any) -> Any:
+def lean_frame(table: Any, unique: Sequence[str] = ("sample_id",)) -> Any:
     """An Arrow table as the DataFrame DuckDB's `.df()` gives (ints and booleans with a null as pandas' nullable
     types, without one as NumPy's; doubles with NaN), except text: Python objects, one per distinct value shared
     by its cells (None where missing), made from the column's dictionary. A million answers' model, run and
-    label columns cost pointers, not a million strings each."""
+    label columns cost pointers, not a million strings each. A column of `unique` (the answer's key: a value per
+    row) is made directly, without the dictionary (0.05 s instead of 0.3 s for 633k answers)."""
     import numpy as np
     import pandas as pd
     import pyarrow as pa
@@ -96,7 +97,9 @@ def lean_frame(table: Any) -> Any:
     cols = {}
     for name, col in zip(table.column_names, table.columns):
         t = col.type
-        if pa.types.is_string(t) or pa.types.is_large_string(t):
+        if (pa.types.is_string(t) or pa.types.is_large_string(t)) and name in unique:
+            cols[name] = pd.Series(col.to_numpy(zero_copy_only=False), dtype=object)   # a value per row: no lookup
+        elif pa.types.is_string(t) or pa.types.is_large_string(t):
             enc = pc.dictionary_encode(col).combine_chunks()
             values = np.empty(len(enc.dictionary) + 1, dtype=object)
             values[:-1] = enc.dictionary.to_pylist()
