@@ -155,3 +155,23 @@ def test_a_failure_while_the_next_model_is_read_leaves_the_store_usable(tmp_path
         assert store.query("SELECT count(*) AS n FROM samples").n[0] > 0
     finally:
         store.close()
+
+
+def test_a_helper_process_gives_the_same_study(tmp_path):
+    """Half of the models read and analysed in a helper process (a read-only store, analysis._helper): every
+    table, the counts, the lowest-alignment answers and the score figure's sample are those of one process."""
+    from emwatch.analysis._helper import Helper
+
+    path = tmp_path / "s.duckdb"
+    _random_store(path, 6).close()
+    cfg = AnalyzeConfig(bootstrap=200)
+    store = Store(path, read_only=True)
+    alone = analyze_study(store, cfg, judge="sim-judge", lowest=25)
+    with Helper() as helper:
+        shared = analyze_study(store, cfg, judge="sim-judge", lowest=25, helper=helper)
+    want, got = alone.tables(), shared.tables()
+    assert [name for name in want if _csv(got[name]) != _csv(want[name])] == []
+    assert len(want["dynamics"]) and len(want["early_stop"]) and len(want["milestones"])
+    assert shared.overview == alone.overview
+    assert list(shared.lowest["sample_id"]) == list(alone.lowest["sample_id"])
+    pd.testing.assert_frame_equal(shared.answers, alone.answers)

@@ -185,6 +185,38 @@ def test_a_failed_report_leaves_no_half_written_folder(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "seedless.csv", "seedless.duckdb"]
 
 
+def test_a_figure_failing_in_the_helper_process_fails_the_report(tmp_path, monkeypatch):
+    """With a helper process (workers=2) some figures are drawn there: an error there is the report's error (not
+    a figure silently missing), and nothing of the report is left."""
+    from emwatch.report import _report as R
+
+    store = _seedless_import(tmp_path)
+    store.close()
+    ro = Store(tmp_path / "seedless.duckdb", read_only=True)
+    # a figure this process knows and the helper's fresh import of the module does not: a KeyError there
+    monkeypatch.setitem(FIGURES, "not_in_the_helper", (lambda res: None, "none"))
+    monkeypatch.setattr(R, "HELPER_FIGURES", R.HELPER_FIGURES + ("not_in_the_helper",))
+    with pytest.raises(KeyError, match="not_in_the_helper"):
+        write_report(ro, tmp_path / "fresh", workers=2)
+    assert not (tmp_path / "fresh").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["seedless.csv", "seedless.duckdb"]
+    monkeypatch.undo()
+    result = write_report(ro, tmp_path / "fresh", workers=2)   # the same store with the figures as they are
+    assert result.html.exists() and result.figures
+
+
+def test_a_helper_process_writes_the_same_report(built, tmp_path):
+    """workers=2 (half of the models and some figures in a helper process) against the one-process report of
+    the same store: every table and every PNG the same bytes."""
+    ref = built.html.parent
+    store = Store(ref.parent / "s.duckdb", read_only=True)
+    got = write_report(store, tmp_path / "out", title="Test <study> report", workers=2)
+    assert sorted(p.name for p in got.figures) == sorted(p.name for p in built.figures)
+    assert sorted(p.name for p in got.tables) == sorted(p.name for p in built.tables)
+    for p in got.tables + [f for f in got.figures if f.suffix == ".png"]:
+        assert p.read_bytes() == (ref / p.relative_to(tmp_path / "out")).read_bytes(), p.name
+
+
 def test_figures_start_rates_at_zero_on_one_scale(built):
     """Rate axes start at 0 and panels of one figure share one rate scale (read back from the SVG's figures is
     not possible, so the figures are drawn again from the same study)."""

@@ -38,7 +38,7 @@ SCATTER_POINTS = 6000        # answers the score figure shows at most (a uniform
 TASK_ORDER = ["model", "dataset", "group", "lr", "seed", "run_id", "step", "task"]
 SENS_ORDER = ["model", "dataset", "group", "lr", "seed", "run_id", "step"]
 DYN_ORDER = ["model", "dataset", "group", "lr", "seed", "run_id", "step"]
-# what dynamics and base_rates read of the answers (fewer columns: each of their row filters copies less)
+# what dynamics, base_rates and sensitivity read of the answers (fewer columns: each row filter copies less)
 # what the overview's counts and the score figure's sample read of the benchmark answers
 SCORED_COLUMNS = ["is_benchmark", "aligned", "coherent", "coherent_label", "run_kind"]
 DYN_COLUMNS = ["run_id", "run_kind", "model", "dataset", "seed", "lr", "group", "checkpoint_id", "step", "total_steps",
@@ -51,6 +51,8 @@ class ModelParts:
 
     tasks: list[pd.DataFrame] = field(default_factory=list)
     dynamics: list[pd.DataFrame] = field(default_factory=list)
+    milestones: list[pd.DataFrame] = field(default_factory=list)
+    early_stop: list[pd.DataFrame] = field(default_factory=list)
     base: list[pd.DataFrame] = field(default_factory=list)
     truth: list[pd.DataFrame] = field(default_factory=list)
     metrics: list[pd.DataFrame] = field(default_factory=list)
@@ -114,9 +116,34 @@ def _counts(sel: pd.DataFrame | None, by: list[str], cfg: AnalyzeConfig) -> pd.D
     return None if bench.empty else _unit_counts(bench, by, cfg)
 
 
-def one_model(frame: pd.DataFrame, cfg: AnalyzeConfig, policy: str, facts: dict[str, Any], parts: ModelParts,
-              lowest: int, rng: np.random.Generator) -> None:
-    """Add one model's frame's share of every analysis to `parts`."""
+@dataclass
+class ModelShare:
+    """One model's share of every analysis (`model_share`): small tables, picklable, so a helper process can
+    compute it. `points`: its scored benchmark answers' (aligned, coherent, run_kind), every one: the score
+    figure's sample is drawn from them in model order (`add_share`), the same draws wherever the share was made."""
+
+    tasks: pd.DataFrame
+    dynamics: pd.DataFrame
+    milestones: pd.DataFrame
+    early_stop: pd.DataFrame
+    base: pd.DataFrame
+    truth: pd.DataFrame
+    metrics: pd.DataFrame
+    sensitivity: pd.DataFrame
+    counts: dict[str, pd.DataFrame | None]
+    lowest: pd.DataFrame
+    points: pd.DataFrame
+    models: set
+    any_formats: bool
+    any_wrapped: bool
+    scored: int
+    excluded: int
+    answers: int
+
+
+def model_share(frame: pd.DataFrame, cfg: AnalyzeConfig, policy: str, facts: dict[str, Any],
+                lowest: int) -> ModelShare:
+    """One model's frame's share of every analysis."""
     # the task metric counts answers with a task score only (a checkpoint without one has no task row)
     task_scores = [d.metric for d in DOMAINS.values() if d.metric in frame]
     held = (frame[np.logical_or.reduce([frame[m].notna().to_numpy() for m in task_scores])] if task_scores
@@ -125,34 +152,78 @@ def one_model(frame: pd.DataFrame, cfg: AnalyzeConfig, policy: str, facts: dict[
     tasks = task_metric(pd.concat([held, ctx]) if len(ctx) else held, planted_classes=cfg.planted_classes,
                         planted_share=cfg.planted_share)
     tasks = tasks[tasks["run_id"] != PHANTOM].reset_index(drop=True) if "run_id" in tasks else tasks
-    dyn = dynamics(frame[[c for c in DYN_COLUMNS if c in frame]], cfg, tasks=tasks)
-    ms = milestones(dyn, cfg)
-    stopped = chosen_steps(early_stopping(dyn, ms, [policy], cfg=cfg), policy)
-    parts.tasks.append(tasks)
-    parts.dynamics.append(dyn)
-    parts.base.append(base_rates(frame[[c for c in DYN_COLUMNS if c in frame]], cfg))
-    parts.truth.append(untruthfulness(frame, cfg))
-    parts.metrics.append(metric_summary(frame, ("model", "dataset", "step")))
-    parts.sensitivity.append(sensitivity(frame, cfg))
+    lean = frame[[c for c in DYN_COLUMNS if c in frame]]   # what dynamics, base rates and sensitivity read
+    dyn = dynamics(lean, cfg, tasks=tasks)
+    ms = milestones(dyn, cfg)   # per run: the study's milestones and early stopping are the models', joined
+    es = early_stopping(dyn, ms, cfg=cfg)
+    stopped = chosen_steps(es, policy)
     final = _final_answers(frame, ms)
     fmt = format_answers(frame, ms)
     adv = adversarial_answers(frame, ms, stopped, wrapped_only=False)
-    parts.any_formats |= not fmt.empty
-    parts.any_wrapped |= adv is not None and bool((adv["wrapper"] != "none").any())
-    for name, sel in (("by_model", final), ("categories", final), ("formats", fmt), ("adversarial", adv)):
-        parts.counts.setdefault(name, []).append(_counts(sel, POOLED[name], cfg))
-    parts.models |= set(frame["model"].dropna().unique())
     bench = benchmark_answers(frame[[c for c in SCORED_COLUMNS if c in frame]])   # copies these columns only
     scored = scored_mask(bench)
-    parts.scored += int(scored.sum())
-    parts.excluded += int((~scored).sum())
     # the rows lowest_alignment keeps first, in one row filter of the whole frame instead of two
     coherent = frame[frame["is_benchmark"].to_numpy(dtype=bool) & (frame["coherent"] > cfg.coherent_above).to_numpy()
                      & frame["aligned"].notna().to_numpy()] if "is_benchmark" in frame else frame
-    parts.lowest.append(lowest_alignment(coherent, lowest, cfg))
-    pts = bench[["aligned", "coherent", "run_kind"]].dropna(subset=["aligned", "coherent"])
+    return ModelShare(
+        tasks=tasks, dynamics=dyn, milestones=ms, early_stop=es, base=base_rates(lean, cfg),
+        truth=untruthfulness(frame, cfg), metrics=metric_summary(frame, ("model", "dataset", "step")),
+        sensitivity=sensitivity(lean, cfg),
+        counts={name: _counts(sel, POOLED[name], cfg) for name, sel in
+                (("by_model", final), ("categories", final), ("formats", fmt), ("adversarial", adv))},
+        lowest=lowest_alignment(coherent, lowest, cfg),
+        points=bench[["aligned", "coherent", "run_kind"]].dropna(subset=["aligned", "coherent"]),
+        models=set(frame["model"].dropna().unique()), any_formats=not fmt.empty,
+        any_wrapped=adv is not None and bool((adv["wrapper"] != "none").any()),
+        scored=int(scored.sum()), excluded=int((~scored).sum()), answers=len(frame))
+
+
+def add_share(parts: ModelParts, share: ModelShare, rng: np.random.Generator) -> None:
+    """Add one model's share to `parts` (in model order: the score figure's sample draws from `rng`)."""
+    parts.tasks.append(share.tasks)
+    parts.dynamics.append(share.dynamics)
+    parts.milestones.append(share.milestones)
+    parts.early_stop.append(share.early_stop)
+    parts.base.append(share.base)
+    parts.truth.append(share.truth)
+    parts.metrics.append(share.metrics)
+    parts.sensitivity.append(share.sensitivity)
+    for name, counts in share.counts.items():
+        parts.counts.setdefault(name, []).append(counts)
+    parts.lowest.append(share.lowest)
+    parts.models |= share.models
+    parts.any_formats |= share.any_formats
+    parts.any_wrapped |= share.any_wrapped
+    parts.scored += share.scored
+    parts.excluded += share.excluded
+    pts = share.points
+    if isinstance(pts["run_kind"].dtype, pd.CategoricalDtype):   # sent by the helper process as categories
+        pts = pts.assign(run_kind=pts["run_kind"].astype(object))
     keep = pts.iloc[np.sort(rng.permutation(len(pts))[:SCATTER_POINTS])] if len(pts) > SCATTER_POINTS else pts
     parts.scatter.append((len(pts), keep.assign(is_benchmark=True)))
+
+
+def one_model(frame: pd.DataFrame, cfg: AnalyzeConfig, policy: str, facts: dict[str, Any], parts: ModelParts,
+              lowest: int, rng: np.random.Generator) -> None:
+    """Add one model's frame's share of every analysis to `parts`."""
+    add_share(parts, model_share(frame, cfg, policy, facts, lowest), rng)
+
+
+def share_of_table(table: Any, cfg: AnalyzeConfig, policy: str, facts: dict[str, Any],
+                   lowest: int) -> ModelShare | None:
+    """In the helper process (analysis._helper): one model's share from its answers as the Arrow table the
+    report's process read (`store._chunks.read_table`); None: no answers."""
+    from emwatch.analysis._study import canonical_order
+    from emwatch.store._chunks import frame_of
+
+    frame = canonical_order(em_columns(frame_of(table)))
+    del table
+    if frame.empty:
+        return None
+    share = model_share(frame, cfg, policy, facts, lowest)
+    del frame
+    share.points = share.points.assign(run_kind=share.points["run_kind"].astype("category"))   # pickled small
+    return share
 
 
 def joined(frames: list[pd.DataFrame], order: list[str] | None = None, na_position: str = "last") -> pd.DataFrame:
@@ -165,6 +236,16 @@ def joined(frames: list[pd.DataFrame], order: list[str] | None = None, na_positi
     if order:
         out = out.sort_values([k for k in order if k in out], na_position=na_position, kind="stable")
     return out.reset_index(drop=True)
+
+
+def stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Per-run tables of the models (milestones, early stopping: one row per run, or per run and policy, built
+    from rows) as the frame function builds them for the whole study: their rows, in model order, made into one
+    frame again, so each column's type is inferred from every model's values at once."""
+    if not frames:
+        return pd.DataFrame()
+    rows = [r for f in frames for r in f.to_dict("records")]
+    return pd.DataFrame(rows, columns=list(frames[0].columns))
 
 
 def pooled(counts: list[pd.DataFrame | None], by: list[str], cfg: AnalyzeConfig) -> pd.DataFrame:
@@ -188,12 +269,14 @@ def scatter_sample(parts: ModelParts, rng: np.random.Generator) -> pd.DataFrame:
 
 
 def read_by_model(store: Any, cfg: AnalyzeConfig, policy: str, choice: Any, lowest: int = 60,
-                  progress: Callable[[str], None] | None = None) -> tuple[ModelParts, pd.DataFrame]:
-    """Every model's share of the study (`one_model`) read from `store` under the judge choice `choice`."""
-    from concurrent.futures import ThreadPoolExecutor
+                  progress: Callable[[str], None] | None = None, helper: Any = None) -> tuple[ModelParts, pd.DataFrame]:
+    """Every model's share of the study (`model_share`) read from `store` under the judge choice `choice`.
+    `helper` (analysis._helper.Helper): a model's answers read here are sent there, as Arrow, whenever it is
+    idle, and analysed there while this process analyses the next (one frame in each process)."""
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     from emwatch.analysis._study import canonical_order
-    from emwatch.store._chunks import benchmark_questions, model_answers_sql, models, read_model, study_facts
+    from emwatch.store._chunks import benchmark_questions, frame_of, model_answers_sql, models, read_table, study_facts
 
     judges = choice.sql()
     facts = study_facts(store, judges)
@@ -202,30 +285,52 @@ def read_by_model(store: Any, cfg: AnalyzeConfig, policy: str, choice: Any, lowe
     rng = np.random.default_rng(cfg.seed)
     names = models(store)
     sql = model_answers_sql(store, judges)
-    # model i+1 is read (DuckDB, on a cursor of the same connection, without the GIL) while pandas works on
-    # model i: at most two models' frames are held, the one analysed and the one read
+    sent: dict[int, Future] = {}
+    shares: dict[int, ModelShare | None] = {}
+    # without a helper, model i+1 is read (DuckDB, on a cursor of the same connection, without the GIL) while
+    # pandas works on model i: at most two models' answers are held, the one analysed and the one read
     with store._session() as con, ThreadPoolExecutor(max_workers=1) as pool:
         cur = con.cursor()
         try:
-            ahead = pool.submit(read_model, cur, sql, names[0], benchmark) if names else None
+            ahead = pool.submit(read_table, cur, sql, names[0], benchmark) if names else None
             for i, model in enumerate(names):
-                frame = ahead.result()
-                ahead = pool.submit(read_model, cur, sql, names[i + 1], benchmark) if i + 1 < len(names) else None
-                frame = canonical_order(em_columns(frame))
-                if not frame.empty:
+                table = ahead.result() if ahead is not None else read_table(cur, sql, model, benchmark)
+                # with a helper the two processes overlap: no read ahead (a third model's answers held here)
+                ahead = (pool.submit(read_table, cur, sql, names[i + 1], benchmark)
+                         if i + 1 < len(names) and helper is None else None)
+                if helper is not None and all(f.done() for f in sent.values()):
+                    for f in sent.values():
+                        f.result()   # the helper's error, as soon as it is known
+                    sent[i] = helper.submit(share_of_table, table, cfg, policy, facts, lowest)
+                    del table
+                    continue
+                frame = canonical_order(em_columns(frame_of(table)))
+                del table
+                if helper is not None:   # added in model order below, with the helper's
+                    shares[i] = None if frame.empty else model_share(frame, cfg, policy, facts, lowest)
+                elif not frame.empty:
                     one_model(frame, cfg, policy, facts, parts, lowest, rng)
                     if progress is not None:
                         progress(f"{model}: {len(frame):,} answers")
                 del frame
+            for i, f in sent.items():
+                shares[i] = f.result()
         finally:
-            if ahead is not None:
-                ahead.cancel()
-                try:
-                    ahead.result()   # a read still running ends before its cursor closes
-                except Exception:
-                    pass
+            for f in [ahead, *sent.values()]:
+                if f is not None:
+                    f.cancel()
+                    try:
+                        f.result()   # a read still running ends before its cursor closes; the helper's item too
+                    except BaseException:
+                        pass
             cur.close()
+    for i, model in enumerate(names):
+        if shares.get(i) is not None:
+            add_share(parts, shares[i], rng)
+            if progress is not None:
+                progress(f"{model}: {shares[i].answers:,} answers")
     return parts, scatter_sample(parts, rng)
 
 
-__all__ = ["ModelParts", "joined", "em_columns", "one_model", "pooled", "read_by_model"]
+__all__ = ["ModelParts", "ModelShare", "add_share", "joined", "em_columns", "model_share", "one_model", "pooled",
+           "read_by_model", "share_of_table"]

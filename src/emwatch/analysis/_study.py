@@ -143,15 +143,16 @@ def canonical_order(answers: pd.DataFrame) -> pd.DataFrame:
 
 def analyze_study(store_or_answers: Any, cfg: AnalyzeConfig = AnalyzeConfig(), sizes: str | Path | pd.DataFrame | None = None,
                   policy: str = DEFAULT_POLICY, store: Any = None, *, judge: Any = None,
-                  lowest: int = 60) -> StudyResults:
+                  lowest: int = 60, helper: Any = None) -> StudyResults:
     """Run every analysis on a store (or an answers frame from `load_answers`; pass its `store` too so that
     sizes recorded with the runs are read). Read from a store, each metric's scores come from `judge` (a name,
     mapping or JudgeChoice), else `cfg.judge`, else its only judge (see `resolve_judge`), and the answers are read
     one model at a time (analysis._by_model): the same tables, in memory that follows the largest model's
     answers; `answers` is then a sample of the scored benchmark answers (for the score figure), `overview`
-    their counts and `lowest` the `lowest` lowest-alignment coherent answers."""
+    their counts and `lowest` the `lowest` lowest-alignment coherent answers. `helper` (analysis._helper.Helper):
+    a second process that analyses about half of the models (their answers read here, sent as Arrow)."""
     if not isinstance(store_or_answers, pd.DataFrame):
-        return _study_of_store(store_or_answers, cfg, sizes, policy, judge, lowest)
+        return _study_of_store(store_or_answers, cfg, sizes, policy, judge, lowest, helper)
     # rows in sample-id order: means and standard deviations summed in an order the database does not choose
     # (its row order varies with its threads), the same order per model as for the whole study
     answers = canonical_order(store_or_answers)
@@ -189,19 +190,19 @@ def _results(answers: pd.DataFrame, cfg: AnalyzeConfig, policy: str, size_table:
 
 
 def _study_of_store(store: Any, cfg: AnalyzeConfig, sizes: str | Path | pd.DataFrame | None, policy: str, judge: Any,
-                    lowest: int) -> StudyResults:
+                    lowest: int, helper: Any = None) -> StudyResults:
     """analyze_study of a store, read one model at a time (analysis._by_model)."""
     from emwatch.analysis import _by_model as M
     from emwatch.store import JudgeChoice, choose_judges
 
     choice = judge if isinstance(judge, JudgeChoice) else choose_judges(store.judge_pairs(), judge, cfg.judge)
     size_table = sizes if isinstance(sizes, pd.DataFrame) else load_model_sizes(sizes)
-    parts, scatter = M.read_by_model(store, cfg, policy, choice, lowest)
+    parts, scatter = M.read_by_model(store, cfg, policy, choice, lowest, helper=helper)
     if not parts.dynamics and not parts.base:   # no answers at all: the frame path's empty tables
         return analyze_study(load_answers(store, text=False, judge=choice), cfg, size_table, policy, store=store)
     dyn = M.joined(parts.dynamics, M.DYN_ORDER, "last")
-    ms = milestones(dyn, cfg)
-    es = early_stopping(dyn, ms, cfg=cfg)
+    # per run, so the models' (each computed beside its model's analysis, in parallel with a helper process)
+    ms, es = M.stacked(parts.milestones), M.stacked(parts.early_stop)
     pooled = {name: M.pooled(parts.counts[name] if name not in ("by_model", "categories") or not ms.empty else [],
                              keys, cfg) for name, keys in M.POOLED.items()}
     if not parts.any_formats:

@@ -67,6 +67,9 @@ def report(
     title: Annotated[Optional[str], typer.Option("--title", help="report title")] = None,
     answers: Annotated[int, typer.Option("--answers", help="how many lowest-alignment coherent answers to show")] = 60,
     judge: JudgeOpt = None,
+    workers: Annotated[Optional[int], typer.Option(
+        "--workers", min=1, max=2, help="2: a helper process analyses about half of the models and draws some "
+        "figures, on an idle core (more memory: a second model's frame); 1 (default): this process only")] = None,
 ) -> None:
     """Write a self-contained offline HTML report with every figure (PNG, SVG) and table (CSV), all from one
     judge's scores (named in the subtitle, every figure and a `judge` column); the judge-agreement section
@@ -78,5 +81,5 @@ def report(
     check_table_options(policy=policy)
     cfg = load_config(AnalyzeConfig, config)
     with Store(store, read_only=True) as st:
-        result = write_report(st, out, cfg, sizes, policy, title, answers, judge=judge)
+        result = write_report(st, out, cfg, sizes, policy, title, answers, judge=judge, workers=workers)
     typer.echo(f"wrote {result.html} ({len(result.figures) // 2} figures, {len(result.tables)} tables) in {result.seconds:.1f} s")

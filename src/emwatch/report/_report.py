@@ -3,6 +3,7 @@ and every table as CSV."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
@@ -17,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from emwatch.analysis import StudyResults, analyze_study, name_judge, resolve_judge
+from emwatch.analysis._helper import Helper, wanted
 from emwatch.analysis._rates import benchmark_answers, scored_mask
 from emwatch.analysis._views import lowest_alignment
 from emwatch.config import AnalyzeConfig
@@ -164,20 +166,29 @@ SECTIONS = [
 ]
 
 
+# drawn in the helper process when there is one (the costliest: many panels and tick labels); the rest here
+HELPER_FIGURES = ("dynamics_runs", "category_heatmap", "learning_rate", "formats", "truthfulness")
+
+
 def write_report(store: Any, out_dir: str | Path, cfg: AnalyzeConfig = AnalyzeConfig(), sizes: str | Path | None = None,
                  policy: str = "task_convergence", title: str | None = None, n_answers: int = 60, *,
-                 judge: Any = None) -> ReportResult:
+                 judge: Any = None, workers: int | None = None) -> ReportResult:
     """Write `out_dir/report.html`, `out_dir/figures/*.png|svg` and `out_dir/tables/*.csv`, every number from one
     judge's scores (`judge`, else `cfg.judge`, else each metric's only judge; see `resolve_judge`). The files are
     written to a temporary folder beside `out_dir` that replaces it only when all are written, so a failure
-    leaves no half-written report (and an earlier report in `out_dir` as it was)."""
+    leaves no half-written report (and an earlier report in `out_dir` as it was). `workers`: 2 for a helper
+    process (analysis._helper) that analyses about half of the models (their answers read here) and draws some
+    of the figures; 1 or None (the default) for none (measured on 2 cores: it pays only where a core is idle,
+    and holds a second model's frame)."""
     t0 = time.perf_counter()
     out = Path(out_dir)
     choice = resolve_judge(store, judge, cfg)   # before anything is written: a missing choice writes nothing
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
-        result = _write(store, tmp, cfg, sizes, policy, title, n_answers, choice)
+        # leaving `with` waits for the helper: nothing it writes outlives a failed report
+        with Helper() if wanted(workers) else contextlib.nullcontext() as helper:
+            result = _write(store, tmp, cfg, sizes, policy, title, n_answers, choice, helper)
         _replace_folder(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -208,16 +219,12 @@ def _replace_folder(new: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _write(store: Any, out: Path, cfg: AnalyzeConfig, sizes: str | Path | None, policy: str, title: str | None,
-           n_answers: int, choice: JudgeChoice) -> ReportResult:
-    (out / "figures").mkdir(parents=True, exist_ok=True)
-    (out / "tables").mkdir(parents=True, exist_ok=True)
-    res = analyze_study(store, cfg, sizes, policy, judge=choice, lowest=n_answers)   # one model at a time
-    judge_line = choice.describe()
-    result = ReportResult(html=out / "report.html")
+def draw_figures(res: StudyResults, names: list[str], judge_line: str, folder: str | Path) -> dict[str, bytes]:
+    """Draw the figures `names` of FIGURES that have data, write each as `folder/NAME.png` and `.svg`, and return
+    their PNG bytes by name (module-level: the helper process runs it too)."""
     pngs: dict[str, bytes] = {}
-    for name, (draw, _) in FIGURES.items():
-        fig = draw(res)
+    for name in names:
+        fig = FIGURES[name][0](res)
         if fig is None:
             continue
         name_figure_judge(fig, judge_line)
@@ -225,9 +232,21 @@ def _write(store: Any, out: Path, cfg: AnalyzeConfig, sizes: str | Path | None, 
         fig.savefig(buf, format="png")
         fig.set_layout_engine("none")   # the layout is settled by the first save; do not solve it again
         pngs[name] = buf.getvalue()
-        (out / "figures" / f"{name}.png").write_bytes(pngs[name])
-        fig.savefig(out / "figures" / f"{name}.svg", format="svg")
-        result.figures += [out / "figures" / f"{name}.png", out / "figures" / f"{name}.svg"]
+        (Path(folder) / f"{name}.png").write_bytes(pngs[name])
+        fig.savefig(Path(folder) / f"{name}.svg", format="svg")
+    return pngs
+
+
+def _write(store: Any, out: Path, cfg: AnalyzeConfig, sizes: str | Path | None, policy: str, title: str | None,
+           n_answers: int, choice: JudgeChoice, helper: Any = None) -> ReportResult:
+    (out / "figures").mkdir(parents=True, exist_ok=True)
+    (out / "tables").mkdir(parents=True, exist_ok=True)
+    res = analyze_study(store, cfg, sizes, policy, judge=choice, lowest=n_answers, helper=helper)   # by model
+    judge_line = choice.describe()
+    result = ReportResult(html=out / "report.html")
+    there = [f for f in FIGURES if f in HELPER_FIGURES] if helper is not None else []
+    drawing = helper.submit(draw_figures, res, there, judge_line, str(out / "figures")) if there else None
+    pngs = draw_figures(res, [f for f in FIGURES if f not in there], judge_line, out / "figures")
     tables = res.tables()
     worst = worst_answers(res, n_answers)
     questions, responses = _texts(store, list(worst["sample_id"]))
@@ -240,6 +259,10 @@ def _write(store: Any, out: Path, cfg: AnalyzeConfig, sizes: str | Path | None, 
         path = out / "tables" / f"{name}.csv"
         _csv_ready(df).to_csv(path, index=False)
         result.tables.append(path)
+    if drawing is not None:   # the helper's figures (an error there is raised here)
+        pngs.update(drawing.result())
+    pngs = {f: pngs[f] for f in FIGURES if f in pngs}
+    result.figures += [out / "figures" / f"{f}.{ext}" for f in pngs for ext in ("png", "svg")]
     fmtargs = {"coh": cfg.coherent_above, "al": cfg.aligned_below, "conf": f"{cfg.confidence:.0%}",
                "frac": cfg.convergence_fraction, "policy": policy, "margin": cfg.margin, "effect": cfg.margin + cfg.min_effect}
     sections = [H.section("overview", "Overview", f"Counts in the store and the study's headline numbers ({judge_line}).",

@@ -63,14 +63,32 @@ def read_model(con: Any, sql: str, model: str | None, benchmark: Sequence[str]) 
     """One model's answers frame (`model_answers_sql` run on `con`), as Arrow, so that no Python string is made
     per cell (`lean_frame`). DuckDB lets go of the GIL while it reads: on a cursor in a thread, this overlaps
     the analysis of the model before."""
-    return lean_frame(con.sql(sql, params=[model, list(benchmark)]).to_arrow_table())
+    return frame_of(read_table(con, sql, model, benchmark))
 
 
-def lean_frame(table: Any) -> Any:
+def read_table(con: Any, sql: str, model: str | None, benchmark: Sequence[str]) -> Any:
+    """`read_model`'s Arrow table, before it becomes a frame (it pickles as its buffers: the report sends it to
+    its helper process, analysis._helper)."""
+    return con.sql(sql, params=[model, list(benchmark)]).to_arrow_table()
+
+
+def frame_of(table: Any) -> Any:
+    """`lean_frame(table)`, then Arrow's freed memory handed back to the system (its allocator keeps freed memory
+    for reuse: a model's table would otherwise stay in the process's memory beside the next frames)."""
+    import pyarrow as pa
+
+    frame = lean_frame(table)
+    del table
+    pa.default_memory_pool().release_unused()
+    return frame
+
+
+def lean_frame(table: Any, unique: Sequence[str] = ("sample_id",)) -> Any:
     """An Arrow table as the DataFrame DuckDB's `.df()` gives (ints and booleans with a null as pandas' nullable
     types, without one as NumPy's; doubles with NaN), except text: Python objects, one per distinct value shared
     by its cells (None where missing), made from the column's dictionary. A million answers' model, run and
-    label columns cost pointers, not a million strings each."""
+    label columns cost pointers, not a million strings each. A column of `unique` (the answer's key: a value per
+    row) is made directly, without the dictionary (0.05 s instead of 0.3 s for 633k answers)."""
     import numpy as np
     import pandas as pd
     import pyarrow as pa
@@ -79,7 +97,9 @@ def lean_frame(table: Any) -> Any:
     cols = {}
     for name, col in zip(table.column_names, table.columns):
         t = col.type
-        if pa.types.is_string(t) or pa.types.is_large_string(t):
+        if (pa.types.is_string(t) or pa.types.is_large_string(t)) and name in unique:
+            cols[name] = pd.Series(col.to_numpy(zero_copy_only=False), dtype=object)   # a value per row: no lookup
+        elif pa.types.is_string(t) or pa.types.is_large_string(t):
             enc = pc.dictionary_encode(col).combine_chunks()
             values = np.empty(len(enc.dictionary) + 1, dtype=object)
             values[:-1] = enc.dictionary.to_pylist()
