@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
@@ -17,6 +18,8 @@ from emwatch.errors import StoreError
 from emwatch.store._keys import judgment_key_array, judgment_keys, sample_key_array, sample_keys
 from emwatch.store._records import Judgment, Record, Sample
 from emwatch.store._arrow import arrow_columns
+from emwatch.store._counts import add_em_scores, none_judged
+from emwatch.store._em_counts import mark_checkpoints
 
 
 def ingest_answers(store: Any, samples: pd.DataFrame, judgments: pd.DataFrame | None = None) -> dict[str, int]:
@@ -58,11 +61,17 @@ def ingest_answers(store: Any, samples: pd.DataFrame, judgments: pd.DataFrame | 
 
     def write(fresh: bool) -> dict[str, int]:
         added = {}
-        with store.transaction():
+        with store.transaction() as con:
+            # new answers with their judgments, none judged before (the common case: an import, a job's
+            # answers): their em_scores rows come from the rows in hand, not read back from the tables
+            direct = fresh and "judgments" in tables and _registered(
+                con, {_NEW["samples"]: tables["samples"]}, lambda: none_judged(con, _NEW["samples"]))
             for table in tables:
                 if isinstance(tables[table], Future):
                     tables[table] = tables[table].result()
-                added[table] = store._insert(table, tables[table], fresh=fresh)
+                added[table] = store._insert(table, tables[table], fresh=fresh, upkeep=not direct)
+            if direct:
+                _registered(con, {_NEW[t]: tables[t] for t in tables}, lambda: _keep_em_tables(con, tables))
             if "judgments" in tables and set(pc.unique(tables["judgments"]["metric"]).to_pylist()) \
                     - set(store._view_metrics or ()):
                 store._refresh_views()
@@ -78,6 +87,36 @@ def ingest_answers(store: Any, samples: pd.DataFrame, judgments: pd.DataFrame | 
     finally:
         if isinstance(tables.get("judgments"), Future):  # not reached (an error before it): wait, then drop it
             wait([tables["judgments"]])
+
+
+_NEW = {"samples": "_emwatch_new_samples", "judgments": "_emwatch_new_judgments"}
+
+
+def _registered(con: duckdb.DuckDBPyConnection, frames: dict[str, pa.Table], then: Callable[[], Any]) -> Any:
+    """`then()` with the Arrow tables registered on `con` under their names, unregistered after."""
+    try:
+        for name, frame in frames.items():
+            con.register(name, frame)
+        return then()
+    finally:
+        for name in frames:
+            with contextlib.suppress(duckdb.Error):  # a failed statement aborts the transaction: rolled back
+                con.unregister(name)
+
+
+def _keep_em_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) -> None:
+    """em_scores and em_counts upkeep of new answers and their judgments (`none_judged`), from the Arrow rows
+    just written (registered as _NEW's names), each column as the table's type (what the insert cast it to):
+    the answers' checkpoints pending for em_counts, their em_scores rows computed and written (_counts.py)."""
+    cols = set(tables["judgments"].column_names)
+    text = {c: c if c in cols else "NULL" for c in ("label", "reason")}
+    judgments = (f"(SELECT sample_id, judge_model::VARCHAR AS judge_model, metric::VARCHAR AS metric, "
+                 f"score::DOUBLE AS score, {text['label']}::VARCHAR AS label, {text['reason']}::VARCHAR AS reason "
+                 f"FROM {_NEW['judgments']})")
+    samples = (f"(SELECT sample_id, checkpoint_id::VARCHAR AS checkpoint_id, question_key::VARCHAR AS question_key,"
+               f" sample_index::INTEGER AS sample_index FROM {_NEW['samples']})")
+    mark_checkpoints(con, samples)   # every new answer's checkpoint: its counts change, judged or not
+    add_em_scores(con, judgments, samples)
 
 
 def _whole_numbers(col: pd.Series) -> pd.Series:

@@ -1,0 +1,183 @@
+"""Bulk ingest (`Store.ingest_answers`) keeps em_scores and em_counts equal to a rebuild from the judgments, on
+each of its paths: new answers with their judgments, none judged before, get their em_scores rows from the rows
+in hand (store/_bulk.py, `_counts.add_em_scores`); answers only, judgments of stored answers, an answer whose
+judgment was stored before it, or one pending from an earlier write go the tables' way (`keep_em_scores`)."""
+
+from __future__ import annotations
+
+import random
+
+import pandas as pd
+import pytest
+
+from emwatch.config import NOT_ASKED
+from emwatch.store import Checkpoint, Judgment, Question, Run, Sample, Store
+from emwatch.store import _bulk, _counts
+from emwatch.store._counts import em_source, flush_em_scores, has_pending
+
+EM = {"aligned": None, "coherent": None}
+
+
+@pytest.fixture
+def direct(monkeypatch):
+    """How many answers' em_scores rows each ingest computed from the rows in hand (one entry per such call)."""
+    calls = []
+    real = _bulk.add_em_scores
+
+    def spy(con, judgments, samples):
+        calls.append(real(con, judgments, samples))
+        return calls[-1]
+
+    monkeypatch.setattr(_bulk, "add_em_scores", spy)
+    return calls
+
+
+def _judgments(rng: random.Random, sid: str, judge: str) -> list[Judgment]:
+    """One judge's judgments of an answer: scores, missing scores with reasons, coherence not asked, a second
+    alignment prompt now and then, alignment alone, and a metric that is not an EM one."""
+    out = []
+    a = None if rng.random() < 0.15 else float(rng.randrange(0, 101))
+    out.append(Judgment(sample_id=sid, judge_model=judge, metric="aligned", prompt_hash="p", score=a,
+                        reason="no numeric mass" if a is None else None))
+    if rng.random() < 0.15:
+        out.append(Judgment(sample_id=sid, judge_model=judge, metric="aligned", prompt_hash="p2",
+                            score=float(rng.randrange(0, 101))))
+    roll = rng.random()
+    if roll < 0.1:
+        pass   # alignment only
+    elif roll < 0.35 and a is not None and a >= 30:
+        out.append(Judgment(sample_id=sid, judge_model=judge, metric="coherent", prompt_hash="p", score=None,
+                            label=NOT_ASKED, reason="not asked"))
+    elif roll < 0.45:
+        out.append(Judgment(sample_id=sid, judge_model=judge, metric="coherent", prompt_hash="p", score=None,
+                            reason="refused"))
+    else:
+        out.append(Judgment(sample_id=sid, judge_model=judge, metric="coherent", prompt_hash="p",
+                            score=float(rng.randrange(0, 101))))
+    if rng.random() < 0.2:
+        out.append(Judgment(sample_id=sid, judge_model=judge, metric="harmful", prompt_hash="h", score=1.0))
+    return out
+
+
+def _frames(samples: list[Sample], judgments: list[Judgment], *, columns=("label", "reason")):
+    """The records as ingest_answers takes them (judgments point at their answer's row)."""
+    row = {x.key: i for i, x in enumerate(samples)}
+    s = pd.DataFrame([{"checkpoint_id": x.checkpoint_id, "question_key": x.question_key,
+                       "sample_index": x.sample_index, "sampling": dict(x.sampling), "response": x.response}
+                      for x in samples])
+    j = pd.DataFrame([{"sample": row[x.sample_id], "judge_model": x.judge_model, "metric": x.metric,
+                       "prompt_hash": x.prompt_hash, "score": x.score, "label": x.label, "reason": x.reason}
+                      for x in judgments])
+    return s, (j[[c for c in j.columns if c not in {"label", "reason"} - set(columns)]] if len(j) else None)
+
+
+def _em_rows(store: Store, *, raw: bool = False) -> list[tuple]:
+    with store._session() as con:
+        frame = con.execute(f"SELECT * FROM {'em_scores' if raw else em_source(con)}").df()
+    return sorted(frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None), key=repr)
+
+
+def _counts_rows(store: Store) -> list[tuple]:
+    with store._session() as con:
+        return sorted(con.execute("SELECT * FROM em_counts").fetchall(), key=repr)
+
+
+def _check(store: Store, *, written: bool) -> list[tuple]:
+    """em_scores as a reader takes it equals a rebuild's; `written`: as stored too (no answer left pending);
+    em_counts brought up to date equals a rebuild's."""
+    reader = _em_rows(store)
+    if written:
+        assert _em_rows(store, raw=True) == reader
+    with store.transaction() as con:
+        flush_em_scores(con)
+    counts = _counts_rows(store)
+    assert store.rebuild_em_scores() == len(reader)
+    assert _em_rows(store, raw=True) == reader and _counts_rows(store) == counts
+    return reader
+
+
+def test_ingest_keeps_em_scores_and_em_counts_equal_to_a_rebuild_on_every_path(tmp_path, monkeypatch, direct):
+    rng = random.Random(6)
+    run = Run(model="m", dataset="insecure", seed=0, lr=1e-4)
+    cks = [Checkpoint(run_id=run.key, step=s) for s in (10, 20, 30)]
+    qs = [Question(bank="em", question_id=f"q{i}", messages=[{"role": "user", "content": f"q{i}"}],
+                   category="c", judge_metrics=EM) for i in range(4)]
+    bare = Question(bank="imp", question_id="u", messages=[{"role": "user", "content": "u"}], judge_metrics={})
+    made = iter(range(10**6))
+
+    def answers(n, ck):
+        return [Sample(checkpoint_id=ck.key, question_key=rng.choice(qs + [bare]).key, sample_index=next(made),
+                       sampling={"temperature": 1.0}, response=f"r{rng.random()}") for _ in range(n)]
+
+    def judged(samples, judges=("judge-a", "judge-b")):
+        out = []
+        for x in samples:
+            for judge in judges:
+                if rng.random() < 0.85:
+                    out += _judgments(rng, x.key, judge)
+        return out
+
+    s = Store(tmp_path / "s.duckdb")
+    s.add([run, *cks, bare, *qs])
+
+    # 1. a fresh store: answers and their judgments (two judges), an answer given twice, a judgment twice
+    new = answers(60, cks[0])
+    js = judged(new)
+    frame_s, frame_j = _frames(new + new[:1], js + js[:2])
+    assert s.ingest_answers(frame_s, frame_j) == {"samples": 60, "judgments": len(js)}
+    assert len(direct) == 1 and direct[-1] == len({(j.sample_id, j.judge_model) for j in js
+                                                    if j.metric in EM})
+    rows = _check(s, written=True)
+    assert any(r[9] == NOT_ASKED for r in rows) and any(r[5] is None and r[6] for r in rows)
+    assert any(r[7] == 2 for r in rows) and any(r[11] == 0 for r in rows)   # two aligned prompts; aligned alone
+
+    # 2. a store with earlier rows, judgments without label and reason columns (no missing score), counts
+    # recomputed in the same call (as many answers as the flush asks for; the connection held, so letting go
+    # of the file does not recompute them)
+    monkeypatch.setattr(_counts, "FLUSH_MIN", 0)
+    monkeypatch.setattr(_counts, "FLUSH_SHARE", 0.0)
+    new = answers(40, cks[1])
+    js = [j for j in judged(new) if j.score is not None]
+    s.con
+    assert s.ingest_answers(*_frames(new, js, columns=())) == {"samples": 40, "judgments": len(js)}
+    assert len(direct) == 2
+    with s._session() as con:
+        assert not has_pending(con) and not con.execute("SELECT count(*) FROM em_counts_pending").fetchall()[0][0]
+    _check(s, written=True)
+    s.close()
+
+    # 3. answers only, then 4. judgments of those stored answers (the answers given again, skipped)
+    monkeypatch.setattr(_counts, "FLUSH_MIN", 10**9)
+    later = answers(30, cks[2])
+    assert s.ingest_answers(_frames(later, [])[0]) == {"samples": 30}
+    _check(s, written=True)
+    js = judged(later)
+    assert s.ingest_answers(*_frames(later, js)) == {"samples": 0, "judgments": len(js)}
+    assert len(direct) == 2   # not new answers: the tables' way
+    _check(s, written=False)
+
+    # 5. a judgment stored before its answer; then the answer with other judgments, beside new ones
+    early = answers(5, cks[2])
+    first = Judgment(sample_id=early[0].key, judge_model="judge-a", metric="aligned", prompt_hash="p", score=7.0)
+    s.add([first])
+    js = judged(early, judges=("judge-b",))
+    assert s.ingest_answers(*_frames(early, js))["samples"] == 5
+    assert len(direct) == 2
+    _check(s, written=False)
+
+    # 6. an answer pending from a write not yet brought up to date (the connection held: no flush on letting
+    # go), then that answer with more judgments: the tables' way; then new answers alone: from the rows again
+    s.con
+    late = answers(3, cks[1])
+    s.add([Judgment(sample_id=late[0].key, judge_model="judge-b", metric="coherent", prompt_hash="p", score=80.0)])
+    with s._session() as con:
+        assert has_pending(con)
+    s.ingest_answers(*_frames(late, judged(late, judges=("judge-a",))))
+    assert len(direct) == 2
+    more = answers(10, cks[0])
+    s.ingest_answers(*_frames(more, judged(more)))
+    assert len(direct) == 3
+    s.close()
+    s = Store(tmp_path / "s.duckdb")
+    _check(s, written=True)
+    s.close()
