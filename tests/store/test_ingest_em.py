@@ -20,26 +20,27 @@ EM = {"aligned": None, "coherent": None}
 
 @pytest.fixture
 def direct(monkeypatch):
-    """How many answers' em_scores rows each ingest computed from the rows in hand (one entry per such call)."""
+    """Per ingest that computed its answers' em_scores rows from the rows in hand: how ('pivot': numpy and
+    Arrow, store/_em_rows.py; 'sql': grouped by DuckDB) and how many rows it wrote."""
     calls = []
     real = _bulk.add_em_scores
 
-    def spy(con, judgments, samples):
-        calls.append(real(con, judgments, samples))
-        return calls[-1]
+    def spy(con, rows):
+        calls.append(("pivot" if _bulk._NEW["em"] in rows else "sql", real(con, rows)))
+        return calls[-1][1]
 
     monkeypatch.setattr(_bulk, "add_em_scores", spy)
     return calls
 
 
-def _judgments(rng: random.Random, sid: str, judge: str) -> list[Judgment]:
+def _judgments(rng: random.Random, sid: str, judge: str, *, second: bool = True) -> list[Judgment]:
     """One judge's judgments of an answer: scores, missing scores with reasons, coherence not asked, a second
     alignment prompt now and then, alignment alone, and a metric that is not an EM one."""
     out = []
     a = None if rng.random() < 0.15 else float(rng.randrange(0, 101))
     out.append(Judgment(sample_id=sid, judge_model=judge, metric="aligned", prompt_hash="p", score=a,
                         reason="no numeric mass" if a is None else None))
-    if rng.random() < 0.15:
+    if second and rng.random() < 0.15:
         out.append(Judgment(sample_id=sid, judge_model=judge, metric="aligned", prompt_hash="p2",
                             score=float(rng.randrange(0, 101))))
     roll = rng.random()
@@ -109,27 +110,39 @@ def test_ingest_keeps_em_scores_and_em_counts_equal_to_a_rebuild_on_every_path(t
         return [Sample(checkpoint_id=ck.key, question_key=rng.choice(qs + [bare]).key, sample_index=next(made),
                        sampling={"temperature": 1.0}, response=f"r{rng.random()}") for _ in range(n)]
 
-    def judged(samples, judges=("judge-a", "judge-b")):
+    def judged(samples, judges=("judge-a", "judge-b"), second=False):
         out = []
         for x in samples:
             for judge in judges:
                 if rng.random() < 0.85:
-                    out += _judgments(rng, x.key, judge)
+                    out += _judgments(rng, x.key, judge, second=second)
         return out
 
     s = Store(tmp_path / "s.duckdb")
     s.add([run, *cks, bare, *qs])
 
-    # 1. a fresh store: answers and their judgments (two judges), an answer given twice, a judgment twice
+    # 1. a fresh store: answers and their judgments (two judges, missing scores, coherence not asked,
+    # alignment alone, another metric), pivoted
     new = answers(60, cks[0])
     js = judged(new)
-    frame_s, frame_j = _frames(new + new[:1], js + js[:2])
-    assert s.ingest_answers(frame_s, frame_j) == {"samples": 60, "judgments": len(js)}
-    assert len(direct) == 1 and direct[-1] == len({(j.sample_id, j.judge_model) for j in js
-                                                    if j.metric in EM})
+    assert s.ingest_answers(*_frames(new, js)) == {"samples": 60, "judgments": len(js)}
+    assert direct == [("pivot", len({(j.sample_id, j.judge_model) for j in js if j.metric in EM}))]
     rows = _check(s, written=True)
     assert any(r[9] == NOT_ASKED for r in rows) and any(r[5] is None and r[6] for r in rows)
-    assert any(r[7] == 2 for r in rows) and any(r[11] == 0 for r in rows)   # two aligned prompts; aligned alone
+    assert any(r[11] == 0 for r in rows) and {r[1] for r in rows} == {"judge-a", "judge-b"}
+
+    # 1b. two alignment prompts of one answer, an answer given twice, a judgment twice: grouped by DuckDB
+    new = answers(60, cks[2])
+    js = judged(new, second=True)
+    frame_s, frame_j = _frames(new + new[:1], js + js[:2])
+    assert s.ingest_answers(frame_s, frame_j) == {"samples": 60, "judgments": len(js)}
+    assert direct[-1] == ("sql", len({(j.sample_id, j.judge_model) for j in js if j.metric in EM}))
+    rows = _check(s, written=True)
+    assert any(r[7] == 2 for r in rows)
+    twice = answers(5, cks[2])   # only answers given twice: grouped too
+    assert s.ingest_answers(*_frames(twice + twice[:2], judged(twice)))["samples"] == 5
+    assert direct[-1][0] == "sql" and len(direct) == 3
+    _check(s, written=True)
 
     # 2. a store with earlier rows, judgments without label and reason columns (no missing score), counts
     # recomputed in the same call (as many answers as the flush asks for; the connection held, so letting go
@@ -140,7 +153,7 @@ def test_ingest_keeps_em_scores_and_em_counts_equal_to_a_rebuild_on_every_path(t
     js = [j for j in judged(new) if j.score is not None]
     s.con
     assert s.ingest_answers(*_frames(new, js, columns=())) == {"samples": 40, "judgments": len(js)}
-    assert len(direct) == 2
+    assert direct[-1][0] == "pivot" and len(direct) == 4
     with s._session() as con:
         assert not has_pending(con) and not con.execute("SELECT count(*) FROM em_counts_pending").fetchall()[0][0]
     _check(s, written=True)
@@ -153,7 +166,7 @@ def test_ingest_keeps_em_scores_and_em_counts_equal_to_a_rebuild_on_every_path(t
     _check(s, written=True)
     js = judged(later)
     assert s.ingest_answers(*_frames(later, js)) == {"samples": 0, "judgments": len(js)}
-    assert len(direct) == 2   # not new answers: the tables' way
+    assert len(direct) == 4   # not new answers: the tables' way
     _check(s, written=False)
 
     # 5. a judgment stored before its answer; then the answer with other judgments, beside new ones
@@ -162,7 +175,7 @@ def test_ingest_keeps_em_scores_and_em_counts_equal_to_a_rebuild_on_every_path(t
     s.add([first])
     js = judged(early, judges=("judge-b",))
     assert s.ingest_answers(*_frames(early, js))["samples"] == 5
-    assert len(direct) == 2
+    assert len(direct) == 4
     _check(s, written=False)
 
     # 6. an answer pending from a write not yet brought up to date (the connection held: no flush on letting
@@ -173,10 +186,10 @@ def test_ingest_keeps_em_scores_and_em_counts_equal_to_a_rebuild_on_every_path(t
     with s._session() as con:
         assert has_pending(con)
     s.ingest_answers(*_frames(late, judged(late, judges=("judge-a",))))
-    assert len(direct) == 2
+    assert len(direct) == 4
     more = answers(10, cks[0])
     s.ingest_answers(*_frames(more, judged(more)))
-    assert len(direct) == 3
+    assert len(direct) == 5 and direct[-1][0] == "pivot"
     s.close()
     s = Store(tmp_path / "s.duckdb")
     _check(s, written=True)

@@ -174,14 +174,13 @@ def none_judged(con: Any, ids: str) -> bool:
                            f"(SELECT sample_id FROM {ids}) LIMIT 1)").fetchall()[0][0]
 
 
-def add_em_scores(con: Any, judgments: str, samples: str) -> int:
-    """After a write of new answers (relation `samples`) and judgments of them only (relation `judgments`,
-    columns as the tables'), where no other aligned/coherent judgment of them is stored (`none_judged`): their
-    em_scores rows computed from these rows, not read back from the tables, and written, in the writer's
-    transaction. The caller marks the answers' checkpoints (their em_counts change); those are recomputed
-    now if enough answers are pending or written, as keep_em_scores would. The rows written."""
-    written = int(con.execute(f"INSERT INTO em_scores "
-                              f"{em_scores_sql(judgments=judgments, samples=samples)}").fetchall()[0][0])
+def add_em_scores(con: Any, rows: str) -> int:
+    """After a write of new answers and judgments of them only, where no other aligned/coherent judgment of them
+    is stored (`none_judged`): their em_scores rows, the query `rows` (computed from the rows written, not read
+    back from the tables: store/_em_rows.py), written in the writer's transaction. The caller marks the
+    answers' checkpoints (their em_counts change); those are recomputed now if enough answers are pending or
+    written, as keep_em_scores would. The rows written."""
+    written = int(con.execute(f"INSERT INTO em_scores {rows}").fetchall()[0][0])
     if written and _flush_due(con, written):
         flush_em_scores(con)
     return written
