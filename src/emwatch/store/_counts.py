@@ -112,8 +112,9 @@ def flush_em_scores(con: Any, *, force: bool = True) -> bool:
     """Recompute the rows of the answers pending and empty `em_pending`, then the em_counts rows of the checkpoints
     pending (_em_counts.py), in the caller's transaction. Without `force`, only when the answers pending pass
     FLUSH_SHARE of the table's rows (at least FLUSH_MIN). Whether it ran."""
-    if not force and not _flush_due(con):
-        return False
+    if not force:
+        if not _flush_due(con):
+            return False
     elif not has_any_pending(con):
         return False
     if has_pending(con):
