@@ -194,3 +194,69 @@ def test_ingest_keeps_em_scores_and_em_counts_equal_to_a_rebuild_on_every_path(t
     s = Store(tmp_path / "s.duckdb")
     _check(s, written=True)
     s.close()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_pivot_gives_the_rows_duckdb_groups_from_the_same_judgments(seed):
+    """store/_em_rows.pivot against EM_SCORES_SQL over the same Arrow rows, on random judgments whose columns come
+    in the types a caller's frame gives (text judges or a dictionary holding one judge twice, integer or float
+    scores, labels and reasons given or not): the same em_scores rows, or None exactly where an answer has two judgments of
+    one judge and metric."""
+    import duckdb
+    import numpy as np
+    import pyarrow as pa
+
+    from emwatch.store._counts import em_scores_sql
+    from emwatch.store._em_rows import ROWS_SQL, judgments_sql, pivot, samples_sql
+    from emwatch.store._schema import TABLES
+
+    rng = np.random.default_rng(seed)
+    n_s, n_j = 40, 150
+    samples = pa.table({"sample_id": [f"s{i:03d}" for i in range(n_s)],
+                        "checkpoint_id": [f"c{i % 3}" for i in range(n_s)],
+                        "question_key": [f"q{i % 5}" for i in range(n_s)], "sample_index": list(range(n_s))})
+    rows = rng.integers(0, n_s, n_j)
+    judges = np.array(["j-a", "j-b", "static:x"])[rng.integers(0, 3 if seed % 2 else 2, n_j)]
+    metrics = np.array(["aligned", "coherent", "harmful"])[rng.integers(0, 3, n_j)]
+    if seed >= 2:   # one judgment per answer, judge and metric: the pivot's case
+        _, first = np.unique(np.char.add(np.char.add(rows.astype(str), judges), metrics), return_index=True)
+        rows, judges, metrics = rows[first], judges[first], metrics[first]
+    n = len(rows)
+    score = rng.uniform(0, 100, n).round(1)
+    missing = rng.random(n) < 0.2
+    cols = {"sample_id": pa.array([f"s{r:03d}" for r in rows]),
+            "judge_model": _dictionary(judges, rng) if seed % 3 == 0 else pa.array(judges, pa.large_string()),
+            "metric": pa.array(metrics),
+            "score": pa.array(np.where(missing, None, score.astype(int) if seed % 2 else score).tolist())}
+    if seed != 3:
+        cols["reason"] = pa.array([("no score" if m else None) if rng.random() < 0.7 else None for m in missing])
+    if seed != 4:
+        cols["label"] = pa.array([rng.choice(["NOT_ASKED", "X"]) if m and rng.random() < 0.5 else None
+                                  for m in missing], pa.string() if seed != 5 else pa.large_string())
+    judgments = pa.table(cols)
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE em_scores ({TABLES['em_scores']})")
+    con.register("s", samples)
+    con.register("j", judgments)
+    want = sorted(con.execute(em_scores_sql(judgments=judgments_sql("j", judgments.column_names),
+                                            samples=samples_sql("s"))).fetchall(), key=repr)
+    got = pivot(samples, judgments, rows)
+    if seed < 2:
+        assert got is None   # two judgments of one answer, judge and metric, somewhere among 150 of 40 answers
+        return
+    assert got is not None
+    con.register("p", got)
+    con.execute("INSERT INTO em_scores " + ROWS_SQL.format(rows="p"))
+    assert sorted(con.execute("SELECT * FROM em_scores").fetchall(), key=repr) == want
+    assert len(want) > 20 and any(r[5] is None for r in want) and any(r[8] is not None for r in want)
+
+
+def _dictionary(values, rng):
+    """The texts as an Arrow dictionary column whose dictionary holds its first value twice (pandas' categoricals
+    never do; Arrow allows it), each row of that value pointing at either copy."""
+    import pyarrow as pa
+
+    words = sorted(set(values.tolist()))
+    dictionary = words + words[:1]
+    index = [words.index(v) if v != words[0] or rng.random() < 0.5 else len(words) for v in values.tolist()]
+    return pa.DictionaryArray.from_arrays(pa.array(index, pa.int32()), pa.array(dictionary))
