@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
@@ -17,6 +18,9 @@ from emwatch.errors import StoreError
 from emwatch.store._keys import judgment_key_array, judgment_keys, sample_key_array, sample_keys
 from emwatch.store._records import Judgment, Record, Sample
 from emwatch.store._arrow import arrow_columns
+from emwatch.store._counts import add_em_scores, em_scores_sql, none_judged
+from emwatch.store._em_rows import ROWS_SQL, judgments_sql, pivot, samples_sql
+from emwatch.store._em_counts import mark_checkpoints
 
 
 def ingest_answers(store: Any, samples: pd.DataFrame, judgments: pd.DataFrame | None = None) -> dict[str, int]:
@@ -27,13 +31,16 @@ def ingest_answers(store: Any, samples: pd.DataFrame, judgments: pd.DataFrame | 
     if s["sample_index"].dtype.kind not in "iu":
         s = s.assign(sample_index=_whole_numbers(s["sample_index"]))
     sids = sample_key_array(s["checkpoint_id"], s["question_key"], s["sample_index"], s["sampling"])
-    tables: dict[str, Any] = {"samples": _table(s, {"sample_id": sids}, ordered=False)}
+    answers_table, answers_kept = _table(s, {"sample_id": sids}, ordered=False)
+    tables: dict[str, Any] = {"samples": answers_table}
+    em: dict[str, pa.Table | None] = {}   # the new answers' em_scores rows, where a pivot gives them
     if judgments is not None and len(judgments):
         j = judgments.reset_index(drop=True)
         rows = np.asarray(j["sample"])
         if rows.dtype.kind not in "iu" or (len(rows) and (rows.min() < 0 or rows.max() >= len(s))):
             raise ValueError(f"judgments: `sample` must be a row number of `samples` (0 to {len(s) - 1})")
-        at = pa.array(rows.astype(np.int64, copy=False))  # checked in range above
+        rows = rows.astype(np.int64, copy=False)  # checked in range above
+        at = pa.array(rows)
         js = sids.take(at)
         if "prompt_hash" not in j:
             j = j.assign(prompt_hash=None)
@@ -48,21 +55,33 @@ def ingest_answers(store: Any, samples: pd.DataFrame, judgments: pd.DataFrame | 
         def judged() -> pa.Table:
             answers = pa.DictionaryArray.from_arrays(at, sids)  # each answer's id encoded once
             jids = judgment_key_array(answers, j["judge_model"], j["metric"], j["prompt_hash"])
-            return _table(j, {"sample_id": js, "judgment_id": jids}, ordered=True)
+            table, kept = _table(j, {"sample_id": js, "judgment_id": jids}, ordered=True)
+            if answers_kept is None:   # each answer's row is its row in the samples table
+                em["rows"] = pivot(answers_table, table, rows if kept is None else rows[kept])
+            return table
 
-        # the judgments' keys and their order are computed in a thread while DuckDB writes the answers (the
-        # hashing, in DuckDB, and the sort, in numpy, let go of the GIL as the insert does)
+        # the judgments' keys, their order and their em_scores rows are computed in a thread while DuckDB writes
+        # the answers (the hashing, in DuckDB, and numpy's and Arrow's work let go of the GIL as the insert does)
         pool = ThreadPoolExecutor(1, thread_name_prefix="emwatch-keys")
         tables["judgments"] = pool.submit(judged)
         pool.shutdown(wait=False)
 
     def write(fresh: bool) -> dict[str, int]:
         added = {}
-        with store.transaction():
+        with store.transaction() as con:
+            # new answers with their judgments, none judged before (the common case: an import, a job's
+            # answers): their em_scores rows come from the rows in hand, not read back from the tables
+            direct = fresh and "judgments" in tables and _registered(
+                con, {_NEW["samples"]: tables["samples"]}, lambda: none_judged(con, _NEW["samples"]))
             for table in tables:
                 if isinstance(tables[table], Future):
                     tables[table] = tables[table].result()
-                added[table] = store._insert(table, tables[table], fresh=fresh)
+                added[table] = store._insert(table, tables[table], fresh=fresh, upkeep=not direct)
+            if direct:
+                new = {_NEW[t]: tables[t] for t in tables}
+                if em.get("rows") is not None:
+                    new[_NEW["em"]] = em["rows"]
+                _registered(con, new, lambda: _keep_em_tables(con, tables, _NEW["em"] in new))
             if "judgments" in tables and set(pc.unique(tables["judgments"]["metric"]).to_pylist()) \
                     - set(store._view_metrics or ()):
                 store._refresh_views()
@@ -78,6 +97,35 @@ def ingest_answers(store: Any, samples: pd.DataFrame, judgments: pd.DataFrame | 
     finally:
         if isinstance(tables.get("judgments"), Future):  # not reached (an error before it): wait, then drop it
             wait([tables["judgments"]])
+
+
+_NEW = {"samples": "_emwatch_new_samples", "judgments": "_emwatch_new_judgments", "em": "_emwatch_new_em"}
+
+
+def _registered(con: duckdb.DuckDBPyConnection, frames: dict[str, pa.Table], then: Callable[[], Any]) -> Any:
+    """`then()` with the Arrow tables registered on `con` under their names, unregistered after."""
+    try:
+        for name, frame in frames.items():
+            con.register(name, frame)
+        return then()
+    finally:
+        for name in frames:
+            with contextlib.suppress(duckdb.Error):  # a failed statement aborts the transaction: rolled back
+                con.unregister(name)
+
+
+def _keep_em_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], pivoted: bool) -> None:
+    """em_scores and em_counts upkeep of new answers and their judgments (`none_judged`), from the Arrow rows
+    just written (registered as _NEW's names): the answers' checkpoints pending for em_counts, their em_scores
+    rows written (`pivoted`: the pivot's rows, store/_em_rows.py; else grouped by DuckDB from the rows)."""
+    samples = samples_sql(_NEW["samples"])
+    mark_checkpoints(con, samples)   # every new answer's checkpoint: its counts change, judged or not
+    if pivoted:
+        add_em_scores(con, ROWS_SQL.format(rows=_NEW["em"]))
+    else:
+        add_em_scores(con, em_scores_sql(judgments=judgments_sql(_NEW["judgments"],
+                                                                 tables["judgments"].column_names),
+                                         samples=samples))
 
 
 def _whole_numbers(col: pd.Series) -> pd.Series:
@@ -96,14 +144,15 @@ def _whole_numbers(col: pd.Series) -> pd.Series:
     return pd.Series(out, index=col.index, dtype=object)
 
 
-def _table(frame: pd.DataFrame, keys: dict[str, pa.Array], *, ordered: bool) -> pa.Table:
+def _table(frame: pd.DataFrame, keys: dict[str, pa.Array], *, ordered: bool) -> tuple[pa.Table, np.ndarray | None]:
     """The frame's rows and their key columns (the last one the table's own key) as one Arrow table, the first
-    row of each key only; in key order if `ordered`."""
+    row of each key only; in key order if `ordered`. With the frame's row of each table row (None: the same)."""
     kept = _first_of_each_key(list(keys.values())[-1], ordered=ordered)
     table = arrow_columns(frame)  # pandas' text columns are Arrow already: no copy
     for name, col in keys.items():
         table = table.append_column(name, col)
-    return table if kept is None else table.take(pa.array(kept))  # Arrow moves the rows (pandas took 1.6x the CPU)
+    # Arrow moves the rows (pandas took 1.6x the CPU)
+    return (table, None) if kept is None else (table.take(pa.array(kept)), kept)
 
 
 def _first_of_each_key(keys: pa.Array, *, ordered: bool) -> np.ndarray | None:

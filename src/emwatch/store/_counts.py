@@ -49,7 +49,8 @@ FILTERS = FLAG_SQL
 EM_METRICS = ("aligned", "coherent")
 
 # em_scores rows of the answers whose ids are in relation `{ids}` (a table or view with a `sample_id` column;
-# '' for every answer), computed from their judgments and their answer (NULL checkpoint while it is not stored)
+# '' for every answer), computed from their judgments and their answer (NULL checkpoint while it is not stored);
+# `{judgments}` and `{samples}`: the tables, or (add_em_scores) the rows of one write
 EM_SCORES_SQL = """
     SELECT j.sample_id, j.judge_model, any_value(s.checkpoint_id) AS checkpoint_id,
            any_value(s.question_key) AS question_key, any_value(s.sample_index) AS sample_index,
@@ -60,19 +61,21 @@ EM_SCORES_SQL = """
            max(j.label) FILTER (WHERE j.metric = 'coherent'),
            coalesce(bool_or(j.score IS NOT NULL OR j.reason IS NOT NULL) FILTER (WHERE j.metric = 'coherent'), false),
            count(*) FILTER (WHERE j.metric = 'coherent')
-    FROM (SELECT sample_id, judge_model, metric, score, label, reason FROM judgments
+    FROM (SELECT sample_id, judge_model, metric, score, label, reason FROM {judgments}
           WHERE metric IN ('aligned', 'coherent'){ids_filter}) j
-    LEFT JOIN (SELECT sample_id, checkpoint_id, question_key, sample_index FROM samples{ids_where}) s
+    LEFT JOIN (SELECT sample_id, checkpoint_id, question_key, sample_index FROM {samples}{ids_where}) s
            ON s.sample_id = j.sample_id
     GROUP BY j.sample_id, j.judge_model"""
 
 
-def em_scores_sql(ids: str | None = None) -> str:
-    """The em_scores rows of every answer (`ids` None) or of the answers whose ids relation `ids` lists."""
+def em_scores_sql(ids: str | None = None, *, judgments: str = "judgments", samples: str = "samples") -> str:
+    """The em_scores rows of every answer (`ids` None) or of the answers whose ids relation `ids` lists, from
+    the judgments and answers relations `judgments` and `samples` (the tables unless told)."""
     if ids is None:
-        return EM_SCORES_SQL.format(ids_filter="", ids_where="")
+        return EM_SCORES_SQL.format(ids_filter="", ids_where="", judgments=judgments, samples=samples)
     sub = f"sample_id IN (SELECT sample_id FROM {ids})"
-    return EM_SCORES_SQL.format(ids_filter=f" AND {sub}", ids_where=f" WHERE {sub}")
+    return EM_SCORES_SQL.format(ids_filter=f" AND {sub}", ids_where=f" WHERE {sub}", judgments=judgments,
+                                samples=samples)
 
 
 def refresh_em_scores(con, ids: str) -> None:
@@ -110,9 +113,7 @@ def flush_em_scores(con: Any, *, force: bool = True) -> bool:
     pending (_em_counts.py), in the caller's transaction. Without `force`, only when the answers pending pass
     FLUSH_SHARE of the table's rows (at least FLUSH_MIN). Whether it ran."""
     if not force:
-        pending = con.execute("SELECT count(*) FROM em_pending").fetchall()[0][0]
-        size = con.execute("SELECT estimated_size FROM duckdb_tables() WHERE table_name = 'em_scores'").fetchall()
-        if pending <= max(FLUSH_MIN, FLUSH_SHARE * (size[0][0] if size else 0)):
+        if not _flush_due(con):
             return False
     elif not has_any_pending(con):
         return False
@@ -121,6 +122,15 @@ def flush_em_scores(con: Any, *, force: bool = True) -> bool:
         con.execute("DELETE FROM em_pending")
     flush_em_counts(con)
     return True
+
+
+def _flush_due(con: Any, written: int = 0) -> bool:
+    """Whether the answers pending (and the `written` rows add_em_scores just wrote, counted as answers) pass
+    FLUSH_SHARE of em_scores' rows before them (at least FLUSH_MIN)."""
+    pending, size = con.execute(
+        "SELECT (SELECT count(*) FROM em_pending), "
+        "(SELECT estimated_size FROM duckdb_tables() WHERE table_name = 'em_scores')").fetchall()[0]
+    return pending + written > max(FLUSH_MIN, FLUSH_SHARE * ((size or 0) - written))
 
 
 def em_source(con: Any) -> str:
@@ -148,6 +158,33 @@ def attach_em_scores(con: Any, rows: str) -> None:
     if con.execute("SELECT count(*) FROM (SELECT 1 FROM em_scores WHERE checkpoint_id IS NULL LIMIT 1)"
                    ).fetchall()[0][0]:
         con.execute(attach_answers_sql(rows))
+
+
+def none_judged(con: Any, ids: str) -> bool:
+    """Whether no aligned/coherent judgment is stored of the answers relation `ids` lists (column `sample_id`),
+    none of which is stored (the caller wrote them as new rows). Every write through the Store leaves each
+    such judgment's answer in em_scores or em_pending, and an em_scores row of an answer not stored has no
+    checkpoint; so: no row without a checkpoint (the column's statistics tell, where there is none) and none
+    of these answers pending (em_pending is small). Judgments written with SQL are rebuild_em_scores' case."""
+    if con.execute("SELECT count(*) FROM (SELECT 1 FROM em_scores WHERE checkpoint_id IS NULL LIMIT 1)"
+                   ).fetchall()[0][0]:
+        return False
+    if not has_pending(con):
+        return True
+    return not con.execute(f"SELECT count(*) FROM (SELECT 1 FROM em_pending WHERE sample_id IN "
+                           f"(SELECT sample_id FROM {ids}) LIMIT 1)").fetchall()[0][0]
+
+
+def add_em_scores(con: Any, rows: str) -> int:
+    """After a write of new answers and judgments of them only, where no other aligned/coherent judgment of them
+    is stored (`none_judged`): their em_scores rows, the query `rows` (computed from the rows written, not read
+    back from the tables: store/_em_rows.py), written in the writer's transaction. The caller marks the
+    answers' checkpoints (their em_counts change); those are recomputed now if enough answers are pending or
+    written, as keep_em_scores would. The rows written."""
+    written = int(con.execute(f"INSERT INTO em_scores {rows}").fetchall()[0][0])
+    if written and _flush_due(con, written):
+        flush_em_scores(con)
+    return written
 
 
 def rebuild_em_scores(con: Any) -> int:

@@ -270,9 +270,10 @@ class Store(StoreReads):
         return added
 
     def _insert(self, table: str, rows: list[dict[str, Any]] | pa.Table, *, replace: bool = False,
-                fresh: bool = False) -> int:
+                fresh: bool = False, upkeep: bool = True) -> int:
         """Insert rows (dicts, or an Arrow table) skipping stored keys, or replacing them with `replace`, or
-        (`fresh`) as new rows, a stored key failing the statement; returns how many were new."""
+        (`fresh`) as new rows, a stored key failing the statement; returns how many were new. `upkeep` False:
+        the caller keeps em_scores and em_counts itself (store/_bulk.py, from the rows in hand)."""
         if not len(rows):
             return 0
         frame = rows if isinstance(rows, pa.Table) else _frame(rows)
@@ -289,7 +290,7 @@ class Store(StoreReads):
             verb = "INSERT OR REPLACE" if replace else "INSERT" if fresh else "INSERT OR IGNORE"
             added = int(self.con.execute(
                 f"{verb} INTO {table} ({col_list}) SELECT {col_list} FROM _emwatch_rows").fetchall()[0][0])
-            if table in ("judgments", "samples"):   # the table EM rates read, in this transaction (_counts.py)
+            if upkeep and table in ("judgments", "samples"):   # what EM rates read, in this transaction (_counts.py)
                 from emwatch.store._counts import attach_em_scores, keep_em_scores
 
                 if table == "samples":
