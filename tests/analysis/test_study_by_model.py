@@ -175,3 +175,35 @@ def test_a_helper_process_gives_the_same_study(tmp_path):
     assert shared.overview == alone.overview
     assert list(shared.lowest["sample_id"]) == list(alone.lowest["sample_id"])
     pd.testing.assert_frame_equal(shared.answers, alone.answers)
+
+
+def test_a_model_read_is_in_sample_id_order_whatever_order_the_table_came_in():
+    """The per-model read sorts in Arrow, not in SQL (store._chunks.frame_of): a table whose rows come shuffled
+    gives the frame of the same rows in sample-id order, every column (text with None, ints with and without a
+    null, booleans, doubles with NaN) moved with its row, the same dtypes as the sorted table's frame."""
+    import numpy as np
+    import pyarrow as pa
+
+    from emwatch.store._chunks import frame_of, lean_frame
+
+    n = 500
+    rng = np.random.default_rng(7)
+    ids = [f"{x:024x}" for x in rng.integers(0, 2**62, n)]
+    table = pa.table({
+        "sample_id": ids,
+        "model": pa.array([["m-a", "m-b", None][i % 3] for i in range(n)]),
+        "step": pa.array(rng.integers(0, 100, n), type=pa.int32()),
+        "seed": pa.array([None if i % 7 == 0 else i % 3 for i in range(n)], type=pa.int32()),
+        "is_benchmark": pa.array(rng.random(n) < 0.5),
+        "aligned": pa.array([None if i % 5 == 0 else float(rng.uniform(0, 100)) for i in range(n)]),
+    })
+    sorted_frame = lean_frame(table.sort_by("sample_id"))
+    shuffled = table.take(pa.array(rng.permutation(n)))
+    frame = frame_of(shuffled)
+    assert frame["sample_id"].is_monotonic_increasing
+    assert list(frame.dtypes) == list(sorted_frame.dtypes)
+    pd.testing.assert_frame_equal(frame, sorted_frame)
+    # each row keeps its own values: the aligned score of an id is the one the table gave it
+    given = dict(zip(ids, table["aligned"].to_pylist()))
+    got = dict(zip(frame["sample_id"], frame["aligned"]))
+    assert all((given[k] is None and np.isnan(v)) or given[k] == v for k, v in got.items())

@@ -41,6 +41,10 @@ DYN_ORDER = ["model", "dataset", "group", "lr", "seed", "run_id", "step"]
 # what dynamics, base_rates and sensitivity read of the answers (fewer columns: each row filter copies less)
 # what the overview's counts and the score figure's sample read of the benchmark answers
 SCORED_COLUMNS = ["is_benchmark", "aligned", "coherent", "coherent_label", "run_kind"]
+# what the pooled rates' selections (final, formats, adversarial) and their counts read: their keys (POOLED), the
+# run, its kind and step, and the label's inputs; every other column of the frame would be copied at each filter
+COUNT_COLUMNS = ["run_id", "run_kind", "model", "dataset", "group", "category", "step", "is_benchmark", "wrapper",
+                 "variant", "aligned", "coherent", "coherent_label"]
 DYN_COLUMNS = ["run_id", "run_kind", "model", "dataset", "seed", "lr", "group", "checkpoint_id", "step", "total_steps",
                "is_benchmark", "wrapper", "variant", "aligned", "coherent", "coherent_label"]
 
@@ -157,9 +161,10 @@ def model_share(frame: pd.DataFrame, cfg: AnalyzeConfig, policy: str, facts: dic
     ms = milestones(dyn, cfg)   # per run: the study's milestones and early stopping are the models', joined
     es = early_stopping(dyn, ms, cfg=cfg)
     stopped = chosen_steps(es, policy)
-    final = _final_answers(frame, ms)
-    fmt = format_answers(frame, ms)
-    adv = adversarial_answers(frame, ms, stopped, wrapped_only=False)
+    counted = frame[[c for c in COUNT_COLUMNS if c in frame]]   # what the pooled rates read
+    final = _final_answers(counted, ms)
+    fmt = format_answers(counted, ms)
+    adv = adversarial_answers(counted, ms, stopped, wrapped_only=False)
     bench = benchmark_answers(frame[[c for c in SCORED_COLUMNS if c in frame]])   # copies these columns only
     scored = scored_mask(bench)
     # the rows lowest_alignment keeps first, in one row filter of the whole frame instead of two
