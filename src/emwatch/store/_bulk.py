@@ -31,10 +31,9 @@ def ingest_answers(store: Any, samples: pd.DataFrame, judgments: pd.DataFrame | 
     if s["sample_index"].dtype.kind not in "iu":
         s = s.assign(sample_index=_whole_numbers(s["sample_index"]))
     sids = sample_key_array(s["checkpoint_id"], s["question_key"], s["sample_index"], s["sampling"])
-    tables: dict[str, Any] = {"samples": None}
+    answers_table, answers_kept = _table(s, {"sample_id": sids}, ordered=False)
+    tables: dict[str, Any] = {"samples": answers_table}
     em: dict[str, pa.Table | None] = {}   # the new answers' em_scores rows, where a pivot gives them
-    answers: dict[str, Any] = {}   # the answers' table and kept rows (`_table`), once made
-    answers_made = threading.Event()
     if judgments is not None and len(judgments):
         j = judgments.reset_index(drop=True)
         rows = np.asarray(j["sample"])
@@ -54,23 +53,17 @@ def ingest_answers(store: Any, samples: pd.DataFrame, judgments: pd.DataFrame | 
                              "needs a reason")
 
         def judged() -> Iterator[pa.Table]:
-            ids = pa.DictionaryArray.from_arrays(at, sids)  # each answer's id encoded once
-            jids = judgment_key_array(ids, j["judge_model"], j["metric"], j["prompt_hash"])
+            answers = pa.DictionaryArray.from_arrays(at, sids)  # each answer's id encoded once
+            jids = judgment_key_array(answers, j["judge_model"], j["metric"], j["prompt_hash"])
             table, kept = _table(j, {"sample_id": js, "judgment_id": jids}, ordered=True)
-            yield table   # inserted while the em_scores rows are pivoted
-            answers_made.wait()
-            if answers.get("kept", False) is None:   # each answer's row is its row in the samples table
-                em["rows"] = pivot(answers["table"], table, rows if kept is None else rows[kept])
+            yield table   # handed over first: DuckDB inserts it while the em_scores rows are pivoted
+            if answers_kept is None:   # each answer's row is its row in the samples table
+                em["rows"] = pivot(answers_table, table, rows if kept is None else rows[kept])
 
-        # the judgments' keys, their order and table, then their em_scores rows, are computed in a thread while
-        # DuckDB writes the answers, then the judgments (the hashing, in DuckDB, and numpy's and Arrow's work let
-        # go of the GIL as the insert does); it starts before the answers' own table is made
+        # the judgments' keys, their order and table are computed in a thread while DuckDB writes the answers,
+        # then their em_scores rows while it writes the judgments (the hashing, in DuckDB, and numpy's and Arrow's
+        # work let go of the GIL as the insert does)
         tables["judgments"] = _Parts(judged)
-    try:
-        answers["table"], answers["kept"] = _table(s, {"sample_id": sids}, ordered=False)
-    finally:
-        answers_made.set()   # the thread's pivot waits for them (and pivots nothing had this failed)
-    tables["samples"] = answers["table"]
 
     def write(fresh: bool) -> dict[str, int]:
         added = {}
