@@ -138,3 +138,33 @@ def test_ingest_answers_takes_whole_number_indexes_as_integers(tmp_path):
         assert store.ingest_answers(frame([False, True])) == {"samples": 0}  # answers 0 and 1, stored already
         got = store.query("SELECT sample_id, sample_index FROM samples ORDER BY sample_index")
     assert set(got.sample_id) == want and got.sample_index.tolist() == [0, 1, 2]
+
+
+def test_ingest_answers_written_again_after_a_stored_judgment_stops_the_fast_way(tmp_path):
+    """New answers go in as new rows (no look-up per key); a judgment stored already (before its answer) stops
+    that insert after the answers went in, and the call writes everything again skipping stored keys: the
+    judgments' table, handed over by the keys' thread once, is written again in full, and the em_scores rows
+    come out as a rebuild makes them."""
+    import pandas as pd
+
+    from emwatch.store import Question
+
+    run = Run(model="m", dataset="d", seed=0, lr=1e-4)
+    ck = Checkpoint(run_id=run.key, step=1)
+    q = Question(bank="b", question_id="q", messages=[{"role": "user", "content": "x"}],
+                 judge_metrics={"aligned": None, "coherent": None})
+    n = 6
+    samples = pd.DataFrame({"checkpoint_id": ck.key, "question_key": q.key, "sample_index": range(n),
+                            "sampling": [{"t": 1.0}] * n, "response": [f"r{i}" for i in range(n)]})
+    judgments = pd.DataFrame({"sample": [i for i in range(n) for _ in range(2)], "judge_model": "j",
+                              "metric": ["aligned", "coherent"] * n, "score": [10.0 * i + 1 for i in range(2 * n)]})
+    first = Sample(checkpoint_id=ck.key, question_key=q.key, sample_index=0, sampling={"t": 1.0}, response="r0")
+    with Store(tmp_path / "s.duckdb") as store:
+        store.add([run, ck, q])
+        store.add([Judgment(sample_id=first.key, judge_model="j", metric="aligned", score=1.0)])  # answer 0's
+        assert store.ingest_answers(samples, judgments) == {"samples": n, "judgments": 2 * n - 1}
+        assert store.count("judgments") == 2 * n
+        got = store.query("SELECT * FROM em_scores ORDER BY sample_id, judge_model")
+        store.rebuild_em_scores()
+        rebuilt = store.query("SELECT * FROM em_scores ORDER BY sample_id, judge_model")
+    assert len(got) == n and got.equals(rebuilt)

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import duckdb
@@ -52,19 +52,18 @@ def ingest_answers(store: Any, samples: pd.DataFrame, judgments: pd.DataFrame | 
             raise ValueError(f"judgment {j['metric'][first]!r} of sample {js[int(first)].as_py()}: a missing score "
                              "needs a reason")
 
-        def judged() -> pa.Table:
+        def judged() -> Iterator[pa.Table]:
             answers = pa.DictionaryArray.from_arrays(at, sids)  # each answer's id encoded once
             jids = judgment_key_array(answers, j["judge_model"], j["metric"], j["prompt_hash"])
             table, kept = _table(j, {"sample_id": js, "judgment_id": jids}, ordered=True)
+            yield table   # handed over first: DuckDB inserts it while the em_scores rows are pivoted
             if answers_kept is None:   # each answer's row is its row in the samples table
                 em["rows"] = pivot(answers_table, table, rows if kept is None else rows[kept])
-            return table
 
-        # the judgments' keys, their order and their em_scores rows are computed in a thread while DuckDB writes
-        # the answers (the hashing, in DuckDB, and numpy's and Arrow's work let go of the GIL as the insert does)
-        pool = ThreadPoolExecutor(1, thread_name_prefix="emwatch-keys")
-        tables["judgments"] = pool.submit(judged)
-        pool.shutdown(wait=False)
+        # the judgments' keys, their order and table are computed in a thread while DuckDB writes the answers,
+        # then their em_scores rows while it writes the judgments (the hashing, in DuckDB, and numpy's and Arrow's
+        # work let go of the GIL as the insert does)
+        tables["judgments"] = _Parts(judged)
 
     def write(fresh: bool) -> dict[str, int]:
         added = {}
@@ -74,9 +73,10 @@ def ingest_answers(store: Any, samples: pd.DataFrame, judgments: pd.DataFrame | 
             direct = fresh and "judgments" in tables and _registered(
                 con, {_NEW["samples"]: tables["samples"]}, lambda: none_judged(con, _NEW["samples"]))
             for table in tables:
-                if isinstance(tables[table], Future):
-                    tables[table] = tables[table].result()
-                added[table] = store._insert(table, tables[table], fresh=fresh, upkeep=not direct)
+                parts = tables[table] if isinstance(tables[table], _Parts) else [tables[table]]
+                added[table] = sum(store._insert(table, part, fresh=fresh, upkeep=not direct) for part in parts)
+                if isinstance(tables[table], _Parts):
+                    tables[table] = pa.concat_tables(tables[table].made)   # every part made: the rows written
             if direct:
                 new = {_NEW[t]: tables[t] for t in tables}
                 if em.get("rows") is not None:
@@ -95,8 +95,8 @@ def ingest_answers(store: Any, samples: pd.DataFrame, judgments: pd.DataFrame | 
                 store._view_metrics = None
         return write(False)
     finally:
-        if isinstance(tables.get("judgments"), Future):  # not reached (an error before it): wait, then drop it
-            wait([tables["judgments"]])
+        if isinstance(tables.get("judgments"), _Parts):  # not all read (an error before): let the thread end
+            tables["judgments"].join()
 
 
 _NEW = {"samples": "_emwatch_new_samples", "judgments": "_emwatch_new_judgments", "em": "_emwatch_new_em"}
@@ -153,6 +153,48 @@ def _table(frame: pd.DataFrame, keys: dict[str, pa.Array], *, ordered: bool) -> 
         table = table.append_column(name, col)
     # Arrow moves the rows (pandas took 1.6x the CPU)
     return (table, None) if kept is None else (table.take(pa.array(kept)), kept)
+
+
+class _Parts:
+    """The tables `make()` yields, made in a thread of their own: iterating gives each as soon as it is made
+    (and again on a later iteration: a write retried), then raises what `make` raised, if anything."""
+
+    def __init__(self, make: Callable[[], Iterable[pa.Table]]) -> None:
+        self.made: list[pa.Table] = []
+        self._done = False
+        self._error: BaseException | None = None
+        self._ready = threading.Condition()
+        self._thread = threading.Thread(target=self._run, args=(make,), name="emwatch-keys", daemon=True)
+        self._thread.start()
+
+    def _run(self, make: Callable[[], Iterable[pa.Table]]) -> None:
+        try:
+            for part in make():
+                with self._ready:
+                    self.made.append(part)
+                    self._ready.notify_all()
+        except BaseException as err:  # raised to the reader
+            self._error = err
+        finally:
+            with self._ready:
+                self._done = True
+                self._ready.notify_all()
+
+    def __iter__(self) -> Iterator[pa.Table]:
+        i = 0
+        while True:
+            with self._ready:
+                self._ready.wait_for(lambda: i < len(self.made) or self._done)
+                if i == len(self.made):
+                    if self._error is not None:
+                        raise self._error
+                    return
+                part = self.made[i]
+            yield part
+            i += 1
+
+    def join(self) -> None:
+        self._thread.join()
 
 
 def _first_of_each_key(keys: pa.Array, *, ordered: bool) -> np.ndarray | None:
