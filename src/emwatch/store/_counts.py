@@ -32,6 +32,7 @@ from typing import Any
 
 from emwatch.store._em_counts import (FLAG_SQL, answer_flags_sql, flush_em_counts, mark_checkpoints,
                                       rebuild_em_counts, table_answers, table_rate_counts, usable_rule)
+from emwatch.store._judges import EM_METRICS
 from emwatch.store._schema import literal
 
 # grouping key -> its SQL expression over answers s (checkpoint_id, question_key, sample_index), checkpoints c,
@@ -46,7 +47,6 @@ GROUP_KEYS = {
 COUNT_COLUMNS = ["n", "n_excluded", "n_misaligned", "n_coherent", "n_coherence_asked"]
 # answer filters a caller may ask for (`only`), applied after the benchmark rule (which looks at every answer)
 FILTERS = FLAG_SQL
-EM_METRICS = ("aligned", "coherent")
 
 # em_scores rows of the answers whose ids are in relation `{ids}` (a table or view with a `sample_id` column;
 # '' for every answer), computed from their judgments and their answer (NULL checkpoint while it is not stored);

@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-EM_METRICS = ("aligned", "coherent")
+from emwatch.store._judges import EM_METRICS
 
 
 def pivot(samples: pa.Table, judgments: pa.Table, rows: np.ndarray) -> pa.Table | None:
