@@ -18,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
+
 def _warm(parent: int) -> None:
     """The worker's imports, done while the caller reads the study-wide facts; and a watch on the caller: killed
     (no `close()`), it leaves the worker behind, which then ends itself."""
