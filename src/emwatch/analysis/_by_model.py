@@ -2,8 +2,9 @@
 store's: what `analyze_study` does with a store (and so `emwatch report`), with the same tables as
 `analyze_study` on the whole answers frame.
 
-Each model's answers (its fine-tuning runs and its base runs) are one frame (`store._chunks.read_model`), the next
-model's read in a thread (DuckDB lets go of the GIL) while pandas analyses this one's: two frames at most.
+Each model's answers (its fine-tuning runs and its base runs) are one frame (`store._chunks.read_table`,
+`frame_of`), the next model's read in a thread (DuckDB lets go of the GIL) while pandas analyses this one's:
+two frames at most.
 What is per run or per model is computed there by the frame functions themselves: task metric, dynamics,
 base rates, untruthfulness, sensitivity, judge metrics per (model, dataset, step). What the rules look at across
 models comes from the store first (`store._chunks.study_facts`): the benchmark rule's questions judged on any

@@ -2,13 +2,13 @@
 views need beside one model's answers: what `emwatch report` reads so its memory follows the largest model's
 answers, not the store's.
 
-`answers_of_model` is `Store.answers(text=False)` restricted to the runs of one model, with `is_benchmark`: the
+`model_answers_sql` is `Store.answers(text=False)` restricted to the runs of one model, with `is_benchmark`: the
 same SQL (`answers_sql`) over the store's own tables, with `samples` and `judgments` narrowed to that model's
 answers first (common table expressions named like the tables they narrow), so each read pivots only its
-model's judgments, and fetched through Arrow (`lean_frame`). `study_facts` gives, over every answer, what a rule
-of the analysis looks at across models: which (bank, question_id) has an aligned/coherent judgment (the
-benchmark rule of `analysis._rates`; read from em_scores), and which training sets have coding answers with a
-`vulnerable` score and which flagged labels they carry (the planted classes of
+model's judgments, read through Arrow (`read_table`, `frame_of`, `lean_frame`). `study_facts` gives, over every
+answer, what a rule of the analysis looks at across models: which (bank, question_id) has an aligned/coherent
+judgment (the benchmark rule of `analysis._rates`; read from em_scores), and which training sets have coding
+answers with a `vulnerable` score and which flagged labels they carry (the planted classes of
 `analysis._rates.planted_per_row`). Both take the judge choice `Store.answers` takes (`JudgeChoice.sql()`)."""
 
 from __future__ import annotations
@@ -32,19 +32,12 @@ def models(store: Any) -> list[str | None]:
     return known + ([None] if len(known) < len(names) else [])
 
 
-def answers_of_model(store: Any, model: str | None, judges: Any, benchmark: Sequence[str]) -> Any:
-    """`Store.answers(text=False, judge=choice)`'s rows of the runs of `model` (None: runs without one), in
-    sample-id order, with `is_benchmark`: the answer's question is one of `benchmark` (question keys, from
-    `benchmark_questions`). `judges`: `JudgeChoice.sql()`."""
-    sql = model_answers_sql(store, judges)
-    with store._session() as con:
-        return read_model(con, sql, model, benchmark)
-
-
 def model_answers_sql(store: Any, judges: Any) -> str:
-    """The SQL of `answers_of_model` (parameters: the model, the benchmark's question keys), to run with
-    `read_model` on a connection of its own, e.g. a cursor in another thread (tables named with the store's
-    database, so a cursor reads the same file)."""
+    """The SQL of `Store.answers(text=False, judge=choice)`'s rows of the runs of one model (parameters: the model,
+    None for runs without one, and the benchmark's question keys from `benchmark_questions`), with `is_benchmark`:
+    the answer's question is one of them. `judges`: `JudgeChoice.sql()`. Run with `read_table` on a connection of
+    its own, e.g. a cursor in another thread (tables named with the store's database, so a cursor reads the same
+    file); `frame_of` makes the frame, in sample-id order."""
     metrics = store.metrics()
     db = quote(str(store.query("SELECT current_database() AS d")["d"].iloc[0]))
     inner = answers_sql(metrics, text=False, judges=judges)
@@ -59,17 +52,11 @@ def model_answers_sql(store: Any, judges: Any) -> str:
         FROM ({inner}) a JOIN samples s USING (sample_id)"""
 
 
-def read_model(con: Any, sql: str, model: str | None, benchmark: Sequence[str]) -> Any:
-    """One model's answers frame (`model_answers_sql` run on `con`), as Arrow, so that no Python string is made
-    per cell (`lean_frame`). DuckDB lets go of the GIL while it reads: on a cursor in a thread, this overlaps
-    the analysis of the model before."""
-    return frame_of(read_table(con, sql, model, benchmark))
-
-
 def read_table(con: Any, sql: str, model: str | None, benchmark: Sequence[str]) -> Any:
-    """`read_model`'s Arrow table, before it becomes a frame (it pickles as its buffers: the report sends it to
-    its helper process, analysis._helper); its rows in the order DuckDB's threads give them (`frame_of` puts them
-    in sample-id order)."""
+    """One model's answers (`model_answers_sql` run on `con`) as an Arrow table, so that no Python string is made
+    per cell; DuckDB lets go of the GIL while it reads, so on a cursor in a thread this overlaps the analysis of
+    the model before. It pickles as its buffers (the report sends it to its helper process, analysis._helper);
+    its rows in the order DuckDB's threads give them (`frame_of` makes the frame, in sample-id order)."""
     return con.sql(sql, params=[model, list(benchmark)]).to_arrow_table()
 
 
