@@ -39,13 +39,13 @@ SCATTER_POINTS = 6000        # answers the score figure shows at most (a uniform
 TASK_ORDER = ["model", "dataset", "group", "lr", "seed", "run_id", "step", "task"]
 SENS_ORDER = ["model", "dataset", "group", "lr", "seed", "run_id", "step"]
 DYN_ORDER = ["model", "dataset", "group", "lr", "seed", "run_id", "step"]
-# what dynamics, base_rates and sensitivity read of the answers (fewer columns: each row filter copies less)
 # what the overview's counts and the score figure's sample read of the benchmark answers
 SCORED_COLUMNS = ["is_benchmark", "aligned", "coherent", "coherent_label", "run_kind"]
 # what the pooled rates' selections (final, formats, adversarial) and their counts read: their keys (POOLED), the
 # run, its kind and step, and the label's inputs; every other column of the frame would be copied at each filter
 COUNT_COLUMNS = ["run_id", "run_kind", "model", "dataset", "group", "category", "step", "is_benchmark", "wrapper",
                  "variant", "aligned", "coherent", "coherent_label"]
+# what dynamics, base_rates and sensitivity read of the answers (fewer columns: each row filter copies less)
 DYN_COLUMNS = ["run_id", "run_kind", "model", "dataset", "seed", "lr", "group", "checkpoint_id", "step", "total_steps",
                "is_benchmark", "wrapper", "variant", "aligned", "coherent", "coherent_label"]
 
